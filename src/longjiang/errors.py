@@ -1,0 +1,162 @@
+"""The one error hierarchy of Longjiang Corridor.
+
+Every error the core raises on purpose is a :class:`LongjiangError`; the faces
+(CLI, API) turn these into a one-line message and an exit code, or an RFC 9457
+problem response, in one place each.
+
+    LongjiangError
+    ├── DataError                 a shipped or user data file is malformed
+    │   └── ValidationError       one or more problems found by validation (all listed)
+    ├── NotFoundError             a thing named by the user does not exist
+    │   └── UnknownPlaceError     a place name matches nothing (carries suggestions)
+    ├── InputError                a request is malformed (bad option, bad value)
+    ├── NoRouteError              no route satisfies the request
+    ├── ProofError                a Merkle proof does not verify (carries roots)
+    ├── SignatureError            a signature or signed note does not verify
+    ├── AuthorizationError        a party may not do what it asked
+    └── StorageError              the database refused or is inconsistent
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "AuthorizationError",
+    "DataError",
+    "InputError",
+    "LongjiangError",
+    "NoRouteError",
+    "NotFoundError",
+    "Problem",
+    "ProofError",
+    "SignatureError",
+    "StorageError",
+    "UnknownPlaceError",
+    "ValidationError",
+]
+
+
+class LongjiangError(Exception):
+    """Root of every error Longjiang raises on purpose."""
+
+    #: a short machine-readable code, used as the problem ``type`` suffix and CLI exit code map
+    code = "error"
+    #: HTTP status used by the API for this kind of error
+    http_status = 500
+
+
+class InputError(LongjiangError):
+    """A request is malformed: an option or value is not what was expected."""
+
+    code = "bad-input"
+    http_status = 422
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DataError(LongjiangError):
+    """A data file cannot be read or parsed."""
+
+    code = "bad-data"
+    http_status = 422
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a data file: where, what, and what was expected."""
+
+    file: str
+    line: int | None
+    field: str | None
+    value: str | None
+    message: str
+    kind: str = "invalid"
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        what = ""
+        if self.field is not None:
+            what = f" {self.field}={self.value!r}" if self.value is not None else f" {self.field}"
+        return f"{where}:{what} {self.message} [{self.kind}]"
+
+
+class ValidationError(DataError):
+    """Validation found one or more problems; all of them are in :attr:`problems`."""
+
+    code = "invalid-data"
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        n = len(self.problems)
+        head = str(self.problems[0]) if self.problems else "no details"
+        more = f" (and {n - 1} more)" if n > 1 else ""
+        super().__init__(f"{n} problem{'s' if n != 1 else ''} found: {head}{more}")
+
+
+class NotFoundError(LongjiangError):
+    """Something the user named does not exist."""
+
+    code = "not-found"
+    http_status = 404
+
+
+class UnknownPlaceError(NotFoundError):
+    """A place name matches no node; :attr:`suggestions` holds the closest matches."""
+
+    code = "unknown-place"
+
+    def __init__(self, name: str, suggestions: Sequence[str]) -> None:
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        names = ", ".join(repr(s) for s in self.suggestions)
+        hint = f"; did you mean {names}?" if names else ""
+        super().__init__(f"Unknown place: {name!r}{hint}")
+
+
+class NoRouteError(LongjiangError):
+    """No route satisfies the request (date, modes, avoidances)."""
+
+    code = "no-route"
+    http_status = 404
+
+
+class ProofError(LongjiangError):
+    """A Merkle proof does not verify; carries the expected and calculated roots."""
+
+    code = "bad-proof"
+    http_status = 422
+
+    def __init__(
+        self, message: str, *, expected: bytes | None = None, calculated: bytes | None = None
+    ) -> None:
+        self.expected = expected
+        self.calculated = calculated
+        detail = ""
+        if expected is not None and calculated is not None:
+            detail = f" (expected root {expected.hex()}, calculated {calculated.hex()})"
+        super().__init__(message + detail)
+
+
+class SignatureError(LongjiangError):
+    """A signature does not verify."""
+
+    code = "bad-signature"
+    http_status = 422
+
+
+class AuthorizationError(LongjiangError):
+    """A party may not do what it asked."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class StorageError(LongjiangError):
+    """The database refused an operation or is inconsistent."""
+
+    code = "storage"
+    http_status = 503
