@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from longjiang import __version__
+from longjiang.cli import network, route
 
 __all__ = ["app", "run"]
 
@@ -17,6 +20,20 @@ def _build() -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
+    app.add_typer(network.app, name="network")
+    app.command(name="route")(route.route)
+
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="port")] = 8000,
+    ) -> None:
+        """Run the REST API (OpenAPI at /docs) on the shipped corridor."""
+        import uvicorn
+
+        from longjiang.api.app import create_app
+
+        uvicorn.run(create_app(), host=host, port=port)
 
     @app.command()
     def version() -> None:

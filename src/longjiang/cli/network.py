@@ -1,0 +1,109 @@
+"""``longjiang network ...``: check, list, show and export the corridor dataset."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from longjiang.cli._errors import handle_errors
+from longjiang.network.export import link_properties, node_properties, to_geojson
+from longjiang.network.load import load_network
+from longjiang.network.places import PlaceIndex
+from longjiang.routing.query import parse_date
+
+__all__ = ["app"]
+
+app = typer.Typer(help="The corridor dataset: check, list, show, export.", no_args_is_help=True)
+
+
+class ExportFormat(StrEnum):
+    """Export formats."""
+
+    GEOJSON = "geojson"
+
+
+@app.command()
+@handle_errors
+def check(path: Annotated[Path | None, typer.Argument(help="dataset folder (default: shipped)")]
+          = None) -> None:
+    """Load and validate a dataset; list every problem with file, line, field and value."""
+    network = load_network(path)
+    typer.echo(f"OK: {len(network.nodes)} nodes, {len(network.links)} links, "
+               f"{len(network.crossings)} crossings, {len(network.ports)} ports in "
+               f"{network.path}")
+
+
+@app.command()
+@handle_errors
+def nodes(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """List the places of the corridor."""
+    network = load_network()
+    if as_json:
+        typer.echo(json.dumps([node_properties(n) for n in network.nodes], ensure_ascii=False,
+                              indent=1))
+        return
+    table = Table("id", "name", "中文", "русский", "country", "kind", "facilities")
+    for n in network.nodes:
+        table.add_row(n.id, n.name_en, n.name_zh, n.name_ru, n.country, n.kind,
+                      ",".join(sorted(n.facilities)))
+    Console().print(table)
+
+
+@app.command()
+@handle_errors
+def show(place: Annotated[str, typer.Argument(help="name in en/zh/ru/pinyin, or id")],
+         as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show one place and the links that touch it."""
+    network = load_network()
+    node = PlaceIndex(network).find(place)
+    links = [lk for lk in network.links if node.id in (lk.from_id, lk.to_id)]
+    if as_json:
+        typer.echo(json.dumps({"node": node_properties(node),
+                               "links": [link_properties(lk) for lk in links]},
+                              ensure_ascii=False, indent=1))
+        return
+    console = Console()
+    console.print(f"[bold]{node.name_en}[/] {node.name_zh} {node.name_ru} ({node.id}) "
+                  f"{node.country} {node.kind} {node.lat:.4f},{node.lon:.4f}")
+    console.print(f"facilities: {', '.join(sorted(node.facilities)) or '-'}; source: "
+                  f"{node.source}", markup=False)
+    table = Table("link", "to", "mode", "km", "gauge", "status", "opened", "months", "crossing")
+    for lk in links:
+        other = lk.to_id if lk.from_id == node.id else lk.from_id
+        months = sorted(lk.months)
+        table.add_row(lk.id, other, str(lk.mode), f"{lk.distance_km:g}",
+                      "/".join(map(str, lk.gauges_mm)), str(lk.status),
+                      lk.opened.isoformat() if lk.opened else "",
+                      "all" if len(months) == 12 else ",".join(map(str, months)),
+                      lk.crossing or "")
+    console.print(table)
+
+
+@app.command()
+@handle_errors
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="output format")] = (
+        ExportFormat.GEOJSON),
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default stdout)")]
+    = None,
+    date: Annotated[str | None, typer.Option(help="only links usable on this date")] = None,
+) -> None:
+    """Export the network (nodes and links) as GeoJSON."""
+    import datetime as dt
+
+    network = load_network()
+    day = parse_date(date, today=dt.date.today()) if date else None
+    text = json.dumps(to_geojson(network, date=day), ensure_ascii=False)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}")
+
+

@@ -1,0 +1,81 @@
+"""``longjiang route FROM TO``: plan multimodal routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from longjiang.cli._errors import handle_errors
+from longjiang.network.load import load_network
+from longjiang.network.model import Network
+from longjiang.routing.planner import Leg, Planner, Route
+from longjiang.routing.query import RouteQuery
+
+__all__ = ["route"]
+
+
+def _print_route(console: Console, network: Network, route: Route, title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    for col, justify in (("step", "left"), ("from → to", "left"), ("mode", "left"),
+                         ("km", "right"), ("hours", "right"), ("USD", "right"),
+                         ("kg CO2e", "right"), ("crossing / transfer", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for i, step in enumerate(route.steps, 1):
+        if isinstance(step, Leg):
+            a, b = network.node(step.from_id), network.node(step.to_id)
+            gauge = f" {step.gauge_mm}" if step.gauge_mm else ""
+            table.add_row(str(i), f"{a.name_en} → {b.name_en}", f"{step.mode}{gauge}",
+                          f"{step.distance_km:,.0f}", f"{step.duration_h:,.1f}",
+                          f"{step.cost_usd:,.0f}", f"{step.co2e_kg:,.0f}", step.crossing or "")
+        else:
+            at = network.node(step.at)
+            table.add_row(str(i), at.name_en, "", "", f"{step.duration_h:,.1f}",
+                          f"{step.cost_usd:,.0f}", f"{step.co2e_kg:,.0f}",
+                          step.kind + (f" {step.detail}" if step.detail else ""))
+    table.add_section()
+    table.add_row("", "total", ", ".join(map(str, route.modes)), f"{route.distance_km:,.0f}",
+                  f"{route.duration_h:,.1f}", f"{route.cost_usd:,.0f}", f"{route.co2e_kg:,.0f}",
+                  f"{len(route.crossings)} crossing(s), {len(route.transfers)} stop(s)")
+    console.print(table)
+
+
+@handle_errors
+def route(
+    origin: Annotated[str, typer.Argument(metavar="FROM", help="place (en/zh/ru/pinyin/id)")],
+    destination: Annotated[str, typer.Argument(metavar="TO", help="place")],
+    date: Annotated[str | None, typer.Option(help="travel date YYYY-MM-DD (default today)")]
+    = None,
+    cargo: Annotated[str, typer.Option(help="20ft, 40ft, 40ft:TONNES or bulk:TONNES")] = "40ft",
+    optimize: Annotated[str, typer.Option(help="time, cost, co2e, distance or pareto")] = "time",
+    modes: Annotated[str | None, typer.Option(help="allowed modes, e.g. rail,road,sea")] = None,
+    via: Annotated[list[str] | None, typer.Option(help="pass through this place (repeatable)")]
+    = None,
+    avoid: Annotated[list[str] | None, typer.Option(
+        help="avoid a place, crossing id or country code (repeatable)")] = None,
+    include_planned: Annotated[bool, typer.Option(
+        help="also use planned links (a what-if, not today's network)")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Plan a route: the best for one criterion, or the Pareto set over time, cost and CO2e."""
+    query = RouteQuery.parse(origin, destination, today=dt.date.today(), date=date, cargo=cargo,
+                             optimize=optimize, modes=modes, via=via or (), avoid=avoid or (),
+                             include_planned=include_planned)
+    network = load_network()
+    routes = query.run(Planner(network))
+    if as_json:
+        typer.echo(json.dumps({
+            "query": {"from": query.origin, "to": query.destination,
+                      "date": query.date.isoformat(), "cargo": str(query.cargo),
+                      "optimize": str(query.optimize)},
+            "routes": [r.to_dict(network) for r in routes]}, ensure_ascii=False, indent=1))
+        return
+    console = Console()
+    for i, r in enumerate(routes, 1):
+        title = f"Route {i}/{len(routes)}" if len(routes) > 1 else "Route"
+        _print_route(console, network, r, f"{title} · {query.cargo} · {query.date} · "
+                     f"optimized for {query.optimize}")

@@ -1,0 +1,525 @@
+"""Multimodal route planning over the corridor: time, cost, CO2e and distance.
+
+The network is expanded once into a *state graph*: a state is a node together with
+the mode the cargo is in there (rail split by gauge: 1435 and 1520 mm). Travel edges
+follow links; transfer edges join two states of one node where the node has the
+facility for it (gauge yard, port, intermodal terminal, air cargo terminal). A query
+masks the edges that are not usable (date and season, modes, avoidances), weighs
+them for the cargo, and searches with the kernels of :mod:`longjiang.routing.search`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from longjiang.errors import DataError, InputError, NoRouteError
+from longjiang.network.model import Facility, Link, Mode, Network, Status, TransferKind
+from longjiang.network.places import PlaceIndex
+from longjiang.routing.cargo import Cargo, CargoKind
+from longjiang.routing.search import pareto_paths, shortest_path
+
+__all__ = [
+    "DEFAULT_MODES",
+    "Criterion",
+    "Leg",
+    "Planner",
+    "Route",
+    "TransferStep",
+]
+
+#: modes used unless the user asks for others (air and pipeline carry no containers)
+DEFAULT_MODES = frozenset({Mode.RAIL, Mode.ROAD, Mode.SEA, Mode.RIVER})
+
+#: the order of the criteria columns of the weight matrix
+_TIME, _COST, _CO2E, _DIST = range(4)
+
+_LAND = (Mode.RAIL, Mode.ROAD)
+_WATER = (Mode.SEA, Mode.RIVER)
+
+
+class Criterion(StrEnum):
+    """What a query optimises."""
+
+    TIME = "time"
+    COST = "cost"
+    CO2E = "co2e"
+    DISTANCE = "distance"
+    PARETO = "pareto"
+
+
+_COLUMN = {Criterion.TIME: _TIME, Criterion.COST: _COST, Criterion.CO2E: _CO2E,
+           Criterion.DISTANCE: _DIST}
+
+
+@dataclass(frozen=True)
+class _State:
+    node: int
+    mode: Mode
+    gauge_mm: int
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One link travelled: where from and to, in which mode, and what it costs."""
+
+    from_id: str
+    to_id: str
+    mode: Mode
+    link_id: str
+    distance_km: float
+    duration_h: float
+    cost_usd: float
+    co2e_kg: float
+    crossing: str | None
+    gauge_mm: int | None
+
+
+@dataclass(frozen=True)
+class TransferStep:
+    """A stop between legs: a transfer between modes or gauges, or a border dwell."""
+
+    at: str
+    kind: str
+    duration_h: float
+    cost_usd: float
+    co2e_kg: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route with its legs, transfers and totals."""
+
+    legs: tuple[Leg, ...]
+    transfers: tuple[TransferStep, ...]
+    distance_km: float
+    duration_h: float
+    cost_usd: float
+    co2e_kg: float
+    steps: tuple[Leg | TransferStep, ...] = field(default=(), repr=False)
+
+    @property
+    def crossings(self) -> tuple[str, ...]:
+        """Border crossings passed, in order."""
+        return tuple(leg.crossing for leg in self.legs if leg.crossing)
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """Node ids visited, in order."""
+        if not self.legs:
+            return ()
+        return (self.legs[0].from_id, *(leg.to_id for leg in self.legs))
+
+    @property
+    def modes(self) -> tuple[Mode, ...]:
+        """Modes used, in order of first use."""
+        return tuple(dict.fromkeys(leg.mode for leg in self.legs))
+
+    def to_dict(self, network: Network) -> dict[str, Any]:
+        """The JSON form shared by the CLI and the API."""
+
+        def named(node_id: str) -> dict[str, str]:
+            node = network.node(node_id)
+            return {"id": node_id, "name": node.name_en, "name_zh": node.name_zh,
+                    "name_ru": node.name_ru}
+
+        return {
+            "distance_km": round(self.distance_km, 1),
+            "duration_h": round(self.duration_h, 2),
+            "cost_usd": round(self.cost_usd, 2),
+            "co2e_kg": round(self.co2e_kg, 2),
+            "crossings": list(self.crossings),
+            "legs": [
+                {"from": named(leg.from_id), "to": named(leg.to_id), "mode": str(leg.mode),
+                 "link": leg.link_id, "distance_km": round(leg.distance_km, 1),
+                 "duration_h": round(leg.duration_h, 2), "cost_usd": round(leg.cost_usd, 2),
+                 "co2e_kg": round(leg.co2e_kg, 2), "crossing": leg.crossing,
+                 "gauge_mm": leg.gauge_mm}
+                for leg in self.legs
+            ],
+            "transfers": [
+                {"at": named(t.at), "kind": t.kind, "duration_h": round(t.duration_h, 2),
+                 "cost_usd": round(t.cost_usd, 2), "co2e_kg": round(t.co2e_kg, 2),
+                 "detail": t.detail}
+                for t in self.transfers
+            ],
+        }
+
+
+def _transfer_kind(a: _State, b: _State, facilities: frozenset[Facility]) -> TransferKind | None:
+    """The transfer needed to go from state ``a`` to ``b`` at a node, or None if impossible."""
+    modes = {a.mode, b.mode}
+    if a.mode is Mode.RAIL and b.mode is Mode.RAIL:
+        return TransferKind.GAUGE_BREAK if Facility.GAUGE in facilities else None
+    if Mode.PIPELINE in modes:
+        return TransferKind.PIPELINE if Facility.PIPELINE in facilities else None
+    if Mode.AIR in modes:
+        other = (modes - {Mode.AIR}).pop()
+        ok = Facility.AIR in facilities and other is Mode.ROAD
+        return TransferKind.AIR_HANDLING if ok else None
+    if modes & set(_WATER):
+        return TransferKind.PORT_HANDLING if Facility.PORT in facilities else None
+    if modes == set(_LAND):
+        ok = Facility.INTERMODAL in facilities or Facility.PORT in facilities
+        return TransferKind.RAIL_ROAD if ok else None
+    return None
+
+
+class Planner:
+    """Route planner over one network: build once, query often."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.places = PlaceIndex(network)
+        states: list[_State] = []
+        index: dict[_State, int] = {}
+
+        def state(node: int, mode: Mode, gauge: int = 0) -> int:
+            key = _State(node, mode, gauge)
+            if key not in index:
+                index[key] = len(states)
+                states.append(key)
+            return index[key]
+
+        tail: list[int] = []
+        head: list[int] = []
+        edge_link: list[int] = []
+        edge_gauge: list[int] = []
+        edge_transfer: list[int] = []
+        edge_node: list[int] = []
+        edge_mode: list[str] = []
+        transfer_kinds = list(TransferKind)
+        for li, link in enumerate(network.links):
+            u, v = network.node_index(link.from_id), network.node_index(link.to_id)
+            gauges = link.gauges_mm if link.mode is Mode.RAIL else (0,)
+            for gauge in gauges:
+                a, b = state(u, link.mode, gauge), state(v, link.mode, gauge)
+                pairs = [(a, b)] if link.oneway else [(a, b), (b, a)]
+                for t, h in pairs:
+                    tail.append(t)
+                    head.append(h)
+                    edge_link.append(li)
+                    edge_gauge.append(gauge)
+                    edge_transfer.append(-1)
+                    edge_node.append(states[t].node)
+                    edge_mode.append(str(link.mode))
+        # A transfer leads into the *twin* of a state, which only departs by travel: two
+        # transfers in a row (rail 1435 -> road -> rail 1520 at one node) are not a route.
+        n_plain = len(states)
+        for e in range(len(tail)):
+            tail.append(tail[e] + n_plain)
+            head.append(head[e])
+            edge_link.append(edge_link[e])
+            edge_gauge.append(edge_gauge[e])
+            edge_transfer.append(-1)
+            edge_node.append(edge_node[e])
+            edge_mode.append(edge_mode[e])
+        by_node: dict[int, list[int]] = {}
+        for i, s in enumerate(states):
+            by_node.setdefault(s.node, []).append(i)
+        for node_idx, ids in by_node.items():
+            facilities = network.nodes[node_idx].facilities
+            for i in ids:
+                for j in ids:
+                    if i == j:
+                        continue
+                    kind = _transfer_kind(states[i], states[j], facilities)
+                    if kind is None:
+                        continue
+                    tail.append(i)
+                    head.append(j + n_plain)
+                    edge_link.append(-1)
+                    edge_gauge.append(0)
+                    edge_transfer.append(transfer_kinds.index(kind))
+                    edge_node.append(node_idx)
+                    edge_mode.append(str(states[j].mode))
+        states = states + states
+        self._states = states
+        self._states_of_node = by_node
+        self._transfer_kinds = transfer_kinds
+        self.tail = np.asarray(tail, dtype=np.int64)
+        self.head = np.asarray(head, dtype=np.int64)
+        self.edge_link = np.asarray(edge_link, dtype=np.int64)
+        self.edge_gauge = np.asarray(edge_gauge, dtype=np.int64)
+        self.edge_transfer = np.asarray(edge_transfer, dtype=np.int64)
+        self.edge_node = np.asarray(edge_node, dtype=np.int64)
+        self.edge_mode = np.asarray(edge_mode)
+        self.edge_head_node = np.asarray([states[h].node for h in head], dtype=np.int64)
+        links = network.links
+        far = dt.date.max.toordinal()
+        self._link_status = np.asarray([lk.status is Status.OPERATING for lk in links], dtype=bool)
+        self._link_planned = np.asarray(
+            [lk.status in (Status.PLANNED, Status.UNDER_CONSTRUCTION) for lk in links], dtype=bool)
+        self._link_opened = np.asarray([lk.opened.toordinal() if lk.opened else 0 for lk in links],
+                                       dtype=np.int64)
+        self._link_closed = np.asarray([lk.closed.toordinal() if lk.closed else far
+                                        for lk in links], dtype=np.int64)
+        self._link_months = np.asarray([sum(1 << m for m in lk.months) for lk in links],
+                                       dtype=np.int64)
+        crossing_ids = sorted(network.crossings)
+        self._crossing_ids = crossing_ids
+        self._link_crossing = np.asarray(
+            [crossing_ids.index(lk.crossing) if lk.crossing and lk.crossing in network.crossings
+             else -1 for lk in links], dtype=np.int64)
+        self._weights_cache: dict[tuple[CargoKind, float | None], npt.NDArray[np.float64]] = {}
+
+    # ------------------------------------------------------------------ weights
+    def _mass_t(self, cargo: Cargo) -> float:
+        if cargo.tonnes is not None:
+            return cargo.tonnes
+        spec = self.network.cargo.get(str(cargo.kind))
+        if spec is None:
+            raise DataError(f"No cargo spec for {cargo.kind!s} in cargo.csv")
+        return spec.payload_t
+
+    def _teu(self, cargo: Cargo) -> float:
+        if cargo.kind is CargoKind.BULK:
+            spec = self.network.cargo.get(str(CargoKind.CONTAINER_20))
+            payload = spec.payload_t if spec else 10.0
+            return self._mass_t(cargo) / payload
+        spec = self.network.cargo.get(str(cargo.kind))
+        return spec.teu if spec else (2.0 if cargo.kind is CargoKind.CONTAINER_40 else 1.0)
+
+    def _unit_cost(self, per_teu: float | None, per_feu: float | None, per_t: float | None,
+                   cargo: Cargo) -> float | None:
+        """Cost for this cargo from rates per TEU, per FEU and per tonne (None: not carried)."""
+        if cargo.kind is CargoKind.CONTAINER_20:
+            return per_teu
+        if cargo.kind is CargoKind.CONTAINER_40:
+            if per_feu is not None:
+                return per_feu
+            return None if per_teu is None else 2 * per_teu
+        return None if per_t is None else per_t * self._mass_t(cargo)
+
+    def weights(self, cargo: Cargo) -> npt.NDArray[np.float64]:
+        """Edge weights (time h, cost USD, CO2e kg, distance km) for ``cargo``; inf: not carried."""
+        key = (cargo.kind, cargo.tonnes)
+        cached = self._weights_cache.get(key)
+        if cached is not None:
+            return cached
+        net = self.network
+        mass = self._mass_t(cargo)
+        teu = self._teu(cargo)
+        per_mode: dict[str, tuple[float, float, float]] = {}
+        for mode in Mode:
+            params = net.modes.get(mode)
+            factor = net.emission_factors.get(mode)
+            if params is None or factor is None:
+                per_mode[str(mode)] = (np.inf, np.inf, np.inf)
+                continue
+            rate = self._unit_cost(params.cost_usd_per_teu_km, params.cost_usd_per_feu_km,
+                                   params.cost_usd_per_t_km, cargo)
+            per_mode[str(mode)] = (
+                params.speed_kmh,
+                np.inf if rate is None else rate,
+                mass * factor.g_co2e_per_t_km_wtw / 1000.0,
+            )
+        per_transfer: list[tuple[float, float, float]] = []
+        for kind in self._transfer_kinds:
+            tp = net.transfers.get(kind)
+            if tp is None:
+                per_transfer.append((np.inf, np.inf, np.inf))
+                continue
+            cost = self._unit_cost(tp.cost_usd_per_teu, tp.cost_usd_per_feu, tp.cost_usd_per_t,
+                                   cargo)
+            per_transfer.append((tp.duration_h, np.inf if cost is None else cost,
+                                 tp.co2e_kg_per_t * mass))
+        w = np.zeros((len(self.tail), 4))
+        links = net.links
+        for e in range(len(self.tail)):
+            li = int(self.edge_link[e])
+            if li < 0:
+                w[e, :3] = per_transfer[int(self.edge_transfer[e])]
+                continue
+            link = links[li]
+            speed, rate, co2_per_km = per_mode[str(link.mode)]
+            dist = link.distance_km
+            hours = link.duration_h if link.duration_h is not None else dist / speed
+            cost = rate * dist
+            if link.crossing and link.crossing in net.crossings:
+                crossing = net.crossings[link.crossing]
+                hours += crossing.dwell_h
+                cost += crossing.fee_usd_per_teu * teu
+            w[e] = (hours, cost, co2_per_km * dist, dist)
+        w.setflags(write=False)
+        self._weights_cache[key] = w
+        return w
+
+    # ------------------------------------------------------------------ masks
+    def usable_edges(self, date: dt.date, *, modes: Iterable[Mode] = DEFAULT_MODES,
+                     avoid_nodes: Iterable[str] = (), avoid_crossings: Iterable[str] = (),
+                     avoid_countries: Iterable[str] = (), include_planned: bool = False,
+                     weights: npt.NDArray[np.float64] | None = None) -> npt.NDArray[np.bool_]:
+        """Boolean mask of the state-graph edges usable under these conditions."""
+        day = date.toordinal()
+        month_bit = 1 << date.month
+        open_link = self._link_status | (include_planned & self._link_planned)
+        open_link &= (self._link_opened <= day) & (day < self._link_closed)
+        open_link &= (self._link_months & month_bit) != 0
+        blocked = np.zeros(len(self.network.nodes), dtype=bool)
+        for node_id in avoid_nodes:
+            blocked[self.network.node_index(node_id)] = True
+        countries = {c.upper() for c in avoid_countries}
+        if countries:
+            for i, node in enumerate(self.network.nodes):
+                if node.country in countries:
+                    blocked[i] = True
+        avoid_idx = [self._crossing_ids.index(c) for c in avoid_crossings]
+        li = self.edge_link
+        is_link = li >= 0
+        mask = np.ones(len(li), dtype=bool)
+        mask[is_link] = open_link[li[is_link]]
+        if avoid_idx:
+            crossing = np.full(len(li), -1)
+            crossing[is_link] = self._link_crossing[li[is_link]]
+            mask &= ~np.isin(crossing, avoid_idx)
+        mask &= np.isin(self.edge_mode, [str(m) for m in modes])
+        mask &= ~blocked[self.edge_node] & ~blocked[self.edge_head_node]
+        if weights is not None:
+            mask &= np.isfinite(weights).all(axis=1)
+        return mask
+
+    # ------------------------------------------------------------------ queries
+    def resolve(self, place: str) -> str:
+        """Node id for a place name in any language, or :class:`UnknownPlaceError`."""
+        if self.network.has_node(place):
+            return place
+        return self.places.find(place).id
+
+    def plan(self, origin: str, destination: str, *, date: dt.date,
+             cargo: Cargo | None = None, optimize: Criterion = Criterion.TIME,
+             modes: Iterable[Mode] | None = None, via: Sequence[str] = (),
+             avoid: Iterable[str] = (), avoid_crossings: Iterable[str] = (),
+             avoid_countries: Iterable[str] = (), include_planned: bool = False
+             ) -> list[Route]:
+        """Best route(s) from ``origin`` to ``destination`` on ``date``.
+
+        ``optimize`` one criterion gives one route; :attr:`Criterion.PARETO` gives every
+        route not worse than another in all of time, cost and CO2e, sorted by time.
+        Names may be ids or names in English, Chinese, Russian or pinyin. Raises
+        :class:`NoRouteError` when nothing connects them under the conditions.
+        """
+        cargo = cargo or Cargo(CargoKind.CONTAINER_40)
+        src = self.resolve(origin)
+        dst = self.resolve(destination)
+        via_ids = [self.resolve(v) for v in via]
+        avoid_ids = [self.resolve(a) for a in avoid]
+        for crossing in avoid_crossings:
+            if crossing not in self.network.crossings:
+                raise InputError(f"Unknown crossing: {crossing!r}", field="avoid_crossings")
+        clash = {src, dst, *via_ids} & set(avoid_ids)
+        if clash:
+            raise InputError(f"Cannot both visit and avoid {', '.join(sorted(clash))}",
+                             field="avoid")
+        countries = {c.upper() for c in avoid_countries}
+        for node_id in (src, dst, *via_ids):
+            if self.network.node(node_id).country in countries:
+                raise InputError(f"{node_id} lies in an avoided country", field="avoid_countries")
+        if src == dst and not via_ids:
+            raise InputError("Origin and destination are the same place", field="to")
+        mode_set = frozenset(modes) if modes is not None else DEFAULT_MODES
+        weights = self.weights(cargo)
+        mask = self.usable_edges(date, modes=mode_set, avoid_nodes=avoid_ids,
+                                 avoid_crossings=avoid_crossings, avoid_countries=countries,
+                                 include_planned=include_planned, weights=weights)
+        n_states = len(self._states)
+        layers = len(via_ids) + 1
+        active = np.flatnonzero(mask)
+        tails = [self.tail[active] + k * n_states for k in range(layers)]
+        heads = [self.head[active] + k * n_states for k in range(layers)]
+        ids = [active] * layers
+        for k, via_id in enumerate(via_ids):
+            states = np.asarray(self._states_of_node.get(self.network.node_index(via_id), []),
+                                dtype=np.int64)
+            tails.append(states + k * n_states)
+            heads.append(states + (k + 1) * n_states)
+            ids.append(np.full(len(states), -1, dtype=np.int64))
+        tail = np.concatenate(tails)
+        head = np.concatenate(heads)
+        edge_ids = np.concatenate(ids)
+        w = np.where((edge_ids >= 0)[:, None], weights[np.maximum(edge_ids, 0)], 0.0)
+        n = n_states * layers
+        sources = self._states_of_node.get(self.network.node_index(src), [])
+        targets = [s + (layers - 1) * n_states
+                   for s in self._states_of_node.get(self.network.node_index(dst), [])]
+        if not sources or not targets:
+            raise NoRouteError(f"No route from {src} to {dst}: one of them has no links")
+        if optimize is Criterion.PARETO:
+            lower = self._lower_bounds(n, tail, head, w[:, :3], targets)
+            found = pareto_paths(n, tail, head, w[:, :3], sources, targets, lower_bounds=lower)
+            teu = self._teu(cargo)
+            routes = [self._route(edge_ids[list(p.edges)], weights, teu) for p in found]
+            routes.sort(key=lambda r: (r.duration_h, r.cost_usd, r.co2e_kg))
+        else:
+            col = _COLUMN[optimize]
+            result = shortest_path(n, tail, head, np.ascontiguousarray(w[:, col]), sources,
+                                   targets)
+            routes = ([] if result is None
+                      else [self._route(edge_ids[result[1]], weights, self._teu(cargo))])
+        if not routes:
+            raise NoRouteError(
+                f"No route from {src} to {dst} on {date.isoformat()} with modes "
+                f"{', '.join(sorted(mode_set))} under the given constraints")
+        return routes
+
+    @staticmethod
+    def _lower_bounds(n: int, tail: npt.NDArray[np.int64], head: npt.NDArray[np.int64],
+                      w: npt.NDArray[np.float64], targets: Sequence[int]
+                      ) -> npt.NDArray[np.float64]:
+        """For every state, the least cost to a target in each criterion (reverse Dijkstra)."""
+        bounds = np.empty((n, w.shape[1]))
+        for c in range(w.shape[1]):
+            order = np.lexsort((w[:, c], tail, head))
+            h, t, wc = head[order], tail[order], w[order, c]
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = (h[1:] != h[:-1]) | (t[1:] != t[:-1])
+            rev = csr_matrix((wc[first], (h[first], t[first])), shape=(n, n))
+            bounds[:, c] = dijkstra(rev, directed=True, indices=list(targets), min_only=True)
+        return bounds
+
+    def _route(self, edges: npt.NDArray[np.int64], weights: npt.NDArray[np.float64],
+               teu: float) -> Route:
+        net = self.network
+        steps: list[Leg | TransferStep] = []
+        for e in edges.tolist():
+            if e < 0:
+                continue
+            time_h, cost, co2e, dist = (float(x) for x in weights[e])
+            li = int(self.edge_link[e])
+            if li < 0:
+                kind = self._transfer_kinds[int(self.edge_transfer[e])]
+                steps.append(TransferStep(net.nodes[int(self.edge_node[e])].id, str(kind),
+                                          time_h, cost, co2e))
+                continue
+            link: Link = net.links[li]
+            forward = net.node_index(link.from_id) == int(self.edge_node[e])
+            a, b = (link.from_id, link.to_id) if forward else (link.to_id, link.from_id)
+            crossing = net.crossings.get(link.crossing) if link.crossing else None
+            if crossing is not None:
+                fee = crossing.fee_usd_per_teu * teu
+                steps.append(TransferStep(a, "border", crossing.dwell_h, fee, 0.0,
+                                          detail=crossing.id))
+                time_h -= crossing.dwell_h
+                cost -= fee
+            gauge = int(self.edge_gauge[e]) or None
+            steps.append(Leg(a, b, link.mode, link.id, dist, time_h, cost, co2e, link.crossing,
+                             gauge))
+        legs = tuple(s for s in steps if isinstance(s, Leg))
+        transfers = tuple(s for s in steps if isinstance(s, TransferStep))
+        return Route(
+            legs=legs, transfers=transfers,
+            distance_km=sum(leg.distance_km for leg in legs),
+            duration_h=sum(s.duration_h for s in steps),
+            cost_usd=sum(s.cost_usd for s in steps),
+            co2e_kg=sum(s.co2e_kg for s in steps),
+            steps=tuple(steps),
+        )
