@@ -12,6 +12,7 @@ from longjiang import __version__
 from longjiang.api import network, routing
 from longjiang.api.deps import Corridor
 from longjiang.api.problems import install_problem_handlers
+from longjiang.config import Settings
 from longjiang.network.load import load_network
 from longjiang.routing.planner import Planner
 
@@ -24,7 +25,7 @@ def create_app(corridor_path: Path | None = None,
     app = FastAPI(title="Longjiang Corridor", version=__version__,
                   description="Freight along the China–Russia border corridor of Heilongjiang: "
                               "network, routing, flows, ledger and statistics.")
-    net = load_network(corridor_path)
+    net = load_network(corridor_path or Settings().corridor_path)
     app.state.corridor = Corridor(network=net, planner=Planner(net), today=today)
     install_problem_handlers(app)
     app.include_router(network.router)

@@ -11,7 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from longjiang.cli._common import corridor
 from longjiang.cli._errors import handle_errors
+from longjiang.config import Settings
 from longjiang.network.export import link_properties, node_properties, to_geojson
 from longjiang.network.load import load_network
 from longjiang.network.places import PlaceIndex
@@ -33,7 +35,7 @@ class ExportFormat(StrEnum):
 def check(path: Annotated[Path | None, typer.Argument(help="dataset folder (default: shipped)")]
           = None) -> None:
     """Load and validate a dataset; list every problem with file, line, field and value."""
-    network = load_network(path)
+    network = load_network(path or Settings().corridor_path)
     typer.echo(f"OK: {len(network.nodes)} nodes, {len(network.links)} links, "
                f"{len(network.crossings)} crossings, {len(network.ports)} ports in "
                f"{network.path}")
@@ -43,7 +45,7 @@ def check(path: Annotated[Path | None, typer.Argument(help="dataset folder (defa
 @handle_errors
 def nodes(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """List the places of the corridor."""
-    network = load_network()
+    network = corridor()
     if as_json:
         typer.echo(json.dumps([node_properties(n) for n in network.nodes], ensure_ascii=False,
                               indent=1))
@@ -60,7 +62,7 @@ def nodes(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = 
 def show(place: Annotated[str, typer.Argument(help="name in en/zh/ru/pinyin, or id")],
          as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one place and the links that touch it."""
-    network = load_network()
+    network = corridor()
     node = PlaceIndex(network).find(place)
     links = [lk for lk in network.links if node.id in (lk.from_id, lk.to_id)]
     if as_json:
@@ -97,7 +99,7 @@ def export(
     """Export the network (nodes and links) as GeoJSON."""
     import datetime as dt
 
-    network = load_network()
+    network = corridor()
     day = parse_date(date, today=dt.date.today()) if date else None
     text = json.dumps(to_geojson(network, date=day), ensure_ascii=False)
     if output is None:

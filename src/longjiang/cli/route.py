@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from longjiang.cli._common import corridor
 from longjiang.cli._errors import handle_errors
-from longjiang.network.load import load_network
 from longjiang.network.model import Network
 from longjiang.routing.planner import Leg, Planner, Route
 from longjiang.routing.query import RouteQuery
@@ -65,7 +65,7 @@ def route(
     query = RouteQuery.parse(origin, destination, today=dt.date.today(), date=date, cargo=cargo,
                              optimize=optimize, modes=modes, via=via or (), avoid=avoid or (),
                              include_planned=include_planned)
-    network = load_network()
+    network = corridor()
     routes = query.run(Planner(network))
     if as_json:
         typer.echo(json.dumps({

@@ -1,0 +1,115 @@
+"""``longjiang network ...`` and ``longjiang route ...`` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from longjiang.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def mini_corridor(monkeypatch: pytest.MonkeyPatch, mini_path: Path) -> None:
+    monkeypatch.setenv("LONGJIANG_CORRIDOR_PATH", str(mini_path))
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def test_network_check_ok(mini_path: Path) -> None:
+    result = runner.invoke(app, ["network", "check", str(mini_path)])
+    assert result.exit_code == 0, result.output
+    assert "OK: 11 nodes, 14 links, 3 crossings" in result.output
+
+
+def test_network_check_reports_every_problem_and_exits_nonzero(
+        broken_copy: Callable[[dict[str, Callable[[str], str]]], Path]) -> None:
+    path = broken_copy({"links.csv": lambda t: t.replace("harbin,dalian,rail,944", "harbin,dalyan,rail,944")
+                 .replace(",5-10,heihe", ",5-13,heihe")})
+    result = runner.invoke(app, ["network", "check", str(path)])
+    assert result.exit_code == 3
+    assert "links.csv:9: to='dalyan' is not a known node id [unknown-node]" in result.output
+    assert "links.csv:13: months='5-13'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_nodes_json_and_show() -> None:
+    result = runner.invoke(app, ["network", "nodes", "--json"])
+    assert result.exit_code == 0
+    nodes = {n["id"]: n for n in json.loads(result.output)}
+    assert nodes["harbin"]["name_zh"] == "哈尔滨" and nodes["harbin"]["country"] == "CN"
+    assert {"id", "name_en", "name_zh", "name_ru", "lat", "lon", "kind", "country"} <= set(
+        nodes["harbin"])
+    result = runner.invoke(app, ["network", "show", "Хэйхэ"])
+    assert result.exit_code == 0
+    assert "ferry_heihe_blagoveshchensk" in result.output
+
+
+def test_export_geojson(tmp_path: Path) -> None:
+    out = tmp_path / "net.geojson"
+    result = runner.invoke(app, ["network", "export", "--format", "geojson", "-o", str(out),
+                                 "--date", "2021-07-01"])
+    assert result.exit_code == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    ids = {f["id"] for f in doc["features"]}
+    assert "ferry_heihe_blagoveshchensk" in ids
+    assert "bridge_heihe_blagoveshchensk" not in ids  # not open before 2022-06-10
+
+
+def test_route_json_shape() -> None:
+    result = runner.invoke(app, ["route", "Harbin", "Busan", "--date", "2024-01-10",
+                                 "--optimize", "co2e", "--cargo", "20ft", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    (route,) = doc["routes"]
+    assert {"distance_km", "duration_h", "cost_usd", "co2e_kg", "legs", "transfers"} <= set(route)
+    leg = route["legs"][0]
+    assert {"from", "to", "mode", "distance_km", "duration_h", "cost_usd", "co2e_kg",
+            "crossing"} <= set(leg)
+    assert leg["from"]["id"] == "harbin" and leg["from"]["name"] == "Harbin"
+    assert {t["kind"] for t in route["transfers"]} == {"gauge_break", "border", "port_handling"}
+    assert {"at", "kind", "duration_h", "cost_usd"} <= set(route["transfers"][0])
+    assert route["distance_km"] == 1784
+
+
+def test_route_table_and_pareto() -> None:
+    result = runner.invoke(app, ["route", "哈尔滨", "釜山", "--date", "2024-01-10",
+                                 "--optimize", "pareto"])
+    assert result.exit_code == 0, result.output
+    assert "Route 1/2" in result.output and "Route 2/2" in result.output
+    assert "gauge_break" in result.output and "suifenhe_grodekovo" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["route", "Harbinn", "Busan"], 4, "Unknown place: 'Harbinn'; did you mean 'Harbin (harbin)'"),
+        (["route", "Harbin", "Busan", "--cargo", "30ft"], 2, "Invalid cargo: '30ft'"),
+        (["route", "Harbin", "Busan", "--modes", "rail,zeppelin"], 2, "Unknown mode: 'zeppelin'"),
+        (["route", "Harbin", "Busan", "--date", "2024-02-30"], 2, "Invalid date: '2024-02-30'"),
+        (["route", "Harbin", "Busan", "--optimize", "speed"], 2, "Unknown criterion: 'speed'"),
+        (["route", "Heihe", "Blagoveshchensk", "--date", "2021-04-20"], 5, "No route from heihe"),
+    ],
+)
+def test_route_errors_are_one_line(args: list[str], code: int, message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == code
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_route_avoid_crossing_and_country() -> None:
+    result = runner.invoke(app, ["route", "Harbin", "Busan", "--date", "2024-01-10", "--optimize",
+                                 "co2e", "--avoid", "suifenhe_grodekovo", "--json"])
+    assert result.exit_code == 0
+    assert "dalian" in result.output
+    result = runner.invoke(app, ["route", "Harbin", "Busan", "--date", "2024-01-10", "--optimize",
+                                 "co2e", "--avoid", "RU", "--json"])
+    assert result.exit_code == 0
+    legs = json.loads(result.output)["routes"][0]["legs"]
+    assert all(leg["to"]["id"] not in ("grodekovo", "vladivostok") for leg in legs)

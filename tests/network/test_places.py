@@ -1,0 +1,57 @@
+"""Places by English, Chinese, Russian name, pinyin or id, case-insensitively."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from longjiang.errors import UnknownPlaceError
+from longjiang.network import PlaceIndex, load_network
+from longjiang.network.load import parse_months
+
+
+@pytest.fixture
+def index(mini_path: Path) -> PlaceIndex:
+    return PlaceIndex(load_network(mini_path))
+
+
+@pytest.mark.parametrize(
+    ("name", "node_id"),
+    [("harbin", "harbin"), ("HARBIN", "harbin"), ("哈尔滨", "harbin"), ("Харбин", "harbin"),
+     ("харбин", "harbin"), ("Haerbin", "harbin"), ("  Bei'an ", "beian"), ("beian", "beian"),
+     ("БЛАГОВЕЩЕНСК", "blagoveshchensk"), ("Благовещенск", "blagoveshchensk"),
+     ("绥芬河", "suifenhe"), ("Гродеково", "grodekovo")],
+)
+def test_find_in_every_language(index: PlaceIndex, name: str, node_id: str) -> None:
+    assert index.find(name).id == node_id
+
+
+def test_unknown_place_suggests_closest(index: PlaceIndex) -> None:
+    with pytest.raises(UnknownPlaceError) as info:
+        index.find("Harbinn")
+    assert info.value.suggestions[0] == "Harbin (harbin)"
+    assert "Harbinn" in str(info.value) and "did you mean" in str(info.value)
+    with pytest.raises(UnknownPlaceError) as info:
+        index.find("Благовещенс")
+    assert "Blagoveshchensk (blagoveshchensk)" in info.value.suggestions
+
+
+def test_search_prefix(index: PlaceIndex) -> None:
+    assert index.search("su")[0].id == "suifenhe"
+    assert index.search("") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [("1-12", set(range(1, 13))), ("", set(range(1, 13))), ("5-10", {5, 6, 7, 8, 9, 10}),
+     ("12-3", {12, 1, 2, 3}), ("5-6;9-10", {5, 6, 9, 10}), ("7", {7})],
+)
+def test_parse_months(text: str, months: set[int]) -> None:
+    assert parse_months(text) == months
+
+
+@pytest.mark.parametrize("text", ["0-3", "5-13", "a-b", "1-2-3"])
+def test_parse_months_rejects(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_months(text)
