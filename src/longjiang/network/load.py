@@ -334,14 +334,16 @@ def _cargo(row: _Row) -> CargoSpec | None:
 
 
 def _read_all(folder: Path, pattern: str, columns: tuple[str, ...],
-              parse: Callable[[_Row], T | None], problems: list[Problem]) -> list[T]:
+              parse: Callable[[_Row], T | None], problems: list[Problem],
+              key_columns: int = 1) -> list[T]:
     items: list[T] = []
     seen: dict[str, str] = {}
     for path in sorted(folder.glob(pattern)):
         for row in read_rows(path, columns, problems):
-            key = (row.data.get(columns[0]) or "").strip()
+            key = "/".join((row.data.get(c) or "").strip() for c in columns[:key_columns])
             if key and key in seen:
-                row.problem(columns[0], key, f"duplicates the id defined at {seen[key]}",
+                field = "/".join(columns[:key_columns])
+                row.problem(field, key, f"duplicates the id defined at {seen[key]}",
                             "duplicate-id")
                 continue
             if key:
@@ -371,7 +373,7 @@ def load_network(path: str | Path | None = None, *, validate: bool = True) -> Ne
     ports = _read_all(folder, "ports*.csv", PORT_COLUMNS, _port, problems)
     modes = _read_all(folder, "modes.csv", MODE_COLUMNS, _mode_params, problems)
     emissions = [e for e in _read_all(folder, "emission_factors.csv", EMISSION_COLUMNS, _emission,
-                                      problems) if e.vehicle == "default"]
+                                      problems, key_columns=2) if e.vehicle == "default"]
     transfers = _read_all(folder, "transfers.csv", TRANSFER_COLUMNS, _transfer, problems)
     cargo = _read_all(folder, "cargo.csv", CARGO_COLUMNS, _cargo, problems)
 
