@@ -25,7 +25,7 @@ def create_app(corridor_path: Path | None = None,
     app = FastAPI(title="Longjiang Corridor", version=__version__,
                   description="Freight along the China–Russia border corridor of Heilongjiang: "
                               "network, routing, flows, ledger and statistics.")
-    net = load_network(corridor_path or Settings().corridor_path)
+    net = load_network(corridor_path or Settings.from_env().corridor_path)
     app.state.corridor = Corridor(network=net, planner=Planner(net), today=today)
     install_problem_handlers(app)
     app.include_router(network.router)

@@ -11,4 +11,4 @@ __all__ = ["corridor"]
 
 def corridor() -> Network:
     """Load the corridor dataset of the settings (``LONGJIANG_CORRIDOR_PATH``, default shipped)."""
-    return load_network(Settings().corridor_path)
+    return load_network(Settings.from_env().corridor_path)

@@ -35,7 +35,7 @@ class ExportFormat(StrEnum):
 def check(path: Annotated[Path | None, typer.Argument(help="dataset folder (default: shipped)")]
           = None) -> None:
     """Load and validate a dataset; list every problem with file, line, field and value."""
-    network = load_network(path or Settings().corridor_path)
+    network = load_network(path or Settings.from_env().corridor_path)
     typer.echo(f"OK: {len(network.nodes)} nodes, {len(network.links)} links, "
                f"{len(network.crossings)} crossings, {len(network.ports)} ports in "
                f"{network.path}")

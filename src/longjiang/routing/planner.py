@@ -18,8 +18,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from longjiang.errors import DataError, InputError, NoRouteError
 from longjiang.network.model import Facility, Link, Mode, Network, Status, TransferKind
@@ -476,6 +474,9 @@ class Planner:
                       w: npt.NDArray[np.float64], targets: Sequence[int]
                       ) -> npt.NDArray[np.float64]:
         """For every state, the least cost to a target in each criterion (reverse Dijkstra)."""
+        from scipy.sparse import csr_matrix  # imported here: only Pareto queries need it
+        from scipy.sparse.csgraph import dijkstra
+
         bounds = np.empty((n, w.shape[1]))
         for c in range(w.shape[1]):
             order = np.lexsort((w[:, c], tail, head))

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 __all__ = ["ParetoPath", "dominates", "pareto_paths", "shortest_path"]
 
@@ -36,45 +34,56 @@ def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
         x < y for x, y in zip(a, b, strict=True))
 
 
-def _min_edges(n: int, tail: IntArray, head: IntArray, w: FloatArray
-               ) -> tuple[csr_matrix, IntArray, IntArray]:
-    """CSR of the cheapest edge per (tail, head) pair, with the chosen edge per entry."""
-    order = np.lexsort((w, head, tail))
-    t, h = tail[order], head[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
-    chosen = order[first]
-    keys = tail[chosen] * n + head[chosen]
-    matrix = csr_matrix((w[chosen], (tail[chosen], head[chosen])), shape=(n, n))
-    return matrix, keys, chosen
-
-
 def shortest_path(n: int, tail: IntArray, head: IntArray, weight: FloatArray,
                   sources: Sequence[int], targets: Sequence[int]
                   ) -> tuple[float, list[int]] | None:
-    """Cheapest path from any of ``sources`` to any of ``targets`` (Dijkstra, scipy).
+    """Cheapest path from any of ``sources`` to any of ``targets`` (Dijkstra).
 
-    Returns ``(cost, edges)`` or None when no target is reachable.
+    Returns ``(cost, edges)`` or None when no target is reachable. The search stops
+    at the first target settled. A binary heap over a CSR adjacency built with numpy:
+    one route query settles a small part of the graph, and this kernel spares the CLI
+    the import of scipy.sparse, which costs more than the whole query.
     """
     if len(tail) == 0 or not sources or not targets:
         return None
-    matrix, keys, chosen = _min_edges(n, tail, head, weight)
-    dist, pred, _ = dijkstra(matrix, directed=True, indices=list(sources), min_only=True,
-                               return_predecessors=True)
-    target_list = np.asarray(targets, dtype=np.int64)
-    best = target_list[np.argmin(dist[target_list])]
-    cost = float(dist[best])
-    if not np.isfinite(cost):
-        return None
-    edges: list[int] = []
-    node = int(best)
-    while pred[node] >= 0:
-        prev = int(pred[node])
-        pos = int(np.searchsorted(keys, prev * n + node))
-        edges.append(int(chosen[pos]))
-        node = prev
-    edges.reverse()
-    return cost, edges
+    order = np.argsort(tail, kind="stable")
+    starts = np.searchsorted(tail[order], np.arange(n + 1)).tolist()
+    heads = head[order].tolist()
+    weights = weight[order].tolist()
+    edge_ids = order.tolist()
+    is_target = [False] * n
+    for t in targets:
+        is_target[t] = True
+    inf = float("inf")
+    dist = [inf] * n
+    pred = [-1] * n
+    heap: list[tuple[float, int]] = []
+    for s in sources:
+        dist[s] = 0.0
+        heap.append((0.0, s))
+    heapq.heapify(heap)
+    done = [False] * n
+    while heap:
+        d, u = heapq.heappop(heap)
+        if done[u]:
+            continue
+        done[u] = True
+        if is_target[u]:
+            edges: list[int] = []
+            while pred[u] >= 0:
+                e = pred[u]
+                edges.append(e)
+                u = int(tail[e])
+            edges.reverse()
+            return d, edges
+        for pos in range(starts[u], starts[u + 1]):
+            v = heads[pos]
+            nd = d + weights[pos]
+            if nd < dist[v]:
+                dist[v] = nd
+                pred[v] = edge_ids[pos]
+                heapq.heappush(heap, (nd, v))
+    return None
 
 
 def pareto_paths(n: int, tail: IntArray, head: IntArray, weights: FloatArray,
