@@ -55,3 +55,23 @@ def test_parse_months(text: str, months: set[int]) -> None:
 def test_parse_months_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_months(text)
+
+
+def test_short_english_names_find_ports(tmp_path: Path, mini_path: Path) -> None:
+    """'Busan' finds 'Busan port (New Port)' unless a place is called exactly 'Busan'."""
+    import shutil
+
+    folder = tmp_path / "c"
+    shutil.copytree(mini_path, folder)
+    nodes = folder / "nodes.csv"
+    text = nodes.read_text(encoding="utf-8").replace(",Busan,", ",Busan port (New Port),")
+    nodes.write_text(text + "harbin_airport,Harbin Taiping International Airport,哈尔滨太平国际机场,"
+                     "Аэропорт Харбин Тайпин,,CN,45.62,126.25,airport,air,x\n", encoding="utf-8")
+    links = folder / "links.csv"
+    links.write_text(links.read_text(encoding="utf-8") + "road_harbin_airport,harbin,"
+                     "harbin_airport,road,37,,,,operating,,,1-12,,,x\n", encoding="utf-8")
+    index = PlaceIndex(load_network(folder))
+    assert index.find("Busan").id == "busan"
+    assert index.find("busan port").id == "busan"
+    assert index.find("Harbin").id == "harbin"  # the city, not the airport
+    assert index.find("Harbin Taiping").id == "harbin_airport"

@@ -14,6 +14,11 @@ __all__ = ["PlaceIndex", "normalize_name"]
 
 _DROP = re.compile(r"[\s\-‐–—'’`.,()]+")
 _ZH_SUFFIXES = ("国际机场", "机场", "口岸", "火车站", "站", "港", "市", "县", "区")
+#: English words a user leaves out: "Busan port (New Port)" is found as "Busan"
+_EN_SUFFIX = re.compile(
+    r"\s+(international\s+airport|airport|(railway|rail|road|river|water|sea|cargo)\s+"
+    r"(port|station|checkpoint|terminal)|port|station|checkpoint|terminal)$", re.IGNORECASE)
+_PARENS = re.compile(r"\s*\([^)]*\)")
 #: when a name fits several nodes, the first kind in this order wins
 _KIND_ORDER = ("city", "border", "station", "seaport", "river_port", "junction", "airport",
                "pipeline")
@@ -38,17 +43,20 @@ class PlaceIndex:
 
     def __init__(self, network: Network) -> None:
         self._by_key: dict[str, list[Node]] = {}
-        self._labels: dict[str, str] = {}
         rank = {k: i for i, k in enumerate(_KIND_ORDER)}
+        aliases: dict[str, list[Node]] = {}
         for node in network.nodes:
             for name in self._names(node):
                 key = normalize_name(name)
-                if not key:
-                    continue
-                self._by_key.setdefault(key, [])
-                if node not in self._by_key[key]:
+                if key and node not in self._by_key.setdefault(key, []):
                     self._by_key[key].append(node)
-                self._labels.setdefault(key, name)
+            bare = _PARENS.sub("", node.name_en)
+            for alias in {normalize_name(bare), normalize_name(_EN_SUFFIX.sub("", bare))}:
+                if alias:
+                    aliases.setdefault(alias, []).append(node)
+        for key, nodes in aliases.items():
+            # a short form never hides a place whose full name it is
+            self._by_key.setdefault(key, nodes)
         for key, nodes in self._by_key.items():
             nodes.sort(key=lambda n: (n.id != key, rank.get(n.kind, len(rank)), n.id))
 
