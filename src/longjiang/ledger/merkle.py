@@ -179,8 +179,8 @@ def perfect_subtrees(start: int, end: int) -> list[tuple[int, int]]:
     range of a proof plan and for ``[0, size)``. The nodes come largest first;
     ``MTH`` of the range is their fold from the right.
     """
-    if start < 0 or end <= start:
-        raise ValueError(f"empty or negative range [{start}, {end})")
+    if start < 0 or end < start:
+        raise ValueError(f"negative range [{start}, {end})")
     nodes: list[tuple[int, int]] = []
     pos = start
     remaining = end - start
@@ -223,7 +223,9 @@ def consistency_proof_length(size1: int, size2: int) -> int:
     return len(consistency_ranges(size1, size2))
 
 
-def inclusion_proof(leaf_hashes: Sequence[bytes], index: int, tree_size: int | None = None) -> list[bytes]:
+def inclusion_proof(
+    leaf_hashes: Sequence[bytes], index: int, tree_size: int | None = None
+) -> list[bytes]:
     """Inclusion proof for leaf ``index`` in the tree of the first ``tree_size`` leaves.
 
     Re-hashes the leaves it needs (O(n)); for a log that grows use
@@ -236,7 +238,9 @@ def inclusion_proof(leaf_hashes: Sequence[bytes], index: int, tree_size: int | N
     return [root_from_leaves(leaf_hashes[a:b]) for a, b in inclusion_ranges(index, size)]
 
 
-def consistency_proof(leaf_hashes: Sequence[bytes], size1: int, size2: int | None = None) -> list[bytes]:
+def consistency_proof(
+    leaf_hashes: Sequence[bytes], size1: int, size2: int | None = None
+) -> list[bytes]:
     """Consistency proof between the trees of the first ``size1`` and ``size2`` leaves (O(n))."""
     size = len(leaf_hashes) if size2 is None else size2
     if size > len(leaf_hashes):
@@ -264,7 +268,9 @@ def _check_proof(proof: Sequence[bytes]) -> list[bytes]:
     return [_check_hash(f"proof[{i}]", p) for i, p in enumerate(proof)]
 
 
-def root_from_inclusion_proof(leaf_hash: bytes, index: int, tree_size: int, proof: Sequence[bytes]) -> bytes:
+def root_from_inclusion_proof(
+    leaf_hash: bytes, index: int, tree_size: int, proof: Sequence[bytes]
+) -> bytes:
     """The root that ``proof`` implies for ``leaf_hash`` at ``index`` (RFC 9162 2.1.3.2, steps 1-4).
 
     Raises :class:`ProofError` when the proof is malformed: wrong length, index
@@ -352,7 +358,8 @@ def root_from_consistency_proof(
     if size1 == size2 or size1 == 0:
         if path:
             raise ProofError(
-                f"consistency proof from size {size1} to {size2} must be empty, got {len(path)} hashes"
+                f"consistency proof from size {size1} to {size2} must be empty, "
+                f"got {len(path)} hashes"
             )
         if size1 == 0:
             if old != EMPTY_ROOT:
@@ -366,7 +373,8 @@ def root_from_consistency_proof(
     want = consistency_proof_length(size1, size2)
     if len(path) != want:
         raise ProofError(
-            f"consistency proof from size {size1} to {size2} must have {want} hashes, got {len(path)}"
+            f"consistency proof from size {size1} to {size2} must have {want} hashes, "
+            f"got {len(path)}"
         )
     # 1. An empty path fails (cannot happen here: want >= 1 for 0 < size1 < size2).
     # 2. If size1 is an exact power of two, prepend first_hash.
