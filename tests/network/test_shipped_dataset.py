@@ -1,0 +1,74 @@
+"""The shipped corridor: it validates, and the anchors a forwarder knows are right."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from longjiang.network import Mode, Network, PlaceIndex, Status, check_network, load_network
+from longjiang.routing import Criterion, Planner
+
+DAY = dt.date(2025, 7, 1)
+
+
+@pytest.fixture(scope="module")
+def network() -> Network:
+    return load_network()
+
+
+def test_shipped_dataset_passes_its_own_check(network: Network) -> None:
+    assert check_network(network) == []
+    assert len(network.nodes) + len(network.links) >= 300
+    assert {m for m in Mode} <= {lk.mode for lk in network.links}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "km", "tolerance"),
+    [("Harbin", "Suifenhe", 548, 0), ("Harbin", "Mudanjiang", 355, 5),
+     ("Harbin", "Dalian", 944, 10), ("Harbin", "Manzhouli", 935, 10),
+     ("Manzhouli", "Moscow", 6640, 150)],
+)
+def test_railway_anchor_distances(network: Network, a: str, b: str, km: float,
+                                  tolerance: float) -> None:
+    (route,) = Planner(network).plan(a, b, date=DAY, optimize=Criterion.DISTANCE,
+                                     modes=[Mode.RAIL])
+    assert abs(route.distance_km - km) <= tolerance, route.distance_km
+
+
+def test_three_bridges_one_island(network: Network) -> None:
+    by_crossing = {lk.crossing: lk for lk in network.links if lk.crossing}
+    heihe = by_crossing["heihe_blagoveshchensk_bridge"]
+    assert heihe.mode is Mode.ROAD and heihe.opened == dt.date(2022, 6, 10)
+    tongjiang = by_crossing["tongjiang_nizhneleninskoye_rail"]
+    assert tongjiang.gauges_mm == (1435, 1520)
+    assert tongjiang.opened is not None and tongjiang.opened.year == 2022
+    island = by_crossing["heixiazi_khabarovsk_road"]
+    assert island.status is not Status.OPERATING  # planned: never routed as if it existed
+    assert not island.usable_on(dt.date(2026, 11, 23))
+
+
+def test_every_river_crossing_has_a_closed_season(network: Network) -> None:
+    river = [lk for lk in network.links if lk.crossing and lk.mode is Mode.RIVER]
+    assert river
+    for link in river:
+        assert len(link.months) < 12, link.id  # no navigation under ice
+
+
+def test_ports_and_crossings_reference_real_places(network: Network) -> None:
+    assert len(network.ports) >= 20
+    facing = [p for p in network.ports if p.faces_russia]
+    assert len(facing) >= 15
+    for port in facing:
+        if "air" not in port.kinds:
+            assert port.counterpart_node and network.node(port.counterpart_node).country == "RU"
+    for crossing in network.crossings.values():
+        assert network.node(crossing.cn_node).country == "CN"
+        assert crossing.dwell_h > 0
+
+
+@pytest.mark.parametrize(("name", "node_id"),
+                         [("哈尔滨", "harbin"), ("Хабаровск", "khabarovsk"), ("harbin", "harbin"),
+                          ("Suifenhe", "suifenhe"), ("Забайкальск", "zabaikalsk")])
+def test_places_in_three_languages(network: Network, name: str, node_id: str) -> None:
+    assert PlaceIndex(network).find(name).id == node_id
