@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from longjiang.routing.search import dominates, pareto_paths, shortest_path
+from longjiang.routing.search import Adjacency, dominates, pareto_paths, shortest_path
 
 
 @st.composite
@@ -57,7 +57,7 @@ def test_pareto_equals_brute_force(g: tuple[int, np.ndarray, np.ndarray, np.ndar
     src, dst = 0, n - 1
     paths = brute_force_paths(n, tail, head, src, dst)
     expected = pareto_front([tuple(w[p].sum(axis=0)) if p else (0.0,) * 3 for p in paths])
-    found = pareto_paths(n, tail, head, w, [src], [dst])
+    found = pareto_paths(Adjacency.build(n, tail, head, w), [src], [dst])
     assert {p.cost for p in found} == expected
     for p in found:
         # each reported path is a real src->dst walk with the reported cost
@@ -80,7 +80,8 @@ def test_pareto_with_lower_bounds_is_unchanged(
     n, tail, head, w = g
     w3 = np.column_stack([w[:, 0], w[:, 0][::-1] if len(w) else w[:, 0], np.ones(len(w))])
     src, dst = 0, n - 1
-    plain = pareto_paths(n, tail, head, w3, [src], [dst])
+    adj = Adjacency.build(n, tail, head, w3)
+    plain = pareto_paths(adj, [src], [dst])
     bounds = np.zeros((n, 3))
     for c in range(3):
         graph = nx.MultiDiGraph()
@@ -90,7 +91,7 @@ def test_pareto_with_lower_bounds_is_unchanged(
         lengths = nx.single_source_dijkstra_path_length(graph, dst)
         for v in range(n):
             bounds[v, c] = lengths.get(v, np.inf)
-    pruned = pareto_paths(n, tail, head, w3, [src], [dst], lower_bounds=bounds)
+    pruned = pareto_paths(adj, [src], [dst], lower_bounds=[tuple(b) for b in bounds.tolist()])
     assert {p.cost for p in plain} == {p.cost for p in pruned}
 
 
@@ -105,7 +106,7 @@ def test_shortest_path_matches_networkx(g: tuple[int, np.ndarray, np.ndarray, np
         a, b, c = int(tail[e]), int(head[e]), float(w[e, 0])
         if not graph.has_edge(a, b) or graph[a][b]["weight"] > c:
             graph.add_edge(a, b, weight=c)
-    result = shortest_path(n, tail, head, w[:, 0], [0], [n - 1])
+    result = shortest_path(Adjacency.build(n, tail, head, w), 0, [0], [n - 1])
     try:
         expected = nx.dijkstra_path_length(graph, 0, n - 1)
     except nx.NetworkXNoPath:

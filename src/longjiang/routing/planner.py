@@ -23,7 +23,7 @@ from longjiang.errors import DataError, InputError, NoRouteError
 from longjiang.network.model import Facility, Link, Mode, Network, Status, TransferKind
 from longjiang.network.places import PlaceIndex
 from longjiang.routing.cargo import Cargo, CargoKind
-from longjiang.routing.search import pareto_paths, shortest_path
+from longjiang.routing.search import Adjacency, pareto_paths, shortest_path
 
 __all__ = [
     "DEFAULT_MODES",
@@ -56,6 +56,21 @@ class Criterion(StrEnum):
 
 _COLUMN = {Criterion.TIME: _TIME, Criterion.COST: _COST, Criterion.CO2E: _CO2E,
            Criterion.DISTANCE: _DIST}
+
+
+#: how many usable graphs (date x modes x avoidances x cargo) a planner keeps
+_GRAPH_CACHE_SIZE = 16
+
+
+@dataclass(frozen=True)
+class _GraphKey:
+    date: dt.date
+    modes: frozenset[Mode]
+    avoid_nodes: frozenset[str]
+    avoid_crossings: frozenset[str]
+    avoid_countries: frozenset[str]
+    include_planned: bool
+    cargo: Cargo
 
 
 @dataclass(frozen=True)
@@ -269,6 +284,7 @@ class Planner:
             [crossing_ids.index(lk.crossing) if lk.crossing and lk.crossing in network.crossings
              else -1 for lk in links], dtype=np.int64)
         self._weights_cache: dict[tuple[CargoKind, float | None], npt.NDArray[np.float64]] = {}
+        self._graph_cache: dict[_GraphKey, Adjacency] = {}
 
     # ------------------------------------------------------------------ weights
     def _mass_t(self, cargo: Cargo) -> float:
@@ -425,13 +441,62 @@ class Planner:
         if src == dst and not via_ids:
             raise InputError("Origin and destination are the same place", field="to")
         mode_set = frozenset(modes) if modes is not None else DEFAULT_MODES
-        weights = self.weights(cargo)
-        mask = self.usable_edges(date, modes=mode_set, avoid_nodes=avoid_ids,
-                                 avoid_crossings=avoid_crossings, avoid_countries=countries,
-                                 include_planned=include_planned, weights=weights)
+        key = _GraphKey(date, mode_set, frozenset(avoid_ids), frozenset(avoid_crossings),
+                        frozenset(countries), include_planned, cargo)
+        adj = self._graph(key)
         n_states = len(self._states)
-        layers = len(via_ids) + 1
+        sources = self._states_of_node.get(self.network.node_index(src), [])
+        targets = self._states_of_node.get(self.network.node_index(dst), [])
+        if via_ids:
+            adj = self._layered(key, via_ids)
+            targets = [t + len(via_ids) * n_states for t in targets]
+        if not sources or not targets:
+            raise NoRouteError(f"No route from {src} to {dst}: one of them has no links")
+        weights = self.weights(cargo)
+        teu = self._teu(cargo)
+        if optimize is Criterion.PARETO:
+            lower = self._lower_bounds(adj, targets)
+            found = pareto_paths(adj, sources, targets, lower_bounds=lower)
+            routes = [self._route(np.asarray(p.edges, dtype=np.int64), weights, teu)
+                      for p in found]
+            routes.sort(key=lambda r: (r.duration_h, r.cost_usd, r.co2e_kg))
+        else:
+            result = shortest_path(adj, _COLUMN[optimize], sources, targets)
+            routes = ([] if result is None
+                      else [self._route(np.asarray(result[1], dtype=np.int64), weights, teu)])
+        if not routes:
+            raise NoRouteError(
+                f"No route from {src} to {dst} on {date.isoformat()} with modes "
+                f"{', '.join(sorted(mode_set))} under the given constraints")
+        return routes
+
+    def _graph(self, key: _GraphKey) -> Adjacency:
+        """The usable part of the state graph for ``key``, weighed (cached, a few entries)."""
+        adj = self._graph_cache.get(key)
+        if adj is None:
+            weights = self.weights(key.cargo)
+            mask = self.usable_edges(key.date, modes=key.modes, avoid_nodes=key.avoid_nodes,
+                                     avoid_crossings=key.avoid_crossings,
+                                     avoid_countries=key.avoid_countries,
+                                     include_planned=key.include_planned, weights=weights)
+            active = np.flatnonzero(mask)
+            adj = Adjacency.build(len(self._states), self.tail[active], self.head[active],
+                                  weights[active], edge_ids=active)
+            if len(self._graph_cache) >= _GRAPH_CACHE_SIZE:
+                self._graph_cache.pop(next(iter(self._graph_cache)))
+            self._graph_cache[key] = adj
+        return adj
+
+    def _layered(self, key: _GraphKey, via_ids: Sequence[str]) -> Adjacency:
+        """One copy of the usable graph per leg between vias, joined at each via node."""
+        weights = self.weights(key.cargo)
+        mask = self.usable_edges(key.date, modes=key.modes, avoid_nodes=key.avoid_nodes,
+                                 avoid_crossings=key.avoid_crossings,
+                                 avoid_countries=key.avoid_countries,
+                                 include_planned=key.include_planned, weights=weights)
+        n_states = len(self._states)
         active = np.flatnonzero(mask)
+        layers = len(via_ids) + 1
         tails = [self.tail[active] + k * n_states for k in range(layers)]
         heads = [self.head[active] + k * n_states for k in range(layers)]
         ids = [active] * layers
@@ -441,51 +506,31 @@ class Planner:
             tails.append(states + k * n_states)
             heads.append(states + (k + 1) * n_states)
             ids.append(np.full(len(states), -1, dtype=np.int64))
-        tail = np.concatenate(tails)
-        head = np.concatenate(heads)
         edge_ids = np.concatenate(ids)
         w = np.where((edge_ids >= 0)[:, None], weights[np.maximum(edge_ids, 0)], 0.0)
-        n = n_states * layers
-        sources = self._states_of_node.get(self.network.node_index(src), [])
-        targets = [s + (layers - 1) * n_states
-                   for s in self._states_of_node.get(self.network.node_index(dst), [])]
-        if not sources or not targets:
-            raise NoRouteError(f"No route from {src} to {dst}: one of them has no links")
-        if optimize is Criterion.PARETO:
-            lower = self._lower_bounds(n, tail, head, w[:, :3], targets)
-            found = pareto_paths(n, tail, head, w[:, :3], sources, targets, lower_bounds=lower)
-            teu = self._teu(cargo)
-            routes = [self._route(edge_ids[list(p.edges)], weights, teu) for p in found]
-            routes.sort(key=lambda r: (r.duration_h, r.cost_usd, r.co2e_kg))
-        else:
-            col = _COLUMN[optimize]
-            result = shortest_path(n, tail, head, np.ascontiguousarray(w[:, col]), sources,
-                                   targets)
-            routes = ([] if result is None
-                      else [self._route(edge_ids[result[1]], weights, self._teu(cargo))])
-        if not routes:
-            raise NoRouteError(
-                f"No route from {src} to {dst} on {date.isoformat()} with modes "
-                f"{', '.join(sorted(mode_set))} under the given constraints")
-        return routes
+        return Adjacency.build(n_states * layers, np.concatenate(tails), np.concatenate(heads),
+                               w, edge_ids=edge_ids)
 
     @staticmethod
-    def _lower_bounds(n: int, tail: npt.NDArray[np.int64], head: npt.NDArray[np.int64],
-                      w: npt.NDArray[np.float64], targets: Sequence[int]
-                      ) -> npt.NDArray[np.float64]:
+    def _lower_bounds(adj: Adjacency, targets: Sequence[int]
+                      ) -> list[tuple[float, float, float]]:
         """For every state, the least cost to a target in each criterion (reverse Dijkstra)."""
         from scipy.sparse import csr_matrix  # imported here: only Pareto queries need it
         from scipy.sparse.csgraph import dijkstra
 
-        bounds = np.empty((n, w.shape[1]))
-        for c in range(w.shape[1]):
-            order = np.lexsort((w[:, c], tail, head))
-            h, t, wc = head[order], tail[order], w[order, c]
+        n = adj.n
+        head = np.asarray(adj.heads, dtype=np.int64)
+        tail = np.asarray(adj.tails, dtype=np.int64)
+        bounds = np.empty((n, 3))
+        for c in range(3):
+            w = np.asarray(adj.columns[c])
+            order = np.lexsort((w, tail, head))
+            h, t, wc = head[order], tail[order], w[order]
             first = np.ones(len(order), dtype=bool)
             first[1:] = (h[1:] != h[:-1]) | (t[1:] != t[:-1])
             rev = csr_matrix((wc[first], (h[first], t[first])), shape=(n, n))
             bounds[:, c] = dijkstra(rev, directed=True, indices=list(targets), min_only=True)
-        return bounds
+        return [(a, b, c) for a, b, c in bounds.tolist()]
 
     def _route(self, edges: npt.NDArray[np.int64], weights: npt.NDArray[np.float64],
                teu: float) -> Route:

@@ -1,8 +1,9 @@
-"""Graph kernels of the planner, on plain arrays: one-criterion and Pareto searches.
+"""Graph kernels of the planner: one-criterion and Pareto searches over an adjacency.
 
 A graph is given as edge arrays ``tail``, ``head`` (state indices) and a weight
-matrix ``weights`` of shape (edges, criteria), all non-negative. Paths are returned
-as lists of edge indices.
+matrix ``weights`` of shape (edges, criteria), all non-negative; :class:`Adjacency`
+turns them once into CSR lists that many queries reuse. Paths come back as lists
+of the caller's edge indices.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ParetoPath", "dominates", "pareto_paths", "shortest_path"]
+__all__ = ["Adjacency", "ParetoPath", "dominates", "pareto_paths", "shortest_path"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -28,37 +29,73 @@ class ParetoPath:
     edges: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class Adjacency:
+    """Outgoing edges per state in CSR form, as Python lists for fast scalar loops."""
+
+    n: int
+    starts: list[int]
+    heads: list[int]
+    edges: list[int]
+    tails: list[int]
+    rows: list[tuple[float, ...]]
+    columns: list[list[float]]
+
+    @classmethod
+    def build(cls, n: int, tail: IntArray, head: IntArray, weights: FloatArray,
+              edge_ids: IntArray | None = None) -> Adjacency:
+        """Sort the edges by tail; ``edge_ids`` name them (default: their positions)."""
+        order = np.argsort(tail, kind="stable")
+        ids = order if edge_ids is None else edge_ids[order]
+        w = weights[order]
+        return cls(
+            n=n,
+            starts=np.searchsorted(tail[order], np.arange(n + 1)).tolist(),
+            heads=head[order].tolist(),
+            edges=ids.tolist(),
+            tails=tail[order].tolist(),
+            rows=[tuple(r[:3]) for r in w.tolist()] if w.shape[1] >= 3 else [],
+            columns=[w[:, c].tolist() for c in range(w.shape[1])],
+        )
+
+
 def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
     """``a`` is no worse than ``b`` in every criterion and better in one."""
     return all(x <= y for x, y in zip(a, b, strict=True)) and any(
         x < y for x, y in zip(a, b, strict=True))
 
 
-def shortest_path(n: int, tail: IntArray, head: IntArray, weight: FloatArray,
-                  sources: Sequence[int], targets: Sequence[int]
-                  ) -> tuple[float, list[int]] | None:
-    """Cheapest path from any of ``sources`` to any of ``targets`` (Dijkstra).
+def _walk_back(adj: Adjacency, pred_pos: list[int], state: int) -> list[int]:
+    edges: list[int] = []
+    while pred_pos[state] >= 0:
+        pos = pred_pos[state]
+        edges.append(adj.edges[pos])
+        state = adj.tails[pos]
+    edges.reverse()
+    return edges
 
-    Returns ``(cost, edges)`` or None when no target is reachable. The search stops
-    at the first target settled. A binary heap over a CSR adjacency built with numpy:
-    one route query settles a small part of the graph, and this kernel spares the CLI
-    the import of scipy.sparse, which costs more than the whole query.
+
+def shortest_path(adj: Adjacency, column: int, sources: Sequence[int], targets: Sequence[int]
+                  ) -> tuple[float, list[int]] | None:
+    """Cheapest path in criterion ``column`` from any of ``sources`` to any of ``targets``.
+
+    Dijkstra with a binary heap, stopping at the first target settled. Returns
+    ``(cost, edges)`` or None when no target is reachable. One route query settles a
+    small part of the graph, and this kernel spares the CLI the import of
+    scipy.sparse, which costs more than the whole query.
     """
-    if len(tail) == 0 or not sources or not targets:
+    n = adj.n
+    if not sources or not targets:
         return None
-    order = np.argsort(tail, kind="stable")
-    starts = np.searchsorted(tail[order], np.arange(n + 1)).tolist()
-    heads = head[order].tolist()
-    weights = weight[order].tolist()
-    edge_ids = order.tolist()
+    starts, heads, weights = adj.starts, adj.heads, adj.columns[column]
     is_target = [False] * n
     for t in targets:
         is_target[t] = True
     inf = float("inf")
     dist = [inf] * n
-    pred = [-1] * n
+    pred_pos = [-1] * n
     heap: list[tuple[float, int]] = []
-    for s in sources:
+    for s in dict.fromkeys(sources):
         dist[s] = 0.0
         heap.append((0.0, s))
     heapq.heapify(heap)
@@ -69,105 +106,105 @@ def shortest_path(n: int, tail: IntArray, head: IntArray, weight: FloatArray,
             continue
         done[u] = True
         if is_target[u]:
-            edges: list[int] = []
-            while pred[u] >= 0:
-                e = pred[u]
-                edges.append(e)
-                u = int(tail[e])
-            edges.reverse()
-            return d, edges
+            return d, _walk_back(adj, pred_pos, u)
         for pos in range(starts[u], starts[u + 1]):
             v = heads[pos]
             nd = d + weights[pos]
             if nd < dist[v]:
                 dist[v] = nd
-                pred[v] = edge_ids[pos]
+                pred_pos[v] = pos
                 heapq.heappush(heap, (nd, v))
     return None
 
 
-def pareto_paths(n: int, tail: IntArray, head: IntArray, weights: FloatArray,
-                 sources: Sequence[int], targets: Sequence[int],
-                 lower_bounds: FloatArray | None = None) -> list[ParetoPath]:
-    """All non-dominated paths (one per distinct criteria vector) between the two sets.
+def pareto_paths(adj: Adjacency, sources: Sequence[int], targets: Sequence[int],
+                 lower_bounds: Sequence[tuple[float, float, float]] | None = None
+                 ) -> list[ParetoPath]:
+    """All non-dominated paths (one per distinct vector) over the first three criteria.
 
     Multi-criteria label setting (Martins): labels leave the queue in lexicographic
-    order, so a label that leaves it is never dominated later. Labels that cannot
-    beat a path already found, even with the ``lower_bounds`` (states × criteria,
-    optimistic cost to a target) added, are pruned.
+    order, so a label that leaves it is never dominated later. A label is dropped when
+    another label at its state is no worse in all three criteria, or when it cannot
+    beat a path already found even with the optimistic ``lower_bounds`` (per state,
+    the least cost to a target in each criterion) added.
     """
-    k = weights.shape[1]
-    if lower_bounds is None:
-        lower_bounds = np.zeros((n, k))
-    order = np.argsort(tail, kind="stable")
-    starts = np.searchsorted(tail[order], np.arange(n + 1))
-    heads = head[order].tolist()
-    wrows = [tuple(r) for r in weights[order].tolist()]
-    edge_ids = order.tolist()
-    bounds = [tuple(r) for r in lower_bounds.tolist()]
-    is_target = np.zeros(n, dtype=bool)
-    is_target[list(targets)] = True
+    if adj.heads and not adj.rows:
+        raise ValueError("pareto_paths needs (at least) three criteria")
+    n = adj.n
+    starts, heads, rows = adj.starts, adj.heads, adj.rows
+    bounds = lower_bounds if lower_bounds is not None else [(0.0, 0.0, 0.0)] * n
+    is_target = [False] * n
+    for t in targets:
+        is_target[t] = True
 
-    # label: (cost vector, state, parent label, edge)
-    labels: list[tuple[tuple[float, ...], int, int, int]] = []
+    # labels: parallel lists (cost vector, state, parent label, CSR position)
+    vecs: list[tuple[float, float, float]] = []
+    parent: list[int] = []
+    via_pos: list[int] = []
     alive: list[bool] = []
     bags: list[list[int]] = [[] for _ in range(n)]
-    heap: list[tuple[tuple[float, ...], int]] = []
-    found: list[int] = []
-    zero = (0.0,) * k
+    heap: list[tuple[float, float, float, int, int]] = []
+    found: list[tuple[float, float, float]] = []
+    found_ids: list[int] = []
     for s in dict.fromkeys(sources):
-        labels.append((zero, s, -1, -1))
+        vecs.append((0.0, 0.0, 0.0))
+        parent.append(-1)
+        via_pos.append(-1)
         alive.append(True)
-        bags[s].append(len(labels) - 1)
-        heapq.heappush(heap, (zero, len(labels) - 1))
-
-    def weakly_dominated(vec: tuple[float, ...], ids: list[int]) -> bool:
-        for j in ids:
-            other = labels[j][0]
-            if all(o <= v for o, v in zip(other, vec, strict=True)):
-                return True
-        return False
+        bags[s].append(len(vecs) - 1)
+        heap.append((0.0, 0.0, 0.0, len(vecs) - 1, s))
+    heapq.heapify(heap)
 
     while heap:
-        vec, lid = heapq.heappop(heap)
+        a, b, c, lid, state = heapq.heappop(heap)
         if not alive[lid]:
             continue
-        state = labels[lid][1]
         if is_target[state]:
-            if not weakly_dominated(vec, found):
-                found.append(lid)
+            if not any(x <= a and y <= b and z <= c for x, y, z in found):
+                found.append((a, b, c))
+                found_ids.append(lid)
             continue
-        for pos in range(int(starts[state]), int(starts[state + 1])):
+        for pos in range(starts[state], starts[state + 1]):
             v = heads[pos]
-            w = wrows[pos]
-            new = tuple(a + b for a, b in zip(vec, w, strict=True))
+            wa, wb, wc = rows[pos]
+            na, nb, nc = a + wa, b + wb, c + wc
             if found:
-                lb = bounds[v]
-                optimistic = tuple(a + b for a, b in zip(new, lb, strict=True))
-                if weakly_dominated(optimistic, found):
+                la, lb, lc = bounds[v]
+                oa, ob, oc = na + la, nb + lb, nc + lc
+                if any(x <= oa and y <= ob and z <= oc for x, y, z in found):
                     continue
             bag = bags[v]
-            if weakly_dominated(new, bag):
+            dominated = False
+            for j in bag:
+                x, y, z = vecs[j]
+                if x <= na and y <= nb and z <= nc:
+                    dominated = True
+                    break
+            if dominated:
                 continue
             keep = []
             for j in bag:
-                if all(a <= b for a, b in zip(new, labels[j][0], strict=True)):
+                x, y, z = vecs[j]
+                if na <= x and nb <= y and nc <= z:
                     alive[j] = False
                 else:
                     keep.append(j)
-            labels.append((new, v, lid, edge_ids[pos]))
+            new = len(vecs)
+            vecs.append((na, nb, nc))
+            parent.append(lid)
+            via_pos.append(pos)
             alive.append(True)
-            keep.append(len(labels) - 1)
+            keep.append(new)
             bags[v] = keep
-            heapq.heappush(heap, (new, len(labels) - 1))
+            heapq.heappush(heap, (na, nb, nc, new, v))
 
     paths: list[ParetoPath] = []
-    for lid in found:
+    for lid in found_ids:
         edges: list[int] = []
         cur = lid
-        while labels[cur][2] >= 0:
-            edges.append(labels[cur][3])
-            cur = labels[cur][2]
+        while parent[cur] >= 0:
+            edges.append(adj.edges[via_pos[cur]])
+            cur = parent[cur]
         edges.reverse()
-        paths.append(ParetoPath(labels[lid][0], tuple(edges)))
+        paths.append(ParetoPath(vecs[lid], tuple(edges)))
     return paths
