@@ -57,6 +57,10 @@ def main() -> None:
         if not graph.has_edge(a, b) or graph[a][b]["weight"] > w:
             graph.add_edge(a, b, weight=w)
 
+    # warm-up outside the timing: the first Pareto query imports scipy (timed below, in the
+    # whole-process CLI measure)
+    planner.plan("harbin", "busan_port", date=DATE, cargo=cargo, optimize=Criterion.PARETO)
+
     rng = random.Random(args.seed)
     ids = [n.id for n in network.nodes]
     pairs = [tuple(rng.sample(ids, 2)) for _ in range(args.pairs)]
