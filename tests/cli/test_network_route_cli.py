@@ -113,3 +113,18 @@ def test_route_avoid_crossing_and_country() -> None:
     assert result.exit_code == 0
     legs = json.loads(result.output)["routes"][0]["legs"]
     assert all(leg["to"]["id"] not in ("grodekovo", "vladivostok") for leg in legs)
+
+
+def test_route_map_is_drawn(tmp_path: Path) -> None:
+    out = tmp_path / "route.png"
+    result = runner.invoke(app, ["route", "Harbin", "Busan", "--date", "2024-01-10",
+                                 "--optimize", "pareto", "--map", str(out)])
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 30_000
+    svg = tmp_path / "route.svg"
+    result = runner.invoke(app, ["route", "Harbin", "Busan", "--date", "2024-01-10",
+                                 "--map", str(svg)])
+    assert result.exit_code == 0
+    text = svg.read_text(encoding="utf-8")
+    assert "<svg" in text and "Harbin" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -60,6 +61,8 @@ def route(
     include_planned: Annotated[bool, typer.Option(
         help="also use planned links (a what-if, not today's network)")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    map_file: Annotated[Path | None, typer.Option(
+        "--map", help="also draw the route(s) on a map: FILE.png or FILE.svg")] = None,
 ) -> None:
     """Plan a route: the best for one criterion, or the Pareto set over time, cost and CO2e."""
     query = RouteQuery.parse(origin, destination, today=dt.date.today(), date=date, cargo=cargo,
@@ -67,6 +70,13 @@ def route(
                              include_planned=include_planned)
     network = corridor()
     routes = query.run(Planner(network))
+    if map_file is not None:
+        from longjiang.maps import route_map
+
+        first = routes[0]
+        route_map(network, routes, map_file, title=(
+            f"{network.node(first.nodes[0]).name_en} → {network.node(first.nodes[-1]).name_en}"
+            f" · {query.cargo} · {query.date} · {query.optimize}"))
     if as_json:
         typer.echo(json.dumps({
             "query": {"from": query.origin, "to": query.destination,

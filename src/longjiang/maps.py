@@ -1,0 +1,144 @@
+"""Maps drawn with matplotlib on the shipped Natural Earth basemap (no tiles, no network)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from longjiang.network.model import Mode, Network
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from longjiang.routing.planner import Route
+
+__all__ = ["MODE_COLORS", "draw_basemap", "leg_geometry", "route_map"]
+
+BASEMAP = Path(__file__).parent / "data" / "basemap" / "countries_110m.geojson"
+
+#: one colour per mode, used by every map
+MODE_COLORS = {Mode.RAIL: "#c0392b", Mode.ROAD: "#7f8c8d", Mode.SEA: "#2471a3",
+               Mode.RIVER: "#17a589", Mode.AIR: "#8e44ad", Mode.PIPELINE: "#b9770e"}
+
+
+@cache
+def _countries() -> tuple[dict[str, Any], ...]:
+    doc = json.loads(BASEMAP.read_text(encoding="utf-8"))
+    return tuple(doc["features"])
+
+
+def _rings(geometry: dict[str, Any]) -> Iterable[Sequence[Sequence[float]]]:
+    if geometry["type"] == "Polygon":
+        yield geometry["coordinates"][0]
+    elif geometry["type"] == "MultiPolygon":
+        for polygon in geometry["coordinates"]:
+            yield polygon[0]
+
+
+def draw_basemap(ax: Axes, bbox: tuple[float, float, float, float]) -> None:
+    """Country polygons and borders inside ``bbox`` (lon0, lat0, lon1, lat1), sea behind."""
+    lon0, lat0, lon1, lat1 = bbox
+    ax.set_facecolor("#dbe9f4")
+    for feature in _countries():
+        for ring in _rings(feature["geometry"]):
+            xs = [p[0] for p in ring]
+            ys = [p[1] for p in ring]
+            if max(xs) < lon0 or min(xs) > lon1 or max(ys) < lat0 or min(ys) > lat1:
+                continue
+            ax.fill(xs, ys, facecolor="#f7f4ec", edgecolor="#9a9a9a", linewidth=0.6, zorder=1)
+    ax.set_xlim(lon0, lon1)
+    ax.set_ylim(lat0, lat1)
+    ax.set_aspect(1.0 / max(0.2, math.cos(math.radians((lat0 + lat1) / 2))))
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+
+
+def leg_geometry(mode: Mode, a: tuple[float, float], b: tuple[float, float]
+                 ) -> list[tuple[float, float]]:
+    """Points to draw a leg: the searoute sea lane for sea legs, else a straight line."""
+    if mode is Mode.SEA:
+        import searoute
+
+        lane = searoute.searoute(list(a), list(b))
+        coords = [(float(x), float(y)) for x, y in lane["geometry"]["coordinates"]]
+        return [a, *coords, b]
+    return [a, b]
+
+
+def _bbox(points: Sequence[tuple[float, float]], margin: float = 1.5
+          ) -> tuple[float, float, float, float]:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return (min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin)
+
+
+def route_map(network: Network, routes: Sequence[Route], path: Path, *, title: str) -> Path:
+    """Draw ``routes`` (legs coloured by mode, crossings and transfers marked) to PNG/SVG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    lines: list[list[tuple[Mode, list[tuple[float, float]]]]] = []
+    for route in routes:
+        lines.append([])
+        for leg in route.legs:
+            a, b = network.node(leg.from_id), network.node(leg.to_id)
+            lines[-1].append((leg.mode, leg_geometry(leg.mode, (a.lon, a.lat), (b.lon, b.lat))))
+    points = [p for legs in lines for _, pts in legs for p in pts]
+    bbox = _bbox(points)
+    lat_mid = math.radians((bbox[1] + bbox[3]) / 2)
+    ratio = (bbox[2] - bbox[0]) * math.cos(lat_mid) / max(1e-6, bbox[3] - bbox[1])
+    width = 10.0
+    fig, ax = plt.subplots(figsize=(width, min(12.0, max(4.0, width / ratio + 1.0))), dpi=120)
+    try:
+        draw_basemap(ax, bbox)
+        used: set[Mode] = set()
+        for k, legs in enumerate(lines):
+            style = "-" if k == 0 else (0, (4, 2))
+            for mode, pts in legs:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], linestyle=style,
+                        color=MODE_COLORS[mode], linewidth=2.6 if k == 0 else 1.6,
+                        alpha=1.0 if k == 0 else 0.7, zorder=3, solid_capstyle="round")
+                used.add(mode)
+        for route in routes:
+            for step in route.transfers:
+                node = network.node(step.at)
+                border = step.kind == "border"
+                ax.plot(node.lon, node.lat, marker="X" if border else "o",
+                        color="#b03a2e" if border else "black", markersize=9 if border else 5,
+                        zorder=5 if border else 4)
+        first = routes[0]
+        for node_id in {first.nodes[0], first.nodes[-1]}:
+            node = network.node(node_id)
+            ax.plot(node.lon, node.lat, marker="s", color="#111", markersize=8, zorder=5)
+            ax.annotate(node.name_en, (node.lon, node.lat), xytext=(5, 5),
+                        textcoords="offset points", fontsize=9, weight="bold", zorder=6)
+        for step in first.transfers:
+            node = network.node(step.at)
+            ax.annotate(f"{node.name_en}: {step.kind.replace('_', ' ')}", (node.lon, node.lat),
+                        xytext=(5, -11), textcoords="offset points", fontsize=7, zorder=6)
+        handles = [Line2D([0], [0], color=MODE_COLORS[m], linewidth=2.6, label=str(m))
+                   for m in Mode if m in used]
+        handles += [Line2D([0], [0], marker="X", color="#b03a2e", linestyle="",
+                           label="border crossing"),
+                    Line2D([0], [0], marker="o", color="black", linestyle="",
+                           label="transfer")]
+        if len(routes) > 1:
+            handles.append(Line2D([0], [0], color="#555", linestyle=(0, (4, 2)),
+                                  label="alternatives"))
+        ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+        ax.set_title(title, fontsize=11)
+        fig.text(0.01, 0.01, "Basemap: Natural Earth 1:110m. Sea legs follow searoute lanes; "
+                 "land legs are drawn straight between their ends.", fontsize=7,
+                 color="#555")
+        fig.tight_layout(rect=(0, 0.025, 1, 1))
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
+    return path
