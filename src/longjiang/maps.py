@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -9,14 +10,14 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from longjiang.network.model import Mode, Network
+from longjiang.network.model import Mode, Network, Status
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from longjiang.routing.planner import Route
 
-__all__ = ["MODE_COLORS", "draw_basemap", "leg_geometry", "route_map"]
+__all__ = ["MODE_COLORS", "draw_basemap", "leg_geometry", "network_map", "route_map"]
 
 BASEMAP = Path(__file__).parent / "data" / "basemap" / "countries_110m.geojson"
 
@@ -137,6 +138,52 @@ def route_map(network: Network, routes: Sequence[Route], path: Path, *, title: s
         fig.text(0.01, 0.01, "Basemap: Natural Earth 1:110m. Sea legs follow searoute lanes; "
                  "land legs are drawn straight between their ends.", fontsize=7,
                  color="#555")
+        fig.tight_layout(rect=(0, 0.025, 1, 1))
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def network_map(network: Network, path: Path, *, title: str,
+                bbox: tuple[float, float, float, float] | None = None,
+                date: dt.date | None = None) -> Path:
+    """Draw the links of ``network`` (usable on ``date`` if given) by mode, with crossings."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    links = network.links if date is None else network.links_on(date)
+    if bbox is None:
+        bbox = _bbox([(n.lon, n.lat) for n in network.nodes], margin=1.0)
+    lat_mid = math.radians((bbox[1] + bbox[3]) / 2)
+    ratio = (bbox[2] - bbox[0]) * math.cos(lat_mid) / max(1e-6, bbox[3] - bbox[1])
+    fig, ax = plt.subplots(figsize=(12, min(12.0, max(4.0, 12 / ratio + 1.0))), dpi=120)
+    try:
+        draw_basemap(ax, bbox)
+        used: set[Mode] = set()
+        for link in links:
+            a, b = network.node(link.from_id), network.node(link.to_id)
+            pts = leg_geometry(link.mode, (a.lon, a.lat), (b.lon, b.lat))
+            planned = link.status is not Status.OPERATING
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], color=MODE_COLORS[link.mode],
+                    linewidth=0.8 if planned else 1.4, linestyle=":" if planned else "-",
+                    alpha=0.85, zorder=3)
+            used.add(link.mode)
+        for crossing in network.crossings.values():
+            node = network.node(crossing.cn_node)
+            ax.plot(node.lon, node.lat, marker="X", color="#b03a2e", markersize=6, zorder=5)
+        handles = [Line2D([0], [0], color=MODE_COLORS[m], linewidth=2, label=str(m))
+                   for m in Mode if m in used]
+        handles.append(Line2D([0], [0], color="#555", linestyle=":", label="planned / closed"))
+        handles.append(Line2D([0], [0], marker="X", color="#b03a2e", linestyle="",
+                              label="border crossing"))
+        ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+        ax.set_title(title, fontsize=11)
+        fig.text(0.01, 0.01, "Basemap: Natural Earth 1:110m. Sea legs follow searoute lanes; "
+                 "land links are drawn straight between their ends.", fontsize=7, color="#555")
         fig.tight_layout(rect=(0, 0.025, 1, 1))
         fig.savefig(path)
     finally:

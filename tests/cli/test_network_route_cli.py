@@ -128,3 +128,12 @@ def test_route_map_is_drawn(tmp_path: Path) -> None:
     assert result.exit_code == 0
     text = svg.read_text(encoding="utf-8")
     assert "<svg" in text and "Harbin" in text
+
+
+def test_network_map(tmp_path: Path) -> None:
+    out = tmp_path / "net.png"
+    result = runner.invoke(app, ["network", "map", "-o", str(out), "--date", "2024-01-10"])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:4] == b"\x89PNG" and out.stat().st_size > 30_000
+    result = runner.invoke(app, ["network", "map", "-o", str(out), "--region", "mars"])
+    assert result.exit_code == 2 and "Unknown region: 'mars'" in result.output

@@ -109,3 +109,28 @@ def export(
         typer.echo(f"wrote {output}")
 
 
+
+
+@app.command(name="map")
+@handle_errors
+def map_(
+    output: Annotated[Path, typer.Option("-o", "--output", help="FILE.png or FILE.svg")],
+    date: Annotated[str | None, typer.Option(help="only links usable on this date")] = None,
+    region: Annotated[str, typer.Option(
+        help="'corridor' (Heilongjiang and the Far East) or 'all' (to Europe)")] = "corridor",
+) -> None:
+    """Draw the corridor's links by mode, with border crossings, on a map."""
+    import datetime as dt
+
+    from longjiang.maps import network_map
+
+    network = corridor()
+    day = parse_date(date, today=dt.date.today()) if date else None
+    boxes = {"corridor": (118.0, 38.0, 142.0, 54.0), "all": None}
+    if region not in boxes:
+        from longjiang.errors import InputError
+
+        raise InputError(f"Unknown region: {region!r}; expected corridor or all", field="region")
+    title = "Longjiang Corridor" + (f" on {day}" if day else " (all links, any date)")
+    network_map(network, output, title=title, bbox=boxes[region], date=day)
+    typer.echo(f"wrote {output}")
