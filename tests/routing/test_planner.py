@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,21 @@ def test_cargo_parse(text: str) -> None:
 def test_cargo_parse_rejects(text: str) -> None:
     with pytest.raises(InputError, match="cargo"):
         Cargo.parse(text)
+
+
+def test_planned_links_only_in_a_what_if(
+        broken_copy: Callable[[dict[str, Callable[[str], str]]], Path]) -> None:
+    path = broken_copy({"links.csv": lambda t: t + (
+        "road_suifenhe_ussuriysk_new,suifenhe,ussuriysk,road,120,,,,planned,2027-01-01,,1-12,"
+        "suifenhe_grodekovo,,test fixture: a planned road\n"
+        "rail_dalian_busan_tunnel,dalian,busan,rail,1200,,1435,,planned,,,1-12,,,test fixture\n")})
+    planner = Planner(load_network(path))
+    day = dt.date(2028, 1, 10)
+    (today,) = planner.plan("suifenhe", "ussuriysk", date=day, modes=[Mode.ROAD, Mode.RAIL])
+    assert "road_suifenhe_ussuriysk_new" not in {leg.link_id for leg in today.legs}
+    (what_if,) = planner.plan("suifenhe", "ussuriysk", date=day, modes=[Mode.ROAD, Mode.RAIL],
+                              include_planned=True)
+    assert [leg.link_id for leg in what_if.legs] == ["road_suifenhe_ussuriysk_new"]
+    (before,) = planner.plan("suifenhe", "ussuriysk", date=dt.date(2026, 12, 31),
+                             modes=[Mode.ROAD, Mode.RAIL], include_planned=True)
+    assert "road_suifenhe_ussuriysk_new" not in {leg.link_id for leg in before.legs}
