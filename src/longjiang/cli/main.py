@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from longjiang import __version__
-from longjiang.cli import network, route
+from longjiang.cli import network, route, stats
 
 __all__ = ["app", "run"]
 
@@ -21,6 +21,7 @@ def _build() -> typer.Typer:
         pretty_exceptions_enable=False,
     )
     app.add_typer(network.app, name="network")
+    app.add_typer(stats.app, name="stats")
     app.command(name="route")(route.route)
 
     @app.command()

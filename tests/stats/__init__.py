@@ -1,0 +1,1 @@
+"""Tests of longjiang.stats, its CLI commands and API router."""

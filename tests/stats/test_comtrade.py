@@ -1,0 +1,83 @@
+"""UN Comtrade CSV import: merge, refuse contradictions, keep both when asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from longjiang.errors import ValidationError
+from longjiang.stats import Origin, load_dataset
+from longjiang.stats.comtrade import import_comtrade
+
+LEGACY = "Year,Trade Flow,Reporter,Partner,Commodity Code,Trade Value (US$)\n"
+API = "refYear,flowDesc,reporterDesc,partnerDesc,cmdCode,primaryValue\n"
+
+
+def write(tmp_path: Path, header: str, *rows: str) -> Path:
+    path = tmp_path / "comtrade.csv"
+    path.write_text(header + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_new_year_merges_with_its_total(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        LEGACY,
+        "2025,Export,China,Russian Federation,TOTAL,1.0e11",
+        "2025,Import,China,Russian Federation,TOTAL,1.2e11",
+    )
+    merged, added = import_comtrade(load_dataset(), path)
+    assert added == 3
+    [total] = merged.select(indicator="china-trade", year=2025)
+    assert total.value == pytest.approx(2.2e11) and total.origin is Origin.IMPORTED
+    assert merged.series("china-trade", "Russia", 2025, 2025)[0].value == pytest.approx(2.2e11)
+
+
+def test_agreeing_row_is_not_added_twice(tmp_path: Path) -> None:
+    path = write(tmp_path, API, "2019,Import,China,Russian Federation,TOTAL,61050000000")
+    _merged, added = import_comtrade(load_dataset(), path)
+    assert added == 0
+
+
+def test_contradiction_is_refused_unless_keep_both(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        API,
+        "2019,Import,China,Russian Federation,TOTAL,70000000000",
+        "2020,Export,China,Russian Federation,TOTAL,60000000000",
+    )
+    with pytest.raises(ValidationError) as info:
+        import_comtrade(load_dataset(), path)
+    assert [p.line for p in info.value.problems] == [2, 3]
+    assert all(p.kind == "conflict" and "--keep-both" in p.message for p in info.value.problems)
+    merged, added = import_comtrade(load_dataset(), path, keep_both=True)
+    assert added == 2
+    assert len(merged.select(indicator="china-imports", year=2019)) == 2
+
+
+def test_bad_rows_are_all_reported(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        LEGACY,
+        "20x5,Export,China,Russian Federation,TOTAL,1",
+        "2025,Re-export,China,Atlantis,27,abc",
+        "2025,Export,Russian Federation,China,TOTAL,5",
+    )
+    with pytest.raises(ValidationError) as info:
+        import_comtrade(load_dataset(), path)
+    fields = {(p.line, p.field) for p in info.value.problems}
+    assert {
+        (2, "year"),
+        (3, "flow"),
+        (3, "partner"),
+        (3, "commodity"),
+        (3, "value"),
+        (4, "reporter"),
+    } <= fields
+
+
+def test_missing_columns(tmp_path: Path) -> None:
+    path = write(tmp_path, "reporter,partner\n", "China,Russia")
+    with pytest.raises(ValidationError, match="missing column"):
+        import_comtrade(load_dataset(), path)
