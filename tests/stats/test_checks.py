@@ -6,7 +6,6 @@ from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.stats.factory import dataset, obs
 
 from longjiang.stats import Finding, load_dataset, run_checks
 from longjiang.stats.checks import (
@@ -17,6 +16,7 @@ from longjiang.stats.checks import (
     ShareRule,
     SumRule,
 )
+from tests.stats.factory import dataset, obs
 
 TRADE_RULES = (
     SumRule(90, Cell("x-trade"), (Cell("x-exports"), Cell("x-imports"))),
