@@ -1,0 +1,1249 @@
+"""EPCIS 2.0 JSON / JSON-LD documents and events: parsing and validation.
+
+Field names and rules follow the GS1 EPCIS 2.0 standard (JSON binding,
+``epcis-json-schema.json``) and the CBV 2.0 vocabularies; the vocabulary term
+lists are those of the EPCIS 2.0 JSON-LD context
+(https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld).
+
+Validation collects *every* problem, each with a JSON pointer to the field
+(``/epcisBody/eventList/2/bizStep``) and a message saying what was expected and
+the bad value, and raises them once as :class:`EPCISValidationError`. A valid
+document yields frozen, typed event objects that keep their original JSON (for
+the event hash, :mod:`longjiang.ledger.eventhash`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from longjiang.errors import InputError
+from longjiang.ledger.corridor_ext import CorridorFields, check_container_number, corridor_fields
+
+__all__ = [
+    "BIZ_STEPS",
+    "BIZ_TRANSACTION_TYPES",
+    "DISPOSITIONS",
+    "EPCIS_CONTEXT_URLS",
+    "EVENT_TYPES",
+    "SOURCE_DEST_TYPES",
+    "AggregationEvent",
+    "AssociationEvent",
+    "BizTransaction",
+    "EPCISDocument",
+    "EPCISEvent",
+    "EPCISProblem",
+    "EPCISValidationError",
+    "ObjectEvent",
+    "QuantityElement",
+    "SourceDest",
+    "TransactionEvent",
+    "TransformationEvent",
+    "canonical_vocab",
+    "event_list_of",
+    "parse_document",
+    "parse_event",
+]
+
+#: the EPCIS 2.0 JSON-LD context, versioned and unversioned, and the pre-release location
+EPCIS_CONTEXT_URLS = (
+    "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+    "https://ref.gs1.org/standards/epcis/epcis-context.jsonld",
+    "https://gs1.github.io/EPCIS/epcis-context.jsonld",
+)
+CBV_WEB_PREFIX = "https://ref.gs1.org/cbv/"
+GS1_VOC_PREFIX = "https://gs1.org/voc/"
+#: CBV 1.x URN vocabulary prefixes and their CBV 2.0 web URI equivalents
+LEGACY_CBV_PREFIXES = {
+    "urn:epcglobal:cbv:bizstep:": CBV_WEB_PREFIX + "BizStep-",
+    "urn:epcglobal:cbv:disp:": CBV_WEB_PREFIX + "Disp-",
+    "urn:epcglobal:cbv:btt:": CBV_WEB_PREFIX + "BTT-",
+    "urn:epcglobal:cbv:sdt:": CBV_WEB_PREFIX + "SDT-",
+    "urn:epcglobal:cbv:er:": CBV_WEB_PREFIX + "ER-",
+}
+
+# CBV 2.0 vocabularies (CBV 2.0 sections 7.1-7.5; term lists of the EPCIS 2.0 JSON-LD context)
+BIZ_STEPS = frozenset(
+    [
+        "accepting",
+        "arriving",
+        "assembling",
+        "collecting",
+        "commissioning",
+        "consigning",
+        "creating_class_instance",
+        "cycle_counting",
+        "decommissioning",
+        "departing",
+        "destroying",
+        "disassembling",
+        "dispensing",
+        "encoding",
+        "entering_exiting",
+        "holding",
+        "inspecting",
+        "installing",
+        "killing",
+        "loading",
+        "other",
+        "packing",
+        "picking",
+        "receiving",
+        "removing",
+        "repackaging",
+        "repairing",
+        "replacing",
+        "reserving",
+        "retail_selling",
+        "sampling",
+        "sensor_reporting",
+        "shipping",
+        "staging_outbound",
+        "stock_taking",
+        "stocking",
+        "storing",
+        "transporting",
+        "unloading",
+        "unpacking",
+        "void_shipping",
+    ]
+)
+DISPOSITIONS = frozenset(
+    [
+        "active",
+        "available",
+        "completeness_verified",
+        "completeness_inferred",
+        "conformant",
+        "container_closed",
+        "container_open",
+        "damaged",
+        "destroyed",
+        "dispensed",
+        "disposed",
+        "encoded",
+        "expired",
+        "in_progress",
+        "in_transit",
+        "inactive",
+        "mismatch_instance",
+        "mismatch_class",
+        "mismatch_quantity",
+        "needs_replacement",
+        "no_pedigree_match",
+        "non_conformant",
+        "non_sellable_other",
+        "partially_dispensed",
+        "recalled",
+        "reserved",
+        "retail_sold",
+        "returned",
+        "sellable_accessible",
+        "sellable_not_accessible",
+        "stolen",
+        "unavailable",
+        "unknown",
+    ]
+)
+BIZ_TRANSACTION_TYPES = frozenset(
+    [
+        "bol",
+        "cert",
+        "desadv",
+        "inv",
+        "pedigree",
+        "po",
+        "poc",
+        "prodorder",
+        "recadv",
+        "rma",
+        "testprd",
+        "testres",
+        "upevt",
+    ]
+)
+SOURCE_DEST_TYPES = frozenset({"owning_party", "possessing_party", "location"})
+ERROR_REASONS = frozenset({"did_not_occur", "incorrect_data"})
+SENSOR_ALARM_TYPES = frozenset({"ALARM_CONDITION", "ERROR_CONDITION"})
+SENSOR_COMPONENTS = frozenset(
+    [
+        "x",
+        "y",
+        "z",
+        "axial_distance",
+        "azimuth",
+        "height",
+        "spherical_radius",
+        "polar_angle",
+        "elevation_angle",
+        "easting",
+        "northing",
+        "latitude",
+        "longitude",
+        "altitude",
+    ]
+)
+MEASUREMENT_TYPES = frozenset(
+    [
+        "AbsoluteHumidity",
+        "AbsorbedDose",
+        "AbsorbedDoseRate",
+        "Acceleration",
+        "Altitude",
+        "AmountOfSubstance",
+        "AmountOfSubstancePerUnitVolume",
+        "Angle",
+        "AngularAcceleration",
+        "AngularMomentum",
+        "AngularVelocity",
+        "Area",
+        "Capacitance",
+        "Conductance",
+        "Conductivity",
+        "Count",
+        "Density",
+        "Dimensionless",
+        "DoseEquivalent",
+        "DoseEquivalentRate",
+        "DynamicViscosity",
+        "ElectricCharge",
+        "ElectricCurrent",
+        "ElectricCurrentDensity",
+        "ElectricFieldStrength",
+        "Energy",
+        "Exposure",
+        "Force",
+        "Frequency",
+        "Illuminance",
+        "Inductance",
+        "Irradiance",
+        "KinematicViscosity",
+        "Length",
+        "LinearMomentum",
+        "Luminance",
+        "LuminousFlux",
+        "LuminousIntensity",
+        "MagneticFlux",
+        "MagneticFluxDensity",
+        "MagneticVectorPotential",
+        "Mass",
+        "MassConcentration",
+        "MassFlowRate",
+        "MassPerAreaTime",
+        "MemoryCapacity",
+        "MolalityOfSolute",
+        "MolarEnergy",
+        "MolarMass",
+        "MolarVolume",
+        "Power",
+        "Pressure",
+        "RadiantFlux",
+        "RadiantIntensity",
+        "Radioactivity",
+        "RelativeHumidity",
+        "Resistance",
+        "Resistivity",
+        "SolidAngle",
+        "SpecificVolume",
+        "Speed",
+        "SurfaceDensity",
+        "SurfaceTension",
+        "Temperature",
+        "Time",
+        "Torque",
+        "Voltage",
+        "Volume",
+        "VolumeFlowRate",
+        "VolumeFraction",
+        "VolumetricFlux",
+        "Wavenumber",
+    ]
+)
+
+EVENT_TYPES = (
+    "ObjectEvent",
+    "AggregationEvent",
+    "TransactionEvent",
+    "TransformationEvent",
+    "AssociationEvent",
+)
+ACTIONS = ("ADD", "OBSERVE", "DELETE")
+
+_COMMON_FIELDS = frozenset(
+    [
+        "type",
+        "@context",
+        "eventTime",
+        "eventTimeZoneOffset",
+        "recordTime",
+        "eventID",
+        "certificationInfo",
+        "errorDeclaration",
+        "bizStep",
+        "disposition",
+        "readPoint",
+        "bizLocation",
+        "sourceList",
+        "destinationList",
+        "sensorElementList",
+        "persistentDisposition",
+    ]
+)
+_TYPE_FIELDS = {
+    "ObjectEvent": frozenset(["epcList", "quantityList", "action", "bizTransactionList", "ilmd"]),
+    "AggregationEvent": frozenset(
+        ["parentID", "childEPCs", "childQuantityList", "action", "bizTransactionList"]
+    ),
+    "TransactionEvent": frozenset(
+        ["parentID", "epcList", "quantityList", "action", "bizTransactionList"]
+    ),
+    "TransformationEvent": frozenset(
+        [
+            "inputEPCList",
+            "inputQuantityList",
+            "outputEPCList",
+            "outputQuantityList",
+            "transformationID",
+            "bizTransactionList",
+            "ilmd",
+        ]
+    ),
+    "AssociationEvent": frozenset(
+        ["parentID", "childEPCs", "childQuantityList", "action", "bizTransactionList"]
+    ),
+}
+_ALL_STANDARD = frozenset().union(_COMMON_FIELDS, *_TYPE_FIELDS.values())
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$")
+_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+_UOM = re.compile(r"^[A-Z0-9]{2,3}$")
+_HEX = re.compile(r"^(?:[0-9A-Fa-f]{2})*$")
+
+
+# --------------------------------------------------------------------------------------
+# Problems
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EPCISProblem:
+    """One problem: where (a JSON pointer), what was expected, and the bad value."""
+
+    pointer: str
+    message: str
+    value: str | None = None
+
+    def __str__(self) -> str:
+        got = f" (got {self.value})" if self.value is not None else ""
+        return f"{self.pointer or '/'}: {self.message}{got}"
+
+
+class EPCISValidationError(InputError):
+    """An EPCIS document or event is invalid; :attr:`problems` lists every problem found."""
+
+    code = "invalid-epcis"
+
+    def __init__(self, problems: Sequence[EPCISProblem]) -> None:
+        self.problems = tuple(problems)
+        n = len(self.problems)
+        head = str(self.problems[0]) if self.problems else "no details"
+        more = f" (and {n - 1} more)" if n > 1 else ""
+        super().__init__(
+            f"invalid EPCIS: {n} problem{'s' if n != 1 else ''}: {head}{more}",
+            field=self.problems[0].pointer if self.problems else None,
+        )
+
+
+def _pointer_token(key: str | int) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[EPCISProblem] = []
+
+    def add(self, pointer: str, message: str, value: Any = ...) -> None:
+        self.problems.append(EPCISProblem(pointer, message, None if value is ... else _show(value)))
+
+
+# --------------------------------------------------------------------------------------
+# Typed results
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuantityElement:
+    epc_class: str
+    quantity: Decimal | None
+    uom: str | None
+
+
+@dataclass(frozen=True)
+class BizTransaction:
+    biz_transaction: str
+    type: str | None  # canonical CBV web URI for CBV types, else the URI given
+
+
+@dataclass(frozen=True)
+class SourceDest:
+    id: str
+    type: str  # canonical CBV web URI for CBV types, else the URI given
+
+
+@dataclass(frozen=True)
+class EPCISEvent:
+    """Fields common to all five EPCIS 2.0 event types. Vocabulary values are canonical web URIs."""
+
+    event_time: datetime
+    event_time_zone_offset: str
+    record_time: datetime | None
+    event_id: str | None
+    biz_step: str | None
+    disposition: str | None
+    read_point: str | None
+    biz_location: str | None
+    biz_transactions: tuple[BizTransaction, ...]
+    sources: tuple[SourceDest, ...]
+    destinations: tuple[SourceDest, ...]
+    certification_info: tuple[str, ...]
+    persistent_disposition_set: tuple[str, ...]
+    persistent_disposition_unset: tuple[str, ...]
+    has_error_declaration: bool
+    sensor_elements: tuple[Mapping[str, Any], ...] = field(compare=False)
+    #: extension fields, expanded IRI -> value (corridor fields included)
+    extensions: Mapping[str, Any] = field(compare=False)
+    corridor: CorridorFields | None
+    #: the event exactly as received, for hashing and storage
+    raw: Mapping[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def event_type(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True)
+class ObjectEvent(EPCISEvent):
+    action: str = "OBSERVE"
+    epc_list: tuple[str, ...] = ()
+    quantity_list: tuple[QuantityElement, ...] = ()
+    ilmd: Mapping[str, Any] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class AggregationEvent(EPCISEvent):
+    action: str = "OBSERVE"
+    parent_id: str | None = None
+    child_epcs: tuple[str, ...] = ()
+    child_quantity_list: tuple[QuantityElement, ...] = ()
+
+
+@dataclass(frozen=True)
+class TransactionEvent(EPCISEvent):
+    action: str = "OBSERVE"
+    parent_id: str | None = None
+    epc_list: tuple[str, ...] = ()
+    quantity_list: tuple[QuantityElement, ...] = ()
+
+
+@dataclass(frozen=True)
+class TransformationEvent(EPCISEvent):
+    transformation_id: str | None = None
+    input_epc_list: tuple[str, ...] = ()
+    input_quantity_list: tuple[QuantityElement, ...] = ()
+    output_epc_list: tuple[str, ...] = ()
+    output_quantity_list: tuple[QuantityElement, ...] = ()
+    ilmd: Mapping[str, Any] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class AssociationEvent(EPCISEvent):
+    action: str = "OBSERVE"
+    parent_id: str | None = None
+    child_epcs: tuple[str, ...] = ()
+    child_quantity_list: tuple[QuantityElement, ...] = ()
+
+
+_EVENT_CLASSES: dict[str, type[EPCISEvent]] = {
+    "ObjectEvent": ObjectEvent,
+    "AggregationEvent": AggregationEvent,
+    "TransactionEvent": TransactionEvent,
+    "TransformationEvent": TransformationEvent,
+    "AssociationEvent": AssociationEvent,
+}
+
+
+@dataclass(frozen=True)
+class EPCISDocument:
+    """A valid ``EPCISDocument`` or ``EPCISQueryDocument``."""
+
+    kind: str
+    schema_version: str
+    creation_date: datetime
+    events: tuple[EPCISEvent, ...]
+    raw: Mapping[str, Any] = field(compare=False, repr=False)
+
+    def event_hashes(self) -> list[str]:
+        """The CBV 2.0 event hash of every event, in document order."""
+        from longjiang.ledger.eventhash import event_hashes
+
+        return event_hashes(self.raw)
+
+
+# --------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------
+
+
+def event_list_of(document: Mapping[str, Any]) -> list[Any]:
+    """The events of an ``EPCISDocument`` or ``EPCISQueryDocument`` (no validation)."""
+    body = document.get("epcisBody")
+    if not isinstance(body, Mapping):
+        raise InputError("an EPCIS document needs an epcisBody object", field="/epcisBody")
+    if "eventList" in body:
+        events = body["eventList"]
+    elif "event" in body:
+        events = [body["event"]]
+    elif isinstance(body.get("queryResults"), Mapping):
+        results = body["queryResults"].get("resultsBody")
+        events = results.get("eventList") if isinstance(results, Mapping) else None
+    else:
+        events = None
+    if not isinstance(events, list):
+        raise InputError("an EPCIS document needs an event list", field="/epcisBody/eventList")
+    return events
+
+
+_VOCABS: dict[str, tuple[frozenset[str], str, str]] = {
+    # kind -> (terms, web URI prefix, legacy URN prefix)
+    "bizStep": (BIZ_STEPS, CBV_WEB_PREFIX + "BizStep-", "urn:epcglobal:cbv:bizstep:"),
+    "disposition": (DISPOSITIONS, CBV_WEB_PREFIX + "Disp-", "urn:epcglobal:cbv:disp:"),
+    "bizTransactionType": (
+        BIZ_TRANSACTION_TYPES,
+        CBV_WEB_PREFIX + "BTT-",
+        "urn:epcglobal:cbv:btt:",
+    ),
+    "sourceDestType": (SOURCE_DEST_TYPES, CBV_WEB_PREFIX + "SDT-", "urn:epcglobal:cbv:sdt:"),
+    "errorReason": (ERROR_REASONS, CBV_WEB_PREFIX + "ER-", "urn:epcglobal:cbv:er:"),
+}
+
+
+def canonical_vocab(kind: str, value: str) -> str | None:
+    """The CBV 2.0 web URI of a vocabulary value given bare, as web URI, as CURIE or as CBV 1.x URN.
+
+    A URI outside the CBV namespaces is a user vocabulary value and is returned as is;
+    ``None`` when ``value`` is not acceptable for ``kind``.
+    """
+    terms, web, legacy = _VOCABS[kind]
+    if value in terms:
+        return web + value
+    for prefix in (web, legacy, "cbv:" + web[len(CBV_WEB_PREFIX) :]):
+        if value.startswith(prefix):
+            return web + value[len(prefix) :] if value[len(prefix) :] in terms else None
+    if value.startswith((CBV_WEB_PREFIX, "urn:epcglobal:cbv:", "cbv:")):
+        return None
+    return value if _URI.match(value) else None
+
+
+def _parse_timestamp(value: str) -> datetime | None:
+    if not _TIMESTAMP.match(value):
+        return None
+    main, _, rest = value.partition(".")
+    tz = "Z"
+    if rest:
+        digits = re.match(r"\d+", rest)
+        assert digits is not None
+        tz = rest[digits.end() :]
+        micro = digits.group(0)[:6].ljust(6, "0")
+    else:
+        tz = main[19:]
+        main = main[:19]
+        micro = "000000"
+    try:
+        naive = datetime.strptime(main[:19], "%Y-%m-%dT%H:%M:%S").replace(microsecond=int(micro))
+    except ValueError:
+        return None
+    if tz == "Z":
+        return naive.replace(tzinfo=UTC)
+    sign = -1 if tz[0] == "-" else 1
+    hours, minutes = int(tz[1:3]), int(tz[4:6])
+    if hours > 14 or minutes > 59:
+        return None
+    return naive.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))
+
+
+def _check_epc(value: str) -> str | None:
+    """Why ``value`` is not an acceptable EPC / instance identifier (``None`` if it is)."""
+    if value.startswith("urn:epc:id:"):
+        if value.startswith("urn:epc:id:bic:"):
+            problem = check_container_number(value[len("urn:epc:id:bic:") :])
+            return (
+                None
+                if problem is None
+                else "expected urn:epc:id:bic:<ISO 6346 container number>: " + problem
+            )
+        from longjiang.ledger.eventhash import epc_uri_is_valid
+
+        if epc_uri_is_valid(value):
+            return None
+        return (
+            "expected an EPC pure identity URI (EPC Tag Data Standard 2.0 grammar, "
+            "e.g. urn:epc:id:sscc:4012345.0000000333)"
+        )
+    if value.startswith("urn:epc:"):
+        return "expected an instance-level identifier (urn:epc:id:...), not a class or pattern"
+    if not _URI.match(value):
+        return "expected a URI (EPC URI, GS1 Digital Link URI or other absolute URI)"
+    return None
+
+
+def _check_epc_class(value: str) -> str | None:
+    if value.startswith(("urn:epc:class:", "urn:epc:idpat:")):
+        from longjiang.ledger.eventhash import epc_uri_is_valid
+
+        if epc_uri_is_valid(value):
+            return None
+        return (
+            "expected an EPC class URI (urn:epc:class:lgtin:...) "
+            "or pattern URI (urn:epc:idpat:sgtin:...)"
+        )
+    if value.startswith("urn:epc:"):
+        return "expected an EPC class or pattern URI"
+    if not _URI.match(value):
+        return "expected a URI (EPC class URI, GS1 Digital Link URI or other absolute URI)"
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# Event validation
+# --------------------------------------------------------------------------------------
+
+
+class _EventChecker:
+    def __init__(self, out: _Collector, prefixes: Mapping[str, str]) -> None:
+        self.out = out
+        self.prefixes = prefixes
+
+    # -- scalar checks (each returns the parsed value or None and records problems) --
+
+    def string(
+        self, obj: Mapping[str, Any], key: str, at: str, *, required: bool = False
+    ) -> str | None:
+        if key not in obj:
+            if required:
+                self.out.add(f"{at}/{key}", f"missing required field {key!r}")
+            return None
+        value = obj[key]
+        if not isinstance(value, str):
+            self.out.add(f"{at}/{key}", "expected a string", value)
+            return None
+        return value
+
+    def timestamp(
+        self, obj: Mapping[str, Any], key: str, at: str, *, required: bool = False
+    ) -> datetime | None:
+        value = self.string(obj, key, at, required=required)
+        if value is None:
+            return None
+        parsed = _parse_timestamp(value)
+        if parsed is None:
+            self.out.add(
+                f"{at}/{key}",
+                "expected an RFC 3339 timestamp with time zone "
+                "(e.g. 2024-05-01T10:00:00.000+08:00)",
+                value,
+            )
+        return parsed
+
+    def uri(
+        self, obj: Mapping[str, Any], key: str, at: str, *, required: bool = False
+    ) -> str | None:
+        value = self.string(obj, key, at, required=required)
+        if value is not None and not _URI.match(value):
+            self.out.add(f"{at}/{key}", "expected an absolute URI", value)
+            return None
+        return value
+
+    def vocab(
+        self, kind: str, obj: Mapping[str, Any], key: str, at: str, *, required: bool = False
+    ) -> str | None:
+        value = self.string(obj, key, at, required=required)
+        return None if value is None else self.vocab_value(kind, value, f"{at}/{key}")
+
+    def vocab_value(self, kind: str, value: Any, at: str) -> str | None:
+        if not isinstance(value, str):
+            self.out.add(at, "expected a string", value)
+            return None
+        canonical = canonical_vocab(kind, value)
+        if canonical is None:
+            terms = sorted(_VOCABS[kind][0])
+            self.out.add(
+                at,
+                f"expected a CBV 2.0 {kind} ({', '.join(terms)}) or a user vocabulary URI",
+                value,
+            )
+        return canonical
+
+    def array(
+        self, obj: Mapping[str, Any], key: str, at: str, *, required: bool = False
+    ) -> list[Any] | None:
+        if key not in obj:
+            if required:
+                self.out.add(f"{at}/{key}", f"missing required field {key!r}")
+            return None
+        value = obj[key]
+        if not isinstance(value, list):
+            self.out.add(f"{at}/{key}", "expected an array", value)
+            return None
+        return value
+
+    def obj(
+        self, parent: Mapping[str, Any], key: str, at: str, *, required: bool = False
+    ) -> Mapping[str, Any] | None:
+        if key not in parent:
+            if required:
+                self.out.add(f"{at}/{key}", f"missing required field {key!r}")
+            return None
+        value = parent[key]
+        if not isinstance(value, dict):
+            self.out.add(f"{at}/{key}", "expected an object", value)
+            return None
+        return value
+
+    # -- composite checks --
+
+    def epcs(self, obj: Mapping[str, Any], key: str, at: str) -> tuple[str, ...]:
+        items = self.array(obj, key, at)
+        result: list[str] = []
+        for i, item in enumerate(items or []):
+            where = f"{at}/{key}/{i}"
+            if not isinstance(item, str):
+                self.out.add(where, "expected an EPC URI string", item)
+                continue
+            problem = _check_epc(item)
+            if problem is not None:
+                self.out.add(where, problem, item)
+                continue
+            result.append(item)
+        return tuple(result)
+
+    def epc(self, obj: Mapping[str, Any], key: str, at: str) -> str | None:
+        value = self.string(obj, key, at)
+        if value is None:
+            return None
+        problem = _check_epc(value)
+        if problem is not None:
+            self.out.add(f"{at}/{key}", problem, value)
+            return None
+        return value
+
+    def quantities(self, obj: Mapping[str, Any], key: str, at: str) -> tuple[QuantityElement, ...]:
+        items = self.array(obj, key, at)
+        result: list[QuantityElement] = []
+        for i, item in enumerate(items or []):
+            where = f"{at}/{key}/{i}"
+            if not isinstance(item, dict):
+                self.out.add(where, "expected a quantity element object", item)
+                continue
+            epc_class = self.string(item, "epcClass", where, required=True)
+            if epc_class is not None and (problem := _check_epc_class(epc_class)) is not None:
+                self.out.add(f"{where}/epcClass", problem, epc_class)
+                epc_class = None
+            quantity: Decimal | None = None
+            if "quantity" in item:
+                q = item["quantity"]
+                if isinstance(q, bool) or not isinstance(q, (int, float)):
+                    self.out.add(f"{where}/quantity", "expected a number", q)
+                elif q < 0:
+                    self.out.add(f"{where}/quantity", "expected a quantity >= 0", q)
+                else:
+                    try:
+                        quantity = Decimal(str(q))
+                    except InvalidOperation:  # pragma: no cover - str of a float always parses
+                        self.out.add(f"{where}/quantity", "expected a finite number", q)
+            uom = self.string(item, "uom", where)
+            if uom is not None and not _UOM.match(uom):
+                self.out.add(
+                    f"{where}/uom",
+                    "expected a UN/ECE Recommendation 20 unit code (2-3 of A-Z, 0-9)",
+                    uom,
+                )
+            if uom is not None and "quantity" not in item:
+                self.out.add(f"{where}/uom", "uom is only allowed together with quantity", uom)
+            extra = set(item) - {"epcClass", "quantity", "uom"}
+            for key2 in sorted(extra):
+                self.out.add(
+                    f"{where}/{_pointer_token(key2)}",
+                    "unexpected field in a quantity element",
+                    key2,
+                )
+            if epc_class is not None:
+                result.append(QuantityElement(epc_class, quantity, uom))
+        return tuple(result)
+
+    def location(self, obj: Mapping[str, Any], key: str, at: str) -> str | None:
+        loc = self.obj(obj, key, at)
+        if loc is None:
+            return None
+        where = f"{at}/{key}"
+        value = self.uri(loc, "id", where, required=True)
+        for k in loc:
+            if k != "id" and not self.is_extension_key(k):
+                self.out.add(
+                    f"{where}/{_pointer_token(k)}",
+                    "unexpected field (only 'id' and extension fields)",
+                    k,
+                )
+        return value
+
+    def is_extension_key(self, key: str) -> bool:
+        return self.expand_key(key) is not None
+
+    def expand_key(self, key: str) -> str | None:
+        """The IRI of an extension key (``prefix:local``, declared prefix; or an absolute IRI)."""
+        prefix, sep, local = key.partition(":")
+        if not sep or not local:
+            return None
+        if prefix in self.prefixes:
+            return self.prefixes[prefix] + local
+        if local.startswith("//"):
+            return key
+        return None
+
+    def sensor_elements(self, event: Mapping[str, Any], at: str) -> tuple[Mapping[str, Any], ...]:
+        items = self.array(event, "sensorElementList", at)
+        result: list[Mapping[str, Any]] = []
+        for i, element in enumerate(items or []):
+            where = f"{at}/sensorElementList/{i}"
+            if not isinstance(element, dict):
+                self.out.add(where, "expected a sensor element object", element)
+                continue
+            metadata = self.obj(element, "sensorMetadata", where)
+            if metadata is not None:
+                mw = f"{where}/sensorMetadata"
+                for k in ("time", "startTime", "endTime"):
+                    self.timestamp(metadata, k, mw)
+                for k in (
+                    "deviceID",
+                    "deviceMetadata",
+                    "rawData",
+                    "dataProcessingMethod",
+                    "bizRules",
+                ):
+                    self.uri(metadata, k, mw)
+            reports = self.array(element, "sensorReport", where, required=True)
+            if reports is not None and not reports:
+                self.out.add(f"{where}/sensorReport", "expected at least one sensor report")
+            for j, report in enumerate(reports or []):
+                rw = f"{where}/sensorReport/{j}"
+                if not isinstance(report, dict):
+                    self.out.add(rw, "expected a sensor report object", report)
+                    continue
+                self.sensor_report(report, rw)
+            for k in element:
+                if k not in ("sensorMetadata", "sensorReport") and not self.is_extension_key(k):
+                    self.out.add(
+                        f"{where}/{_pointer_token(k)}", "unexpected field in a sensor element", k
+                    )
+            result.append(element)
+        return tuple(result)
+
+    def sensor_report(self, report: Mapping[str, Any], at: str) -> None:
+        rtype = self.string(report, "type", at)
+        if (
+            rtype is not None
+            and rtype not in MEASUREMENT_TYPES
+            and not (rtype.startswith("gs1:") and rtype[4:] in MEASUREMENT_TYPES)
+        ):
+            if (
+                rtype.startswith((GS1_VOC_PREFIX, "gs1:"))
+                and rtype.split("/")[-1].split(":")[-1] not in MEASUREMENT_TYPES
+            ):
+                self.out.add(
+                    f"{at}/type", "expected a GS1 measurement type (e.g. Temperature)", rtype
+                )
+            elif not rtype.startswith(GS1_VOC_PREFIX) and not _URI.match(rtype):
+                self.out.add(
+                    f"{at}/type",
+                    "expected a GS1 measurement type (e.g. Temperature) or a URI",
+                    rtype,
+                )
+        for k in ("value", "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue"):
+            if k in report and (
+                isinstance(report[k], bool) or not isinstance(report[k], (int, float))
+            ):
+                self.out.add(f"{at}/{k}", "expected a number", report[k])
+        if "booleanValue" in report and not isinstance(report["booleanValue"], bool):
+            self.out.add(f"{at}/booleanValue", "expected true or false", report["booleanValue"])
+        hexv = self.string(report, "hexBinaryValue", at)
+        if hexv is not None and not _HEX.match(hexv):
+            self.out.add(f"{at}/hexBinaryValue", "expected hexadecimal octets", hexv)
+        self.timestamp(report, "time", at)
+        exc = self.string(report, "exception", at)
+        if exc is not None and exc not in SENSOR_ALARM_TYPES:
+            self.out.add(f"{at}/exception", "expected ALARM_CONDITION or ERROR_CONDITION", exc)
+        self.string(report, "stringValue", at)
+        self.string(report, "uom", at)
+        for k in (
+            "deviceID",
+            "deviceMetadata",
+            "rawData",
+            "dataProcessingMethod",
+            "uriValue",
+            "microorganism",
+            "chemicalSubstance",
+            "coordinateReferenceSystem",
+        ):
+            self.uri(report, k, at)
+
+    def source_dest(
+        self, event: Mapping[str, Any], list_key: str, id_key: str, at: str
+    ) -> tuple[SourceDest, ...]:
+        items = self.array(event, list_key, at)
+        result: list[SourceDest] = []
+        for i, item in enumerate(items or []):
+            where = f"{at}/{list_key}/{i}"
+            if not isinstance(item, dict):
+                self.out.add(where, f"expected a {id_key} object", item)
+                continue
+            kind = self.vocab("sourceDestType", item, "type", where, required=True)
+            ident = self.uri(item, id_key, where, required=True)
+            for k in item:
+                if k not in ("type", id_key):
+                    self.out.add(
+                        f"{where}/{_pointer_token(k)}",
+                        f"unexpected field (only 'type' and '{id_key}')",
+                        k,
+                    )
+            if kind is not None and ident is not None:
+                result.append(SourceDest(ident, kind))
+        return tuple(result)
+
+    def biz_transactions(
+        self, event: Mapping[str, Any], at: str, *, required: bool
+    ) -> tuple[BizTransaction, ...]:
+        items = self.array(event, "bizTransactionList", at, required=required)
+        if required and items is not None and not items:
+            self.out.add(f"{at}/bizTransactionList", "expected at least one business transaction")
+        result: list[BizTransaction] = []
+        for i, item in enumerate(items or []):
+            where = f"{at}/bizTransactionList/{i}"
+            if not isinstance(item, dict):
+                self.out.add(where, "expected a business transaction object", item)
+                continue
+            kind = self.vocab("bizTransactionType", item, "type", where)
+            ident = self.uri(item, "bizTransaction", where, required=True)
+            for k in item:
+                if k not in ("type", "bizTransaction"):
+                    self.out.add(
+                        f"{where}/{_pointer_token(k)}",
+                        "unexpected field (only 'type' and 'bizTransaction')",
+                        k,
+                    )
+            if ident is not None:
+                result.append(BizTransaction(ident, kind))
+        return tuple(result)
+
+    def check(self, event: Any, at: str) -> EPCISEvent | None:
+        start = len(self.out.problems)
+        if not isinstance(event, dict):
+            self.out.add(at, "expected an event object", event)
+            return None
+        etype = event.get("type")
+        if "type" not in event:
+            self.out.add(
+                f"{at}/type", f"missing required field 'type' (one of {', '.join(EVENT_TYPES)})"
+            )
+            return None
+        if etype not in EVENT_TYPES:
+            self.out.add(f"{at}/type", f"expected an event type ({', '.join(EVENT_TYPES)})", etype)
+            return None
+        event_time = self.timestamp(event, "eventTime", at, required=True)
+        offset = self.string(event, "eventTimeZoneOffset", at, required=True)
+        if offset is not None:
+            m = _OFFSET.match(offset)
+            if m is None or int(m.group(2)) > 14 or int(m.group(3)) > 59:
+                self.out.add(
+                    f"{at}/eventTimeZoneOffset",
+                    "expected a time zone offset +HH:MM or -HH:MM",
+                    offset,
+                )
+        record_time = self.timestamp(event, "recordTime", at)
+        event_id = self.uri(event, "eventID", at)
+        cert: tuple[str, ...] = ()
+        if "certificationInfo" in event:
+            raw_cert = event["certificationInfo"]
+            values = raw_cert if isinstance(raw_cert, list) else [raw_cert]
+            for i, c in enumerate(values):
+                where = f"{at}/certificationInfo" + (f"/{i}" if isinstance(raw_cert, list) else "")
+                if not isinstance(c, str) or not _URI.match(c):
+                    self.out.add(where, "expected a certification URI", c)
+            cert = tuple(c for c in values if isinstance(c, str))
+        declaration = self.obj(event, "errorDeclaration", at)
+        if declaration is not None:
+            dw = f"{at}/errorDeclaration"
+            self.timestamp(declaration, "declarationTime", dw, required=True)
+            self.vocab("errorReason", declaration, "reason", dw)
+            for i, cid in enumerate(self.array(declaration, "correctiveEventIDs", dw) or []):
+                if not isinstance(cid, str) or not _URI.match(cid):
+                    self.out.add(f"{dw}/correctiveEventIDs/{i}", "expected an event ID URI", cid)
+        biz_step = self.vocab("bizStep", event, "bizStep", at)
+        disposition = self.vocab("disposition", event, "disposition", at)
+        pd_set: list[str] = []
+        pd_unset: list[str] = []
+        persistent = self.obj(event, "persistentDisposition", at)
+        if persistent is not None:
+            pw = f"{at}/persistentDisposition"
+            for key, bucket in (("set", pd_set), ("unset", pd_unset)):
+                for i, v in enumerate(self.array(persistent, key, pw) or []):
+                    canonical = self.vocab_value("disposition", v, f"{pw}/{key}/{i}")
+                    if canonical is not None:
+                        bucket.append(canonical)
+            for k in persistent:
+                if k not in ("set", "unset"):
+                    self.out.add(
+                        f"{pw}/{_pointer_token(k)}", "unexpected field (only 'set' and 'unset')", k
+                    )
+        read_point = self.location(event, "readPoint", at)
+        biz_location = self.location(event, "bizLocation", at)
+        sources = self.source_dest(event, "sourceList", "source", at)
+        destinations = self.source_dest(event, "destinationList", "destination", at)
+        sensors = self.sensor_elements(event, at)
+        transactions = self.biz_transactions(event, at, required=etype == "TransactionEvent")
+
+        allowed = _COMMON_FIELDS | _TYPE_FIELDS[etype]
+        extensions: dict[str, tuple[str, Any]] = {}
+        for key in event:
+            if key in allowed:
+                continue
+            where = f"{at}/{_pointer_token(key)}"
+            if key in _ALL_STANDARD:
+                self.out.add(where, f"field {key!r} is not allowed in an {etype}", key)
+                continue
+            iri = self.expand_key(key)
+            if iri is None:
+                self.out.add(
+                    where,
+                    "unknown field: expected an EPCIS 2.0 field or an extension "
+                    "'prefix:name' with a declared prefix",
+                    key,
+                )
+                continue
+            extensions[iri] = (key, event[key])
+
+        def report(key: str, message: str, value: Any) -> None:
+            self.out.add(f"{at}/{_pointer_token(key)}", message, value)
+
+        corridor = corridor_fields(extensions, report)
+
+        action: str | None = None
+        if etype != "TransformationEvent":
+            action = self.string(event, "action", at, required=True)
+            if action is not None and action not in ACTIONS:
+                self.out.add(f"{at}/action", "expected an action (ADD, OBSERVE or DELETE)", action)
+                action = None
+
+        ilmd: Mapping[str, Any] | None = None
+        if etype in ("ObjectEvent", "TransformationEvent"):
+            ilmd = self.obj(event, "ilmd", at)
+
+        specific: dict[str, Any] = {}
+        if etype == "ObjectEvent":
+            specific["epc_list"] = self.epcs(event, "epcList", at)
+            specific["quantity_list"] = self.quantities(event, "quantityList", at)
+            sensed = bool(event.get("sensorElementList")) and "readPoint" in event
+            if "epcList" not in event and not event.get("quantityList") and not sensed:
+                self.out.add(
+                    f"{at}/epcList",
+                    "an ObjectEvent needs epcList, a non-empty quantityList, "
+                    "or sensor data with a readPoint",
+                )
+            if ilmd is not None and action is not None and action != "ADD":
+                self.out.add(f"{at}/ilmd", "ilmd is only allowed when action is ADD", action)
+            specific["ilmd"] = ilmd
+        elif etype in ("AggregationEvent", "AssociationEvent"):
+            specific["parent_id"] = self.epc(event, "parentID", at)
+            if "parentID" not in event and (etype == "AssociationEvent" or action != "OBSERVE"):
+                self.out.add(
+                    f"{at}/parentID",
+                    f"missing required field 'parentID' (required in an {etype}"
+                    + ("" if etype == "AssociationEvent" else " unless action is OBSERVE")
+                    + ")",
+                )
+            specific["child_epcs"] = self.epcs(event, "childEPCs", at)
+            specific["child_quantity_list"] = self.quantities(event, "childQuantityList", at)
+            has_children = bool(event.get("childEPCs") or event.get("childQuantityList"))
+            if not has_children and action is not None and action != "DELETE":
+                self.out.add(
+                    f"{at}/childEPCs",
+                    f"an {etype} with action {action} needs childEPCs or childQuantityList",
+                )
+        elif etype == "TransactionEvent":
+            specific["parent_id"] = self.epc(event, "parentID", at)
+            specific["epc_list"] = self.epcs(event, "epcList", at)
+            specific["quantity_list"] = self.quantities(event, "quantityList", at)
+        else:
+            specific["transformation_id"] = self.uri(event, "transformationID", at)
+            for key, attr in (
+                ("inputEPCList", "input_epc_list"),
+                ("outputEPCList", "output_epc_list"),
+            ):
+                specific[attr] = self.epcs(event, key, at)
+            for key, attr in (
+                ("inputQuantityList", "input_quantity_list"),
+                ("outputQuantityList", "output_quantity_list"),
+            ):
+                specific[attr] = self.quantities(event, key, at)
+            has_in = bool(event.get("inputEPCList") or event.get("inputQuantityList"))
+            has_out = bool(event.get("outputEPCList") or event.get("outputQuantityList"))
+            if "transformationID" not in event and not (has_in and has_out):
+                self.out.add(
+                    f"{at}/inputEPCList",
+                    "a TransformationEvent without transformationID needs "
+                    "at least one input and one output",
+                )
+            elif not (has_in or has_out):
+                self.out.add(f"{at}/inputEPCList", "a TransformationEvent needs inputs or outputs")
+            specific["ilmd"] = ilmd
+        if action is not None:
+            specific["action"] = action
+
+        if len(self.out.problems) > start or event_time is None or offset is None:
+            return None
+        cls = _EVENT_CLASSES[etype]
+        return cls(
+            event_time=event_time,
+            event_time_zone_offset=offset,
+            record_time=record_time,
+            event_id=event_id,
+            biz_step=biz_step,
+            disposition=disposition,
+            read_point=read_point,
+            biz_location=biz_location,
+            biz_transactions=transactions,
+            sources=sources,
+            destinations=destinations,
+            certification_info=cert,
+            persistent_disposition_set=tuple(pd_set),
+            persistent_disposition_unset=tuple(pd_unset),
+            has_error_declaration=declaration is not None,
+            sensor_elements=sensors,
+            extensions={iri: value for iri, (_, value) in extensions.items()},
+            corridor=corridor,
+            raw=event,
+            **specific,
+        )
+
+
+def _context_prefixes(context: Any, out: _Collector, at: str) -> dict[str, str]:
+    prefixes = {
+        "cbv": CBV_WEB_PREFIX,
+        "gs1": GS1_VOC_PREFIX,
+        "epcis": "https://ref.gs1.org/epcis/",
+        "cbvmda": "urn:epcglobal:cbv:mda:",
+    }
+    entries = context if isinstance(context, list) else [context]
+    has_epcis = False
+    for i, entry in enumerate(entries):
+        where = f"{at}/{i}" if isinstance(context, list) else at
+        if isinstance(entry, str):
+            has_epcis = has_epcis or entry in EPCIS_CONTEXT_URLS
+        elif isinstance(entry, dict):
+            for prefix, iri in entry.items():
+                if isinstance(iri, str):
+                    prefixes[prefix] = iri
+                else:
+                    out.add(
+                        f"{where}/{_pointer_token(prefix)}", "expected a namespace IRI string", iri
+                    )
+        else:
+            out.add(where, "expected a context URL or an object of namespace prefixes", entry)
+    if not has_epcis:
+        out.add(
+            at,
+            f"expected the EPCIS 2.0 context ({EPCIS_CONTEXT_URLS[0]} or {EPCIS_CONTEXT_URLS[1]})",
+            context,
+        )
+    return prefixes
+
+
+def parse_event(event: Any, context: Any = None, *, pointer: str = "") -> EPCISEvent:
+    """Validate and type one event; ``context`` gives extension prefixes (default: EPCIS only)."""
+    out = _Collector()
+    prefixes = _context_prefixes(
+        context if context is not None else EPCIS_CONTEXT_URLS[0], out, "/@context"
+    )
+    if isinstance(event, dict) and "@context" in event:
+        prefixes.update(_context_prefixes(event["@context"], _Collector(), ""))
+    result = _EventChecker(out, prefixes).check(event, pointer)
+    if out.problems or result is None:
+        raise EPCISValidationError(out.problems)
+    return result
+
+
+def parse_document(document: Any) -> EPCISDocument:
+    """Validate an ``EPCISDocument`` or ``EPCISQueryDocument`` and type all its events.
+
+    Raises :class:`EPCISValidationError` listing every problem in the document.
+    """
+    out = _Collector()
+    if not isinstance(document, dict):
+        out.add("", "expected an EPCIS document object", document)
+        raise EPCISValidationError(out.problems)
+    kind = document.get("type")
+    if kind not in ("EPCISDocument", "EPCISQueryDocument"):
+        if "type" not in document:
+            out.add("/type", "missing required field 'type' (EPCISDocument or EPCISQueryDocument)")
+        else:
+            out.add("/type", "expected EPCISDocument or EPCISQueryDocument", kind)
+    if "@context" not in document:
+        out.add("/@context", "missing required field '@context' (the EPCIS 2.0 JSON-LD context)")
+        prefixes = _context_prefixes(EPCIS_CONTEXT_URLS[0], _Collector(), "")
+    else:
+        prefixes = _context_prefixes(document["@context"], out, "/@context")
+    checker = _EventChecker(out, prefixes)
+    version = checker.string(document, "schemaVersion", "", required=True)
+    if version is not None and version not in ("2.0",):
+        out.add("/schemaVersion", "expected schemaVersion '2.0'", version)
+    created = checker.timestamp(document, "creationDate", "", required=True)
+    body = checker.obj(document, "epcisBody", "", required=True)
+    events_at = "/epcisBody/eventList"
+    raw_events: list[Any] | None = None
+    if body is not None:
+        if kind == "EPCISQueryDocument":
+            results = checker.obj(body, "queryResults", "/epcisBody", required=True)
+            if results is not None:
+                checker.string(results, "queryName", "/epcisBody/queryResults", required=True)
+                rb = checker.obj(results, "resultsBody", "/epcisBody/queryResults", required=True)
+                if rb is not None:
+                    events_at = "/epcisBody/queryResults/resultsBody/eventList"
+                    raw_events = checker.array(
+                        rb, "eventList", "/epcisBody/queryResults/resultsBody", required=True
+                    )
+        elif "event" in body and "eventList" not in body:
+            events_at = "/epcisBody/event"
+            raw_events = [body["event"]]
+        else:
+            raw_events = checker.array(body, "eventList", "/epcisBody", required=True)
+    events: list[EPCISEvent] = []
+    for i, raw in enumerate(raw_events or []):
+        where = events_at if events_at.endswith("/event") else f"{events_at}/{i}"
+        event_prefixes = prefixes
+        if isinstance(raw, dict) and "@context" in raw:
+            event_prefixes = {**prefixes, **_context_prefixes(raw["@context"], _Collector(), "")}
+        parsed = _EventChecker(out, event_prefixes).check(raw, where)
+        if parsed is not None:
+            events.append(parsed)
+    if out.problems:
+        raise EPCISValidationError(out.problems)
+    assert created is not None and version is not None and isinstance(kind, str)
+    return EPCISDocument(kind, version, created, tuple(events), document)

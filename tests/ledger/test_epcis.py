@@ -1,0 +1,423 @@
+"""Parsing and validation of EPCIS 2.0 JSON-LD documents and events."""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from longjiang.errors import InputError
+from longjiang.ledger.corridor_ext import (
+    check_container_number,
+    container_check_digit,
+    uic_wagon_check_digit,
+)
+from longjiang.ledger.epcis import (
+    AggregationEvent,
+    AssociationEvent,
+    EPCISValidationError,
+    ObjectEvent,
+    TransactionEvent,
+    TransformationEvent,
+    canonical_vocab,
+    event_list_of,
+    parse_document,
+    parse_event,
+)
+from longjiang.ledger.eventhash import event_hashes
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "epcis"
+CTX = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+SSCC = "urn:epc:id:sscc:6901234.0000000017"
+
+
+def _load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
+    return data
+
+
+def test_corridor_document_parses_every_event_type() -> None:
+    doc = parse_document(_load("corridor_shipment.jsonld"))
+    types = [type(e) for e in doc.events]
+    assert types == [
+        AggregationEvent,
+        ObjectEvent,
+        TransactionEvent,
+        TransformationEvent,
+        AssociationEvent,
+        ObjectEvent,
+    ]
+    agg, obj, tx, tf, assoc, recv = doc.events
+    assert isinstance(agg, AggregationEvent) and agg.parent_id == "urn:epc:id:bic:CSQU3054383"
+    assert agg.child_epcs == (
+        "urn:epc:id:sscc:6901234.0000000017",
+        "urn:epc:id:sscc:6901234.0000000024",
+    )
+    assert agg.biz_step == "https://ref.gs1.org/cbv/BizStep-loading"
+    assert isinstance(obj, ObjectEvent) and obj.action == "OBSERVE"
+    assert obj.disposition == "https://ref.gs1.org/cbv/Disp-in_transit"
+    assert obj.biz_transactions[0].type == "https://ref.gs1.org/cbv/BTT-bol"
+    assert obj.sources[0].type == "https://ref.gs1.org/cbv/SDT-possessing_party"
+    assert obj.corridor is not None and obj.corridor.smgs_waybill == "24617093"
+    assert obj.record_time is not None and obj.event_id is not None
+    assert (
+        obj.event_time.utcoffset() is not None
+        and obj.event_time.isoformat() == "2026-03-02T18:40:00+08:00"
+    )
+    assert isinstance(tx, TransactionEvent) and tx.corridor is not None
+    assert (tx.corridor.customs_decision, tx.corridor.customs_country) == ("released", "CN")
+    assert isinstance(tf, TransformationEvent) and tf.transformation_id is not None
+    assert tf.biz_step == "https://ref.gs1.org/cbv/BizStep-unloading"  # given as a CBV 1.x URN
+    assert isinstance(assoc, AssociationEvent) and assoc.corridor is not None
+    assert assoc.corridor.customs_declaration == "10716050/050326/0012345"
+    assert isinstance(recv, ObjectEvent) and recv.quantity_list[0].quantity == Decimal("18.5")
+    assert recv.quantity_list[0].uom == "TNE" and len(recv.sensor_elements) == 1
+    # the original JSON is kept untouched for hashing
+    assert obj.raw is doc.raw["epcisBody"]["eventList"][1]
+    assert len(doc.event_hashes()) == 6
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.json*")))
+def test_published_examples_are_valid(name: str) -> None:
+    raw = _load(name)
+    doc = parse_document(raw)
+    assert len(doc.events) == len(event_list_of(raw)) > 0
+
+
+def test_query_document() -> None:
+    raw = _load("corridor_shipment.jsonld")
+    query = {
+        "@context": raw["@context"],
+        "type": "EPCISQueryDocument",
+        "schemaVersion": "2.0",
+        "creationDate": raw["creationDate"],
+        "epcisBody": {
+            "queryResults": {
+                "queryName": "SimpleEventQuery",
+                "resultsBody": {"eventList": raw["epcisBody"]["eventList"]},
+            }
+        },
+    }
+    assert len(parse_document(query).events) == 6
+    query["epcisBody"]["queryResults"]["resultsBody"]["eventList"][0]["bizStep"] = "flying"
+    with pytest.raises(EPCISValidationError) as info:
+        parse_document(query)
+    assert [p.pointer for p in info.value.problems] == [
+        "/epcisBody/queryResults/resultsBody/eventList/0/bizStep"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        ("bizStep", "shipping", "https://ref.gs1.org/cbv/BizStep-shipping"),
+        (
+            "bizStep",
+            "https://ref.gs1.org/cbv/BizStep-shipping",
+            "https://ref.gs1.org/cbv/BizStep-shipping",
+        ),
+        (
+            "bizStep",
+            "urn:epcglobal:cbv:bizstep:shipping",
+            "https://ref.gs1.org/cbv/BizStep-shipping",
+        ),
+        ("bizStep", "cbv:BizStep-shipping", "https://ref.gs1.org/cbv/BizStep-shipping"),
+        (
+            "bizStep",
+            "https://corridor.example.org/steps/gauge_change",
+            "https://corridor.example.org/steps/gauge_change",
+        ),
+        ("bizStep", "gauge_change", None),
+        ("bizStep", "https://ref.gs1.org/cbv/BizStep-flying", None),
+        ("disposition", "in_transit", "https://ref.gs1.org/cbv/Disp-in_transit"),
+        (
+            "disposition",
+            "urn:epcglobal:cbv:disp:in_progress",
+            "https://ref.gs1.org/cbv/Disp-in_progress",
+        ),
+        ("bizTransactionType", "desadv", "https://ref.gs1.org/cbv/BTT-desadv"),
+        (
+            "bizTransactionType",
+            "urn:epcglobal:cbv:btt:recadv",
+            "https://ref.gs1.org/cbv/BTT-recadv",
+        ),
+        ("sourceDestType", "owning_party", "https://ref.gs1.org/cbv/SDT-owning_party"),
+        ("sourceDestType", "shipper", None),
+    ],
+)
+def test_canonical_vocab(kind: str, value: str, expected: str | None) -> None:
+    assert canonical_vocab(kind, value) == expected
+
+
+def test_every_kind_of_problem_is_reported_at_once() -> None:
+    raw = _load("corridor_shipment.jsonld")
+    events = raw["epcisBody"]["eventList"]
+    del events[0]["eventTime"]  # missing required field
+    events[1]["bizStep"] = "teleporting"  # bad enum
+    events[1]["action"] = "MOVE"  # bad enum
+    events[2]["eventTime"] = "2026-03-04 11:05"  # bad timestamp
+    events[3]["inputEPCList"] = ["urn:epc:id:sgtin:123"]  # bad EPC URI
+    events[4]["lj:customsDecision"] = "maybe"  # bad corridor enum
+    events[5]["lj:containerNumber"] = "CSQU3054384"  # bad ISO 6346 check digit
+    events[5]["quantityList"][0]["quantity"] = "18.5"  # wrong type
+    events[5]["epcList"] = "urn:epc:id:bic:CSQU3054383"  # wrong type
+    events[5]["childEPCs"] = []  # field of another event type
+    events[5]["colour"] = "red"  # unknown field
+    raw["schemaVersion"] = "1.2"
+    with pytest.raises(EPCISValidationError) as info:
+        parse_document(raw)
+    error = info.value
+    assert isinstance(error, InputError)
+    problems = {p.pointer: p for p in error.problems}
+    assert sorted(problems) == sorted(
+        [
+            "/schemaVersion",
+            "/epcisBody/eventList/0/eventTime",
+            "/epcisBody/eventList/1/bizStep",
+            "/epcisBody/eventList/1/action",
+            "/epcisBody/eventList/2/eventTime",
+            "/epcisBody/eventList/3/inputEPCList/0",
+            "/epcisBody/eventList/4/lj:customsDecision",
+            "/epcisBody/eventList/5/lj:containerNumber",
+            "/epcisBody/eventList/5/quantityList/0/quantity",
+            "/epcisBody/eventList/5/epcList",
+            "/epcisBody/eventList/5/childEPCs",
+            "/epcisBody/eventList/5/colour",
+        ]
+    )
+    assert len(error.problems) == len(problems)
+    assert (
+        "missing required field 'eventTime'" in problems["/epcisBody/eventList/0/eventTime"].message
+    )
+    bad_step = problems["/epcisBody/eventList/1/bizStep"]
+    assert "shipping" in bad_step.message and bad_step.value == "'teleporting'"
+    assert "RFC 3339" in problems["/epcisBody/eventList/2/eventTime"].message
+    assert "EPC pure identity URI" in problems["/epcisBody/eventList/3/inputEPCList/0"].message
+    assert "released" in problems["/epcisBody/eventList/4/lj:customsDecision"].message
+    assert (
+        "check digit should be 3" in problems["/epcisBody/eventList/5/lj:containerNumber"].message
+    )
+    assert problems["/epcisBody/eventList/5/quantityList/0/quantity"].message == "expected a number"
+    assert problems["/epcisBody/eventList/5/epcList"].message == "expected an array"
+    assert "not allowed in an ObjectEvent" in problems["/epcisBody/eventList/5/childEPCs"].message
+    assert str(error).startswith("invalid EPCIS: 12 problems")
+
+
+def test_document_level_problems() -> None:
+    with pytest.raises(EPCISValidationError) as info:
+        parse_document({"type": "EPCISDoc", "epcisBody": {"eventList": "none"}})
+    pointers = sorted(p.pointer for p in info.value.problems)
+    assert pointers == [
+        "/@context",
+        "/creationDate",
+        "/epcisBody/eventList",
+        "/schemaVersion",
+        "/type",
+    ]
+    with pytest.raises(EPCISValidationError):
+        parse_document(["not", "an", "object"])
+
+
+def test_event_type_specific_rules() -> None:
+    base = {"eventTime": "2026-01-01T00:00:00Z", "eventTimeZoneOffset": "+00:00"}
+    cases: list[tuple[dict[str, Any], list[str]]] = [
+        ({**base, "type": "ObjectEvent", "action": "ADD"}, ["/epcList"]),
+        ({**base, "type": "AggregationEvent", "action": "ADD"}, ["/childEPCs", "/parentID"]),
+        ({**base, "type": "AggregationEvent", "action": "DELETE"}, ["/parentID"]),
+        ({**base, "type": "AggregationEvent", "action": "OBSERVE", "childEPCs": [SSCC]}, []),
+        ({**base, "type": "AssociationEvent", "action": "OBSERVE"}, ["/childEPCs", "/parentID"]),
+        (
+            {**base, "type": "ObjectEvent", "action": "OBSERVE", "epcList": [], "ilmd": {}},
+            ["/ilmd"],
+        ),
+        (
+            {**base, "type": "TransactionEvent", "action": "ADD", "epcList": []},
+            ["/bizTransactionList"],
+        ),
+        (
+            {
+                **base,
+                "type": "TransformationEvent",
+                "inputEPCList": ["urn:epc:id:sscc:6901234.0000000017"],
+            },
+            ["/inputEPCList"],
+        ),
+        (
+            {
+                **base,
+                "type": "TransformationEvent",
+                "transformationID": "urn:uuid:1",
+                "action": "ADD",
+            },
+            ["/action", "/inputEPCList"],
+        ),
+        ({**base, "type": "ShipEvent"}, ["/type"]),
+        (
+            {
+                **base,
+                "type": "ObjectEvent",
+                "action": "ADD",
+                "epcList": ["x"],
+                "eventTimeZoneOffset": "+8",
+            },
+            ["/epcList/0", "/eventTimeZoneOffset"],
+        ),
+        (
+            {
+                **base,
+                "type": "ObjectEvent",
+                "action": "ADD",
+                "quantityList": [
+                    {"epcClass": "urn:epc:class:lgtin:6901234.012345.L1", "uom": "kilo"}
+                ],
+            },
+            ["/quantityList/0/uom", "/quantityList/0/uom"],
+        ),
+        (
+            {
+                **base,
+                "type": "ObjectEvent",
+                "action": "ADD",
+                "epcList": ["urn:epc:id:bic:CSQU3054383"],
+                "sourceList": [{"source": "urn:epc:id:pgln:6901234.00000"}],
+                "readPoint": {"name": "yard"},
+            },
+            ["/readPoint/id", "/readPoint/name", "/sourceList/0/type"],
+        ),
+    ]
+    for event, expected in cases:
+        if not expected:
+            assert isinstance(parse_event(event), AggregationEvent)
+            continue
+        with pytest.raises(EPCISValidationError) as info:
+            parse_event(event)
+        assert sorted(p.pointer for p in info.value.problems) == sorted(expected), event
+
+
+def test_parse_event_with_corridor_prefix() -> None:
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2026-01-01T08:00:00.000+08:00",
+        "eventTimeZoneOffset": "+08:00",
+        "epcList": ["urn:epc:id:bic:CSQU3054383"],
+        "action": "OBSERVE",
+        "lj:wagonNumber": "52345678",
+    }
+    parsed = parse_event(event, [CTX, {"lj": "https://longjiang-corridor.org/ns/v1/"}])
+    assert parsed.corridor is not None and parsed.corridor.wagon_number == "52345678"
+    assert parsed.extensions == {"https://longjiang-corridor.org/ns/v1/wagonNumber": "52345678"}
+    # without the prefix declared, the key is not an extension
+    with pytest.raises(EPCISValidationError) as info:
+        parse_event(event)
+    assert [p.pointer for p in info.value.problems] == ["/lj:wagonNumber"]
+    unknown = copy.deepcopy(event) | {"lj:trainColour": "green"}
+    with pytest.raises(EPCISValidationError) as info:
+        parse_event(unknown, [CTX, {"lj": "https://longjiang-corridor.org/ns/v1/"}])
+    assert [p.pointer for p in info.value.problems] == ["/lj:trainColour"]
+
+
+def test_iso6346_check_digit() -> None:
+    # ISO 6346 worked example: CSQU 305438 check digit 3
+    assert container_check_digit("CSQU305438") == 3
+    assert check_container_number("CSQU3054383") is None
+    assert check_container_number("CSQU3054384") == "ISO 6346 check digit should be 3"
+    assert check_container_number("CSQX3054383") is not None  # category must be U, J or Z
+    assert check_container_number("csqu3054383") is not None
+
+
+def test_bic_epc_is_checked() -> None:
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2026-01-01T00:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "action": "OBSERVE",
+        "epcList": ["urn:epc:id:bic:CSQU3054380"],
+    }
+    with pytest.raises(EPCISValidationError) as info:
+        parse_event(event)
+    assert "check digit should be 3" in info.value.problems[0].message
+
+
+def test_uic_wagon_check_digit_roundtrip() -> None:
+    number = "31802296112"
+    digit = uic_wagon_check_digit(number)
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2026-01-01T00:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "action": "OBSERVE",
+        "epcList": ["urn:epc:id:bic:CSQU3054383"],
+    }
+    ctx = [CTX, {"lj": "https://longjiang-corridor.org/ns/v1/"}]
+    assert parse_event({**event, "lj:wagonNumber": number + str(digit)}, ctx).corridor is not None
+    with pytest.raises(EPCISValidationError):
+        parse_event({**event, "lj:wagonNumber": number + str((digit + 1) % 10)}, ctx)
+
+
+# ------------------------------------------------------------------------------------------
+# Robustness: a damaged document gives problems that point into it, never a crash
+# ------------------------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+
+
+def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            found += _paths(value, (*prefix, i))
+    return found
+
+
+def _resolve(document: Any, pointer: str) -> bool:
+    node = document
+    for token in [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]:
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False
+    return True
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_damaged_documents_give_pointed_problems(data: st.DataObject) -> None:
+    document = _load("corridor_shipment.jsonld")
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(_paths(document)[1:]))
+        parent = document
+        for step in path[:-1]:
+            parent = parent[step]
+        if isinstance(parent, dict) and data.draw(st.booleans()):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = data.draw(JSON_VALUES)
+    try:
+        parse_document(document)
+    except EPCISValidationError as error:
+        assert error.problems
+        for problem in error.problems:
+            parent_pointer = problem.pointer.rsplit("/", 1)[0]
+            assert _resolve(document, parent_pointer), problem
+    try:
+        hashes = event_hashes(document)
+    except InputError:
+        return
+    assert all(h.startswith("ni:///sha-256;") for h in hashes)
