@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from longjiang import __version__
-from longjiang.cli import network, route, stats
+from longjiang.cli import flows, network, route, stats
 
 __all__ = ["app", "run"]
 
@@ -22,6 +22,7 @@ def _build() -> typer.Typer:
     )
     app.add_typer(network.app, name="network")
     app.add_typer(stats.app, name="stats")
+    app.add_typer(flows.app, name="flows")
     app.command(name="route")(route.route)
 
     @app.command()

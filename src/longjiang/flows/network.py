@@ -14,7 +14,7 @@ end at the zone node, and no path can enter a zone and leave it again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,6 +60,12 @@ class KernelGraph:
     _pair_table: NDArray[np.int32] | None = field(repr=False)
     _pair_keys: IntArray = field(repr=False)
 
+    def portable(self) -> KernelGraph:
+        """The same graph without the dense pair table (cheap to send to another process)."""
+        if self._pair_table is None:
+            return self
+        return replace(self, _pair_table=None)
+
     @property
     def pair_count(self) -> int:
         return int(self.indices.shape[0])
@@ -67,9 +73,11 @@ class KernelGraph:
     def pair_index(self, tail: IntArray, head: IntArray) -> IntArray:
         """Pair index of kernel arcs (tail, head); every arc must exist."""
         if self._pair_table is not None:
-            return self._pair_table[tail * self.node_count + head].astype(np.int64)
+            pairs: IntArray = self._pair_table[tail * self.node_count + head].astype(np.int64)
+            return pairs
         keys = tail.astype(np.int64) * self.node_count + head
-        return np.searchsorted(self._pair_keys, keys).astype(np.int64)
+        found: IntArray = np.searchsorted(self._pair_keys, keys).astype(np.int64)
+        return found
 
     def pair_costs(self, link_cost: FloatArray) -> tuple[FloatArray, IntArray]:
         """Cost of each pair (its cheapest link) and the link that attains it."""
@@ -77,7 +85,9 @@ class KernelGraph:
             return link_cost[self.links_by_pair], self.links_by_pair
         sorted_cost = link_cost[self.links_by_pair]
         best = np.minimum.reduceat(sorted_cost, self.pair_start)
-        group = np.repeat(np.arange(self.pair_count), np.diff(np.append(self.pair_start, len(sorted_cost))))
+        group = np.repeat(
+            np.arange(self.pair_count), np.diff(np.append(self.pair_start, len(sorted_cost)))
+        )
         candidates = np.flatnonzero(sorted_cost <= best[group])
         _, first = np.unique(group[candidates], return_index=True)
         return best, self.links_by_pair[candidates[first]]
@@ -178,10 +188,10 @@ class Network:
                 raise InputError(f"{name} refers to a node outside 0..{n - 1}", field=name)
         length = np.ascontiguousarray(self.length, dtype=np.float64)
         toll = np.ascontiguousarray(self.toll, dtype=np.float64)
-        for name, arr in (("length", length), ("toll", toll)):
-            if arr.shape != (links,):
+        for name, values in (("length", length), ("toll", toll)):
+            if values.shape != (links,):
                 raise InputError(f"{name} must have one value per link ({links})", field=name)
-            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            if not np.all(np.isfinite(values)) or np.any(values < 0):
                 raise InputError(f"{name} must be finite and >= 0", field=name)
         if self.vdf.free_flow_time.shape != (links,):
             raise InputError("the volume-delay function must have one entry per link", field="vdf")
@@ -193,8 +203,8 @@ class Network:
         blocked = np.ascontiguousarray(self.blocked_zones, dtype=bool)
         if blocked.shape != zones.shape:
             raise InputError("blocked_zones must have one value per zone", field="blocked_zones")
-        for arr in (node_ids, tail, head, length, toll, zones, blocked):
-            arr.setflags(write=False)
+        for frozen in (node_ids, tail, head, length, toll, zones, blocked):
+            frozen.setflags(write=False)
         object.__setattr__(self, "node_ids", node_ids)
         object.__setattr__(self, "tail", tail)
         object.__setattr__(self, "head", head)

@@ -15,7 +15,6 @@ and the integral ``∫₀ᵛ t(w) dw`` (the Beckmann objective term).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Protocol
 
 import numpy as np
@@ -23,16 +22,9 @@ from numpy.typing import NDArray
 
 from longjiang.errors import InputError
 
-__all__ = ["BPR", "Conical", "VDFKind", "VolumeDelayFunction"]
+__all__ = ["BPR", "Conical", "VolumeDelayFunction"]
 
 FloatArray = NDArray[np.float64]
-
-
-class VDFKind(str, Enum):
-    """The volume-delay function families."""
-
-    BPR = "bpr"
-    CONICAL = "conical"
 
 
 class VolumeDelayFunction(Protocol):
@@ -179,7 +171,7 @@ class Conical:
         return self.free_flow_time * (self.alpha / self.capacity) * (1.0 - u / root)
 
     def second_derivative(self, volume: FloatArray) -> FloatArray:
-        u, beta, root = self._parts(volume)
+        _, beta, root = self._parts(volume)
         k = self.alpha / self.capacity
         return self.free_flow_time * k * k * beta * beta / root**3
 
@@ -189,7 +181,9 @@ class Conical:
         s = 0.5 * (u * root + beta * beta * np.arcsinh(u / beta))
         # ∫ -u dv = (c/alpha) u²/2
         k = self.capacity / self.alpha
-        return self.free_flow_time * (-k * s + k * 0.5 * u * u + (2.0 - beta) * np.maximum(volume, 0.0))
+        return self.free_flow_time * (
+            -k * s + k * 0.5 * u * u + (2.0 - beta) * np.maximum(volume, 0.0)
+        )
 
     def integral(self, volume: FloatArray) -> FloatArray:
         return self._antiderivative(volume) - self._antiderivative(np.zeros_like(volume))
