@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from longjiang import __version__
-from longjiang.cli import flows, network, route, stats
+from longjiang.cli import flows, ledger, network, party, route, stats
 
 __all__ = ["app", "run"]
 
@@ -23,6 +23,8 @@ def _build() -> typer.Typer:
     app.add_typer(network.app, name="network")
     app.add_typer(stats.app, name="stats")
     app.add_typer(flows.app, name="flows")
+    app.add_typer(ledger.app, name="ledger")
+    app.add_typer(party.app, name="party")
     app.command(name="route")(route.route)
 
     @app.command()

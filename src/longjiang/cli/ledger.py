@@ -1,0 +1,275 @@
+"""``longjiang ledger ...``: the verifiable shipment ledger from the command line.
+
+The database is ``--db``, else the ``LONGJIANG_DB`` environment variable, else an
+SQLite file in the user's data directory (e.g. ``~/.local/share/longjiang/ledger.db``).
+
+Reading a shipment (``shipment``, ``prove``, ``bundle``) with ``--key`` reads as
+that party and is refused unless it is one of the shipment's parties. Without
+``--key`` the command reads as the log operator: whoever can open the database
+holds the log's signing key anyway, so the key check would protect nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from longjiang.cli._errors import handle_errors
+from longjiang.errors import InputError, ProofError
+from longjiang.ledger.epcis import EPCISValidationError, parse_document
+from longjiang.ledger.parties import read_key_file
+from longjiang.ledger.service import (
+    DEFAULT_ORIGIN,
+    OPERATOR,
+    Ledger,
+    Reader,
+    database_url,
+    sign_document,
+    verify_bundle,
+)
+
+__all__ = ["app", "database_url"]
+
+app = typer.Typer(help="The verifiable shipment ledger: EPCIS 2.0 events in a Merkle log.",
+                  no_args_is_help=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy database URL "
+                                              "(default: $LONGJIANG_DB, then settings)")]
+KeyOption = Annotated[Path | None, typer.Option("--key", help="your party's private key file")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON")]
+
+
+def _open(db: str | None) -> Ledger:
+    return Ledger.open(database_url(db))
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from None
+
+
+def _reader(ledger: Ledger, key: Path | None) -> Reader:
+    if key is None:
+        return OPERATOR
+    return ledger.authenticate_key(read_key_file(key))
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _waybill_of(document: Any) -> str | None:
+    events = document.get("epcisBody", {}).get("eventList", []) if isinstance(
+        document, dict) else []
+    found = {e.get("lj:smgsWaybill") for e in events if isinstance(e, dict)}
+    found.discard(None)
+    return f"SMGS-{found.pop()}" if len(found) == 1 else None
+
+
+@app.command()
+@handle_errors
+def init(db: DbOption = None,
+         origin: Annotated[str, typer.Option(help="the log's origin line")] = DEFAULT_ORIGIN
+         ) -> None:
+    """Create (or migrate) the ledger database and the log's signing key."""
+    with _open(db) as ledger:
+        info = ledger.init(origin)
+    typer.echo(f"ledger ready: {info.origin}, {info.size} entries")
+    typer.echo(f"log public key: {info.verifier_key}")
+
+
+@app.command()
+@handle_errors
+def capture(
+    file: Annotated[Path, typer.Argument(help="an EPCIS 2.0 JSON / JSON-LD document")],
+    key: Annotated[Path, typer.Option("--key", help="your party's private key file")],
+    shipment: Annotated[str | None, typer.Option(
+        help="shipment id (default: SMGS-<waybill> when every event names one waybill)")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sign every event of FILE with your key and append them to the log."""
+    document = _read_json(file)
+    signer = read_key_file(key)
+    shipment_id = shipment or _waybill_of(document)
+    if shipment_id is None:
+        raise InputError("name the shipment with --shipment (the document names no single "
+                         "lj:smgsWaybill)", field="shipment")
+    if not isinstance(document, dict):
+        raise InputError(f"{file}: expected an EPCIS document object")
+    try:
+        parse_document(document)  # every problem reported before anything is signed
+        signatures = sign_document(signer, shipment_id, document)
+        with _open(db) as ledger:
+            result = ledger.capture(document, shipment_id=shipment_id, party_id=signer.name,
+                                    signatures=signatures)
+    except EPCISValidationError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{file}: {problem}", err=True)
+        typer.echo(f"error: {len(exc.problems)} problem(s) found; nothing appended", err=True)
+        raise typer.Exit(3) from None
+    if as_json:
+        _print_json(result.to_json())
+        return
+    typer.echo(f"capture {result.capture_id}: {result.appended} appended, "
+               f"{len(result.receipts) - result.appended} already in the log")
+    for r in result.receipts:
+        typer.echo(f"  #{r.leaf_index} {r.event_hash}")
+
+
+@app.command()
+@handle_errors
+def shipment(
+    shipment_id: Annotated[str, typer.Argument(metavar="ID", help="shipment id")],
+    key: KeyOption = None,
+    db: DbOption = None,
+    lang: Annotated[str, typer.Option(help="party names in en, zh or ru")] = "en",
+    as_json: JsonOption = False,
+) -> None:
+    """The shipment's timeline (you must be one of its parties)."""
+    with _open(db) as ledger:
+        reader = _reader(ledger, key)
+        events = ledger.shipment_events(shipment_id, reader)
+        members = {p.party_id: p for p in ledger.shipment_parties(shipment_id, reader)}
+    if as_json:
+        _print_json({"shipment": shipment_id, "events": [
+            {**e.receipt.to_json(), "event": e.event} for e in events]})
+        return
+    table = Table(title=f"Shipment {shipment_id}")
+    for column in ("#", "event time", "type", "step", "party", "where", "details"):
+        table.add_column(column)
+    for e in events:
+        party = members.get(e.receipt.party_id)
+        who = f"{party.display_name(lang)} ({party.role.value})" if party else e.receipt.party_id
+        details = ", ".join(f"{k[3:]}={v}" for k, v in e.event.items()
+                            if k.startswith("lj:") and k not in ("lj:smgsWaybill",))
+        where = (e.event.get("bizLocation") or e.event.get("readPoint") or {}).get("id", "")
+        step = (e.biz_step or "").rsplit("-", 1)[-1]
+        table.add_row(str(e.receipt.leaf_index), e.event_time, e.event_type, step, who,
+                      where, details)
+    Console(width=200).print(table)
+
+
+@app.command()
+@handle_errors
+def checkpoint(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Print the log's latest signed checkpoint (C2SP signed note)."""
+    with _open(db) as ledger:
+        cp = ledger.checkpoint()
+        info = ledger.log_info()
+    if as_json:
+        _print_json({**cp.to_json(), "origin": info.origin, "key": info.verifier_key})
+        return
+    typer.echo(cp.note, nl=False)
+
+
+@app.command()
+@handle_errors
+def prove(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT_ID",
+                                            help="event hash, EPCIS eventID or leaf index")],
+    key: KeyOption = None,
+    db: DbOption = None,
+) -> None:
+    """Print an event's inclusion proof against the latest signed checkpoint (JSON)."""
+    with _open(db) as ledger:
+        _print_json(ledger.prove(event_id, _reader(ledger, key)))
+
+
+@app.command()
+@handle_errors
+def bundle(
+    shipment_id: Annotated[str, typer.Argument(metavar="SHIPMENT_ID")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="bundle file to write")],
+    key: KeyOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write the shipment's events, inclusion proofs and a signed checkpoint to one JSON file."""
+    with _open(db) as ledger:
+        data = ledger.bundle(shipment_id, _reader(ledger, key))
+    try:
+        output.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror}") from None
+    typer.echo(f"wrote {output}: {len(data['entries'])} events of {shipment_id}")
+
+
+@app.command()
+@handle_errors
+def verify(
+    file: Annotated[Path, typer.Argument(help="a bundle written by `ledger bundle`")],
+    log_key: Annotated[str | None, typer.Option(
+        help="the log's public key to trust (default: the key inside the bundle)")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check a bundle offline: event hashes, party signatures, proofs, checkpoint signature.
+
+    Exits 0 only when everything verifies.
+    """
+    report = verify_bundle(_read_json(file), log_key=log_key)
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        for check in report.checks:
+            typer.echo(f"{'ok  ' if check.ok else 'FAIL'} {check.what}: {check.message}")
+        if not report.log_key_pinned:
+            typer.echo("note: trusted the log key inside the bundle; pin it with --log-key")
+    if not report.ok:
+        failed = sum(not c.ok for c in report.checks)
+        raise ProofError(f"{failed} check(s) of {file} failed")
+    if not as_json:
+        typer.echo(f"bundle verified: shipment {report.shipment}, tree size {report.tree_size}")
+
+
+@app.command()
+@handle_errors
+def audit(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Recompute the whole tree from the stored events; report every row changed behind the log."""
+    with _open(db) as ledger:
+        report = ledger.audit()
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        for problem in report.problems:
+            typer.echo(f"FAIL {problem}")
+        typer.echo(f"audited {report.entries_checked} entries, {report.nodes_checked} nodes, "
+                   f"{report.checkpoints_checked} checkpoints; root {report.root.hex()}")
+    if not report.ok:
+        raise ProofError(f"audit found {len(report.problems)} problem(s)")
+    if not as_json:
+        typer.echo("audit ok")
+
+
+@app.command()
+@handle_errors
+def demo(
+    db: DbOption = None,
+    keys_dir: Annotated[Path | None, typer.Option(
+        help="write each demo party's private key here (to read the shipment with --key)")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fill the ledger with one shipment: Harbin → Suifenhe–Grodekovo → Vladivostok by rail."""
+    from longjiang.ledger.demo import run_demo
+
+    with _open(db) as ledger:
+        if ledger.store.version() == 0:
+            ledger.init()
+        result = run_demo(ledger, keys_dir=keys_dir)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    typer.echo(f"shipment {result.shipment}: {result.events} events by "
+               f"{len(result.parties)} parties; log size {result.checkpoint.size}")
+    if keys_dir:
+        typer.echo(f"party keys in {keys_dir}")

@@ -1,0 +1,335 @@
+"""Parties of the shipment ledger, their keys, and the byte strings they sign.
+
+A party is a company or authority taking part in shipments: a shipper, a
+forwarder, a railway or road carrier, a customs office, a port or terminal
+operator, a consignee. It has a role, an ISO 3166-1 alpha-2 country, display
+names in English, Chinese and Russian, an Ed25519 public key, and the EPCIS
+identifiers (PGLN / SGLN URIs) by which events name it in ``sourceList``,
+``destinationList``, ``bizLocation`` or ``readPoint``.
+
+Keys travel in the signed-note key formats of :mod:`longjiang.ledger.checkpoint`
+(golang.org/x/mod/sumdb/note), with the party id as key name:
+
+- private key file: ``PRIVATE+KEY+<party>+<key id>+<base64(0x01 || seed)>``,
+  written with mode 0600 and refused when group or others can read it;
+- public (verifier) key: ``<party>+<key id>+<base64(0x01 || public key)>``.
+
+What a party signs (all UTF-8, every line ending in ``\\n``):
+
+- an event it submits, :func:`event_statement`::
+
+      longjiang-ledger/event/v1
+      shipment <shipment id>
+      party <party id>
+      event <CBV 2.0 event hash, ni:///sha-256;...?ver=CBV2.0>
+
+  The event hash covers the event's content (CBV 2.0 section 8.9), so the
+  signature binds the submitter to what happened, to which shipment, and to
+  its own identity. The log's leaf for the event is this statement followed by
+  the 64-byte signature.
+
+- a read request, :func:`request_statement`::
+
+      longjiang-ledger/read/v1
+      party <party id>
+      <METHOD> <path with query string>
+      date <UTC time, RFC 3339, seconds>
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+import secrets
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from longjiang.errors import InputError, SignatureError
+from longjiang.ledger.checkpoint import NoteSigner, NoteVerifier, generate_signer
+
+__all__ = [
+    "EVENT_STATEMENT_TAG",
+    "READ_STATEMENT_TAG",
+    "Party",
+    "Role",
+    "check_party_id",
+    "check_shipment_id",
+    "decode_signature",
+    "event_statement",
+    "format_request_date",
+    "generate_key",
+    "read_key_file",
+    "request_headers",
+    "request_statement",
+    "sign_event",
+    "verify_event_signature",
+    "write_key_file",
+]
+
+EVENT_STATEMENT_TAG = "longjiang-ledger/event/v1"
+READ_STATEMENT_TAG = "longjiang-ledger/read/v1"
+
+_PARTY_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
+_SHIPMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_EVENT_HASH = re.compile(r"ni:///sha-256;[0-9a-f]{64}\?ver=CBV2\.0")
+
+
+class Role(StrEnum):
+    """What a party does in a shipment; the role rules (``roles.csv``) are keyed by it."""
+
+    SHIPPER = "shipper"
+    FORWARDER = "forwarder"
+    CARRIER_RAIL = "carrier_rail"
+    CARRIER_ROAD = "carrier_road"
+    CARRIER_SEA = "carrier_sea"
+    CUSTOMS = "customs"
+    PORT_OPERATOR = "port_operator"
+    CONSIGNEE = "consignee"
+
+
+def check_party_id(party_id: str) -> str:
+    """``party_id`` if it is a valid party id (2-63 of a-z 0-9 . _ -), else :class:`InputError`."""
+    if not isinstance(party_id, str) or not _PARTY_ID.fullmatch(party_id):
+        raise InputError(
+            f"invalid party id {party_id!r}: expected 2-63 characters of a-z, 0-9, '.', '_', '-'",
+            field="party",
+        )
+    return party_id
+
+
+def check_shipment_id(shipment_id: str) -> str:
+    """``shipment_id`` if valid (1-64 of A-Z a-z 0-9 . _ -), else :class:`InputError`."""
+    if not isinstance(shipment_id, str) or not _SHIPMENT_ID.fullmatch(shipment_id):
+        raise InputError(
+            f"invalid shipment id {shipment_id!r}: expected 1-64 characters of A-Z, a-z, 0-9, "
+            "'.', '_', '-'",
+            field="shipment",
+        )
+    return shipment_id
+
+
+@dataclass(frozen=True)
+class Party:
+    """A registered party. ``public_key`` is the raw 32-byte Ed25519 key."""
+
+    party_id: str
+    role: Role
+    country: str
+    name_en: str
+    public_key: bytes
+    name_zh: str = ""
+    name_ru: str = ""
+    identifiers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_party_id(self.party_id)
+        if not isinstance(self.role, Role):
+            try:
+                object.__setattr__(self, "role", Role(self.role))
+            except ValueError:
+                roles = ", ".join(r.value for r in Role)
+                raise InputError(
+                    f"unknown role {self.role!r}: expected one of {roles}", field="role"
+                ) from None
+        if not _COUNTRY.fullmatch(self.country):
+            raise InputError(
+                f"invalid country {self.country!r}: expected an ISO 3166-1 alpha-2 code",
+                field="country",
+            )
+        if not self.name_en.strip():
+            raise InputError("a party needs an English display name", field="name_en")
+        if len(self.public_key) != 32:
+            raise InputError("an Ed25519 public key is 32 bytes", field="public_key")
+        for ident in self.identifiers:
+            if not ident or any(ch.isspace() for ch in ident):
+                raise InputError(f"invalid party identifier {ident!r}", field="identifiers")
+
+    @classmethod
+    def from_verifier_key(
+        cls,
+        verifier_key: str,
+        *,
+        role: Role | str,
+        country: str,
+        name_en: str,
+        name_zh: str = "",
+        name_ru: str = "",
+        identifiers: tuple[str, ...] = (),
+    ) -> Party:
+        """A party from its public key string; the key's name is the party id."""
+        verifier = NoteVerifier.from_string(verifier_key.strip())
+        return cls(
+            party_id=verifier.name,
+            role=Role(role) if role in {r.value for r in Role} else role,  # type: ignore[arg-type]
+            country=country,
+            name_en=name_en,
+            public_key=verifier.public_key,
+            name_zh=name_zh,
+            name_ru=name_ru,
+            identifiers=identifiers,
+        )
+
+    def verifier(self) -> NoteVerifier:
+        """The party's key as a note verifier (name = party id)."""
+        return self._verifier
+
+    @cached_property
+    def _verifier(self) -> NoteVerifier:
+        return NoteVerifier.from_public_key(self.party_id, self.public_key)
+
+    @cached_property
+    def _ed25519(self) -> Ed25519PublicKey:
+        return Ed25519PublicKey.from_public_bytes(self.public_key)
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        """True when ``signature`` is this party's Ed25519 signature of ``message``."""
+        if len(signature) != 64:
+            return False
+        try:
+            self._ed25519.verify(signature, message)
+        except InvalidSignature:
+            return False
+        return True
+
+    @property
+    def verifier_key(self) -> str:
+        """The public key string ``<party>+<key id>+<base64>``."""
+        return self.verifier().to_string()
+
+    def display_name(self, lang: str = "en") -> str:
+        """The display name in ``lang`` (en, zh, ru), falling back to English."""
+        name = {"zh": self.name_zh, "ru": self.name_ru}.get(lang, "")
+        return name or self.name_en
+
+    def names(self) -> frozenset[str]:
+        """Every identifier that names this party in an event (its id and EPCIS identifiers)."""
+        return frozenset((self.party_id, *self.identifiers))
+
+
+# ---------------------------------------------------------------------------
+# Key files
+# ---------------------------------------------------------------------------
+
+
+def generate_key(
+    party_id: str, random_bytes: Callable[[int], bytes] = secrets.token_bytes
+) -> NoteSigner:
+    """A new Ed25519 signing key for ``party_id`` (seed from ``random_bytes(32)``)."""
+    return generate_signer(check_party_id(party_id), random_bytes)
+
+
+def write_key_file(path: Path, signer: NoteSigner, *, overwrite: bool = False) -> None:
+    """Write ``signer`` to ``path`` readable by its owner only (mode 0600).
+
+    Refuses to replace an existing file unless ``overwrite``.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise InputError(f"{path} already exists; not overwriting a key file") from None
+    except OSError as exc:
+        raise InputError(f"cannot write key file {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(signer.to_string() + "\n")
+
+
+def read_key_file(path: Path) -> NoteSigner:
+    """Read a private key file; refused when group or others may read it (as ssh does)."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise InputError(f"key file {path} does not exist", field="key") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read key file {path}: {exc}", field="key") from None
+    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise InputError(
+            f"key file {path} is accessible by others (mode {stat.S_IMODE(mode):o}); "
+            f"run: chmod 600 {path}",
+            field="key",
+        )
+    return NoteSigner.from_string(text.strip())
+
+
+# ---------------------------------------------------------------------------
+# Signed statements
+# ---------------------------------------------------------------------------
+
+
+def event_statement(shipment_id: str, party_id: str, event_hash: str) -> bytes:
+    """The bytes a party signs to submit the event with ``event_hash`` to ``shipment_id``."""
+    check_shipment_id(shipment_id)
+    check_party_id(party_id)
+    if not _EVENT_HASH.fullmatch(event_hash):
+        raise InputError(f"not a CBV 2.0 event hash: {event_hash!r}", field="eventHash")
+    return (
+        f"{EVENT_STATEMENT_TAG}\nshipment {shipment_id}\nparty {party_id}\nevent {event_hash}\n"
+    ).encode()
+
+
+def sign_event(signer: NoteSigner, shipment_id: str, event_hash: str) -> bytes:
+    """``signer``'s 64-byte signature submitting ``event_hash`` to ``shipment_id``."""
+    return signer.sign(event_statement(shipment_id, signer.name, event_hash))
+
+
+def verify_event_signature(
+    party: Party, shipment_id: str, event_hash: str, signature: bytes
+) -> None:
+    """:class:`SignatureError` unless ``signature`` is ``party``'s over the event statement."""
+    statement = event_statement(shipment_id, party.party_id, event_hash)
+    if not party.verify(statement, signature):
+        raise SignatureError(
+            f"the signature of event {event_hash} is not {party.party_id}'s signature "
+            f"for shipment {shipment_id}"
+        )
+
+
+def format_request_date(moment: datetime) -> str:
+    """``moment`` in UTC as RFC 3339 with seconds, e.g. ``2026-03-02T01:00:00Z``."""
+    if moment.tzinfo is None:
+        raise InputError("request dates must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def request_statement(party_id: str, method: str, target: str, date: str) -> bytes:
+    """The bytes a party signs to read ``target`` (path and query) with ``method``."""
+    check_party_id(party_id)
+    if "\n" in target or "\n" in date or not method.isalpha():
+        raise InputError("malformed signed request")
+    text = f"{READ_STATEMENT_TAG}\nparty {party_id}\n{method.upper()} {target}\ndate {date}\n"
+    return text.encode()
+
+
+def request_headers(signer: NoteSigner, method: str, target: str, now: datetime) -> dict[str, str]:
+    """The headers of a signed read request (``Longjiang-Party/-Date/-Signature``)."""
+    date = format_request_date(now)
+    signature = signer.sign(request_statement(signer.name, method, target, date))
+    return {
+        "Longjiang-Party": signer.name,
+        "Longjiang-Date": date,
+        "Longjiang-Signature": base64.b64encode(signature).decode("ascii"),
+    }
+
+
+def decode_signature(text: str, what: str = "signature") -> bytes:
+    """A base64 Ed25519 signature (64 bytes), or :class:`InputError`."""
+    try:
+        raw = base64.b64decode(text.strip().encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise InputError(f"{what} is not valid base64", field=what) from None
+    if len(raw) != 64:
+        raise InputError(f"{what} must be a 64-byte Ed25519 signature", field=what)
+    return raw

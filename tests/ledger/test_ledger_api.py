@@ -1,0 +1,208 @@
+"""The ledger API over TestClient: EPCIS capture, signed reads, public proofs, problem+json."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from longjiang.api.ledger import router
+from longjiang.api.problems import install_problem_handlers
+from longjiang.ledger.checkpoint import open_checkpoint
+from longjiang.ledger.merkle import verify_consistency, verify_inclusion
+from longjiang.ledger.parties import request_headers
+from longjiang.ledger.service import Ledger, sign_document, verify_bundle
+from tests.ledger.ledger_helpers import (
+    FIXED_NOW,
+    counter_ids,
+    document,
+    event,
+    fixed_clock,
+    named,
+    register_cast,
+    seeded,
+    shipping_document,
+    signer_for,
+)
+
+
+@pytest.fixture
+def led(tmp_path: Any) -> Iterator[Ledger]:
+    ledger = Ledger.open(f"sqlite:///{tmp_path / 'api.db'}", clock=fixed_clock,
+                         new_id=counter_ids(), random_bytes=seeded("api"))
+    ledger.init()
+    register_cast(ledger)
+    yield ledger
+    ledger.close()
+
+
+@pytest.fixture
+def client(led: Ledger) -> TestClient:
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(router)
+    app.state.ledger = led
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def capture_headers(party: str, shipment: str, doc: dict[str, Any]) -> dict[str, str]:
+    sigs = sign_document(signer_for(party), shipment, doc)
+    return {"Longjiang-Party": party, "Longjiang-Shipment": shipment,
+            "Longjiang-Signatures": ",".join(base64.b64encode(s).decode() for s in sigs)}
+
+
+def signed(party: str, target: str) -> dict[str, str]:
+    return request_headers(signer_for(party), "GET", target, FIXED_NOW)
+
+
+def get(client: TestClient, party: str, path: str) -> Any:
+    return client.get(path, headers=signed(party, path))
+
+
+def is_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["type"].endswith("/" + code) and body["status"] == status
+    return body
+
+
+@pytest.fixture
+def shipped(client: TestClient) -> dict[str, Any]:
+    doc = shipping_document("SHP-1")
+    response = client.post("/api/capture", json=doc,
+                           headers=capture_headers("shipper-cn", "SHP-1", doc))
+    assert response.status_code == 202, response.text
+    dep = document(event("departing", 10, **named(source="rail-cn")))
+    assert client.post("/api/capture", json=dep,
+                       headers=capture_headers("rail-cn", "SHP-1", dep)).status_code == 202
+    return dict(response.json(), location=response.headers["location"])
+
+
+def test_capture_answers_202_with_a_capture_location(client: TestClient,
+                                                     shipped: dict[str, Any]) -> None:
+    assert shipped["location"] == "http://testserver/api/capture/cap0001"
+    status = get(client, "shipper-cn", "/api/capture/cap0001")
+    assert status.status_code == 200
+    body = status.json()
+    assert body["success"] is True and body["running"] is False
+    assert body["receipts"] == shipped["receipts"]
+    is_problem(get(client, "rail-cn", "/api/capture/cap0001"), 403, "forbidden")
+    is_problem(get(client, "shipper-cn", "/api/capture/nope"), 404, "not-found")
+
+
+def test_capture_rejections_are_problems(client: TestClient, shipped: dict[str, Any]) -> None:
+    bad = document(event("teleporting"))
+    body = is_problem(client.post("/api/capture", json=bad,
+                                  headers=capture_headers("shipper-cn", "SHP-1", bad)),
+                      422, "invalid-epcis")
+    assert body["errors"][0]["field"] == "/epcisBody/eventList/0/bizStep"
+
+    doc = document(event("arriving", 30, **named(destination="rail-cn")))
+    forged = {**capture_headers("rail-cn", "SHP-1", doc), "Longjiang-Party": "rail-ru"}
+    is_problem(client.post("/api/capture", json=doc, headers=forged), 422, "bad-signature")
+    body = is_problem(client.post("/api/capture", json=doc,
+                                  headers=capture_headers("rail-ru", "SHP-1", doc)),
+                      403, "forbidden")
+    assert "only for legs it carries" in body["detail"]
+    garbage = {**capture_headers("rail-cn", "SHP-1", doc), "Longjiang-Signatures": "%%%"}
+    is_problem(client.post("/api/capture", json=doc, headers=garbage), 422, "bad-input")
+    is_problem(client.post("/api/capture", content=b"{nope",
+                           headers={**capture_headers("rail-cn", "SHP-1", doc),
+                                    "content-type": "application/json"}), 422, "bad-input")
+    is_problem(client.post("/api/capture", json=doc), 422, "bad-input")  # headers missing
+    bad_id = capture_headers("rail-cn", "SHP-1", doc) | {"Longjiang-Shipment": "a b"}
+    is_problem(client.post("/api/capture", json=doc, headers=bad_id), 422, "bad-input")
+
+
+def test_shipment_reads_need_a_signed_request_from_a_party(client: TestClient,
+                                                           shipped: dict[str, Any]) -> None:
+    is_problem(client.get("/api/shipments/SHP-1"), 401, "unauthenticated")
+    is_problem(get(client, "outsider-cn", "/api/shipments/SHP-1"), 403, "forbidden")
+    wrong_path = client.get("/api/shipments/SHP-1", headers=signed("rail-cn", "/api/events"))
+    is_problem(wrong_path, 422, "bad-signature")
+    stale = request_headers(signer_for("rail-cn"), "GET", "/api/shipments/SHP-1",
+                            FIXED_NOW.replace(hour=10))
+    is_problem(client.get("/api/shipments/SHP-1", headers=stale), 403, "forbidden")
+    ok = get(client, "consignee-ru", "/api/shipments/SHP-1")
+    assert ok.status_code == 200
+    body = ok.json()
+    assert [e["leafIndex"] for e in body["events"]] == [0, 1]
+    assert {p["party"] for p in body["parties"]} == {"shipper-cn", "rail-cn", "consignee-ru"}
+    is_problem(get(client, "rail-cn", "/api/shipments/SHP-404"), 404, "not-found")
+
+
+def test_events_query_and_single_event(client: TestClient, shipped: dict[str, Any]) -> None:
+    listing = get(client, "rail-cn", "/api/events?shipment=SHP-1&limit=10")
+    assert listing.status_code == 200
+    body = listing.json()
+    assert body["type"] == "EPCISQueryDocument"
+    events = body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    assert [e["bizStep"] for e in events] == ["shipping", "departing"]
+    assert get(client, "outsider-cn", "/api/events").json()["receipts"] == []
+
+    event_hash = shipped["receipts"][0]["eventHash"]
+    path = "/api/events/" + quote(event_hash, safe="")
+    one = get(client, "rail-cn", path)
+    assert one.status_code == 200, one.text
+    assert one.json()["receipt"]["eventHash"] == event_hash
+    assert get(client, "rail-cn", "/api/events/1").json()["receipt"]["leafIndex"] == 1
+    is_problem(get(client, "outsider-cn", "/api/events/1"), 403, "forbidden")
+    is_problem(get(client, "rail-cn", "/api/events?limit=0"), 422, "bad-input")
+
+
+def test_public_checkpoint_and_proofs(client: TestClient, led: Ledger,
+                                      shipped: dict[str, Any]) -> None:
+    cp_body = client.get("/api/ledger/checkpoint").json()
+    cp = open_checkpoint(cp_body["checkpoint"], [cp_body["key"]])
+    assert cp.size == 2 and cp_body["size"] == 2
+
+    leaf = bytes.fromhex(shipped["receipts"][0]["leafHash"])
+    for query in ("leafIndex=0", f"leafHash={leaf.hex()}", "leafIndex=0&treeSize=2"):
+        proof = client.get(f"/api/ledger/proofs/inclusion?{query}").json()
+        verify_inclusion(leaf, 0, proof["treeSize"],
+                         [base64.b64decode(p) for p in proof["inclusionProof"]], cp.root_hash)
+    consistency = client.get("/api/ledger/proofs/consistency?first=1&second=2").json()
+    verify_consistency(1, 2, [base64.b64decode(p) for p in consistency["consistencyProof"]],
+                       leaf, cp.root_hash)
+    is_problem(client.get("/api/ledger/proofs/inclusion?leafIndex=5"), 422, "bad-input")
+    is_problem(client.get("/api/ledger/proofs/inclusion"), 422, "bad-input")
+    is_problem(client.get("/api/ledger/proofs/inclusion?leafHash=zz"), 422, "bad-input")
+    is_problem(client.get("/api/ledger/proofs/inclusion?leafHash=" + "00" * 32), 404, "not-found")
+    is_problem(client.get("/api/ledger/proofs/consistency?first=3&second=2"), 422, "bad-input")
+    is_problem(client.get("/api/ledger/proofs/consistency?first=x"), 422, "bad-input")
+    parties = client.get("/api/ledger/parties").json()
+    assert {p["party"] for p in parties} >= {"customs-ru", "rail-cn"}
+
+
+def test_bundle_endpoint_verifies_offline(client: TestClient, shipped: dict[str, Any]) -> None:
+    response = get(client, "shipper-cn", "/api/shipments/SHP-1/bundle")
+    assert response.status_code == 200
+    report = verify_bundle(json.loads(response.text))
+    assert report.ok and report.tree_size == 2
+    is_problem(client.get("/api/shipments/SHP-1/bundle"), 401, "unauthenticated")
+
+
+def test_router_mounts_in_the_project_app(mini_path: Any, tmp_path: Any,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mounted in create_app's application, the ledger opens from LONGJIANG_DB on first use."""
+    from longjiang.api.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'mounted.db'}"
+    with Ledger.open(url, random_bytes=seeded("mounted")) as ledger:
+        ledger.init()
+        key = ledger.log_info().verifier_key
+    monkeypatch.setenv("LONGJIANG_DB", url)
+    app = create_app(mini_path)
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        body = client.get("/api/ledger/checkpoint").json()
+        assert body["size"] == 0 and body["key"] == key
+        is_problem(client.get("/api/shipments/SHP-1"), 401, "unauthenticated")
+    app.state.ledger.close()
