@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from longjiang import __version__
-from longjiang.api import ledger, network, routing, stats
+from longjiang.api import flows, ledger, network, routing, stats
 from longjiang.api.deps import Corridor
 from longjiang.api.problems import install_problem_handlers
 from longjiang.config import Settings
@@ -32,4 +32,5 @@ def create_app(corridor_path: Path | None = None,
     app.include_router(routing.router)
     app.include_router(stats.router)
     app.include_router(ledger.router)
+    app.include_router(flows.router)
     return app

@@ -134,3 +134,13 @@ def _write_flows(
                 writer.writerow([a, b, repr(v), repr(c)])
     except OSError as exc:
         raise DataError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+# the corridor commands (assign, criticality, compare) live in their own module
+def _register_corridor_commands() -> None:
+    from longjiang.cli.flows_corridor import app as corridor_app
+
+    app.registered_commands.extend(corridor_app.registered_commands)
+
+
+_register_corridor_commands()

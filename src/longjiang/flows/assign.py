@@ -83,6 +83,8 @@ class TrafficClass:
     pce: float = 1.0
     toll_factor: float = 0.0
     distance_factor: float = 0.0
+    #: extra fixed cost of this class per link (e.g. its own tariff), added to toll and distance
+    link_cost: FloatArray | None = None
 
     def __post_init__(self) -> None:
         demand = np.array(self.demand, dtype=np.float64)
@@ -100,6 +102,15 @@ class TrafficClass:
                 )
         demand.setflags(write=False)
         object.__setattr__(self, "demand", demand)
+        if self.link_cost is not None:
+            extra = np.array(self.link_cost, dtype=np.float64)
+            if extra.ndim != 1 or not np.all(np.isfinite(extra)) or np.any(extra < 0):
+                raise InputError(
+                    f"class {self.name!r}: link_cost must be one finite value >= 0 per link",
+                    field="link_cost",
+                )
+            extra.setflags(write=False)
+            object.__setattr__(self, "link_cost", extra)
 
 
 @dataclass(frozen=True)
@@ -228,6 +239,12 @@ def assign(
                 f"the network has {zones} zones",
                 field="demand",
             )
+        if c.link_cost is not None and c.link_cost.shape != (network.link_count,):
+            raise InputError(
+                f"class {c.name!r}: link_cost has {c.link_cost.shape[0]} values, "
+                f"the network has {network.link_count} links",
+                field="link_cost",
+            )
     if not (gap >= 0 and math.isfinite(gap)):
         raise InputError(f"gap must be >= 0, got {gap!r}", field="gap")
     if max_iter < 2:
@@ -236,7 +253,12 @@ def assign(
     vdf = network.vdf
     pce = np.array([c.pce for c in classes])
     fixed = np.stack(
-        [c.toll_factor * network.toll + c.distance_factor * network.length for c in classes]
+        [
+            c.toll_factor * network.toll
+            + c.distance_factor * network.length
+            + (0.0 if c.link_cost is None else c.link_cost)
+            for c in classes
+        ]
     )
     system_optimum = objective is Objective.SYSTEM_OPTIMUM
 

@@ -1,0 +1,227 @@
+"""``longjiang flows assign|criticality|compare``: the year's freight flows on the corridor."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from longjiang.cli._errors import handle_errors
+from longjiang.config import Settings
+from longjiang.errors import DataError, InputError
+from longjiang.flows.corridor import (
+    COMMODITIES,
+    CorridorModel,
+    CorridorResult,
+    CriticalityRank,
+    DemandRow,
+    FlowData,
+    compare_results,
+    criticality,
+    load_flow_data,
+    parse_date,
+    read_demand,
+)
+from longjiang.network.load import load_network
+from longjiang.network.model import Network
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Freight flows on the corridor: assignment, criticality, comparison.",
+                  no_args_is_help=True)
+
+#: the date used when none is given: the shipped demand is for 2023
+DEFAULT_DATE = dt.date(2023, 6, 1)
+
+DateOpt = Annotated[str | None, typer.Option("--date", help="date YYYY-MM-DD (default 2023-06-01)")]
+DemandOpt = Annotated[Path | None, typer.Option(
+    "--demand", help="demand CSV (origin,destination,commodity,tonnes_per_year,source)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
+
+
+def _setup(demand: Path | None) -> tuple[Network, tuple[DemandRow, ...], FlowData]:
+    network = load_network(Settings.from_env().corridor_path)
+    data = load_flow_data(network)
+    rows = read_demand(demand, network, data.commodities)
+    return network, rows, data
+
+
+def _model(network: Network, data: FlowData, date: dt.date) -> CorridorModel:
+    return CorridorModel(network, data, date)
+
+
+def _write_flows(result: CorridorResult, path: Path) -> None:
+    try:
+        handle = path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    with handle:
+        writer = csv.writer(handle)
+        writer.writerow(["link_id", "from", "to", "mode", "crossing", "volume_t", "forward_t",
+                         "backward_t", *COMMODITIES])
+        for lf in result.links:
+            writer.writerow([lf.id, lf.from_id, lf.to_id, str(lf.mode), lf.crossing or "",
+                             round(lf.volume_t), round(lf.forward_t), round(lf.backward_t),
+                             *(round(lf.by_commodity_t.get(c, 0.0)) for c in COMMODITIES)])
+
+
+def _mt(x: float | None) -> str:
+    return "—" if x is None else f"{x / 1e6:.2f}"
+
+
+@app.command("assign")
+@handle_errors
+def assign_command(
+    date: DateOpt = None,
+    demand: DemandOpt = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="link flows CSV")] = None,
+    map_path: Annotated[Path | None, typer.Option("--map", help="map picture (PNG or SVG)")]
+    = None,
+    top: Annotated[int, typer.Option(help="elements shown in the table")] = 15,
+    as_json: JsonOpt = False,
+) -> None:
+    """The year's equilibrium flows; volume/capacity and delay of every limiting element."""
+    day = parse_date(date, default=DEFAULT_DATE)
+    network, rows, data = _setup(demand)
+    result = _model(network, data, day).assign(rows)
+    if output is not None:
+        _write_flows(result, output)
+    if map_path is not None:
+        from longjiang.flows.corridor_map import flows_map
+
+        flows_map(network, result, map_path,
+                  title=f"Corridor freight flows for the year, network of {day.isoformat()}")
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    s = result.summary()
+    console.print(f"[bold]Flows on {day.isoformat()}[/]: demand {_mt(result.demand_t)} Mt, "
+                  f"served {_mt(result.served_t)} Mt, unserved {_mt(result.unserved_t)} Mt; "
+                  f"total cost USD {result.total_cost_usd / 1e9:.3f} bn; "
+                  f"gap {s['relative_gap']:.1e} after {s['iterations']} iterations")
+    table = Table(title="Limiting elements by volume/capacity")
+    for col in ("element", "capacity Mt/y", "volume Mt", "v/c", "delay h"):
+        table.add_column(col, justify="left" if col == "element" else "right", overflow="fold")
+    for e in result.bottlenecks(top):
+        style = "bold red" if e.vc_ratio >= 1 else ("yellow" if e.vc_ratio >= 0.8 else "")
+        table.add_row(f"{e.name} [dim]{e.key}[/]", _mt(e.capacity_t_per_year), _mt(e.volume_t),
+                      f"{e.vc_ratio:.2f}", f"{e.delay_h:.1f}", style=style)
+    console.print(table)
+    for u in result.unserved:
+        console.print(f"[red]unserved[/]: {u.commodity} {u.origin} → {u.destination} "
+                      f"{_mt(u.tonnes_per_year)} Mt (no path on its modes)")
+    if output is not None:
+        console.print(f"link flows written to {output}")
+    if map_path is not None:
+        console.print(f"map written to {map_path}")
+
+
+@app.command("criticality")
+@handle_errors
+def criticality_command(
+    date: DateOpt = None,
+    demand: DemandOpt = None,
+    top: Annotated[int, typer.Option(help="rows shown")] = 15,
+    by: Annotated[CriticalityRank, typer.Option(
+        "--by", help="rank by unserved demand then cost, or by cost increase only")]
+    = CriticalityRank.UNSERVED,
+    as_json: JsonOpt = False,
+) -> None:
+    """Close every crossing and every freight-carrying link in turn; rank by the damage."""
+    if top < 1:
+        raise InputError(f"--top must be >= 1, got {top}", field="top")
+    day = parse_date(date, default=DEFAULT_DATE)
+    network, rows, data = _setup(demand)
+    model = _model(network, data, day)
+    err = Console(stderr=True)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[key]}"), TimeElapsedColumn(), console=err,
+                  transient=as_json) as progress:
+        task = progress.add_task("closing elements", total=None, key="")
+        ranked = criticality(
+            model, rows, rank=by,
+            on_start=lambda n: progress.update(task, total=n),
+            on_step=lambda key: progress.update(task, advance=1, key=key))
+    shown = ranked[:top]
+    if as_json:
+        typer.echo(json.dumps({"date": day.isoformat(), "evaluated": len(ranked),
+                               "ranking": [r.to_dict() for r in shown]}, ensure_ascii=False,
+                              indent=2))
+        return
+    table = Table(title=f"Critical elements on {day.isoformat()} ({len(ranked)} closed in turn)")
+    for col in ("#", "closed", "base Mt", "unserved Mt", "cost +USD m", "delay +Mt·h"):
+        table.add_column(col, justify="left" if col == "closed" else "right", overflow="fold")
+    for i, r in enumerate(shown, 1):
+        table.add_row(str(i), f"{r.name} [dim]{r.key}[/]", _mt(r.base_volume_t),
+                      _mt(r.unserved_t), f"{r.cost_increase_usd / 1e6:,.1f}",
+                      f"{r.congestion_delay_increase_t_h / 1e6:,.1f}")
+    Console().print(table)
+
+
+@app.command("compare")
+@handle_errors
+def compare_command(
+    date: Annotated[list[str] | None, typer.Option(
+        "--date", help="date of scenario A, and of B if given twice")] = None,
+    demand: Annotated[list[Path] | None, typer.Option(
+        "--demand", help="demand CSV of scenario A, and of B if given twice")] = None,
+    close: Annotated[list[str] | None, typer.Option(
+        "--close", help="element closed in scenario B: crossing:ID, link:ID or node:ID")] = None,
+    top: Annotated[int, typer.Option(help="rows shown per table")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """What changes between two dates, two demand files, or with closures, element by element."""
+    dates = [parse_date(d, default=DEFAULT_DATE) for d in (date or [])] or [DEFAULT_DATE]
+    demands: list[Path | None] = list(demand or []) or [None]
+    if len(dates) > 2 or len(demands) > 2:
+        raise InputError("give --date and --demand at most twice (scenario A, scenario B)",
+                         field="date")
+    if len(dates) == 1 and len(demands) == 1 and not close:
+        raise InputError("nothing to compare: give a second --date, a second --demand or "
+                         "--close", field="date")
+    date_a, date_b = dates[0], dates[-1]
+    network = load_network(Settings.from_env().corridor_path)
+    data = load_flow_data(network)
+    rows_a = read_demand(demands[0], network, data.commodities)
+    rows_b = rows_a if len(demands) == 1 else read_demand(demands[1], network, data.commodities)
+    model_a = CorridorModel(network, data, date_a)
+    model_b = model_a if date_b == date_a else CorridorModel(network, data, date_b)
+    a = model_a.assign(rows_a)
+    b = model_b.assign(rows_b, closed=close or ())
+    comparison = compare_results(a, b)
+    if as_json:
+        typer.echo(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    console.print(f"[bold]A[/]: {date_a.isoformat()}  [bold]B[/]: {date_b.isoformat()}"
+                  + (f" closed {', '.join(close)}" if close else ""))
+    console.print(f"total cost USD {a.total_cost_usd / 1e9:.3f} bn → "
+                  f"{b.total_cost_usd / 1e9:.3f} bn; unserved {_mt(a.unserved_t)} → "
+                  f"{_mt(b.unserved_t)} Mt")
+    table = Table(title="Capacity elements (A → B)")
+    for col in ("element", "status", "volume Mt", "v/c", "delay h"):
+        table.add_column(col, justify="left" if col in ("element", "status") else "right",
+                         overflow="fold")
+    for c in comparison.elements[:top]:
+        table.add_row(f"{c.name} [dim]{c.key}[/]", c.status,
+                      f"{_mt(c.volume_a_t)} → {_mt(c.volume_b_t)}",
+                      f"{'—' if c.vc_a is None else f'{c.vc_a:.2f}'} → "
+                      f"{'—' if c.vc_b is None else f'{c.vc_b:.2f}'}",
+                      f"{'—' if c.delay_a_h is None else f'{c.delay_a_h:.1f}'} → "
+                      f"{'—' if c.delay_b_h is None else f'{c.delay_b_h:.1f}'}")
+    console.print(table)
+    links = Table(title="Links whose flow changes most")
+    for col in ("link", "mode", "A Mt", "B Mt", "change Mt"):
+        links.add_column(col, justify="left" if col in ("link", "mode") else "right")
+    for lc in comparison.links[:top]:
+        links.add_row(lc.id, str(lc.mode), _mt(lc.volume_a_t), _mt(lc.volume_b_t),
+                      f"{lc.change_t / 1e6:+.2f}")
+    console.print(links)

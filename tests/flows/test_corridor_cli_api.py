@@ -1,0 +1,109 @@
+"""``longjiang flows assign|criticality|compare`` and ``/api/flows``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from longjiang.api import flows as flows_api
+from longjiang.api.app import create_app
+from longjiang.cli.flows import app
+
+runner = CliRunner()
+
+SMALL_DEMAND = (
+    "origin,destination,commodity,tonnes_per_year,source\n"
+    "blagoveshchensk,changling,gas,1000000,test\n"
+    "ruzhino,harbin,timber,2000000,test\n"
+)
+
+
+def test_assign_writes_csv_map_and_json(tmp_path: Path) -> None:
+    out, png = tmp_path / "flows.csv", tmp_path / "flows.png"
+    result = runner.invoke(app, ["assign", "--date", "2023-06-01", "-o", str(out),
+                                 "--map", str(png), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["summary"]["unserved_t"] == 0
+    assert doc["summary"]["max_node_imbalance_t"] < 1e-3
+    keys = {e["key"] for e in doc["elements"]}
+    assert "crossing:tongjiang_nizhneleninskoye_rail" in keys
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    bridge = next(r for r in rows if r["link_id"] == "rail_tongjiang_nizhneleninskoye")
+    assert int(bridge["volume_t"]) > 1_000_000
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_assign_table_and_errors(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["assign", "--date", "2021-06-01"])
+    assert result.exit_code == 0, result.output
+    assert "Limiting elements" in result.output
+    bad = runner.invoke(app, ["assign", "--date", "2021-13-01"])
+    assert bad.exit_code == 2 and "Invalid date" in bad.output
+    demand = tmp_path / "d.csv"
+    demand.write_text("origin,destination,commodity,tonnes_per_year,source\n"
+                      "harbin,atlantis,coal,5,test\n", encoding="utf-8")
+    bad = runner.invoke(app, ["assign", "--demand", str(demand)])
+    assert bad.exit_code == 3 and "atlantis" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_criticality_and_compare(tmp_path: Path) -> None:
+    demand = tmp_path / "small.csv"
+    demand.write_text(SMALL_DEMAND, encoding="utf-8")
+    result = runner.invoke(app, ["criticality", "--demand", str(demand), "--top", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output[result.output.index("{"):])
+    assert len(doc["ranking"]) == 3 and doc["evaluated"] >= 3
+    assert doc["ranking"][0]["unserved_t"] == 1_000_000
+    result = runner.invoke(app, ["criticality", "--demand", str(demand), "--by", "cost"])
+    assert result.exit_code == 0, result.output
+    assert "Critical elements" in result.output
+    result = runner.invoke(app, ["compare", "--date", "2021-06-01", "--date", "2023-06-01",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    status = {e["key"]: e["status"] for e in doc["elements"]}
+    assert status["crossing:tongjiang_nizhneleninskoye_rail"] == "new"
+    assert status["crossing:heihe_blagoveshchensk_bridge"] == "new"
+    result = runner.invoke(app, ["compare", "--close", "crossing:suifenhe_grodekovo_rail"])
+    assert result.exit_code == 0, result.output
+    assert "rail_suifenhe_grodekovo" in result.output
+    nothing = runner.invoke(app, ["compare", "--date", "2023-06-01"])
+    assert nothing.exit_code == 2
+
+
+def test_tntp_command_is_still_registered() -> None:
+    names = {c.name for c in app.registered_commands}
+    assert {"tntp", "assign", "criticality", "compare"} <= names
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    api = create_app()
+    api.include_router(flows_api.router)
+    return TestClient(api)
+
+
+def test_api_assign_compare_criticality(client: TestClient) -> None:
+    doc = client.get("/api/flows/assign", params={"date": "2023-06-01"}).json()
+    assert doc["summary"]["served_t"] == doc["summary"]["demand_t"]
+    doc = client.get("/api/flows/compare", params={"a": "2021-06-01", "b": "2023-06-01"}).json()
+    status = {e["key"]: e["status"] for e in doc["elements"]}
+    assert status["crossing:heihe_blagoveshchensk_bridge"] == "new"
+    doc = client.get("/api/flows/criticality", params={"date": "2023-06-01", "top": 4}).json()
+    assert len(doc["ranking"]) == 4
+    assert doc["ranking"][0]["unserved_t"] > 0
+    bad = client.get("/api/flows/assign", params={"date": "yesterday"})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"] == "application/problem+json"
+    assert "yesterday" in bad.json()["detail"]
+    bad = client.get("/api/flows/compare", params={"a": "2023-06-01", "b": "2023-06-01",
+                                                    "close": "bridge:x"})
+    assert bad.status_code == 422 and "bridge:x" in bad.json()["detail"]
