@@ -1,18 +1,34 @@
-"""The ``longjiang`` command: one Typer app with a sub-app per part."""
+"""The ``longjiang`` command: one Typer app with a sub-app per part.
+
+Each part's commands live in their own module. A process imports only the module of
+the command it runs (``longjiang route ...`` never loads SQLAlchemy or the flow engine),
+so that the CLI starts fast; ``--help`` and the tests get the whole app.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+import sys
+from typing import Annotated, Any
 
 import typer
 
 from longjiang import __version__
-from longjiang.cli import flows, ledger, network, party, route, stats
 
-__all__ = ["app", "run"]
+__all__ = ["build_app", "run"]  # and `app`, built on first access
+
+#: sub-command groups: name -> module with a Typer ``app``
+GROUPS = {
+    "network": "longjiang.cli.network",
+    "stats": "longjiang.cli.stats",
+    "flows": "longjiang.cli.flows",
+    "ledger": "longjiang.cli.ledger",
+    "party": "longjiang.cli.party",
+}
 
 
-def _build() -> typer.Typer:
+def build_app(command: str | None = None) -> typer.Typer:
+    """The CLI app; with ``command`` (a group or command name) only that part is loaded."""
     app = typer.Typer(
         name="longjiang",
         help="Longjiang Corridor: freight along the China–Russia border corridor of Heilongjiang.",
@@ -20,12 +36,13 @@ def _build() -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
-    app.add_typer(network.app, name="network")
-    app.add_typer(stats.app, name="stats")
-    app.add_typer(flows.app, name="flows")
-    app.add_typer(ledger.app, name="ledger")
-    app.add_typer(party.app, name="party")
-    app.command(name="route")(route.route)
+    for name, module in GROUPS.items():
+        if command is None or command == name:
+            app.add_typer(importlib.import_module(module).app, name=name)
+    if command is None or command == "route":
+        from longjiang.cli.route import route
+
+        app.command(name="route")(route)
 
     @app.command()
     def serve(
@@ -47,9 +64,14 @@ def _build() -> typer.Typer:
     return app
 
 
-app = _build()
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the whole app, built on first use (tests, documentation)
+        return build_app()
+    raise AttributeError(name)
 
 
 def run() -> None:
     """Console-script entry point."""
-    app()
+    first = sys.argv[1] if len(sys.argv) > 1 else None
+    known = {*GROUPS, "route"}
+    build_app(first if first in known else None)()
