@@ -72,6 +72,14 @@ def test_ports_and_crossings_reference_real_places(network: Network) -> None:
 
 @pytest.mark.parametrize(("name", "node_id"),
                          [("哈尔滨", "harbin"), ("Хабаровск", "khabarovsk"), ("harbin", "harbin"),
-                          ("Suifenhe", "suifenhe"), ("Забайкальск", "zabaikalsk")])
+                          ("Suifenhe", "suifenhe"), ("Забайкальск", "zabaikalsk"),
+                          ("Владивосток", "vladivostok"), ("海参崴", "vladivostok"),
+                          ("Находка", "nakhodka"), ("Восточный", "vostochny"),
+                          ("Пусан", "busan_port"), ("釜山", "busan_port"), ("Busan", "busan_port"),
+                          ("上海", "shanghai_port"), ("Ningbo", "ningbo_port"),
+                          ("同江", "tongjiang"), ("Тунцзян", "tongjiang"),
+                          ("乌苏里斯克", "ussuriysk"), ("双城子", "ussuriysk"),
+                          ("Маньчжурия", "manzhouli"), ("Гамбург", "hamburg"),
+                          ("Благовещенск", "blagoveshchensk")])
 def test_places_in_three_languages(network: Network, name: str, node_id: str) -> None:
     assert PlaceIndex(network).find(name).id == node_id

@@ -13,12 +13,16 @@ from longjiang.network.model import Network, Node
 __all__ = ["PlaceIndex", "normalize_name"]
 
 _DROP = re.compile(r"[\s\-‐–—'’`.,()]+")
-_ZH_SUFFIXES = ("国际机场", "机场", "口岸", "火车站", "站", "港", "市", "县", "区")
 #: English words a user leaves out: "Busan port (New Port)" is found as "Busan"
 _EN_SUFFIX = re.compile(
     r"\s+(international\s+airport|airport|(railway|rail|road|river|water|sea|cargo)\s+"
     r"(port|station|checkpoint|terminal)|port|station|checkpoint|terminal)$", re.IGNORECASE)
-_PARENS = re.compile(r"\s*\([^)]*\)")
+#: Russian words around a name: "Порт Пусан (Новый порт)", "речной порт Харбин"
+_RU_AFFIX = re.compile(r"^(морской\s+|речной\s+)?(порт|аэропорт|станция|остров)\s+|"
+                       r"\s+(порт|станция)$", re.IGNORECASE)
+#: Chinese endings a user leaves out: 港, 机场, 站, 口岸, 市 ...
+_ZH_SUFFIXES = ("国际机场", "机场", "口岸", "火车站", "北站", "站", "港区", "港", "市", "县", "区")
+_PARENS = re.compile(r"\s*[(（]([^)）]*)[)）]")
 #: when a name fits several nodes, the first kind in this order wins
 _KIND_ORDER = ("city", "border", "station", "seaport", "river_port", "junction", "airport",
                "pipeline")
@@ -38,36 +42,55 @@ class _Entry:
     node: Node
 
 
+def _aliases(node: Node) -> tuple[set[str], set[str]]:
+    """Short forms of a node's names that users type: without brackets or port/station
+    words (first tier), and bracketed other names or the first part of a hyphenated
+    name (second tier: 海参崴, Маньчжоули, Ningbo)."""
+    out: set[str] = set()
+    other: set[str] = set()
+    for name in (node.name_en, node.name_ru, node.name_zh):
+        if not name:
+            continue
+        other.update(m.strip() for m in _PARENS.findall(name))
+        bare = _PARENS.sub("", name).strip()
+        if "-" in bare and name is not node.name_zh:
+            other.add(_RU_AFFIX.sub("", _EN_SUFFIX.sub("", bare)).split("-")[0])
+        out.add(bare)
+        out.add(_EN_SUFFIX.sub("", bare))
+        out.add(_RU_AFFIX.sub("", bare).strip())
+        for suffix in _ZH_SUFFIXES:
+            if bare.endswith(suffix) and len(bare) > len(suffix) + 1:
+                out.add(bare[: -len(suffix)])
+                break
+        if "港" in bare[2:]:  # 上海港洋山港区 -> 上海, 大连港大窑湾集装箱码头 -> 大连
+            out.add(bare[: bare.index("港", 2)])
+    return {a for a in out if a}, {a for a in other if a}
+
+
 class PlaceIndex:
     """Name index over a network's nodes."""
 
     def __init__(self, network: Network) -> None:
         self._by_key: dict[str, list[Node]] = {}
         rank = {k: i for i, k in enumerate(_KIND_ORDER)}
-        aliases: dict[str, list[Node]] = {}
+        tiers: tuple[dict[str, list[Node]], dict[str, list[Node]]] = ({}, {})
         for node in network.nodes:
-            for name in self._names(node):
-                key = normalize_name(name)
+            for name in (node.id, node.name_en, node.name_zh, node.name_ru, node.pinyin):
+                key = normalize_name(name) if name else ""
                 if key and node not in self._by_key.setdefault(key, []):
                     self._by_key[key].append(node)
-            bare = _PARENS.sub("", node.name_en)
-            for alias in {normalize_name(bare), normalize_name(_EN_SUFFIX.sub("", bare))}:
-                if alias:
-                    aliases.setdefault(alias, []).append(node)
-        for key, nodes in aliases.items():
-            # a short form never hides a place whose full name it is
-            self._by_key.setdefault(key, nodes)
+            for tier, names in zip(tiers, _aliases(node), strict=True):
+                for alias in names:
+                    key = normalize_name(alias)
+                    if key and node not in tier.setdefault(key, []):
+                        tier[key].append(node)
+        for tier in tiers:
+            for key, nodes in tier.items():
+                # a short form never hides a place whose full name (or first-tier short
+                # form) it is
+                self._by_key.setdefault(key, nodes)
         for key, nodes in self._by_key.items():
             nodes.sort(key=lambda n: (n.id != key, rank.get(n.kind, len(rank)), n.id))
-
-    @staticmethod
-    def _names(node: Node) -> list[str]:
-        names = [node.id, node.name_en, node.name_zh, node.name_ru, node.pinyin]
-        for suffix in _ZH_SUFFIXES:
-            if node.name_zh.endswith(suffix) and len(node.name_zh) > len(suffix) + 1:
-                names.append(node.name_zh[: -len(suffix)])
-                break
-        return [n for n in names if n]
 
     def find(self, name: str) -> Node:
         """The node called ``name``; :class:`UnknownPlaceError` with close matches otherwise."""
