@@ -159,3 +159,49 @@ def test_planned_links_only_in_a_what_if(
     (before,) = planner.plan("suifenhe", "ussuriysk", date=dt.date(2026, 12, 31),
                              modes=[Mode.ROAD, Mode.RAIL], include_planned=True)
     assert "road_suifenhe_ussuriysk_new" not in {leg.link_id for leg in before.legs}
+
+
+def test_links_are_checked_on_the_day_the_cargo_reaches_them(planner: Planner) -> None:
+    """Leaving Harbin on 31 October, the Heihe ferry (May-October) is shut on arrival."""
+    (same_day,) = planner.plan("heihe", "blagoveshchensk", date=dt.date(2021, 10, 31))
+    assert same_day.legs[0].link_id == "ferry_heihe_blagoveshchensk"  # the last day of the season
+    with pytest.raises(NoRouteError):  # two days by rail to Heihe: the ferry has stopped,
+        planner.plan("harbin", "blagoveshchensk", date=dt.date(2021, 10, 31))  # no ice road yet
+    (summer,) = planner.plan("harbin", "blagoveshchensk", date=dt.date(2021, 7, 1))
+    assert "ferry_heihe_blagoveshchensk" in {leg.link_id for leg in summer.legs}
+    (late,) = planner.plan("harbin", "blagoveshchensk", date=dt.date(2022, 10, 31))
+    assert late.legs[-1].link_id == "bridge_heihe_blagoveshchensk"  # the bridge, open since June
+
+
+def test_closed_link_is_usable_until_its_closing_date(
+        broken_copy: Callable[[dict[str, Callable[[str], str]]], Path]) -> None:
+    path = broken_copy({"links.csv": lambda t: t.replace(
+        "road_harbin_suifenhe,harbin,suifenhe,road,560,,,,operating,,,",
+        "road_harbin_suifenhe,harbin,suifenhe,road,560,,,,closed,,2020-01-01,")})
+    planner = Planner(load_network(path))
+    (before,) = planner.plan("harbin", "suifenhe", date=dt.date(2019, 7, 1), modes=[Mode.ROAD])
+    assert before.legs[0].link_id == "road_harbin_suifenhe"
+    with pytest.raises(NoRouteError):
+        planner.plan("harbin", "suifenhe", date=dt.date(2020, 1, 1), modes=[Mode.ROAD])
+
+
+def test_far_dates(planner: Planner) -> None:
+    (route,) = planner.plan("harbin", "mudanjiang", date=dt.date(9999, 12, 31))
+    assert route.nodes == ("harbin", "mudanjiang")
+
+
+def test_concurrent_queries_share_the_caches_safely(planner: Planner) -> None:
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(40)]
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda d: planner.plan(
+                "harbin", "busan", date=d, cargo=Cargo(CargoKind.BULK, float(d.day)))[0], days))
+    finally:
+        sys.setswitchinterval(old)
+    assert all(r.nodes[-1] == "busan" for r in results)
+    assert len(planner._weights_cache) <= 16 and len(planner._graph_cache) <= 16

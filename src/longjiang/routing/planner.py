@@ -11,6 +11,7 @@ them for the cargo, and searches with the kernels of :mod:`longjiang.routing.sea
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,7 +24,7 @@ from longjiang.errors import DataError, InputError, NoRouteError
 from longjiang.network.model import Facility, Link, Mode, Network, Status, TransferKind
 from longjiang.network.places import PlaceIndex
 from longjiang.routing.cargo import Cargo, CargoKind
-from longjiang.routing.search import Adjacency, pareto_paths, shortest_path
+from longjiang.routing.search import Adjacency, dominates, pareto_paths, shortest_path
 
 __all__ = [
     "DEFAULT_MODES",
@@ -60,6 +61,8 @@ _COLUMN = {Criterion.TIME: _TIME, Criterion.COST: _COST, Criterion.CO2E: _CO2E,
 
 #: how many usable graphs (date x modes x avoidances x cargo) a planner keeps
 _GRAPH_CACHE_SIZE = 16
+#: how many times a query is planned again without links found closed on arrival
+_MAX_REPLANS = 8
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class _GraphKey:
     avoid_countries: frozenset[str]
     include_planned: bool
     cargo: Cargo
+    #: links found closed when the cargo would reach them (later days of the trip)
+    blocked_links: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -268,8 +273,11 @@ class Planner:
         self.edge_mode = np.asarray(edge_mode)
         self.edge_head_node = np.asarray([states[h].node for h in head], dtype=np.int64)
         links = network.links
-        far = dt.date.max.toordinal()
-        self._link_status = np.asarray([lk.status is Status.OPERATING for lk in links], dtype=bool)
+        far = dt.date.max.toordinal() + 1  # "never closes": the closing date is exclusive
+        # a closed link with its closing date was usable until then
+        self._link_status = np.asarray(
+            [lk.status is Status.OPERATING or (lk.status is Status.CLOSED and lk.closed is not None)
+             for lk in links], dtype=bool)
         self._link_planned = np.asarray(
             [lk.status in (Status.PLANNED, Status.UNDER_CONSTRUCTION) for lk in links], dtype=bool)
         self._link_opened = np.asarray([lk.opened.toordinal() if lk.opened else 0 for lk in links],
@@ -285,6 +293,9 @@ class Planner:
              else -1 for lk in links], dtype=np.int64)
         self._weights_cache: dict[tuple[CargoKind, float | None], npt.NDArray[np.float64]] = {}
         self._graph_cache: dict[_GraphKey, Adjacency] = {}
+        self._link_index = {lk.id: i for i, lk in enumerate(links)}
+        # the API plans in a thread pool: the caches are shared
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ weights
     def _mass_t(self, cargo: Cargo) -> float:
@@ -317,7 +328,8 @@ class Planner:
     def weights(self, cargo: Cargo) -> npt.NDArray[np.float64]:
         """Edge weights (time h, cost USD, CO2e kg, distance km) for ``cargo``; inf: not carried."""
         key = (cargo.kind, cargo.tonnes)
-        cached = self._weights_cache.get(key)
+        with self._lock:
+            cached = self._weights_cache.get(key)
         if cached is not None:
             return cached
         net = self.network
@@ -365,20 +377,25 @@ class Planner:
                 cost += crossing.fee_usd_per_teu * teu
             w[e] = (hours, cost, co2_per_km * dist, dist)
         w.setflags(write=False)
-        self._weights_cache[key] = w
+        with self._lock:
+            if len(self._weights_cache) >= _GRAPH_CACHE_SIZE:
+                self._weights_cache.pop(next(iter(self._weights_cache)))
+            self._weights_cache[key] = w
         return w
 
     # ------------------------------------------------------------------ masks
     def usable_edges(self, date: dt.date, *, modes: Iterable[Mode] = DEFAULT_MODES,
                      avoid_nodes: Iterable[str] = (), avoid_crossings: Iterable[str] = (),
                      avoid_countries: Iterable[str] = (), include_planned: bool = False,
-                     weights: npt.NDArray[np.float64] | None = None) -> npt.NDArray[np.bool_]:
+                     weights: npt.NDArray[np.float64] | None = None,
+                     blocked_links: Iterable[int] = ()) -> npt.NDArray[np.bool_]:
         """Boolean mask of the state-graph edges usable under these conditions."""
         day = date.toordinal()
         month_bit = 1 << date.month
         open_link = self._link_status | (include_planned & self._link_planned)
         open_link &= (self._link_opened <= day) & (day < self._link_closed)
         open_link &= (self._link_months & month_bit) != 0
+        open_link[list(blocked_links)] = False
         blocked = np.zeros(len(self.network.nodes), dtype=bool)
         for node_id in avoid_nodes:
             blocked[self.network.node_index(node_id)] = True
@@ -441,8 +458,38 @@ class Planner:
         if src == dst and not via_ids:
             raise InputError("Origin and destination are the same place", field="to")
         mode_set = frozenset(modes) if modes is not None else DEFAULT_MODES
-        key = _GraphKey(date, mode_set, frozenset(avoid_ids), frozenset(avoid_crossings),
-                        frozenset(countries), include_planned, cargo)
+        blocked: set[int] = set()
+        routes: list[Route] = []
+        for _ in range(_MAX_REPLANS):
+            key = _GraphKey(date, mode_set, frozenset(avoid_ids), frozenset(avoid_crossings),
+                            frozenset(countries), include_planned, cargo, frozenset(blocked))
+            found = self._search(key, src, dst, via_ids, optimize)
+            closed: set[int] = set()
+            for route in found:
+                late = self._closed_on_arrival(route, date, include_planned)
+                if late:
+                    closed |= late
+                else:
+                    routes.append(route)
+            if not closed or (routes and optimize is not Criterion.PARETO):
+                break
+            blocked |= closed
+        if optimize is Criterion.PARETO:
+            front = {(r.duration_h, r.cost_usd, r.co2e_kg): r for r in routes}
+            routes = [r for v, r in front.items()
+                      if not any(dominates(o, v) for o in front if o != v)]
+            routes.sort(key=lambda r: (r.duration_h, r.cost_usd, r.co2e_kg))
+        else:
+            routes = routes[:1]
+        if not routes:
+            raise NoRouteError(
+                f"No route from {src} to {dst} on {date.isoformat()} with modes "
+                f"{', '.join(sorted(mode_set))} under the given constraints")
+        return routes
+
+    def _search(self, key: _GraphKey, src: str, dst: str, via_ids: Sequence[str],
+                optimize: Criterion) -> list[Route]:
+        """Routes for one usable graph: the optimum, or the Pareto set."""
         adj = self._graph(key)
         n_states = len(self._states)
         sources = self._states_of_node.get(self.network.node_index(src), [])
@@ -452,39 +499,57 @@ class Planner:
             targets = [t + len(via_ids) * n_states for t in targets]
         if not sources or not targets:
             raise NoRouteError(f"No route from {src} to {dst}: one of them has no links")
-        weights = self.weights(cargo)
-        teu = self._teu(cargo)
+        weights = self.weights(key.cargo)
+        teu = self._teu(key.cargo)
         if optimize is Criterion.PARETO:
             lower = self._lower_bounds(adj, targets)
             found = pareto_paths(adj, sources, targets, lower_bounds=lower)
-            routes = [self._route(np.asarray(p.edges, dtype=np.int64), weights, teu)
-                      for p in found]
-            routes.sort(key=lambda r: (r.duration_h, r.cost_usd, r.co2e_kg))
-        else:
-            result = shortest_path(adj, _COLUMN[optimize], sources, targets)
-            routes = ([] if result is None
-                      else [self._route(np.asarray(result[1], dtype=np.int64), weights, teu)])
-        if not routes:
-            raise NoRouteError(
-                f"No route from {src} to {dst} on {date.isoformat()} with modes "
-                f"{', '.join(sorted(mode_set))} under the given constraints")
-        return routes
+            return [self._route(np.asarray(p.edges, dtype=np.int64), weights, teu)
+                    for p in found]
+        result = shortest_path(adj, _COLUMN[optimize], sources, targets)
+        if result is None:
+            return []
+        return [self._route(np.asarray(result[1], dtype=np.int64), weights, teu)]
+
+    def _closed_on_arrival(self, route: Route, date: dt.date, include_planned: bool) -> set[int]:
+        """Links of ``route`` not usable on the day the cargo reaches them.
+
+        The trip leaves at 00:00 on ``date``; each leg is checked on the day it
+        starts (departure plus the hours of the steps before it), so a ferry that
+        closes for the ice drift while the cargo is still on the railway is not used.
+        """
+        closed: set[int] = set()
+        elapsed_h = 0.0
+        for step in route.steps:
+            if isinstance(step, Leg):
+                index = self._link_index[step.link_id]
+                try:
+                    day = date + dt.timedelta(days=int(elapsed_h // 24))
+                except OverflowError:
+                    day = dt.date.max
+                if not self.network.links[index].usable_on(day, include_planned=include_planned):
+                    closed.add(index)
+            elapsed_h += step.duration_h
+        return closed
 
     def _graph(self, key: _GraphKey) -> Adjacency:
         """The usable part of the state graph for ``key``, weighed (cached, a few entries)."""
-        adj = self._graph_cache.get(key)
+        with self._lock:
+            adj = self._graph_cache.get(key)
         if adj is None:
             weights = self.weights(key.cargo)
             mask = self.usable_edges(key.date, modes=key.modes, avoid_nodes=key.avoid_nodes,
                                      avoid_crossings=key.avoid_crossings,
                                      avoid_countries=key.avoid_countries,
-                                     include_planned=key.include_planned, weights=weights)
+                                     include_planned=key.include_planned, weights=weights,
+                                     blocked_links=key.blocked_links)
             active = np.flatnonzero(mask)
             adj = Adjacency.build(len(self._states), self.tail[active], self.head[active],
                                   weights[active], edge_ids=active)
-            if len(self._graph_cache) >= _GRAPH_CACHE_SIZE:
-                self._graph_cache.pop(next(iter(self._graph_cache)))
-            self._graph_cache[key] = adj
+            with self._lock:
+                if len(self._graph_cache) >= _GRAPH_CACHE_SIZE:
+                    self._graph_cache.pop(next(iter(self._graph_cache)))
+                self._graph_cache[key] = adj
         return adj
 
     def _layered(self, key: _GraphKey, via_ids: Sequence[str]) -> Adjacency:
@@ -493,7 +558,8 @@ class Planner:
         mask = self.usable_edges(key.date, modes=key.modes, avoid_nodes=key.avoid_nodes,
                                  avoid_crossings=key.avoid_crossings,
                                  avoid_countries=key.avoid_countries,
-                                 include_planned=key.include_planned, weights=weights)
+                                 include_planned=key.include_planned, weights=weights,
+                                 blocked_links=key.blocked_links)
         n_states = len(self._states)
         active = np.flatnonzero(mask)
         layers = len(via_ids) + 1
