@@ -36,8 +36,9 @@ def test_busan_via_suifenhe_is_shorter_than_via_dalian(planner: Planner) -> None
     saving_km = via_dalian.distance_km - via_rfe
     assert saving_km > 0, (via_rfe, via_dalian.distance_km)
     # The paper says 224 km. On our data (railway km, searoute sea lanes) it is 149 km:
-    # 1,963 km via Dalian port against 1,814 km via Vladivostok. Same sign, same order.
-    assert 120 <= saving_km <= 330, saving_km
+    # 1,963 km via Dalian port against 1,814 km via Vladivostok: the same claim, a third
+    # smaller. The band pins our figure, not the paper's (see the note on issue 2).
+    assert 130 <= saving_km <= 170, saving_km
 
 
 def test_harbin_europe_train_crosses_at_manzhouli_with_both_gauge_breaks(
@@ -52,6 +53,10 @@ def test_harbin_europe_train_crosses_at_manzhouli_with_both_gauge_breaks(
     gauges = [leg.gauge_mm for leg in route.legs]
     assert gauges[0] == 1435 and 1520 in gauges and gauges[-1] == 1435
     assert "moscow" in route.nodes
+    # the EU border at Brest–Małaszewicze has its own dwell; EAEU and Schengen borders none
+    assert "brest_malaszewicze_rail" in route.crossings
+    dwell = {t.detail: t.duration_h for t in route.transfers if t.kind == "border"}
+    assert dwell["brest_malaszewicze_rail"] > 0 and dwell.get("moscow_brest_eaeu_rail", 0) == 0
 
 
 def test_tongjiang_bridge_unusable_before_opening(planner: Planner) -> None:
@@ -77,9 +82,14 @@ def test_river_crossing_unusable_in_its_closed_season(planner: Planner) -> None:
     ice_drift = dt.date(2021, 4, 20)
     assert not any(lk.usable_on(ice_drift) for lk in river)
     assert any(lk.usable_on(dt.date(2021, 7, 1)) for lk in river)
-    # in the 2021 ice drift, before the bridge opened, no crossing at Heihe at all
+    # in the 2021 ice drift, before the bridge opened, no crossing at Heihe at all; the same
+    # query finds the ferry in summer and the pontoon or ice road in winter
+    others = [c for c in network.crossings if not c.startswith("heihe_blagoveshchensk")]
+    for day, mode in ((dt.date(2021, 7, 1), Mode.RIVER), (dt.date(2021, 1, 15), Mode.ROAD)):
+        (route,) = planner.plan("heihe", "blagoveshchensk", date=day, avoid_crossings=others,
+                                modes=[Mode.RIVER, Mode.ROAD])
+        assert route.crossings == ("heihe_blagoveshchensk_river",)
+        assert [leg.mode for leg in route.legs if leg.crossing] == [mode]
     with pytest.raises(NoRouteError):
-        planner.plan("heihe", "blagoveshchensk", date=ice_drift,
-                     avoid_crossings=[c for c in network.crossings
-                                      if not c.startswith("heihe_blagoveshchensk")],
+        planner.plan("heihe", "blagoveshchensk", date=ice_drift, avoid_crossings=others,
                      modes=[Mode.RIVER, Mode.ROAD])
