@@ -93,6 +93,11 @@ def test_route_table_and_pareto() -> None:
         (["route", "Harbin", "Busan", "--date", "2024-02-30"], 2, "Invalid date: '2024-02-30'"),
         (["route", "Harbin", "Busan", "--optimize", "speed"], 2, "Unknown criterion: 'speed'"),
         (["route", "Heihe", "Blagoveshchensk", "--date", "2021-04-20"], 5, "No route from heihe"),
+        (["route", "Harbin", "Busan", "--modes", ","], 2, "No mode in ','"),
+        (["route", "Harbin", "Busan", "--cargo", "40ft:9999999"], 2, "exceeds the 30.48 t maximum gross"),
+        (["route", "Harbin", "Busan", "--map", "/tmp/route.txt"], 2, "expected a file ending in .png"),
+        (["route", "Harbin", "Busan", "--map", "/nonexistent/r.png"], 2, "folder '/nonexistent' does not exist"),
+        (["network", "export", "-o", "/nonexistent/x.json"], 2, "folder '/nonexistent' does not exist"),
     ],
 )
 def test_route_errors_are_one_line(args: list[str], code: int, message: str) -> None:
@@ -109,7 +114,7 @@ def test_route_avoid_crossing_and_country() -> None:
     assert result.exit_code == 0
     assert "dalian" in result.output
     result = runner.invoke(app, ["route", "Harbin", "Busan", "--date", "2024-01-10", "--optimize",
-                                 "co2e", "--avoid", "RU", "--json"])
+                                 "co2e", "--avoid", "ru", "--json"])
     assert result.exit_code == 0
     legs = json.loads(result.output)["routes"][0]["legs"]
     assert all(leg["to"]["id"] not in ("grodekovo", "vladivostok") for leg in legs)

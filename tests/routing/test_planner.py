@@ -145,7 +145,8 @@ def test_cargo_parse_rejects(text: str) -> None:
 
 def test_planned_links_only_in_a_what_if(
         broken_copy: Callable[[dict[str, Callable[[str], str]]], Path]) -> None:
-    path = broken_copy({"links.csv": lambda t: t + (
+    path = broken_copy({"crossings.csv": lambda t: t.replace(
+        "suifenhe,grodekovo,rail,", "suifenhe,grodekovo,rail;road,"), "links.csv": lambda t: t + (
         "road_suifenhe_ussuriysk_new,suifenhe,ussuriysk,road,120,,,,planned,2027-01-01,,1-12,"
         "suifenhe_grodekovo,,test fixture: a planned road\n"
         "rail_dalian_busan_tunnel,dalian,busan,rail,1200,,1435,,planned,,,1-12,,,test fixture\n")})

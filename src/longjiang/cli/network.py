@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from longjiang.cli._common import corridor
+from longjiang.cli._common import corridor, output_path
 from longjiang.cli._errors import handle_errors
 from longjiang.config import Settings
 from longjiang.network.export import link_properties, node_properties, to_geojson
@@ -99,6 +99,8 @@ def export(
     """Export the network (nodes and links) as GeoJSON."""
     import datetime as dt
 
+    if output is not None:
+        output_path(output, (".geojson", ".json"))
     network = corridor()
     day = parse_date(date, today=dt.date.today()) if date else None
     text = json.dumps(to_geojson(network, date=day), ensure_ascii=False)
@@ -124,6 +126,7 @@ def map_(
 
     from longjiang.maps import network_map
 
+    output_path(output, (".png", ".svg", ".pdf"))
     network = corridor()
     day = parse_date(date, today=dt.date.today()) if date else None
     boxes = {"corridor": (118.0, 38.0, 142.0, 54.0), "all": None}

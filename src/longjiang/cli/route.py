@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from longjiang.cli._common import corridor
+from longjiang.cli._common import corridor, output_path
 from longjiang.cli._errors import handle_errors
 from longjiang.network.model import Network
 from longjiang.routing.planner import Leg, Planner, Route
@@ -65,6 +65,8 @@ def route(
         "--map", help="also draw the route(s) on a map: FILE.png or FILE.svg")] = None,
 ) -> None:
     """Plan a route: the best for one criterion, or the Pareto set over time, cost and CO2e."""
+    if map_file is not None:
+        output_path(map_file, (".png", ".svg", ".pdf"), option="--map")
     query = RouteQuery.parse(origin, destination, today=dt.date.today(), date=date, cargo=cargo,
                              optimize=optimize, modes=modes, via=via or (), avoid=avoid or (),
                              include_planned=include_planned)

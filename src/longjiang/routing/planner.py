@@ -35,6 +35,9 @@ __all__ = [
     "TransferStep",
 ]
 
+#: maximum gross mass of a 20 or 40 ft container (ISO 668:2020, 1CC and 1AA), tonnes
+MAX_GROSS_T = 30.48
+
 #: modes used unless the user asks for others (air and pipeline carry no containers)
 DEFAULT_MODES = frozenset({Mode.RAIL, Mode.ROAD, Mode.SEA, Mode.RIVER})
 
@@ -300,6 +303,12 @@ class Planner:
     # ------------------------------------------------------------------ weights
     def _mass_t(self, cargo: Cargo) -> float:
         if cargo.tonnes is not None:
+            spec = self.network.cargo.get(str(cargo.kind)) if cargo.is_container else None
+            if spec is not None and cargo.tonnes + spec.tare_t > MAX_GROSS_T:
+                raise InputError(
+                    f"Invalid cargo {cargo!s}: {cargo.tonnes:g} t of payload plus the "
+                    f"{spec.tare_t:g} t box exceeds the {MAX_GROSS_T} t maximum gross mass of "
+                    "a container (ISO 668)", field="cargo")
             return cargo.tonnes
         spec = self.network.cargo.get(str(cargo.kind))
         if spec is None:
@@ -454,7 +463,7 @@ class Planner:
         countries = {c.upper() for c in avoid_countries}
         for node_id in (src, dst, *via_ids):
             if self.network.node(node_id).country in countries:
-                raise InputError(f"{node_id} lies in an avoided country", field="avoid_countries")
+                raise InputError(f"{node_id} lies in an avoided country", field="avoid")
         if src == dst and not via_ids:
             raise InputError("Origin and destination are the same place", field="to")
         mode_set = frozenset(modes) if modes is not None else DEFAULT_MODES

@@ -28,6 +28,8 @@ def parse_modes(text: str | None) -> frozenset[Mode]:
         except ValueError:
             raise InputError(f"Unknown mode: {item!r}; expected one of {', '.join(Mode)}",
                              field="modes") from None
+    if not modes:
+        raise InputError(f"No mode in {text!r}; expected e.g. rail,road,sea", field="modes")
     return frozenset(modes)
 
 
@@ -80,8 +82,8 @@ class RouteQuery:
         for item in (a.strip() for a in self.avoid):
             if item in planner.network.crossings:
                 crossings.append(item)
-            elif len(item) == 2 and item.upper() in known_countries and item.isupper():
-                countries.append(item)
+            elif len(item) == 2 and item.upper() in known_countries:
+                countries.append(item.upper())
             else:
                 places.append(item)
         return planner.plan(
