@@ -70,10 +70,45 @@ def test_mini_corridor_is_valid(mini_path: Path) -> None:
          "bad-date", "links.csv", 15, "opened", "2022-13-10"),
         ({"nodes.csv": replace("seaport,port,test", "seaport,,test")},
          "missing-facility", "links.csv", 8, "to", "busan"),
+        # crossings and ports: the row's own file and line
+        ({"crossings.csv": replace("suifenhe,grodekovo,rail,24", "suifenhe,grodekovx,rail,24")},
+         "unknown-node", "crossings.csv", 2, "ru_node", "grodekovx"),
+        ({"ports.csv": replace("heihe,blagoveshchensk,river,", "heihe,blagoveshchensx,river,")},
+         "unknown-node", "ports.csv", 3, "counterpart_node", "blagoveshchensx"),
+        ({"ports.csv": replace(",suifenhe_grodekovo,year-round", ",suifenhe_grodekovx,year-round")},
+         "unknown-crossing", "ports.csv", 2, "crossing", "suifenhe_grodekovx"),
+        # 1435 track meets 1520 track through the dual-gauge Suifenhe-Grodekovo link
+        ({"nodes.csv": lambda t: t.replace("border,gauge;intermodal", "border,intermodal")
+          .replace("border,gauge,test", "border,,test")},
+         "gauge-break-without-transfer", "nodes.csv", 4, "facilities", "intermodal"),
+        # routing parameters the links and facilities need
+        ({"modes.csv": replace("rail,40,0.5,0.8,0.04,3000,test fixture\n", "")},
+         "missing-parameters", "modes.csv", None, "mode", "rail"),
+        ({"emission_factors.csv": replace("river,default,", "river,barge,")},
+         "missing-parameters", "emission_factors.csv", None, "mode", "river"),
+        ({"transfers.csv": replace("gauge_break,10,100,150,5,0.5,test fixture\n", "")},
+         "missing-parameters", "transfers.csv", None, "kind", "gauge_break"),
+        ({"transfers.csv": replace("rail_road,4,80,90,3,0.3,test fixture\n", "")},
+         "missing-parameters", "transfers.csv", None, "kind", "rail_road"),
+        ({"nodes.csv": replace("Haerbin,CN,45.7600,126.6300,city,intermodal,",
+                               "Haerbin,CN,45.7600,126.6300,city,intermodal;pipeline,")},
+         "missing-parameters", "transfers.csv", None, "kind", "pipeline"),
+        ({"cargo.csv": replace("40ft,2,20,3.8,test fixture\n", "")},
+         "missing-parameters", "cargo.csv", None, "cargo", "40ft"),
+        # border crossings of links
+        ({"links.csv": replace(",1-12,suifenhe_grodekovo,", ",1-12,,")},
+         "missing-crossing", "links.csv", 4, "crossing", ""),
+        ({"crossings.csv": replace("suifenhe,grodekovo,rail,24", "suifenhe,grodekovo,road,24")},
+         "crossing-mode", "links.csv", 4, "crossing", "suifenhe_grodekovo"),
+        # a node whose only link leads one way out of it: no route reaches it
+        ({"nodes.csv": append("spur,Spur,,,,CN,45.80,126.70,city,,x"),
+          "links.csv": append("road_spur_harbin,spur,harbin,road,10,,,,operating,,,1-12,,yes,x")},
+         "unreachable-node", "nodes.csv", 13, "id", "spur"),
     ],
 )
 def test_each_kind_of_problem_is_caught(broken_copy: BrokenCopy, edits: Edits, kind: str,
-                                        file: str, line: int, field: str, value: str) -> None:
+                                        file: str, line: int | None, field: str,
+                                        value: str) -> None:
     found = [p for p in problems_of(broken_copy(edits)) if p.kind == kind]
     assert found, f"no {kind} problem reported"
     problem = found[0]
@@ -112,3 +147,97 @@ def test_planned_link_is_loaded_but_not_usable(mini_path: Path) -> None:
     ice = next(lk for lk in network.links if lk.id == "ice_heihe_blagoveshchensk")
     assert ice.usable_on(dt.date(2023, 1, 15)) and ice.usable_on(dt.date(2023, 12, 1))
     assert not ice.usable_on(dt.date(2023, 4, 15))
+
+
+def test_crossing_and_port_problems_name_their_own_file(broken_copy: BrokenCopy) -> None:
+    path = broken_copy({})
+    (path / "crossings_more.csv").write_text(
+        "id,name_en,cn_node,ru_node,modes,dwell_h,fee_usd_per_teu,regime,source\n"
+        "x_y,X–Y,heihe,nowhere,road,6,60,,test fixture\n", encoding="utf-8")
+    (path / "ports_more.csv").write_text(
+        "id,name_en,name_zh,node,counterpart_node,kind,faces_russia,crossing,regime,source\n"
+        "\n"
+        "x_road,X road port,,nothere,,road,yes,,,test fixture\n", encoding="utf-8")
+    found = {(p.file, p.line, p.field, p.value) for p in problems_of(path)
+             if p.kind == "unknown-node"}
+    assert found == {("crossings_more.csv", 2, "ru_node", "nowhere"),
+                     ("ports_more.csv", 3, "node", "nothere")}
+
+
+def test_gauge_break_on_a_dual_gauge_chain(broken_copy: BrokenCopy) -> None:
+    # neither end of the dual-gauge link can transship: both are reported
+    path = broken_copy({"nodes.csv": lambda t: t.replace("border,gauge;intermodal",
+                                                         "border,intermodal")
+                        .replace("border,gauge,test", "border,,test")})
+    found = [p for p in problems_of(path) if p.kind == "gauge-break-without-transfer"]
+    assert [(p.line, p.value) for p in found] == [(4, "intermodal"), (5, "")]
+    assert "suifenhe, grodekovo" in found[0].message
+
+
+def test_one_gauge_yard_on_a_dual_gauge_chain_is_enough(broken_copy: BrokenCopy) -> None:
+    path = broken_copy({"nodes.csv": replace("border,gauge;intermodal", "border,intermodal")})
+    assert load_network(path).node("suifenhe").facilities == {"intermodal"}
+
+
+def test_a_oneway_link_into_a_node_reaches_it(broken_copy: BrokenCopy) -> None:
+    path = broken_copy({
+        "nodes.csv": append("spur,Spur,,,,CN,45.80,126.70,city,,x"),
+        "links.csv": append("road_harbin_spur,harbin,spur,road,10,,,,operating,,,1-12,,yes,x"),
+    })
+    assert load_network(path).has_node("spur")
+
+
+def test_reachability_follows_oneway_chains(broken_copy: BrokenCopy) -> None:
+    # a one-way loop harbin -> a -> b -> harbin is reachable; c, only leaving to a, is not
+    path = broken_copy({
+        "nodes.csv": append("a,A,,,,CN,45.80,126.70,city,,x\nb,B,,,,CN,45.82,126.60,city,,x\n"
+                            "c,C,,,,CN,45.85,126.72,city,,x"),
+        "links.csv": append("r1,harbin,a,road,10,,,,operating,,,1-12,,yes,x\n"
+                            "r2,a,b,road,10,,,,operating,,,1-12,,yes,x\n"
+                            "r3,b,harbin,road,10,,,,operating,,,1-12,,yes,x\n"
+                            "r4,c,a,road,10,,,,operating,,,1-12,,yes,x"),
+    })
+    found = [p.value for p in problems_of(path)]
+    assert found == ["c"]
+
+
+def test_sea_links_between_countries_need_no_crossing(mini_path: Path) -> None:
+    network = load_network(mini_path)
+    sea = next(lk for lk in network.links if lk.id == "sea_vladivostok_busan")
+    assert sea.crossing is None
+    assert network.node(sea.from_id).country != network.node(sea.to_id).country
+
+
+def test_missing_parameters_are_all_listed(broken_copy: BrokenCopy) -> None:
+    header = "mode,vehicle,g_co2e_per_t_km_wtw,g_co2e_per_t_km_ttw,basis,version,source\n"
+    path = broken_copy({"emission_factors.csv": lambda t: header,
+                        "cargo.csv": lambda t: t.splitlines()[0] + "\n"})
+    found = {(p.file, p.value) for p in problems_of(path)}
+    assert found == {("emission_factors.csv", m) for m in ("rail", "road", "sea", "river")} | {
+        ("cargo.csv", "20ft"), ("cargo.csv", "40ft")}
+
+
+def test_byte_order_mark_is_accepted(broken_copy: BrokenCopy) -> None:
+    path = broken_copy({"nodes.csv": lambda t: "\ufeff" + t, "links.csv": lambda t: "\ufeff" + t})
+    assert (path / "nodes.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    network = load_network(path)
+    assert len(network.nodes) == 11 and network.nodes[0].id == "harbin"
+    assert network.links[0].id == "rail_harbin_mudanjiang"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kind", "line", "value"),
+    [(b"name_en", b"name_\xffen", "bad-header", 1, "0xff"),
+     (b"Haerbin", b"Ha\xe9rbin", "bad-row", 2, "0xe9")],
+)
+def test_invalid_utf8_is_a_problem_not_a_crash(broken_copy: BrokenCopy, old: bytes, new: bytes,
+                                               kind: str, line: int, value: str) -> None:
+    path = broken_copy({})
+    nodes = path / "nodes.csv"
+    data = nodes.read_bytes()
+    assert old in data
+    nodes.write_bytes(data.replace(old, new, 1))
+    problems = problems_of(path)
+    assert (problems[0].file, problems[0].line, problems[0].value, problems[0].kind) == (
+        "nodes.csv", line, value, kind)
+    assert "UTF-8" in problems[0].message

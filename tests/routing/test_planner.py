@@ -148,8 +148,7 @@ def test_planned_links_only_in_a_what_if(
     path = broken_copy({"crossings.csv": lambda t: t.replace(
         "suifenhe,grodekovo,rail,", "suifenhe,grodekovo,rail;road,"), "links.csv": lambda t: t + (
         "road_suifenhe_ussuriysk_new,suifenhe,ussuriysk,road,120,,,,planned,2027-01-01,,1-12,"
-        "suifenhe_grodekovo,,test fixture: a planned road\n"
-        "rail_dalian_busan_tunnel,dalian,busan,rail,1200,,1435,,planned,,,1-12,,,test fixture\n")})
+        "suifenhe_grodekovo,,test fixture: a planned road\n")})
     planner = Planner(load_network(path))
     day = dt.date(2028, 1, 10)
     (today,) = planner.plan("suifenhe", "ussuriysk", date=day, modes=[Mode.ROAD, Mode.RAIL])

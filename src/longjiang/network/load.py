@@ -6,8 +6,10 @@ expected) and raised once as a :class:`~longjiang.errors.ValidationError`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import MappingProxyType
@@ -142,33 +144,64 @@ class _Row:
 
 
 def read_rows(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> Iterator[_Row]:
-    """Yield the rows of one CSV file, checking its header against ``columns``."""
+    """Yield the rows of one CSV file, checking its header against ``columns``.
+
+    The file is UTF-8, with or without a byte-order mark. Bytes that are not UTF-8 are
+    reported with their line (``bad-header`` on line 1, else ``bad-row``) and read as U+FFFD,
+    so the rest of the file is still checked.
+    """
     name = path.name
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        data = path.read_bytes()
     except OSError as exc:
         problems.append(Problem(name, None, None, None, f"cannot be read: {exc}", "io"))
         return
-    with handle:
-        reader = csv.DictReader(handle)
+    text = _decode(name, data, problems)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         header = tuple(reader.fieldnames or ())
-        missing = [c for c in columns if c not in header]
-        if missing:
-            problems.append(Problem(name, 1, None, None,
-                                    f"header lacks column(s) {', '.join(missing)}", "bad-header"))
-            return
+    except csv.Error as exc:
+        problems.append(Problem(name, 1, None, None, f"header is not valid CSV: {exc}",
+                                "bad-header"))
+        return
+    missing = [c for c in columns if c not in header]
+    if missing:
+        problems.append(Problem(name, 1, None, None,
+                                f"header lacks column(s) {', '.join(missing)}", "bad-header"))
+        return
+    try:
+        for row in reader:
+            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                continue
+            if None in row:
+                problems.append(Problem(name, reader.line_num, None, None,
+                                        "has more cells than the header", "bad-row"))
+                continue
+            yield _Row(name, reader.line_num, row, problems)
+    except csv.Error as exc:
+        problems.append(Problem(name, reader.line_num, None, None,
+                                f"is not valid CSV: {exc}", "bad-row"))
+
+
+def _decode(name: str, data: bytes, problems: list[Problem]) -> str:
+    """``data`` as UTF-8 text without byte-order mark; lines with invalid bytes are reported."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # a newline byte is never part of a multi-byte UTF-8 sequence: check line by line
+    for number, raw in enumerate(data.split(b"\n"), start=1):
         try:
-            for data in reader:
-                if not any((v or "").strip() for v in data.values() if isinstance(v, str)):
-                    continue
-                if None in data:
-                    problems.append(Problem(name, reader.line_num, None, None,
-                                            "has more cells than the header", "bad-row"))
-                    continue
-                yield _Row(name, reader.line_num, data, problems)
-        except (csv.Error, UnicodeDecodeError) as exc:
-            problems.append(Problem(name, reader.line_num, None, None,
-                                    f"is not valid UTF-8 CSV: {exc}", "bad-row"))
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = f"0x{raw[exc.start]:02x}"
+            problems.append(Problem(
+                name, number, None, byte,
+                f"is not valid UTF-8 (byte {byte} at column {exc.start + 1}); save the file as "
+                "UTF-8", "bad-header" if number == 1 else "bad-row"))
+    return data.decode("utf-8", errors="replace")
 
 
 def parse_months(raw: str) -> frozenset[int]:
@@ -272,6 +305,7 @@ def _crossing(row: _Row) -> Crossing | None:
         dwell_h=row.number("dwell_h") or 0.0,
         fee_usd_per_teu=row.number("fee_usd_per_teu", required=False) or 0.0,
         regime=row.text("regime", required=False), source=row.text("source"),
+        file=row.file, line=row.line,
     )
     return crossing if row.ok else None
 
@@ -285,6 +319,7 @@ def _port(row: _Row) -> Port | None:
         faces_russia=row.flag("faces_russia"),
         crossings=tuple(_split(row.text("crossing", required=False))),
         regime=row.text("regime", required=False), source=row.text("source"),
+        file=row.file, line=row.line,
     )
     return port if row.ok else None
 

@@ -141,6 +141,8 @@ class Crossing:
     fee_usd_per_teu: float
     regime: str
     source: str
+    file: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +159,8 @@ class Port:
     crossings: tuple[str, ...]
     regime: str
     source: str
+    file: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
