@@ -317,12 +317,15 @@ _TYPE_FIELDS = {
     ),
 }
 _ALL_STANDARD = frozenset().union(_COMMON_FIELDS, *_TYPE_FIELDS.values())
+#: event type -> every standard field allowed in it
+_ALLOWED_FIELDS = {etype: _COMMON_FIELDS | fields for etype, fields in _TYPE_FIELDS.items()}
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$")
 _OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _UOM = re.compile(r"^[A-Z0-9]{2,3}$")
 _HEX = re.compile(r"^(?:[0-9A-Fa-f]{2})*$")
+_DIGITS = re.compile(r"\d+")
 
 
 # --------------------------------------------------------------------------------------
@@ -560,7 +563,7 @@ def _parse_timestamp(value: str) -> datetime | None:
     main, _, rest = value.partition(".")
     tz = "Z"
     if rest:
-        digits = re.match(r"\d+", rest)
+        digits = _DIGITS.match(rest)
         assert digits is not None
         tz = rest[digits.end() :]
         micro = digits.group(0)[:6].ljust(6, "0")
@@ -569,7 +572,20 @@ def _parse_timestamp(value: str) -> datetime | None:
         main = main[:19]
         micro = "000000"
     try:
-        naive = datetime.strptime(main[:19], "%Y-%m-%dT%H:%M:%S").replace(microsecond=int(micro))
+        if main.isascii():  # the pattern matched: YYYY-MM-DDTHH:MM:SS in ASCII digits
+            naive = datetime(
+                int(main[0:4]),
+                int(main[5:7]),
+                int(main[8:10]),
+                int(main[11:13]),
+                int(main[14:16]),
+                int(main[17:19]),
+                int(micro),
+            )
+        else:  # other Unicode digits: strptime decides, as it always did
+            naive = datetime.strptime(main[:19], "%Y-%m-%dT%H:%M:%S").replace(
+                microsecond=int(micro)
+            )
     except ValueError:
         return None
     if tz == "Z":
@@ -629,9 +645,22 @@ def _check_epc_class(value: str) -> str | None:
 
 
 class _EventChecker:
-    def __init__(self, out: _Collector, prefixes: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        out: _Collector,
+        prefixes: Mapping[str, str],
+        epc_problems: dict[str, str | None] | None = None,
+    ) -> None:
         self.out = out
         self.prefixes = prefixes
+        #: memo of :func:`_check_epc` (a pure function), shared by the events of a document
+        self.epc_problems: dict[str, str | None] = {} if epc_problems is None else epc_problems
+
+    def epc_problem(self, value: str) -> str | None:
+        if value in self.epc_problems:
+            return self.epc_problems[value]
+        problem = self.epc_problems[value] = _check_epc(value)
+        return problem
 
     # -- scalar checks (each returns the parsed value or None and records problems) --
 
@@ -729,7 +758,7 @@ class _EventChecker:
             if not isinstance(item, str):
                 self.out.add(where, "expected an EPC URI string", item)
                 continue
-            problem = _check_epc(item)
+            problem = self.epc_problem(item)
             if problem is not None:
                 self.out.add(where, problem, item)
                 continue
@@ -740,7 +769,7 @@ class _EventChecker:
         value = self.string(obj, key, at)
         if value is None:
             return None
-        problem = _check_epc(value)
+        problem = self.epc_problem(value)
         if problem is not None:
             self.out.add(f"{at}/{key}", problem, value)
             return None
@@ -1020,7 +1049,7 @@ class _EventChecker:
         sensors = self.sensor_elements(event, at)
         transactions = self.biz_transactions(event, at, required=etype == "TransactionEvent")
 
-        allowed = _COMMON_FIELDS | _TYPE_FIELDS[etype]
+        allowed = _ALLOWED_FIELDS[etype]
         extensions: dict[str, tuple[str, Any]] = {}
         for key in event:
             if key in allowed:
@@ -1235,12 +1264,13 @@ def parse_document(document: Any) -> EPCISDocument:
         else:
             raw_events = checker.array(body, "eventList", "/epcisBody", required=True)
     events: list[EPCISEvent] = []
+    epc_problems: dict[str, str | None] = {}
     for i, raw in enumerate(raw_events or []):
         where = events_at if events_at.endswith("/event") else f"{events_at}/{i}"
         event_prefixes = prefixes
         if isinstance(raw, dict) and "@context" in raw:
             event_prefixes = {**prefixes, **_context_prefixes(raw["@context"], _Collector(), "")}
-        parsed = _EventChecker(out, event_prefixes).check(raw, where)
+        parsed = _EventChecker(out, event_prefixes, epc_problems).check(raw, where)
         if parsed is not None:
             events.append(parsed)
     if out.problems:

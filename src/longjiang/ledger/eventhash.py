@@ -62,9 +62,11 @@ from longjiang.ledger.epcis import (
 
 __all__ = [
     "HASH_VERSION",
+    "EventHasher",
     "canonical_gs1_uri",
     "event_hash",
     "event_hashes",
+    "event_hashes_in_context",
     "pre_hash_string",
     "pre_hash_strings",
 ]
@@ -177,9 +179,11 @@ def normalise_timestamp(text: str) -> str:
     m = _TIMESTAMP.match(text)
     if m is None:
         return text
-    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
-    micro = int((m.group(7) or "0")[:6].ljust(6, "0"))
-    tz = m.group(8)
+    groups = m.groups()
+    year, month, day = int(groups[0]), int(groups[1]), int(groups[2])
+    hour, minute, second = int(groups[3]), int(groups[4]), int(groups[5])
+    micro = int((groups[6] or "0")[:6].ljust(6, "0"))
+    tz = groups[7]
     if tz is None or tz in ("Z", "z"):
         tzinfo: timezone = UTC
     else:
@@ -191,7 +195,12 @@ def normalise_timestamp(text: str) -> str:
     except ValueError:
         return text
     moment = moment.astimezone(UTC) + timedelta(microseconds=round(micro, -3))
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if moment.year < 1000:  # strftime writes such years unpadded
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        f"{moment.year}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
+        f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def _format_numeric(text: str) -> str:
@@ -648,19 +657,23 @@ def canonical_gs1_uri(uri: str) -> str | None:
 # --------------------------------------------------------------------------------------
 
 
-@dataclass(eq=False)
 class _Node:
-    name: str
-    text: str
-    children: list[_Node | _Pair] = field(default_factory=list)
+    __slots__ = ("children", "name", "text")
+
+    def __init__(self, name: str, text: str, children: list[_Node | _Pair] | None = None) -> None:
+        self.name = name
+        self.text = text
+        self.children: list[_Node | _Pair] = [] if children is None else children
 
 
-@dataclass(eq=False)
 class _Pair:
     """A business transaction / source / destination entry: its first two fields, in JSON order."""
 
-    first: _Node
-    second: _Node | None
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: _Node, second: _Node | None) -> None:
+        self.first = first
+        self.second = second
 
 
 def _context_entries(document: Mapping[str, Any]) -> list[Any]:
@@ -676,8 +689,11 @@ def _has_epcis_context(document: Mapping[str, Any]) -> bool:
 
 def _document_namespaces(document: Mapping[str, Any]) -> dict[str, str]:
     """Prefix -> ``{IRI}`` from the document's ``@context`` (only a list context declares them)."""
+    return _context_namespaces(document.get("@context"))
+
+
+def _context_namespaces(context: Any) -> dict[str, str]:
     namespaces: dict[str, str] = {}
-    context = document.get("@context")
     if isinstance(context, list):
         for entry in context:
             if isinstance(entry, str):
@@ -689,15 +705,42 @@ def _document_namespaces(document: Mapping[str, Any]) -> dict[str, str]:
     return namespaces
 
 
+@dataclass
+class _ConverterMemo:
+    keys: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+
+
 class _Converter:
-    def __init__(self, namespaces: dict[str, str]) -> None:
+    """JSON -> tree; ``table`` replaces bare vocabulary names in every string value on the way
+    (what the reference's expansion does to the document before converting it)."""
+
+    def __init__(
+        self,
+        namespaces: dict[str, str],
+        table: Mapping[str, str] | None = None,
+        memo: _ConverterMemo | None = None,
+    ) -> None:
         self.namespaces = namespaces
+        self.table: Mapping[str, str] = table if table else {}
+        #: converted keys and string values, valid for these namespaces and this table
+        #: (shareable between converters that start alike; replaced when @xmlns changes them)
+        self.memo = memo if memo is not None else _ConverterMemo()
 
     def key(self, text: str) -> str:
-        prefix, sep, local = text.partition(":")
-        if sep and prefix in self.namespaces:
-            return self.namespaces[prefix] + local
-        return text
+        found = self.memo.keys.get(text)
+        if found is None:
+            prefix, sep, local = text.partition(":")
+            found = self.namespaces[prefix] + local if sep and prefix in self.namespaces else text
+            self.memo.keys[text] = found
+        return found
+
+    def text(self, value: str) -> str:
+        """A string value: bare names replaced, then a declared prefix expanded."""
+        found = self.memo.texts.get(value)
+        if found is None:
+            found = self.memo.texts[value] = self.value(self.table.get(value, value))
+        return found
 
     def value(self, text: str) -> str:
         prefix, sep, local = text.partition(":")
@@ -705,18 +748,27 @@ class _Converter:
             return self.namespaces[prefix].replace("{", "").replace("}", "") + local
         return text
 
+    def _replaced(self, value: Any) -> Any:
+        if not self.table:
+            return value
+        if isinstance(value, str):
+            return self.table.get(value, value)
+        return _replace_bare_names(value, self.table)
+
     def convert(self, obj: Any) -> _Node:
-        if isinstance(obj, list):
-            return _Node("", "", [self.convert(item) for item in obj])
+        if isinstance(obj, str):
+            return _Node("", self.text(obj), [])
         if isinstance(obj, dict):
-            node = _Node(str(obj["type"]) if "type" in obj else "", "")
+            node = _Node(str(self._replaced(obj["type"])) if "type" in obj else "", "", [])
             if "#text" in obj:
-                node.text = str(obj["#text"])
+                node.text = str(self._replaced(obj["#text"]))
+            children = node.children
             for key, val in obj.items():
                 if key in _IGNORED_KEYS:
                     continue
                 if key.startswith("@xmlns"):
-                    self.namespaces[key[7:]] = "{" + str(val) + "}"
+                    self.namespaces[key[7:]] = "{" + str(self._replaced(val)) + "}"
+                    self.memo = _ConverterMemo()  # the namespaces changed
                     node.name = self.key(node.name)
                     continue
                 child = self.convert(val)
@@ -724,12 +776,14 @@ class _Converter:
                 if isinstance(val, list):
                     for element in child.children:
                         assert isinstance(element, _Node)
-                        node.children.append(_Node(name, element.text, element.children))
+                        element.name = name  # a fresh node: renaming it is copying it
+                        children.append(element)
                 else:
-                    node.children.append(_Node(name, child.text, child.children))
+                    child.name = name
+                    children.append(child)
             return node
-        if isinstance(obj, str):
-            return _Node("", self.value(obj), [])
+        if isinstance(obj, list):
+            return _Node("", "", [self.convert(item) for item in obj])
         if isinstance(obj, bool):
             return _Node("", "True" if obj else "False", [])
         if obj is None:
@@ -738,12 +792,27 @@ class _Converter:
 
 
 def _restructure(node: _Node) -> _Node:
-    """Give the JSON tree the element structure of the XML binding the algorithm is defined on."""
-    children = list(node.children)
+    """Give the JSON tree the element structure of the XML binding the algorithm is defined on.
+
+    Works in place: the tree :class:`_Converter` made is used once.
+    """
+    children: list[_Node | _Pair] = []
     lists: dict[str, list[_Node]] = {}
-    for child in [c for c in children if isinstance(c, _Node) and c.name.endswith("List")]:
-        lists.setdefault(child.name, []).append(_Node(child.name[:-4], child.text, child.children))
-        children.remove(child)
+    child_epcs: list[_Node] = []
+    for child in node.children:
+        if isinstance(child, _Node):
+            cname = child.name
+            if cname.endswith("List"):
+                child.name = cname[:-4]  # nodes of the converted tree are used once: reuse them
+                if cname in lists:
+                    lists[cname].append(child)
+                else:
+                    lists[cname] = [child]
+                continue
+            if cname == "childEPCs":
+                child_epcs.append(child)
+                continue
+        children.append(child)
     for list_name, elements in lists.items():
         if list_name in _PAIR_LISTS:
             pairs: list[_Node | _Pair] = []
@@ -757,15 +826,12 @@ def _restructure(node: _Node) -> _Node:
             children.append(_Node(list_name, "", pairs))
         else:
             children.append(_Node(list_name, "", list(elements)))
-    child_epcs = [c for c in children if isinstance(c, _Node) and c.name == "childEPCs"]
-    for child in child_epcs:
-        children.remove(child)
     if child_epcs:
         children.append(_Node("childEPCs", "", [_Node("epc", c.text, []) for c in child_epcs]))
     fixed: list[_Node | _Pair] = []
     for item in children:
         if isinstance(item, _Node) and item.name not in _PAIR_LISTS:
-            fixed.append(_restructure(item))
+            fixed.append(_restructure(item) if item.children else _restructure_leaf(item))
         else:
             fixed.append(item)
     name = node.name
@@ -775,7 +841,19 @@ def _restructure(node: _Node) -> _Node:
         name == "quantity" and fixed
     ):
         name = "quantityElement"
-    return _Node(name, node.text, fixed)
+    node.name = name
+    node.children = fixed
+    return node
+
+
+def _restructure_leaf(node: _Node) -> _Node:
+    """:func:`_restructure` of a node without children (in place, like it)."""
+    name = node.name
+    if name in ("inputEPC", "outputEPC"):
+        node.name = "epc"
+    elif name in ("inputQuantity", "outputQuantity", "childQuantity"):
+        node.name = "quantityElement"
+    return node
 
 
 # --------------------------------------------------------------------------------------
@@ -797,84 +875,117 @@ def _expand_vocab(value: Any, terms: Mapping[str, str], curies: Mapping[str, str
     return value
 
 
-def _vocabulary_terms(document: Mapping[str, Any]) -> set[str]:
-    """The CBV / GS1 web vocabulary URIs that JSON-LD expansion of ``document`` contains."""
-    found: set[str] = set()
+@dataclass(frozen=True)
+class _VocabTables:
+    """Bare term -> web URI, per vocabulary (built once per hashing run)."""
 
-    def literal_strings(obj: Any) -> None:
-        if isinstance(obj, str):
-            if obj.startswith(_WEB_PREFIXES):
-                found.add(obj)
-        elif isinstance(obj, list):
-            for item in obj:
-                literal_strings(item)
-        elif isinstance(obj, dict):
-            for key, item in obj.items():
-                if key != "@context":
-                    literal_strings(item)
+    biz: Mapping[str, str]
+    disp: Mapping[str, str]
+    btt: Mapping[str, str]
+    sdt: Mapping[str, str]
+    er: Mapping[str, str]
+    mt: Mapping[str, str]
+    alarm: Mapping[str, str]
+    comp: Mapping[str, str]
 
-    if not _has_epcis_context(document):
-        return found
-    literal_strings(document)
+    @classmethod
+    def build(cls) -> _VocabTables:
+        return cls(
+            biz={t: f"{CBV_WEB_PREFIX}BizStep-{t}" for t in BIZ_STEPS},
+            disp={t: f"{CBV_WEB_PREFIX}Disp-{t}" for t in DISPOSITIONS},
+            btt={t: f"{CBV_WEB_PREFIX}BTT-{t}" for t in BIZ_TRANSACTION_TYPES},
+            sdt={t: f"{CBV_WEB_PREFIX}SDT-{t}" for t in SOURCE_DEST_TYPES},
+            er={t: f"{CBV_WEB_PREFIX}ER-{t}" for t in ERROR_REASONS},
+            mt={t: f"{GS1_VOC_PREFIX}{t}" for t in MEASUREMENT_TYPES},
+            alarm={t: f"{GS1_VOC_PREFIX}{t}" for t in SENSOR_ALARM_TYPES},
+            comp={t: f"{CBV_WEB_PREFIX}Comp-{t}" for t in SENSOR_COMPONENTS},
+        )
+
+
+def _literal_terms(obj: Any, found: set[str]) -> None:
+    """Add every string in ``obj`` (``@context`` keys left out) that is a web vocabulary URI."""
+    if isinstance(obj, str):
+        if obj.startswith(_WEB_PREFIXES):
+            found.add(obj)
+    elif isinstance(obj, list):
+        for item in obj:
+            _literal_terms(item, found)
+    elif isinstance(obj, dict):
+        for key, item in obj.items():
+            if key != "@context":
+                _literal_terms(item, found)
+
+
+def _curies_of(entries: Iterable[Any]) -> dict[str, str]:
     curies = dict(_CURIE_PREFIXES)
-    for entry in _context_entries(document):
+    for entry in entries:
         if isinstance(entry, dict):
             curies.update({k: v for k, v in entry.items() if isinstance(v, str)})
+    return curies
 
-    biz = {t: f"{CBV_WEB_PREFIX}BizStep-{t}" for t in BIZ_STEPS}
-    disp = {t: f"{CBV_WEB_PREFIX}Disp-{t}" for t in DISPOSITIONS}
-    btt = {t: f"{CBV_WEB_PREFIX}BTT-{t}" for t in BIZ_TRANSACTION_TYPES}
-    sdt = {t: f"{CBV_WEB_PREFIX}SDT-{t}" for t in SOURCE_DEST_TYPES}
-    er = {t: f"{CBV_WEB_PREFIX}ER-{t}" for t in ERROR_REASONS}
-    mt = {t: f"{GS1_VOC_PREFIX}{t}" for t in MEASUREMENT_TYPES}
-    alarm = {t: f"{GS1_VOC_PREFIX}{t}" for t in SENSOR_ALARM_TYPES}
-    comp = {t: f"{CBV_WEB_PREFIX}Comp-{t}" for t in SENSOR_COMPONENTS}
+
+def _each(value: Any) -> Iterable[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _event_terms(
+    event: Any, tables: _VocabTables, curies: Mapping[str, str], found: set[str]
+) -> None:
+    """Add the web vocabulary URIs that the standard vocabulary fields of ``event`` expand to."""
+    if not isinstance(event, dict):
+        return
 
     def add(value: Any, terms: Mapping[str, str]) -> None:
         expanded = _expand_vocab(value, terms, curies)
         if expanded is not None and expanded.startswith(_WEB_PREFIXES):
             found.add(expanded)
 
-    def each(value: Any) -> Iterable[Any]:
-        return value if isinstance(value, list) else [value]
+    add(event.get("bizStep"), tables.biz)
+    add(event.get("disposition"), tables.disp)
+    persistent = event.get("persistentDisposition")
+    if isinstance(persistent, dict):
+        for key in ("set", "unset"):
+            for v in _each(persistent.get(key, [])):
+                add(v, tables.disp)
+    for list_name, terms in (
+        ("bizTransactionList", tables.btt),
+        ("sourceList", tables.sdt),
+        ("destinationList", tables.sdt),
+    ):
+        for entry in _each(event.get(list_name, [])):
+            if isinstance(entry, dict):
+                add(entry.get("type"), terms)
+    declaration = event.get("errorDeclaration")
+    if isinstance(declaration, dict):
+        add(declaration.get("reason"), tables.er)
+    for element in _each(event.get("sensorElementList", [])):
+        if not isinstance(element, dict):
+            continue
+        for report in _each(element.get("sensorReport", [])):
+            if isinstance(report, dict):
+                add(report.get("type"), tables.mt)
+                add(report.get("exception"), tables.alarm)
+                add(report.get("component"), tables.comp)
 
+
+def _vocabulary_terms(document: Mapping[str, Any], tables: _VocabTables | None = None) -> set[str]:
+    """The CBV / GS1 web vocabulary URIs that JSON-LD expansion of ``document`` contains."""
+    found: set[str] = set()
+    if not _has_epcis_context(document):
+        return found
+    _literal_terms(document, found)
+    curies = _curies_of(_context_entries(document))
+    tables = tables if tables is not None else _VocabTables.build()
     try:
         events = event_list_of(document)
     except InputError:
         return found
     for event in events:
-        if not isinstance(event, dict):
-            continue
-        add(event.get("bizStep"), biz)
-        add(event.get("disposition"), disp)
-        persistent = event.get("persistentDisposition")
-        if isinstance(persistent, dict):
-            for key in ("set", "unset"):
-                for v in each(persistent.get(key, [])):
-                    add(v, disp)
-        for list_name, terms in (
-            ("bizTransactionList", btt),
-            ("sourceList", sdt),
-            ("destinationList", sdt),
-        ):
-            for entry in each(event.get(list_name, [])):
-                if isinstance(entry, dict):
-                    add(entry.get("type"), terms)
-        declaration = event.get("errorDeclaration")
-        if isinstance(declaration, dict):
-            add(declaration.get("reason"), er)
-        for element in each(event.get("sensorElementList", [])):
-            if not isinstance(element, dict):
-                continue
-            for report in each(element.get("sensorReport", [])):
-                if isinstance(report, dict):
-                    add(report.get("type"), mt)
-                    add(report.get("exception"), alarm)
-                    add(report.get("component"), comp)
+        _event_terms(event, tables, curies, found)
     return found
 
 
-def _bare_name_table(terms: set[str]) -> dict[str, str]:
+def _bare_name_table(terms: Iterable[str]) -> dict[str, str]:
     """Bare name -> the one term URI ending in ``-name`` or ``/name`` (ambiguous names left out)."""
     candidates: dict[str, set[str]] = {}
     for term in terms:
@@ -904,16 +1015,6 @@ def _is_time_field(name: str) -> bool:
     return "time" in lowered and "offset" not in lowered
 
 
-def _field_string(node: _Node, sub_order: Order | None) -> str:
-    below = _ordered(node.children, sub_order) if sub_order else ""
-    text = node.text.strip()
-    if text:
-        text = normalise_timestamp(text) if _is_time_field(node.name) else canonical_value(text)
-        if text:
-            text = "=" + text
-    return node.name + text + below if (text or below) else ""
-
-
 def _is_namespaced(item: _Node | _Pair) -> bool:
     return isinstance(item, _Node) and "{" in item.name and "/}" in item.name
 
@@ -926,76 +1027,206 @@ def _take_extensions(children: list[_Node | _Pair]) -> list[_Node | _Pair]:
         if isinstance(child, _Node) and ("eventTime" in child.name or "action" in child.name):
             return []
     taken = [c for c in children if _is_namespaced(c)]
-    for item in taken:
-        children.remove(item)
+    if taken:
+        children[:] = [c for c in children if not _is_namespaced(c)]
     return taken
 
 
-def _ordered(children: list[_Node | _Pair], order: Order | None) -> str:
-    """Concatenate ``children`` in ``order``, consuming (removing) every fully used child."""
-    result = ""
-    extensions = _take_extensions(children)
-    by_name: dict[str, list[_Node]] = {}
-    for child in children:
-        if isinstance(child, _Node):
-            by_name.setdefault(child.name, []).append(child)
-    consumed: set[int] = set()
-    for name, sub_order in order or ():
-        values: list[str] = []
-        for node in by_name.get(name, ()):
-            piece = _field_string(node, sub_order)
-            if piece:
-                values.append(piece)
-            if not node.children:
-                consumed.add(id(node))
-        values.sort()
-        result += "".join(values)
-    if consumed:
-        children[:] = [c for c in children if id(c) not in consumed]
-    if extensions:
-        result += _generic(extensions)
-    return result
+class _Hasher:
+    """One hashing run: the pre-hash string machinery with memo tables of its pure steps.
 
+    The memo tables only remember values of pure functions of their key (canonical
+    values, timestamps, bare-name tables, namespaces), so a run gives exactly what
+    fresh computations give; a run lives for one call, never at module level.
+    """
 
-def _generic(children: Sequence[_Node | _Pair]) -> str:
-    """Fields outside the canonical order: ``name=value`` and nested names, sorted."""
-    values: list[str] = []
-    for child in children:
-        if isinstance(child, _Pair):
-            values.append(_generic([n for n in (child.first, child.second) if n is not None]))
-            continue
-        text = child.text.strip()
+    def __init__(self) -> None:
+        self.tables = _VocabTables.build()
+        self._values: dict[str, str] = {}
+        self._times: dict[str, str] = {}
+        self._bare: dict[frozenset[str], dict[str, str]] = {}
+        self._time_fields: dict[str, bool] = {}
+
+    # -- memoised pure steps --
+
+    def value(self, text: str) -> str:
+        found = self._values.get(text)
+        if found is None:
+            found = self._values[text] = canonical_value(text)
+        return found
+
+    def time(self, text: str) -> str:
+        found = self._times.get(text)
+        if found is None:
+            found = self._times[text] = normalise_timestamp(text)
+        return found
+
+    def bare_name_table(self, terms: set[str]) -> dict[str, str]:
+        key = frozenset(terms)
+        table = self._bare.get(key)
+        if table is None:
+            table = self._bare[key] = _bare_name_table(terms)
+        return table
+
+    # -- tree -> string --
+
+    def field_string(self, node: _Node, sub_order: Order | None) -> str:
+        below = self.ordered(node.children, sub_order) if sub_order else ""
+        text = node.text.strip()
         if text:
-            text = "=" + canonical_value(text)
-        values.append(child.name + text + _generic(child.children))
-    keep_order = any(isinstance(c, _Node) and c.name in _PAIR_KEYS for c in children)
-    if len(children) > 1 and not keep_order:
-        values.sort()
-    return "".join(values)
+            is_time = self._time_fields.get(node.name)
+            if is_time is None:
+                is_time = self._time_fields[node.name] = _is_time_field(node.name)
+            text = self.time(text) if is_time else self.value(text)
+            if text:
+                text = "=" + text
+        return node.name + text + below if (text or below) else ""
+
+    def ordered(self, children: list[_Node | _Pair], order: Order | None) -> str:
+        """Concatenate ``children`` in ``order``, consuming (removing) every fully used child."""
+        result = ""
+        extensions = _take_extensions(children)
+        by_name: dict[str, list[_Node]] = {}
+        for child in children:
+            if isinstance(child, _Node):
+                if child.name in by_name:
+                    by_name[child.name].append(child)
+                else:
+                    by_name[child.name] = [child]
+        consumed: set[int] = set()
+        for name, sub_order in order or ():
+            nodes = by_name.get(name)
+            if nodes is None:
+                continue
+            values: list[str] = []
+            for node in nodes:
+                piece = self.field_string(node, sub_order)
+                if piece:
+                    values.append(piece)
+                if not node.children:
+                    consumed.add(id(node))
+            values.sort()
+            result += "".join(values)
+        if consumed:
+            children[:] = [c for c in children if id(c) not in consumed]
+        if extensions:
+            result += self.generic(extensions)
+        return result
+
+    def generic(self, children: Sequence[_Node | _Pair]) -> str:
+        """Fields outside the canonical order: ``name=value`` and nested names, sorted."""
+        values: list[str] = []
+        keep_order = False
+        for child in children:
+            if isinstance(child, _Pair):
+                values.append(
+                    self.generic([n for n in (child.first, child.second) if n is not None])
+                )
+                continue
+            if child.name in _PAIR_KEYS:
+                keep_order = True
+            text = child.text.strip()
+            if text:
+                text = "=" + self.value(text)
+            values.append(
+                child.name + text + (self.generic(child.children) if child.children else "")
+            )
+        if len(children) > 1 and not keep_order:
+            values.sort()
+        return "".join(values)
+
+    def event_pre_hash(self, tree: _Node) -> str:
+        ordered = self.ordered(tree.children, PROPERTY_ORDER)
+        rest = [
+            c for c in tree.children if not (isinstance(c, _Node) and c.name in EXCLUDED_FIELDS)
+        ]
+        return "eventType=" + tree.name + ordered + (self.generic(rest) if rest else "")
+
+    # -- documents --
+
+    def document(self, document: Mapping[str, Any]) -> list[str]:
+        if not isinstance(document, Mapping):
+            raise InputError("an EPCIS document must be a JSON object")
+        terms = _vocabulary_terms(document, self.tables)
+        table = self.bare_name_table(terms) if terms else {}
+        context = document.get("@context")
+        namespaces = _context_namespaces(_replace_bare_names(context, table) if table else context)
+        events = event_list_of(document)
+        # the reference replaces bare names in a copy of the whole document; a container that
+        # is not a dict or list (on the way to the events, or inside them) is left as it is
+        replace_inside = bool(table) and _plain_path_to_events(document)
+        converter = _Converter(namespaces, table if replace_inside else None)
+        result = []
+        for event in events:
+            if not isinstance(event, dict):
+                raise InputError("an EPCIS event must be a JSON object")
+            result.append(self.event_pre_hash(_restructure(converter.convert(event))))
+        return result
 
 
-def _event_pre_hash(tree: _Node) -> str:
-    ordered = _ordered(tree.children, PROPERTY_ORDER)
-    rest = [c for c in tree.children if not (isinstance(c, _Node) and c.name in EXCLUDED_FIELDS)]
-    return "eventType=" + tree.name + ordered + (_generic(rest) if rest else "")
+def _plain_path_to_events(document: Mapping[str, Any]) -> bool:
+    """Whether every container from the document down to its events is a dict or a list.
+
+    Mirrors :func:`longjiang.ledger.epcis.event_list_of` (called before, so the path exists).
+    """
+    body = document.get("epcisBody")
+    if not isinstance(body, dict):
+        return False
+    if "eventList" in body or "event" in body:
+        return True
+    results = body["queryResults"]
+    return isinstance(results, dict) and isinstance(results.get("resultsBody"), dict)
+
+
+class EventHasher:
+    """:func:`event_hash` for events that share one ``@context``, one event at a time.
+
+    ``EventHasher(context).event_hash(event) == event_hash(event, context)``; the work that
+    depends only on the context, and on values already seen, is done once per hasher (whose
+    memory grows with the distinct values it sees: use one per batch).
+    """
+
+    def __init__(self, context: Any) -> None:
+        self.context = context if context is not None else [EPCIS_CONTEXT_URLS[0]]
+        self.hasher = _Hasher()
+        entries = (
+            self.context
+            if isinstance(self.context, list)
+            else ([self.context] if self.context is not None else [])
+        )
+        self.has_epcis = any(isinstance(c, str) and c in EPCIS_CONTEXT_URLS for c in entries)
+        self.curies = _curies_of(entries)
+        self._starts: dict[frozenset[str], tuple[dict[str, str], _ConverterMemo]] = {}
+
+    def _converter(self, terms: set[str], table: dict[str, str]) -> _Converter:
+        """A converter as a fresh one-event document with ``terms`` would have it."""
+        key = frozenset(terms)
+        start = self._starts.get(key)
+        if start is None:
+            context = _replace_bare_names(self.context, table) if table else self.context
+            start = self._starts[key] = (_context_namespaces(context), _ConverterMemo())
+        namespaces, memo = start
+        # the converter adds @xmlns prefixes to its own copy (and then drops the shared memo)
+        return _Converter(dict(namespaces), table, memo)
+
+    def pre_hash(self, event: Mapping[str, Any]) -> str:
+        plain = dict(event)
+        terms: set[str] = set()
+        if self.has_epcis:
+            _literal_terms(plain, terms)
+            _event_terms(plain, self.hasher.tables, self.curies, terms)
+        table = self.hasher.bare_name_table(terms) if terms else {}
+        converter = self._converter(terms, table)
+        return self.hasher.event_pre_hash(_restructure(converter.convert(plain)))
+
+    def event_hash(self, event: Mapping[str, Any]) -> str:
+        """The CBV 2.0 event hash of ``event`` with this hasher's context."""
+        return _ni(self.pre_hash(event))
 
 
 def pre_hash_strings(document: Mapping[str, Any]) -> list[str]:
     """The pre-hash string of every event of an EPCIS 2.0 JSON(-LD) document, in document order."""
-    if not isinstance(document, Mapping):
-        raise InputError("an EPCIS document must be a JSON object")
-    terms = _vocabulary_terms(document)
-    prepared = (
-        _replace_bare_names(dict(document), _bare_name_table(terms)) if terms else dict(document)
-    )
-    converter = _Converter(_document_namespaces(prepared))
-    result = []
-    for event in event_list_of(prepared):
-        if not isinstance(event, dict):
-            raise InputError("an EPCIS event must be a JSON object")
-        tree = _restructure(converter.convert(event))
-        result.append(_event_pre_hash(tree))
-    return result
+    return _Hasher().document(document)
 
 
 def _ni(pre_hash: str) -> str:
@@ -1020,15 +1251,22 @@ def pre_hash_string(event: Mapping[str, Any], context: Any = None) -> str:
     ``context`` defaults to the EPCIS 2.0 context; pass the document's ``@context`` so that
     extension prefixes resolve.
     """
-    ctx = context if context is not None else [EPCIS_CONTEXT_URLS[0]]
-    return pre_hash_strings(
-        {"@context": ctx, "type": "EPCISDocument", "epcisBody": {"eventList": [dict(event)]}}
-    )[0]
+    return EventHasher(context).pre_hash(event)
 
 
 def event_hash(event: Mapping[str, Any], context: Any = None) -> str:
     """The CBV 2.0 event hash of one event (see :func:`pre_hash_string`)."""
     return _ni(pre_hash_string(event, context))
+
+
+def event_hashes_in_context(events: Iterable[Mapping[str, Any]], context: Any = None) -> list[str]:
+    """:func:`event_hash` of each of ``events`` with the same ``context``, in order.
+
+    The same hashes as one :func:`event_hash` call per event; the work that depends only on
+    the context (and repeated values) is done once.
+    """
+    hasher = EventHasher(context)
+    return [_ni(hasher.pre_hash(event)) for event in events]
 
 
 def epc_uri_is_valid(uri: str) -> bool:

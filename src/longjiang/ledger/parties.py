@@ -44,7 +44,7 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -65,6 +65,7 @@ __all__ = [
     "check_party_id",
     "check_shipment_id",
     "decode_signature",
+    "event_signatures_verify",
     "event_statement",
     "format_request_date",
     "generate_key",
@@ -295,6 +296,32 @@ def verify_event_signature(
             f"the signature of event {event_hash} is not {party.party_id}'s signature "
             f"for shipment {shipment_id}"
         )
+
+
+def event_signatures_verify(
+    party_id: str,
+    public_key: bytes,
+    shipment_id: str,
+    event_hashes: Sequence[str],
+    signatures: Sequence[bytes],
+) -> bool:
+    """Whether every ``signatures[i]`` is the Ed25519 signature, by the holder of the raw
+    ``public_key``, of ``party_id``'s statement submitting ``event_hashes[i]`` to ``shipment_id``.
+
+    The check :func:`verify_event_signature` makes, for a batch and without a :class:`Party`
+    (so that it can run in a worker process); it answers only yes or no.
+    """
+    if len(event_hashes) != len(signatures):
+        return False
+    key = Ed25519PublicKey.from_public_bytes(public_key)
+    for event_hash, signature in zip(event_hashes, signatures, strict=True):
+        if len(signature) != 64:
+            return False
+        try:
+            key.verify(signature, event_statement(shipment_id, party_id, event_hash))
+        except InvalidSignature:
+            return False
+    return True
 
 
 def format_request_date(moment: datetime) -> str:

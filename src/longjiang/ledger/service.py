@@ -31,9 +31,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import multiprocessing
+import os
 import secrets
+import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,7 +63,7 @@ from longjiang.ledger.checkpoint import (
     sign_checkpoint,
 )
 from longjiang.ledger.epcis import EPCISEvent, event_list_of, parse_document
-from longjiang.ledger.eventhash import event_hash
+from longjiang.ledger.eventhash import EventHasher, event_hash, event_hashes_in_context
 from longjiang.ledger.merkle import (
     consistency_ranges,
     fold_right,
@@ -71,6 +76,7 @@ from longjiang.ledger.parties import (
     Party,
     Role,
     check_shipment_id,
+    event_signatures_verify,
     event_statement,
     request_statement,
     sign_event,
@@ -83,6 +89,7 @@ from longjiang.ledger.store import (
     captures,
     checkpoints,
     entries,
+    insert_rows,
     log_meta,
     node_key,
     parties,
@@ -120,6 +127,12 @@ DEFAULT_ORIGIN = "longjiang-corridor.org/ledger"
 BUNDLE_FORMAT = "longjiang-ledger-bundle/v1"
 #: how far a signed request's date may be from the server's clock
 REQUEST_SKEW = timedelta(minutes=5)
+#: a capture of at least this many events shares hashing and signature checks with
+#: worker processes (when the ledger has workers); smaller ones stay in process
+PARALLEL_MIN_EVENTS = 256
+#: what validating an event costs relative to hashing and verifying it: the calling
+#: process validates the whole document, so it takes that much less of the hashing
+_PARSE_SHARE = 0.2
 
 
 def database_url(db: str | None = None) -> str:
@@ -155,6 +168,44 @@ def _stored_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+#: the columns of an ``entries`` row, in the order :func:`insert_rows` is given them
+_ENTRY_COLUMNS = ("leaf_index", "event_hash", "leaf_hash", "shipment_id", "party_id",
+                  "signature", "event_json", "context_json", "event_id", "event_type",
+                  "event_time", "biz_step", "recorded_at", "capture_id")
+
+
+def _default_workers() -> int:
+    """Worker processes for large captures: one fewer than the usable cores, at most 3."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(0, min(cores - 1, 3))
+
+
+def _prepare_share(
+    events: Sequence[Any],
+    context: Any,
+    shipment_id: str,
+    party_id: str,
+    public_key: bytes,
+    signatures: Sequence[bytes],
+) -> tuple[list[str], list[str]] | None:
+    """Event hashes and stored JSON of ``events`` when all ``signatures`` verify, else ``None``.
+
+    What :meth:`Ledger.capture` computes for a slice of a document, in a worker process or
+    in its own. Any failure (a bad event, a bad signature) answers ``None``: the capture
+    then redoes the checks in process and raises exactly what it raises without workers.
+    """
+    try:
+        hashes = event_hashes_in_context(events, context)
+        if not event_signatures_verify(party_id, public_key, shipment_id, hashes, signatures):
+            return None
+        return hashes, [_stored_json(e) for e in events]
+    except Exception:  # the in-process path reports it
+        return None
+
+
 def ledger_event_hashes(document: Mapping[str, Any]) -> list[str]:
     """The event hash the ledger records for each event of ``document``, in order.
 
@@ -165,8 +216,7 @@ def ledger_event_hashes(document: Mapping[str, Any]) -> list[str]:
     one corner of the reference algorithm, where a bare vocabulary name in one
     event is resolved through a term used by another event of the same document.
     """
-    context = document.get("@context")
-    return [event_hash(raw, context) for raw in event_list_of(document)]
+    return event_hashes_in_context(event_list_of(document), document.get("@context"))
 
 
 def sign_document(signer: NoteSigner, shipment_id: str,
@@ -341,6 +391,10 @@ class Ledger:
 
     ``clock`` gives the time of receipts, checkpoints and request checks;
     ``new_id`` the capture ids; ``random_bytes`` the seed of the log key at init.
+    ``workers``: processes (forked on Linux at the first capture of at least
+    :data:`PARALLEL_MIN_EVENTS` events, stopped by :meth:`close`) that hash and verify a
+    share of a large document's events while this process validates it; results and
+    errors are the same with any number (``None``: one fewer than the usable cores).
     """
 
     def __init__(
@@ -351,6 +405,7 @@ class Ledger:
         clock: Callable[[], datetime] = _utcnow,
         new_id: Callable[[], str] = _new_id,
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+        workers: int | None = None,
     ) -> None:
         self.store = store
         self.rules = rules if rules is not None else RuleBook.load()
@@ -360,6 +415,10 @@ class Ledger:
         self._log: tuple[str, NoteSigner] | None = None
         #: registered parties never change (no key rotation yet), so lookups are cached
         self._party_cache: dict[str, Party] = {}
+        #: worker processes sharing the hashing and signature checks of large captures
+        #: (``None``: one fewer than the usable cores, at most 3; 0: none)
+        self.workers = _default_workers() if workers is None else max(0, workers)
+        self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def open(cls, url: str, **kwargs: Any) -> Ledger:
@@ -367,7 +426,27 @@ class Ledger:
         return cls(LedgerStore.open(url), **kwargs)
 
     def close(self) -> None:
+        self._drop_pool()
         self.store.close()
+
+    def _drop_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _worker_pool(self) -> ProcessPoolExecutor | None:
+        """The worker processes, started on first use (forked: Linux, single-threaded caller)."""
+        if self._pool is None:
+            if (
+                self.workers < 1
+                or not sys.platform.startswith("linux")
+                or threading.active_count() > 1
+            ):
+                return None
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("fork")
+            )
+        return self._pool
 
     def __enter__(self) -> Ledger:
         return self
@@ -522,29 +601,36 @@ class Ledger:
         """
         check_shipment_id(shipment_id)
         origin, log_signer = self._log_key()
+        shares = self._share_out(document, shipment_id, party_id, signatures)
         doc = parse_document(document)
         context = document.get("@context")
         raws = event_list_of(document)
-        hashes = ledger_event_hashes(document)
-        if len(signatures) != len(hashes):
-            raise InputError(f"{len(hashes)} events need {len(hashes)} signatures, "
-                             f"got {len(signatures)}", field="signatures")
-        try:
+        prepared = shares() if shares is not None else None
+        stored_json: list[str] | None = None
+        if prepared is not None:  # every event hashed and every signature verified
+            hashes, stored_json = prepared
             party = self.get_party(party_id)
-        except NotFoundError:
-            raise AuthorizationError(f"{party_id!r} is not a registered party") from None
-        for i, (h, sig) in enumerate(zip(hashes, signatures, strict=True)):
+        else:
+            hashes = ledger_event_hashes(document)
+            if len(signatures) != len(hashes):
+                raise InputError(f"{len(hashes)} events need {len(hashes)} signatures, "
+                                 f"got {len(signatures)}", field="signatures")
             try:
-                verify_event_signature(party, shipment_id, h, sig)
-            except SignatureError as exc:
-                raise SignatureError(f"event {i}: {exc}") from None
+                party = self.get_party(party_id)
+            except NotFoundError:
+                raise AuthorizationError(f"{party_id!r} is not a registered party") from None
+            for i, (h, sig) in enumerate(zip(hashes, signatures, strict=True)):
+                try:
+                    verify_event_signature(party, shipment_id, h, sig)
+                except SignatureError as exc:
+                    raise SignatureError(f"event {i}: {exc}") from None
         now = self._now()
         capture_id = self.new_id()
         try:
             with self.store.write() as conn:
                 tree = MerkleTree(SqlTreeStore(conn))
                 result = self._append(conn, tree, doc.events, raws, hashes, signatures, context,
-                                      party, shipment_id, capture_id, now)
+                                      party, shipment_id, capture_id, now, stored_json)
                 if checkpoint and result.appended:
                     self._write_checkpoint(conn, origin, log_signer, tree)
         except LongjiangError:
@@ -552,6 +638,67 @@ class Ledger:
         except SQLAlchemyError as exc:
             raise StorageError(f"the capture was not stored: {exc}") from None
         return result
+
+    def _share_out(
+        self,
+        document: Mapping[str, Any],
+        shipment_id: str,
+        party_id: str,
+        signatures: Sequence[bytes],
+    ) -> Callable[[], tuple[list[str], list[str]] | None] | None:
+        """Start hashing and verifying a large document's events in the worker processes.
+
+        Returns a function to call once the document is validated: it does the calling
+        process's share and gathers the workers' (hashes and stored JSON of every event,
+        in order), or answers ``None`` when anything failed or the work was not shared;
+        the capture then checks in process, raising what it always raised.
+        """
+        try:
+            raws = event_list_of(document)
+            if len(raws) < PARALLEL_MIN_EVENTS or len(signatures) != len(raws):
+                return None
+            pool = self._worker_pool()
+            if pool is None:
+                return None
+            party = self.get_party(party_id)
+            context = document.get("@context")
+        except Exception:  # the in-process path reports it
+            return None
+        n = len(raws)
+        args = (context, shipment_id, party.party_id, party.public_key)
+        processes = self.workers + 1
+        own = max(0, min(n, int(n * ((1 + _PARSE_SHARE) / processes - _PARSE_SHARE))))
+        step = -(-(n - own) // self.workers)
+        futures: list[Future[tuple[list[str], list[str]] | None]] = []
+        try:
+            for start in range(own, n, step):
+                end = min(n, start + step)
+                futures.append(pool.submit(_prepare_share, raws[start:end], *args,
+                                           list(signatures[start:end])))
+        except Exception:  # a broken pool: do without it
+            for future in futures:
+                future.cancel()
+            self._drop_pool()
+            return None
+
+        def gather() -> tuple[list[str], list[str]] | None:
+            parts = [_prepare_share(raws[:own], *args, list(signatures[:own]))]
+            for future in futures:
+                try:
+                    parts.append(future.result())
+                except Exception:  # a worker died: do without the pool
+                    self._drop_pool()
+                    parts.append(None)
+            hashes: list[str] = []
+            stored: list[str] = []
+            for part in parts:
+                if part is None:
+                    return None
+                hashes += part[0]
+                stored += part[1]
+            return hashes, stored
+
+        return gather
 
     def _append(
         self,
@@ -566,6 +713,7 @@ class Ledger:
         shipment_id: str,
         capture_id: str,
         now: str,
+        stored_json: Sequence[str] | None = None,
     ) -> CaptureResult:
         existing = {row.event_hash: row for row in conn.execute(
             select(entries).where(entries.c.event_hash.in_(set(hashes))))}
@@ -601,14 +749,16 @@ class Ledger:
                 "leaf_index": index_of[h], "event_hash": h, "leaf_hash": leaf,
                 "shipment_id": shipment_id,
                 "party_id": party.party_id, "signature": bytes(sig),
-                "event_json": _stored_json(raw), "context_json": context_json,
+                "event_json": _stored_json(raw) if stored_json is None else stored_json[i],
+                "context_json": context_json,
                 "event_id": event.event_id, "event_type": event.event_type,
                 "event_time": str(raw.get("eventTime", "")), "biz_step": event.biz_step,
                 "recorded_at": now, "capture_id": capture_id,
             })
         if new_rows:
             tree.extend(leaves)
-            conn.execute(entries.insert(), new_rows)
+            insert_rows(conn, entries, _ENTRY_COLUMNS,
+                        [[row[c] for c in _ENTRY_COLUMNS] for row in new_rows])
             self._add_shipment_parties(conn, shipment_id, party.party_id, named)
         conn.execute(captures.insert().values(
             capture_id=capture_id, party_id=party.party_id, shipment_id=shipment_id,
@@ -847,16 +997,19 @@ class Ledger:
             result = conn.execution_options(yield_per=chunk).execute(
                 select(entries).order_by(entries.c.leaf_index))
             pending: list[bytes] = []
+            #: event hashers by stored context text, renewed every chunk (they memoise values)
+            hashers: dict[str, EventHasher] = {}
             for row in result:
                 index = int(row.leaf_index)
                 if index != checked:
                     problems.append(AuditProblem(f"entries[{index}]",
                                                  f"expected leaf index {checked}", index))
                 checked += 1
-                pending.append(self._audit_entry(row, known, problems))
+                pending.append(self._audit_entry(row, known, problems, hashers))
                 if len(pending) >= chunk:
                     tree.extend(pending)
                     pending = []
+                    hashers = {}
             tree.extend(pending)
             if checked != size:
                 problems.append(AuditProblem("log_head", f"size is {size} but {checked} "
@@ -904,12 +1057,19 @@ class Ledger:
                            checkpoints_checked=cps, root=tree.root(), problems=tuple(problems))
 
     def _audit_entry(self, row: Any, known: Mapping[str, Party],
-                     problems: list[AuditProblem]) -> bytes:
+                     problems: list[AuditProblem],
+                     hashers: dict[str, EventHasher] | None = None) -> bytes:
         index = int(row.leaf_index)
         where = f"entries[{index}]"
         h = row.event_hash
         try:
-            recomputed = event_hash(json.loads(row.event_json), json.loads(row.context_json))
+            event = json.loads(row.event_json)
+            hasher = hashers.get(row.context_json) if hashers is not None else None
+            if hasher is None:
+                hasher = EventHasher(json.loads(row.context_json))
+                if hashers is not None:
+                    hashers[row.context_json] = hasher
+            recomputed = hasher.event_hash(event)
         except (LongjiangError, ValueError, TypeError) as exc:
             problems.append(AuditProblem(where, f"stored event cannot be hashed: {exc}", index))
             recomputed = h

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -71,6 +72,7 @@ __all__ = [
     "captures",
     "checkpoints",
     "entries",
+    "insert_rows",
     "log_head",
     "log_meta",
     "metadata",
@@ -192,6 +194,9 @@ def _make_engine(url: str) -> Engine:
         raise InputError(f"not a database URL: {url!r}", field="db") from None
     try:
         if parsed.get_backend_name() == "sqlite":
+            if parsed.database not in (None, "", ":memory:"):
+                # the default lives in the user data directory, which may not exist yet
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(parsed, connect_args={"timeout": 60})
             _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
             return engine
@@ -223,6 +228,25 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
     def on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get("longjiang_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` (values in ``columns`` order) into ``table`` in one executemany.
+
+    On SQLite the rows go straight to the driver (the values are already of the
+    driver's types: int, str, bytes, None), skipping SQLAlchemy's per-row parameter
+    processing, the bulk of a large append; elsewhere through SQLAlchemy Core.
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',
+                             [tuple(row) for row in rows])
+        return
+    conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
 
 
 def node_id(level: int, idx: int) -> int:
@@ -279,9 +303,8 @@ class SqlTreeStore:
         for level, idx, h in nodes:
             if len(h) != HASH_SIZE or not 0 <= level < 64 or not 0 <= idx <= MAX_NODE_INDEX:
                 raise StorageError(f"bad tree node ({level}, {idx})")
-        self._conn.execute(
-            tree_nodes.insert(),
-            [{"node_id": node_id(lv, ix), "hash": bytes(h)} for lv, ix, h in nodes])
+        insert_rows(self._conn, tree_nodes, ("node_id", "hash"),
+                    [(node_id(lv, ix), bytes(h)) for lv, ix, h in nodes])
         self._conn.execute(
             update(log_head).where(log_head.c.id == 1).values(size=size + len(leaves))
         )

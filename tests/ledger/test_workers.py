@@ -1,0 +1,95 @@
+"""Large captures split across worker processes give exactly what one process gives."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from longjiang.errors import SignatureError
+from longjiang.ledger.checkpoint import NoteSigner
+from longjiang.ledger.epcis import EPCIS_CONTEXT_URLS
+from longjiang.ledger.parties import Party, Role
+from longjiang.ledger.service import PARALLEL_MIN_EVENTS, Ledger, sign_document
+from tests.ledger.ledger_helpers import counter_ids, fixed_clock, seeded
+
+CARRIER = "urn:epc:id:pgln:6901234.00002"
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the worker pool forks (Linux)")
+
+
+def signer(name: str) -> NoteSigner:
+    return NoteSigner(name, hashlib.sha256(f"w/{name}".encode()).digest())
+
+
+def document(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"@context": [EPCIS_CONTEXT_URLS[0], {"lj": "https://longjiang-corridor.org/ns/v1/"}],
+            "type": "EPCISDocument", "schemaVersion": "2.0",
+            "creationDate": "2026-03-02T08:00:00.000+08:00",
+            "epcisBody": {"eventList": events}}
+
+
+def event(i: int, step: str = "departing") -> dict[str, Any]:
+    return {"type": "ObjectEvent",
+            "eventTime": f"2026-03-02T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}.000+08:00",
+            "eventTimeZoneOffset": "+08:00", "epcList": ["urn:epc:id:bic:CSQU3054383"],
+            "action": "OBSERVE", "bizStep": step, "disposition": "in_transit",
+            "readPoint": {"id": "urn:epc:id:sgln:6901234.00011.0"},
+            "sourceList": [{"type": "possessing_party", "source": CARRIER}],
+            "lj:smgsWaybill": f"W{i:08d}"}
+
+
+def fresh(path: Path, workers: int) -> Ledger:
+    ledger = Ledger.open(f"sqlite:///{path}", clock=fixed_clock, new_id=counter_ids(),
+                         random_bytes=seeded("log"), workers=workers)
+    ledger.init()
+    for name, role, ident in (("shipper-cn", Role.SHIPPER, "urn:epc:id:pgln:6901234.00001"),
+                              ("rail-cn", Role.CARRIER_RAIL, CARRIER)):
+        ledger.add_party(Party(party_id=name, role=role, country="CN", name_en=name,
+                               public_key=signer(name).public_key, identifiers=(ident,)))
+    ship = document([event(10**6, "shipping")])
+    ledger.capture(ship, shipment_id="S1", party_id="shipper-cn",
+                   signatures=sign_document(signer("shipper-cn"), "S1", ship))
+    return ledger
+
+
+def dump(ledger: Ledger) -> list[tuple[Any, ...]]:
+    with ledger.store.engine.connect() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'schema_version' "
+            "ORDER BY name"))]
+        return [(t, *row) for t in tables
+                for row in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
+
+
+def test_parallel_capture_equals_serial_capture(tmp_path: Path) -> None:
+    doc = document([event(i) for i in range(PARALLEL_MIN_EVENTS + 40)])
+    sigs = sign_document(signer("rail-cn"), "S1", doc)
+    results = []
+    for workers in (0, 1):
+        ledger = fresh(tmp_path / f"w{workers}.db", workers)
+        try:
+            receipt = ledger.capture(doc, shipment_id="S1", party_id="rail-cn", signatures=sigs)
+            assert (ledger._pool is not None) is (workers == 1)  # the worker path really ran
+            results.append((receipt.appended, dump(ledger)))
+        finally:
+            ledger.close()
+    assert results[0][0] == PARALLEL_MIN_EVENTS + 40
+    assert results[0] == results[1]
+
+
+def test_a_bad_signature_in_the_workers_share_rejects_everything(tmp_path: Path) -> None:
+    doc = document([event(i) for i in range(PARALLEL_MIN_EVENTS + 40)])
+    sigs = sign_document(signer("rail-cn"), "S1", doc)
+    sigs[-1] = bytes(64)  # the last events go to the worker
+    ledger = fresh(tmp_path / "bad.db", 1)
+    try:
+        before = dump(ledger)
+        with pytest.raises(SignatureError, match=f"event {len(sigs) - 1}"):
+            ledger.capture(doc, shipment_id="S1", party_id="rail-cn", signatures=sigs)
+        assert dump(ledger) == before
+    finally:
+        ledger.close()
