@@ -48,7 +48,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    bindparam,
     create_engine,
     event,
     inspect,
@@ -264,12 +263,12 @@ class SqlTreeStore:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        # one statement shape whatever the keys: compiled once, cached by SQLAlchemy
-        self._select_nodes = select(tree_nodes.c.node_id, tree_nodes.c.hash).where(
-            tree_nodes.c.node_id.in_(bindparam("ids", expanding=True)))
+        # proofs are on the hot path: plain driver SQL, no statement compilation per call
+        self._mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
     def leaf_count(self) -> int:
-        size = self._conn.execute(select(log_head.c.size).where(log_head.c.id == 1)).scalar()
+        size = self._conn.exec_driver_sql(
+            f"SELECT size FROM {log_head.name} WHERE id = 1").scalar()
         if size is None:
             raise StorageError("the ledger has no log head: run `longjiang ledger init`")
         return int(size)
@@ -281,8 +280,10 @@ class SqlTreeStore:
         if not keys:
             return []
         found: dict[tuple[int, int], bytes] = {}
-        ids = list({node_id(level, idx) for level, idx in keys})
-        rows = self._conn.execute(self._select_nodes, {"ids": ids})
+        ids = tuple({node_id(level, idx) for level, idx in keys})
+        marks = ", ".join([self._mark] * len(ids))
+        rows = self._conn.exec_driver_sql(
+            f"SELECT node_id, hash FROM {tree_nodes.name} WHERE node_id IN ({marks})", ids)
         for nid, h in rows:
             found[node_key(int(nid))] = bytes(h)
         out: list[bytes] = []
