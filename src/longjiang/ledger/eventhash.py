@@ -382,25 +382,24 @@ def _sgtin_like(ai_suffix: str, fixed: int) -> Any:
     return convert
 
 
-def _conv_sgtin(body: str) -> str:
+def _gtin_and(body: str, ai: str) -> str:
+    """An EPC ``CompanyPrefix.IndicatorItemRef.X`` as Digital Link ``/01/GTIN/{ai}/X``."""
     cp, rest = _split(body)
     item = rest[: 13 - len(cp)]
-    serial = rest[13 - len(cp) + 1 :]
-    return f"https://id.gs1.org/01/{_with_check(item[:1] + cp + item[1:])}/21/{_escape_dl(serial)}"
+    extra = rest[13 - len(cp) + 1 :]
+    return f"https://id.gs1.org/01/{_with_check(item[:1] + cp + item[1:])}/{ai}/{_escape_dl(extra)}"
+
+
+def _conv_sgtin(body: str) -> str:
+    return _gtin_and(body, "21")  # serial
 
 
 def _conv_upui(body: str) -> str:
-    cp, rest = _split(body)
-    item = rest[: 13 - len(cp)]
-    serial = rest[13 - len(cp) + 1 :]
-    return f"https://id.gs1.org/01/{_with_check(item[:1] + cp + item[1:])}/235/{_escape_dl(serial)}"
+    return _gtin_and(body, "235")  # third-party controlled serial
 
 
 def _conv_lgtin(body: str) -> str:
-    cp, rest = _split(body)
-    item = rest[: 13 - len(cp)]
-    lot = rest[13 - len(cp) + 1 :]
-    return f"https://id.gs1.org/01/{_with_check(item[:1] + cp + item[1:])}/10/{_escape_dl(lot)}"
+    return _gtin_and(body, "10")  # lot
 
 
 def _conv_gtin_pattern(body: str) -> str:
