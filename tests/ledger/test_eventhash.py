@@ -6,6 +6,7 @@ import copy
 import hashlib
 import json
 import warnings
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,29 @@ def test_query_document_hashes_like_plain_document() -> None:
     ],
 )
 def test_normalise_timestamp(text: str, expected: str) -> None:
+    assert normalise_timestamp(text) == expected
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31)),
+    offset=st.integers(-23 * 60 - 59, 23 * 60 + 59),
+    colon=st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_normalise_timestamp_is_utc_rounded_to_the_millisecond(
+    moment: datetime, offset: int, colon: bool
+) -> None:
+    sign = "-" if offset < 0 else "+"
+    hours, minutes = divmod(abs(offset), 60)
+    zone = f"{sign}{hours:02d}{':' if colon else ''}{minutes:02d}"
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{moment.microsecond:06d}" + zone
+    if moment.year < 1000:
+        text = f"{moment.year:04d}" + text[text.index("-"):]
+    # the literal way: an aware datetime converted with astimezone, then rounded
+    aware = moment.replace(tzinfo=timezone(timedelta(minutes=offset)))
+    utc = aware.astimezone(UTC).replace(microsecond=0) + timedelta(
+        microseconds=round(moment.microsecond, -3))
+    expected = utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
     assert normalise_timestamp(text) == expected
 
 

@@ -157,6 +157,29 @@ def test_only_some_events_open_a_shipment(rules: RuleBook) -> None:
         rules.check(party("rail-cn"), ev("departing", **named(source="rail-cn")), opens_shipment=True)  # type: ignore[arg-type]
 
 
+def test_refusals_are_what_check_raises_for_both_cases(rules: RuleBook) -> None:
+    """The capture decides the rules once per event for both cases: same answers as check()."""
+    events = [ev(step, **fields) for step in ("shipping", "departing", "arriving", "unloading",
+                                              "receiving", "holding", "packing", "commissioning")
+              for fields in ({}, named(source="rail-cn"), named("rail-cn", "rail-ru"),
+                             {"bizLocation": {"id": "urn:epc:id:sgln:4601234.00021.0"}})]
+    events += [customs_event(c, x) for c in ("CN", "RU") for x in ("suifenhe-grodekovo", "nope")]
+    seen: set[tuple[bool, bool]] = set()
+    for party_id in CAST:
+        who = party(party_id)
+        for e in events:
+            expected: list[str | None] = []
+            for opening in (False, True):
+                try:
+                    rules.check(who, e, opens_shipment=opening)  # type: ignore[arg-type]
+                    expected.append(None)
+                except AuthorizationError as exc:
+                    expected.append(str(exc))
+            assert rules.refusals(who, e) == tuple(expected), (party_id, e)  # type: ignore[arg-type]
+            seen.add((expected[0] is None, expected[1] is None))
+    assert seen == {(True, True), (True, False), (False, False)}
+
+
 def test_rules_file_problems_are_all_reported(tmp_path: Path) -> None:
     (tmp_path / "roles.csv").write_text(
         "role,event_kind,condition,opens_shipment,note\n"

@@ -14,7 +14,7 @@ from longjiang.errors import SignatureError
 from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.epcis import EPCIS_CONTEXT_URLS
 from longjiang.ledger.parties import Party, Role
-from longjiang.ledger.service import PARALLEL_MIN_EVENTS, Ledger, sign_document
+from longjiang.ledger.service import PARALLEL_MIN_EVENTS, Ledger, Submission, sign_document
 from tests.ledger.ledger_helpers import counter_ids, fixed_clock, seeded
 
 CARRIER = "urn:epc:id:pgln:6901234.00002"
@@ -91,5 +91,55 @@ def test_a_bad_signature_in_the_workers_share_rejects_everything(tmp_path: Path)
         with pytest.raises(SignatureError, match=f"event {len(sigs) - 1}"):
             ledger.capture(doc, shipment_id="S1", party_id="rail-cn", signatures=sigs)
         assert dump(ledger) == before
+    finally:
+        ledger.close()
+
+
+def submissions(count: int, size: int) -> list[Submission]:
+    rail = signer("rail-cn")
+    out = []
+    for k in range(count):
+        doc = document([event(k * size + i) for i in range(size)])
+        out.append(Submission(doc, "S1", "rail-cn", sign_document(rail, "S1", doc)))
+    return out
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_stream_of_captures_equals_one_capture_after_another(tmp_path: Path,
+                                                               workers: int) -> None:
+    subs = submissions(4, PARALLEL_MIN_EVENTS + 10)
+    subs.insert(2, subs[1])  # a repeated document: its events are stored once
+    one_by_one = fresh(tmp_path / "serial.db", 0)
+    streamed = fresh(tmp_path / "stream.db", workers)
+    try:
+        expected = [one_by_one.capture(s.document, shipment_id=s.shipment_id,
+                                       party_id=s.party_id, signatures=s.signatures)
+                    for s in subs]
+        got = list(streamed.capture_many(subs))
+        assert (streamed._pool is not None) is (workers > 0)
+        assert [r.appended for r in got] == [r.appended for r in expected]
+        assert got[2].appended == 0 and got[2].receipts == got[1].receipts[:len(got[2].receipts)]
+        assert got == expected
+        assert dump(streamed) == dump(one_by_one)
+    finally:
+        one_by_one.close()
+        streamed.close()
+
+
+def test_a_refused_submission_ends_the_stream_and_keeps_what_was_yielded(tmp_path: Path) -> None:
+    subs = submissions(4, PARALLEL_MIN_EVENTS + 10)
+    bad = list(subs[2].signatures)
+    bad[-1] = bytes(64)
+    subs[2] = Submission(subs[2].document, "S1", "rail-cn", bad)
+    ledger = fresh(tmp_path / "bad.db", 2)
+    try:
+        size = ledger.log_info().size
+        done = []
+        with pytest.raises(SignatureError, match=f"event {len(bad) - 1}:"):
+            for result in ledger.capture_many(subs):
+                done.append(result)
+        assert len(done) == 2
+        assert ledger.log_info().size == size + 2 * (PARALLEL_MIN_EVENTS + 10)
+        assert ledger.audit().ok
     finally:
         ledger.close()

@@ -55,9 +55,12 @@ def _iso6346_letter_values() -> dict[str, int]:
     return values
 
 
+_LETTER_VALUES = _iso6346_letter_values()
+
+
 def container_check_digit(first_ten: str) -> int:
     """The ISO 6346 check digit of owner code + category + serial (10 characters)."""
-    letters = _iso6346_letter_values()
+    letters = _LETTER_VALUES
     total = 0
     for position, char in enumerate(first_ten):
         total += (letters[char] if char.isalpha() else int(char)) * (2**position)

@@ -47,6 +47,7 @@ __all__ = [
     "event_list_of",
     "parse_document",
     "parse_event",
+    "parse_events",
 ]
 
 #: the EPCIS 2.0 JSON-LD context, versioned and unversioned, and the pre-release location
@@ -1219,10 +1220,41 @@ def parse_event(event: Any, context: Any = None, *, pointer: str = "") -> EPCISE
     return result
 
 
-def parse_document(document: Any) -> EPCISDocument:
+def parse_events(events: Sequence[Any], context: Any) -> list[EPCISEvent]:
+    """Validate and type ``events`` of a document whose ``@context`` is ``context``.
+
+    What :func:`parse_document` checks of each event, for a slice of a document's event
+    list (checked in another process, say); the pointers of problems count from the slice.
+    """
+    out = _Collector()
+    prefixes = _context_prefixes(context, _Collector(), "/@context")
+    events_out = _check_events(events, "/epcisBody/eventList", prefixes, out)
+    if out.problems:
+        raise EPCISValidationError(out.problems)
+    return events_out
+
+
+def _check_events(raw_events: Sequence[Any], events_at: str, prefixes: dict[str, str],
+                  out: _Collector) -> list[EPCISEvent]:
+    events: list[EPCISEvent] = []
+    epc_problems: dict[str, str | None] = {}
+    for i, raw in enumerate(raw_events):
+        where = events_at if events_at.endswith("/event") else f"{events_at}/{i}"
+        event_prefixes = prefixes
+        if isinstance(raw, dict) and "@context" in raw:
+            event_prefixes = {**prefixes, **_context_prefixes(raw["@context"], _Collector(), "")}
+        parsed = _EventChecker(out, event_prefixes, epc_problems).check(raw, where)
+        if parsed is not None:
+            events.append(parsed)
+    return events
+
+
+def parse_document(document: Any, *, check_events: bool = True) -> EPCISDocument:
     """Validate an ``EPCISDocument`` or ``EPCISQueryDocument`` and type all its events.
 
     Raises :class:`EPCISValidationError` listing every problem in the document.
+    ``check_events=False`` checks the document around its events only (the result then
+    has no events): for a caller that checks the events with :func:`parse_events`.
     """
     out = _Collector()
     if not isinstance(document, dict):
@@ -1263,16 +1295,7 @@ def parse_document(document: Any) -> EPCISDocument:
             raw_events = [body["event"]]
         else:
             raw_events = checker.array(body, "eventList", "/epcisBody", required=True)
-    events: list[EPCISEvent] = []
-    epc_problems: dict[str, str | None] = {}
-    for i, raw in enumerate(raw_events or []):
-        where = events_at if events_at.endswith("/event") else f"{events_at}/{i}"
-        event_prefixes = prefixes
-        if isinstance(raw, dict) and "@context" in raw:
-            event_prefixes = {**prefixes, **_context_prefixes(raw["@context"], _Collector(), "")}
-        parsed = _EventChecker(out, event_prefixes, epc_problems).check(raw, where)
-        if parsed is not None:
-            events.append(parsed)
+    events = _check_events(raw_events or [], events_at, prefixes, out) if check_events else []
     if out.problems:
         raise EPCISValidationError(out.problems)
     assert created is not None and version is not None and isinstance(kind, str)

@@ -40,7 +40,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from longjiang.errors import InputError
@@ -179,28 +179,29 @@ def normalise_timestamp(text: str) -> str:
     m = _TIMESTAMP.match(text)
     if m is None:
         return text
-    groups = m.groups()
-    year, month, day = int(groups[0]), int(groups[1]), int(groups[2])
-    hour, minute, second = int(groups[3]), int(groups[4]), int(groups[5])
-    micro = int((groups[6] or "0")[:6].ljust(6, "0"))
-    tz = groups[7]
-    if tz is None or tz in ("Z", "z"):
-        tzinfo: timezone = UTC
-    else:
+    year, month, day, hour, minute, second, fraction, tz = m.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    offset = _UTC_OFFSETS.get(tz) if tz is not None else _NO_OFFSET
+    if offset is None:
         sign = -1 if tz[0] == "-" else 1
         digits = tz[1:].replace(":", "")
-        tzinfo = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        # timezone() refuses offsets of a day or more, as the reference's parser does
+        zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        offset = _UTC_OFFSETS[tz] = zone.utcoffset(None)
     try:
-        moment = datetime(year, month, day, hour, minute, second, tzinfo=tzinfo)
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
     except ValueError:
         return text
-    moment = moment.astimezone(UTC) + timedelta(microseconds=round(micro, -3))
+    # local time minus its offset is UTC (what astimezone(UTC) computes, without tzinfo work)
+    moment = moment - offset + timedelta(microseconds=round(micro, -3))
     if moment.year < 1000:  # strftime writes such years unpadded
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    return (
-        f"{moment.year}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
-        f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
-    )
+    return moment.isoformat(timespec="milliseconds") + "Z"
+
+
+_NO_OFFSET = timedelta(0)
+#: UTC offsets by their text (``+08:00``, ``Z``...), filled as they are met
+_UTC_OFFSETS: dict[str, timedelta] = {"Z": _NO_OFFSET, "z": _NO_OFFSET}
 
 
 def _format_numeric(text: str) -> str:

@@ -51,11 +51,8 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from longjiang.errors import InputError, SignatureError
-from longjiang.ledger.checkpoint import NoteSigner, NoteVerifier, generate_signer
+from longjiang.ledger.checkpoint import NoteSigner, NoteVerifier, ed25519_verify, generate_signer
 
 __all__ = [
     "EVENT_STATEMENT_TAG",
@@ -65,8 +62,8 @@ __all__ = [
     "check_party_id",
     "check_shipment_id",
     "decode_signature",
-    "event_signatures_verify",
     "event_statement",
+    "event_statements",
     "format_request_date",
     "generate_key",
     "read_key_file",
@@ -189,19 +186,9 @@ class Party:
     def _verifier(self) -> NoteVerifier:
         return NoteVerifier.from_public_key(self.party_id, self.public_key)
 
-    @cached_property
-    def _ed25519(self) -> Ed25519PublicKey:
-        return Ed25519PublicKey.from_public_bytes(self.public_key)
-
     def verify(self, message: bytes, signature: bytes) -> bool:
         """True when ``signature`` is this party's Ed25519 signature of ``message``."""
-        if len(signature) != 64:
-            return False
-        try:
-            self._ed25519.verify(signature, message)
-        except InvalidSignature:
-            return False
-        return True
+        return ed25519_verify(self.public_key, message, signature)
 
     @property
     def verifier_key(self) -> str:
@@ -281,6 +268,19 @@ def event_statement(shipment_id: str, party_id: str, event_hash: str) -> bytes:
     ).encode()
 
 
+def event_statements(shipment_id: str, party_id: str, event_hashes: Sequence[str]) -> list[bytes]:
+    """:func:`event_statement` of each of ``event_hashes`` (the ids checked once)."""
+    check_shipment_id(shipment_id)
+    check_party_id(party_id)
+    head = f"{EVENT_STATEMENT_TAG}\nshipment {shipment_id}\nparty {party_id}\nevent "
+    out = []
+    for event_hash in event_hashes:
+        if not _EVENT_HASH.fullmatch(event_hash):
+            raise InputError(f"not a CBV 2.0 event hash: {event_hash!r}", field="eventHash")
+        out.append(f"{head}{event_hash}\n".encode())
+    return out
+
+
 def sign_event(signer: NoteSigner, shipment_id: str, event_hash: str) -> bytes:
     """``signer``'s 64-byte signature submitting ``event_hash`` to ``shipment_id``."""
     return signer.sign(event_statement(shipment_id, signer.name, event_hash))
@@ -296,32 +296,6 @@ def verify_event_signature(
             f"the signature of event {event_hash} is not {party.party_id}'s signature "
             f"for shipment {shipment_id}"
         )
-
-
-def event_signatures_verify(
-    party_id: str,
-    public_key: bytes,
-    shipment_id: str,
-    event_hashes: Sequence[str],
-    signatures: Sequence[bytes],
-) -> bool:
-    """Whether every ``signatures[i]`` is the Ed25519 signature, by the holder of the raw
-    ``public_key``, of ``party_id``'s statement submitting ``event_hashes[i]`` to ``shipment_id``.
-
-    The check :func:`verify_event_signature` makes, for a batch and without a :class:`Party`
-    (so that it can run in a worker process); it answers only yes or no.
-    """
-    if len(event_hashes) != len(signatures):
-        return False
-    key = Ed25519PublicKey.from_public_bytes(public_key)
-    for event_hash, signature in zip(event_hashes, signatures, strict=True):
-        if len(signature) != 64:
-            return False
-        try:
-            key.verify(signature, event_statement(shipment_id, party_id, event_hash))
-        except InvalidSignature:
-            return False
-    return True
 
 
 def format_request_date(moment: datetime) -> str:

@@ -195,10 +195,29 @@ class RuleBook:
         ``opens_shipment``: the event would be the first of a new shipment.
         """
         kind = event_kind(event)
-        rules = self.rules_for(party.role, kind)
+        rule, reason = self._decide(party, event, kind, self._by_key.get((party.role, kind), ()),
+                                    opens_shipment)
+        if rule is None:
+            raise AuthorizationError(reason)
+        return rule
+
+    def refusals(self, party: Party, event: EPCISEvent) -> tuple[str | None, str | None]:
+        """Why ``party`` may not record ``event`` in an open shipment, and as the first event
+        of a new one (``None``: it may); the messages :meth:`check` raises."""
+        kind = event_kind(event)
+        rules = self._by_key.get((party.role, kind), ())
+        rule, reason = self._decide(party, event, kind, rules, False)
+        if rule is not None and rule.opens_shipment:
+            return None, None
+        opener, opening_reason = self._decide(party, event, kind, rules, True)
+        return (None if rule is not None else reason,
+                None if opener is not None else opening_reason)
+
+    def _decide(self, party: Party, event: EPCISEvent, kind: str, rules: Sequence[RoleRule],
+                opens_shipment: bool) -> tuple[RoleRule | None, str]:
         if not rules:
             allowed = sorted({r.event_kind for r in self.rules if r.role is party.role})
-            raise AuthorizationError(
+            return None, (
                 f"{party.party_id} ({party.role.value}) may not record {kind} events; "
                 f"a {party.role.value} may record: {', '.join(allowed) or 'nothing'}"
             )
@@ -207,7 +226,7 @@ class RuleBook:
             if not rules:
                 openers = sorted({f"{r.role.value}/{r.event_kind}" for r in self.rules
                                   if r.opens_shipment})
-                raise AuthorizationError(
+                return None, (
                     f"a {kind} event by a {party.role.value} cannot open a new shipment; "
                     f"a shipment opens with: {', '.join(openers)}"
                 )
@@ -215,6 +234,6 @@ class RuleBook:
         for rule in rules:
             failure = self._condition_failure(rule, party, event)
             if failure is None:
-                return rule
+                return rule, ""
             reasons.append(failure)
-        raise AuthorizationError("; ".join(dict.fromkeys(reasons)))
+        return None, "; ".join(dict.fromkeys(reasons))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import json
 import multiprocessing
 import os
@@ -37,7 +38,7 @@ import secrets
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -62,8 +63,15 @@ from longjiang.ledger.checkpoint import (
     open_checkpoint,
     sign_checkpoint,
 )
-from longjiang.ledger.epcis import EPCISEvent, event_list_of, parse_document
+from longjiang.ledger.epcis import event_list_of, parse_document
 from longjiang.ledger.eventhash import EventHasher, event_hash, event_hashes_in_context
+from longjiang.ledger.intake import (
+    CheckedEvent,
+    check_parsed,
+    check_share,
+    share_sizes,
+    stored_json,
+)
 from longjiang.ledger.merkle import (
     consistency_ranges,
     fold_right,
@@ -76,7 +84,6 @@ from longjiang.ledger.parties import (
     Party,
     Role,
     check_shipment_id,
-    event_signatures_verify,
     event_statement,
     request_statement,
     sign_event,
@@ -115,6 +122,7 @@ __all__ = [
     "Receipt",
     "SignedCheckpoint",
     "StoredEvent",
+    "Submission",
     "count_entries",
     "database_url",
     "leaf_data",
@@ -130,9 +138,12 @@ REQUEST_SKEW = timedelta(minutes=5)
 #: a capture of at least this many events shares hashing and signature checks with
 #: worker processes (when the ledger has workers); smaller ones stay in process
 PARALLEL_MIN_EVENTS = 256
-#: what validating an event costs relative to hashing and verifying it: the calling
-#: process validates the whole document, so it takes that much less of the hashing
-_PARSE_SHARE = 0.2
+#: what writing an event costs the calling process, relative to checking it: in a stream of
+#: captures it writes one submission while the workers check the next, so it takes that
+#: much less of the checking (measured with benchmarks/ledger.py)
+_WRITE_SHARE = 0.5
+#: event hashes looked up per query (SQLite allows 32,766 parameters)
+_LOOKUP_CHUNK = 5000
 
 
 def database_url(db: str | None = None) -> str:
@@ -163,11 +174,6 @@ def _unb64(text: Any, what: str) -> bytes:
         raise InputError(f"{what} is not valid base64", field=what) from None
 
 
-def _stored_json(value: Any) -> str:
-    """JSON text keeping key order: the CBV 2.0 reference hash is sensitive to it in places."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 #: the columns of an ``entries`` row, in the order :func:`insert_rows` is given them
 _ENTRY_COLUMNS = ("leaf_index", "event_hash", "leaf_hash", "shipment_id", "party_id",
                   "signature", "event_json", "context_json", "event_id", "event_type",
@@ -175,35 +181,16 @@ _ENTRY_COLUMNS = ("leaf_index", "event_hash", "leaf_hash", "shipment_id", "party
 
 
 def _default_workers() -> int:
-    """Worker processes for large captures: one fewer than the usable cores, at most 3."""
+    """Worker processes for large captures: one per usable core (at most 4), none on one core.
+
+    As many workers as cores, not one fewer: the calling process mostly waits, on its
+    workers and on the disk, while they check (measured with benchmarks/ledger.py).
+    """
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         cores = os.cpu_count() or 1
-    return max(0, min(cores - 1, 3))
-
-
-def _prepare_share(
-    events: Sequence[Any],
-    context: Any,
-    shipment_id: str,
-    party_id: str,
-    public_key: bytes,
-    signatures: Sequence[bytes],
-) -> tuple[list[str], list[str]] | None:
-    """Event hashes and stored JSON of ``events`` when all ``signatures`` verify, else ``None``.
-
-    What :meth:`Ledger.capture` computes for a slice of a document, in a worker process or
-    in its own. Any failure (a bad event, a bad signature) answers ``None``: the capture
-    then redoes the checks in process and raises exactly what it raises without workers.
-    """
-    try:
-        hashes = event_hashes_in_context(events, context)
-        if not event_signatures_verify(party_id, public_key, shipment_id, hashes, signatures):
-            return None
-        return hashes, [_stored_json(e) for e in events]
-    except Exception:  # the in-process path reports it
-        return None
+    return 0 if cores < 2 else min(cores, 4)
 
 
 def ledger_event_hashes(document: Mapping[str, Any]) -> list[str]:
@@ -228,6 +215,30 @@ def sign_document(signer: NoteSigner, shipment_id: str,
 def leaf_data(shipment_id: str, party_id: str, event_hash_uri: str, signature: bytes) -> bytes:
     """The bytes of a log entry: the signed event statement followed by its signature."""
     return event_statement(shipment_id, party_id, event_hash_uri) + signature
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One capture: an EPCIS document, its shipment, its submitter and their signatures."""
+
+    document: Mapping[str, Any]
+    shipment_id: str
+    party_id: str
+    signatures: Sequence[bytes]
+
+
+@dataclass
+class _Pending:
+    """A submission on its way: the slices sent to workers and the calling process's share."""
+
+    submission: Submission
+    futures: list[Future[list[CheckedEvent] | None]] = field(default_factory=list)
+    own: int = 0
+    party: Party | None = None
+
+    def cancel(self) -> None:
+        for future in self.futures:
+            future.cancel()
 
 
 @dataclass(frozen=True)
@@ -382,19 +393,16 @@ def _range_hashes(store: SqlTreeStore, ranges: Sequence[tuple[int, int]]) -> lis
     return out
 
 
-def _named_ids(event: EPCISEvent) -> set[str]:
-    return {sd.id for sd in (*event.sources, *event.destinations)}
-
-
 class Ledger:
     """The shipment ledger over a :class:`LedgerStore`.
 
     ``clock`` gives the time of receipts, checkpoints and request checks;
     ``new_id`` the capture ids; ``random_bytes`` the seed of the log key at init.
     ``workers``: processes (forked on Linux at the first capture of at least
-    :data:`PARALLEL_MIN_EVENTS` events, stopped by :meth:`close`) that hash and verify a
-    share of a large document's events while this process validates it; results and
-    errors are the same with any number (``None``: one fewer than the usable cores).
+    :data:`PARALLEL_MIN_EVENTS` events, stopped by :meth:`close`) that validate, hash and
+    verify shares of a large document's events while this process checks its own share
+    and writes (in :meth:`capture_many`, the previous document); results and
+    errors are the same with any number (``None``: one per usable core, at most 4).
     """
 
     def __init__(
@@ -415,8 +423,8 @@ class Ledger:
         self._log: tuple[str, NoteSigner] | None = None
         #: registered parties never change (no key rotation yet), so lookups are cached
         self._party_cache: dict[str, Party] = {}
-        #: worker processes sharing the hashing and signature checks of large captures
-        #: (``None``: one fewer than the usable cores, at most 3; 0: none)
+        #: worker processes sharing the checks of large captures
+        #: (``None``: one per usable core, at most 4; 0: none)
         self.workers = _default_workers() if workers is None else max(0, workers)
         self._pool: ProcessPoolExecutor | None = None
 
@@ -443,8 +451,11 @@ class Ledger:
                 or threading.active_count() > 1
             ):
                 return None
+            # a forked worker inherits the caller's heap: frozen, the garbage collector
+            # does not walk it (nor copy its pages) again and again
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("fork")
+                self.workers, mp_context=multiprocessing.get_context("fork"),
+                initializer=gc.freeze,
             )
         return self._pool
 
@@ -599,38 +610,137 @@ class Ledger:
         An event already in the log (same event hash) is not appended again:
         its first receipt is returned.
         """
-        check_shipment_id(shipment_id)
+        submission = Submission(document, shipment_id, party_id, signatures)
+        return next(self.capture_many([submission], checkpoint=checkpoint))
+
+    def capture_many(
+        self, submissions: Iterable[Submission], *, checkpoint: bool = True
+    ) -> Iterator[CaptureResult]:
+        """:meth:`capture` each submission in turn, yielding each result once it is durable.
+
+        Each submission is its own transaction, committed before its result is yielded:
+        what was yielded stays when a later submission is refused (its error is raised
+        and the stream ends). With worker processes, the next submission's checks run
+        while this one is written and committed, so a stream of large documents goes
+        faster than one :meth:`capture` call after another.
+        """
         origin, log_signer = self._log_key()
-        shares = self._share_out(document, shipment_id, party_id, signatures)
-        doc = parse_document(document)
-        context = document.get("@context")
-        raws = event_list_of(document)
-        prepared = shares() if shares is not None else None
-        stored_json: list[str] | None = None
-        if prepared is not None:  # every event hashed and every signature verified
-            hashes, stored_json = prepared
-            party = self.get_party(party_id)
-        else:
-            hashes = ledger_event_hashes(document)
-            if len(signatures) != len(hashes):
-                raise InputError(f"{len(hashes)} events need {len(hashes)} signatures, "
-                                 f"got {len(signatures)}", field="signatures")
-            try:
-                party = self.get_party(party_id)
-            except NotFoundError:
-                raise AuthorizationError(f"{party_id!r} is not a registered party") from None
-            for i, (h, sig) in enumerate(zip(hashes, signatures, strict=True)):
+        feed = iter(submissions)
+        first = next(feed, None)
+        pending = self._dispatch(first, overlapped=False) if first is not None else None
+        try:
+            while pending is not None:
+                following = next(feed, None)
+                ahead = (self._dispatch(following, overlapped=True)
+                         if following is not None else None)
                 try:
-                    verify_event_signature(party, shipment_id, h, sig)
-                except SignatureError as exc:
-                    raise SignatureError(f"event {i}: {exc}") from None
+                    result = self._complete(pending, origin, log_signer, checkpoint)
+                except BaseException:
+                    if ahead is not None:
+                        ahead.cancel()
+                    raise
+                pending = ahead
+                yield result
+        finally:
+            if pending is not None:
+                pending.cancel()
+
+    def _dispatch(self, submission: Submission, *, overlapped: bool) -> _Pending:
+        """Send slices of a large submission's checks to the workers (never raises).
+
+        ``overlapped``: the calling process will first write the previous submission, so
+        it takes a smaller share of this one.
+        """
+        pending = _Pending(submission)
+        try:
+            raws = event_list_of(submission.document)
+            n = len(raws)
+            if n < PARALLEL_MIN_EVENTS or len(submission.signatures) != n:
+                return pending
+            pool = self._worker_pool()
+            if pool is None:
+                return pending
+            party = self.get_party(submission.party_id)
+            check_shipment_id(submission.shipment_id)
+        except Exception:  # the in-process path reports it
+            return pending
+        fraction = ((1 - _WRITE_SHARE * self.workers) if overlapped else 1) / (self.workers + 1)
+        own, slices = share_sizes(n, self.workers, max(0.0, fraction))
+        context = submission.document.get("@context")
+        signatures = list(submission.signatures)
+        try:
+            for start, end in slices:
+                pending.futures.append(pool.submit(
+                    check_share, raws[start:end], context, signatures[start:end],
+                    submission.shipment_id, party, self.rules))
+        except Exception:  # a broken pool: do without it
+            pending.cancel()
+            self._drop_pool()
+            return _Pending(submission)
+        pending.own = own
+        pending.party = party
+        return pending
+
+    def _gather(self, pending: _Pending) -> list[CheckedEvent] | None:
+        """Every event of a dispatched submission checked, or ``None`` (do it in process)."""
+        if pending.party is None:
+            return None
+        sub = pending.submission
+        raws = event_list_of(sub.document)
+        context = sub.document.get("@context")
+        mine = check_share(raws[: pending.own], context, list(sub.signatures[: pending.own]),
+                           sub.shipment_id, pending.party, self.rules)
+        parts = [mine]
+        for future in pending.futures:
+            try:
+                parts.append(future.result())
+            except Exception:  # a worker died: do without the pool
+                self._drop_pool()
+                parts.append(None)
+        checked: list[CheckedEvent] = []
+        for part in parts:
+            if part is None:
+                return None
+            checked += part
+        try:
+            parse_document(sub.document, check_events=False)
+        except LongjiangError:
+            return None
+        return checked
+
+    def _check_in_process(self, sub: Submission) -> tuple[Party, list[CheckedEvent]]:
+        """Check every event of ``sub`` here, raising the first kind of problem found."""
+        doc = parse_document(sub.document)
+        raws = event_list_of(sub.document)
+        hasher = EventHasher(sub.document.get("@context"))
+        hashes = [hasher.event_hash(raw) for raw in raws]
+        if len(sub.signatures) != len(hashes):
+            raise InputError(f"{len(hashes)} events need {len(hashes)} signatures, "
+                             f"got {len(sub.signatures)}", field="signatures")
+        try:
+            party = self.get_party(sub.party_id)
+        except NotFoundError:
+            raise AuthorizationError(f"{sub.party_id!r} is not a registered party") from None
+        return party, check_parsed(doc.events, raws, hashes, sub.signatures,
+                                   shipment_id=sub.shipment_id, party=party, rules=self.rules)
+
+    def _complete(self, pending: _Pending, origin: str, log_signer: NoteSigner,
+                  checkpoint: bool) -> CaptureResult:
+        sub = pending.submission
+        check_shipment_id(sub.shipment_id)
+        checked = self._gather(pending)
+        if checked is not None and pending.party is not None:
+            party = pending.party
+        else:
+            party, checked = self._check_in_process(sub)
         now = self._now()
         capture_id = self.new_id()
+        context_json = stored_json(sub.document.get("@context"))
         try:
             with self.store.write() as conn:
                 tree = MerkleTree(SqlTreeStore(conn))
-                result = self._append(conn, tree, doc.events, raws, hashes, signatures, context,
-                                      party, shipment_id, capture_id, now, stored_json)
+                result = self._append(conn, tree, checked, context_json, party,
+                                      sub.shipment_id, capture_id, now)
                 if checkpoint and result.appended:
                     self._write_checkpoint(conn, origin, log_signer, tree)
         except LongjiangError:
@@ -639,84 +749,29 @@ class Ledger:
             raise StorageError(f"the capture was not stored: {exc}") from None
         return result
 
-    def _share_out(
-        self,
-        document: Mapping[str, Any],
-        shipment_id: str,
-        party_id: str,
-        signatures: Sequence[bytes],
-    ) -> Callable[[], tuple[list[str], list[str]] | None] | None:
-        """Start hashing and verifying a large document's events in the worker processes.
-
-        Returns a function to call once the document is validated: it does the calling
-        process's share and gathers the workers' (hashes and stored JSON of every event,
-        in order), or answers ``None`` when anything failed or the work was not shared;
-        the capture then checks in process, raising what it always raised.
-        """
-        try:
-            raws = event_list_of(document)
-            if len(raws) < PARALLEL_MIN_EVENTS or len(signatures) != len(raws):
-                return None
-            pool = self._worker_pool()
-            if pool is None:
-                return None
-            party = self.get_party(party_id)
-            context = document.get("@context")
-        except Exception:  # the in-process path reports it
-            return None
-        n = len(raws)
-        args = (context, shipment_id, party.party_id, party.public_key)
-        processes = self.workers + 1
-        own = max(0, min(n, int(n * ((1 + _PARSE_SHARE) / processes - _PARSE_SHARE))))
-        step = -(-(n - own) // self.workers)
-        futures: list[Future[tuple[list[str], list[str]] | None]] = []
-        try:
-            for start in range(own, n, step):
-                end = min(n, start + step)
-                futures.append(pool.submit(_prepare_share, raws[start:end], *args,
-                                           list(signatures[start:end])))
-        except Exception:  # a broken pool: do without it
-            for future in futures:
-                future.cancel()
-            self._drop_pool()
-            return None
-
-        def gather() -> tuple[list[str], list[str]] | None:
-            parts = [_prepare_share(raws[:own], *args, list(signatures[:own]))]
-            for future in futures:
-                try:
-                    parts.append(future.result())
-                except Exception:  # a worker died: do without the pool
-                    self._drop_pool()
-                    parts.append(None)
-            hashes: list[str] = []
-            stored: list[str] = []
-            for part in parts:
-                if part is None:
-                    return None
-                hashes += part[0]
-                stored += part[1]
-            return hashes, stored
-
-        return gather
+    def _existing(self, conn: Connection, hashes: Sequence[str]) -> dict[str, Any]:
+        """The stored entries among ``hashes`` (looked up in chunks: SQL has parameter limits)."""
+        wanted = list(dict.fromkeys(hashes))
+        found: dict[str, Any] = {}
+        for start in range(0, len(wanted), _LOOKUP_CHUNK):
+            for row in conn.execute(select(entries).where(
+                    entries.c.event_hash.in_(wanted[start:start + _LOOKUP_CHUNK]))):
+                found[row.event_hash] = row
+        return found
 
     def _append(
         self,
         conn: Connection,
         tree: MerkleTree,
-        events: Sequence[EPCISEvent],
-        raws: Sequence[Any],
-        hashes: Sequence[str],
-        signatures: Sequence[bytes],
-        context: Any,
+        checked: Sequence[CheckedEvent],
+        context_json: str,
         party: Party,
         shipment_id: str,
         capture_id: str,
         now: str,
-        stored_json: Sequence[str] | None = None,
     ) -> CaptureResult:
-        existing = {row.event_hash: row for row in conn.execute(
-            select(entries).where(entries.c.event_hash.in_(set(hashes))))}
+        hashes = [c.event_hash for c in checked]
+        existing = self._existing(conn, hashes)
         for h, row in existing.items():
             if row.party_id != party.party_id:
                 raise AuthorizationError(f"event {h} was already recorded by {row.party_id}")
@@ -727,52 +782,40 @@ class Ledger:
                               .where(entries.c.shipment_id == shipment_id).limit(1)).first()
         shipment_open = opened is not None
         next_index = tree.size
-        new_rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
         leaves: list[bytes] = []
         named: set[str] = set()
         index_of: dict[str, int] = {}
-        context_json = _stored_json(context)
-        for i, (event, raw, h, sig) in enumerate(
-                zip(events, raws, hashes, signatures, strict=True)):
+        for i, c in enumerate(checked):
+            h = c.event_hash
             if h in existing or h in index_of:
                 continue
-            try:
-                self.rules.check(party, event, opens_shipment=not shipment_open)
-            except AuthorizationError as exc:
-                raise AuthorizationError(f"event {i}: {exc}") from None
+            refused = c.refused if shipment_open else c.refused_opening
+            if refused is not None:
+                raise AuthorizationError(f"event {i}: {refused}")
             shipment_open = True
-            named |= _named_ids(event)
-            index_of[h] = next_index + len(new_rows)
-            leaf = leaf_hash(leaf_data(shipment_id, party.party_id, h, sig))
-            leaves.append(leaf)
-            new_rows.append({
-                "leaf_index": index_of[h], "event_hash": h, "leaf_hash": leaf,
-                "shipment_id": shipment_id,
-                "party_id": party.party_id, "signature": bytes(sig),
-                "event_json": _stored_json(raw) if stored_json is None else stored_json[i],
-                "context_json": context_json,
-                "event_id": event.event_id, "event_type": event.event_type,
-                "event_time": str(raw.get("eventTime", "")), "biz_step": event.biz_step,
-                "recorded_at": now, "capture_id": capture_id,
-            })
-        if new_rows:
+            named.update(c.named)
+            index = index_of[h] = next_index + len(rows)
+            leaves.append(c.leaf_hash)
+            rows.append((index, h, c.leaf_hash, shipment_id, party.party_id, c.signature,
+                         c.event_json, context_json, c.event_id, c.event_type, c.event_time,
+                         c.biz_step, now, capture_id))
+        if rows:
             tree.extend(leaves)
-            insert_rows(conn, entries, _ENTRY_COLUMNS,
-                        [[row[c] for c in _ENTRY_COLUMNS] for row in new_rows])
+            insert_rows(conn, entries, _ENTRY_COLUMNS, rows)
             self._add_shipment_parties(conn, shipment_id, party.party_id, named)
         conn.execute(captures.insert().values(
             capture_id=capture_id, party_id=party.party_id, shipment_id=shipment_id,
-            event_hashes=json.dumps(list(hashes)), created_at=now))
+            event_hashes=json.dumps(hashes), created_at=now))
         receipts = []
-        fresh = {row["event_hash"]: row for row in new_rows}
-        for h in hashes:
+        for c in checked:
+            h = c.event_hash
             if h in existing:
                 receipts.append(_receipt_from_row(existing[h]))
             else:
-                new = fresh[h]
-                receipts.append(Receipt(new["leaf_index"], h, shipment_id, party.party_id,
-                                        new["leaf_hash"], now, capture_id))
-        return CaptureResult(capture_id, tuple(receipts), len(new_rows))
+                receipts.append(Receipt(index_of[h], h, shipment_id, party.party_id,
+                                        c.leaf_hash, now, capture_id))
+        return CaptureResult(capture_id, tuple(receipts), len(rows))
 
     def _add_shipment_parties(self, conn: Connection, shipment_id: str, submitter: str,
                               named: set[str]) -> None:

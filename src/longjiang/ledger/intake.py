@@ -1,0 +1,127 @@
+"""The checks of submitted events that need no database: the pure half of a capture.
+
+Before an event is appended the ledger validates it (EPCIS 2.0), computes its CBV 2.0
+event hash, verifies its submitter's Ed25519 signature, decides what the role rules say
+of it and prepares its row and leaf. None of that reads the database, so it can run in
+other processes while the calling process writes: :func:`check_share` is what a worker
+process runs on a slice of a document, :func:`check_parsed` what the calling process
+runs on events it has validated itself. Both give one :class:`CheckedEvent` per event.
+
+The role rules are decided twice per event, for an event that continues a shipment and
+for one that would open it, because only the write knows which it is (it depends on
+what the log already holds).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from longjiang.errors import SignatureError
+from longjiang.ledger.checkpoint import ed25519_verify
+from longjiang.ledger.epcis import EPCISEvent, parse_events
+from longjiang.ledger.eventhash import EventHasher
+from longjiang.ledger.merkle import leaf_hash
+from longjiang.ledger.parties import Party, event_statements
+from longjiang.ledger.rules import RuleBook
+
+__all__ = ["CheckedEvent", "check_parsed", "check_share", "named_ids", "share_sizes",
+           "stored_json"]
+
+
+class CheckedEvent(NamedTuple):
+    """One event, checked: everything its log entry needs but its position."""
+
+    event_hash: str
+    leaf_hash: bytes
+    signature: bytes
+    event_json: str
+    event_id: str | None
+    event_type: str
+    event_time: str
+    biz_step: str | None
+    #: identifiers the event names as source or destination (shipment parties)
+    named: tuple[str, ...]
+    #: why the role rules refuse the event in an open shipment (``None``: allowed)
+    refused: str | None
+    #: why the role rules refuse the event as the first of a new shipment
+    refused_opening: str | None
+
+
+def stored_json(value: Any) -> str:
+    """JSON text keeping key order: the CBV 2.0 reference hash is sensitive to it in places."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def named_ids(event: EPCISEvent) -> tuple[str, ...]:
+    return tuple(sd.id for sd in (*event.sources, *event.destinations))
+
+
+def check_parsed(
+    events: Sequence[EPCISEvent],
+    raws: Sequence[Any],
+    hashes: Sequence[str],
+    signatures: Sequence[bytes],
+    *,
+    shipment_id: str,
+    party: Party,
+    rules: RuleBook,
+    first: int = 0,
+) -> list[CheckedEvent]:
+    """Check the signatures of validated, hashed events and prepare their entries.
+
+    ``events[i]`` is ``raws[i]`` validated, ``hashes[i]`` its event hash; ``first`` is the
+    position of ``events[0]`` in its document, for the message of a
+    :class:`~longjiang.errors.SignatureError` (``event <position>: ...``).
+    """
+    statements = event_statements(shipment_id, party.party_id, hashes)
+    out: list[CheckedEvent] = []
+    key = party.public_key
+    for i, (event, raw, h, statement, sig) in enumerate(
+            zip(events, raws, hashes, statements, signatures, strict=True)):
+        sig = bytes(sig)
+        if not ed25519_verify(key, statement, sig):
+            raise SignatureError(
+                f"event {first + i}: the signature of event {h} is not {party.party_id}'s "
+                f"signature for shipment {shipment_id}")
+        refused, refused_opening = rules.refusals(party, event)
+        out.append(CheckedEvent(
+            h, leaf_hash(statement + sig), sig, stored_json(raw), event.event_id,
+            event.event_type, str(raw.get("eventTime", "")), event.biz_step, named_ids(event),
+            refused, refused_opening))
+    return out
+
+
+def check_share(
+    raws: Sequence[Any],
+    context: Any,
+    signatures: Sequence[bytes],
+    shipment_id: str,
+    party: Party,
+    rules: RuleBook,
+) -> list[CheckedEvent] | None:
+    """Validate, hash and check a slice of a document's events; ``None`` if anything fails.
+
+    What a worker process runs. It answers only "all good" (the entries) or "no": the
+    capture then checks the whole document in its own process, raising exactly what it
+    raises without workers.
+    """
+    try:
+        events = parse_events(raws, context)
+        hasher = EventHasher(context)
+        hashes = [hasher.event_hash(raw) for raw in raws]
+        return check_parsed(events, raws, hashes, signatures, shipment_id=shipment_id,
+                            party=party, rules=rules)
+    except Exception:  # the in-process path reports it
+        return None
+
+
+def share_sizes(n: int, workers: int, own_fraction: float) -> tuple[int, list[tuple[int, int]]]:
+    """How many of ``n`` events the calling process checks (the first ones), and the
+    ``(start, end)`` slices of the rest, one per worker."""
+    if workers < 1:
+        return n, []
+    own = max(0, min(n, round(n * own_fraction)))
+    step = -(-(n - own) // workers) if n > own else 1
+    return own, [(start, min(n, start + step)) for start in range(own, n, step)]
