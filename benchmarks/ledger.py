@@ -6,15 +6,21 @@ Measures, in one run:
   ``Ledger.capture`` (validation, CBV 2.0 event hash, Ed25519 signature check,
   role rules, one durable transaction with rows, tree nodes and a signed
   checkpoint): one event per capture, and batched (``--batch`` events per
-  document); with the per-event cost of each step alone;
+  document), batched both call by call (``capture``) and as a stream
+  (``capture_many``), each in one process (``workers=0``: the reference) and
+  with the worker pipeline, on the same documents, with the CPU time per event
+  of the caller and of the workers (less noisy than the rates on a shared
+  machine); with the per-event cost of each step alone;
 - inclusion and consistency proof latency against log size (up to
   ``--max-size``, default 10^6 leaves), served from stored tree nodes, compared
   in the same run with the naive way: read every leaf and re-hash
   (``merkle.inclusion_proof`` over the list);
-- full audit time (recompute every event hash, signature, leaf and node).
+- full audit time (recompute every event hash, signature, leaf and node) of a
+  ledger of ``--audit-size`` signed events, filled by a stream of captures.
 
     .venv/bin/python benchmarks/ledger.py [--max-size 1000000] [--events 20000]
-        [--batch 1000] [--single 300] [--postgres postgresql://...] [--json FILE]
+        [--batch 1000] [--single 300] [--audit-size 20000]
+        [--postgres postgresql://...] [--json FILE]
 
 Prints a table per part, then one JSON document.
 """
@@ -22,15 +28,18 @@ Prints a table per part, then one JSON document.
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
+import os
 import platform
 import random
+import resource
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +50,7 @@ from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.epcis import EPCIS_CONTEXT_URLS, parse_document
 from longjiang.ledger.eventhash import event_hashes
 from longjiang.ledger.parties import Party, Role, sign_event, verify_event_signature
-from longjiang.ledger.service import Ledger, sign_document
+from longjiang.ledger.service import Ledger, Submission, sign_document
 from longjiang.ledger.store import SqlTreeStore, tree_nodes
 from longjiang.ledger.tree import MerkleTree
 
@@ -98,7 +107,51 @@ def _fresh(url: str) -> Ledger:
     return ledger
 
 
-def bench_capture(url: str, single: int, events: int, batch: int) -> dict[str, Any]:
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process and of its reaped children (the stopped workers)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def _submissions(first: int, events: int, batch: int) -> list[Submission]:
+    rail = _signer("rail-cn")
+    out = []
+    for b in range(0, events, batch):
+        doc = _document([_event(first + b + j) for j in range(min(batch, events - b))])
+        out.append(Submission(doc, "BENCH", "rail-cn", sign_document(rail, "BENCH", doc)))
+    return out
+
+
+def _batched(url: str, subs: list[Submission], workers: int | None, stream: bool) -> dict[str, Any]:
+    """Append ``subs`` to a fresh ledger; events/s and CPU us per event (caller, workers)."""
+    ledger = _fresh(url)
+    ledger.close()
+    ledger = Ledger.open(url, workers=workers)
+    events = sum(len(s.signatures) for s in subs)
+    gc.freeze()  # the prepared documents are not garbage: keep the collector off them
+    cpu0 = _cpu()
+    start = time.perf_counter()
+    if stream:
+        appended = sum(r.appended for r in ledger.capture_many(subs))
+    else:
+        appended = sum(ledger.capture(s.document, shipment_id=s.shipment_id,
+                                      party_id=s.party_id, signatures=s.signatures).appended
+                       for s in subs)
+    elapsed = time.perf_counter() - start
+    cpu1 = (_cpu()[0], None)
+    ledger.close()  # stops the workers, whose CPU time then counts as children's
+    cpu2 = _cpu()
+    gc.unfreeze()
+    assert appended == events
+    return {"workers": ledger.workers, "mode": "capture_many" if stream else "capture",
+            "events_per_s": events / elapsed,
+            "cpu_us_caller": (cpu1[0] - cpu0[0]) / events * 1e6,
+            "cpu_us_workers": (cpu2[1] - cpu0[1]) / events * 1e6}
+
+
+def bench_capture(url: str, single: int, events: int, batch: int) -> tuple[dict[str, Any],
+                                                                         list[dict[str, Any]]]:
     ledger = _fresh(url)
     rail = _signer("rail-cn")
     row: dict[str, Any] = {"database": url.split(":", 1)[0]}
@@ -110,21 +163,9 @@ def bench_capture(url: str, single: int, events: int, batch: int) -> dict[str, A
         ledger.capture(doc, shipment_id="BENCH", party_id="rail-cn", signatures=sig)
     row["single_events_per_s"] = single / (time.perf_counter() - start)
 
-    offset = single
-    batches = []
-    for b in range(0, events, batch):
-        doc = _document([_event(offset + b + j) for j in range(min(batch, events - b))])
-        batches.append((doc, sign_document(rail, "BENCH", doc)))
-    start = time.perf_counter()
-    for doc, sig in batches:
-        ledger.capture(doc, shipment_id="BENCH", party_id="rail-cn", signatures=sig)
-    elapsed = time.perf_counter() - start
-    row["batch_size"] = batch
-    row["batched_events_per_s"] = events / elapsed
-    row["log_size"] = ledger.log_info().size
-
-    # where the time goes, per event, on the first batch
-    doc = batches[0][0]
+    # where the time goes, per event, in one process
+    subs = _submissions(single, events, batch)
+    doc = subs[0].document
     n = len(doc["epcisBody"]["eventList"])
     party = ledger.get_party("rail-cn")
     start = time.perf_counter()
@@ -138,14 +179,52 @@ def bench_capture(url: str, single: int, events: int, batch: int) -> dict[str, A
     for h, s in zip(hashes, signatures, strict=True):
         verify_event_signature(party, "BENCH", h, s)
     row["verify_sig_us_per_event"] = (time.perf_counter() - start) / n * 1e6
+    ledger.close()
+
+    # batched, durable: one process (the reference) against the worker pipeline, same data
+    runs = []
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[1])
+        urls = [f"sqlite:///{path.with_name(f'{path.stem}-{i}.db')}" for i in range(4)]
+    else:
+        urls = [url] * 4
+    for (workers, stream), run_url in zip(((0, False), (None, False), (0, True), (None, True)),
+                                          urls, strict=True):
+        runs.append({"database": row["database"], "batch_size": batch,
+                     **_batched(run_url, subs, workers, stream)})
+    row["batched_events_per_s"] = max(r["events_per_s"] for r in runs)
+    return row, runs
+
+
+def bench_audit(url: str, size: int, batch: int) -> dict[str, Any]:
+    """Fill a ledger with ``size`` signed events (a stream of captures), then audit it all."""
+    ledger = _fresh(url)
+    have = ledger.log_info().size
+    rail = _signer("rail-cn")
+
+    def feed() -> Iterator[Submission]:
+        for first in range(0, size - have, batch):
+            count = min(batch, size - have - first)
+            doc = _document([_event(10**7 + first + j) for j in range(count)])
+            yield Submission(doc, "BENCH", "rail-cn", sign_document(rail, "BENCH", doc))
 
     start = time.perf_counter()
-    report = ledger.audit()
-    row["audit_s"] = time.perf_counter() - start
-    row["audit_entries"] = report.entries_checked
-    row["audit_entries_per_s"] = report.entries_checked / row["audit_s"]
-    row["audit_ok"] = report.ok
+    for _ in ledger.capture_many(feed()):
+        pass
+    fill_s = time.perf_counter() - start
     ledger.close()
+    row: dict[str, Any] = {"database": url.split(":", 1)[0], "entries": 0,
+                           "fill_s_including_signing": fill_s}
+    for label, workers in (("one_process", 0), ("workers", None)):
+        ledger = Ledger.open(url, workers=workers)
+        start = time.perf_counter()
+        report = ledger.audit()
+        elapsed = time.perf_counter() - start
+        ledger.close()
+        assert report.ok, report.problems[:3]
+        row["entries"] = report.entries_checked
+        row[f"audit_s_{label}"] = elapsed
+        row[f"entries_per_s_{label}"] = report.entries_checked / elapsed
     return row
 
 
@@ -221,6 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--single", type=int, default=300)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--parts", default="capture,proofs,audit",
+                        help="which parts to run, comma-separated")
+    parser.add_argument("--audit-size", type=int, default=20_000,
+                        help="entries to fill and audit (10^6: about 10 minutes)")
     parser.add_argument("--postgres", default=None, help="also run on this PostgreSQL URL "
                         "(its public schema is dropped!)")
     parser.add_argument("--json", type=Path, default=None)
@@ -234,13 +317,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.postgres:
             urls.append(args.postgres)
             proof_urls.append(args.postgres)
-        capture_rows = [bench_capture(u, args.single, args.events, args.batch) for u in urls]
-        proof_rows = [r for u in proof_urls for r in bench_proofs(u, sizes, args.samples, rng)]
+        parts = set(args.parts.split(","))
+        capture_rows = []
+        batched_rows = []
+        for u in urls if "capture" in parts else []:
+            row, runs = bench_capture(u, args.single, args.events, args.batch)
+            capture_rows.append(row)
+            batched_rows += runs
+        proof_rows = [r for u in proof_urls if "proofs" in parts
+                      for r in bench_proofs(u, sizes, args.samples, rng)]
+        audit_rows = [bench_audit(f"sqlite:///{Path(tmp) / 'audit.db'}", args.audit_size,
+                                  args.batch)] if "audit" in parts else []
 
     _print("Capture (signed, verified EPCIS events; durable commits)", capture_rows)
+    _print("Batched capture: one process (workers 0, the reference) against the worker "
+           "pipeline", batched_rows)
     _print("Proofs from stored nodes vs naive re-hash of all leaves (median µs)", proof_rows)
+    _print("Audit (every event re-hashed, every signature and node re-checked)", audit_rows)
     result = {"benchmark": "ledger", "python": sys.version.split()[0],
-              "platform": platform.platform(), "capture": capture_rows, "proofs": proof_rows}
+              "platform": platform.platform(), "cores": os.cpu_count(),
+              "capture": capture_rows, "batched": batched_rows, "proofs": proof_rows,
+              "audit": audit_rows}
     print(json.dumps(result, indent=1))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")

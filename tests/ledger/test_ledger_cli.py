@@ -132,6 +132,34 @@ def test_capture_rejects_invalid_documents_with_pointers(shipped: dict[str, Path
     assert result.exit_code == 2 and "not JSON" in result.output
 
 
+def test_capture_of_several_files_stops_at_a_bad_one(shipped: dict[str, Path],
+                                                     tmp_path: Path) -> None:
+    files = []
+    for i in range(3):
+        path = tmp_path / f"leg{i}.json"
+        step = "departing" if i < 2 else "teleporting"
+        path.write_text(json.dumps(document(event(step, 20 + i, sourceList=[
+            {"type": "possessing_party", "source": "urn:epc:id:pgln:6901234.00002"}]))),
+            encoding="utf-8")
+        files.append(str(path))
+    result = runner.invoke(ledger_app, ["capture", *files, "--key", str(shipped["rail-cn"]),
+                                        "--shipment", "SHP-1"])
+    assert result.exit_code == 3, result.output
+    assert f"{files[0]}: capture " in result.output and f"{files[1]}: capture " in result.output
+    assert f"{files[2]}: /epcisBody/eventList/0/bizStep" in result.output
+    assert f"error: 1 problem(s) found in {files[2]}; nothing of it appended" in result.output
+    timeline = runner.invoke(ledger_app, ["shipment", "SHP-1", "--json"])
+    steps = [e["event"]["bizStep"] for e in json.loads(timeline.output)["events"]]
+    assert steps == ["shipping", "departing", "departing"]
+    # the same good files again, as JSON: one result per file, nothing appended twice
+    again = runner.invoke(ledger_app, ["capture", *files[:2], "--key", str(shipped["rail-cn"]),
+                                       "--shipment", "SHP-1", "--json"])
+    assert again.exit_code == 0, again.output
+    results = json.loads(again.output)
+    assert [r["file"] for r in results] == files[:2]
+    assert [r["appended"] for r in results] == [0, 0]
+
+
 def test_checkpoint_prove_bundle_verify(shipped: dict[str, Path], tmp_path: Path) -> None:
     cp = runner.invoke(ledger_app, ["checkpoint"])
     assert cp.exit_code == 0

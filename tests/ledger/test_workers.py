@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,31 @@ def test_a_refused_submission_ends_the_stream_and_keeps_what_was_yielded(tmp_pat
         assert ledger.audit().ok
     finally:
         ledger.close()
+
+
+def test_an_audit_shared_with_workers_reports_what_one_process_reports(tmp_path: Path) -> None:
+    path = tmp_path / "audit.db"
+    ledger = fresh(path, 0)
+    try:
+        for sub in submissions(2, PARALLEL_MIN_EVENTS):
+            ledger.capture(sub.document, shipment_id=sub.shipment_id, party_id=sub.party_id,
+                           signatures=sub.signatures)
+    finally:
+        ledger.close()
+    with sqlite3.connect(path) as conn:  # behind the log's back: an edit, a new key, a gap
+        conn.execute("UPDATE entries SET event_json = replace(event_json, 'W0000', 'X0000') "
+                     "WHERE leaf_index IN (7, 300)")
+        conn.execute("UPDATE entries SET signature = zeroblob(64) WHERE leaf_index = 450")
+        conn.execute("DELETE FROM entries WHERE leaf_index = 12")
+    reports = []
+    for workers in (0, 2):
+        ledger = Ledger.open(f"sqlite:///{path}", workers=workers)
+        try:
+            reports.append(ledger.audit(chunk=50))
+            assert (ledger._pool is not None) is (workers > 0)
+        finally:
+            ledger.close()
+    assert reports[0] == reports[1]
+    wheres = [p.where for p in reports[0].problems]
+    assert {"entries[7]", "entries[300]", "entries[450]", "entries[13]", "log_head"} <= set(wheres)
+    assert wheres.index("entries[7]") < wheres.index("entries[13]") < wheres.index("entries[300]")

@@ -12,11 +12,13 @@ holds the log's signing key anyway, so the key check would protect nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from longjiang.cli._errors import handle_errors
@@ -26,8 +28,10 @@ from longjiang.ledger.parties import read_key_file
 from longjiang.ledger.service import (
     DEFAULT_ORIGIN,
     OPERATOR,
+    CaptureResult,
     Ledger,
     Reader,
+    Submission,
     database_url,
     sign_document,
     verify_bundle,
@@ -92,40 +96,80 @@ def init(db: DbOption = None,
 @app.command()
 @handle_errors
 def capture(
-    file: Annotated[Path, typer.Argument(help="an EPCIS 2.0 JSON / JSON-LD document")],
+    files: Annotated[list[Path], typer.Argument(
+        metavar="FILE...", help="EPCIS 2.0 JSON / JSON-LD documents, one capture each")],
     key: Annotated[Path, typer.Option("--key", help="your party's private key file")],
     shipment: Annotated[str | None, typer.Option(
         help="shipment id (default: SMGS-<waybill> when every event names one waybill)")] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sign every event of FILE with your key and append them to the log."""
-    document = _read_json(file)
+    """Sign every event of each FILE with your key and append them to the log.
+
+    Each file is one capture, durable before the next is reported. With several files
+    the next one is checked while the previous one is written; a bad file stops the run
+    with nothing of it appended (the files before it stay captured).
+    """
     signer = read_key_file(key)
-    shipment_id = shipment or _waybill_of(document)
-    if shipment_id is None:
-        raise InputError("name the shipment with --shipment (the document names no single "
-                         "lj:smgsWaybill)", field="shipment")
-    if not isinstance(document, dict):
-        raise InputError(f"{file}: expected an EPCIS document object")
+    stream = len(files) > 1
+    captured: list[tuple[Path, CaptureResult]] = []
+    current: list[Path] = []
+
+    def submissions() -> Iterator[Submission]:
+        for file in files:
+            current.append(file)
+            document = _read_json(file)
+            if not isinstance(document, dict):
+                raise InputError(f"{file}: expected an EPCIS document object")
+            shipment_id = shipment or _waybill_of(document)
+            if shipment_id is None:
+                raise InputError(f"{file}: name the shipment with --shipment (the document "
+                                 "names no single lj:smgsWaybill)", field="shipment")
+            parse_document(document)  # every problem reported before anything is signed
+            yield Submission(document, shipment_id, signer.name,
+                             sign_document(signer, shipment_id, document))
+
     try:
-        parse_document(document)  # every problem reported before anything is signed
-        signatures = sign_document(signer, shipment_id, document)
-        with _open(db) as ledger:
-            result = ledger.capture(document, shipment_id=shipment_id, party_id=signer.name,
-                                    signatures=signatures)
+        with _open(db) as ledger, Progress(
+            TextColumn("[bold]capturing"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[events]:,} events"), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True, disable=not stream,
+        ) as progress:
+            task = progress.add_task("capture", total=len(files), events=0)
+            for result in ledger.capture_many(submissions()):
+                captured.append((current[len(captured)], result))
+                progress.update(task, advance=1, events=progress.tasks[0].fields["events"]
+                                + len(result.receipts))
     except EPCISValidationError as exc:
+        _report_captured(captured, as_json, stream)
         for problem in exc.problems:
-            typer.echo(f"{file}: {problem}", err=True)
-        typer.echo(f"error: {len(exc.problems)} problem(s) found; nothing appended", err=True)
+            typer.echo(f"{current[-1]}: {problem}", err=True)
+        where = f" in {current[-1]}; nothing of it appended" if stream else "; nothing appended"
+        typer.echo(f"error: {len(exc.problems)} problem(s) found{where}", err=True)
         raise typer.Exit(3) from None
+    except Exception:
+        _report_captured(captured, as_json, stream)
+        if stream and current:
+            typer.echo(f"{current[len(captured)]}: not captured", err=True)
+        raise
+    _report_captured(captured, as_json, stream)
+
+
+def _report_captured(captured: list[tuple[Path, CaptureResult]], as_json: bool,
+                     stream: bool) -> None:
     if as_json:
-        _print_json(result.to_json())
+        if stream:
+            _print_json([{"file": str(f), **r.to_json()} for f, r in captured])
+        elif captured:
+            _print_json(captured[0][1].to_json())
         return
-    typer.echo(f"capture {result.capture_id}: {result.appended} appended, "
-               f"{len(result.receipts) - result.appended} already in the log")
-    for r in result.receipts:
-        typer.echo(f"  #{r.leaf_index} {r.event_hash}")
+    for file, result in captured:
+        typer.echo(f"{file}: " if stream else "", nl=False)
+        typer.echo(f"capture {result.capture_id}: {result.appended} appended, "
+                   f"{len(result.receipts) - result.appended} already in the log")
+        if not stream:
+            for r in result.receipts:
+                typer.echo(f"  #{r.leaf_index} {r.event_hash}")
 
 
 @app.command()

@@ -6,6 +6,7 @@ of it and prepares its row and leaf. None of that reads the database, so it can 
 other processes while the calling process writes: :func:`check_share` is what a worker
 process runs on a slice of a document, :func:`check_parsed` what the calling process
 runs on events it has validated itself. Both give one :class:`CheckedEvent` per event.
+:func:`audit_share` is the same kind of work for the audit: recompute stored entries.
 
 The role rules are decided twice per event, for an event that continues a shipment and
 for one that would open it, because only the write knows which it is (it depends on
@@ -15,19 +16,24 @@ what the log already holds).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from longjiang.errors import SignatureError
+from longjiang.errors import InputError, LongjiangError, SignatureError
 from longjiang.ledger.checkpoint import ed25519_verify
 from longjiang.ledger.epcis import EPCISEvent, parse_events
 from longjiang.ledger.eventhash import EventHasher
 from longjiang.ledger.merkle import leaf_hash
-from longjiang.ledger.parties import Party, event_statements
+from longjiang.ledger.parties import (
+    Party,
+    event_statement,
+    event_statements,
+    verify_event_signature,
+)
 from longjiang.ledger.rules import RuleBook
 
-__all__ = ["CheckedEvent", "check_parsed", "check_share", "named_ids", "share_sizes",
-           "stored_json"]
+__all__ = ["AuditFinding", "AuditRow", "CheckedEvent", "audit_share", "check_parsed",
+           "check_share", "named_ids", "share_sizes", "stored_json"]
 
 
 class CheckedEvent(NamedTuple):
@@ -125,3 +131,49 @@ def share_sizes(n: int, workers: int, own_fraction: float) -> tuple[int, list[tu
     own = max(0, min(n, round(n * own_fraction)))
     step = -(-(n - own) // workers) if n > own else 1
     return own, [(start, min(n, start + step)) for start in range(own, n, step)]
+
+
+#: an entry as the audit reads it: leaf index, event hash, shipment, party, signature,
+#: event JSON, context JSON
+AuditRow = tuple[int, str, str, str, bytes, str, str]
+#: what the audit finds of an entry: its recomputed leaf hash, and its problems as
+#: ``(where, message, leaf index)``
+AuditFinding = tuple[bytes, list[tuple[str, str, int | None]]]
+
+
+def audit_share(rows: Sequence[AuditRow], parties: Mapping[str, Party]) -> list[AuditFinding]:
+    """Recompute the event hash, signature check and leaf of stored entries (audit).
+
+    Pure, like the rest of this module, so that worker processes can share an audit.
+    """
+    hashers: dict[str, EventHasher] = {}
+    out: list[AuditFinding] = []
+    for index, h, shipment_id, party_id, sig, event_json, context_json in rows:
+        where = f"entries[{index}]"
+        problems: list[tuple[str, str, int | None]] = []
+        try:
+            event = json.loads(event_json)
+            hasher = hashers.get(context_json)
+            if hasher is None:
+                hasher = hashers[context_json] = EventHasher(json.loads(context_json))
+            recomputed = hasher.event_hash(event)
+        except (LongjiangError, ValueError, TypeError) as exc:
+            problems.append((where, f"stored event cannot be hashed: {exc}", index))
+            recomputed = h
+        if recomputed != h:
+            problems.append(
+                (where, f"event changed: stored hash {h}, recomputed {recomputed}", index))
+        party = parties.get(party_id)
+        try:
+            if party is None:
+                raise SignatureError(f"party {party_id!r} is not registered")
+            verify_event_signature(party, shipment_id, recomputed, sig)
+        except (SignatureError, InputError) as exc:
+            problems.append((where, f"signature: {exc}", index))
+        try:
+            leaf = leaf_hash(event_statement(shipment_id, party_id, recomputed) + sig)
+        except InputError as exc:
+            problems.append((where, f"entry cannot be rebuilt: {exc}", index))
+            leaf = leaf_hash(b"")
+        out.append((leaf, problems))
+    return out

@@ -38,6 +38,7 @@ import secrets
 import sys
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -66,7 +67,10 @@ from longjiang.ledger.checkpoint import (
 from longjiang.ledger.epcis import event_list_of, parse_document
 from longjiang.ledger.eventhash import EventHasher, event_hash, event_hashes_in_context
 from longjiang.ledger.intake import (
+    AuditFinding,
+    AuditRow,
     CheckedEvent,
+    audit_share,
     check_parsed,
     check_share,
     share_sizes,
@@ -87,7 +91,6 @@ from longjiang.ledger.parties import (
     event_statement,
     request_statement,
     sign_event,
-    verify_event_signature,
 )
 from longjiang.ledger.rules import RuleBook
 from longjiang.ledger.store import (
@@ -191,6 +194,12 @@ def _default_workers() -> int:
     except AttributeError:  # pragma: no cover - not on Linux
         cores = os.cpu_count() or 1
     return 0 if cores < 2 else min(cores, 4)
+
+
+def _worker_start() -> None:
+    """A forked worker inherits the caller's heap: frozen, the garbage collector does not
+    walk it (nor copy its pages) again and again."""
+    gc.freeze()
 
 
 def ledger_event_hashes(document: Mapping[str, Any]) -> list[str]:
@@ -451,11 +460,9 @@ class Ledger:
                 or threading.active_count() > 1
             ):
                 return None
-            # a forked worker inherits the caller's heap: frozen, the garbage collector
-            # does not walk it (nor copy its pages) again and again
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("fork"),
-                initializer=gc.freeze,
+                initializer=_worker_start,
             )
         return self._pool
 
@@ -620,9 +627,10 @@ class Ledger:
 
         Each submission is its own transaction, committed before its result is yielded:
         what was yielded stays when a later submission is refused (its error is raised
-        and the stream ends). With worker processes, the next submission's checks run
-        while this one is written and committed, so a stream of large documents goes
-        faster than one :meth:`capture` call after another.
+        and the stream ends), and when ``submissions`` itself raises, that error comes
+        after the result of the submission before it. With worker processes, the next
+        submission's checks run while this one is written and committed, so a stream of
+        large documents goes faster than one :meth:`capture` call after another.
         """
         origin, log_signer = self._log_key()
         feed = iter(submissions)
@@ -630,7 +638,11 @@ class Ledger:
         pending = self._dispatch(first, overlapped=False) if first is not None else None
         try:
             while pending is not None:
-                following = next(feed, None)
+                feed_error: Exception | None = None
+                try:
+                    following = next(feed, None)
+                except Exception as exc:  # the feed failed: this submission still goes in
+                    following, feed_error = None, exc
                 ahead = (self._dispatch(following, overlapped=True)
                          if following is not None else None)
                 try:
@@ -641,6 +653,8 @@ class Ledger:
                     raise
                 pending = ahead
                 yield result
+                if feed_error is not None:
+                    raise feed_error
         finally:
             if pending is not None:
                 pending.cancel()
@@ -1021,13 +1035,14 @@ class Ledger:
 
     # -- audit -------------------------------------------------------------
 
-    def audit(self, *, chunk: int = 5000) -> AuditReport:
+    def audit(self, *, chunk: int = 2000) -> AuditReport:
         """Recompute the whole tree from the stored events and compare with every stored row.
 
         Finds events edited behind the log's back (their event hash no longer
         matches), signatures or party keys that no longer verify, tree nodes that
         differ from the recomputed tree, gaps, and checkpoints whose root or
-        signature does not match.
+        signature does not match. The entries are re-checked ``chunk`` at a time, by
+        the worker processes when the ledger has them; the report is the same.
         """
         origin, signer = self._log_key()
         problems: list[AuditProblem] = []
@@ -1038,22 +1053,54 @@ class Ledger:
             size = SqlTreeStore(conn).leaf_count()
             known = self._parties(conn)
             result = conn.execution_options(yield_per=chunk).execute(
-                select(entries).order_by(entries.c.leaf_index))
-            pending: list[bytes] = []
-            #: event hashers by stored context text, renewed every chunk (they memoise values)
-            hashers: dict[str, EventHasher] = {}
-            for row in result:
-                index = int(row.leaf_index)
-                if index != checked:
-                    problems.append(AuditProblem(f"entries[{index}]",
-                                                 f"expected leaf index {checked}", index))
-                checked += 1
-                pending.append(self._audit_entry(row, known, problems, hashers))
-                if len(pending) >= chunk:
-                    tree.extend(pending)
-                    pending = []
-                    hashers = {}
-            tree.extend(pending)
+                select(entries.c.leaf_index, entries.c.event_hash, entries.c.shipment_id,
+                       entries.c.party_id, entries.c.signature, entries.c.event_json,
+                       entries.c.context_json).order_by(entries.c.leaf_index))
+            pool = self._worker_pool() if size >= PARALLEL_MIN_EVENTS else None
+            #: chunks on their way: rows, gap problems by row, the workers' future
+            in_flight: deque[tuple[list[AuditRow], list[AuditProblem | None],
+                                   Future[list[AuditFinding]] | None]] = deque()
+
+            def settle() -> None:
+                rows, gaps, future = in_flight.popleft()
+                findings: list[AuditFinding] | None = None
+                if future is not None:
+                    try:
+                        findings = future.result()
+                    except Exception:  # a worker died: check here
+                        self._drop_pool()
+                if findings is None:
+                    findings = audit_share(rows, known)
+                leaves = []
+                for gap, (leaf, found) in zip(gaps, findings, strict=True):
+                    if gap is not None:
+                        problems.append(gap)
+                    problems.extend(AuditProblem(*p) for p in found)
+                    leaves.append(leaf)
+                tree.extend(leaves)
+
+            for part in result.partitions(chunk):
+                rows: list[AuditRow] = []
+                gaps: list[AuditProblem | None] = []
+                for r in part:
+                    index = int(r.leaf_index)
+                    gaps.append(AuditProblem(f"entries[{index}]", f"expected leaf index "
+                                             f"{checked}", index) if index != checked else None)
+                    checked += 1
+                    rows.append((index, r.event_hash, r.shipment_id, r.party_id,
+                                 bytes(r.signature), r.event_json, r.context_json))
+                future = None
+                if pool is not None:
+                    try:
+                        future = pool.submit(audit_share, rows, known)
+                    except Exception:  # a broken pool: do without it
+                        self._drop_pool()
+                        pool = None
+                in_flight.append((rows, gaps, future))
+                while len(in_flight) > 2 * self.workers:
+                    settle()
+            while in_flight:
+                settle()
             if checked != size:
                 problems.append(AuditProblem("log_head", f"size is {size} but {checked} "
                                              "entries are stored"))
@@ -1098,40 +1145,6 @@ class Ledger:
                         f"recomputed root {tree.root(cp.size).hex()[:16]}..."))
         return AuditReport(size=size, entries_checked=checked, nodes_checked=nodes,
                            checkpoints_checked=cps, root=tree.root(), problems=tuple(problems))
-
-    def _audit_entry(self, row: Any, known: Mapping[str, Party],
-                     problems: list[AuditProblem],
-                     hashers: dict[str, EventHasher] | None = None) -> bytes:
-        index = int(row.leaf_index)
-        where = f"entries[{index}]"
-        h = row.event_hash
-        try:
-            event = json.loads(row.event_json)
-            hasher = hashers.get(row.context_json) if hashers is not None else None
-            if hasher is None:
-                hasher = EventHasher(json.loads(row.context_json))
-                if hashers is not None:
-                    hashers[row.context_json] = hasher
-            recomputed = hasher.event_hash(event)
-        except (LongjiangError, ValueError, TypeError) as exc:
-            problems.append(AuditProblem(where, f"stored event cannot be hashed: {exc}", index))
-            recomputed = h
-        if recomputed != h:
-            problems.append(AuditProblem(
-                where, f"event changed: stored hash {h}, recomputed {recomputed}", index))
-        party = known.get(row.party_id)
-        sig = bytes(row.signature)
-        try:
-            if party is None:
-                raise SignatureError(f"party {row.party_id!r} is not registered")
-            verify_event_signature(party, row.shipment_id, recomputed, sig)
-        except (SignatureError, InputError) as exc:
-            problems.append(AuditProblem(where, f"signature: {exc}", index))
-        try:
-            return leaf_hash(leaf_data(row.shipment_id, row.party_id, recomputed, sig))
-        except InputError as exc:
-            problems.append(AuditProblem(where, f"entry cannot be rebuilt: {exc}", index))
-            return leaf_hash(b"")
 
 
 # ---------------------------------------------------------------------------
