@@ -160,6 +160,32 @@ def test_capture_of_several_files_stops_at_a_bad_one(shipped: dict[str, Path],
     assert [r["appended"] for r in results] == [0, 0]
 
 
+def test_capture_of_several_files_uses_the_worker_processes(
+        shipped: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from longjiang.ledger import service
+
+    monkeypatch.setattr(service, "PARALLEL_MIN_EVENTS", 1)
+    pools: list[object] = []
+    real = service.Ledger._worker_pool
+
+    def spy(self: service.Ledger) -> object:
+        pools.append(real(self))
+        return pools[-1]
+
+    monkeypatch.setattr(service.Ledger, "_worker_pool", spy)
+    files = []
+    for i in range(2):
+        path = tmp_path / f"d{i}.json"
+        path.write_text(json.dumps(document(event("departing", 40 + i, sourceList=[
+            {"type": "possessing_party", "source": "urn:epc:id:pgln:6901234.00002"}]))),
+            encoding="utf-8")
+        files.append(str(path))
+    result = runner.invoke(ledger_app, ["capture", *files, "--key", str(shipped["rail-cn"]),
+                                        "--shipment", "SHP-1"])
+    assert result.exit_code == 0, result.output
+    assert pools and all(p is not None for p in pools)  # no thread kept the pool from forking
+
+
 def test_checkpoint_prove_bundle_verify(shipped: dict[str, Path], tmp_path: Path) -> None:
     cp = runner.invoke(ledger_app, ["checkpoint"])
     assert cp.exit_code == 0

@@ -134,12 +134,13 @@ def capture(
             TextColumn("[bold]capturing"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[events]:,} events"), TimeElapsedColumn(),
             console=Console(stderr=True), transient=True, disable=not stream,
+            auto_refresh=False,  # no refresh thread: the ledger forks its workers
         ) as progress:
             task = progress.add_task("capture", total=len(files), events=0)
             for result in ledger.capture_many(submissions()):
                 captured.append((current[len(captured)], result))
                 progress.update(task, advance=1, events=progress.tasks[0].fields["events"]
-                                + len(result.receipts))
+                                + len(result.receipts), refresh=True)
     except EPCISValidationError as exc:
         _report_captured(captured, as_json, stream)
         for problem in exc.problems:
