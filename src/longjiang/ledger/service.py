@@ -962,7 +962,7 @@ class Ledger:
     def inclusion_proof(self, leaf_index: int, tree_size: int | None = None) -> list[bytes]:
         """``PATH(leaf_index, D[tree_size])`` from stored nodes (public), one node query."""
         self._log_key()
-        with self.store.read() as conn:
+        with self.store.read(snapshot=False) as conn:
             store = SqlTreeStore(conn)
             size = _proof_size(store, tree_size)
             if type(leaf_index) is not int or not 0 <= leaf_index < size:
@@ -983,7 +983,7 @@ class Ledger:
     def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
         """``PROOF(size1, D[size2])`` from stored nodes (public), one node query."""
         self._log_key()
-        with self.store.read() as conn:
+        with self.store.read(snapshot=False) as conn:
             store = SqlTreeStore(conn)
             size = _proof_size(store, size2)
             if type(size1) is not int or not 0 <= size1 <= size:

@@ -398,9 +398,19 @@ class LedgerStore:
             raise StorageError(f"the ledger database refused the write: {exc.orig}") from None
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        """A read transaction (one consistent snapshot on SQLite WAL)."""
+    def read(self, *, snapshot: bool = True) -> Iterator[Connection]:
+        """A read transaction (one consistent snapshot on SQLite WAL).
+
+        ``snapshot=False``: each statement reads the committed state of its own moment,
+        which is enough for reads of append-only data such as tree nodes (a node once
+        stored never changes); on PostgreSQL it spares the BEGIN and COMMIT round trips.
+        """
         try:
+            if not snapshot and self.dialect == "postgresql":
+                with self.engine.connect().execution_options(
+                        isolation_level="AUTOCOMMIT") as conn:
+                    yield conn
+                return
             with self.engine.connect() as conn, conn.begin():
                 yield conn
         except OperationalError as exc:
