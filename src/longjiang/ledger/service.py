@@ -621,43 +621,49 @@ class Ledger:
         return next(self.capture_many([submission], checkpoint=checkpoint))
 
     def capture_many(
-        self, submissions: Iterable[Submission], *, checkpoint: bool = True
+        self, submissions: Iterable[Submission], *, checkpoint: bool = True,
+        lookahead: int = 2,
     ) -> Iterator[CaptureResult]:
         """:meth:`capture` each submission in turn, yielding each result once it is durable.
 
         Each submission is its own transaction, committed before its result is yielded:
         what was yielded stays when a later submission is refused (its error is raised
         and the stream ends), and when ``submissions`` itself raises, that error comes
-        after the result of the submission before it. With worker processes, the next
-        submission's checks run while this one is written and committed, so a stream of
-        large documents goes faster than one :meth:`capture` call after another.
+        after the results of the submissions before it. With worker processes, the
+        checks of the next ``lookahead`` submissions run while one is written and
+        committed, so a stream of large documents goes faster than one :meth:`capture`
+        call after another.
         """
         origin, log_signer = self._log_key()
         feed = iter(submissions)
-        first = next(feed, None)
-        pending = self._dispatch(first, overlapped=False) if first is not None else None
+        queue: deque[_Pending] = deque()
+        feed_error: Exception | None = None
+        fed = False  # the feed is exhausted or failed
+
+        def refill() -> None:
+            nonlocal feed_error, fed
+            while not fed and len(queue) <= max(0, lookahead):
+                try:
+                    submission = next(feed)
+                except StopIteration:
+                    fed = True
+                except Exception as exc:  # the submissions before it still go in
+                    feed_error, fed = exc, True
+                else:
+                    queue.append(self._dispatch(submission, overlapped=bool(queue)))
+
         try:
-            while pending is not None:
-                feed_error: Exception | None = None
-                try:
-                    following = next(feed, None)
-                except Exception as exc:  # the feed failed: this submission still goes in
-                    following, feed_error = None, exc
-                ahead = (self._dispatch(following, overlapped=True)
-                         if following is not None else None)
-                try:
-                    result = self._complete(pending, origin, log_signer, checkpoint)
-                except BaseException:
-                    if ahead is not None:
-                        ahead.cancel()
-                    raise
-                pending = ahead
+            while True:
+                refill()
+                if not queue:
+                    break
+                result = self._complete(queue.popleft(), origin, log_signer, checkpoint)
                 yield result
-                if feed_error is not None:
-                    raise feed_error
+            if feed_error is not None:
+                raise feed_error
         finally:
-            if pending is not None:
-                pending.cancel()
+            for waiting in queue:
+                waiting.cancel()
 
     def _dispatch(self, submission: Submission, *, overlapped: bool) -> _Pending:
         """Send slices of a large submission's checks to the workers (never raises).
