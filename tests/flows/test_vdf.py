@@ -70,7 +70,11 @@ def test_derivatives_and_integral_match_numerics(
         num_d = (f.time(v + h) - f.time(v - h)) / (2 * h)
         assert f.derivative(v)[0] == pytest.approx(num_d[0], rel=1e-3, abs=1e-12)
         num_d2 = (f.derivative(v + h) - f.derivative(v - h)) / (2 * h)
-        assert f.second_derivative(v)[0] == pytest.approx(num_d2[0], rel=1e-3, abs=1e-12)
+        # far past capacity the conical curve is nearly straight: its second derivative is
+        # tiny beside its natural scale fft / cap**2, where the difference quotient has
+        # round-off of its own, so the absolute tolerance is set on that scale
+        assert f.second_derivative(v)[0] == pytest.approx(num_d2[0], rel=1e-3,
+                                                          abs=1e-7 * fft / cap**2)
         grid = np.linspace(0.0, float(v[0]), 4001)
         times = f.time(grid)
         quad = float(np.sum((times[1:] + times[:-1]) * 0.5 * np.diff(grid)))
