@@ -15,8 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from longjiang.ledger.corridor_ext import container_check_digit
-from longjiang.ledger.epcis import BIZ_STEPS, BIZ_TRANSACTION_TYPES, DISPOSITIONS, parse_document
+from longjiang.ledger.epcis import (
+    BIZ_STEPS,
+    BIZ_TRANSACTION_TYPES,
+    DISPOSITIONS,
+    event_list_of,
+    parse_document,
+)
 from longjiang.ledger.eventhash import (
+    EventHasher,
     canonical_gs1_uri,
     event_hash,
     event_hashes,
@@ -657,6 +664,50 @@ def test_generated_documents_match_oracle(oracle: Any, document: dict[str, Any])
     assert len(expected) == len(parsed.events)
     assert event_hashes(document) == expected
     assert parsed.event_hashes() == expected
+
+
+def _both_ways(hasher: EventHasher, event: dict[str, Any]) -> tuple[str | None, str]:
+    return hasher._pre_hash_by_field(dict(event)), hasher._pre_hash_tree(dict(event))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(epcis_document(), min_size=2, max_size=4))
+def test_field_by_field_pre_hash_is_the_tree_pre_hash(documents: list[dict[str, Any]]) -> None:
+    """The ledger's hasher remembers what each field gives; one hasher per context sees every
+    event of every document (many repeated fields), and must give the tree's string."""
+    hashers: dict[str, EventHasher] = {}
+    used = 0
+    for document in documents:
+        key = json.dumps(document["@context"])
+        hasher = hashers.setdefault(key, EventHasher(document["@context"]))
+        events = document["epcisBody"]["eventList"]
+        for event in events + events[:1]:  # the first event again: every field remembered
+            by_field, tree = _both_ways(hasher, event)
+            used += by_field is not None
+            assert by_field in (None, tree)
+    assert used  # the generated events (all with eventTime) take the remembered way
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_field_by_field_pre_hash_on_the_reference_examples(name: str) -> None:
+    document = json.loads((DATA / name).read_text(encoding="utf-8"))
+    hasher = EventHasher(document.get("@context"))
+    for event in event_list_of(document) * 2:
+        by_field, tree = _both_ways(hasher, event)
+        assert by_field in (None, tree)
+
+
+def test_fields_that_interact_take_the_tree_way() -> None:
+    hasher = EventHasher([CTX, EX])
+    base = {"type": "ObjectEvent", "eventTime": "2026-01-01T00:00:00Z", "action": "OBSERVE",
+            "eventTimeZoneOffset": "+00:00", "epcList": []}
+    same_name = {**base, "ex:note": "a", "{https://example.org/epcis/}note": "b"}
+    no_time = {"type": "ObjectEvent", "ex:note": "a", "ex:other": "b"}
+    at_key = {**base, "@context": [CTX]}
+    for event in (same_name, no_time, at_key):
+        assert hasher._pre_hash_by_field(dict(event)) is None
+        assert hasher.pre_hash(event) == hasher._pre_hash_tree(dict(event))
+    assert hasher._pre_hash_by_field(dict(base)) == hasher._pre_hash_tree(dict(base))
 
 
 # ------------------------------------------------------------------------------------------
