@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import longjiang.ledger.epcis as epcis_module
 from longjiang.errors import InputError
 from longjiang.ledger.corridor_ext import (
     check_container_number,
@@ -207,6 +209,27 @@ def test_every_kind_of_problem_is_reported_at_once() -> None:
     assert problems["/epcisBody/eventList/5/epcList"].message == "expected an array"
     assert "not allowed in an ObjectEvent" in problems["/epcisBody/eventList/5/childEPCs"].message
     assert str(error).startswith("invalid EPCIS: 12 problems")
+
+
+def test_a_final_newline_makes_a_value_invalid() -> None:
+    """Regular expressions anchored with "$" let "value\n" through (one raised a bare
+    ValueError from the timestamp parser); every such value is a problem at its place."""
+    raw = _load("corridor_shipment.jsonld")
+    events = raw["epcisBody"]["eventList"]
+    events[0]["eventTime"] = "2026-03-02T08:00:00Z\n"
+    events[0]["eventTimeZoneOffset"] = "+08:00\n"
+    events[1]["readPoint"] = {"id": "urn:epc:id:sgln:6901234.00011.0\n"}
+    events[2]["epcList"] = ["urn:epc:id:sscc:6901234.0000000017\n"]
+    events[3]["lj:containerNumber"] = "CSQU3054383\n"
+    with pytest.raises(EPCISValidationError) as info:
+        parse_document(raw)
+    assert sorted(p.pointer for p in info.value.problems) == sorted([
+        "/epcisBody/eventList/0/eventTime",
+        "/epcisBody/eventList/0/eventTimeZoneOffset",
+        "/epcisBody/eventList/1/readPoint/id",
+        "/epcisBody/eventList/2/epcList/0",
+        "/epcisBody/eventList/3/lj:containerNumber",
+    ])
 
 
 def test_document_level_problems() -> None:
@@ -421,3 +444,175 @@ def test_damaged_documents_give_pointed_problems(data: st.DataObject) -> None:
     except InputError:
         return
     assert all(h.startswith("ni:///sha-256;") for h in hashes)
+
+
+# ------------------------------------------------------------------------------------------
+# Per-document memos and fast paths give the results of the plain checks
+# ------------------------------------------------------------------------------------------
+
+LJ_CONTEXT = [CTX, {"lj": "https://longjiang-corridor.org/ns/v1/"}]
+SGLN = "urn:epc:id:sgln:6901234.00011.0"
+PGLN = "urn:epc:id:pgln:6901234.00002"
+LGTIN = "urn:epc:class:lgtin:6901234.012345.LOT7"
+
+
+def _memo_event(**changes: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "type": "ObjectEvent",
+        "eventTime": "2026-03-02T08:00:00.000+08:00",
+        "eventTimeZoneOffset": "+08:00",
+        "action": "OBSERVE",
+        "disposition": "in_transit",
+        "readPoint": {"id": SGLN},
+        "sourceList": [{"type": "possessing_party", "source": PGLN}],
+        "quantityList": [{"epcClass": LGTIN, "quantity": 18.5, "uom": "TNE"}],
+        "lj:containerNumber": "CSQU3054383",
+    }
+    event.update(changes)
+    return {k: v for k, v in event.items() if v is not None}
+
+
+def test_values_seen_before_are_checked_again_where_they_are() -> None:
+    # the same values, valid in one place and invalid in another, across several events:
+    # the document's memos must not carry a verdict from one field or event to another
+    events = [
+        _memo_event(),
+        _memo_event(
+            bizStep="in_transit",  # a disposition, not a bizStep
+            eventTimeZoneOffset="+15:00",
+            readPoint={"id": SGLN, "name": "yard"},  # the valid id, an unexpected field
+            sourceList=[{"type": "possessing_party", "source": PGLN, "x": 1}],
+            destinationList=[{"type": "in_transit", "destination": PGLN}],
+            quantityList=[{"epcClass": "urn:epc:class:lgtin:1", "quantity": 1}],
+            **{"lj:wagonNumber": "CSQU3054383", "lj:containerNumber": "CSQU3054384"},
+        ),
+        _memo_event(
+            bizStep="in_transit",
+            eventTimeZoneOffset="+15:00",
+            readPoint={"id": "not a uri"},
+            destinationList=[{"type": "possessing_party", "destination": "not a uri"}],
+            quantityList=[{"epcClass": "urn:epc:class:lgtin:1", "quantity": 1}],
+            **{"lj:containerNumber": "CSQU3054384"},
+        ),
+        _memo_event(sourceList=[{"type": "owning_party", "source": PGLN}]),
+        _memo_event(),
+    ]
+    document = {
+        "@context": LJ_CONTEXT,
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-03-02T08:00:00Z",
+        "epcisBody": {"eventList": events},
+    }
+    with pytest.raises(EPCISValidationError) as info:
+        parse_document(document)
+    found = [
+        (p.pointer.removeprefix("/epcisBody/eventList/"), p.message) for p in info.value.problems
+    ]
+    wagon = "expected a wagon number: 8 digits (1520 mm network) or 12 digits (UIC)"
+    assert [pointer for pointer, _ in found] == [
+        "1/eventTimeZoneOffset",
+        "1/bizStep",
+        "1/readPoint/name",
+        "1/sourceList/0/x",
+        "1/destinationList/0/type",
+        "1/lj:containerNumber",
+        "1/lj:wagonNumber",
+        "1/quantityList/0/epcClass",
+        "2/eventTimeZoneOffset",
+        "2/bizStep",
+        "2/readPoint/id",
+        "2/destinationList/0/destination",
+        "2/lj:containerNumber",
+        "2/quantityList/0/epcClass",
+    ]
+    messages = dict(found)
+    assert messages["1/lj:wagonNumber"] == wagon
+    assert messages["2/lj:containerNumber"] == "ISO 6346 check digit should be 3"
+    assert messages["1/bizStep"].startswith("expected a CBV 2.0 bizStep (")
+    # the same problems, in the same order, as each event checked alone (no memo shared)
+    alone: list[tuple[str, str, str | None]] = []
+    for i, event in enumerate(events):
+        try:
+            parse_event(event, LJ_CONTEXT, pointer=f"/epcisBody/eventList/{i}")
+        except EPCISValidationError as error:
+            alone += [(p.pointer, p.message, p.value) for p in error.problems]
+    assert [(p.pointer, p.message, p.value) for p in info.value.problems] == alone
+    # the valid events come out as when checked alone
+    valid = [events[0], events[3], events[4]]
+    parsed = parse_document({**document, "epcisBody": {"eventList": valid}}).events
+    assert list(parsed) == [parse_event(e, LJ_CONTEXT) for e in valid]
+    assert [e.sources[0].type.rsplit("-", 1)[1] for e in parsed] == [
+        "possessing_party",
+        "owning_party",
+        "possessing_party",
+    ]
+
+
+def _every_parsed_event() -> list[Any]:
+    events: list[Any] = []
+    for path in sorted(DATA.glob("*.json*")):
+        events += parse_document(_load(path.name)).events
+    return events
+
+
+def test_events_are_the_objects_their_constructor_makes() -> None:
+    # the checker builds the frozen event dataclasses without calling __init__
+    events = _every_parsed_event()
+    assert {type(e) for e in events} == {
+        ObjectEvent,
+        AggregationEvent,
+        TransactionEvent,
+        TransformationEvent,
+        AssociationEvent,
+    }
+    for event in events:
+        cls = type(event)
+        assert not hasattr(cls, "__post_init__")
+        rebuilt = cls(**{f.name: getattr(event, f.name) for f in dataclasses.fields(event)})
+        assert rebuilt == event and hash(rebuilt) == hash(event)
+        assert repr(rebuilt) == repr(event)
+        assert list(vars(rebuilt)) == list(vars(event))  # same attributes in the same order
+        assert all(vars(rebuilt)[k] is vars(event)[k] for k in vars(event))
+        if event.corridor is not None:
+            corridor = event.corridor
+            again = type(corridor)(**{k: v for k, v in vars(corridor).items() if v is not None})
+            assert again == corridor and list(vars(again)) == list(vars(corridor))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            event.biz_step = None  # type: ignore[misc]
+    corridor_events = [e for e in events if e.corridor is not None]
+    assert corridor_events
+
+
+_DIGIT = st.sampled_from("0123456789")
+
+
+@st.composite
+def _timestamps(draw: st.DrawFn) -> str:
+    def digits(n: int) -> str:
+        return "".join(draw(st.lists(_DIGIT, min_size=n, max_size=n)))
+
+    date = draw(st.sampled_from(["2026-03-02", "2024-02-29", "2026-02-29", "0000-01-01"]))
+    if draw(st.booleans()):
+        date = f"{digits(4)}-{digits(2)}-{digits(2)}"
+    time = draw(st.sampled_from(["00:00:00", "23:59:59", "24:00:00", "23:59:60", "12:60:00"]))
+    if draw(st.booleans()):
+        time = f"{digits(2)}:{digits(2)}:{digits(2)}"
+    fraction = draw(st.sampled_from(["", ".5", ".000", ".123456", ".1234567", ".999999999"]))
+    zone = draw(st.sampled_from(["Z", "+08:00", "-00:00", "+14:00", "-14:59", "+15:00", "+08:60"]))
+    if draw(st.booleans()):
+        zone = f"{draw(st.sampled_from('+-'))}{digits(2)}:{digits(2)}"
+    tail = draw(st.sampled_from(["", "", "", "\n", " ", "x"]))
+    return f"{date}T{time}{fraction}{zone}{tail}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(_timestamps())
+def test_fast_timestamp_parsing_agrees_with_the_general_rules(value: str) -> None:
+    def outcome(parse: Any) -> tuple[str, str]:
+        try:
+            return "parsed", repr(parse(value))
+        except Exception as error:  # the same error, if any
+            return "raised", type(error).__name__
+
+    assert outcome(epcis_module._parse_timestamp) == outcome(epcis_module._parse_timestamp_general)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 __all__ = [
@@ -40,7 +40,7 @@ CORRIDOR_PREFIX = "lj"
 CUSTOMS_DECISIONS = ("released", "held", "rejected")
 WAYBILL_TYPES = ("SMGS", "CIM/SMGS")
 
-_CONTAINER = re.compile(r"^([A-Z]{3})([UJZ])(\d{6})(\d)$")
+_CONTAINER = re.compile(r"^([A-Z]{3})([UJZ])(\d{6})(\d)\Z")
 
 
 def _iso6346_letter_values() -> dict[str, int]:
@@ -56,14 +56,20 @@ def _iso6346_letter_values() -> dict[str, int]:
 
 
 _LETTER_VALUES = _iso6346_letter_values()
+#: ISO 6346 value of every A-Z letter and ASCII digit (the usual characters, looked up at once)
+_CHAR_VALUES = {**_LETTER_VALUES, **{str(digit): digit for digit in range(10)}}
 
 
 def container_check_digit(first_ten: str) -> int:
     """The ISO 6346 check digit of owner code + category + serial (10 characters)."""
     letters = _LETTER_VALUES
+    values = _CHAR_VALUES
     total = 0
     for position, char in enumerate(first_ten):
-        total += (letters[char] if char.isalpha() else int(char)) * (2**position)
+        value = values.get(char)
+        if value is None:  # another character: a Unicode digit, or a KeyError / ValueError
+            value = letters[char] if char.isalpha() else int(char)
+        total += value << position  # value * 2**position
     return total % 11 % 10
 
 
@@ -161,14 +167,35 @@ class CorridorFields:
     customs_country: str | None = None
 
 
+#: every attribute of CorridorFields, None, in field order
+_NO_CORRIDOR_FIELDS = {f.name: None for f in fields(CorridorFields)}
+
+
+def _corridor_fields_of(found: dict[str, str]) -> CorridorFields:
+    """``CorridorFields(**found)``, made faster: the instance dict directly, in field order.
+
+    The same object as the generated ``__init__`` makes (frozen, no ``__post_init__``,
+    every field defaults to ``None``), without its ``object.__setattr__`` per field.
+    """
+    values: dict[str, str | None] = dict(_NO_CORRIDOR_FIELDS)
+    values.update(found)
+    instance = object.__new__(CorridorFields)
+    object.__setattr__(instance, "__dict__", values)
+    return instance
+
+
 def corridor_fields(
-    extensions: Mapping[str, Any], report: Callable[[str, str, Any], None]
+    extensions: Mapping[str, Any],
+    report: Callable[[str, str, Any], None],
+    problems: dict[tuple[str, str], str | None] | None = None,
 ) -> CorridorFields | None:
     """Check the corridor fields among ``extensions`` (expanded IRI -> (key, value)).
 
     ``extensions`` maps an expanded IRI to ``(original key, value)``; ``report(key,
     message, value)`` is called for every problem. Returns ``None`` when the event has
-    no corridor field.
+    no corridor field. ``problems``, when given, memoises the checks of string values
+    (``(local name, value)`` -> problem or ``None``): pass the same dict for every event
+    of a document, where the same container, wagon or crossing comes again and again.
     """
     found: dict[str, str] = {}
     for iri, (key, value) in extensions.items():
@@ -183,9 +210,16 @@ def corridor_fields(
         if not isinstance(value, str):
             report(key, "expected a string", value)
             continue
-        problem = check(value)
+        if problems is None:
+            problem = check(value)
+        else:
+            memo_key = (local, value)
+            if memo_key in problems:
+                problem = problems[memo_key]
+            else:
+                problem = problems[memo_key] = check(value)
         if problem is not None:
             report(key, problem, value)
             continue
         found[attribute] = value
-    return CorridorFields(**found) if found else None
+    return _corridor_fields_of(found) if found else None

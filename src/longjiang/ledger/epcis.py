@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from longjiang.errors import InputError
 from longjiang.ledger.corridor_ext import CorridorFields, check_container_number, corridor_fields
@@ -321,11 +321,18 @@ _ALL_STANDARD = frozenset().union(_COMMON_FIELDS, *_TYPE_FIELDS.values())
 #: event type -> every standard field allowed in it
 _ALLOWED_FIELDS = {etype: _COMMON_FIELDS | fields for etype, fields in _TYPE_FIELDS.items()}
 
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$")
-_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
-_UOM = re.compile(r"^[A-Z0-9]{2,3}$")
-_HEX = re.compile(r"^(?:[0-9A-Fa-f]{2})*$")
+# \Z, not $: "$" also matches before a final newline, which no valid value has
+_TIMESTAMP = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})\Z"
+)
+#: the usual form of _TIMESTAMP: ASCII digits, nothing after the offset (group 1)
+_TIMESTAMP_ASCII = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(Z|[+-]\d\d:\d\d)\Z", re.ASCII
+)
+_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})\Z")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+\Z")
+_UOM = re.compile(r"^[A-Z0-9]{2,3}\Z")
+_HEX = re.compile(r"^(?:[0-9A-Fa-f]{2})*\Z")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -486,6 +493,27 @@ _EVENT_CLASSES: dict[str, type[EPCISEvent]] = {
 }
 
 
+#: event class -> its own fields (after those of EPCISEvent) and their defaults, in field order
+_OWN_FIELDS: dict[type[EPCISEvent], tuple[tuple[str, Any], ...]] = {
+    cls: tuple((f.name, f.default) for f in fields(cls)[len(fields(EPCISEvent)) :])
+    for cls in _EVENT_CLASSES.values()
+}
+
+_T = TypeVar("_T")
+
+
+def _frozen_instance(cls: type[_T], values: dict[str, Any]) -> _T:
+    """``cls(**values)`` for an event class, ``values`` naming every field in field order.
+
+    The same object as the generated ``__init__`` makes (the event classes are frozen
+    dataclasses without ``__post_init__``, ``tests/ledger/test_epcis.py`` checks it): the
+    instance dict directly, without the ``object.__setattr__`` per field (some 20 fields).
+    """
+    instance = object.__new__(cls)
+    object.__setattr__(instance, "__dict__", values)
+    return instance
+
+
 @dataclass(frozen=True)
 class EPCISDocument:
     """A valid ``EPCISDocument`` or ``EPCISQueryDocument``."""
@@ -559,6 +587,21 @@ def canonical_vocab(kind: str, value: str) -> str | None:
 
 
 def _parse_timestamp(value: str) -> datetime | None:
+    m = _TIMESTAMP_ASCII.match(value)
+    if m is None:  # not the usual ASCII form: the general rules
+        return _parse_timestamp_general(value)
+    tz = m.group(1)
+    if tz != "Z" and (tz[1:3] > "14" or tz[4:6] > "59"):  # two ASCII digits compare as numbers
+        return None
+    try:
+        # for this form the same result as _parse_timestamp_general, faster: fractions
+        # of more than 6 digits are truncated, fewer are padded, invalid dates raise
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _parse_timestamp_general(value: str) -> datetime | None:
     if not _TIMESTAMP.match(value):
         return None
     main, _, rest = value.partition(".")
@@ -645,22 +688,57 @@ def _check_epc_class(value: str) -> str | None:
 # --------------------------------------------------------------------------------------
 
 
+class _Memo:
+    """Results of pure per-value checks, shared by the events of one document.
+
+    Each entry depends on the value alone (and the vocabulary kind or corridor field),
+    never on where the value is: a problem found again is reported again, at its own
+    pointer. A document repeats such values a lot (one container, one read point, one
+    party in many events).
+    """
+
+    def __init__(self) -> None:
+        #: value -> :func:`_check_epc` of it
+        self.epc_problems: dict[str, str | None] = {}
+        #: value -> :func:`_check_epc_class` of it
+        self.epc_class_problems: dict[str, str | None] = {}
+        #: vocabulary kind -> value -> :func:`canonical_vocab` of it
+        self.vocab: dict[str, dict[str, str | None]] = {kind: {} for kind in _VOCABS}
+        #: value -> whether it is an absolute URI (``_URI``)
+        self.uri_ok: dict[str, bool] = {}
+        #: eventTimeZoneOffset value -> whether it is a valid +HH:MM / -HH:MM
+        self.offset_ok: dict[str, bool] = {}
+        #: (corridor local name, value) -> problem, for :func:`corridor_fields`
+        self.corridor: dict[tuple[str, str], str | None] = {}
+        #: (type, id) of a source / destination object without problems -> its SourceDest
+        self.source_dest: dict[tuple[str, str], SourceDest] = {}
+
+
 class _EventChecker:
     def __init__(
         self,
         out: _Collector,
         prefixes: Mapping[str, str],
-        epc_problems: dict[str, str | None] | None = None,
+        memo: _Memo | None = None,
     ) -> None:
         self.out = out
         self.prefixes = prefixes
-        #: memo of :func:`_check_epc` (a pure function), shared by the events of a document
-        self.epc_problems: dict[str, str | None] = {} if epc_problems is None else epc_problems
+        self.memo = _Memo() if memo is None else memo
+        self.epc_problems = self.memo.epc_problems
+        #: memo of :meth:`expand_key` under :attr:`prefixes`
+        self.expanded: dict[str, str | None] = {}
 
     def epc_problem(self, value: str) -> str | None:
         if value in self.epc_problems:
             return self.epc_problems[value]
         problem = self.epc_problems[value] = _check_epc(value)
+        return problem
+
+    def epc_class_problem(self, value: str) -> str | None:
+        memo = self.memo.epc_class_problems
+        if value in memo:
+            return memo[value]
+        problem = memo[value] = _check_epc_class(value)
         return problem
 
     # -- scalar checks (each returns the parsed value or None and records problems) --
@@ -703,25 +781,49 @@ class _EventChecker:
             return None
         return value
 
+    def is_uri(self, value: str) -> bool:
+        """Whether ``value`` is an absolute URI (memoised: for ids that come again)."""
+        uri_ok = self.memo.uri_ok
+        if value in uri_ok:
+            return uri_ok[value]
+        ok = uri_ok[value] = _URI.match(value) is not None
+        return ok
+
+    def canonical(self, kind: str, value: str) -> str | None:
+        """:func:`canonical_vocab`, memoised."""
+        memo = self.memo.vocab[kind]
+        if value in memo:
+            return memo[value]
+        canonical = memo[value] = canonical_vocab(kind, value)
+        return canonical
+
     def vocab(
         self, kind: str, obj: Mapping[str, Any], key: str, at: str, *, required: bool = False
     ) -> str | None:
         value = self.string(obj, key, at, required=required)
-        return None if value is None else self.vocab_value(kind, value, f"{at}/{key}")
+        if value is None:
+            return None
+        canonical = self.canonical(kind, value)
+        if canonical is None:
+            self.vocab_problem(kind, value, f"{at}/{key}")
+        return canonical
 
     def vocab_value(self, kind: str, value: Any, at: str) -> str | None:
         if not isinstance(value, str):
             self.out.add(at, "expected a string", value)
             return None
-        canonical = canonical_vocab(kind, value)
+        canonical = self.canonical(kind, value)
         if canonical is None:
-            terms = sorted(_VOCABS[kind][0])
-            self.out.add(
-                at,
-                f"expected a CBV 2.0 {kind} ({', '.join(terms)}) or a user vocabulary URI",
-                value,
-            )
+            self.vocab_problem(kind, value, at)
         return canonical
+
+    def vocab_problem(self, kind: str, value: str, at: str) -> None:
+        terms = sorted(_VOCABS[kind][0])
+        self.out.add(
+            at,
+            f"expected a CBV 2.0 {kind} ({', '.join(terms)}) or a user vocabulary URI",
+            value,
+        )
 
     def array(
         self, obj: Mapping[str, Any], key: str, at: str, *, required: bool = False
@@ -755,13 +857,12 @@ class _EventChecker:
         items = self.array(obj, key, at)
         result: list[str] = []
         for i, item in enumerate(items or []):
-            where = f"{at}/{key}/{i}"
             if not isinstance(item, str):
-                self.out.add(where, "expected an EPC URI string", item)
+                self.out.add(f"{at}/{key}/{i}", "expected an EPC URI string", item)
                 continue
             problem = self.epc_problem(item)
             if problem is not None:
-                self.out.add(where, problem, item)
+                self.out.add(f"{at}/{key}/{i}", problem, item)
                 continue
             result.append(item)
         return tuple(result)
@@ -785,7 +886,7 @@ class _EventChecker:
                 self.out.add(where, "expected a quantity element object", item)
                 continue
             epc_class = self.string(item, "epcClass", where, required=True)
-            if epc_class is not None and (problem := _check_epc_class(epc_class)) is not None:
+            if epc_class is not None and (problem := self.epc_class_problem(epc_class)) is not None:
                 self.out.add(f"{where}/epcClass", problem, epc_class)
                 epc_class = None
             quantity: Decimal | None = None
@@ -821,6 +922,13 @@ class _EventChecker:
         return tuple(result)
 
     def location(self, obj: Mapping[str, Any], key: str, at: str) -> str | None:
+        if key not in obj:
+            return None
+        loc = obj[key]
+        if isinstance(loc, dict) and len(loc) == 1:  # the usual {"id": URI}: no problem then
+            value = loc.get("id")
+            if isinstance(value, str) and self.is_uri(value):
+                return value
         loc = self.obj(obj, key, at)
         if loc is None:
             return None
@@ -840,6 +948,13 @@ class _EventChecker:
 
     def expand_key(self, key: str) -> str | None:
         """The IRI of an extension key (``prefix:local``, declared prefix; or an absolute IRI)."""
+        expanded = self.expanded
+        if key in expanded:
+            return expanded[key]
+        iri = expanded[key] = self._expand_key(key)
+        return iri
+
+    def _expand_key(self, key: str) -> str | None:
         prefix, sep, local = key.partition(":")
         if not sep or not local:
             return None
@@ -940,7 +1055,16 @@ class _EventChecker:
     ) -> tuple[SourceDest, ...]:
         items = self.array(event, list_key, at)
         result: list[SourceDest] = []
+        known = self.memo.source_dest
         for i, item in enumerate(items or []):
+            type_value = ident_value = None
+            if isinstance(item, dict) and len(item) == 2:  # {"type": ..., id_key: ...}?
+                type_value, ident_value = item.get("type"), item.get(id_key)
+                if isinstance(type_value, str) and isinstance(ident_value, str):
+                    seen = known.get((type_value, ident_value))
+                    if seen is not None:  # checked before without a problem
+                        result.append(seen)
+                        continue
             where = f"{at}/{list_key}/{i}"
             if not isinstance(item, dict):
                 self.out.add(where, f"expected a {id_key} object", item)
@@ -955,7 +1079,11 @@ class _EventChecker:
                         k,
                     )
             if kind is not None and ident is not None:
-                result.append(SourceDest(ident, kind))
+                source_dest = SourceDest(ident, kind)
+                result.append(source_dest)
+                if isinstance(type_value, str) and isinstance(ident_value, str):
+                    # two fields, type and id, both valid: no problem
+                    known[type_value, ident_value] = source_dest
         return tuple(result)
 
     def biz_transactions(
@@ -1000,15 +1128,24 @@ class _EventChecker:
         event_time = self.timestamp(event, "eventTime", at, required=True)
         offset = self.string(event, "eventTimeZoneOffset", at, required=True)
         if offset is not None:
-            m = _OFFSET.match(offset)
-            if m is None or int(m.group(2)) > 14 or int(m.group(3)) > 59:
+            offset_ok = self.memo.offset_ok
+            if offset in offset_ok:
+                valid_offset = offset_ok[offset]
+            else:
+                m = _OFFSET.match(offset)
+                valid_offset = offset_ok[offset] = not (
+                    m is None or int(m.group(2)) > 14 or int(m.group(3)) > 59
+                )
+            if not valid_offset:
                 self.out.add(
                     f"{at}/eventTimeZoneOffset",
                     "expected a time zone offset +HH:MM or -HH:MM",
                     offset,
                 )
-        record_time = self.timestamp(event, "recordTime", at)
-        event_id = self.uri(event, "eventID", at)
+        # "... if key in event else": the check of an absent optional field only returns None
+        # or (), at the cost of a call, and an event has few of the optional fields
+        record_time = self.timestamp(event, "recordTime", at) if "recordTime" in event else None
+        event_id = self.uri(event, "eventID", at) if "eventID" in event else None
         cert: tuple[str, ...] = ()
         if "certificationInfo" in event:
             raw_cert = event["certificationInfo"]
@@ -1018,7 +1155,9 @@ class _EventChecker:
                 if not isinstance(c, str) or not _URI.match(c):
                     self.out.add(where, "expected a certification URI", c)
             cert = tuple(c for c in values if isinstance(c, str))
-        declaration = self.obj(event, "errorDeclaration", at)
+        declaration = (
+            self.obj(event, "errorDeclaration", at) if "errorDeclaration" in event else None
+        )
         if declaration is not None:
             dw = f"{at}/errorDeclaration"
             self.timestamp(declaration, "declarationTime", dw, required=True)
@@ -1030,7 +1169,11 @@ class _EventChecker:
         disposition = self.vocab("disposition", event, "disposition", at)
         pd_set: list[str] = []
         pd_unset: list[str] = []
-        persistent = self.obj(event, "persistentDisposition", at)
+        persistent = (
+            self.obj(event, "persistentDisposition", at)
+            if "persistentDisposition" in event
+            else None
+        )
         if persistent is not None:
             pw = f"{at}/persistentDisposition"
             for key, bucket in (("set", pd_set), ("unset", pd_unset)):
@@ -1044,36 +1187,49 @@ class _EventChecker:
                         f"{pw}/{_pointer_token(k)}", "unexpected field (only 'set' and 'unset')", k
                     )
         read_point = self.location(event, "readPoint", at)
-        biz_location = self.location(event, "bizLocation", at)
+        biz_location = self.location(event, "bizLocation", at) if "bizLocation" in event else None
         sources = self.source_dest(event, "sourceList", "source", at)
-        destinations = self.source_dest(event, "destinationList", "destination", at)
-        sensors = self.sensor_elements(event, at)
-        transactions = self.biz_transactions(event, at, required=etype == "TransactionEvent")
+        destinations = (
+            self.source_dest(event, "destinationList", "destination", at)
+            if "destinationList" in event
+            else ()
+        )
+        sensors = self.sensor_elements(event, at) if "sensorElementList" in event else ()
+        transactions = (
+            self.biz_transactions(event, at, required=etype == "TransactionEvent")
+            if "bizTransactionList" in event or etype == "TransactionEvent"
+            else ()
+        )
 
         allowed = _ALLOWED_FIELDS[etype]
         extensions: dict[str, tuple[str, Any]] = {}
+        extension_values: dict[str, Any] = {}  # the same, iri -> value
         for key in event:
             if key in allowed:
                 continue
-            where = f"{at}/{_pointer_token(key)}"
             if key in _ALL_STANDARD:
-                self.out.add(where, f"field {key!r} is not allowed in an {etype}", key)
+                self.out.add(
+                    f"{at}/{_pointer_token(key)}",
+                    f"field {key!r} is not allowed in an {etype}",
+                    key,
+                )
                 continue
             iri = self.expand_key(key)
             if iri is None:
                 self.out.add(
-                    where,
+                    f"{at}/{_pointer_token(key)}",
                     "unknown field: expected an EPCIS 2.0 field or an extension "
                     "'prefix:name' with a declared prefix",
                     key,
                 )
                 continue
             extensions[iri] = (key, event[key])
+            extension_values[iri] = event[key]
 
         def report(key: str, message: str, value: Any) -> None:
             self.out.add(f"{at}/{_pointer_token(key)}", message, value)
 
-        corridor = corridor_fields(extensions, report)
+        corridor = corridor_fields(extensions, report, self.memo.corridor)
 
         action: str | None = None
         if etype != "TransformationEvent":
@@ -1083,13 +1239,14 @@ class _EventChecker:
                 action = None
 
         ilmd: Mapping[str, Any] | None = None
-        if etype in ("ObjectEvent", "TransformationEvent"):
+        if etype in ("ObjectEvent", "TransformationEvent") and "ilmd" in event:
             ilmd = self.obj(event, "ilmd", at)
 
         specific: dict[str, Any] = {}
         if etype == "ObjectEvent":
             specific["epc_list"] = self.epcs(event, "epcList", at)
-            specific["quantity_list"] = self.quantities(event, "quantityList", at)
+            if "quantityList" in event:
+                specific["quantity_list"] = self.quantities(event, "quantityList", at)
             sensed = bool(event.get("sensorElementList")) and "readPoint" in event
             if "epcList" not in event and not event.get("quantityList") and not sensed:
                 self.out.add(
@@ -1150,28 +1307,30 @@ class _EventChecker:
         if len(self.out.problems) > start or event_time is None or offset is None:
             return None
         cls = _EVENT_CLASSES[etype]
-        return cls(
-            event_time=event_time,
-            event_time_zone_offset=offset,
-            record_time=record_time,
-            event_id=event_id,
-            biz_step=biz_step,
-            disposition=disposition,
-            read_point=read_point,
-            biz_location=biz_location,
-            biz_transactions=transactions,
-            sources=sources,
-            destinations=destinations,
-            certification_info=cert,
-            persistent_disposition_set=tuple(pd_set),
-            persistent_disposition_unset=tuple(pd_unset),
-            has_error_declaration=declaration is not None,
-            sensor_elements=sensors,
-            extensions={iri: value for iri, (_, value) in extensions.items()},
-            corridor=corridor,
-            raw=event,
-            **specific,
-        )
+        attributes: dict[str, Any] = {  # every field of EPCISEvent, in field order
+            "event_time": event_time,
+            "event_time_zone_offset": offset,
+            "record_time": record_time,
+            "event_id": event_id,
+            "biz_step": biz_step,
+            "disposition": disposition,
+            "read_point": read_point,
+            "biz_location": biz_location,
+            "biz_transactions": transactions,
+            "sources": sources,
+            "destinations": destinations,
+            "certification_info": cert,
+            "persistent_disposition_set": tuple(pd_set),
+            "persistent_disposition_unset": tuple(pd_unset),
+            "has_error_declaration": declaration is not None,
+            "sensor_elements": sensors,
+            "extensions": extension_values,
+            "corridor": corridor,
+            "raw": event,
+        }
+        for name, default in _OWN_FIELDS[cls]:
+            attributes[name] = specific.get(name, default)
+        return _frozen_instance(cls, attributes)
 
 
 def _context_prefixes(context: Any, out: _Collector, at: str) -> dict[str, str]:
@@ -1237,13 +1396,16 @@ def parse_events(events: Sequence[Any], context: Any) -> list[EPCISEvent]:
 def _check_events(raw_events: Sequence[Any], events_at: str, prefixes: dict[str, str],
                   out: _Collector) -> list[EPCISEvent]:
     events: list[EPCISEvent] = []
-    epc_problems: dict[str, str | None] = {}
+    memo = _Memo()
+    checker = _EventChecker(out, prefixes, memo)  # for the events without their own @context
+    single = events_at.endswith("/event")
     for i, raw in enumerate(raw_events):
-        where = events_at if events_at.endswith("/event") else f"{events_at}/{i}"
-        event_prefixes = prefixes
+        where = events_at if single else f"{events_at}/{i}"
+        event_checker = checker
         if isinstance(raw, dict) and "@context" in raw:
             event_prefixes = {**prefixes, **_context_prefixes(raw["@context"], _Collector(), "")}
-        parsed = _EventChecker(out, event_prefixes, epc_problems).check(raw, where)
+            event_checker = _EventChecker(out, event_prefixes, memo)
+        parsed = event_checker.check(raw, where)
         if parsed is not None:
             events.append(parsed)
     return events
