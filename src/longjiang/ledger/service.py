@@ -144,7 +144,7 @@ PARALLEL_MIN_EVENTS = 256
 #: what writing an event costs the calling process, relative to checking it: in a stream of
 #: captures it writes one submission while the workers check the next, so it takes that
 #: much less of the checking (measured with benchmarks/ledger.py)
-_WRITE_SHARE = 0.5
+_WRITE_SHARE = 0.35
 #: event hashes looked up per query (SQLite allows 32,766 parameters)
 _LOOKUP_CHUNK = 5000
 
