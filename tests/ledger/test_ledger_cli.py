@@ -132,16 +132,21 @@ def test_capture_rejects_invalid_documents_with_pointers(shipped: dict[str, Path
     assert result.exit_code == 2 and "not JSON" in result.output
 
 
-def test_capture_of_several_files_stops_at_a_bad_one(shipped: dict[str, Path],
-                                                     tmp_path: Path) -> None:
+def leg_files(tmp_path: Path, steps: list[str], first_minute: int) -> list[str]:
+    """One single-event document per step, by the Chinese railway, as files."""
     files = []
-    for i in range(3):
-        path = tmp_path / f"leg{i}.json"
-        step = "departing" if i < 2 else "teleporting"
-        path.write_text(json.dumps(document(event(step, 20 + i, sourceList=[
+    for i, step in enumerate(steps):
+        path = tmp_path / f"leg{first_minute + i}.json"
+        path.write_text(json.dumps(document(event(step, first_minute + i, sourceList=[
             {"type": "possessing_party", "source": "urn:epc:id:pgln:6901234.00002"}]))),
             encoding="utf-8")
         files.append(str(path))
+    return files
+
+
+def test_capture_of_several_files_stops_at_a_bad_one(shipped: dict[str, Path],
+                                                     tmp_path: Path) -> None:
+    files = leg_files(tmp_path, ["departing", "departing", "teleporting"], first_minute=20)
     result = runner.invoke(ledger_app, ["capture", *files, "--key", str(shipped["rail-cn"]),
                                         "--shipment", "SHP-1"])
     assert result.exit_code == 3, result.output
@@ -173,13 +178,7 @@ def test_capture_of_several_files_uses_the_worker_processes(
         return pools[-1]
 
     monkeypatch.setattr(service.Ledger, "_worker_pool", spy)
-    files = []
-    for i in range(2):
-        path = tmp_path / f"d{i}.json"
-        path.write_text(json.dumps(document(event("departing", 40 + i, sourceList=[
-            {"type": "possessing_party", "source": "urn:epc:id:pgln:6901234.00002"}]))),
-            encoding="utf-8")
-        files.append(str(path))
+    files = leg_files(tmp_path, ["departing", "departing"], first_minute=40)
     result = runner.invoke(ledger_app, ["capture", *files, "--key", str(shipped["rail-cn"]),
                                         "--shipment", "SHP-1"])
     assert result.exit_code == 0, result.output
