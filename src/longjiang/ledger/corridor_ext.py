@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "CORRIDOR_FIELDS",
@@ -171,17 +171,24 @@ class CorridorFields:
 _NO_CORRIDOR_FIELDS = {f.name: None for f in fields(CorridorFields)}
 
 
-def _corridor_fields_of(found: dict[str, str]) -> CorridorFields:
-    """``CorridorFields(**found)``, made faster: the instance dict directly, in field order.
+_T = TypeVar("_T")
 
-    The same object as the generated ``__init__`` makes (frozen, no ``__post_init__``,
-    every field defaults to ``None``), without its ``object.__setattr__`` per field.
-    """
-    values: dict[str, str | None] = dict(_NO_CORRIDOR_FIELDS)
-    values.update(found)
-    instance = object.__new__(CorridorFields)
+
+def frozen_instance(cls: type[_T], values: dict[str, Any]) -> _T:
+    """``cls(**values)`` for a frozen dataclass without ``__post_init__``, ``values`` naming
+    every field in field order: the same object as the generated ``__init__`` makes (tests
+    check it for the classes this is used on), its instance dict set at once instead of one
+    ``object.__setattr__`` per field."""
+    instance = object.__new__(cls)
     object.__setattr__(instance, "__dict__", values)
     return instance
+
+
+def _corridor_fields_of(found: dict[str, str]) -> CorridorFields:
+    """``CorridorFields(**found)`` (every field defaults to ``None``), made faster."""
+    values: dict[str, Any] = dict(_NO_CORRIDOR_FIELDS)
+    values.update(found)
+    return frozen_instance(CorridorFields, values)
 
 
 def corridor_fields(

@@ -19,10 +19,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any
 
 from longjiang.errors import InputError
-from longjiang.ledger.corridor_ext import CorridorFields, check_container_number, corridor_fields
+from longjiang.ledger.corridor_ext import (
+    CorridorFields,
+    check_container_number,
+    corridor_fields,
+    frozen_instance,
+)
 
 __all__ = [
     "BIZ_STEPS",
@@ -498,21 +503,6 @@ _OWN_FIELDS: dict[type[EPCISEvent], tuple[tuple[str, Any], ...]] = {
     cls: tuple((f.name, f.default) for f in fields(cls)[len(fields(EPCISEvent)) :])
     for cls in _EVENT_CLASSES.values()
 }
-
-_T = TypeVar("_T")
-
-
-def _frozen_instance(cls: type[_T], values: dict[str, Any]) -> _T:
-    """``cls(**values)`` for an event class, ``values`` naming every field in field order.
-
-    The same object as the generated ``__init__`` makes (the event classes are frozen
-    dataclasses without ``__post_init__``, ``tests/ledger/test_epcis.py`` checks it): the
-    instance dict directly, without the ``object.__setattr__`` per field (some 20 fields).
-    """
-    instance = object.__new__(cls)
-    object.__setattr__(instance, "__dict__", values)
-    return instance
-
 
 @dataclass(frozen=True)
 class EPCISDocument:
@@ -1330,7 +1320,7 @@ class _EventChecker:
         }
         for name, default in _OWN_FIELDS[cls]:
             attributes[name] = specific.get(name, default)
-        return _frozen_instance(cls, attributes)
+        return frozen_instance(cls, attributes)
 
 
 def _context_prefixes(context: Any, out: _Collector, at: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from longjiang.errors import InputError, LongjiangError, SignatureError
 from longjiang.ledger.checkpoint import ed25519_verify
 from longjiang.ledger.epcis import EPCISEvent, parse_events
-from longjiang.ledger.eventhash import EventHasher
+from longjiang.ledger.eventhash import EventHasher, event_hashes_in_context
 from longjiang.ledger.merkle import leaf_hash
 from longjiang.ledger.parties import (
     Party,
@@ -33,7 +33,7 @@ from longjiang.ledger.parties import (
 from longjiang.ledger.rules import RuleBook
 
 __all__ = ["AuditFinding", "AuditRow", "CheckedEvent", "audit_share", "check_parsed",
-           "check_share", "named_ids", "share_sizes", "stored_json"]
+           "check_share", "leaf_data", "named_ids", "share_sizes", "stored_json"]
 
 
 class CheckedEvent(NamedTuple):
@@ -58,6 +58,11 @@ class CheckedEvent(NamedTuple):
 def stored_json(value: Any) -> str:
     """JSON text keeping key order: the CBV 2.0 reference hash is sensitive to it in places."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def leaf_data(shipment_id: str, party_id: str, event_hash_uri: str, signature: bytes) -> bytes:
+    """The bytes of a log entry: the signed event statement followed by its signature."""
+    return event_statement(shipment_id, party_id, event_hash_uri) + signature
 
 
 def named_ids(event: EPCISEvent) -> tuple[str, ...]:
@@ -115,8 +120,7 @@ def check_share(
     """
     try:
         events = parse_events(raws, context)
-        hasher = EventHasher(context)
-        hashes = [hasher.event_hash(raw) for raw in raws]
+        hashes = event_hashes_in_context(raws, context)
         return check_parsed(events, raws, hashes, signatures, shipment_id=shipment_id,
                             party=party, rules=rules)
     except Exception:  # the in-process path reports it
@@ -171,7 +175,7 @@ def audit_share(rows: Sequence[AuditRow], parties: Mapping[str, Party]) -> list[
         except (SignatureError, InputError) as exc:
             problems.append((where, f"signature: {exc}", index))
         try:
-            leaf = leaf_hash(event_statement(shipment_id, party_id, recomputed) + sig)
+            leaf = leaf_hash(leaf_data(shipment_id, party_id, recomputed, sig))
         except InputError as exc:
             problems.append((where, f"entry cannot be rebuilt: {exc}", index))
             leaf = leaf_hash(b"")

@@ -65,7 +65,7 @@ from longjiang.ledger.checkpoint import (
     sign_checkpoint,
 )
 from longjiang.ledger.epcis import event_list_of, parse_document
-from longjiang.ledger.eventhash import EventHasher, event_hash, event_hashes_in_context
+from longjiang.ledger.eventhash import event_hash, event_hashes_in_context
 from longjiang.ledger.intake import (
     AuditFinding,
     AuditRow,
@@ -73,6 +73,7 @@ from longjiang.ledger.intake import (
     audit_share,
     check_parsed,
     check_share,
+    leaf_data,
     share_sizes,
     stored_json,
 )
@@ -219,11 +220,6 @@ def sign_document(signer: NoteSigner, shipment_id: str,
                   document: Mapping[str, Any]) -> list[bytes]:
     """``signer``'s signature of every event of ``document`` for ``shipment_id``, in order."""
     return [sign_event(signer, shipment_id, h) for h in ledger_event_hashes(document)]
-
-
-def leaf_data(shipment_id: str, party_id: str, event_hash_uri: str, signature: bytes) -> bytes:
-    """The bytes of a log entry: the signed event statement followed by its signature."""
-    return event_statement(shipment_id, party_id, event_hash_uri) + signature
 
 
 @dataclass(frozen=True)
@@ -732,8 +728,7 @@ class Ledger:
         """Check every event of ``sub`` here, raising the first kind of problem found."""
         doc = parse_document(sub.document)
         raws = event_list_of(sub.document)
-        hasher = EventHasher(sub.document.get("@context"))
-        hashes = [hasher.event_hash(raw) for raw in raws]
+        hashes = ledger_event_hashes(sub.document)
         if len(sub.signatures) != len(hashes):
             raise InputError(f"{len(hashes)} events need {len(hashes)} signatures, "
                              f"got {len(sub.signatures)}", field="signatures")
