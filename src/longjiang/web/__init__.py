@@ -1,0 +1,81 @@
+"""The web application: pages in English, Chinese and Russian over the JSON API.
+
+:func:`mount_web` adds the pages, the static assets and the security headers to the
+API's FastAPI application, so ``longjiang serve`` runs both in one process. Nothing here
+is imported by the core.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from longjiang.web.assets import AssetStore, load_assets
+from longjiang.web.pages import PAGES, Page, Renderer
+
+__all__ = ["CSP", "SecurityHeaders", "mount_web"]
+
+#: no inline scripts, nothing from other hosts, never framed
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+#: FastAPI's interactive documentation loads its own scripts from a CDN: no strict CSP there
+_DOCS = ("/docs", "/redoc")
+
+
+class SecurityHeaders:
+    """ASGI middleware adding CSP, ``nosniff``, no framing and a referrer policy to responses."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._all = [(b"x-content-type-options", b"nosniff"),
+                     (b"referrer-policy", b"same-origin"),
+                     (b"x-frame-options", b"DENY")]
+        self._csp = [(b"content-security-policy", CSP.encode("ascii"))]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = self._all if str(scope.get("path", "")).startswith(_DOCS) \
+            else self._all + self._csp
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _page_endpoint(renderer: Renderer, page: Page):  # type: ignore[no-untyped-def]
+    async def endpoint(request: Request) -> Response:
+        return renderer.render(request, page)
+
+    endpoint.__name__ = f"page_{page.name}"
+    return endpoint
+
+
+def mount_web(app: FastAPI, assets: AssetStore | None = None) -> None:
+    """Serve the pages at ``/``, ``/route`` … and the assets under ``/static/``."""
+    store = assets or load_assets()
+    renderer = Renderer(store)
+    app.state.web_assets = store
+    for page in PAGES:
+        app.add_api_route(page.path, _page_endpoint(renderer, page), methods=["GET"],
+                          include_in_schema=False, name=f"page_{page.name}")
+
+    async def static(request: Request, build: str, path: str) -> Response:
+        return store.respond(request, build, path)
+
+    app.add_api_route("/static/{build}/{path:path}", static, methods=["GET"],
+                      include_in_schema=False, name="static")
+
+    async def favicon(request: Request) -> Response:
+        return store.respond(request, store.build, "favicon.svg")
+
+    app.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
+    app.add_middleware(SecurityHeaders)

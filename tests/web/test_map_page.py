@@ -1,0 +1,75 @@
+"""The map page in a real browser: drawn, dated, clickable, in three languages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import LANGS, PHONE, Browsing, check_clean, open_page
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_map_draws_corridor_and_crossings(browsing: Browsing, lang: str) -> None:
+    page = browsing.page
+    browsing.goto(f"/?lang={lang}&date=2023-06-01")
+    page.wait_for_selector("#map[data-state=ready]")
+    assert page.locator("html").get_attribute("lang").startswith(lang)
+    assert page.locator("path.link").count() > 100
+    assert page.locator("path.crossing").count() >= 15
+    summary = page.locator("#map-summary").inner_text()
+    assert summary.strip()
+    browsing.screenshot(f"map-{lang}")
+
+
+def test_bridge_appears_on_its_opening_date(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/?lang=en&date=2022-06-09")
+    page.wait_for_selector("#map[data-state=ready]")
+    page.uncheck("#map-show-closed")
+    page.wait_for_selector("#map[data-state=ready]")
+    before = page.locator("path.link").count()
+    page.fill("#map-date", "2022-06-10")
+    page.locator("#map-date").dispatch_event("change")
+    page.wait_for_selector("#map[data-date='2022-06-10'][data-state=ready]")
+    after = page.locator("path.link").count()
+    # the Heihe–Blagoveshchensk road bridge opened on 2022-06-10
+    assert after >= before + 1
+
+
+def test_river_crossing_follows_the_season(browsing: Browsing) -> None:
+    page = browsing.page
+
+    def state(date: str) -> str:
+        browsing.goto(f"/?lang=en&date={date}")
+        page.wait_for_selector(f"#map[data-date='{date}'][data-state=ready]")
+        page.click("button[data-crossing=heihe_blagoveshchensk_river]")
+        return page.locator("#details-body").inner_text()
+
+    summer = state("2023-07-15")
+    assert "River · open on this date" in summer
+    drift = state("2023-04-20")  # ice drift: neither ferry nor pontoon
+    assert "open on this date" not in drift
+
+
+def test_click_link_shows_source(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/?lang=en&date=2023-06-01")
+    page.wait_for_selector("#map[data-state=ready]")
+    page.locator("path.link-rail").first.dispatch_event("click")
+    details = page.locator("#details-body")
+    details.get_by_text("Source:").wait_for()
+    assert "Distance" in details.inner_text()
+
+
+def test_map_at_phone_size(browser: Any, live_server: Any) -> None:
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        b.goto("/?lang=ru&date=2023-06-01")
+        b.page.wait_for_selector("#map[data-state=ready]")
+        box = b.page.locator("#map").bounding_box()
+        assert box["width"] <= PHONE["width"] and box["height"] > 200
+        b.screenshot("map-phone-ru")
+        check_clean(b)
+    finally:
+        b.context.close()
