@@ -1,10 +1,16 @@
-"""The FastAPI application: ``create_app()`` loads the corridor once and mounts the routers."""
+"""The FastAPI application: ``create_app()`` loads the corridor once and mounts the routers.
+
+``longjiang serve --workers N`` starts uvicorn with the import string
+``longjiang.api.app:create_app`` as a factory, so that every worker process builds its own
+application from the settings.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -12,19 +18,45 @@ from longjiang import __version__
 from longjiang.api import flows, ledger, network, routing, stats
 from longjiang.api.deps import Corridor
 from longjiang.api.problems import install_problem_handlers
+from longjiang.api.responses import PROBLEM_MEDIA_TYPE, FastJSON
 from longjiang.config import Settings
 from longjiang.network.load import load_network
 from longjiang.routing.planner import Planner
 
-__all__ = ["create_app"]
+__all__ = ["FACTORY", "create_app"]
+
+#: the import string uvicorn's workers call to build the app
+FACTORY = "longjiang.api.app:create_app"
+
+
+def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` with every 4xx/5xx body documented as ``application/problem+json``."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[:1] in "45" and "application/json" in content:
+                        content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
 
 
 def create_app(corridor_path: Path | None = None,
                today: Callable[[], dt.date] = dt.date.today) -> FastAPI:
     """Build the app over the dataset at ``corridor_path`` (default: the shipped corridor)."""
     app = FastAPI(title="Longjiang Corridor", version=__version__,
+                  default_response_class=FastJSON,
                   description="Freight along the China–Russia border corridor of Heilongjiang: "
-                              "network, routing, flows, ledger and statistics.")
+                              "network, routing, flows, ledger and statistics. Errors are "
+                              "RFC 9457 problem documents (application/problem+json).")
     net = load_network(corridor_path or Settings.from_env().corridor_path)
     app.state.corridor = Corridor(network=net, planner=Planner(net), today=today)
     install_problem_handlers(app)
@@ -33,4 +65,5 @@ def create_app(corridor_path: Path | None = None,
     app.include_router(stats.router)
     app.include_router(ledger.router)
     app.include_router(flows.router)
+    app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     return app

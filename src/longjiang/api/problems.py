@@ -1,14 +1,22 @@
-"""RFC 9457 problem details: the one place where errors become HTTP responses."""
+"""RFC 9457 problem details: the one place where errors become HTTP responses.
+
+Everything put into a problem body passes :func:`json_safe` first: a request body that is
+not JSON arrives in validation errors as raw bytes, and a handler must never fail on the
+error it is reporting.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
+from longjiang.api.responses import PROBLEM_MEDIA_TYPE, FastJSON
 from longjiang.errors import (
     InputError,
     LongjiangError,
@@ -17,18 +25,52 @@ from longjiang.errors import (
     ValidationError,
 )
 
-__all__ = ["PROBLEM_BASE", "install_problem_handlers", "problem_response"]
+__all__ = ["PROBLEM_BASE", "install_problem_handlers", "json_safe", "problem_response"]
 
 PROBLEM_BASE = "https://longjiang-corridor.org/problems/"
-MEDIA_TYPE = "application/problem+json"
+MEDIA_TYPE = PROBLEM_MEDIA_TYPE
+
+#: longest string echoed back in a problem (a request value, a body excerpt)
+_MAX_TEXT = 200
+#: how deep and how many items of a rejected value are echoed back
+_MAX_DEPTH = 4
+_MAX_ITEMS = 20
+
+_log = logging.getLogger("longjiang.api")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
+
+
+def json_safe(value: Any, depth: int = 0) -> Any:
+    """``value`` as something JSON can carry, bounded: bytes decoded, long text cut."""
+    if value is None or isinstance(value, bool | int):
+        return value if not isinstance(value, int) or abs(value) < 2**63 else _short(str(value))
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else str(value)
+    if isinstance(value, str):
+        return _short(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return _short(bytes(value).decode("utf-8", errors="replace"))
+    if depth >= _MAX_DEPTH:
+        return _short(repr(value))
+    if isinstance(value, Mapping):
+        return {_short(str(k)): json_safe(v, depth + 1)
+                for k, v in list(value.items())[:_MAX_ITEMS]}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v, depth + 1) for v in list(value)[:_MAX_ITEMS]]
+    return _short(str(value))
 
 
 def problem_response(status: int, code: str, title: str, detail: str, instance: str,
-                     **extra: Any) -> JSONResponse:
-    """A problem+json response."""
-    body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail,
-            "instance": instance, **extra}
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+                     headers: Mapping[str, str] | None = None, **extra: Any) -> FastJSON:
+    """A problem+json response (every value made JSON-safe)."""
+    body = {"type": PROBLEM_BASE + code, "title": title, "status": status,
+            "detail": json_safe(detail), "instance": json_safe(instance),
+            **{k: json_safe(v) for k, v in extra.items()}}
+    return FastJSON(body, status_code=status, media_type=MEDIA_TYPE,
+                    headers=dict(headers) if headers else None)
 
 
 def _extra(exc: LongjiangError) -> dict[str, Any]:
@@ -45,26 +87,62 @@ def _extra(exc: LongjiangError) -> dict[str, Any]:
     return {}
 
 
+def _field(loc: Any) -> str:
+    parts = loc if isinstance(loc, list | tuple) else (loc,)
+    return ".".join(str(p) for p in parts if p not in ("query", "path", "header"))
+
+
+def core_problem(request: Request, exc: LongjiangError) -> FastJSON:
+    """The problem response of a core error (its status, code and extra members)."""
+    headers: dict[str, str] = {}
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(retry_after, int | float) and retry_after >= 0:
+        headers["Retry-After"] = str(int(retry_after + 0.999))
+    status = exc.http_status if 400 <= exc.http_status <= 599 else 500
+    return problem_response(status, exc.code, type(exc).__name__, str(exc), request.url.path,
+                            headers=headers, **_extra(exc))
+
+
+def validation_problem(request: Request, exc: RequestValidationError) -> FastJSON:
+    """422 with every parameter problem; values echoed back safely, never raw bytes."""
+    errors = []
+    for err in exc.errors():
+        item: dict[str, Any] = {"field": _field(err.get("loc", ())),
+                                "message": str(err.get("msg", ""))}
+        if "input" in err:
+            item["value"] = json_safe(err["input"])
+        errors.append(item)
+    if any(e["field"] == "body" and "JSON" in e["message"] for e in errors):
+        detail = "body: expected a JSON document"
+    else:
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem_response(422, "bad-input", "Invalid request", detail, request.url.path,
+                            errors=errors)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
     @app.exception_handler(LongjiangError)
-    async def core_error(request: Request, exc: LongjiangError) -> JSONResponse:
-        title = type(exc).__name__
-        return problem_response(exc.http_status, exc.code, title, str(exc), request.url.path,
-                                **_extra(exc))
+    async def core_error(request: Request, exc: LongjiangError) -> Response:
+        return core_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(str(p) for p in err.get("loc", ()) if p != "query"),
-                   "message": err.get("msg", ""), "value": err.get("input")}
-                  for err in exc.errors()]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem_response(422, "bad-input", "Invalid request", detail, request.url.path,
-                                errors=errors)
+    async def request_error(request: Request, exc: RequestValidationError) -> Response:
+        return validation_problem(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = "not-found" if exc.status_code == 404 else f"http-{exc.status_code}"
+        if exc.status_code in (204, 304) or exc.status_code < 400:
+            return Response(status_code=exc.status_code, headers=exc.headers)
         return problem_response(exc.status_code, code, str(exc.detail), str(exc.detail),
-                                request.url.path)
+                                request.url.path, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # logged in full here; the client learns only that the server failed
+        _log.error("unhandled error on %s %s", request.method, request.url.path,
+                   exc_info=exc)
+        return problem_response(500, "internal", "Internal error",
+                                "the server failed to answer this request", request.url.path)

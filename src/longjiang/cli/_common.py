@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from longjiang.config import Settings
@@ -9,7 +10,7 @@ from longjiang.errors import InputError
 from longjiang.network.load import load_network
 from longjiang.network.model import Network
 
-__all__ = ["corridor", "output_path"]
+__all__ = ["corridor", "output_path", "prepare_ledger", "serve_app"]
 
 
 def corridor() -> Network:
@@ -27,3 +28,51 @@ def output_path(path: Path, suffixes: tuple[str, ...], *, option: str = "--outpu
         raise InputError(f"{option} {str(path)!r}: folder {str(parent)!r} does not exist",
                          field=option.lstrip("-"))
     return path
+
+
+def prepare_ledger(database_url: str, *, demo: bool) -> str | None:
+    """What ``serve`` says about the ledger: a hint if it is empty, the demo if asked for.
+
+    With ``demo`` and an empty ledger the demo shipment is captured (the ``ledger demo``
+    code); with a ledger that already holds entries nothing is changed.
+    """
+    from longjiang.ledger.demo import run_demo
+    from longjiang.ledger.service import Ledger
+
+    with Ledger.open(database_url) as ledger:
+        empty = ledger.store.version() == 0 or ledger.log_info().size == 0
+        if not empty:
+            return None
+        if not demo:
+            return ("the ledger is empty: `longjiang serve --demo` (or `longjiang ledger demo`) "
+                    "loads a demo shipment for the tracker")
+        if ledger.store.version() == 0:
+            ledger.init()
+        result = run_demo(ledger)
+        return (f"loaded the demo shipment {result.shipment}: {result.events} events by "
+                f"{len(result.parties)} parties")
+
+
+def serve_url(host: str, port: int) -> str:
+    """The URL a browser opens for a server bound to ``host``:``port``."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def serve_app(*, host: str, port: int, workers: int, demo: bool, access_log: bool) -> None:
+    """Check the settings and the ledger, print where to go, then run uvicorn's workers."""
+    import uvicorn
+
+    from longjiang.api.app import FACTORY
+
+    settings = Settings.from_env()
+    load_network(settings.corridor_path)  # a broken dataset fails here, in one line
+    note = prepare_ledger(settings.database_url, demo=demo)
+    if note:
+        print(note, file=sys.stderr)
+    print(f"Longjiang Corridor on {serve_url(host, port)} (API documentation at /docs); "
+          f"{workers} worker{'s' if workers != 1 else ''}", flush=True)
+    uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers,
+                access_log=access_log, log_level="warning")

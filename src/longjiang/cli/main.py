@@ -47,14 +47,22 @@ def build_app(command: str | None = None) -> typer.Typer:
     @app.command()
     def serve(
         host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="port")] = 8000,
+        port: Annotated[int, typer.Option(help="port", min=1, max=65535)] = 8000,
+        workers: Annotated[int, typer.Option(
+            help="server processes (each loads the corridor; about one per core)",
+            min=1, max=64)] = 1,
+        demo: Annotated[bool, typer.Option(
+            "--demo", help="if the ledger is empty, load the demo shipment first "
+                           "(as `longjiang ledger demo`)")] = False,
+        access_log: Annotated[bool, typer.Option(
+            "--access-log", help="log every request (costs throughput)")] = False,
     ) -> None:
-        """Run the REST API (OpenAPI at /docs) on the shipped corridor."""
-        import uvicorn
+        """Run the web application and the REST API (OpenAPI at /docs) on the corridor."""
+        from longjiang.cli._common import serve_app
+        from longjiang.cli._errors import handle_errors
 
-        from longjiang.api.app import create_app
-
-        uvicorn.run(create_app(), host=host, port=port)
+        handle_errors(serve_app)(host=host, port=port, workers=workers, demo=demo,
+                                 access_log=access_log)
 
     @app.command()
     def version() -> None:

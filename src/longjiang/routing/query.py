@@ -7,11 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from longjiang.errors import InputError
-from longjiang.network.model import Mode
+from longjiang.network.model import Mode, Network
 from longjiang.routing.cargo import Cargo
 from longjiang.routing.planner import DEFAULT_MODES, Criterion, Planner, Route
 
-__all__ = ["RouteQuery", "parse_date", "parse_modes"]
+__all__ = ["FAR_AHEAD_YEARS", "RouteQuery", "check_date", "history_start", "parse_date",
+           "parse_modes"]
+
+#: a date more than this many years after today is planned with a warning
+FAR_AHEAD_YEARS = 30
 
 
 def parse_modes(text: str | None) -> frozenset[Mode]:
@@ -41,6 +45,40 @@ def parse_date(text: str | None, *, today: dt.date) -> dt.date:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(f"Invalid date: {text!r}; expected YYYY-MM-DD", field="date") from None
+
+
+def _dated_changes(network: Network) -> list[dt.date]:
+    return [d for lk in network.links for d in (lk.opened, lk.closed) if d is not None]
+
+
+def history_start(network: Network) -> dt.date | None:
+    """1 January of the year of the dataset's first recorded change (an opening or closing)."""
+    dated = _dated_changes(network)
+    return dt.date(min(dated).year, 1, 1) if dated else None
+
+
+def check_date(network: Network, date: dt.date, *, today: dt.date) -> list[str]:
+    """Warnings about a date outside what the dataset records (empty when there is none).
+
+    Links without an opening date are taken as always open, which holds only within the
+    period the dataset records: a date before its first recorded change is planned on that
+    assumption, and one more than :data:`FAR_AHEAD_YEARS` after today on the network as last
+    recorded. The route is still planned; the warning says what it rests on.
+    """
+    dated = _dated_changes(network)
+    if not dated:
+        return []
+    first, last = min(dated), max(dated)
+    if date.year < first.year:
+        return [f"date {date.isoformat()} is before the dataset's history, which starts in "
+                f"{first.year} (its first recorded change is on {first.isoformat()}): links "
+                "without an opening date are assumed to exist, which may not be true then"]
+    years = (date - today).days / 365.25
+    if years > FAR_AHEAD_YEARS:
+        return [f"date {date.isoformat()} is {years:.0f} years ahead: planned on the network "
+                f"as last recorded (its last recorded change is on {last.isoformat()}); "
+                "nothing later is known"]
+    return []
 
 
 @dataclass(frozen=True)
