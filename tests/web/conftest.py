@@ -117,6 +117,11 @@ class Watch:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
 
+    def allow_http_error(self, path: str) -> None:
+        """Forget the browser's "failed to load" lines for ``path``: an error the test asked for."""
+        self.console_errors[:] = [e for e in self.console_errors
+                                  if not (e.startswith("Failed to load resource") and path in e)]
+
     def foreign(self) -> list[str]:
         """Requests to any host but the app's (data: and blob: URLs stay in the page)."""
         return [url for url in self.requests
@@ -150,8 +155,8 @@ def open_page(browser: Any, live_server: LiveServer, viewport: dict[str, int] | 
     page = context.new_page()
     watch = Watch(origin=live_server.url)
     page.on("request", lambda request: watch.requests.append(request.url))
-    page.on("console", lambda msg: watch.console_errors.append(msg.text)
-            if msg.type == "error" else None)
+    page.on("console", lambda msg: watch.console_errors.append(
+        f"{msg.text} [{msg.location.get('url', '')}]") if msg.type == "error" else None)
     page.on("pageerror", lambda err: watch.page_errors.append(str(err)))
     page.set_default_timeout(15_000)
     return Browsing(page=page, context=context, watch=watch, base=live_server.url)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from tests.web.conftest import LANGS, PHONE, Browsing, check_clean, open_page
 
 

@@ -18,8 +18,8 @@
 
   M.modeKey = function (props) {
     if (props.mode !== "rail") return props.mode;
-    const g = props.gauge_mm || "";
-    if (g.includes("/")) return "rail_dual";
+    const g = Array.isArray(props.gauge_mm) ? props.gauge_mm.join("/") : String(props.gauge_mm ?? "");
+    if (g.includes("/")) return "rail_dual";  // 1435/1520
     if (g === "1520") return "rail_1520";
     return "rail_1435";
   };
@@ -42,6 +42,8 @@
       keyboard: true, minZoom: 2, maxZoom: 12,
     }, options || {}));
     map.attributionControl.setPrefix(false);
+    // the container changes size with the page's layout (results, notices, phone rotation)
+    if (window.ResizeObserver) new ResizeObserver(() => map.invalidateSize()).observe(element);
     map.attributionControl.addAttribution(LJ.t("mapview.attribution"));
     map.createPane("basemap").style.zIndex = 200;
     map.fitBounds([[38.5, 116], [55.5, 142]]);

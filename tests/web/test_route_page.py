@@ -1,0 +1,121 @@
+"""The route planner in a real browser: the contracts of issue 9 §4, Pareto choice, errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.web.conftest import LANGS, PHONE, Browsing, check_clean, open_page
+
+LABELS = {"en": ("From", "To", "Plan route", "Legs"),
+          "zh": ("起点", "终点", "规划路线", "路段"),
+          "ru": ("Откуда", "Куда", "Построить маршрут", "Участки")}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_plan_a_route_from_the_form(browsing: Browsing, lang: str) -> None:
+    page = browsing.page
+    browsing.goto(f"/route?lang={lang}")
+    source, target, button, caption = LABELS[lang]
+    page.get_by_label(source, exact=True).fill("Harbin")
+    page.get_by_label(target, exact=True).fill("Vladivostok")
+    page.get_by_role("button", name=button).click()
+    page.wait_for_selector("#route-results[data-state=ready]")
+    table = page.get_by_role("table", name=caption)
+    assert table.locator("tbody tr").count() >= 3
+    text = table.inner_text()
+    # place names in the chosen language
+    assert {"en": "Harbin", "zh": "哈尔滨", "ru": "Харбин"}[lang] in text
+    assert page.locator("path.route-leg-selected").count() >= 3
+    # the query lives in the URL: opening it again gives the same route
+    assert "from=Harbin" in page.url and "to=Vladivostok" in page.url
+    rows = table.locator("tbody tr").count()
+    browsing.screenshot(f"route-{lang}")
+    page.goto(page.url)
+    page.wait_for_selector("#route-results[data-state=ready]")
+    assert page.get_by_role("table", name=caption).locator("tbody tr").count() == rows
+
+
+def test_english_accessible_names(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/route?lang=en")
+    for label in ("From", "To", "Date", "Cargo", "Optimize"):
+        assert page.get_by_label(label, exact=True).count() == 1, label
+    assert page.get_by_role("button", name="Plan route").count() == 1
+
+
+def test_shared_link_with_crossing_and_transfers(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/route?lang=en&from=Harbin&to=Moscow&date=2023-06-01&optimize=time&modes=rail")
+    page.wait_for_selector("#route-results[data-state=ready]")
+    table = page.get_by_role("table", name="Legs")
+    assert table.locator("tr.crossing-row").count() >= 1
+    assert table.locator("tr.transfer").count() >= 1  # the gauge change
+    assert "gauge change" in table.inner_text()
+    assert "Total" in table.locator("tfoot").inner_text()
+    assert page.get_by_label("Date", exact=True).input_value() == "2023-06-01"
+
+
+def test_pareto_point_selects_route(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/route?lang=en&from=Harbin&to=Busan&optimize=pareto&date=2024-06-01")
+    page.wait_for_selector("#route-results[data-state=ready]")
+    points = page.locator(".chart .point")
+    assert points.count() >= 2
+    first_total = page.locator("table.legs tfoot").inner_text()
+    points.nth(1).focus()
+    page.keyboard.press("Enter")  # keyboard operable
+    page.wait_for_selector("#route-results[data-selected='1']")
+    assert page.locator(".chart .point.selected").get_attribute("data-index") == "1"
+    assert page.locator("table.legs tfoot").inner_text() != first_total
+    browsing.screenshot("route-pareto-en")
+
+
+def test_unknown_place_message_beside_field(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/route?lang=en")
+    page.get_by_label("From", exact=True).fill("Harbinx")
+    page.get_by_label("To", exact=True).fill("Busan")
+    page.get_by_role("button", name="Plan route").click()
+    error = page.locator("#route-from-error")
+    error.get_by_text("Unknown place").wait_for()
+    assert page.get_by_label("From", exact=True).get_attribute("aria-invalid") == "true"
+    suggestion = error.locator("button[data-place=harbin]")
+    assert suggestion.count() == 1
+    suggestion.click()
+    assert page.get_by_label("From", exact=True).input_value() == "harbin"
+    page.get_by_role("button", name="Plan route").click()
+    page.wait_for_selector("#route-results[data-state=ready]")
+    browsing.watch.allow_http_error("/api/route")
+
+
+def test_problem_shown_in_current_language(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/route?lang=ru&from=Harbin&to=Busan&cargo=bulk:-5")
+    notice = page.locator("#notice")
+    notice.wait_for(state="visible")
+    assert "Проверьте" in notice.inner_text()
+    browsing.watch.allow_http_error("/api/route")
+
+
+def test_autocomplete_offers_names_in_other_scripts(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/route?lang=zh")
+    page.get_by_label("起点", exact=True).fill("Влади")
+    page.locator("#places-from option").first.wait_for(state="attached")
+    values = page.eval_on_selector_all("#places-from option", "els => els.map(e => e.value)")
+    assert any("符拉迪沃斯托克" in v for v in values)
+
+
+def test_route_at_phone_size(browser: Any, live_server: Any) -> None:
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        b.goto("/route?lang=zh&from=哈尔滨&to=Владивосток")
+        b.page.wait_for_selector("#route-results[data-state=ready]")
+        assert b.page.get_by_role("button", name="规划路线").is_visible()
+        width = b.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"] + 1
+        b.screenshot("route-phone-zh")
+        check_clean(b)
+    finally:
+        b.context.close()
