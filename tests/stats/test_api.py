@@ -6,12 +6,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from longjiang.api.problems import install_problem_handlers
 from longjiang.api.stats import router
 
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
     app = FastAPI()
+    install_problem_handlers(app)
     app.include_router(router)
     return TestClient(app)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from longjiang.api.deps import Corridor, CorridorDep
-from longjiang.errors import InputError
+from longjiang.api.deps import Corridor, CorridorDep, IsoDate
+from longjiang.api.responses import problem_responses
 from longjiang.flows.corridor import (
     CorridorModel,
     CorridorResult,
@@ -18,7 +20,6 @@ from longjiang.flows.corridor import (
     compare_results,
     criticality,
     load_flow_data,
-    parse_date,
     read_demand,
 )
 
@@ -28,29 +29,52 @@ router = APIRouter(prefix="/api/flows", tags=["flows"])
 
 #: the date used when none is given: the shipped demand is for 2023
 DEFAULT_DATE = dt.date(2023, 6, 1)
+#: models and base results kept, most recently used first (each date costs a model)
+MAX_DATES = 8
+
+_RESPONSES = problem_responses(404, 422)
 
 
 class _FlowsState:
-    """Per-app cache: flow data, demand, one model and one base result per date."""
+    """Per-app cache: flow data, demand, and a model and base result for the latest dates."""
 
     def __init__(self, corridor: Corridor) -> None:
         self.corridor = corridor
         self.data: FlowData = load_flow_data(corridor.network)
         self.demand: tuple[DemandRow, ...] = read_demand(None, corridor.network,
                                                          self.data.commodities)
-        self.models: dict[dt.date, CorridorModel] = {}
-        self.results: dict[dt.date, CorridorResult] = {}
+        self.models: OrderedDict[dt.date, CorridorModel] = OrderedDict()
+        self.results: OrderedDict[dt.date, CorridorResult] = OrderedDict()
+        # the endpoints run in the thread pool: the caches are shared
+        self._lock = threading.Lock()
+
+    def _get(self, cache: OrderedDict[dt.date, Any], date: dt.date) -> Any:
+        with self._lock:
+            found = cache.get(date)
+            if found is not None:
+                cache.move_to_end(date)
+            return found
+
+    def _put(self, cache: OrderedDict[dt.date, Any], date: dt.date, value: Any) -> None:
+        with self._lock:
+            cache[date] = value
+            while len(cache) > MAX_DATES:
+                cache.popitem(last=False)
 
     def model(self, date: dt.date) -> CorridorModel:
-        if date not in self.models:
-            self.models[date] = CorridorModel(self.corridor.network, self.data, date,
-                                              planner=self.corridor.planner)
-        return self.models[date]
+        model: CorridorModel | None = self._get(self.models, date)
+        if model is None:
+            model = CorridorModel(self.corridor.network, self.data, date,
+                                  planner=self.corridor.planner)
+            self._put(self.models, date, model)
+        return model
 
     def result(self, date: dt.date) -> CorridorResult:
-        if date not in self.results:
-            self.results[date] = self.model(date).assign(self.demand)
-        return self.results[date]
+        result: CorridorResult | None = self._get(self.results, date)
+        if result is None:
+            result = self.model(date).assign(self.demand)
+            self._put(self.results, date, result)
+        return result
 
 
 def _state(request: Request, corridor: Corridor) -> _FlowsState:
@@ -61,43 +85,43 @@ def _state(request: Request, corridor: Corridor) -> _FlowsState:
     return state
 
 
-DateQuery = Annotated[str | None, Query(description="date YYYY-MM-DD (default 2023-06-01)")]
+DateQuery = Annotated[IsoDate | None, Query(description="date (default 2023-06-01)")]
 
 
-@router.get("/assign", summary="The year's equilibrium freight flows on the corridor")
+@router.get("/assign", summary="The year's equilibrium freight flows on the corridor",
+            response_model=None, responses=_RESPONSES)
 def flows_assign(request: Request, corridor: CorridorDep, date: DateQuery = None
                  ) -> dict[str, Any]:
     """Link flows, the volume/capacity and delay of every limiting element, unserved demand."""
-    day = parse_date(date, default=DEFAULT_DATE)
-    return _state(request, corridor).result(day).to_dict()
+    return _state(request, corridor).result(date or DEFAULT_DATE).to_dict()
 
 
-@router.get("/criticality", summary="Close each element in turn and rank the damage")
+@router.get("/criticality", summary="Close each element in turn and rank the damage",
+            response_model=None, responses=_RESPONSES)
 def flows_criticality(request: Request, corridor: CorridorDep, date: DateQuery = None,
                       top: Annotated[int, Query(ge=1, le=500, description="rows")] = 15,
                       by: Annotated[CriticalityRank, Query(
                           description="unserved (then cost) or cost")] = CriticalityRank.UNSERVED
                       ) -> dict[str, Any]:
     """Crossings and freight-carrying links ranked by unserved demand, then cost increase."""
-    day = parse_date(date, default=DEFAULT_DATE)
+    day = date or DEFAULT_DATE
     state = _state(request, corridor)
     ranked = criticality(state.model(day), state.demand, base=state.result(day), rank=by)
     return {"date": day.isoformat(), "evaluated": len(ranked),
             "ranking": [r.to_dict() for r in ranked[:top]]}
 
 
-@router.get("/compare", summary="Two dates, element by element")
+@router.get("/compare", summary="Two dates, element by element", response_model=None,
+            responses=_RESPONSES)
 def flows_compare(request: Request, corridor: CorridorDep,
-                  a: Annotated[str, Query(description="date of scenario A, YYYY-MM-DD")],
-                  b: Annotated[str, Query(description="date of scenario B, YYYY-MM-DD")],
-                  close: Annotated[list[str] | None, Query(
+                  a: Annotated[IsoDate, Query(description="date of scenario A")],
+                  b: Annotated[IsoDate, Query(description="date of scenario B")],
+                  close: Annotated[list[Annotated[str, Query(max_length=200)]] | None, Query(
+                      max_length=20,
                       description="element closed in B: crossing:ID, link:ID or node:ID")]
                   = None) -> dict[str, Any]:
     """What a new bridge, a closure or a season changes between two dates."""
-    date_a = parse_date(a, default=DEFAULT_DATE)
-    date_b = parse_date(b, default=DEFAULT_DATE)
-    if not a or not b:
-        raise InputError("both a and b are required", field="a")
+    date_a, date_b = a, b
     state = _state(request, corridor)
     result_a = state.result(date_a)
     result_b = (state.model(date_b).assign(state.demand, closed=close)

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from longjiang.api.deps import Corridor, CorridorDep
+from longjiang.api.deps import Corridor, CorridorDep, IsoDate
 from longjiang.api.responses import FastJSON, problem_responses
 from longjiang.network.export import node_properties, to_geojson
 from longjiang.network.model import Network
@@ -34,6 +34,7 @@ router = APIRouter(prefix="/api", tags=["network"])
 MAX_BODIES = 16
 #: dates remembered with the body they map to
 MAX_DATES = 512
+_MAX_HEADER = 1024
 
 
 class FeatureCollection(BaseModel):
@@ -146,12 +147,18 @@ def _accepts_gzip(accept_encoding: str | None) -> bool:
 async def network(
     request: Request,
     corridor: CorridorDep,
-    date: Annotated[dt.date | None, Query(
+    date: Annotated[IsoDate | None, Query(
         description="only links usable on this date (YYYY-MM-DD); default: every link")] = None,
-    if_none_match: Annotated[str | None, Header(max_length=1024)] = None,
-    accept_encoding: Annotated[str | None, Header(max_length=1024)] = None,
 ) -> Response:
-    """Nodes and links as a GeoJSON FeatureCollection, optionally filtered by date."""
+    """Nodes and links as a GeoJSON FeatureCollection, optionally filtered by date.
+
+    Answers with an ETag; a request whose ``If-None-Match`` names it gets 304. With
+    ``Accept-Encoding: gzip`` the body is sent compressed (its own ETag).
+    """
+    # standard HTTP headers, read here rather than declared as parameters; only their
+    # first kilobyte is looked at
+    if_none_match = request.headers.get("if-none-match", "")[:_MAX_HEADER]
+    accept_encoding = request.headers.get("accept-encoding", "")[:_MAX_HEADER]
     cache = _cache(request, corridor)
     body = cache.cached(date)
     if body is None:

@@ -115,7 +115,10 @@ def validation_problem(request: Request, exc: RequestValidationError) -> FastJSO
     if any(e["field"] == "body" and "JSON" in e["message"] for e in errors):
         detail = "body: expected a JSON document"
     else:
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        detail = "; ".join(
+            f"{e['field']}: {e['message']}"
+            + (f" (got {e['value']!r})" if isinstance(e.get("value"), str | int | float) else "")
+            for e in errors)
     return problem_response(422, "bad-input", "Invalid request", detail, request.url.path,
                             errors=errors)
 

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
 
-from longjiang.api.deps import Corridor, CorridorDep
+from longjiang.api.deps import Corridor, CorridorDep, IsoDate
 from longjiang.api.responses import FastJSON, problem_responses
 from longjiang.routing.planner import Criterion
 from longjiang.routing.query import RouteQuery, check_date
@@ -70,7 +70,7 @@ async def route(
                                  description="origin place")],
     destination: Annotated[str, Query(alias="to", min_length=1, max_length=200,
                                       description="destination")],
-    date: Annotated[dt.date | None, Query(description="travel date (default today)")] = None,
+    date: Annotated[IsoDate | None, Query(description="travel date (default today)")] = None,
     cargo: Annotated[str, Query(pattern=CARGO_PATTERN, max_length=40,
                                 description="20ft, 40ft, 40ft:TONNES or bulk:TONNES")] = "40ft",
     optimize: Annotated[Criterion, Query(description="the criterion, or pareto")]

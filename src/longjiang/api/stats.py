@@ -1,9 +1,10 @@
 """``/api/stats``: indicators, series and consistency findings, with RFC 9457 errors.
 
-Errors leave as ``application/problem+json`` documents (type, title, status,
-detail, instance, plus ``suggestions`` or ``errors``) built by
-:func:`longjiang.api.problems.problem_response` straight from the routes, so the
-router behaves the same in any app that includes it, handlers installed or not.
+Errors of the statistics leave as ``application/problem+json`` documents (type, title,
+status, detail, instance, plus ``suggestions`` or ``errors``) built by
+:func:`longjiang.api.problems.problem_response` straight from the routes. Parameters are
+typed and bounded in the OpenAPI document; a value outside them is a validation error,
+which the application's problem handlers answer (422).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from longjiang.api.problems import problem_response
+from longjiang.api.responses import problem_responses
 from longjiang.errors import InputError, LongjiangError
 from longjiang.stats._model import UnknownIndicatorError
 from longjiang.stats.checks import run_checks
@@ -63,67 +65,42 @@ def _from_error(exc: LongjiangError, instance: str) -> JSONResponse:
     return problem_response(exc.http_status, exc.code, "Statistics error", str(exc), instance)
 
 
-def _year(raw: str | None, name: str) -> int | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        year = int(raw)
-    except ValueError:
-        raise InputError(
-            f"Parameter {name!r} must be a year such as 2018, got {raw!r}", field=name
-        ) from None
-    if not 1900 <= year <= 2100:
-        raise InputError(
-            f"Parameter {name!r} must be a year between 1900 and 2100, got {year}", field=name
-        )
-    return year
+Year = Annotated[int | None, Query(ge=1900, le=2100)]
 
 
-@router.get("/indicators", response_model=None)
+@router.get("/indicators", response_model=None, responses=problem_responses(503))
 def indicators(dataset: DatasetDep) -> JSONResponse | list[dict[str, object]]:
     """Every indicator with its unit, link, partners, tables and years."""
     return [i.to_dict() for i in dataset.indicators()]
 
 
-@router.get("/series", response_model=None)
+@router.get("/series", response_model=None, responses=problem_responses(404, 422))
 def series(
     dataset: DatasetDep,
-    indicator: Annotated[str | None, Query(description="Indicator id, e.g. china-trade")] = None,
-    partner: Annotated[str | None, Query(description="Partner, e.g. Russia")] = None,
-    from_: Annotated[str | None, Query(alias="from", description="First year")] = None,
-    to: Annotated[str | None, Query(description="Last year")] = None,
+    indicator: Annotated[str, Query(min_length=1, max_length=100,
+                                    description="Indicator id, e.g. china-trade "
+                                                "(see /api/stats/indicators)")],
+    partner: Annotated[str | None, Query(max_length=100,
+                                         description="Partner, e.g. Russia")] = None,
+    from_: Annotated[Year, Query(alias="from", description="First year")] = None,
+    to: Annotated[Year, Query(description="Last year")] = None,
 ) -> JSONResponse | dict[str, object]:
     """One value per partner and year, each with its source."""
     instance = "/api/stats/series"
     try:
-        if not indicator:
-            raise InputError(
-                "Parameter 'indicator' is required (see /api/stats/indicators)", field="indicator"
-            )
-        start, end = _year(from_, "from"), _year(to, "to")
         ind = dataset.indicator(indicator)
-        points = dataset.series(indicator, partner, start, end)
+        points = dataset.series(indicator, partner, from_, to)
     except LongjiangError as exc:
         return _from_error(exc, instance)
     return {"indicator": ind.to_dict(), "series": [p.to_dict() for p in points]}
 
 
-@router.get("/findings", response_model=None)
+@router.get("/findings", response_model=None, responses=problem_responses(422))
 def findings(
     dataset: DatasetDep,
-    table: Annotated[str | None, Query(description="Only findings of this table number")] = None,
+    table: Annotated[int | None, Query(ge=1, le=99,
+                                       description="Only findings of this table number")] = None,
 ) -> JSONResponse | list[dict[str, object]]:
     """Every printed figure that disagrees with what the others imply."""
-    wanted: int | None = None
-    if table is not None and table != "":
-        try:
-            wanted = int(table)
-        except ValueError:
-            return _from_error(
-                InputError(
-                    f"Parameter 'table' must be a table number, got {table!r}", field="table"
-                ),
-                "/api/stats/findings",
-            )
     out = run_checks(dataset)
-    return [f.to_dict() for f in out if wanted is None or f.table == wanted]
+    return [f.to_dict() for f in out if table is None or f.table == table]
