@@ -157,3 +157,15 @@ def _walk(folder: object) -> list[object]:
     for entry in folder.iterdir():  # type: ignore[attr-defined]
         out.extend(_walk(entry) if entry.is_dir() else [entry])
     return out
+
+
+def test_crossings_json_with_etag(client: TestClient) -> None:
+    response = client.get("/api/crossings")
+    assert response.status_code == 200
+    data = response.json()
+    heihe = next(c for c in data if c["id"] == "heihe_blagoveshchensk_bridge")
+    assert heihe["cn"]["id"] == "heihe_bridge" and heihe["links"][0]["opened"] == "2022-06-10"
+    assert all(c["source"] for c in data)
+    etag = response.headers["etag"]
+    assert client.get("/api/crossings", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/api/crossings", headers={"If-None-Match": '"other"'}).status_code == 200

@@ -54,6 +54,7 @@
           : f.properties.iso_a3 === "RUS" ? "#eef1f4" : "#f5f5f2", fillOpacity: 1 }),
       }).addTo(map);
       element.dataset.basemap = "ready";
+      performance.mark("lj-basemap");
       element.dispatchEvent(new CustomEvent("lj:basemap"));
     });
     return map;

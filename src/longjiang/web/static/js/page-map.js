@@ -19,6 +19,8 @@
   let network = null, crossings = [], nodes = new Map();
 
   dateInput.value = LJ.param("date", LJ.today());
+  // on a phone the list would push the map far down: start it folded
+  if (window.matchMedia("(max-width: 900px)").matches) document.getElementById("crossings-box").open = false;
 
   function show(title, rows, source) {
     details.replaceChildren(LJ.el("h3", { text: title }), M.details(rows),
@@ -119,7 +121,7 @@
       crossingList.append(LJ.el("li", {}, LJ.el("button", { type: "button", class: "linkish",
         "data-crossing": c.id, onclick: () => { map.panTo(at); crossingDetails(c, usable); } }, [
         LJ.el("span", { class: "dot " + (state.isOpen ? "dot-open" : "dot-closed"), "aria-hidden": "true" }),
-        LJ.placeName(c.cn) + " – " + LJ.placeName(c.ru),
+        LJ.placeName(c.cn) + " – " + LJ.placeName(c.ru) + " (" + c.modes.map((m) => LJ.t("mode." + m).toLowerCase()).join(", ") + ")",
         LJ.el("span", { class: "visually-hidden", text: " (" + (state.isOpen ? LJ.t("map.crossing_open") : LJ.t("map.crossing_closed")) + ")" }),
       ])));
     }
@@ -128,6 +130,7 @@
       total: LJ.fmt.num(total), open: LJ.fmt.num(open), crossings: LJ.fmt.num(crossings.length) });
     mapEl.dataset.state = "ready";
     mapEl.dataset.date = dateInput.value;
+    if (!performance.getEntriesByName("lj-map-drawn").length) performance.mark("lj-map-drawn");
     mapEl.dispatchEvent(new CustomEvent("lj:drawn"));
   }
 
