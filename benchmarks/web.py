@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from web_load import ROUTES, Server, run_load  # noqa: E402  (the sibling benchmark)
+from web_load import ROUTES, Server, run_load  # the sibling benchmark
 
 #: 20 corridor queries the planner answers (the load test's list, with places of the dataset)
 QUERIES = [q for q in ROUTES if "Zarubino" not in q and "Zabaykalsk" not in q] + [
@@ -51,7 +51,8 @@ def _pct(values: list[float], q: float) -> float:
 
 def _mark(page: Any, name: str) -> float:
     value: float = page.evaluate(
-        "(n) => { const e = performance.getEntriesByName(n); return e.length ? e[0].startTime : -1; }",
+        "(n) => { const e = performance.getEntriesByName(n);"
+        " return e.length ? e[0].startTime : -1; }",
         name)
     return value
 
@@ -91,8 +92,8 @@ def measure_routes(browser: Any, base: str) -> dict[str, Any]:
             continue
         totals.append(_mark(page, "lj-route-drawn") - _mark(page, "lj-click"))
         timing = page.evaluate(
-            "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/api/route'))"
-            ".map(e => e.duration).pop()")
+            "() => performance.getEntriesByType('resource')"
+            ".filter(e => e.name.includes('/api/route')).map(e => e.duration).pop()")
         api.append(timing)
         page.evaluate("() => performance.clearResourceTimings()")
     context.close()
@@ -108,7 +109,8 @@ def measure_bytes(browser: Any, base: str) -> dict[str, Any]:
     cdp.send("Network.enable")
     received: dict[str, float] = {}
     urls: dict[str, str] = {}
-    cdp.on("Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
+    cdp.on("Network.requestWillBeSent",
+           lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
     cdp.on("Network.loadingFinished",
            lambda e: received.__setitem__(e["requestId"], e["encodedDataLength"]))
 
