@@ -42,13 +42,16 @@ def test_river_crossing_follows_the_season(browsing: Browsing) -> None:
     def state(date: str) -> str:
         browsing.goto(f"/?lang=en&date={date}")
         page.wait_for_selector(f"#map[data-date='{date}'][data-state=ready]")
-        page.click("button[data-crossing=heihe_blagoveshchensk_river]")
-        return page.locator("#details-body").inner_text()
+        button = page.locator("button[data-crossing=heihe_blagoveshchensk_river]")
+        listed = button.locator(".state").inner_text()
+        button.click()
+        details = page.locator("#details-body").inner_text()
+        assert listed in details
+        return listed
 
-    summer = state("2023-07-15")
-    assert "River · open on this date" in summer
-    drift = state("2023-04-20")  # ice drift: neither ferry nor pontoon
-    assert "open on this date" not in drift
+    assert state("2023-07-15") == "open: ferry"
+    assert state("2025-02-01") == "open: winter crossing (ice road or pontoon)"
+    assert state("2023-04-20") == "closed"  # the ice drift: neither ferry nor pontoon
 
 
 def test_click_link_shows_source(browsing: Browsing) -> None:

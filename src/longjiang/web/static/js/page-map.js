@@ -58,15 +58,25 @@
     show(LJ.t("map.link") + " " + p.id, [...linkRows(p), [LJ.t("map.id"), p.id]], p.source);
   }
 
+  /* How a link crosses: a river link is a ferry, a seasonal road link over a river a winter
+   * crossing (ice road or pontoon), anything else its mode. */
+  function way(l) {
+    if (l.mode === "river") return LJ.t("map.way.ferry");
+    if (l.mode === "road" && l.months.length < 12) return LJ.t("map.way.winter");
+    return LJ.t("mode." + M.modeKey(l));
+  }
+
   function crossingState(c, usable) {
     const open = c.links.filter((l) => usable.has(l.id));
-    return { open, isOpen: open.length > 0 };
+    const ways = [...new Set(open.map(way))];
+    return { open, isOpen: open.length > 0,
+             text: open.length ? LJ.t("map.open_by", { ways: ways.join(", ") }) : LJ.t("map.crossing_closed") };
   }
 
   function crossingDetails(c, usable) {
     const state = crossingState(c, usable);
     const linkBlocks = c.links.map((l) => LJ.el("li", {}, [
-      LJ.el("strong", { text: LJ.t("mode." + M.modeKey(l)) + (usable.has(l.id) ? " · " + LJ.t("map.open_now") : " · " + LJ.t("map.closed_now")) }),
+      LJ.el("strong", { text: way(l) + (usable.has(l.id) ? " · " + LJ.t("map.open_now") : " · " + LJ.t("map.closed_now")) }),
       " ", LJ.t("map.season") + ": " + LJ.fmt.months(l.months),
       l.opened ? " · " + LJ.t("map.opened") + ": " + LJ.fmt.date(l.opened) : "",
       l.status !== "operating" ? " · " + LJ.t("status." + l.status) : "",
@@ -74,7 +84,7 @@
     ]));
     show(LJ.placeName(c.cn) + " – " + LJ.placeName(c.ru), [
       [LJ.t("map.crossing"), c.name_en],
-      [LJ.t("map.on_date", { date: LJ.fmt.date(dateInput.value) }), state.isOpen ? LJ.t("map.crossing_open") : LJ.t("map.crossing_closed")],
+      [LJ.t("map.on_date", { date: LJ.fmt.date(dateInput.value) }), state.text],
       [LJ.t("map.modes"), c.modes.map((m) => LJ.t("mode." + m)).join(", ")],
       [LJ.t("map.dwell"), LJ.fmt.hours(c.dwell_h)],
       [LJ.t("map.fee"), LJ.t("unit.usd_per_teu", { n: LJ.fmt.num(c.fee_usd_per_teu, 0) })],
@@ -115,14 +125,14 @@
       const marker = L.circleMarker(at, { radius: 7, weight: 2.5, color: "#111",
         fillColor: state.isOpen ? "#2e9d4f" : "#c9302c", fillOpacity: 0.95,
         className: "crossing " + (state.isOpen ? "crossing-open" : "crossing-closed") });
-      marker.bindTooltip(LJ.placeName(c.cn) + " – " + LJ.placeName(c.ru));
+      marker.bindTooltip(LJ.placeName(c.cn) + " – " + LJ.placeName(c.ru) + " · " + state.text);
       marker.on("click", () => crossingDetails(c, usable));
       marker.addTo(crossingLayer);
       crossingList.append(LJ.el("li", {}, LJ.el("button", { type: "button", class: "linkish",
         "data-crossing": c.id, onclick: () => { map.panTo(at); crossingDetails(c, usable); } }, [
         LJ.el("span", { class: "dot " + (state.isOpen ? "dot-open" : "dot-closed"), "aria-hidden": "true" }),
         LJ.placeName(c.cn) + " – " + LJ.placeName(c.ru) + " (" + c.modes.map((m) => LJ.t("mode." + m).toLowerCase()).join(", ") + ")",
-        LJ.el("span", { class: "visually-hidden", text: " (" + (state.isOpen ? LJ.t("map.crossing_open") : LJ.t("map.crossing_closed")) + ")" }),
+        LJ.el("span", { class: "state", text: state.text }),
       ])));
     }
     const total = network.features.filter((f) => f.properties.feature === "link").length;
