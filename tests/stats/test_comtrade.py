@@ -81,3 +81,56 @@ def test_missing_columns(tmp_path: Path) -> None:
     path = write(tmp_path, "reporter,partner\n", "China,Russia")
     with pytest.raises(ValidationError, match="missing column"):
         import_comtrade(load_dataset(), path)
+
+
+def test_non_utf8_file_is_one_error_naming_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "comtrade.csv"
+    path.write_bytes((API + "2025,Export,China,Russian Federation,TOTAL,1.0e11\n").encode()
+                     + "2025,Import,China,Российская Федерация,TOTAL,1e11\n".encode("cp1251"))
+    with pytest.raises(ValidationError) as info:
+        import_comtrade(load_dataset(), path)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line, problem.kind) == ("comtrade.csv", 3, "encoding")
+    assert "not UTF-8" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [("nan", "finite"), ("NaN", "finite"), ("inf", "finite"), ("-Infinity", "finite"),
+     ("-5", "non-negative"), ("-0.0", "non-negative"), ("١٢٣", "ASCII"), ("1_000", "ASCII"),
+     ("", "ASCII"), ("1e300", "implausible")],
+)
+def test_values_that_are_not_trade_figures_are_refused(tmp_path: Path, value: str,
+                                                       says: str) -> None:
+    """Today no existing figure contradicts 2031: such values would merge silently."""
+    path = write(tmp_path, API, f"2031,Export,China,Russian Federation,TOTAL,{value}")
+    with pytest.raises(ValidationError) as info:
+        import_comtrade(load_dataset(), path)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.field) == (2, "value") and says in problem.message
+
+
+def test_year_in_other_scripts_digits_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, API, "٢٠٢٥,Export,China,Russian Federation,TOTAL,1e11")
+    with pytest.raises(ValidationError) as info:
+        import_comtrade(load_dataset(), path)
+    assert [p.field for p in info.value.problems] == ["year"]
+
+
+def test_cli_gives_one_line_errors(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from longjiang.cli.stats import app
+
+    bad = tmp_path / "comtrade.csv"
+    bad.write_bytes(API.encode() + b"2025,Export,China,\xff\xfe,TOTAL,1\n")
+    result = CliRunner().invoke(app, ["import-comtrade", str(bad), "-o",
+                                      str(tmp_path / "out.csv")])
+    assert result.exit_code == 3
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: comtrade.csv:2")
+    assert "Traceback" not in result.output and not (tmp_path / "out.csv").exists()
+    nan = write(tmp_path, API, "2031,Export,China,Russian Federation,TOTAL,nan")
+    result = CliRunner().invoke(app, ["import-comtrade", str(nan), "-o",
+                                      str(tmp_path / "out.csv")])
+    assert result.exit_code == 3 and result.stderr.count("\n") == 1
+    assert "value='nan'" in result.stderr and not (tmp_path / "out.csv").exists()

@@ -46,12 +46,19 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except ValidationError as exc:
             err = Console(stderr=True, highlight=False, soft_wrap=True)
-            for problem in exc.problems:
-                err.print(f"{problem}", markup=False)
-            err.print(f"error: {len(exc.problems)} problem(s) found", markup=False)
+            if len(exc.problems) == 1:
+                err.print(f"error: {exc.problems[0]}", markup=False)
+            else:
+                for problem in exc.problems:
+                    err.print(f"{problem}", markup=False)
+                err.print(f"error: {len(exc.problems)} problem(s) found", markup=False)
             raise typer.Exit(exit_for(exc)) from None
         except LongjiangError as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise typer.Exit(exit_for(exc)) from None
+        except RecursionError:
+            # a parser met input nested deeper than any real document (JSON, say)
+            print("error: the input is nested too deeply to be read", file=sys.stderr)
+            raise typer.Exit(EXIT_CODES["bad-input"]) from None
 
     return wrapper

@@ -24,6 +24,8 @@ merged when anything is refused.
 from __future__ import annotations
 
 import csv
+import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,31 +76,65 @@ class ComtradeRow:
     value_usd: float
 
 
+#: no trade figure of one country pair and year comes near this (world trade: ~3e13 USD)
+MAX_USD = 1e15
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?")
+
+
+def _ascii_int(text: str) -> int:
+    """An integer written in ASCII digits (``int()`` also takes other scripts' digits)."""
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(text)
+    return int(text)
+
+
+def _usd(text: str) -> float:
+    """A trade value: a finite, non-negative number of USD in ASCII digits."""
+    plain = text.replace(",", "")
+    if not _NUMBER.fullmatch(plain):
+        if plain.lstrip("+-").lower() in ("nan", "inf", "infinity"):
+            raise ValueError("expected a finite number of USD, not NaN or infinity")
+        if plain.startswith("-"):
+            raise ValueError("expected a non-negative number of USD")
+        raise ValueError("expected a non-negative number of USD in ASCII digits")
+    value = float(plain)
+    if value > MAX_USD:
+        raise ValueError(f"expected a number of USD up to {MAX_USD:.0e}; this is implausible")
+    return value
+
+
 def read_comtrade(path: Path) -> list[ComtradeRow]:
     """Parse and validate the file; every problem is reported at once."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            headers = {h.strip().lower(): h for h in (reader.fieldnames or [])}
-            columns: dict[str, str] = {}
-            for field, names in _ALIASES.items():
-                for name in names:
-                    if name in headers:
-                        columns[field] = headers[name]
-                        break
-            missing = [f for f in _ALIASES if f not in columns]
-            if missing:
-                raise ValidationError(
-                    [
-                        Problem(
-                            path.name, 1, f, None, "missing column (UN Comtrade layout expected)"
-                        )
-                        for f in missing
-                    ]
-                )
-            raw = list(reader)
+        data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"Cannot read {path}: {exc}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValidationError([Problem(
+            path.name, line, None, None,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "export the file from Comtrade as UTF-8 CSV", "encoding")]) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        headers = {h.strip().lower(): h for h in (reader.fieldnames or [])}
+        raw = list(reader)
+    except csv.Error as exc:
+        raise ValidationError([Problem(path.name, reader.line_num or None, None, None,
+                                       f"not a readable CSV file: {exc}", "format")]) from None
+    columns: dict[str, str] = {}
+    for field, names in _ALIASES.items():
+        for name in names:
+            if name in headers:
+                columns[field] = headers[name]
+                break
+    missing = [f for f in _ALIASES if f not in columns]
+    if missing:
+        raise ValidationError([
+            Problem(path.name, 1, f, None, "missing column (UN Comtrade layout expected)")
+            for f in missing])
     problems: list[Problem] = []
     rows: list[ComtradeRow] = []
     for line, rec in enumerate(raw, start=2):
@@ -131,7 +167,7 @@ def read_comtrade(path: Path) -> list[ComtradeRow]:
                 )
             )
         try:
-            year = int(get("year")[:4])
+            year = _ascii_int(get("year")[:4])
             if not 1990 <= year <= 2100:
                 raise ValueError
         except ValueError:
@@ -156,15 +192,9 @@ def read_comtrade(path: Path) -> list[ComtradeRow]:
                 )
             )
         try:
-            value = float(get("value").replace(",", ""))
-            if value < 0:
-                raise ValueError
-        except ValueError:
-            problems.append(
-                Problem(
-                    path.name, line, "value", get("value"), "expected a non-negative number of USD"
-                )
-            )
+            value = _usd(get("value"))
+        except ValueError as exc:
+            problems.append(Problem(path.name, line, "value", get("value"), str(exc)))
             value = 0.0
         if len(problems) == before and partner is not None and indicator is not None:
             rows.append(ComtradeRow(line, partner, year, indicator, value))
