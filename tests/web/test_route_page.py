@@ -119,3 +119,11 @@ def test_route_at_phone_size(browser: Any, live_server: Any) -> None:
         check_clean(b)
     finally:
         b.context.close()
+
+
+def test_planner_warning_shown(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/route?lang=en&from=Harbin&to=Busan&date=2090-01-01")
+    page.wait_for_selector("#route-results[data-state=ready]")
+    notice = page.locator("#notice")
+    assert notice.is_visible() and "years ahead" in notice.inner_text()

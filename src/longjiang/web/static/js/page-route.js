@@ -270,6 +270,9 @@
       renderResults();
       drawRoutes();
       status.textContent = LJ.t("route.found", { n: answer.routes.length });
+      if (answer.warnings && answer.warnings.length) {
+        LJ.notice(LJ.t("route.warning", { text: answer.warnings.join(" ") }), "info");
+      }
       results.dataset.state = "ready";
       mapEl.dataset.state = "ready";
       performance.mark("lj-route-drawn");
