@@ -241,3 +241,51 @@ def test_invalid_utf8_is_a_problem_not_a_crash(broken_copy: BrokenCopy, old: byt
     assert (problems[0].file, problems[0].line, problems[0].value, problems[0].kind) == (
         "nodes.csv", line, value, kind)
     assert "UTF-8" in problems[0].message
+
+
+@pytest.mark.parametrize(("char", "label"), [("\x00", "NUL"), ("\x07", "U+0007"),
+                                             ("\x1b", "U+001B"), ("\x85", "U+0085"),
+                                             ("\u2028", "U+2028")])
+def test_control_characters_are_problems(broken_copy: BrokenCopy, char: str,
+                                         label: str) -> None:
+    path = broken_copy({"nodes.csv": replace("Heihe", f"Hei{char}he")})
+    found = [p for p in problems_of(path) if p.kind == "control-character"]
+    assert len(found) == 1
+    (problem,) = found
+    assert problem.file == "nodes.csv" and problem.line is not None and problem.line > 1
+    assert label in problem.message and problem.value == repr(char)
+
+
+def test_missing_links_file_is_named_and_nothing_else_is_said(broken_copy: BrokenCopy) -> None:
+    path = broken_copy({})
+    (path / "links.csv").unlink()
+    problems = problems_of(path)
+    assert [(p.file, p.kind) for p in problems] == [("links*.csv", "missing-file")]
+
+
+@pytest.mark.parametrize("name", ["links.csv", "nodes.csv"])
+def test_header_only_file_is_named(broken_copy: BrokenCopy, name: str) -> None:
+    path = broken_copy({name: lambda t: t.splitlines()[0] + "\n"})
+    problems = problems_of(path)
+    assert (name, 1, "empty-file") in {(p.file, p.line, p.kind) for p in problems}
+    assert not any(p.kind == "unreachable" for p in problems)
+    assert len(problems) <= 5  # not one line per node
+
+
+def test_network_check_cli_names_the_file_in_one_line(broken_copy: BrokenCopy,
+                                                      mini_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from longjiang.cli.main import build_app
+
+    path = broken_copy({"links.csv": lambda t: t.splitlines()[0] + "\n"})
+    result = CliRunner().invoke(build_app("network"), ["network", "check", str(path)])
+    assert result.exit_code == 3
+    assert result.stderr == "error: links.csv:1: has a header but no rows; the dataset needs " \
+                            "them [empty-file]\n"
+    (path / "nodes.csv").write_text(
+        (path / "nodes.csv").read_text(encoding="utf-8").replace("Heihe", "Hei\x00he", 1),
+        encoding="utf-8")
+    (path / "links.csv").write_bytes((mini_path / "links.csv").read_bytes())
+    result = CliRunner().invoke(build_app("network"), ["network", "check", str(path)])
+    assert result.exit_code == 3 and "NUL" in result.stderr and "Traceback" not in result.output

@@ -10,6 +10,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import MappingProxyType
@@ -157,6 +158,7 @@ def read_rows(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> 
         problems.append(Problem(name, None, None, None, f"cannot be read: {exc}", "io"))
         return
     text = _decode(name, data, problems)
+    _check_control_characters(name, text, problems)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = tuple(reader.fieldnames or ())
@@ -181,6 +183,25 @@ def read_rows(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> 
     except csv.Error as exc:
         problems.append(Problem(name, reader.line_num, None, None,
                                 f"is not valid CSV: {exc}", "bad-row"))
+
+
+#: C0 controls other than tab and line ends, DEL, C1 controls and the Unicode line separators
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _check_control_characters(name: str, text: str, problems: list[Problem]) -> None:
+    """One problem per line holding a NUL or another control character (none belongs in CSV)."""
+    if not _CONTROL.search(text):
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        found = _CONTROL.search(line)
+        if found:
+            char = found.group()
+            label = "NUL" if char == "\x00" else f"U+{ord(char):04X}"
+            problems.append(Problem(
+                name, number, None, repr(char),
+                f"contains the control character {label} at column {found.start() + 1}; "
+                "remove it", "control-character"))
 
 
 def _decode(name: str, data: bytes, problems: list[Problem]) -> str:
@@ -370,11 +391,25 @@ def _cargo(row: _Row) -> CargoSpec | None:
 
 def _read_all(folder: Path, pattern: str, columns: tuple[str, ...],
               parse: Callable[[_Row], T | None], problems: list[Problem],
-              key_columns: int = 1) -> list[T]:
+              key_columns: int = 1, *, required: bool = True, need_rows: bool = False
+              ) -> list[T]:
+    """Rows of every file matching ``pattern``, which must exist if ``required``.
+
+    With ``need_rows`` a file with a header and no rows is a problem too (the nodes and
+    links; a parameter file without a needed row is reported by the semantic checks).
+    """
     items: list[T] = []
     seen: dict[str, str] = {}
-    for path in sorted(folder.glob(pattern)):
+    paths = sorted(folder.glob(pattern))
+    if required and not paths:
+        problems.append(Problem(pattern, None, None, None,
+                                f"no such file in the dataset folder {str(folder)!r}",
+                                "missing-file"))
+    for path in paths:
+        before = len(problems)
+        rows = 0
         for row in read_rows(path, columns, problems):
+            rows += 1
             key = "/".join((row.data.get(c) or "").strip() for c in columns[:key_columns])
             if key and key in seen:
                 field = "/".join(columns[:key_columns])
@@ -386,6 +421,10 @@ def _read_all(folder: Path, pattern: str, columns: tuple[str, ...],
             item = parse(row)
             if item is not None:
                 items.append(item)
+        if need_rows and rows == 0 and len(problems) == before:
+            problems.append(Problem(path.name, 1, None, None,
+                                    "has a header but no rows; the dataset needs them",
+                                    "empty-file"))
     return items
 
 
@@ -402,10 +441,11 @@ def load_network(path: str | Path | None = None, *, validate: bool = True) -> Ne
     if not any(folder.glob("nodes*.csv")):
         raise DataError(f"No nodes*.csv in dataset folder {str(folder)!r}")
     problems: list[Problem] = []
-    nodes = _read_all(folder, "nodes*.csv", NODE_COLUMNS, _node, problems)
-    links = _read_all(folder, "links*.csv", LINK_COLUMNS, _link, problems)
-    crossings = _read_all(folder, "crossings*.csv", CROSSING_COLUMNS, _crossing, problems)
-    ports = _read_all(folder, "ports*.csv", PORT_COLUMNS, _port, problems)
+    nodes = _read_all(folder, "nodes*.csv", NODE_COLUMNS, _node, problems, need_rows=True)
+    links = _read_all(folder, "links*.csv", LINK_COLUMNS, _link, problems, need_rows=True)
+    crossings = _read_all(folder, "crossings*.csv", CROSSING_COLUMNS, _crossing, problems,
+                          required=False)
+    ports = _read_all(folder, "ports*.csv", PORT_COLUMNS, _port, problems, required=False)
     modes = _read_all(folder, "modes.csv", MODE_COLUMNS, _mode_params, problems)
     emissions = [e for e in _read_all(folder, "emission_factors.csv", EMISSION_COLUMNS, _emission,
                                       problems, key_columns=2) if e.vehicle == "default"]
@@ -423,7 +463,8 @@ def load_network(path: str | Path | None = None, *, validate: bool = True) -> Ne
         cargo=MappingProxyType({c.cargo: c for c in cargo}),
         path=str(folder),
     )
-    if validate:
+    # without nodes or links the semantic checks would only repeat the file problems
+    if validate and nodes and links:
         from longjiang.network.validate import check_network
 
         problems.extend(check_network(network, folder))
