@@ -7,6 +7,9 @@ is imported by the core.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
@@ -51,7 +54,8 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _page_endpoint(renderer: Renderer, page: Page):  # type: ignore[no-untyped-def]
+def _page_endpoint(renderer: Renderer,
+                   page: Page) -> Callable[[Request], Coroutine[Any, Any, Response]]:
     async def endpoint(request: Request) -> Response:
         return renderer.render(request, page)
 
