@@ -105,7 +105,10 @@ def test_route_errors_are_one_line(args: list[str], code: int, message: str) -> 
     assert result.exit_code == code
     assert message in result.output
     assert "Traceback" not in result.output
-    assert len(result.output.strip().splitlines()) == 1
+    # one error line (a date before the mini corridor's first recorded change, 2022, also
+    # gets a warning line)
+    lines = [x for x in result.output.strip().splitlines() if not x.startswith("warning: ")]
+    assert len(lines) == 1
 
 
 def test_route_avoid_crossing_and_country() -> None:
@@ -142,3 +145,16 @@ def test_network_map(tmp_path: Path) -> None:
     assert out.read_bytes()[:4] == b"\x89PNG" and out.stat().st_size > 30_000
     result = runner.invoke(app, ["network", "map", "-o", str(out), "--region", "mars"])
     assert result.exit_code == 2 and "Unknown region: 'mars'" in result.output
+
+
+@pytest.mark.parametrize(("date", "says"), [("1901-05-01", "before the dataset's history"),
+                                            ("2999-01-01", "years ahead")])
+def test_route_date_outside_the_history_is_planned_with_a_warning(date: str, says: str) -> None:
+    result = runner.invoke(app, ["route", "Harbin", "Busan", "--date", date, "--json"])
+    assert result.exit_code == 0, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("warning: date " + date) and says in line
+    doc = json.loads(result.stdout)
+    assert doc["query"]["date"] == date and doc["routes"] and doc["warnings"] == [line[9:]]
+    plain = runner.invoke(app, ["route", "Harbin", "Busan", "--date", "2024-01-10", "--json"])
+    assert plain.stderr == "" and json.loads(plain.stdout)["warnings"] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from longjiang.cli._common import corridor, output_path
 from longjiang.cli._errors import handle_errors
 from longjiang.network.model import Network
 from longjiang.routing.planner import Leg, Planner, Route
-from longjiang.routing.query import RouteQuery
+from longjiang.routing.query import RouteQuery, check_date
 
 __all__ = ["route"]
 
@@ -67,10 +68,14 @@ def route(
     """Plan a route: the best for one criterion, or the Pareto set over time, cost and CO2e."""
     if map_file is not None:
         output_path(map_file, (".png", ".svg", ".pdf"), option="--map")
-    query = RouteQuery.parse(origin, destination, today=dt.date.today(), date=date, cargo=cargo,
+    today = dt.date.today()
+    query = RouteQuery.parse(origin, destination, today=today, date=date, cargo=cargo,
                              optimize=optimize, modes=modes, via=via or (), avoid=avoid or (),
                              include_planned=include_planned)
     network = corridor()
+    warnings = check_date(network, query.date, today=today)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     routes = query.run(Planner(network))
     if map_file is not None:
         from longjiang.maps import route_map
@@ -84,7 +89,8 @@ def route(
             "query": {"from": query.origin, "to": query.destination,
                       "date": query.date.isoformat(), "cargo": str(query.cargo),
                       "optimize": str(query.optimize)},
-            "routes": [r.to_dict(network) for r in routes]}, ensure_ascii=False, indent=1))
+            "routes": [r.to_dict(network) for r in routes], "warnings": warnings},
+            ensure_ascii=False, indent=1))
         return
     console = Console()
     for i, r in enumerate(routes, 1):
