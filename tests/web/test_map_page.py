@@ -75,3 +75,29 @@ def test_map_at_phone_size(browser: Any, live_server: Any) -> None:
         check_clean(b)
     finally:
         b.context.close()
+
+
+def test_keyboard_only(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/?lang=en&date=2023-07-15")
+    page.wait_for_selector("#map[data-state=ready]")
+    # the skip link is the first stop of the tab order
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "skip"
+    button = page.locator("button[data-crossing=suifenhe_pogranichny_road]")
+    button.focus()
+    page.keyboard.press("Enter")
+    assert "Border dwell" in page.locator("#details-body").inner_text()
+
+
+def test_language_switch_keeps_the_query(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/?lang=en&date=2024-02-01")
+    page.wait_for_selector("#map[data-state=ready]")
+    page.get_by_role("link", name="中文").click()
+    page.wait_for_selector("#map[data-state=ready]")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("#map-date").input_value() == "2024-02-01"
+    # remembered: the next page opens in Chinese without ?lang=
+    page.get_by_role("link", name="路线规划").click()
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
