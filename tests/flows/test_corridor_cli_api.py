@@ -107,3 +107,26 @@ def test_api_assign_compare_criticality(client: TestClient) -> None:
     bad = client.get("/api/flows/compare", params={"a": "2023-06-01", "b": "2023-06-01",
                                                     "close": "bridge:x"})
     assert bad.status_code == 422 and "bridge:x" in bad.json()["detail"]
+
+
+@pytest.mark.parametrize("tonnes", ["1e308", "1.5e10", "1e300"])
+def test_demand_so_large_it_would_overflow_is_one_line(tmp_path: Path, tonnes: str) -> None:
+    """Finite but absurd demand made the costs overflow: a RuntimeWarning and a vague error."""
+    demand = tmp_path / "demand.csv"
+    demand.write_text(SMALL_DEMAND + f"harbin,vladivostok,containers,{tonnes},test\n",
+                      encoding="utf-8")
+    result = runner.invoke(app, ["assign", "--date", "2023-06-01", "--demand", str(demand)])
+    assert result.exit_code == 3
+    assert result.stderr == (f"error: demand.csv:4: tonnes_per_year={tonnes!r} is more than "
+                             "1e+10 t/year (about the world's seaborne trade); the flow costs "
+                             "would overflow [bad-number]\n")
+
+
+def test_demand_at_the_limit_is_assigned_without_warnings(tmp_path: Path) -> None:
+    demand = tmp_path / "demand.csv"
+    demand.write_text(SMALL_DEMAND + "harbin,vladivostok,containers,1e10,test\n",
+                      encoding="utf-8")
+    result = runner.invoke(app, ["assign", "--date", "2023-06-01", "--demand", str(demand),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["served_t"] == pytest.approx(1e10 + 3e6)

@@ -250,6 +250,11 @@ def load_flow_data(network: Network, folder: Path | None = None) -> FlowData:
     return FlowData(MappingProxyType(commodities), tuple(capacities))
 
 
+#: the largest demand of one row: world seaborne trade was about 1.2e10 t in 2022 (UNCTAD,
+#: Review of Maritime Transport 2023); past this the assignment's costs lose all meaning
+MAX_DEMAND_T_PER_YEAR = 1e10
+
+
 def read_demand(path: Path | None, network: Network,
                 commodities: Mapping[str, Commodity]) -> tuple[DemandRow, ...]:
     """Demand rows from a CSV (default: the shipped demand.csv), every id checked."""
@@ -271,6 +276,10 @@ def read_demand(path: Path | None, network: Network,
         if commodity and commodity not in commodities:
             row.problem("commodity", commodity,
                         f"is not one of {', '.join(sorted(commodities))}", "bad-value")
+        if tonnes is not None and tonnes > MAX_DEMAND_T_PER_YEAR:
+            row.problem("tonnes_per_year", row.text("tonnes_per_year"),
+                        f"is more than {MAX_DEMAND_T_PER_YEAR:.0e} t/year (about the world's "
+                        "seaborne trade); the flow costs would overflow", "bad-number")
         if row.ok and tonnes is not None:
             rows.append(DemandRow(origin, destination, commodity, tonnes, source, row.line))
     if problems:
