@@ -1,0 +1,112 @@
+"""``longjiang serve``: the URL, the empty-ledger hint, --demo, several workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from longjiang.cli._common import prepare_ledger, serve_url
+from longjiang.ledger.service import Ledger
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_prepare_ledger_hints_loads_demo_once_and_leaves_a_full_ledger(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    hint = prepare_ledger(url, demo=False)
+    assert hint is not None and "longjiang serve --demo" in hint
+    loaded = prepare_ledger(url, demo=True)
+    assert loaded is not None and loaded.startswith("loaded the demo shipment")
+    with Ledger.open(url) as ledger:
+        size = ledger.log_info().size
+    assert size > 0
+    assert prepare_ledger(url, demo=True) is None  # not loaded twice
+    assert prepare_ledger(url, demo=False) is None
+    with Ledger.open(url) as ledger:
+        assert ledger.log_info().size == size
+
+
+@pytest.mark.parametrize(("host", "url"), [("127.0.0.1", "http://127.0.0.1:8000/"),
+                                           ("0.0.0.0", "http://127.0.0.1:8000/"),
+                                           ("::", "http://[::1]:8000/"),
+                                           ("::1", "http://[::1]:8000/"),
+                                           ("example.org", "http://example.org:8000/")])
+def test_serve_url(host: str, url: str) -> None:
+    assert serve_url(host, 8000) == url
+
+
+def test_serve_with_two_workers_prints_its_url_and_answers(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "LONGJIANG_DB": f"sqlite:///{tmp_path / 'ledger.db'}"}
+    proc = subprocess.Popen([sys.executable, "-m", "longjiang", "serve", "--port", str(port),
+                             "--workers", "2", "--demo"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        line = proc.stdout.readline()
+        assert line.startswith(f"Longjiang Corridor on http://127.0.0.1:{port}/"), line
+        assert "2 workers" in line
+        note = proc.stderr.readline()
+        assert note.startswith("loaded the demo shipment"), note
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(
+                        f"http://127.0.0.1:{port}/api/places?q=harbin", timeout=2) as r:
+                    assert "harbin" in {p["id"] for p in json.loads(r.read())}
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ledger/checkpoint",
+                                    timeout=5) as r:
+            assert json.loads(r.read())["size"] > 0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_serve_refuses_a_broken_dataset_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "nodes.csv").write_text("id\n", encoding="utf-8")
+    env = {**os.environ, "LONGJIANG_CORRIDOR_PATH": str(tmp_path),
+           "LONGJIANG_DB": f"sqlite:///{tmp_path / 'ledger.db'}"}
+    result = subprocess.run([sys.executable, "-m", "longjiang", "serve", "--port", "1"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 3
+    assert result.stderr.startswith("nodes.csv:1:") or result.stderr.startswith("error:")
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_deeply_nested_input_is_an_error_not_a_traceback(capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    import typer
+
+    from longjiang.cli._errors import handle_errors
+
+    @handle_errors
+    def read() -> object:
+        return json.loads("[" * 100_000 + "]" * 100_000)
+
+    with pytest.raises(typer.Exit) as info:
+        read()
+    assert info.value.exit_code == 2
+    assert capsys.readouterr().err == "error: the input is nested too deeply to be read\n"
