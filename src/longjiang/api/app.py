@@ -8,6 +8,7 @@ application from the settings.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from longjiang import __version__
 from longjiang.api import crossings, flows, ledger, network, routing, stats
 from longjiang.api.deps import Corridor
 from longjiang.api.problems import install_problem_handlers
-from longjiang.api.responses import PROBLEM_MEDIA_TYPE, FastJSON
+from longjiang.api.responses import PROBLEM_MEDIA_TYPE, FastJSON, Problem, ProblemItem
 from longjiang.config import Settings
 from longjiang.network.load import load_network
 from longjiang.routing.planner import Planner
@@ -31,8 +32,14 @@ FACTORY = "longjiang.api.app:create_app"
 
 
 def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """``app.openapi`` with every 4xx/5xx body documented as ``application/problem+json``."""
+    """``app.openapi`` with every 4xx/5xx body documented as the problem document it is.
+
+    Error bodies move from ``application/json`` to ``application/problem+json``, and the 422
+    FastAPI documents by itself (its ``HTTPValidationError``) becomes our ``Problem``: the
+    problem handlers answer every validation error.
+    """
     build = app.openapi
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
@@ -44,6 +51,18 @@ def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
                     content = response.get("content", {})
                     if status[:1] in "45" and "application/json" in content:
                         content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+                    body = content.get(PROBLEM_MEDIA_TYPE, {})
+                    if body.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                        body["schema"] = problem_ref
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, model in (("Problem", Problem), ("ProblemItem", ProblemItem)):
+            if name not in components:
+                components[name] = model.model_json_schema(
+                    ref_template="#/components/schemas/{model}")
+                components[name].pop("$defs", None)
+        for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's, replaced above
+            if f'"#/components/schemas/{unused}"' not in json.dumps(schema["paths"]):
+                components.pop(unused, None)
         app.openapi_schema = schema
         return schema
 
