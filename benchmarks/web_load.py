@@ -6,7 +6,8 @@ warm-up:
 
   * a static asset of the web application (when the pages are mounted);
   * ``/api/route``, cycling through 20 corridor queries (one criterion each);
-  * ``/api/network``, cycling through four dates (the seasons of a year);
+  * ``/api/network``, cycling through four dates (the seasons of a year), gzip-compressed
+    as a browser asks for it, and again uncompressed (``/api/network id``);
   * ``/api/places``, cycling through names in English, Chinese, Russian and pinyin.
 
 The load comes from ``wrk`` when it is installed (``apt-get install wrk``), else from the
@@ -52,8 +53,11 @@ DATES = ["2025-01-15", "2025-04-20", "2025-07-01", "2025-11-20"]
 NAMES = ["harbin", "哈尔滨", "Владивосток", "suifen", "Heihe", "Благовещенск", "mudanjiang",
          "Jiamusi"]
 
+GZIP = {"Accept-Encoding": "gzip"}
+
 #: the issue's targets: (req/s with 2 workers, p99 ms)
-TARGETS = {"/api/route": (2000.0, 15.0), "/api/network": (None, 10.0)}
+TARGETS = {"/api/route": (2000.0, 15.0), "/api/network": (None, 10.0),
+           "/api/network id": (None, 10.0)}
 
 
 @dataclass
@@ -141,14 +145,16 @@ end
 """
 
 
-def _wrk(base: str, paths: list[str], seconds: float) -> tuple[int, float, float, float, int]:
+def _wrk(base: str, paths: list[str], seconds: float, headers: dict[str, str]
+         ) -> tuple[int, float, float, float, int]:
     lua = _WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths)
+    extra = [arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(lua)
     try:
         out = subprocess.run(
             ["wrk", "-t1", f"-c{CONCURRENCY}", f"-d{max(1, round(seconds))}s", "-s", f.name,
-             base + paths[0]], capture_output=True, text=True, check=True).stdout
+             *extra, base + paths[0]], capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(f.name)
     match = re.search(r"RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", out)
@@ -180,10 +186,11 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _client_load(port: int, paths: list[str], seconds: float
+async def _client_load(port: int, paths: list[str], seconds: float, headers: dict[str, str]
                        ) -> tuple[int, float, float, float, int]:
     latencies: list[float] = []
     errors = 0
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     start = time.perf_counter()
     stop = start + seconds
 
@@ -195,7 +202,7 @@ async def _client_load(port: int, paths: list[str], seconds: float
             path = paths[i % len(paths)]
             i += 1
             t0 = time.perf_counter()
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode())
             status = await _read_response(reader)
             latencies.append(time.perf_counter() - t0)
             errors += status >= 400
@@ -211,14 +218,14 @@ async def _client_load(port: int, paths: list[str], seconds: float
     return len(latencies), elapsed, pct(0.50), pct(0.99), errors
 
 
-def _load(server: Server, paths: list[str], seconds: float) -> tuple[
-        tuple[int, float, float, float, int], str]:
+def _load(server: Server, paths: list[str], seconds: float, headers: dict[str, str]
+          ) -> tuple[tuple[int, float, float, float, int], str]:
     quoted = [urllib.parse.quote(p, safe="/?&=:%") for p in paths]
     if shutil.which("wrk"):
-        _wrk(server.base, quoted, 1)  # warm-up
-        return _wrk(server.base, quoted, seconds), "wrk"
-    asyncio.run(_client_load(server.port, quoted, 0.5))
-    return asyncio.run(_client_load(server.port, quoted, seconds)), "asyncio"
+        _wrk(server.base, quoted, 1, headers)  # warm-up
+        return _wrk(server.base, quoted, seconds, headers), "wrk"
+    asyncio.run(_client_load(server.port, quoted, 0.5, headers))
+    return asyncio.run(_client_load(server.port, quoted, seconds, headers)), "asyncio"
 
 
 def _static_path(server: Server) -> str | None:
@@ -232,7 +239,7 @@ def _static_path(server: Server) -> str | None:
 
 def run_load(seconds: float = 5.0, workers: tuple[int, ...] = (1, 2)) -> list[Result]:
     """Load each target with each worker count; the whole run stays under :data:`BUDGET_S`."""
-    targets = 4
+    targets = 5
     seconds = min(seconds, (BUDGET_S - 8 * len(workers)) / (len(workers) * targets) - 1)
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -242,16 +249,20 @@ def run_load(seconds: float = 5.0, workers: tuple[int, ...] = (1, 2)) -> list[Re
             try:
                 routes = [p for p in _route_paths() if server.answers(p)]
                 static = _static_path(server)
-                plan = [("static", [static] if static else []),
-                        ("/api/route", routes),
-                        ("/api/network", [f"/api/network?date={d}" for d in DATES]),
-                        ("/api/places", [f"/api/places?q={q}" for q in NAMES])]
-                for name, paths in plan:
+                network = [f"/api/network?date={d}" for d in DATES]
+                plan: list[tuple[str, list[str], dict[str, str]]] = [
+                    ("static", [static] if static else [], GZIP),
+                    ("/api/route", routes, {}),
+                    ("/api/network", network, GZIP),  # as a browser asks for it
+                    ("/api/network id", network, {}),  # uncompressed, ~180 kB a body
+                    ("/api/places", [f"/api/places?q={q}" for q in NAMES], {})]
+                for name, paths, headers in plan:
                     if not paths:
                         print(f"{name}: not served (the web pages are not mounted)",
                               file=sys.stderr)
                         continue
-                    (count, secs, p50, p99, errors), client = _load(server, paths, seconds)
+                    (count, secs, p50, p99, errors), client = _load(server, paths, seconds,
+                                                                    headers)
                     results.append(Result(name, n, count, round(secs, 2),
                                           round(count / secs, 1), round(p50, 2), round(p99, 2),
                                           errors, client))
@@ -268,7 +279,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     results = run_load(args.seconds, tuple(args.workers))
-    print(f"{'target':<14} {'workers':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+    print(f"{'target':<16} {'workers':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'errors':>6}  target (2 workers)")
     for r in results:
         goal = TARGETS.get(r.target)
@@ -276,7 +287,7 @@ def main() -> None:
         if goal:
             rate, p99 = goal
             note = (f">= {rate:,.0f} req/s, " if rate else "") + f"p99 <= {p99} ms"
-        print(f"{r.target:<14} {r.workers:>7} {r.req_per_s:>9,.0f} {r.p50_ms:>8.2f} "
+        print(f"{r.target:<16} {r.workers:>7} {r.req_per_s:>9,.0f} {r.p50_ms:>8.2f} "
               f"{r.p99_ms:>8.2f} {r.errors:>6}  {note}")
     print(f"client: {results[0].client if results else '-'}, concurrency {CONCURRENCY}, "
           f"total {time.perf_counter() - started:.1f} s")

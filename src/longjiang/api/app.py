@@ -1,13 +1,14 @@
 """The FastAPI application: ``create_app()`` loads the corridor once and mounts the routers.
 
 ``longjiang serve --workers N`` starts uvicorn with the import string
-``longjiang.api.app:create_app`` as a factory, so that every worker process builds its own
-application from the settings.
+``longjiang.api.app:create_served_app`` as a factory, so that every worker process builds its
+own application from the settings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -25,10 +26,10 @@ from longjiang.network.load import load_network
 from longjiang.routing.planner import Planner
 from longjiang.web import mount_web
 
-__all__ = ["FACTORY", "create_app"]
+__all__ = ["FACTORY", "create_app", "create_served_app"]
 
 #: the import string uvicorn's workers call to build the app
-FACTORY = "longjiang.api.app:create_app"
+FACTORY = "longjiang.api.app:create_served_app"
 
 
 def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -88,4 +89,17 @@ def create_app(corridor_path: Path | None = None,
     app.include_router(crossings.router)
     mount_web(app)  # the web application: pages at /, assets under /static/
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def create_served_app() -> FastAPI:
+    """The app of a server process: built from the settings, its start-up heap frozen.
+
+    Everything loaded at start (corridor, planner, places, routes) lives as long as the
+    process; frozen, the collector no longer walks it, which took the longest full
+    collections (tens of milliseconds here) out of the request latencies' tail.
+    """
+    app = create_app()
+    gc.collect()
+    gc.freeze()
     return app
