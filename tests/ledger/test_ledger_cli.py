@@ -167,17 +167,17 @@ def test_capture_of_several_files_stops_at_a_bad_one(shipped: dict[str, Path],
 
 def test_capture_of_several_files_uses_the_worker_processes(
         shipped: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from longjiang.ledger import service
+    from longjiang.ledger import pipeline, records
 
-    monkeypatch.setattr(service, "PARALLEL_MIN_EVENTS", 1)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_EVENTS", 1)
     pools: list[object] = []
-    real = service.Ledger._worker_pool
+    real = records.LogContext.worker_pool
 
-    def spy(self: service.Ledger) -> object:
+    def spy(self: records.LogContext) -> object:
         pools.append(real(self))
         return pools[-1]
 
-    monkeypatch.setattr(service.Ledger, "_worker_pool", spy)
+    monkeypatch.setattr(records.LogContext, "worker_pool", spy)
     files = leg_files(tmp_path, ["departing", "departing"], first_minute=40)
     result = runner.invoke(ledger_app, ["capture", *files, "--key", str(shipped["rail-cn"]),
                                         "--shipment", "SHP-1"])

@@ -1,0 +1,171 @@
+"""The audit: recompute the whole log from the stored rows and report every difference.
+
+It finds events edited behind the log's back (their event hash no longer matches),
+signatures or party keys that no longer verify, tree nodes that differ from the recomputed
+tree, gaps, and checkpoints whose root or signature does not match. Entries are re-checked
+a chunk at a time (:func:`longjiang.ledger.intake.audit_share`), by the worker processes
+when the ledger has them; the report is the same.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from longjiang.errors import SignatureError, StorageError
+from longjiang.ledger.access import Access
+from longjiang.ledger.checkpoint import open_checkpoint
+from longjiang.ledger.intake import AuditFinding, AuditRow, audit_share
+from longjiang.ledger.pipeline import PARALLEL_MIN_EVENTS
+from longjiang.ledger.records import LogContext
+from longjiang.ledger.store import SqlTreeStore, checkpoints, entries, node_key, tree_nodes
+from longjiang.ledger.tree import MemoryTreeStore, MerkleTree
+
+__all__ = ["AuditProblem", "AuditReport", "run_audit"]
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    where: str
+    message: str
+    leaf_index: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    size: int
+    entries_checked: int
+    nodes_checked: int
+    checkpoints_checked: int
+    root: bytes
+    problems: tuple[AuditProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "size": self.size, "entriesChecked": self.entries_checked,
+                "nodesChecked": self.nodes_checked, "checkpointsChecked": self.checkpoints_checked,
+                "root": self.root.hex(),
+                "problems": [{"where": p.where, "leafIndex": p.leaf_index, "message": p.message}
+                             for p in self.problems]}
+
+
+def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditReport:
+    """Recompute the whole tree from the stored events and compare with every stored row.
+
+    Finds events edited behind the log's back (their event hash no longer
+    matches), signatures or party keys that no longer verify, tree nodes that
+    differ from the recomputed tree, gaps, and checkpoints whose root or
+    signature does not match. The entries are re-checked ``chunk`` at a time, by
+    the worker processes when the ledger has them; the report is the same.
+    """
+    origin, signer = ctx.log_key()
+    problems: list[AuditProblem] = []
+    memory = MemoryTreeStore()
+    tree = MerkleTree(memory)
+    checked = 0
+    with ctx.store.read() as conn:
+        size = SqlTreeStore(conn).leaf_count()
+        known = access.parties(conn)
+        result = conn.execution_options(yield_per=chunk).execute(
+            select(entries.c.leaf_index, entries.c.event_hash, entries.c.shipment_id,
+                   entries.c.party_id, entries.c.signature, entries.c.event_json,
+                   entries.c.context_json).order_by(entries.c.leaf_index))
+        pool = ctx.worker_pool() if size >= PARALLEL_MIN_EVENTS else None
+        #: chunks on their way: rows, gap problems by row, the workers' future
+        in_flight: deque[tuple[list[AuditRow], list[AuditProblem | None],
+                               Future[list[AuditFinding]] | None]] = deque()
+
+        def settle() -> None:
+            rows, gaps, future = in_flight.popleft()
+            findings: list[AuditFinding] | None = None
+            if future is not None:
+                try:
+                    findings = future.result()
+                except Exception:  # a worker died: check here
+                    ctx.drop_pool()
+            if findings is None:
+                findings = audit_share(rows, known)
+            leaves = []
+            for gap, (leaf, found) in zip(gaps, findings, strict=True):
+                if gap is not None:
+                    problems.append(gap)
+                problems.extend(AuditProblem(*p) for p in found)
+                leaves.append(leaf)
+            tree.extend(leaves)
+
+        for part in result.partitions(chunk):
+            rows: list[AuditRow] = []
+            gaps: list[AuditProblem | None] = []
+            for r in part:
+                index = int(r.leaf_index)
+                gaps.append(AuditProblem(f"entries[{index}]", f"expected leaf index "
+                                         f"{checked}", index) if index != checked else None)
+                checked += 1
+                rows.append((index, r.event_hash, r.shipment_id, r.party_id,
+                             bytes(r.signature), r.event_json, r.context_json))
+            future = None
+            if pool is not None:
+                try:
+                    future = pool.submit(audit_share, rows, known)
+                except Exception:  # a broken pool: do without it
+                    ctx.drop_pool()
+                    pool = None
+            in_flight.append((rows, gaps, future))
+            while len(in_flight) > 2 * ctx.workers:
+                settle()
+        while in_flight:
+            settle()
+        if checked != size:
+            problems.append(AuditProblem("log_head", f"size is {size} but {checked} "
+                                         "entries are stored"))
+        nodes = 0
+        stored_nodes = conn.execution_options(yield_per=chunk).execute(
+            select(tree_nodes.c.node_id, tree_nodes.c.hash).order_by(tree_nodes.c.node_id))
+        for nid, h in stored_nodes:
+            level, idx = node_key(int(nid))
+            nodes += 1
+            try:
+                expected = memory.get_node(level, idx)
+            except StorageError:
+                problems.append(AuditProblem(f"tree_nodes({level},{idx})",
+                                             "node is not part of the recomputed tree"))
+                continue
+            if bytes(h) != expected:
+                leaf = idx if level == 0 else None
+                problems.append(AuditProblem(
+                    f"tree_nodes({level},{idx})",
+                    f"stored hash {bytes(h).hex()[:16]}... differs from recomputed "
+                    f"{expected.hex()[:16]}...", leaf))
+        if nodes != memory.node_count():
+            problems.append(AuditProblem("tree_nodes", f"{nodes} nodes stored, "
+                                         f"{memory.node_count()} expected"))
+        cps = 0
+        verifier = signer.verifier()
+        for row in conn.execute(select(checkpoints).order_by(checkpoints.c.size)):
+            cps += 1
+            where = f"checkpoints[{row.size}]"
+            try:
+                cp = open_checkpoint(row.note, [verifier], origin=origin)
+            except SignatureError:
+                problems.append(AuditProblem(where, "the signed note does not verify"))
+                continue
+            if cp.size != int(row.size) or cp.root_hash != bytes(row.root):
+                problems.append(AuditProblem(where, "row differs from its signed note"))
+            if cp.size > tree.size:
+                problems.append(AuditProblem(where, "checkpoint is larger than the log"))
+            elif tree.root(cp.size) != cp.root_hash:
+                problems.append(AuditProblem(
+                    where, f"signed root {cp.root_hash.hex()[:16]}... differs from the "
+                    f"recomputed root {tree.root(cp.size).hex()[:16]}..."))
+    return AuditReport(size=size, entries_checked=checked, nodes_checked=nodes,
+                       checkpoints_checked=cps, root=tree.root(), problems=tuple(problems))

@@ -1,0 +1,188 @@
+"""Bundles: a shipment's events, their proofs and a signed checkpoint in one file, verified offline.
+
+Bundle format ``longjiang-ledger-bundle/v1`` (JSON; :func:`verify_bundle` is the reference
+verifier)::
+
+    {
+      "format": "longjiang-ledger-bundle/v1",
+      "shipment": "<shipment id>",
+      "log": {"origin": "<log origin line>", "key": "<log verifier key: name+keyid+base64>"},
+      "checkpoint": "<C2SP signed note: origin, size, base64 root, blank line, signatures>",
+      "parties": {"<party id>": {"role": ..., "country": ..., "names": {"en", "zh", "ru"},
+                                 "key": "<party verifier key: party+keyid+base64>"}},
+      "entries": [{"leafIndex": n, "party": "<party id>", "eventHash": "ni:///sha-256;...",
+                   "signature": "<base64 Ed25519, 64 bytes>", "recordedAt": "...",
+                   "context": <the document's @context>, "event": <the EPCIS event>,
+                   "inclusionProof": ["<base64 32-byte hash>", ...]}]
+    }
+
+To verify an entry: recompute the CBV 2.0 event hash of ``event`` with ``context``
+(:func:`longjiang.ledger.eventhash.event_hash`) and compare with ``eventHash``; build the
+statement :func:`longjiang.ledger.parties.event_statement` (UTF-8)::
+
+    longjiang-ledger/event/v1\nshipment <shipment>\nparty <party>\nevent <event hash>\n
+
+check the party's Ed25519 signature of it with the key in ``parties``; the leaf hash is
+``SHA-256(0x00 || statement || signature)`` (RFC 9162 leaf), and the RFC 9162 inclusion
+proof leads from it at ``leafIndex`` to the root of the checkpoint, whose signed note
+verifies with the log key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from longjiang.errors import InputError, LongjiangError, ProofError, SignatureError
+from longjiang.ledger.access import Access
+from longjiang.ledger.checkpoint import NoteVerifier, open_checkpoint
+from longjiang.ledger.eventhash import event_hash
+from longjiang.ledger.merkle import leaf_hash, verify_inclusion
+from longjiang.ledger.parties import check_shipment_id, event_statement
+from longjiang.ledger.reads import Reads
+from longjiang.ledger.records import LogContext, Reader, b64, event_from_row, unb64
+from longjiang.ledger.store import SqlTreeStore, entries
+from longjiang.ledger.tree import MerkleTree
+
+__all__ = ["BUNDLE_FORMAT", "BundleCheck", "BundleReport", "make_bundle", "verify_bundle"]
+
+BUNDLE_FORMAT = "longjiang-ledger-bundle/v1"
+
+
+def make_bundle(ctx: LogContext, access: Access, reads: Reads, shipment_id: str,
+                reader: Reader) -> dict[str, Any]:
+    """A shipment's events, their inclusion proofs and a signed checkpoint, in one object."""
+    check_shipment_id(shipment_id)
+    origin, signer = ctx.log_key()
+    cp = reads.checkpoint()
+    with ctx.store.read() as conn:
+        access.require_member(conn, shipment_id, reader)
+        tree = MerkleTree(SqlTreeStore(conn))
+        rows = conn.execute(select(entries).where(
+            entries.c.shipment_id == shipment_id, entries.c.leaf_index < cp.size)
+            .order_by(entries.c.leaf_index)).all()
+        stored = [event_from_row(r) for r in rows]
+        members = access.parties(conn, {s.receipt.party_id for s in stored})
+        out_entries = [{
+            "leafIndex": s.receipt.leaf_index, "party": s.receipt.party_id,
+            "eventHash": s.receipt.event_hash, "signature": b64(s.signature),
+            "recordedAt": s.receipt.recorded_at, "context": s.context, "event": s.event,
+            "inclusionProof": [b64(p) for p in
+                               tree.inclusion_proof(s.receipt.leaf_index, cp.size)],
+        } for s in stored]
+    return {
+        "format": BUNDLE_FORMAT,
+        "shipment": shipment_id,
+        "log": {"origin": origin, "key": signer.verifier().to_string()},
+        "checkpoint": cp.note,
+        "parties": {p.party_id: {"role": p.role.value, "country": p.country,
+                                 "names": {"en": p.name_en, "zh": p.name_zh,
+                                           "ru": p.name_ru},
+                                 "key": p.verifier_key}
+                    for p in members.values()},
+        "entries": out_entries,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Offline verification of a bundle
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BundleCheck:
+    what: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class BundleReport:
+    shipment: str
+    tree_size: int | None
+    log_key: str
+    log_key_pinned: bool
+    checks: tuple[BundleCheck, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "shipment": self.shipment, "treeSize": self.tree_size,
+                "logKey": self.log_key, "logKeyPinned": self.log_key_pinned,
+                "checks": [{"what": c.what, "ok": c.ok, "message": c.message}
+                           for c in self.checks]}
+
+
+def _need(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = obj.get(key)
+    if not isinstance(value, kind):
+        raise InputError(f"bundle{where}/{key}: missing or of the wrong type", field=key)
+    return value
+
+
+def verify_bundle(bundle: Any, *, log_key: str | None = None) -> BundleReport:
+    """Check a bundle offline: checkpoint signature, event hashes, party signatures, proofs.
+
+    ``log_key`` pins the log's verifier key; without it the key inside the
+    bundle is used (and the report says so). Malformed bundles raise
+    :class:`InputError`; failed checks are in the report (``ok`` is False).
+    """
+    if not isinstance(bundle, Mapping) or bundle.get("format") != BUNDLE_FORMAT:
+        raise InputError(f"not a ledger bundle: expected format {BUNDLE_FORMAT!r}",
+                         field="format")
+    shipment = _need(bundle, "shipment", str, "")
+    log = _need(bundle, "log", Mapping, "")
+    origin = _need(log, "origin", str, "/log")
+    key = log_key if log_key is not None else _need(log, "key", str, "/log")
+    note = _need(bundle, "checkpoint", str, "")
+    party_keys = _need(bundle, "parties", Mapping, "")
+    items = _need(bundle, "entries", list, "")
+    checks: list[BundleCheck] = []
+    try:
+        verifier = NoteVerifier.from_string(key)
+        cp = open_checkpoint(note, [verifier], origin=origin)
+    except (SignatureError, InputError) as exc:
+        checks.append(BundleCheck("checkpoint", False, f"checkpoint does not verify: {exc}"))
+        return BundleReport(shipment, None, key, log_key is not None, tuple(checks))
+    checks.append(BundleCheck("checkpoint", True,
+                              f"signed by {verifier.name}, size {cp.size}"))
+    for n, item in enumerate(items):
+        where = f"/entries/{n}"
+        if not isinstance(item, Mapping):
+            raise InputError(f"bundle{where}: expected an object", field="entries")
+        index = _need(item, "leafIndex", int, where)
+        party_id = _need(item, "party", str, where)
+        claimed = _need(item, "eventHash", str, where)
+        event = _need(item, "event", Mapping, where)
+        proof = [unb64(p, f"{where}/inclusionProof")
+                 for p in _need(item, "inclusionProof", list, where)]
+        signature = unb64(_need(item, "signature", str, where), f"{where}/signature")
+        what = f"entry {index}"
+        try:
+            recomputed = event_hash(event, item.get("context"))
+            if recomputed != claimed:
+                raise ProofError(f"event hash recomputes to {recomputed}, bundle says {claimed}")
+            info = party_keys.get(party_id)
+            if not isinstance(info, Mapping) or not isinstance(info.get("key"), str):
+                raise SignatureError(f"no key for party {party_id!r} in the bundle")
+            party_verifier = NoteVerifier.from_string(info["key"])
+            if party_verifier.name != party_id:
+                raise SignatureError(f"the key given for {party_id} is named {party_verifier.name}")
+            statement = event_statement(shipment, party_id, recomputed)
+            if not party_verifier.verify(statement, signature):
+                raise SignatureError(f"signature is not {party_id}'s")
+            verify_inclusion(leaf_hash(statement + signature), index, cp.size, proof,
+                             cp.root_hash)
+        except (LongjiangError, ValueError) as exc:
+            checks.append(BundleCheck(what, False, str(exc)))
+            continue
+        checks.append(BundleCheck(what, True, f"{claimed} by {party_id}: hash, signature and "
+                                  f"inclusion in tree {cp.size} verify"))
+    if not items:
+        checks.append(BundleCheck("entries", False, "the bundle holds no events"))
+    return BundleReport(shipment, cp.size, key, log_key is not None, tuple(checks))

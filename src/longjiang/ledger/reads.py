@@ -1,0 +1,198 @@
+"""Reads and proofs: captures, shipments and events for those who may see them; the public log.
+
+Shipment data (events, captures) is read only by the parties on the shipment's access list
+(:mod:`longjiang.ledger.access`) and the operator. Checkpoints and proofs are public: they
+reveal leaf hashes, never events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from longjiang.errors import AuthorizationError, InputError, NotFoundError
+from longjiang.ledger.access import Access
+from longjiang.ledger.merkle import (
+    consistency_ranges,
+    fold_right,
+    inclusion_ranges,
+    perfect_subtrees,
+    verify_inclusion,
+)
+from longjiang.ledger.parties import Party
+from longjiang.ledger.records import (
+    LogContext,
+    Reader,
+    SignedCheckpoint,
+    StoredEvent,
+    b64,
+    event_from_row,
+    receipt_from_row,
+)
+from longjiang.ledger.store import SqlTreeStore, captures, checkpoints, entries, shipment_parties
+
+__all__ = ["Reads"]
+
+
+def _proof_size(store: SqlTreeStore, size: int | None) -> int:
+    have = store.leaf_count()
+    if size is None:
+        return have
+    if type(size) is not int or not 0 <= size <= have:
+        raise InputError(f"tree size {size!r} is not in [0, {have}]", field="treeSize")
+    return size
+
+
+def _range_hashes(store: SqlTreeStore, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+    """``MTH`` of each leaf range of a proof plan, from one read of stored nodes.
+
+    The same as ``MerkleTree``'s proof methods, without first reading the frontier
+    (a thin adapter over :mod:`longjiang.ledger.merkle`'s proof plans).
+    """
+    plans = [perfect_subtrees(a, b) for a, b in ranges]
+    hashes = store.get_nodes([key for plan in plans for key in plan])
+    out: list[bytes] = []
+    pos = 0
+    for plan in plans:
+        out.append(fold_right(hashes[pos : pos + len(plan)]))
+        pos += len(plan)
+    return out
+
+
+class Reads:
+    """Reads of shipment data (access-checked) and of the public log (checkpoints, proofs)."""
+
+    def __init__(self, ctx: LogContext, access: Access) -> None:
+        self.ctx = ctx
+        self.access = access
+
+    # -- shipment data -------------------------------------------------------
+
+    def capture_status(self, capture_id: str, reader: Reader) -> dict[str, Any]:
+        """The EPCIS capture job ``capture_id`` and its receipts (its submitter only)."""
+        self.ctx.log_key()
+        with self.ctx.store.read() as conn:
+            row = conn.execute(select(captures).where(captures.c.capture_id == capture_id)).first()
+            if row is None:
+                raise NotFoundError(f"no capture {capture_id!r}")
+            if isinstance(reader, Party) and reader.party_id != row.party_id:
+                raise AuthorizationError(f"capture {capture_id} was submitted by another party")
+            hashes = json.loads(row.event_hashes)
+            stored = {r.event_hash: receipt_from_row(r) for r in conn.execute(
+                select(entries).where(entries.c.event_hash.in_(hashes)))}
+        return {"captureID": capture_id, "createdAt": row.created_at, "running": False,
+                "success": True, "captureErrorBehaviour": "rollback", "errors": [],
+                "shipment": row.shipment_id, "party": row.party_id,
+                "receipts": [stored[h].to_json() for h in hashes if h in stored]}
+
+    def shipment_events(self, shipment_id: str, reader: Reader) -> list[StoredEvent]:
+        """The events of ``shipment_id`` in log order; ``reader`` must be one of its parties."""
+        self.ctx.log_key()
+        with self.ctx.store.read() as conn:
+            self.access.require_member(conn, shipment_id, reader)
+            rows = conn.execute(select(entries).where(entries.c.shipment_id == shipment_id)
+                                .order_by(entries.c.leaf_index))
+            return [event_from_row(r) for r in rows]
+
+    def shipment_parties(self, shipment_id: str, reader: Reader) -> list[Party]:
+        self.ctx.log_key()
+        with self.ctx.store.read() as conn:
+            self.access.require_member(conn, shipment_id, reader)
+            ids = self.access.member_ids(conn, shipment_id)
+            return list(self.access.parties(conn, ids).values())
+
+    def events(self, reader: Reader, *, shipment_id: str | None = None,
+               limit: int = 100, after: int = -1) -> list[StoredEvent]:
+        """Events ``reader`` may see (of its shipments), in log order, ``limit`` after ``after``."""
+        self.ctx.log_key()
+        if not 1 <= limit <= 1000:
+            raise InputError("limit must be between 1 and 1000", field="limit")
+        query = select(entries).where(entries.c.leaf_index > after)
+        if shipment_id is not None:
+            query = query.where(entries.c.shipment_id == shipment_id)
+        if isinstance(reader, Party):
+            mine = select(shipment_parties.c.shipment_id).where(
+                shipment_parties.c.party_id == reader.party_id)
+            query = query.where(entries.c.shipment_id.in_(mine))
+        with self.ctx.store.read() as conn:
+            rows = conn.execute(query.order_by(entries.c.leaf_index).limit(limit))
+            return [event_from_row(r) for r in rows]
+
+    def event(self, ref: str, reader: Reader) -> StoredEvent:
+        """One event by event hash, EPCIS eventID or leaf index; its shipment's parties only."""
+        self.ctx.log_key()
+        with self.ctx.store.read() as conn:
+            row = self._find(conn, ref)
+            self.access.require_member(conn, row.shipment_id, reader)
+            return event_from_row(row)
+
+    def _find(self, conn: Connection, ref: str) -> Any:
+        if ref.startswith("ni:///"):
+            query = select(entries).where(entries.c.event_hash == ref)
+        elif ref.isdigit():
+            query = select(entries).where(entries.c.leaf_index == int(ref))
+        else:
+            query = select(entries).where(entries.c.event_id == ref).order_by(
+                entries.c.leaf_index)
+        row = conn.execute(query.limit(1)).first()
+        if row is None:
+            raise NotFoundError(f"no event {ref!r} in the ledger")
+        return row
+
+    # -- the public log ------------------------------------------------------
+
+    def checkpoint(self) -> SignedCheckpoint:
+        """The latest signed checkpoint, signing a new one if the log grew since."""
+        self.ctx.log_key()
+        with self.ctx.store.read() as conn:
+            size = SqlTreeStore(conn).leaf_count()
+            row = conn.execute(select(checkpoints).order_by(checkpoints.c.size.desc())
+                               .limit(1)).first()
+        if row is not None and int(row.size) == size:
+            return SignedCheckpoint(int(row.size), bytes(row.root), row.note)
+        with self.ctx.store.write() as conn:
+            return self.ctx.write_checkpoint(conn)
+
+    def inclusion_proof(self, leaf_index: int, tree_size: int | None = None) -> list[bytes]:
+        """``PATH(leaf_index, D[tree_size])`` from stored nodes (public), one node query."""
+        self.ctx.log_key()
+        with self.ctx.store.read(snapshot=False) as conn:
+            store = SqlTreeStore(conn)
+            size = _proof_size(store, tree_size)
+            if type(leaf_index) is not int or not 0 <= leaf_index < size:
+                raise InputError(f"leaf index {leaf_index!r} is out of range for tree size "
+                                 f"{size}", field="leafIndex")
+            return _range_hashes(store, inclusion_ranges(leaf_index, size))
+
+    def leaf_index_of(self, leaf: bytes) -> int:
+        """The index of the leaf with hash ``leaf`` (public, like RFC 9162 get-proof-by-hash)."""
+        self.ctx.log_key()
+        with self.ctx.store.read() as conn:
+            idx = conn.execute(select(entries.c.leaf_index).where(
+                entries.c.leaf_hash == leaf)).scalar()
+        if idx is None:
+            raise NotFoundError(f"no leaf with hash {leaf.hex()}")
+        return int(idx)
+
+    def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
+        """``PROOF(size1, D[size2])`` from stored nodes (public), one node query."""
+        self.ctx.log_key()
+        with self.ctx.store.read(snapshot=False) as conn:
+            store = SqlTreeStore(conn)
+            size = _proof_size(store, size2)
+            if type(size1) is not int or not 0 <= size1 <= size:
+                raise InputError(f"size1 must be in [0, {size}], got {size1!r}", field="first")
+            return _range_hashes(store, consistency_ranges(size1, size))
+
+    def prove(self, ref: str, reader: Reader) -> dict[str, Any]:
+        """An event's receipt, its inclusion proof and the signed checkpoint it is proved in."""
+        stored = self.event(ref, reader)
+        cp = self.checkpoint()
+        proof = self.inclusion_proof(stored.receipt.leaf_index, cp.size)
+        verify_inclusion(stored.receipt.leaf_hash, stored.receipt.leaf_index, cp.size, proof,
+                         cp.root)
+        return {"receipt": stored.receipt.to_json(), "treeSize": cp.size,
+                "inclusionProof": [b64(p) for p in proof], "checkpoint": cp.note}
