@@ -19,7 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from longjiang.errors import AuthorizationError, DataError, Problem, ValidationError
-from longjiang.ledger.epcis import CBV_WEB_PREFIX, EPCISEvent
+from longjiang.ledger.cbv import CBV_WEB_PREFIX
+from longjiang.ledger.epcis import EPCISEvent
 from longjiang.ledger.parties import Party, Role
 
 __all__ = [
