@@ -1,0 +1,76 @@
+"""The rules of the electronic queue, configurable, with Rosgranstroy's values as defaults.
+
+Rosgranstroy's electronic queue for trucks at road checkpoints (ROSGRANSTROY-EQUEUE in
+``data/crossings/SOURCES.md``): slots open up to 10 days ahead, a booking may be changed until
+3 hours before its slot, the truck arrives between 3 hours and 10 minutes before its slot, and
+a plate holds one active booking per checkpoint and direction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from longjiang.errors import InputError, LongjiangError
+
+__all__ = ["BookingPolicy", "BookingStateError", "SlotFullError"]
+
+
+class SlotFullError(LongjiangError):
+    """Every place of the slot is taken (HTTP 409)."""
+
+    code = "slot-full"
+    http_status = 409
+
+
+class BookingStateError(LongjiangError):
+    """The booking is not in a state that allows this (cancelled, already departed...)."""
+
+    code = "booking-state"
+    http_status = 409
+
+
+@dataclass(frozen=True, slots=True)
+class BookingPolicy:
+    """Booking horizon, change cut-off, arrival window, one booking per plate, no-shows."""
+
+    horizon_days: int = 10
+    change_cutoff: dt.timedelta = dt.timedelta(hours=3)
+    arrive_earliest: dt.timedelta = dt.timedelta(hours=3)
+    arrive_latest: dt.timedelta = dt.timedelta(minutes=10)
+    one_active_per_plate: bool = True
+    #: a slot is marked as a no-show this long after its start when nobody checked in
+    no_show_after: dt.timedelta = dt.timedelta(hours=1)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.horizon_days <= 60:
+            raise InputError(f"horizon_days: {self.horizon_days} is not within 1..60",
+                             field="horizon_days")
+        if self.arrive_latest >= self.arrive_earliest:
+            raise InputError("arrive_latest must be shorter than arrive_earliest",
+                             field="arrive_latest")
+
+    def check_bookable(self, start: dt.datetime, now: dt.datetime) -> None:
+        """An :class:`InputError` unless a slot at ``start`` may be booked at ``now``."""
+        if start <= now + self.arrive_latest:
+            raise InputError(f"slot: {start.isoformat()} is in the past or too close to book "
+                             f"(the truck must arrive {_text(self.arrive_latest)} before its "
+                             f"slot; now {now.isoformat(timespec='minutes')})", field="slot")
+        local_now = now.astimezone(start.tzinfo)
+        last_day = local_now.date() + dt.timedelta(days=self.horizon_days)
+        if start.date() > last_day:
+            raise InputError(f"slot: {start.isoformat()} is outside the booking horizon of "
+                             f"{self.horizon_days} days (last bookable day "
+                             f"{last_day.isoformat()})", field="slot")
+
+    def check_changeable(self, start: dt.datetime, now: dt.datetime, what: str) -> None:
+        """An :class:`InputError` after the change cut-off of a booked slot at ``start``."""
+        if now > start - self.change_cutoff:
+            raise InputError(f"slot: the booking for {start.isoformat()} can no longer be "
+                             f"{what}: the cut-off is {_text(self.change_cutoff)} before the "
+                             f"slot ({(start - self.change_cutoff).isoformat()})", field="slot")
+
+
+def _text(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
