@@ -41,8 +41,8 @@ class Corridor:
     today: Callable[[], dt.date]
 
 
-def get_corridor(request: Request) -> Corridor:
-    """The corridor loaded when the app was created."""
+async def get_corridor(request: Request) -> Corridor:
+    """The corridor loaded when the app was created (async: no thread-pool hand-off)."""
     corridor: Corridor = request.app.state.corridor
     return corridor
 

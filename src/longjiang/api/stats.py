@@ -26,8 +26,11 @@ __all__ = ["get_dataset", "router"]
 router = APIRouter(prefix="/api/stats", tags=["stats"])
 
 
-def get_dataset(request: Request) -> Dataset:
+async def get_dataset(request: Request) -> Dataset:
     """The shipped dataset, loaded on first use and kept on ``app.state.stats_dataset``.
+
+    Async, so that requests do not pay a thread-pool hand-off for it; the one load (a few
+    milliseconds of CSV) happens on the event loop.
 
     An app may set ``app.state.stats_dataset`` itself (another dataset, or one loaded at
     start-up); tests can also override this dependency.
