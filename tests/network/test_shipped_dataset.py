@@ -88,3 +88,34 @@ def test_ports_and_crossings_reference_real_places(network: Network) -> None:
                           ("Благовещенск", "blagoveshchensk")])
 def test_places_in_three_languages(network: Network, name: str, node_id: str) -> None:
     assert PlaceIndex(network).find(name).id == node_id
+
+
+def _usable(network: Network, link_id: str, day: dt.date, *, planned: bool = False) -> bool:
+    (link,) = [lk for lk in network.links if lk.id == link_id]
+    return link.usable_on(day, include_planned=planned)
+
+
+def test_second_pass_seasons_and_dates(network: Network) -> None:
+    pontoon = "road_heihe_blagoveshchensk_pontoon"
+    assert _usable(network, pontoon, dt.date(2026, 1, 20))
+    assert not _usable(network, pontoon, dt.date(2025, 12, 20))  # opens in January now
+    amurzet = "road_luobei_amurzet_pontoon"
+    assert not _usable(network, amurzet, dt.date(2024, 2, 1))
+    assert _usable(network, amurzet, dt.date(2024, 12, 30))
+    island = "road_heixiazi_khabarovsk"
+    assert not _usable(network, island, dt.date(2028, 3, 1), planned=True)
+    assert _usable(network, island, dt.date(2028, 5, 1), planned=True)
+    (bridge,) = [lk for lk in network.links if lk.id == "road_mohe_dzhalinda_bridge"]
+    assert bridge.status is Status.PLANNED and bridge.opened is None
+
+
+def test_lesozavodsk_temporary_crossing(network: Network) -> None:
+    crossing = network.crossings["hulin_lesozavodsk"]
+    assert (crossing.cn_node, crossing.ru_node) == ("hulin_ussuri", "lesozavodsk_checkpoint")
+    assert not _usable(network, "river_hulin_lesozavodsk", dt.date(2025, 7, 1))
+    assert _usable(network, "river_hulin_lesozavodsk", dt.date(2025, 10, 10))
+    assert _usable(network, "road_hulin_lesozavodsk_ice", dt.date(2026, 2, 1))
+    assert not _usable(network, "road_hulin_lesozavodsk_ice", dt.date(2026, 7, 1))
+    (route,) = Planner(network).plan("hulin_ussuri", "ruzhino", date=dt.date(2026, 2, 1),
+                                     optimize=Criterion.DISTANCE, modes=[Mode.ROAD])
+    assert route.distance_km == pytest.approx(24)

@@ -15,6 +15,7 @@ from longjiang.cli._common import corridor, output_path
 from longjiang.cli._errors import handle_errors
 from longjiang.config import Settings
 from longjiang.network.export import link_properties, node_properties, to_geojson
+from longjiang.network.figures import figure_warnings
 from longjiang.network.load import load_network
 from longjiang.network.places import PlaceIndex
 from longjiang.routing.query import parse_date
@@ -36,6 +37,8 @@ def check(path: Annotated[Path | None, typer.Argument(help="dataset folder (defa
           = None) -> None:
     """Load and validate a dataset; list every problem with file, line, field and value."""
     network = load_network(path or Settings.from_env().corridor_path)
+    for warning in figure_warnings(network):
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"OK: {len(network.nodes)} nodes, {len(network.links)} links, "
                f"{len(network.crossings)} crossings, {len(network.ports)} ports in "
                f"{network.path}")
