@@ -1,0 +1,125 @@
+"""The journal: every transaction balances in each currency, or nothing is written."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from longjiang.errors import InputError, LongjiangError, NotFoundError
+from longjiang.settlement.journal import Journal, Posting, UnbalancedError
+from longjiang.settlement.rates import RateSource
+
+from .conftest import load_fixture_rates
+
+DAY = date(2023, 5, 26)
+
+
+def test_invoice_payment_conversion_fee_refund(rated: Journal) -> None:
+    j = rated
+    j.issue_invoice("INV-1", "harbin-trading", "CNY", 100_000_00, DAY, shipment_id="SHP-1")
+    j.expect_payment("PAY-1", "in", "harbin-trading", "boc-harbin", "CNY", 100_000_00, DAY,
+                     invoice_no="INV-1", post=True)
+    conv = j.convert_funds("boc-harbin", "CNY", 50_000_00, "RUB", Decimal("11.2000"), DAY)
+    assert conv.target_minor == 560_000_00
+    assert conv.reference_minor == 564_080_00  # 50,000 x 11.2816
+    assert conv.gain_minor == -4_080_00  # a loss of 4,080.00 RUB
+    j.bank_fee("boc-harbin", "RUB", 150_00, DAY)
+    j.refund("PAY-1", 1_000_00, DAY)
+    bal = j.balances()
+    assert bal["bank:boc-harbin:CNY"] == ("CNY", 49_000_00)
+    assert bal["bank:boc-harbin:RUB"] == ("RUB", 559_850_00)
+    assert bal["fx-gain-loss:RUB"] == ("RUB", 4_080_00)  # debit: a loss
+    assert bal["receivable:harbin-trading:CNY"] == ("CNY", 1_000_00)
+    assert all(v == 0 for sums in j.transaction_sums().values() for v in sums.values())
+
+
+def test_unbalanced_manual_entry_writes_nothing(journal: Journal) -> None:
+    with pytest.raises(UnbalancedError, match="RUB \\+1 minor units"):
+        journal.post_entry(DAY, "typo", [Posting("equity:RUB", "RUB", 100),
+                                         Posting("bank:vtb:RUB", "RUB", -99)])
+    with pytest.raises(InputError, match=r"postings\[1\]\.account"):
+        journal.post_entry(DAY, "wrong ccy", [Posting("equity:RUB", "RUB", 100),
+                                              Posting("bank:vtb:CNY", "RUB", -100)])
+    assert journal.transaction_sums() == {}
+    assert journal.balances() == {}
+
+
+def test_duplicate_invoice_and_wrong_settlement_refused(journal: Journal) -> None:
+    journal.issue_invoice("INV-1", "harbin-trading", "CNY", 10_00, DAY)
+    with pytest.raises(InputError, match="exists already"):
+        journal.issue_invoice("INV-1", "harbin-trading", "CNY", 10_00, DAY)
+    with pytest.raises(InputError, match="cannot settle it"):
+        journal.expect_payment("P", "in", "harbin-trading", "vtb", "RUB", 10_00, DAY,
+                               invoice_no="INV-1")
+    with pytest.raises(NotFoundError):
+        journal.expect_payment("P", "in", "harbin-trading", "vtb", "CNY", 10_00, DAY,
+                               invoice_no="INV-404")
+    assert len(journal.transaction_sums()) == 1
+
+
+def test_conversion_without_rate_writes_nothing(journal: Journal) -> None:
+    with pytest.raises(NotFoundError, match="no cbr CNY/RUB rate"):
+        journal.convert_funds("vtb", "CNY", 100_00, "RUB", Decimal("11"), DAY)
+    assert journal.transaction_sums() == {}
+
+
+PARTIES = st.sampled_from(["harbin-trading", "amur-logistics", "suifenhe-wood"])
+CCYS = st.sampled_from(["CNY", "RUB", "JPY", "BHD"])
+AMOUNTS = st.integers(min_value=1, max_value=10**12)
+OPS = st.one_of(
+    st.tuples(st.just("invoice"), PARTIES, CCYS, AMOUNTS, st.booleans()),
+    st.tuples(st.just("pay"), PARTIES, CCYS, AMOUNTS, st.booleans()),
+    st.tuples(st.just("convert"), st.sampled_from(["CNY", "RUB"]), AMOUNTS,
+              st.decimals(min_value=Decimal("0.05"), max_value=Decimal("20"), places=4)),
+    st.tuples(st.just("fee"), CCYS, AMOUNTS),
+    st.tuples(st.just("refund"), st.integers(0, 30), AMOUNTS),
+    st.tuples(st.just("manual"), CCYS, AMOUNTS, st.integers(-2, 2)),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=st.lists(OPS, min_size=1, max_size=25))
+def test_every_transaction_balances_in_each_currency(ops: list[tuple[object, ...]]) -> None:
+    with Journal.open("sqlite://") as j:
+        load_fixture_rates(j)
+        payments: list[str] = []
+        for n, op in enumerate(ops):
+            before = j.transaction_sums()
+            try:
+                if op[0] == "invoice":
+                    _, party, ccy, amount, received = op
+                    j.issue_invoice(f"I{n}", str(party), str(ccy), int(amount), DAY,
+                                    received=bool(received))
+                elif op[0] == "pay":
+                    _, party, ccy, amount, incoming = op
+                    j.expect_payment(f"P{n}", "in" if incoming else "out", str(party), "bank1",
+                                     str(ccy), int(amount), DAY, post=True)
+                    payments.append(f"P{n}")
+                elif op[0] == "convert":
+                    _, src, amount, rate = op
+                    dst = "RUB" if src == "CNY" else "CNY"
+                    j.convert_funds("bank1", str(src), int(amount), dst, rate, DAY,
+                                    source=RateSource.CBR)
+                elif op[0] == "fee":
+                    _, ccy, amount = op
+                    j.bank_fee("bank1", str(ccy), int(amount), DAY)
+                elif op[0] == "refund" and payments:
+                    _, idx, amount = op
+                    j.refund(payments[int(idx) % len(payments)], int(amount), DAY)
+                elif op[0] == "manual":
+                    _, ccy, amount, skew = op
+                    j.post_entry(DAY, "manual", [
+                        Posting(f"equity:{ccy}", str(ccy), int(amount)),
+                        Posting(f"suspense:{ccy}", str(ccy), -int(amount) + int(skew))])
+            except LongjiangError:
+                assert j.transaction_sums() == before  # refused whole: nothing written
+            for sums in j.transaction_sums().values():
+                assert all(v == 0 for v in sums.values()), sums
+        totals: dict[str, int] = {}
+        for ccy, value in j.balances().values():
+            totals[ccy] = totals.get(ccy, 0) + value
+        assert all(v == 0 for v in totals.values()), totals
