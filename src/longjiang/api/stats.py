@@ -71,7 +71,7 @@ def _from_error(exc: LongjiangError, instance: str) -> JSONResponse:
 Year = Annotated[int | None, Query(ge=1900, le=2100)]
 
 
-@router.get("/indicators", response_model=None, responses=problem_responses(503))
+@router.get("/indicators", response_model=None)
 def indicators(dataset: DatasetDep) -> JSONResponse | list[dict[str, object]]:
     """Every indicator with its unit, link, partners, tables and years."""
     return [i.to_dict() for i in dataset.indicators()]
