@@ -10,14 +10,16 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from longjiang.network.model import Mode, Network, Status
+from longjiang.network.geometry import link_lonlat
+from longjiang.network.model import Link, Mode, Network, Status
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from longjiang.routing.planner import Route
 
-__all__ = ["MODE_COLORS", "draw_basemap", "leg_geometry", "network_map", "route_map"]
+__all__ = ["MODE_COLORS", "draw_basemap", "leg_geometry", "link_geometry", "network_map",
+           "route_map"]
 
 BASEMAP = Path(__file__).parent / "data" / "basemap" / "countries_110m.geojson"
 
@@ -70,6 +72,14 @@ def leg_geometry(mode: Mode, a: tuple[float, float], b: tuple[float, float]
     return [a, b]
 
 
+def link_geometry(network: Network, link: Link) -> list[tuple[float, float]]:
+    """Points (lon, lat) to draw a link: sea lane, its waypoints, or a straight line."""
+    if link.mode is Mode.SEA or link.id not in network.geometry:
+        a, b = network.node(link.from_id), network.node(link.to_id)
+        return leg_geometry(link.mode, (a.lon, a.lat), (b.lon, b.lat))
+    return link_lonlat(network, link)
+
+
 def _bbox(points: Sequence[tuple[float, float]], margin: float = 1.5
           ) -> tuple[float, float, float, float]:
     xs = [p[0] for p in points]
@@ -86,11 +96,19 @@ def route_map(network: Network, routes: Sequence[Route], path: Path, *, title: s
     from matplotlib.lines import Line2D
 
     lines: list[list[tuple[Mode, list[tuple[float, float]]]]] = []
+    by_id = {lk.id: lk for lk in network.links}
     for route in routes:
         lines.append([])
         for leg in route.legs:
-            a, b = network.node(leg.from_id), network.node(leg.to_id)
-            lines[-1].append((leg.mode, leg_geometry(leg.mode, (a.lon, a.lat), (b.lon, b.lat))))
+            link = by_id.get(leg.link_id)
+            if link is None:
+                a, b = network.node(leg.from_id), network.node(leg.to_id)
+                pts = leg_geometry(leg.mode, (a.lon, a.lat), (b.lon, b.lat))
+            else:
+                pts = link_geometry(network, link)
+                if link.from_id != leg.from_id:
+                    pts = pts[::-1]
+            lines[-1].append((leg.mode, pts))
     points = [p for legs in lines for _, pts in legs for p in pts]
     bbox = _bbox(points)
     lat_mid = math.radians((bbox[1] + bbox[3]) / 2)
@@ -165,8 +183,7 @@ def network_map(network: Network, path: Path, *, title: str,
         draw_basemap(ax, bbox)
         used: set[Mode] = set()
         for link in links:
-            a, b = network.node(link.from_id), network.node(link.to_id)
-            pts = leg_geometry(link.mode, (a.lon, a.lat), (b.lon, b.lat))
+            pts = link_geometry(network, link)
             planned = link.status is not Status.OPERATING
             ax.plot([p[0] for p in pts], [p[1] for p in pts], color=MODE_COLORS[link.mode],
                     linewidth=0.8 if planned else 1.4, linestyle=":" if planned else "-",

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 from longjiang.flows.corridor import CorridorResult, ElementKind, ElementLoad
-from longjiang.maps import MODE_COLORS, draw_basemap, leg_geometry
+from longjiang.maps import MODE_COLORS, draw_basemap, link_geometry
 from longjiang.network.model import Mode, Network
 
 __all__ = ["FLOW_MAP_BBOX", "flows_map"]
@@ -51,12 +51,13 @@ def flows_map(network: Network, result: CorridorResult, path: Path, *, title: st
         for lk in network.links:
             if lk.mode in (Mode.SEA, Mode.AIR):
                 continue
-            a, b = network.node(lk.from_id), network.node(lk.to_id)
-            ax.plot([a.lon, b.lon], [a.lat, b.lat], color="#c8c8c8", linewidth=0.5, zorder=2)
+            pts = link_geometry(network, lk)
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], color="#c8c8c8", linewidth=0.5,
+                    zorder=2)
         used: set[Mode] = set()
+        by_id = {lk.id: lk for lk in network.links}
         for lf in sorted(flows, key=lambda f: -f.volume_t):
-            a, b = network.node(lf.from_id), network.node(lf.to_id)
-            pts = leg_geometry(lf.mode, (a.lon, a.lat), (b.lon, b.lat))
+            pts = link_geometry(network, by_id[lf.id])
             width = 0.8 + max_width * lf.volume_t / largest
             ax.plot([p[0] for p in pts], [p[1] for p in pts], color=MODE_COLORS[lf.mode],
                     linewidth=width, alpha=0.8, zorder=3, solid_capstyle="round")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from longjiang.network.geometry import link_lonlat
 from longjiang.network.model import Link, Network, Node
 
 __all__ = ["link_properties", "node_properties", "to_geojson"]
@@ -35,7 +36,10 @@ def link_properties(link: Link) -> dict[str, Any]:
 
 
 def to_geojson(network: Network, *, date: dt.date | None = None) -> dict[str, Any]:
-    """A FeatureCollection of nodes (points) and links (lines); ``date`` keeps usable links."""
+    """A FeatureCollection of nodes (points) and links (lines); ``date`` keeps usable links.
+
+    A link's line runs through its waypoints (``geometry.csv``) when it has them.
+    """
     features: list[dict[str, Any]] = [
         {"type": "Feature", "id": node.id,
          "geometry": {"type": "Point", "coordinates": [node.lon, node.lat]},
@@ -44,10 +48,10 @@ def to_geojson(network: Network, *, date: dt.date | None = None) -> dict[str, An
     ]
     links = network.links if date is None else network.links_on(date)
     for link in links:
-        a, b = network.node(link.from_id), network.node(link.to_id)
+        coordinates = [[lon, lat] for lon, lat in link_lonlat(network, link)]
         features.append({
             "type": "Feature", "id": link.id,
-            "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
+            "geometry": {"type": "LineString", "coordinates": coordinates},
             "properties": {"feature": "link", **link_properties(link)},
         })
     return {"type": "FeatureCollection", "features": features}

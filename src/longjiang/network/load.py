@@ -451,6 +451,9 @@ def load_network(path: str | Path | None = None, *, validate: bool = True) -> Ne
                                       problems, key_columns=2) if e.vehicle == "default"]
     transfers = _read_all(folder, "transfers.csv", TRANSFER_COLUMNS, _transfer, problems)
     cargo = _read_all(folder, "cargo.csv", CARGO_COLUMNS, _cargo, problems)
+    from longjiang.network.geometry import read_geometry
+
+    geometry = read_geometry(folder, problems)
 
     network = Network(
         nodes=tuple(nodes),
@@ -462,6 +465,7 @@ def load_network(path: str | Path | None = None, *, validate: bool = True) -> Ne
         transfers=MappingProxyType({t.kind: t for t in transfers}),
         cargo=MappingProxyType({c.cargo: c for c in cargo}),
         path=str(folder),
+        geometry=geometry,
     )
     # without nodes or links the semantic checks would only repeat the file problems
     if validate and nodes and links:

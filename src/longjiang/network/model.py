@@ -23,6 +23,7 @@ __all__ = [
     "Status",
     "TransferKind",
     "TransferParams",
+    "Waypoint",
 ]
 
 
@@ -129,6 +130,20 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Waypoint:
+    """A point a link passes between its two ends (a station or town on the line)."""
+
+    link: str
+    seq: int
+    place: str
+    lat: float
+    lon: float
+    source: str
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Crossing:
     """A border crossing: the pair of checkpoints and what passing it costs."""
 
@@ -227,6 +242,8 @@ class Network:
     transfers: Mapping[TransferKind, TransferParams] = field(default_factory=lambda: _freeze({}))
     cargo: Mapping[str, CargoSpec] = field(default_factory=lambda: _freeze({}))
     path: str = ""
+    #: optional line geometry: link id -> waypoints in order from the link's ``from`` end
+    geometry: Mapping[str, tuple[Waypoint, ...]] = field(default_factory=lambda: _freeze({}))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_node_index", {n.id: i for i, n in enumerate(self.nodes)})

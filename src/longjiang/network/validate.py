@@ -7,6 +7,7 @@ from pathlib import Path
 
 from longjiang.errors import Problem
 from longjiang.network.geo import great_circle_km
+from longjiang.network.geometry import check_geometry
 from longjiang.network.model import Facility, Link, Mode, Network, Node, TransferKind
 
 __all__ = ["IMPOSSIBLE_SLACK", "SUSPECT_RATIO", "check_network"]
@@ -55,6 +56,7 @@ def check_network(network: Network, folder: Path | None = None) -> list[Problem]
     problems += _check_reachability(network)
     problems += _check_references(network)
     problems += _check_parameters(network)
+    problems += check_geometry(network)
     return problems
 
 
