@@ -344,14 +344,15 @@ class Journal:
                     end_to_end_id=end_to_end_id, uetr=uetr, remittance="\n".join(refs),
                     status="expected", refunded_minor=0))
                 if post:
-                    self._post_payment(conn, payment_id, value_date)
+                    self.post_payment_on(conn, payment_id, value_date)
         except IntegrityError:
             raise InputError(f"payment {payment_id!r} (or its end-to-end id or UETR) exists "
                              "already", field="payment") from None
         return payment_id
 
-    def _post_payment(self, conn: Connection, payment_id: str, day: date,
-                      entry_ref: str | None = None) -> int:
+    def post_payment_on(self, conn: Connection, payment_id: str, day: date,
+                        entry_ref: str | None = None) -> int:
+        """Post the expected payment ``payment_id`` inside the write transaction ``conn``."""
         p = conn.execute(select(t.payments).where(t.payments.c.payment_id == payment_id)).one()
         if p.status != "expected":
             raise InputError(f"payment {payment_id!r} is {p.status} already", field="payment")
@@ -385,7 +386,7 @@ class Journal:
             if conn.execute(select(t.payments.c.payment_id).where(
                     t.payments.c.payment_id == payment_id)).first() is None:
                 raise NotFoundError(f"payment {payment_id!r} does not exist")
-            return self._post_payment(conn, payment_id, day)
+            return self.post_payment_on(conn, payment_id, day)
 
     def refund(self, payment_id: str, amount_minor: int, day: date) -> int:
         """Give back part or all of a posted incoming payment (reopens the invoice)."""

@@ -1,0 +1,385 @@
+"""ISO 20022 at both ends: ``pacs.008.001.08`` out, ``camt.053`` (``.001.02``-``.001.12``) in.
+
+pacs.008 (FIToFICustomerCreditTransferV08, as CBPR+ and CIPS use it): one ``CdtTrfTxInf``
+per payment with ``EndToEndId`` and ``UETR``, ``IntrBkSttlmAmt@Ccy``, ``InstdAmt@Ccy`` and,
+when the instructed currency differs, ``XchgRate``; ``ChrgBr``; and the invoice, order and
+shipment numbers as structured remittance (``RmtInf/Strd/RfrdDocInf``: ``CINV`` for the
+invoice, ``PUOR`` for the purchase order, ``SHIP`` as our proprietary type for the
+shipment) -- the structured form CBPR+ carries in full to the creditor.
+
+camt.053: the statement's account and currency, and per entry ``Amt@Ccy``, ``CdtDbtInd``,
+booking and value dates, ``AcctSvcrRef``, the transaction's ``EndToEndId`` and ``UETR``,
+remittance references, and ``CcyXchg`` when the bank converted. A file that is not a
+camt.053 statement, holds a currency we do not hold, or an amount finer than the
+currency's minor unit is refused with the element's line.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation, localcontext
+from typing import Any
+
+from longjiang.errors import InputError, Problem, ValidationError
+from longjiang.settlement.money import Currency, currency, format_minor
+
+__all__ = [
+    "CAMT053_NS",
+    "MAX_STATEMENT_BYTES",
+    "PACS008_NS",
+    "CreditTransfer",
+    "Statement",
+    "StatementEntry",
+    "camt053",
+    "new_uetr",
+    "pacs008",
+    "parse_camt053",
+]
+
+PACS008_NS = "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"
+CAMT053_NS = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(0[2-9]|1[0-2])$")
+#: a statement larger than this is refused before parsing (100,000 entries are ~80 MB)
+MAX_STATEMENT_BYTES = 256 * 1024 * 1024
+_BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+CHARGE_BEARERS = ("DEBT", "CRED", "SHAR", "SLEV")
+
+
+@dataclass(frozen=True)
+class CreditTransfer:
+    """One payment to put in a pacs.008."""
+
+    end_to_end_id: str
+    uetr: str
+    currency: str
+    amount_minor: int
+    debtor: str
+    creditor: str
+    debtor_agent_bic: str
+    creditor_agent_bic: str
+    settlement_date: date
+    charge_bearer: str = "SHAR"
+    instructed_currency: str | None = None
+    instructed_minor: int | None = None
+    invoice_no: str | None = None
+    order_ref: str | None = None
+    shipment_id: str | None = None
+
+
+def _sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
+    from lxml import etree
+
+    el = etree.SubElement(parent, f"{{{PACS008_NS}}}{tag}", attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _agent(parent: Any, tag: str, bic: str) -> None:
+    _sub(_sub(_sub(parent, tag), "FinInstnId"), "BICFI", bic)
+
+
+def pacs008(msg_id: str, transfers: Sequence[CreditTransfer], created: datetime) -> bytes:
+    """A pacs.008.001.08 document (UTF-8 bytes) for ``transfers``, settled ``INDA``."""
+    from lxml import etree
+
+    if not transfers:
+        raise InputError("a pacs.008 needs at least one payment", field="payments")
+    if not re.fullmatch(r"[A-Za-z0-9/\-?:().,'+ ]{1,35}", msg_id):
+        raise InputError(f"message id {msg_id!r}: 1-35 characters expected", field="msg_id")
+    for i, tr in enumerate(transfers):
+        for name in ("debtor_agent_bic", "creditor_agent_bic"):
+            if not _BIC.match(getattr(tr, name)):
+                raise InputError(f"transfers[{i}].{name} {getattr(tr, name)!r}: expected a "
+                                 "BIC such as BKCHCNBJ or SABRRUMM", field=name)
+        if tr.charge_bearer not in CHARGE_BEARERS:
+            raise InputError(f"transfers[{i}].charge_bearer {tr.charge_bearer!r}: expected "
+                             f"one of {', '.join(CHARGE_BEARERS)}", field="charge_bearer")
+    root = etree.Element(f"{{{PACS008_NS}}}Document", nsmap={None: PACS008_NS})
+    body = _sub(root, "FIToFICstmrCdtTrf")
+    hdr = _sub(body, "GrpHdr")
+    _sub(hdr, "MsgId", msg_id)
+    _sub(hdr, "CreDtTm", created.isoformat(timespec="seconds"))
+    _sub(hdr, "NbOfTxs", str(len(transfers)))
+    _sub(_sub(hdr, "SttlmInf"), "SttlmMtd", "INDA")
+    for tr in transfers:
+        cur = currency(tr.currency)
+        tx = _sub(body, "CdtTrfTxInf")
+        pid = _sub(tx, "PmtId")
+        _sub(pid, "InstrId", tr.end_to_end_id)
+        _sub(pid, "EndToEndId", tr.end_to_end_id)
+        _sub(pid, "UETR", tr.uetr)
+        _sub(tx, "IntrBkSttlmAmt", format_minor(tr.amount_minor, cur), Ccy=cur.code)
+        _sub(tx, "IntrBkSttlmDt", tr.settlement_date.isoformat())
+        if tr.instructed_currency and tr.instructed_minor:
+            icur = currency(tr.instructed_currency, field="instructed_currency")
+            _sub(tx, "InstdAmt", format_minor(tr.instructed_minor, icur), Ccy=icur.code)
+            if icur.code != cur.code:
+                _sub(tx, "XchgRate", _rate_text(tr.amount_minor, cur, tr.instructed_minor, icur))
+        else:
+            _sub(tx, "InstdAmt", format_minor(tr.amount_minor, cur), Ccy=cur.code)
+        _sub(tx, "ChrgBr", tr.charge_bearer)
+        _sub(_sub(tx, "Dbtr"), "Nm", tr.debtor[:140])
+        _agent(tx, "DbtrAgt", tr.debtor_agent_bic)
+        _agent(tx, "CdtrAgt", tr.creditor_agent_bic)
+        _sub(_sub(tx, "Cdtr"), "Nm", tr.creditor[:140])
+        docs = [("Cd", "CINV", tr.invoice_no), ("Cd", "PUOR", tr.order_ref),
+                ("Prtry", "SHIP", tr.shipment_id)]
+        if any(nb for _, _, nb in docs):
+            strd = _sub(_sub(tx, "RmtInf"), "Strd")
+            for kind, code, nb in docs:
+                if nb:
+                    doc = _sub(strd, "RfrdDocInf")
+                    _sub(_sub(_sub(doc, "Tp"), "CdOrPrtry"), kind, code)
+                    _sub(doc, "Nb", nb[:35])
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                pretty_print=True))
+
+
+def _rate_text(settle_minor: int, settle: Currency, instd_minor: int, instd: Currency) -> str:
+    """Settlement units per instructed unit, to the 10 decimals ``BaseOneRate`` allows."""
+    with localcontext() as ctx:
+        ctx.prec = 40
+        rate = (Decimal(settle_minor).scaleb(-settle.exponent)
+                / Decimal(instd_minor).scaleb(-instd.exponent))
+    return f"{rate.quantize(Decimal('1e-10')).normalize():f}"
+
+
+def new_uetr() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class StatementEntry:
+    seq: int
+    line: int
+    acct_svcr_ref: str
+    currency: str
+    amount_minor: int
+    direction: str  # CRDT | DBIT
+    booking_date: date
+    value_date: date
+    end_to_end_id: str | None
+    uetr: str | None
+    refs: tuple[str, ...]
+    exchange_rate: Decimal | None = None
+    source_currency: str | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    msg_id: str
+    statement_id: str
+    account: str
+    currency: str
+    entries: list[StatementEntry] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.msg_id}/{self.statement_id}"[:80]
+
+
+def _date(el: Any) -> date | None:
+    if el is None:
+        return None
+    for child in el:
+        text = (child.text or "").strip()
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def parse_camt053(data: bytes, name: str) -> Statement:
+    """The first statement of a camt.053 document, every problem reported with its line."""
+    from lxml import etree
+
+    if len(data) > MAX_STATEMENT_BYTES:
+        raise InputError(f"{name}: {len(data)} bytes, more than the {MAX_STATEMENT_BYTES} a "
+                         "statement may have", field="file")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise ValidationError([Problem(name, exc.position[0] if exc.position else None, None,
+                                       None, f"not well-formed XML: {exc.msg}", "syntax")]
+                              ) from None
+    ns = etree.QName(root).namespace or ""
+    if etree.QName(root).localname != "Document" or not CAMT053_NS.match(ns):
+        raise ValidationError([Problem(name, root.sourceline, "Document", ns or
+                                       etree.QName(root).localname, "not a camt.053 statement "
+                                       "(expected the namespace urn:iso:std:iso:20022:tech:xsd:"
+                                       "camt.053.001.NN)", "format")])
+    q = {"c": ns}
+    stmt = root.find("c:BkToCstmrStmt/c:Stmt", q)
+    msg_id = root.findtext("c:BkToCstmrStmt/c:GrpHdr/c:MsgId", namespaces=q)
+    if stmt is None or not msg_id:
+        raise ValidationError([Problem(name, root.sourceline, "BkToCstmrStmt", None,
+                                       "expected GrpHdr/MsgId and a Stmt", "format")])
+    problems: list[Problem] = []
+    acct = (stmt.findtext("c:Acct/c:Id/c:IBAN", namespaces=q)
+            or stmt.findtext("c:Acct/c:Id/c:Othr/c:Id", namespaces=q) or "").strip()
+    acct_ccy = (stmt.findtext("c:Acct/c:Ccy", namespaces=q) or "").strip()
+    held_ccy = _held(acct_ccy, name, stmt.sourceline, "Acct/Ccy", problems)
+    entries: list[StatementEntry] = []
+    seen: set[str] = set()
+    for seq, ntry in enumerate(stmt.iterfind("c:Ntry", q)):
+        line = ntry.sourceline
+        amt = ntry.find("c:Amt", q)
+        ccy = amt.get("Ccy", "") if amt is not None else ""
+        cur = _held(ccy, name, line, "Ntry/Amt@Ccy", problems)
+        if cur is not None and held_ccy is not None and cur.code != held_ccy.code:
+            problems.append(Problem(name, line, "Ntry/Amt@Ccy", ccy, "differs from the "
+                                    f"account's currency {held_ccy.code}", "currency"))
+            continue
+        minor = _minor(amt.text if amt is not None else None, cur, name, line, problems)
+        direction = (ntry.findtext("c:CdtDbtInd", namespaces=q) or "").strip()
+        if direction not in ("CRDT", "DBIT"):
+            problems.append(Problem(name, line, "CdtDbtInd", direction, "expected CRDT or DBIT"))
+        booked, value = _date(ntry.find("c:BookgDt", q)), _date(ntry.find("c:ValDt", q))
+        if booked is None and value is None:
+            problems.append(Problem(name, line, "BookgDt", None,
+                                    "expected a booking or value date"))
+        tx = ntry.find("c:NtryDtls/c:TxDtls", q)
+        ref = (ntry.findtext("c:AcctSvcrRef", namespaces=q) or
+               (tx.findtext("c:Refs/c:AcctSvcrRef", namespaces=q) if tx is not None else None)
+               or "").strip()
+        if not ref:
+            problems.append(Problem(name, line, "AcctSvcrRef", None, "every entry needs the "
+                                    "bank's reference (it makes re-imports idempotent)"))
+        elif ref in seen:
+            problems.append(Problem(name, line, "AcctSvcrRef", ref, "listed twice", "duplicate"))
+        seen.add(ref)
+        if minor is None or cur is None or direction not in ("CRDT", "DBIT") or not ref or (
+                booked is None and value is None):
+            continue
+        e2e = uetr = None
+        refs: list[str] = []
+        rate = src = None
+        if tx is not None:
+            e2e = (tx.findtext("c:Refs/c:EndToEndId", namespaces=q) or "").strip() or None
+            if e2e == "NOTPROVIDED":
+                e2e = None
+            uetr = (tx.findtext("c:Refs/c:UETR", namespaces=q) or "").strip() or None
+            refs = [t.strip() for t in tx.xpath(
+                "c:RmtInf/c:Ustrd/text() | c:RmtInf/c:Strd/c:RfrdDocInf/c:Nb/text() | "
+                "c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref/text()", namespaces=q) if t.strip()]
+            xchg = tx.find(".//c:CcyXchg", q)
+            if xchg is not None:
+                try:
+                    rate = Decimal((xchg.findtext("c:XchgRate", namespaces=q) or "").strip())
+                except InvalidOperation:
+                    problems.append(Problem(name, xchg.sourceline, "XchgRate", None,
+                                            "expected a decimal rate"))
+                src = (xchg.findtext("c:SrcCcy", namespaces=q) or "").strip() or None
+        entries.append(StatementEntry(seq, line or 0, ref, cur.code, minor, direction,
+                                      booked or value,  # type: ignore[arg-type]
+                                      value or booked,  # type: ignore[arg-type]
+                                      e2e, uetr, tuple(refs), rate, src))
+    if problems:
+        raise ValidationError(problems)
+    if held_ccy is None:  # pragma: no cover - reported above
+        raise ValidationError([Problem(name, None, "Acct/Ccy", acct_ccy, "missing")])
+    return Statement(msg_id.strip(), (stmt.findtext("c:Id", namespaces=q) or "").strip(),
+                     acct, held_ccy.code, entries)
+
+
+def _held(code: str, name: str, line: int | None, fld: str,
+          problems: list[Problem]) -> Currency | None:
+    try:
+        return currency(code, field=fld)
+    except InputError:
+        problems.append(Problem(name, line, fld, code, "not a currency we hold", "currency"))
+        return None
+
+
+def _minor(text: str | None, cur: Currency | None, name: str, line: int | None,
+           problems: list[Problem]) -> int | None:
+    raw = (text or "").strip()
+    if not re.fullmatch(r"[0-9]{1,18}(\.[0-9]{1,5})?", raw):
+        problems.append(Problem(name, line, "Amt", raw, "expected a decimal amount"))
+        return None
+    if cur is None:
+        return None
+    value = Decimal(raw)
+    scaled = value.scaleb(cur.exponent)
+    if scaled != scaled.to_integral_value():
+        problems.append(Problem(name, line, "Amt", raw, f"finer than {cur.code}'s "
+                                f"{cur.exponent} decimal places"))
+        return None
+    return int(scaled)
+
+
+def camt053(statement: Statement, created: datetime, *, opening_minor: int = 0) -> bytes:
+    """``statement`` written as a camt.053.001.08 document (UTF-8 bytes).
+
+    The reverse of :func:`parse_camt053`: for exchanging a statement with a system that
+    reads camt.053, and for testing reconciliation against statements of any size.
+    """
+    from lxml import etree
+
+    ns = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
+    cur = currency(statement.currency)
+
+    def sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
+        el = etree.SubElement(parent, f"{{{ns}}}{tag}", attrs)
+        if text is not None:
+            el.text = text
+        return el
+
+    root = etree.Element(f"{{{ns}}}Document", nsmap={None: ns})
+    body = sub(root, "BkToCstmrStmt")
+    hdr = sub(body, "GrpHdr")
+    sub(hdr, "MsgId", statement.msg_id)
+    sub(hdr, "CreDtTm", created.isoformat(timespec="seconds"))
+    stmt = sub(body, "Stmt")
+    sub(stmt, "Id", statement.statement_id)
+    acct = sub(stmt, "Acct")
+    sub(sub(sub(acct, "Id"), "Othr"), "Id", statement.account)
+    sub(acct, "Ccy", cur.code)
+    closing = opening_minor
+    for e in statement.entries:
+        closing += e.amount_minor if e.direction == "CRDT" else -e.amount_minor
+    day = min((e.booking_date for e in statement.entries), default=created.date())
+    last = max((e.booking_date for e in statement.entries), default=created.date())
+    for code, minor, when in (("OPBD", opening_minor, day), ("CLBD", closing, last)):
+        bal = sub(stmt, "Bal")
+        sub(sub(sub(bal, "Tp"), "CdOrPrtry"), "Cd", code)
+        sub(bal, "Amt", format_minor(abs(minor), cur), Ccy=cur.code)
+        sub(bal, "CdtDbtInd", "CRDT" if minor >= 0 else "DBIT")
+        sub(sub(bal, "Dt"), "Dt", when.isoformat())
+    for e in statement.entries:
+        ntry = sub(stmt, "Ntry")
+        sub(ntry, "Amt", format_minor(e.amount_minor, cur), Ccy=cur.code)
+        sub(ntry, "CdtDbtInd", e.direction)
+        sub(sub(ntry, "Sts"), "Cd", "BOOK")
+        sub(sub(ntry, "BookgDt"), "Dt", e.booking_date.isoformat())
+        sub(sub(ntry, "ValDt"), "Dt", e.value_date.isoformat())
+        sub(ntry, "AcctSvcrRef", e.acct_svcr_ref)
+        domain = sub(sub(ntry, "BkTxCd"), "Domn")
+        sub(domain, "Cd", "PMNT")
+        fmly = sub(domain, "Fmly")
+        sub(fmly, "Cd", "RCDT" if e.direction == "CRDT" else "ICDT")
+        sub(fmly, "SubFmlyCd", "XBCT")
+        tx = sub(sub(ntry, "NtryDtls"), "TxDtls")
+        refs = sub(tx, "Refs")
+        sub(refs, "EndToEndId", e.end_to_end_id or "NOTPROVIDED")
+        if e.uetr:
+            sub(refs, "UETR", e.uetr)
+        if e.exchange_rate is not None and e.source_currency:
+            xchg = sub(sub(sub(tx, "AmtDtls"), "TxAmt"), "Amt",
+                       format_minor(e.amount_minor, cur), Ccy=cur.code)
+            ccy_xchg = etree.SubElement(xchg.getparent(), f"{{{ns}}}CcyXchg")
+            sub(ccy_xchg, "SrcCcy", e.source_currency)
+            sub(ccy_xchg, "TrgtCcy", cur.code)
+            sub(ccy_xchg, "XchgRate", f"{e.exchange_rate:f}")
+        if e.refs:
+            rmt = sub(tx, "RmtInf")
+            for r in e.refs[:3]:
+                sub(rmt, "Ustrd", r[:140])
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

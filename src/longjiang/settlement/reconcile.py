@@ -1,0 +1,299 @@
+"""Reconciliation: statement entries matched to expected payments, then posted.
+
+Rules, in order; an entry is matched by the first rule that finds exactly one candidate:
+
+1. ``id``: the entry's ``EndToEndId`` is a payment's end-to-end id (or its payment id), or
+   its ``UETR`` is the payment's UETR;
+2. ``remittance``: a reference in the entry's remittance information is one of the
+   payment's (its invoice number, order, shipment, or the references given);
+3. ``amount-date``: the same amount, currency and direction, with value dates at most
+   ``tolerance_days`` apart (the closest wins; a tie is ambiguous).
+
+At every rule a candidate must have the entry's currency, direction (``CRDT`` for a payment
+in, ``DBIT`` for one out) and amount, and be still unmatched; otherwise it is rejected and
+the reason kept, so that an unmatched entry says which payments came close and why they
+were not taken. :func:`match` uses hash indices (one pass over entries); :func:`match_naive`
+is the literal nested loop over entries and payments, kept to check it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from longjiang.errors import InputError
+from longjiang.settlement import store as t
+from longjiang.settlement.iso20022 import StatementEntry, parse_camt053
+from longjiang.settlement.journal import Journal
+from longjiang.settlement.money import currency
+from longjiang.settlement.store import statement_entries
+
+__all__ = [
+    "Expected",
+    "Match",
+    "Reconciliation",
+    "Result",
+    "expected_payments",
+    "match",
+    "match_naive",
+    "reconcile_statement",
+]
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A payment we expect to see on a statement."""
+
+    payment_id: str
+    direction: str  # in | out
+    currency: str
+    amount_minor: int
+    value_date: date
+    end_to_end_id: str | None
+    uetr: str | None
+    refs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: StatementEntry
+    payment_id: str
+    rule: str
+
+
+@dataclass
+class Result:
+    matched: list[Match] = field(default_factory=list)
+    #: unmatched entries with the reasons each candidate was rejected
+    unmatched_entries: list[tuple[StatementEntry, list[str]]] = field(default_factory=list)
+    unmatched_payments: list[Expected] = field(default_factory=list)
+
+
+def _reject(e: StatementEntry, p: Expected, taken: set[str]) -> str | None:
+    """Why ``p`` cannot be ``e``'s payment, or None if it can."""
+    want = "CRDT" if p.direction == "in" else "DBIT"
+    if p.payment_id in taken:
+        return f"{p.payment_id}: matched to another entry already"
+    if e.direction != want:
+        return f"{p.payment_id}: a payment {p.direction}, the entry is {e.direction}"
+    if e.currency != p.currency:
+        return f"{p.payment_id}: currency {p.currency}, the entry is {e.currency}"
+    if e.amount_minor != p.amount_minor:
+        return (f"{p.payment_id}: amount {p.amount_minor} minor units, the entry has "
+                f"{e.amount_minor}")
+    return None
+
+
+def _pick(e: StatementEntry, cands: Sequence[Expected], taken: set[str], rule: str,
+          reasons: list[str], tolerance_days: int) -> Expected | None:
+    ok: list[Expected] = []
+    for p in cands:
+        why = _reject(e, p, taken)
+        if why is None and rule == "amount-date":
+            gap = abs((p.value_date - e.value_date).days)
+            if gap > tolerance_days:
+                why = (f"{p.payment_id}: value date {p.value_date} is {gap} days from the "
+                       f"entry's {e.value_date} (tolerance {tolerance_days})")
+        if why is None:
+            ok.append(p)
+        else:
+            reasons.append(f"{rule}: {why}")
+    if not ok:
+        return None
+    if rule == "amount-date":
+        ok.sort(key=lambda p: (abs((p.value_date - e.value_date).days), p.payment_id))
+        if len(ok) > 1 and (abs((ok[0].value_date - e.value_date).days)
+                            == abs((ok[1].value_date - e.value_date).days)):
+            reasons.append(f"{rule}: ambiguous, {ok[0].payment_id} and {ok[1].payment_id} "
+                           "are equally close")
+            return None
+        return ok[0]
+    if len(ok) > 1:
+        unique = sorted({p.payment_id for p in ok})
+        if len(unique) > 1:
+            reasons.append(f"{rule}: ambiguous, {', '.join(unique[:5])} all fit")
+            return None
+    return ok[0]
+
+
+def _finish(entries: Sequence[StatementEntry], payments: Sequence[Expected],
+            matched: list[Match], rejected: dict[int, list[str]]) -> Result:
+    taken = {m.payment_id for m in matched}
+    done = {m.entry.seq for m in matched}
+    return Result(matched=matched,
+                  unmatched_entries=[(e, sorted(rejected.get(e.seq, [])) or ["no candidate: no "
+                                      "payment shares its ids, references or amount"])
+                                     for e in entries if e.seq not in done],
+                  unmatched_payments=[p for p in payments if p.payment_id not in taken])
+
+
+def match(entries: Sequence[StatementEntry], payments: Sequence[Expected], *,
+          tolerance_days: int = 3) -> Result:
+    """Match ``entries`` to ``payments`` with indices: O(entries + payments) lookups."""
+    by_id: dict[str, list[Expected]] = defaultdict(list)
+    by_ref: dict[str, list[Expected]] = defaultdict(list)
+    by_amount: dict[tuple[str, int], list[Expected]] = defaultdict(list)
+    for p in payments:
+        for key in {p.payment_id, p.end_to_end_id, p.uetr} - {None}:
+            by_id[key].append(p)  # type: ignore[index]
+        for r in set(p.refs):
+            by_ref[r].append(p)
+        by_amount[(p.currency, p.amount_minor)].append(p)
+    taken: set[str] = set()
+    matched: list[Match] = []
+    rejected: dict[int, list[str]] = {}
+    for e in entries:
+        reasons: list[str] = []
+        found = None
+        rule = "id"
+        ids = [k for k in (e.end_to_end_id, e.uetr) if k]
+        if ids:
+            cands = _dedupe([p for k in ids for p in by_id.get(k, ())])
+            found = _pick(e, cands, taken, rule, reasons, tolerance_days)
+        if found is None and e.refs:
+            rule = "remittance"
+            cands = _dedupe([p for r in e.refs for p in by_ref.get(r, ())])
+            found = _pick(e, cands, taken, rule, reasons, tolerance_days)
+        if found is None:
+            rule = "amount-date"
+            cands = by_amount.get((e.currency, e.amount_minor), [])
+            found = _pick(e, cands, taken, rule, reasons, tolerance_days)
+        if found is None:
+            rejected[e.seq] = reasons
+            continue
+        taken.add(found.payment_id)
+        matched.append(Match(e, found.payment_id, rule))
+    return _finish(entries, payments, matched, rejected)
+
+
+def _dedupe(ps: list[Expected]) -> list[Expected]:
+    seen: set[str] = set()
+    out = []
+    for p in ps:
+        if p.payment_id not in seen:
+            seen.add(p.payment_id)
+            out.append(p)
+    return out
+
+
+def _fits(rule: str, e: StatementEntry, ids: list[str], p: Expected) -> bool:
+    if rule == "id":
+        return any(k in (p.payment_id, p.end_to_end_id, p.uetr) for k in ids)
+    if rule == "remittance":
+        return any(r in p.refs for r in e.refs)
+    return (p.currency, p.amount_minor) == (e.currency, e.amount_minor)
+
+
+def match_naive(entries: Sequence[StatementEntry], payments: Sequence[Expected], *,
+                tolerance_days: int = 3) -> Result:
+    """The same rules as :func:`match`, as literal nested loops (the reference)."""
+    taken: set[str] = set()
+    matched: list[Match] = []
+    rejected: dict[int, list[str]] = {}
+    for e in entries:
+        reasons: list[str] = []
+        found = None
+        ids = [k for k in (e.end_to_end_id, e.uetr) if k]
+        for rule in ("id", "remittance", "amount-date"):
+            if (rule == "id" and not ids) or (rule == "remittance" and not e.refs):
+                continue
+            cands = [p for p in payments if _fits(rule, e, ids, p)]
+            found = _pick(e, cands, taken, rule, reasons, tolerance_days)
+            if found is not None:
+                break
+        if found is None:
+            rejected[e.seq] = reasons
+            continue
+        taken.add(found.payment_id)
+        matched.append(Match(e, found.payment_id, rule))
+    return _finish(entries, payments, matched, rejected)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """What importing one statement did."""
+
+    statement_id: str
+    currency: str
+    result: Result
+    posted: int
+    skipped: list[tuple[StatementEntry, str]]
+
+
+def expected_payments(j: Journal, ccy: str | None = None) -> list[Expected]:
+    """The payments still expected (not yet seen on a statement), oldest first."""
+    q = select(t.payments).where(t.payments.c.status == "expected").order_by(
+        t.payments.c.value_date, t.payments.c.payment_id)
+    if ccy is not None:
+        q = q.where(t.payments.c.currency == ccy)
+    with j.store.read() as conn:
+        return [Expected(r.payment_id, r.direction, r.currency, int(r.amount_minor),
+                         date.fromisoformat(r.value_date), r.end_to_end_id, r.uetr,
+                         tuple(x for x in r.remittance.split("\n") if x))
+                for r in conn.execute(q)]
+
+
+def reconcile_statement(j: Journal, data: bytes, name: str, *, tolerance_days: int = 3,
+                        expect_currency: str | None = None) -> Reconciliation:
+    """Import a camt.053 file: match its entries, post the matched payments, keep the rest.
+
+    All in one transaction. The same file (by content) or the same statement (by message
+    and statement id) imported again is refused and posts nothing; entries whose bank
+    reference was imported with another statement are skipped, saying so.
+    """
+    if not 0 <= tolerance_days <= 31:
+        raise InputError(f"tolerance {tolerance_days} days: expected 0 to 31",
+                         field="tolerance_days")
+    sha = hashlib.sha256(data).hexdigest()
+    stmt = parse_camt053(data, name)
+    if expect_currency is not None and currency(expect_currency).code != stmt.currency:
+        raise InputError(f"{name}: a statement of a {stmt.currency} account, not "
+                         f"{currency(expect_currency).code}", field="currency")
+    with j.store.read() as conn:
+        dup = conn.execute(select(t.statements.c.statement_id, t.statements.c.imported_at,
+                                  t.statements.c.file_name).where(
+            (t.statements.c.sha256 == sha) | (t.statements.c.statement_id == stmt.key))).first()
+        if dup is not None:
+            raise InputError(f"{name}: statement {dup.statement_id} was imported on "
+                             f"{dup.imported_at} (from {dup.file_name}); nothing was posted "
+                             "again", field="file")
+        refs = [e.acct_svcr_ref for e in stmt.entries]
+        seen: dict[str, str] = {}
+        for i in range(0, len(refs), 500):
+            for ref, sid in conn.execute(select(statement_entries.c.acct_svcr_ref,
+                                                statement_entries.c.statement_id).where(
+                    statement_entries.c.acct_svcr_ref.in_(refs[i:i + 500]))):
+                seen[ref] = sid
+    fresh = [e for e in stmt.entries if e.acct_svcr_ref not in seen]
+    skipped = [(e, f"already imported with statement {seen[e.acct_svcr_ref]}")
+               for e in stmt.entries if e.acct_svcr_ref in seen]
+    result = match(fresh, expected_payments(j, stmt.currency), tolerance_days=tolerance_days)
+    by_seq = {m.entry.seq: m for m in result.matched}
+    reasons = {e.seq: r for e, r in result.unmatched_entries}
+    with j.store.write() as conn:
+        conn.execute(t.statements.insert().values(
+            statement_id=stmt.key, sha256=sha, account=stmt.account[:70],
+            currency=stmt.currency, file_name=name[:255], entries=len(stmt.entries),
+            imported_at=t.now_text()))
+        rows = []
+        for e in fresh:
+            m = by_seq.get(e.seq)
+            rows.append({"statement_id": stmt.key, "seq": e.seq, "acct_svcr_ref": e.acct_svcr_ref,
+                         "currency": e.currency, "amount_minor": e.amount_minor,
+                         "direction": e.direction, "booking_date": e.booking_date.isoformat(),
+                         "value_date": e.value_date.isoformat(),
+                         "end_to_end_id": (e.end_to_end_id or "")[:35] or None,
+                         "uetr": (e.uetr or "")[:36] or None, "refs": "\n".join(e.refs),
+                         "payment_id": m.payment_id if m else None,
+                         "rule": m.rule if m else None,
+                         "reasons": "\n".join(reasons.get(e.seq, []))})
+        for i in range(0, len(rows), 5000):
+            conn.execute(statement_entries.insert(), rows[i:i + 5000])
+        for m in result.matched:
+            j.post_payment_on(conn, m.payment_id, m.entry.booking_date, m.entry.acct_svcr_ref)
+    return Reconciliation(stmt.key, stmt.currency, result, len(result.matched), skipped)
