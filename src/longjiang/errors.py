@@ -14,6 +14,10 @@ problem response, in one place each.
     ├── ProofError                a Merkle proof does not verify (carries roots)
     ├── SignatureError            a signature or signed note does not verify
     ├── AuthorizationError        a party may not do what it asked
+    ├── AuthenticationError       a request's signature, date or nonce does not check out (401)
+    ├── ConflictError             the request contradicts what is recorded (409)
+    ├── PayloadTooLarge           a request body over the configured limit (413)
+    ├── RateLimited               too many requests from one party (429, carries retry_after)
     └── StorageError              the database refused or is inconsistent
 """
 
@@ -23,14 +27,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AuthenticationError",
     "AuthorizationError",
+    "ConflictError",
     "DataError",
     "InputError",
     "LongjiangError",
     "NoRouteError",
     "NotFoundError",
+    "PayloadTooLarge",
     "Problem",
     "ProofError",
+    "RateLimited",
     "SignatureError",
     "StorageError",
     "UnknownPlaceError",
@@ -160,3 +168,35 @@ class StorageError(LongjiangError):
 
     code = "storage"
     http_status = 503
+
+
+class AuthenticationError(LongjiangError):
+    """A request is not authenticated: no, a bad or a replayed signature, or a stale date."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+class ConflictError(LongjiangError):
+    """The request contradicts what is already recorded (an event another party recorded)."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class PayloadTooLarge(LongjiangError):
+    """A request body larger than the configured limit (refused before it is read whole)."""
+
+    code = "too-large"
+    http_status = 413
+
+
+class RateLimited(LongjiangError):
+    """Too many requests from one party; :attr:`retry_after` is in seconds."""
+
+    code = "rate-limited"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

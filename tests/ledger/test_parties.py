@@ -68,7 +68,10 @@ def test_request_headers_sign_the_request_statement() -> None:
     now = datetime(2026, 3, 2, 1, 0, 0, tzinfo=UTC)
     headers = request_headers(signer_for("rail-cn"), "get", "/api/shipments/S?x=1", now)
     assert headers["Longjiang-Date"] == "2026-03-02T01:00:00Z"
-    statement = request_statement("rail-cn", "GET", "/api/shipments/S?x=1", "2026-03-02T01:00:00Z")
+    statement = request_statement("rail-cn", "GET", "/api/shipments/S?x=1", "2026-03-02T01:00:00Z",
+                                  headers["Longjiang-Nonce"], headers["Content-Digest"])
+    assert headers["Content-Digest"] == "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"
+    assert len(headers["Longjiang-Nonce"]) == 24  # 18 random bytes, base64url
     assert party("rail-cn").verifier().verify(statement, base64.b64decode(headers["Longjiang-Signature"]))
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from longjiang.errors import (
+    AuthenticationError,
     AuthorizationError,
     InputError,
     NotFoundError,
@@ -21,7 +22,7 @@ from longjiang.ledger.demo import DEMO_PARTIES, run_demo
 from longjiang.ledger.epcis import EPCISValidationError
 from longjiang.ledger.eventhash import event_hashes
 from longjiang.ledger.merkle import verify_consistency, verify_inclusion
-from longjiang.ledger.parties import format_request_date, request_statement
+from longjiang.ledger.parties import body_digest, format_request_date, request_statement
 from longjiang.ledger.service import OPERATOR, Ledger, count_entries, sign_document, verify_bundle
 from longjiang.ledger.store import node_id
 from tests.ledger.ledger_helpers import (  # noqa: F401  (db_url, ledger are fixtures)
@@ -264,15 +265,27 @@ def test_audit_catches_a_replaced_party_key_and_a_forged_checkpoint(cast: Ledger
 def test_signed_read_requests(cast: Ledger) -> None:
     signer = signer_for("rail-cn")
     date = format_request_date(FIXED_NOW)
-    sig = signer.sign(request_statement("rail-cn", "GET", "/api/shipments/SHP-1", date))
-    assert cast.authenticate_request("rail-cn", "GET", "/api/shipments/SHP-1", date, sig).party_id == "rail-cn"
-    with pytest.raises(SignatureError):
-        cast.authenticate_request("rail-cn", "GET", "/api/shipments/SHP-2", date, sig)
+    empty = body_digest(b"")
+    nonce = iter(f"nonce-{i:012d}" for i in range(100))
+
+    def sig(target: str, when: str = date, n: str = "") -> tuple[str, bytes]:
+        n = n or next(nonce)
+        return n, signer.sign(request_statement("rail-cn", "GET", target, when, n, empty))
+
+    n, s = sig("/api/shipments/SHP-1")
+    assert cast.authenticate_request("rail-cn", "GET", "/api/shipments/SHP-1", date, n, empty,
+                                     s).party_id == "rail-cn"
+    with pytest.raises(AuthenticationError, match="replay"):
+        cast.authenticate_request("rail-cn", "GET", "/api/shipments/SHP-1", date, n, empty, s)
+    n, s = sig("/api/shipments/SHP-1")
+    with pytest.raises(AuthenticationError, match="not rail-cn's"):
+        cast.authenticate_request("rail-cn", "GET", "/api/shipments/SHP-2", date, n, empty, s)
     stale = format_request_date(FIXED_NOW - timedelta(minutes=6))
-    with pytest.raises(AuthorizationError, match="stale"):
-        cast.authenticate_request("rail-cn", "GET", "/api/shipments/SHP-1", stale, sig)
-    with pytest.raises(AuthorizationError, match="not a registered party"):
-        cast.authenticate_request("ghost", "GET", "/", date, sig)
+    n, s = sig("/api/shipments/SHP-1", stale)
+    with pytest.raises(AuthenticationError, match="stale"):
+        cast.authenticate_request("rail-cn", "GET", "/api/shipments/SHP-1", stale, n, empty, s)
+    with pytest.raises(AuthenticationError, match=r"no party .ghost. is registered"):
+        cast.authenticate_request("ghost", "GET", "/", date, n, empty, s)
     with pytest.raises(AuthorizationError, match="not the registered key"):
         cast.authenticate_key(type(signer)("rail-cn", b"\x05" * 32))
 

@@ -1,17 +1,54 @@
 """The ledger API: the EPCIS 2.0 REST binding where it fits, plus log, proofs and bundles.
 
 Public (no signature): ``GET /api/ledger/checkpoint``, ``/api/ledger/proofs/...``,
-``/api/ledger/parties``. Capture: ``POST /api/capture`` with the EPCIS document as
-body and the submitter's per-event signatures in headers. Everything else reads
-shipment data and needs a signed request from one of the shipment's parties:
+``/api/ledger/parties``. Everything else (``POST /api/capture``, ``/api/capture/{id}``,
+``/api/events``, ``/api/shipments/...``) needs a signed request.
+
+Signed requests
+---------------
+Five headers, all required::
 
     Longjiang-Party: <party id>
-    Longjiang-Date: <UTC time, e.g. 2026-03-02T01:00:00Z; within 5 minutes of the server>
-    Longjiang-Signature: base64(Ed25519 over longjiang.ledger.parties.request_statement(
-        party, METHOD, target, date))
+    Longjiang-Date: <UTC time in seconds, e.g. 2026-03-02T01:00:00Z; within 5 minutes of the server>
+    Longjiang-Nonce: <16-64 characters of A-Z a-z 0-9 - _; a new one for every request>
+    Content-Digest: sha-256=:<base64 of SHA-256 of the exact body bytes>:   (RFC 9530;
+                    a GET has an empty body: sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:)
+    Longjiang-Signature: <base64 of the 64-byte Ed25519 signature of the statement below>
 
-where ``target`` is the request target exactly as sent: the percent-encoded path and,
-if any, ``?`` and the query string.
+The statement is these six lines, UTF-8 (in fact ASCII), each ending in ``\\n``
+(:func:`longjiang.ledger.parties.request_statement`)::
+
+    longjiang-ledger/request/v2
+    party <Longjiang-Party>
+    <METHOD in upper case> <request target>
+    date <Longjiang-Date>
+    nonce <Longjiang-Nonce>
+    digest <Content-Digest>
+
+where the request target is the path exactly as sent (percent-encoded, e.g.
+``/api/events/ni%3A%2F%2F%2Fsha-256%3B...``) followed, when there is a query string, by
+``?`` and the query string exactly as sent. The key is the party's registered Ed25519 key
+(``GET /api/ledger/parties``). :func:`longjiang.ledger.parties.sign_request` builds these
+headers.
+
+The server checks, in this order, before it reads the body: the headers are there (else
+401), the body is not over the limit by its ``Content-Length`` (else 413), the date is
+within 5 minutes, the party is registered and the signature verifies (else 401), the nonce
+was not used before by this party within the window (else 401: a replay), the party is
+within its request rate (else 429 with ``Retry-After``). Then it reads the body, at most the
+limit (else 413), and checks it against ``Content-Digest`` (else 401). A signed request
+that the party may not make is 403; a shipment that does not exist and one the party may not
+read are the same 404.
+
+Capture: ``POST /api/capture`` (signed as above) with the EPCIS document as JSON body, the
+shipment in ``Longjiang-Shipment`` and the submitter's per-event signatures
+(:func:`longjiang.ledger.parties.sign_event`) in ``Longjiang-Signatures``, base64,
+comma-separated, in document order.
+
+Limits (environment, read when the router first serves): ``LONGJIANG_MAX_BODY_BYTES``
+(default 16 MiB), ``LONGJIANG_MAX_JSON_DEPTH`` (32), ``LONGJIANG_MAX_EVENTS`` (10,000 events
+per document), ``LONGJIANG_RATE_PER_MINUTE`` (600 signed requests per party and minute, in
+bursts of up to a tenth of that; 0 turns the limit off).
 
 The ledger is ``app.state.ledger`` when the application sets one, else it is
 opened on first use from ``LONGJIANG_DB`` (default: SQLite in the user data directory).
@@ -21,27 +58,92 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
-from longjiang.errors import AuthorizationError, InputError
-from longjiang.ledger.epcis import EPCIS_CONTEXT_URLS
-from longjiang.ledger.parties import Party, decode_signature
+from longjiang.api.responses import problem_responses
+from longjiang.errors import (
+    AuthenticationError,
+    InputError,
+    PayloadTooLarge,
+    RateLimited,
+)
+from longjiang.ledger.epcis import EPCIS_CONTEXT_URLS, event_list_of
+from longjiang.ledger.parties import Party, body_digest, decode_signature
 from longjiang.ledger.service import Ledger, StoredEvent, database_url
 
-__all__ = ["AuthenticationRequired", "get_ledger", "router"]
+__all__ = ["LedgerLimits", "RateLimiter", "get_ledger", "router"]
 
 router = APIRouter(prefix="/api", tags=["ledger"])
 
+_SIGNED_HEADERS = ("Longjiang-Party", "Longjiang-Date", "Longjiang-Nonce", "Content-Digest",
+                   "Longjiang-Signature")
+_JSON_TYPES = ("application/json", "application/ld+json")
+_SHIPMENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_MAX_INDEX = 2**62
 
-class AuthenticationRequired(AuthorizationError):
-    """A request that reads shipment data carries no signature (HTTP 401)."""
 
-    code = "unauthenticated"
-    http_status = 401
+def _env_int(name: str, default: int, low: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < low:
+        raise InputError(f"{name} must be a whole number of at least {low}, got {raw!r}",
+                         field=name)
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class LedgerLimits:
+    """The bounds of ledger requests (see the module docstring for the environment)."""
+
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_json_depth: int = 32
+    max_events: int = 10_000
+    rate_per_minute: int = 600
+
+    @classmethod
+    def from_env(cls) -> LedgerLimits:
+        return cls(max_body_bytes=_env_int("LONGJIANG_MAX_BODY_BYTES", cls.max_body_bytes, 1),
+                   max_json_depth=_env_int("LONGJIANG_MAX_JSON_DEPTH", cls.max_json_depth, 4),
+                   max_events=_env_int("LONGJIANG_MAX_EVENTS", cls.max_events, 1),
+                   rate_per_minute=_env_int("LONGJIANG_RATE_PER_MINUTE", cls.rate_per_minute, 0))
+
+
+@dataclass
+class RateLimiter:
+    """A token bucket per party: ``per_minute`` requests a minute, bursts of a tenth of it."""
+
+    per_minute: int
+    clock: Callable[[], float] = time.monotonic
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self, party_id: str) -> None:
+        """Spend one token of ``party_id``'s bucket, or :class:`RateLimited`."""
+        if self.per_minute <= 0:
+            return
+        rate = self.per_minute / 60.0
+        burst = max(1.0, self.per_minute / 10.0)
+        now = self.clock()
+        with self._lock:
+            tokens, then = self._buckets.get(party_id, (burst, now))
+            tokens = min(burst, tokens + (now - then) * rate)
+            if tokens < 1.0:
+                self._buckets[party_id] = (tokens, now)
+                raise RateLimited(f"{party_id} sent more than {self.per_minute} requests a "
+                                  "minute", retry_after=(1.0 - tokens) / rate)
+            self._buckets[party_id] = (tokens - 1.0, now)
 
 
 def get_ledger(request: Request) -> Ledger:
@@ -53,29 +155,127 @@ def get_ledger(request: Request) -> Ledger:
     return ledger
 
 
+def get_limits(request: Request) -> LedgerLimits:
+    limits: LedgerLimits | None = getattr(request.app.state, "ledger_limits", None)
+    if limits is None:
+        limits = request.app.state.ledger_limits = LedgerLimits.from_env()
+    return limits
+
+
+def _rate_limiter(request: Request, limits: LedgerLimits) -> RateLimiter:
+    limiter: RateLimiter | None = getattr(request.app.state, "ledger_rate_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.ledger_rate_limiter = RateLimiter(limits.rate_per_minute)
+    return limiter
+
+
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+LimitsDep = Annotated[LedgerLimits, Depends(get_limits)]
 
 
-def get_reader(
-    request: Request,
-    ledger: LedgerDep,
-    party: Annotated[str | None, Header(alias="Longjiang-Party")] = None,
-    date: Annotated[str | None, Header(alias="Longjiang-Date")] = None,
-    signature: Annotated[str | None, Header(alias="Longjiang-Signature")] = None,
-) -> Party:
-    """The party that signed this request."""
-    if not (party and date and signature):
-        raise AuthenticationRequired(
-            "reading shipment data needs a signed request: Longjiang-Party, Longjiang-Date "
-            "and Longjiang-Signature headers")
+def request_target(request: Request) -> str:
+    """The request target as sent: the raw path and, if any, ``?`` and the raw query."""
     raw_path = request.scope.get("raw_path")
     path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else request.url.path
-    target = path + (f"?{request.url.query}" if request.url.query else "")
-    return ledger.authenticate_request(party, request.method, target, date,
-                                       decode_signature(signature, "Longjiang-Signature"))
+    query = request.scope.get("query_string", b"")
+    query_text = query.decode("latin-1") if isinstance(query, bytes) else str(query)
+    return path + (f"?{query_text}" if query_text else "")
 
 
-ReaderDep = Annotated[Party, Depends(get_reader)]
+def _declared_length(request: Request) -> int | None:
+    raw = request.headers.get("content-length")
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise InputError("Content-Length must be a whole number", field="Content-Length")
+    return int(raw)
+
+
+def authenticate(request: Request, ledger: LedgerDep, limits: LimitsDep) -> Party:
+    """The party that signed this request (headers only: the body is not read here)."""
+    headers = request.headers
+    missing = [h for h in _SIGNED_HEADERS if not headers.get(h)]
+    if missing:
+        raise AuthenticationError(
+            "this request must be signed: missing " + ", ".join(missing)
+            + " (see the signed-request scheme in the API description)")
+    length = _declared_length(request)
+    if length is not None and length > limits.max_body_bytes:
+        raise PayloadTooLarge(f"the body is {length} bytes; the limit is "
+                              f"{limits.max_body_bytes}")
+    try:
+        signature = decode_signature(headers["Longjiang-Signature"], "Longjiang-Signature")
+    except InputError as exc:
+        raise AuthenticationError(str(exc)) from None
+    party = ledger.authenticate_request(
+        headers["Longjiang-Party"][:64], request.method, request_target(request),
+        headers["Longjiang-Date"][:40], headers["Longjiang-Nonce"][:80],
+        headers["Content-Digest"][:100], signature)
+    _rate_limiter(request, limits).take(party.party_id)
+    if request.method in ("GET", "HEAD") and headers["Content-Digest"] != body_digest(b""):
+        raise AuthenticationError("a GET request's Content-Digest is that of an empty body")
+    return party
+
+
+ReaderDep = Annotated[Party, Depends(authenticate)]
+
+#: the problems every signed operation may answer with
+_SIGNED = (401, 403, 404, 413, 422, 429, 503)
+_PUBLIC = (404, 422, 503)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def json_depth(value: Any, limit: int) -> int:
+    """The nesting depth of ``value`` (1 for a scalar), counting no further than ``limit + 1``."""
+    deepest = 1
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                return deepest
+        if isinstance(item, Mapping):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def parse_capture_body(body: bytes, content_type: str, limits: LedgerLimits) -> dict[str, Any]:
+    """The EPCIS document of a capture body: JSON, an object, bounded in depth and events."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media not in _JSON_TYPES:
+        raise InputError(f"the body must be application/json or application/ld+json, got "
+                         f"{media[:60]!r}", field="Content-Type")
+    try:
+        document = json.loads(body)
+    except RecursionError:
+        raise InputError(f"the body is nested deeper than {limits.max_json_depth} levels",
+                         field="body") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"the body is not JSON: {str(exc)[:120]}", field="body") from None
+    if not isinstance(document, dict):
+        raise InputError("the body must be an EPCIS document (a JSON object)", field="body")
+    if json_depth(document, limits.max_json_depth) > limits.max_json_depth:
+        raise InputError(f"the body is nested deeper than {limits.max_json_depth} levels",
+                         field="body")
+    count = len(event_list_of(document))
+    if count > limits.max_events:
+        raise InputError(f"the document holds {count} events; the limit is "
+                         f"{limits.max_events} per document", field="/epcisBody/eventList")
+    return document
 
 
 def _event_json(stored: StoredEvent) -> dict[str, Any]:
@@ -106,37 +306,55 @@ def _hash_param(value: str, name: str) -> bytes:
     return raw
 
 
-@router.post("/capture", status_code=202, summary="Capture an EPCIS 2.0 document (signed)")
-def capture(
+_CAPTURE_BODY = {"requestBody": {"required": True, "description": "an EPCIS 2.0 EPCISDocument",
+                                 "content": {t: {"schema": {"type": "object"}}
+                                             for t in _JSON_TYPES}}}
+
+
+@router.post("/capture", status_code=202, summary="Capture an EPCIS 2.0 document (signed)",
+             responses=problem_responses(*_SIGNED, 409), openapi_extra=_CAPTURE_BODY)
+async def capture(
     request: Request,
     ledger: LedgerDep,
-    document: Annotated[dict[str, Any], Body(description="an EPCIS 2.0 EPCISDocument")],
-    party: Annotated[str, Header(alias="Longjiang-Party")],
-    shipment: Annotated[str, Header(alias="Longjiang-Shipment")],
+    limits: LimitsDep,
+    submitter: ReaderDep,
+    shipment: Annotated[str, Header(alias="Longjiang-Shipment", pattern=_SHIPMENT_PATTERN,
+                                    max_length=64)],
     signatures: Annotated[str, Header(
-        alias="Longjiang-Signatures",
+        alias="Longjiang-Signatures", max_length=1_000_000,
         description="base64 Ed25519 signature of each event's statement, comma-separated, "
                     "in document order")],
 ) -> JSONResponse:
     """Validate, authorise and append; answers 202 with the capture id and the receipts."""
+    body = await read_body(request, limits.max_body_bytes)
+    if body_digest(body) != request.headers["Content-Digest"]:
+        raise AuthenticationError("the body does not match its signed Content-Digest")
+    document = parse_capture_body(body, request.headers.get("content-type", ""), limits)
     sigs = [decode_signature(s, "Longjiang-Signatures") for s in signatures.split(",") if s]
-    result = ledger.capture(document, shipment_id=shipment, party_id=party, signatures=sigs)
+    result = await run_in_threadpool(ledger.capture, document, shipment_id=shipment,
+                                     party_id=submitter.party_id, signatures=sigs)
     location = str(request.url_for("capture_status", capture_id=result.capture_id))
     return JSONResponse(result.to_json(), status_code=202, headers={"Location": location})
 
 
-@router.get("/capture/{capture_id}", summary="A capture job and its receipts")
-def capture_status(ledger: LedgerDep, reader: ReaderDep, capture_id: str) -> dict[str, Any]:
+@router.get("/capture/{capture_id}", summary="A capture job and its receipts",
+            responses=problem_responses(*_SIGNED))
+def capture_status(ledger: LedgerDep, reader: ReaderDep,
+                   capture_id: Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+                   ) -> dict[str, Any]:
     return ledger.capture_status(capture_id, reader)
 
 
-@router.get("/events", summary="Events of your shipments (EPCISQueryDocument)")
+@router.get("/events", summary="Events of your shipments (EPCISQueryDocument)",
+            responses=problem_responses(*_SIGNED))
 def events(
     ledger: LedgerDep,
     reader: ReaderDep,
-    shipment: Annotated[str | None, Query(description="only this shipment")] = None,
+    shipment: Annotated[str | None, Query(description="only this shipment",
+                                          pattern=_SHIPMENT_PATTERN, max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    after: Annotated[int, Query(ge=-1, description="leaf index to continue after")] = -1,
+    after: Annotated[int, Query(ge=-1, le=_MAX_INDEX,
+                                description="leaf index to continue after")] = -1,
 ) -> dict[str, Any]:
     found = ledger.events(reader, shipment_id=shipment, limit=limit, after=after)
     return {
@@ -151,21 +369,25 @@ def events(
     }
 
 
-@router.get("/events/{event_id:path}", summary="One event by event hash, eventID or leaf index")
-def event(ledger: LedgerDep, reader: ReaderDep, event_id: str) -> dict[str, Any]:
+@router.get("/events/{event_id:path}", summary="One event by event hash, eventID or leaf index",
+            responses=problem_responses(*_SIGNED))
+def event(ledger: LedgerDep, reader: ReaderDep,
+          event_id: Annotated[str, Path(max_length=255)]) -> dict[str, Any]:
     stored = ledger.event(event_id, reader)
     return {"@context": stored.context, "event": _event_json(stored),
             "receipt": stored.receipt.to_json()}
 
 
-@router.get("/ledger/checkpoint", summary="The latest signed checkpoint (public)")
+@router.get("/ledger/checkpoint", summary="The latest signed checkpoint (public)",
+            responses=problem_responses(503))
 def checkpoint(ledger: LedgerDep) -> dict[str, Any]:
     cp = ledger.checkpoint()
     info = ledger.log_info()
     return {**cp.to_json(), "origin": info.origin, "key": info.verifier_key}
 
 
-@router.get("/ledger/parties", summary="Registered parties and their public keys (public)")
+@router.get("/ledger/parties", summary="Registered parties and their public keys (public)",
+            responses=problem_responses(503))
 def parties(ledger: LedgerDep) -> list[dict[str, Any]]:
     return [{"party": p.party_id, "role": p.role.value, "country": p.country,
              "names": {"en": p.name_en, "zh": p.name_zh, "ru": p.name_ru},
@@ -173,12 +395,13 @@ def parties(ledger: LedgerDep) -> list[dict[str, Any]]:
             for p in ledger.list_parties()]
 
 
-@router.get("/ledger/proofs/inclusion", summary="Inclusion proof of a leaf (public)")
+@router.get("/ledger/proofs/inclusion", summary="Inclusion proof of a leaf (public)",
+            responses=problem_responses(*_PUBLIC))
 def inclusion_proof(
     ledger: LedgerDep,
-    tree_size: Annotated[int | None, Query(alias="treeSize", ge=1)] = None,
-    leaf_index: Annotated[int | None, Query(alias="leafIndex", ge=0)] = None,
-    leaf_hash: Annotated[str | None, Query(alias="leafHash",
+    tree_size: Annotated[int | None, Query(alias="treeSize", ge=1, le=_MAX_INDEX)] = None,
+    leaf_index: Annotated[int | None, Query(alias="leafIndex", ge=0, le=_MAX_INDEX)] = None,
+    leaf_hash: Annotated[str | None, Query(alias="leafHash", max_length=88,
                                            description="hex or base64 leaf hash")] = None,
 ) -> dict[str, Any]:
     if (leaf_index is None) == (leaf_hash is None):
@@ -191,11 +414,13 @@ def inclusion_proof(
             "inclusionProof": [base64.b64encode(p).decode("ascii") for p in proof]}
 
 
-@router.get("/ledger/proofs/consistency", summary="Consistency proof between sizes (public)")
+@router.get("/ledger/proofs/consistency", summary="Consistency proof between sizes (public)",
+            responses=problem_responses(*_PUBLIC))
 def consistency_proof(
     ledger: LedgerDep,
-    first: Annotated[int, Query(ge=0, description="older tree size")],
-    second: Annotated[int | None, Query(ge=0, description="newer tree size")] = None,
+    first: Annotated[int, Query(ge=0, le=_MAX_INDEX, description="older tree size")],
+    second: Annotated[int | None, Query(ge=0, le=_MAX_INDEX,
+                                        description="newer tree size")] = None,
 ) -> dict[str, Any]:
     size2 = second if second is not None else ledger.checkpoint().size
     proof = ledger.consistency_proof(first, size2)
@@ -203,8 +428,12 @@ def consistency_proof(
             "consistencyProof": [base64.b64encode(p).decode("ascii") for p in proof]}
 
 
-@router.get("/shipments/{shipment_id}", summary="A shipment's timeline (its parties only)")
-def shipment(ledger: LedgerDep, reader: ReaderDep, shipment_id: str) -> dict[str, Any]:
+ShipmentPath = Annotated[str, Path(pattern=_SHIPMENT_PATTERN, max_length=64)]
+
+
+@router.get("/shipments/{shipment_id}", summary="A shipment's timeline (its parties only)",
+            responses=problem_responses(*_SIGNED))
+def shipment(ledger: LedgerDep, reader: ReaderDep, shipment_id: ShipmentPath) -> dict[str, Any]:
     found = ledger.shipment_events(shipment_id, reader)
     members = ledger.shipment_parties(shipment_id, reader)
     return {
@@ -217,6 +446,7 @@ def shipment(ledger: LedgerDep, reader: ReaderDep, shipment_id: str) -> dict[str
     }
 
 
-@router.get("/shipments/{shipment_id}/bundle", summary="Events + proofs + signed checkpoint")
-def bundle(ledger: LedgerDep, reader: ReaderDep, shipment_id: str) -> dict[str, Any]:
+@router.get("/shipments/{shipment_id}/bundle", summary="Events + proofs + signed checkpoint",
+            responses=problem_responses(*_SIGNED))
+def bundle(ledger: LedgerDep, reader: ReaderDep, shipment_id: ShipmentPath) -> dict[str, Any]:
     return ledger.bundle(shipment_id, reader)

@@ -13,23 +13,92 @@ Who may do what
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, delete, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from longjiang.errors import AuthorizationError, InputError, NotFoundError, SignatureError
+from longjiang.errors import (
+    AuthenticationError,
+    AuthorizationError,
+    InputError,
+    NotFoundError,
+    StorageError,
+)
 from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.parties import Party, Role, request_statement
 from longjiang.ledger.records import LogContext, Reader
-from longjiang.ledger.store import entries, parties, party_identifiers, shipment_parties
+from longjiang.ledger.store import (
+    LedgerStore,
+    entries,
+    parties,
+    party_identifiers,
+    request_nonces,
+    shipment_parties,
+)
 
-__all__ = ["REQUEST_SKEW", "Access"]
+__all__ = ["REQUEST_SKEW", "Access", "MemoryNonces", "NonceBook", "SqlNonces"]
 
 #: how far a signed request's date may be from the server's clock
 REQUEST_SKEW = timedelta(minutes=5)
+
+
+class NonceBook(Protocol):
+    """Where the nonces of signed requests are remembered until their date window closes."""
+
+    def claim(self, party_id: str, nonce: str, now: datetime, until: datetime) -> bool:
+        """Record ``nonce`` of ``party_id`` until ``until``; False if it was seen before."""
+
+
+class MemoryNonces:
+    """Nonces in this process's memory, at most ``capacity`` (for one server process)."""
+
+    def __init__(self, capacity: int = 1_000_000) -> None:
+        self.capacity = capacity
+        self._seen: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, party_id: str, nonce: str, now: datetime, until: datetime) -> bool:
+        key = (party_id, nonce)
+        with self._lock:
+            if len(self._seen) >= self.capacity:
+                t = now.timestamp()
+                self._seen = {k: v for k, v in self._seen.items() if v >= t}
+                if len(self._seen) >= self.capacity:
+                    raise StorageError("too many requests in the replay window; try again later")
+            if key in self._seen:
+                return False
+            self._seen[key] = until.timestamp()
+            return True
+
+
+class SqlNonces:
+    """Nonces in the ledger database: one replay window shared by every server process."""
+
+    #: expired nonces are deleted every this many claims
+    PURGE_EVERY = 1000
+
+    def __init__(self, store: LedgerStore) -> None:
+        self.store = store
+        self._claims = 0
+
+    def claim(self, party_id: str, nonce: str, now: datetime, until: datetime) -> bool:
+        self._claims += 1
+        try:
+            with self.store.write(lock_head=False) as conn:
+                if self._claims % self.PURGE_EVERY == 0:
+                    conn.execute(delete(request_nonces).where(
+                        request_nonces.c.expires_at < int(now.timestamp())))
+                conn.execute(request_nonces.insert().values(
+                    party_id=party_id, nonce=nonce, expires_at=int(until.timestamp()) + 1))
+        except IntegrityError:
+            return False
+        except SQLAlchemyError as exc:
+            raise StorageError(f"the request could not be checked: {exc}") from None
+        return True
 
 
 def _party_from_row(row: Any, identifiers: Sequence[str]) -> Party:
@@ -41,8 +110,10 @@ def _party_from_row(row: Any, identifiers: Sequence[str]) -> Party:
 class Access:
     """The party registry, shipment membership and request authentication of one ledger."""
 
-    def __init__(self, ctx: LogContext) -> None:
+    def __init__(self, ctx: LogContext, nonces: NonceBook | None = None) -> None:
         self.ctx = ctx
+        #: the nonces of signed requests (default: in the database, shared by all processes)
+        self.nonces: NonceBook = nonces if nonces is not None else SqlNonces(ctx.store)
         #: registered parties, cached by id
         self._party_cache: dict[str, Party] = {}
 
@@ -123,21 +194,35 @@ class Access:
         return party
 
     def authenticate_request(
-        self, party_id: str, method: str, target: str, date: str, signature: bytes
+        self, party_id: str, method: str, target: str, date: str, nonce: str, digest: str,
+        signature: bytes,
     ) -> Party:
-        """The party that signed a read request (see :func:`parties.request_statement`)."""
+        """The party that signed a request (:func:`~longjiang.ledger.parties.request_statement`).
+
+        :class:`AuthenticationError` for an unknown party, a date outside
+        :data:`REQUEST_SKEW` of the clock, a signature that does not verify, or a nonce
+        this party already used within the window (a replay). The nonce is remembered
+        only once the signature verifies, so strangers cannot fill the book.
+        """
         try:
             when = datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         except ValueError:
-            raise InputError(f"Longjiang-Date must be like 2026-03-02T01:00:00Z, got {date!r}",
-                             field="Longjiang-Date") from None
-        if abs(self.ctx.clock() - when) > REQUEST_SKEW:
-            raise AuthorizationError("the signed request is stale or from the future "
-                                     f"(more than {REQUEST_SKEW} from the server's clock)")
-        party = self.submitter(party_id)
-        statement = request_statement(party_id, method, target, date)
-        if not party.verifier().verify(statement, signature):
-            raise SignatureError(f"the request signature is not {party_id}'s")
+            raise AuthenticationError(
+                f"Longjiang-Date must be like 2026-03-02T01:00:00Z, got {date[:40]!r}") from None
+        now = self.ctx.clock()
+        if abs(now - when) > REQUEST_SKEW:
+            raise AuthenticationError("the signed request is stale or from the future "
+                                      f"(more than {REQUEST_SKEW} from the server's clock)")
+        try:
+            party = self.get_party(party_id)
+            statement = request_statement(party_id, method, target, date, nonce, digest)
+        except (NotFoundError, InputError) as exc:
+            raise AuthenticationError(f"the request is not signed by a registered party: "
+                                      f"{exc}") from None
+        if not party.verify(statement, signature):
+            raise AuthenticationError(f"the request signature is not {party_id}'s")
+        if not self.nonces.claim(party_id, nonce, now, when + REQUEST_SKEW):
+            raise AuthenticationError("the request nonce was already used: a replay")
         return party
 
     # -- shipment membership -----------------------------------------------

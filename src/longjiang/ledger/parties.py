@@ -28,18 +28,25 @@ What a party signs (all UTF-8, every line ending in ``\\n``):
   its own identity. The log's leaf for the event is this statement followed by
   the 64-byte signature.
 
-- a read request, :func:`request_statement`::
+- an API request, :func:`request_statement` (see :mod:`longjiang.api.ledger` for the
+  headers that carry it)::
 
-      longjiang-ledger/read/v1
+      longjiang-ledger/request/v2
       party <party id>
-      <METHOD> <path with query string>
-      date <UTC time, RFC 3339, seconds>
+      <METHOD> <request target: percent-encoded path, and ?query if any, as sent>
+      date <UTC time, RFC 3339 in seconds, e.g. 2026-03-02T01:00:00Z>
+      nonce <16-64 characters of A-Z a-z 0-9 - _, never reused>
+      digest sha-256=:<base64 of the SHA-256 of the request body (empty: of no bytes)>:
+
+  The ``digest`` line is the request's ``Content-Digest`` header (RFC 9530), so the
+  signature covers the body without the server reading it first.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import os
 import re
 import secrets
@@ -56,9 +63,11 @@ from longjiang.ledger.checkpoint import NoteSigner, NoteVerifier, ed25519_verify
 
 __all__ = [
     "EVENT_STATEMENT_TAG",
-    "READ_STATEMENT_TAG",
+    "REQUEST_STATEMENT_TAG",
     "Party",
     "Role",
+    "body_digest",
+    "check_nonce",
     "check_party_id",
     "check_shipment_id",
     "decode_signature",
@@ -70,16 +79,22 @@ __all__ = [
     "request_headers",
     "request_statement",
     "sign_event",
+    "sign_request",
     "verify_event_signature",
     "write_key_file",
 ]
 
 EVENT_STATEMENT_TAG = "longjiang-ledger/event/v1"
-READ_STATEMENT_TAG = "longjiang-ledger/read/v1"
+REQUEST_STATEMENT_TAG = "longjiang-ledger/request/v2"
 
 _PARTY_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
 _SHIPMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
+_NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_DIGEST = re.compile(r"sha-256=:[A-Za-z0-9+/]{43}=:")
+_METHOD = re.compile(r"[A-Z]{1,16}")
+#: a request target: printable ASCII without spaces, as sent on the request line
+_TARGET = re.compile(r"/[\x21-\x7e]{0,4095}")
 _EVENT_HASH = re.compile(r"ni:///sha-256;[0-9a-f]{64}\?ver=CBV2\.0")
 
 
@@ -305,24 +320,62 @@ def format_request_date(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def request_statement(party_id: str, method: str, target: str, date: str) -> bytes:
-    """The bytes a party signs to read ``target`` (path and query) with ``method``."""
+def body_digest(body: bytes) -> str:
+    """The ``Content-Digest`` value (RFC 9530) of ``body``: ``sha-256=:<base64>:``."""
+    return "sha-256=:" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii") + ":"
+
+
+def check_nonce(nonce: str) -> str:
+    """``nonce`` if it is 16-64 characters of A-Z a-z 0-9 - _, else :class:`InputError`."""
+    if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+        raise InputError("a request nonce is 16-64 characters of A-Z, a-z, 0-9, '-', '_'",
+                         field="Longjiang-Nonce")
+    return nonce
+
+
+def request_statement(party_id: str, method: str, target: str, date: str, nonce: str,
+                      digest: str) -> bytes:
+    """The bytes a party signs to send ``method`` ``target`` with a body of ``digest``."""
     check_party_id(party_id)
-    if "\n" in target or "\n" in date or not method.isalpha():
-        raise InputError("malformed signed request")
-    text = f"{READ_STATEMENT_TAG}\nparty {party_id}\n{method.upper()} {target}\ndate {date}\n"
-    return text.encode()
+    check_nonce(nonce)
+    if not _METHOD.fullmatch(method.upper()) or not _TARGET.fullmatch(target):
+        raise InputError("malformed request method or target", field="target")
+    if not _DIGEST.fullmatch(digest):
+        raise InputError("Content-Digest must be sha-256=:<base64 of 32 bytes>:",
+                         field="Content-Digest")
+    if "\n" in date:
+        raise InputError("malformed request date", field="Longjiang-Date")
+    text = (f"{REQUEST_STATEMENT_TAG}\nparty {party_id}\n{method.upper()} {target}\n"
+            f"date {date}\nnonce {nonce}\ndigest {digest}\n")
+    return text.encode("ascii")
 
 
-def request_headers(signer: NoteSigner, method: str, target: str, now: datetime) -> dict[str, str]:
-    """The headers of a signed read request (``Longjiang-Party/-Date/-Signature``)."""
+def sign_request(signer: NoteSigner, party_id: str, method: str, target: str, body: bytes,
+                 now: datetime, nonce: str) -> dict[str, str]:
+    """The headers of a signed API request (see :mod:`longjiang.api.ledger`).
+
+    ``target`` is the percent-encoded path and query exactly as sent; ``body`` the exact
+    bytes of the request body (``b""`` for a GET); ``nonce`` new for every request.
+    """
     date = format_request_date(now)
-    signature = signer.sign(request_statement(signer.name, method, target, date))
+    digest = body_digest(body)
+    signature = signer.sign(request_statement(party_id, method, target, date, nonce, digest))
     return {
-        "Longjiang-Party": signer.name,
+        "Longjiang-Party": party_id,
         "Longjiang-Date": date,
+        "Longjiang-Nonce": nonce,
+        "Content-Digest": digest,
         "Longjiang-Signature": base64.b64encode(signature).decode("ascii"),
     }
+
+
+def request_headers(signer: NoteSigner, method: str, target: str, now: datetime,
+                    body: bytes = b"", *,
+                    random_bytes: Callable[[int], bytes] = secrets.token_bytes
+                    ) -> dict[str, str]:
+    """:func:`sign_request` as ``signer``'s party, with a fresh random nonce."""
+    nonce = base64.urlsafe_b64encode(random_bytes(18)).decode("ascii")
+    return sign_request(signer, signer.name, method, target, body, now, nonce)
 
 
 def decode_signature(text: str, what: str = "signature") -> bytes:

@@ -90,6 +90,14 @@ def sign_document(signer: NoteSigner, shipment_id: str,
     return [sign_event(signer, shipment_id, h) for h in ledger_event_hashes(document)]
 
 
+def _holds_no_events(document: Any) -> bool:
+    """True for a document whose event list is there and empty (validation reports the rest)."""
+    try:
+        return isinstance(document, Mapping) and not event_list_of(document)
+    except (InputError, AttributeError):
+        return False
+
+
 @dataclass
 class _Pending:
     """A submission on its way: the slices sent to workers and the calling process's share."""
@@ -227,6 +235,9 @@ class CapturePipeline:
     def _complete(self, pending: _Pending, checkpoint: bool) -> CaptureResult:
         sub = pending.submission
         check_shipment_id(sub.shipment_id)
+        if _holds_no_events(sub.document):
+            raise InputError("the document holds no events: nothing to capture",
+                             field="/epcisBody/eventList")
         checked = self._gather(pending)
         if checked is not None and pending.party is not None:
             party = pending.party

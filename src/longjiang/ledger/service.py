@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from longjiang.ledger.access import REQUEST_SKEW, Access
+from longjiang.ledger.access import REQUEST_SKEW, Access, NonceBook
 from longjiang.ledger.audit import AuditProblem, AuditReport, run_audit
 from longjiang.ledger.bundles import (
     BUNDLE_FORMAT,
@@ -99,6 +99,7 @@ class Ledger:
 
     ``clock`` gives the time of receipts, checkpoints and request checks;
     ``new_id`` the capture ids; ``random_bytes`` the seed of the log key at init.
+    ``nonces``: where signed requests' nonces are kept (default: the database).
     ``workers``: processes (forked on Linux at the first capture of at least
     :data:`PARALLEL_MIN_EVENTS` events, stopped by :meth:`close`) that validate, hash and
     verify shares of a large document's events while this process checks its own share
@@ -115,10 +116,11 @@ class Ledger:
         new_id: Callable[[], str] = new_id,
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
         workers: int | None = None,
+        nonces: NonceBook | None = None,
     ) -> None:
         self.ctx = LogContext(store, rules=rules, clock=clock, new_id=new_id,
                               random_bytes=random_bytes, workers=workers)
-        self.access = Access(self.ctx)
+        self.access = Access(self.ctx, nonces)
         self.pipeline = CapturePipeline(self.ctx, self.access)
         self.reads = Reads(self.ctx, self.access)
 
@@ -236,10 +238,12 @@ class Ledger:
         return self.access.authenticate_key(signer)
 
     def authenticate_request(
-        self, party_id: str, method: str, target: str, date: str, signature: bytes
+        self, party_id: str, method: str, target: str, date: str, nonce: str, digest: str,
+        signature: bytes,
     ) -> Party:
-        """The party that signed a read request (see :func:`parties.request_statement`)."""
-        return self.access.authenticate_request(party_id, method, target, date, signature)
+        """The party that signed a request (see :meth:`Access.authenticate_request`)."""
+        return self.access.authenticate_request(party_id, method, target, date, nonce, digest,
+                                                signature)
 
     # -- reads and proofs ----------------------------------------------------
 

@@ -79,6 +79,7 @@ __all__ = [
     "node_key",
     "parties",
     "party_identifiers",
+    "request_nonces",
     "schema_version",
     "shipment_parties",
     "tree_nodes",
@@ -167,6 +168,15 @@ captures = Table(
     Column("created_at", String(40), nullable=False),
 )
 
+#: nonces of signed API requests, kept until their request's date leaves the accepted window
+request_nonces = Table(
+    "request_nonces", metadata,
+    Column("party_id", String(64), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_request_nonces_expiry", "expires_at"),
+)
+
 _V1_TABLES = (log_meta, log_head, tree_nodes, parties, party_identifiers, entries,
               shipment_parties, checkpoints, captures)
 
@@ -177,8 +187,13 @@ def _migrate_v1(conn: Connection) -> None:
     conn.execute(log_head.insert().values(id=1, size=0))
 
 
+def _migrate_v2(conn: Connection) -> None:
+    """Version 2: the nonces of signed requests (replay protection shared by all processes)."""
+    metadata.create_all(conn, tables=[request_nonces])
+
+
 #: version -> migration run in one transaction; append new versions, never edit old ones
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_v1}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_v1, 2: _migrate_v2}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 
