@@ -38,7 +38,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from longjiang.errors import DataError, InputError, Problem, ValidationError
-from longjiang.flows.assign import Algorithm, IterationReport, TrafficClass, assign
+from longjiang.flows.assign import (
+    Algorithm,
+    AssignmentResult,
+    IterationReport,
+    TrafficClass,
+    assign,
+)
 from longjiang.flows.elements import ElementBPR
 from longjiang.flows.network import Network as FlowNetwork
 from longjiang.flows.network import node_imbalance
@@ -49,6 +55,7 @@ from longjiang.routing.planner import Planner
 
 __all__ = [
     "COMMODITIES",
+    "AssignmentProblem",
     "Commodity",
     "Comparison",
     "CongestionParams",
@@ -426,6 +433,23 @@ def _exists_on(link: Link, date: dt.date) -> bool:
 
 
 @dataclass(frozen=True, eq=False)
+class AssignmentProblem:
+    """One corridor assignment before it is solved: its network, classes and bookkeeping."""
+
+    closed: frozenset[str]
+    #: positions in the model's edge list of the open edges (the first flow-network links)
+    edges: IntArray
+    flow_net: FlowNetwork
+    classes: tuple[TrafficClass, ...]
+    #: value of time of each class, USD per tonne-hour
+    vot: tuple[float, ...]
+    unserved: tuple[Unserved, ...]
+    demand_total: FloatArray
+    active: tuple[_Element, ...]
+    demand_t: float
+
+
+@dataclass(frozen=True, eq=False)
 class _Element:
     row: CapacityRow
     name: str
@@ -588,6 +612,22 @@ class CorridorModel:
                on_iteration: Callable[[IterationReport], None] | None = None
                ) -> CorridorResult:
         """User-equilibrium flows of ``demand`` for the year, with ``closed`` elements shut."""
+        problem = self.build_problem(demand, closed=closed)
+        result = None
+        if problem.classes:
+            result = assign(problem.flow_net, problem.classes, algorithm=Algorithm.BFW,
+                            gap=gap, max_iter=max_iter, on_iteration=on_iteration)
+        return self.finish(problem, result)
+
+    def crossing_links(self, problem: AssignmentProblem, crossing_id: str) -> IntArray:
+        """Positions in ``problem.flow_net`` of the travel edges over one border crossing."""
+        member = [i for i, lk in enumerate(self.network.links) if lk.crossing == crossing_id]
+        edge_link = self._edge_link[problem.edges]
+        return np.flatnonzero((edge_link >= 0) & np.isin(edge_link, member)).astype(np.int64)
+
+    def build_problem(self, demand: Sequence[DemandRow], *, closed: Iterable[str] = ()
+                      ) -> AssignmentProblem:
+        """The assignment problem of ``demand`` (network, classes), before it is solved."""
         from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import dijkstra
 
@@ -677,9 +717,18 @@ class CorridorModel:
             length=np.zeros(len(tail)), toll=np.zeros(len(tail)), vdf=vdf,
             zone_nodes=n_states + np.arange(zones), blocked_zones=np.ones(zones, dtype=bool))
         demand_t = sum(r.tonnes_per_year for r in demand)
-        if classes:
-            result = assign(flow_net, classes, algorithm=Algorithm.BFW, gap=gap,
-                            max_iter=max_iter, on_iteration=on_iteration)
+        return AssignmentProblem(closed, edges, flow_net, tuple(classes), tuple(vot),
+                                 tuple(unserved), demand_total, tuple(active), demand_t)
+
+    def finish(self, problem: AssignmentProblem, result: AssignmentResult | None
+               ) -> CorridorResult:
+        """The corridor result of a solved problem (``result`` None: nothing to assign)."""
+        closed, edges, flow_net, vdf = problem.closed, problem.edges, problem.flow_net, \
+            problem.flow_net.vdf
+        classes, vot, active = problem.classes, problem.vot, problem.active
+        demand_total, demand_t = problem.demand_total, problem.demand_t
+        assert isinstance(vdf, ElementBPR)
+        if result is not None:
             total = result.total_flow
             class_flows = result.class_flows
             total_cost = sum(
@@ -689,7 +738,7 @@ class CorridorModel:
                 result.converged
             od_cost = self._od_costs(flow_net, classes, vot, result.class_costs)
         else:
-            total = np.zeros(len(tail))
+            total = np.zeros(flow_net.link_count)
             class_flows = {}
             total_cost, rel_gap, iterations, converged = 0.0, 0.0, 0, True
             od_cost = {}
@@ -703,7 +752,7 @@ class CorridorModel:
         return CorridorResult(
             date=self.date, closed=closed,
             links=self._link_flows(edges, class_flows),
-            elements=loads, unserved=tuple(unserved), demand_t=demand_t,
+            elements=loads, unserved=problem.unserved, demand_t=demand_t,
             served_t=float(demand_total.sum()), total_cost_usd=total_cost,
             congestion_delay_t_h=float(volume @ delay), relative_gap=rel_gap,
             iterations=iterations, converged=converged,
