@@ -24,6 +24,7 @@ GROUPS = {
     "flows": "longjiang.cli.flows",
     "ledger": "longjiang.cli.ledger",
     "party": "longjiang.cli.party",
+    "settle": "longjiang.cli.settle",
 }
 
 

@@ -481,3 +481,32 @@ def _rate(row: Any) -> Rate:
     return Rate(RateSource(row.source), row.base, row.quote, int(row.nominal),
                 Decimal(row.value), date.fromisoformat(row.effective_date),
                 date.fromisoformat(row.published_date), row.origin)
+
+
+def payment_transfers(j: Journal, payment_ids: Sequence[str], new_uetr: Any) -> list[Any]:
+    """Rows of ``payment_ids`` joined with their invoices; a UETR is given (and stored) to
+    each payment that has none, and its payment id becomes its end-to-end id if it has none.
+    """
+    if not payment_ids:
+        raise InputError("name at least one payment", field="payments")
+    out = []
+    with j.store.write() as conn:
+        for pid in payment_ids:
+            row = conn.execute(select(t.payments).where(t.payments.c.payment_id == pid)).first()
+            if row is None:
+                raise NotFoundError(f"payment {pid!r} does not exist")
+            values: dict[str, str] = {}
+            if row.uetr is None:
+                values["uetr"] = new_uetr()
+            if row.end_to_end_id is None:
+                values["end_to_end_id"] = pid
+            if values:
+                conn.execute(update(t.payments).where(t.payments.c.payment_id == pid)
+                             .values(**values))
+            inv = None
+            if row.invoice_no:
+                inv = conn.execute(select(t.invoices).where(
+                    t.invoices.c.invoice_no == row.invoice_no)).first()
+            out.append((row, values.get("uetr", row.uetr),
+                        values.get("end_to_end_id", row.end_to_end_id), inv))
+    return out
