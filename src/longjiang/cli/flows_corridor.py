@@ -1,4 +1,4 @@
-"""``longjiang flows assign|criticality|compare``: the year's freight flows on the corridor."""
+"""``longjiang flows assign|criticality|compare|calibrate``: the year's corridor freight flows."""
 
 from __future__ import annotations
 
@@ -225,3 +225,74 @@ def compare_command(
         links.add_row(lc.id, str(lc.mode), _mt(lc.volume_a_t), _mt(lc.volume_b_t),
                       f"{lc.change_t / 1e6:+.2f}")
     console.print(links)
+
+
+def _write_demand(rows: tuple[DemandRow, ...], path: Path) -> None:
+    try:
+        handle = path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    with handle:
+        writer = csv.writer(handle)
+        writer.writerow(["origin", "destination", "commodity", "tonnes_per_year", "source"])
+        for r in rows:
+            writer.writerow([r.origin, r.destination, r.commodity, round(r.tonnes_per_year),
+                             r.source])
+
+
+@app.command("calibrate")
+@handle_errors
+def calibrate_command(
+    date: DateOpt = None,
+    demand: DemandOpt = None,
+    volumes: Annotated[Path | None, typer.Option(
+        "--volumes", help="crossing volumes CSV (crossing,year,tonnes_per_year,source)")] = None,
+    year: Annotated[int | None, typer.Option(help="year of the volumes to match")] = None,
+    max_outer: Annotated[int, typer.Option(
+        "--max-outer", help="equilibria at most (outer iterations)")] = 30,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="calibrated demand CSV (same columns as --demand)")] = None,
+    top: Annotated[int, typer.Option(help="OD pairs shown")] = 25,
+    as_json: JsonOpt = False,
+) -> None:
+    """Adjust the demand to the reported crossing volumes (OD estimation, Spiess 1990)."""
+    from longjiang.cli._common import output_path
+    from longjiang.flows.corridor_calibrate import calibrate_corridor, read_volumes
+
+    if not 1 <= max_outer <= 500:
+        raise InputError(f"--max-outer must be between 1 and 500, got {max_outer}",
+                         field="max-outer")
+    if output is not None:
+        output_path(output, (".csv",))
+    day = parse_date(date, default=DEFAULT_DATE)
+    network, rows, data = _setup(demand)
+    counts = read_volumes(volumes, network, year=year)
+    outcome = calibrate_corridor(_model(network, data, day), rows, counts, max_outer=max_outer)
+    if output is not None:
+        _write_demand(outcome.demand, output)
+    if as_json:
+        typer.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    console.print(f"[bold]Demand calibrated to {len(counts)} crossing volumes of "
+                  f"{counts[0].year}[/] on the network of {day.isoformat()}: "
+                  f"{outcome.result.served_t / 1e6:.2f} Mt served after "
+                  f"{len(outcome.history)} equilibria; largest error "
+                  f"{outcome.max_calibrated_error:.1%}")
+    table = Table(title="Crossings: reported, prior model, calibrated model")
+    for col in ("crossing", "reported Mt", "prior Mt", "error", "calibrated Mt", "error"):
+        table.add_column(col, justify="left" if col == "crossing" else "right", overflow="fold")
+    for f in outcome.fits:
+        table.add_row(f"{f.name} [dim]{f.crossing}[/]", _mt(f.observed_t), _mt(f.prior_t),
+                      f"{f.prior_error:+.1%}", _mt(f.calibrated_t), f"{f.calibrated_error:+.1%}")
+    console.print(table)
+    pairs = Table(title="OD pairs by change")
+    for col in ("origin → destination", "commodity", "prior Mt", "calibrated Mt", "factor"):
+        pairs.add_column(col, justify="left" if col in ("origin → destination", "commodity")
+                         else "right", overflow="fold")
+    for c in outcome.od_changes[:top]:
+        pairs.add_row(f"{c.origin} → {c.destination}", c.commodity, _mt(c.prior_t),
+                      _mt(c.calibrated_t), f"×{c.factor:.3f}")
+    console.print(pairs)
+    if output is not None:
+        console.print(f"calibrated demand written to {output}")

@@ -20,7 +20,8 @@ Each outer iteration
 3. moves multiplicatively, ``g ← g · (1 − λ ∂Z/∂g)``, so a pair without prior demand stays
    without, and the structure of the prior is kept as far as the counts allow;
 4. chooses ``λ`` by minimising ``Z`` along the linearised volume change (loaded on the same
-   shortest paths), bounded so that no demand turns negative.
+   shortest paths), bounded so that no demand turns negative; a step after which the
+   equilibrium's ``Z`` is higher is halved (up to three times) from the best point.
 
 It stops when ``Z`` no longer falls by a relative ``tolerance``, when every count is within
 ``target`` (relative), or after ``max_outer`` iterations, and returns the demand with the
@@ -49,6 +50,8 @@ IntArray = NDArray[np.int64]
 
 #: the step stays this share of the largest step that keeps all demand >= 0
 _STEP_SAFETY = 0.95
+#: times a step that raised the objective is halved before the estimation stops
+_MAX_BACKTRACKS = 3
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,6 +200,8 @@ def calibrate(
     history: list[OuterReport] = []
     before: FloatArray | None = None
     best: tuple[float, list[FloatArray], AssignmentResult, FloatArray] | None = None
+    directions: list[FloatArray] = []
+    backtracks = 0
     converged = False
     step = 0.0
     iteration = 0
@@ -215,16 +220,25 @@ def calibrate(
         history.append(report)
         if on_outer is not None:
             on_outer(report)
-        if best is None or objective < best[0]:
-            best = (objective, demand, result, modelled)
+        if best is not None and objective >= best[0]:
+            # the linearised step overshot (congestion moved flows): halve it from the best
+            if backtracks < _MAX_BACKTRACKS and iteration < max_outer:
+                backtracks += 1
+                step /= 2
+                demand = [np.maximum(d + step * direction, 0.0)
+                          for d, direction in zip(best[1], directions, strict=True)]
+                iteration += 1
+                continue
+            break
+        improved_by = 0.0 if best is None else best[0] - objective
+        best = (objective, demand, result, modelled)
+        backtracks = 0
         if worst <= target:
             converged = True
             break
-        if len(history) > 1:
-            previous = history[-2].objective
-            if previous - objective <= tolerance * previous:
-                converged = True
-                break
+        if len(history) > 1 and improved_by <= tolerance * (objective + improved_by):
+            converged = True
+            break
         if iteration >= max_outer:
             break
         # gradient on the equilibrium shortest paths
