@@ -66,7 +66,7 @@ def test_cli_writes_a_demand_file_that_loads_again(tmp_path: Path, network: Netw
     rows = read_demand(out, network, load_flow_data(network).commodities)
     assert any(r.source.startswith("calibrated x") for r in rows)
     with out.open(encoding="utf-8", newline="") as handle:
-        assert list(csv.DictReader(handle))[0].keys() == {
+        assert next(iter(csv.DictReader(handle))).keys() == {
             "origin", "destination", "commodity", "tonnes_per_year", "source"}
 
 
