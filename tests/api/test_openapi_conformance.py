@@ -38,7 +38,7 @@ def _schema(examples: int) -> schemathesis.BaseSchema:
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
         max_examples=examples, deterministic=True, database="none")
     loaded.config.checks.positive_data_acceptance.expected_statuses = POSITIVE_ACCEPTED
-    return loaded.exclude(tag="ledger")
+    return loaded.exclude(tag="ledger").exclude(tag="settlement")  # tests/settlement: own DB
 
 
 # loaded when the tests are collected: the parametrization needs the operations

@@ -27,6 +27,7 @@ __all__ = [
     "divergence",
     "divergence_svg",
     "exposure",
+    "last_reconciliation",
     "money",
     "open_invoices",
     "realised_fx",
@@ -215,6 +216,28 @@ def divergence_svg(data: dict[str, list[tuple[str, str]]], title: str) -> str:
                      f'fill="{colour}">{escape(name.upper())} CNY/RUB</text>')
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def last_reconciliation(j: Journal) -> dict[str, Any]:
+    """The last imported statement with each entry's match, or the reasons it has none."""
+    with j.store.read() as conn:
+        stmt = conn.execute(select(t.statements).order_by(
+            t.statements.c.imported_at.desc(), t.statements.c.statement_id.desc())
+            .limit(1)).first()
+        if stmt is None:
+            return {"statement": None, "entries": []}
+        rows = list(conn.execute(select(t.statement_entries).where(
+            t.statement_entries.c.statement_id == stmt.statement_id).order_by(
+            t.statement_entries.c.seq).limit(1000)))
+        expected = conn.execute(select(func.count()).select_from(t.payments).where(
+            t.payments.c.status == "expected")).scalar_one()
+    return {"statement": stmt.statement_id, "currency": stmt.currency,
+            "imported_at": stmt.imported_at, "file": stmt.file_name,
+            "entries_total": stmt.entries, "expected_payments_open": int(expected),
+            "entries": [{"entry": r.acct_svcr_ref, "amount": money(r.amount_minor, r.currency),
+                         "currency": r.currency, "direction": r.direction,
+                         "value_date": r.value_date, "payment": r.payment_id, "rule": r.rule,
+                         "reasons": [x for x in r.reasons.split("\n") if x]} for r in rows]}
 
 
 def as_json(value: Any) -> Any:
