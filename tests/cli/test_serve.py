@@ -110,3 +110,31 @@ def test_deeply_nested_input_is_an_error_not_a_traceback(capsys: pytest.CaptureF
         read()
     assert info.value.exit_code == 2
     assert capsys.readouterr().err == "error: the input is nested too deeply to be read\n"
+
+
+def test_serve_runs_the_factory_and_survives_an_unreachable_ledger(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """uvicorn is replaced here: what serve hands it, and that a dead database is a warning."""
+    import uvicorn
+
+    from longjiang.cli import _common
+    from longjiang.errors import StorageError
+
+    calls: list[tuple[tuple[object, ...], dict[str, object]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
+
+    def unreachable(url: str, *, demo: bool) -> str | None:
+        raise StorageError("cannot open the ledger database: connection refused\n\tIs it up?")
+
+    monkeypatch.setattr(_common, "prepare_ledger", unreachable)
+    _common.serve_app(host="0.0.0.0", port=8123, workers=3, demo=False, access_log=False)
+    ((args, kwargs),) = calls
+    assert args == ("longjiang.api.app:create_served_app",)
+    assert kwargs["factory"] is True and kwargs["workers"] == 3 and kwargs["port"] == 8123
+    out, err = capsys.readouterr()
+    assert out == "Longjiang Corridor on http://127.0.0.1:8123/ (API documentation at /docs); " \
+                  "3 workers\n"
+    assert err == ("warning: the ledger cannot be opened (cannot open the ledger database: "
+                   "connection refused Is it up?); its endpoints answer 503\n")
+    with pytest.raises(StorageError):  # --demo asked for what cannot be had
+        _common.serve_app(host="127.0.0.1", port=8123, workers=1, demo=True, access_log=False)

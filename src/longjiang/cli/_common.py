@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from longjiang.config import Settings
-from longjiang.errors import InputError
+from longjiang.errors import InputError, StorageError
 from longjiang.network.load import load_network
 from longjiang.network.model import Network
 
@@ -69,7 +69,14 @@ def serve_app(*, host: str, port: int, workers: int, demo: bool, access_log: boo
 
     settings = Settings.from_env()
     load_network(settings.corridor_path)  # a broken dataset fails here, in one line
-    note = prepare_ledger(settings.database_url, demo=demo)
+    try:
+        note = prepare_ledger(settings.database_url, demo=demo)
+    except StorageError as exc:
+        if demo:  # asked for the demo: it cannot be had
+            raise
+        # the map, routes, flows and statistics do not need the ledger: serve them
+        reason = " ".join(str(exc).split())
+        note = f"warning: the ledger cannot be opened ({reason}); its endpoints answer 503"
     if note:
         print(note, file=sys.stderr)
     print(f"Longjiang Corridor on {serve_url(host, port)} (API documentation at /docs); "
