@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, text
 
 from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.epcis import EPCIS_CONTEXT_URLS
-from longjiang.ledger.parties import Party, Role
-from longjiang.ledger.service import CaptureResult, Ledger, sign_document
+from longjiang.ledger.parties import Party, Role, sign_access
+from longjiang.ledger.service import AccessRecord, CaptureResult, Ledger, sign_document
 
 POSTGRES_ENV = "LONGJIANG_TEST_POSTGRES_URL"
 FIXED_NOW = datetime(2026, 3, 10, 12, 0, 0, tzinfo=UTC)
@@ -176,3 +176,10 @@ def shipping_document(shipment: str = "SHP-1") -> dict[str, Any]:
 
 def open_shipment(led: Ledger, shipment: str = "SHP-1") -> CaptureResult:
     return submit(led, "shipper-cn", shipment, shipping_document(shipment))
+
+
+def change(led: Ledger, by: str, action: str, subject: str,
+           shipment: str = "SHP-1") -> AccessRecord:
+    """``by`` signs and appends a grant or revocation of ``subject``'s access."""
+    date, signature = sign_access(signer_for(by), shipment, action, subject, FIXED_NOW)
+    return led.change_access(shipment, by, action, subject, date, signature)

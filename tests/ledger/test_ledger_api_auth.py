@@ -154,3 +154,42 @@ def test_json_depth() -> None:
     assert json_depth(1, 5) == 1
     assert json_depth({"a": [1, {"b": 2}]}, 5) == 4
     assert json_depth([[[[[[[]]]]]]], 3) == 4  # stops counting past the limit
+
+
+def access_change(client: TestClient, by: str, action: str, subject: str,
+                  shipment: str = "SHP-1") -> Any:
+    from longjiang.ledger.parties import sign_access
+
+    date, signature = sign_access(signer_for(by), shipment, action, subject, FIXED_NOW)
+    raw = json.dumps({"action": action, "party": subject, "date": date,
+                      "signature": __import__("base64").b64encode(signature).decode()}).encode()
+    target = f"/api/shipments/{shipment}/access"
+    return client.post(target, content=raw, headers={
+        **signed(by, target, "POST", raw), "Content-Type": "application/json"})
+
+
+def test_grant_and_revoke_over_the_api(client: TestClient,  # noqa: F811
+                                       shipped: dict[str, Any]) -> None:  # noqa: F811
+    # not yet a member: the shipment is "not found" for rail-ru, the same as an unknown one
+    not_yours = is_problem(get(client, "rail-ru", "/api/shipments/SHP-1"), 404, "not-found")
+    absent = is_problem(get(client, "rail-ru", "/api/shipments/SHP-9"), 404, "not-found")
+    assert not_yours["detail"].replace("SHP-1", "SHP-9") == absent["detail"]
+    is_problem(access_change(client, "rail-ru", "grant", "rail-ru"), 404, "not-found")
+    granted = access_change(client, "rail-cn", "grant", "rail-ru")
+    assert granted.status_code == 201, granted.text
+    assert granted.json()["leafIndex"] == 2 and granted.json()["treeSize"] == 3
+    assert get(client, "rail-ru", "/api/shipments/SHP-1").status_code == 200
+    # a member may still be refused by the role rules: 403
+    doc = document(event("arriving", 30, **named(destination="rail-cn")))
+    body = is_problem(post(client, doc, capture_headers("rail-ru", "SHP-1", doc)), 403,
+                      "forbidden")
+    assert "only for legs it carries" in body["detail"]
+    is_problem(access_change(client, "rail-cn", "grant", "rail-ru"), 409, "conflict")
+    history = get(client, "consignee-ru", "/api/shipments/SHP-1/access").json()
+    assert [c["action"] for c in history["changes"]] == ["grant"]
+    assert "rail-ru" in history["members"]
+    revoked = access_change(client, "shipper-cn", "revoke", "rail-ru")
+    assert revoked.status_code == 201, revoked.text
+    is_problem(get(client, "rail-ru", "/api/shipments/SHP-1"), 404, "not-found")
+    bundle = get(client, "shipper-cn", "/api/shipments/SHP-1/bundle").json()
+    assert [a["action"] for a in bundle["access"]] == ["grant", "revoke"]

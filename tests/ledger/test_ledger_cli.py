@@ -111,8 +111,8 @@ def test_capture_timeline_and_idempotency(shipped: dict[str, Path], tmp_path: Pa
                                     "--lang", "zh"])
     assert "公司" in zh.output
     refused = runner.invoke(ledger_app, ["shipment", "SHP-1", "--key", str(shipped["outsider"])])
-    assert refused.exit_code == 7
-    assert refused.output.strip() == "error: outsider is not a party of shipment SHP-1"
+    assert refused.exit_code == 4  # not found: the same as a shipment that does not exist
+    assert refused.output.strip() == "error: no shipment 'SHP-1' that outsider may read"
 
 
 def test_capture_rejects_invalid_documents_with_pointers(shipped: dict[str, Path],

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from longjiang.errors import (
     AuthenticationError,
     AuthorizationError,
+    ConflictError,
     InputError,
     NotFoundError,
     SignatureError,
@@ -27,6 +28,7 @@ from longjiang.ledger.service import OPERATOR, Ledger, count_entries, sign_docum
 from longjiang.ledger.store import node_id
 from tests.ledger.ledger_helpers import (  # noqa: F401  (db_url, ledger are fixtures)
     FIXED_NOW,
+    change,
     db_url,
     document,
     event,
@@ -49,8 +51,14 @@ def cast(ledger: Ledger) -> Ledger:  # noqa: F811
 
 
 def journey(led: Ledger, shipment: str = "SHP-1") -> None:
-    """Shipper → Chinese railway → both customs → Russian railway → terminal → consignee."""
+    """Shipper → Chinese railway → both customs → Russian railway → terminal → consignee.
+
+    The shipper names the consignee and the Chinese railway; it grants the others access
+    (leaves 1-4), so the events are leaves 0 and 5-11.
+    """
     open_shipment(led, shipment)
+    for member in ("customs-cn", "rail-ru", "customs-ru", "terminal-ru"):
+        change(led, "shipper-cn", "grant", member, shipment)
     submit(led, "rail-cn", shipment, document(event("departing", 10, **named(source="rail-cn"))))
     submit(led, "customs-cn", shipment, document(event("inspecting", 20, **{
         "lj:customsDecision": "released", "lj:customsCountry": "CN",
@@ -89,7 +97,7 @@ def test_a_whole_journey_is_accepted_and_audits(cast: Ledger) -> None:
         "shipper-cn", "rail-cn", "customs-cn", "rail-ru", "customs-ru", "terminal-ru",
         "consignee-ru"}
     report = cast.audit()
-    assert report.ok and report.entries_checked == 8 and report.checkpoints_checked == 7
+    assert report.ok and report.entries_checked == 12 and report.checkpoints_checked == 11
 
 
 def test_invalid_document_is_rejected_with_pointers_and_nothing_appended(cast: Ledger) -> None:
@@ -120,6 +128,8 @@ def test_bad_signature_is_rejected_and_nothing_appended(cast: Ledger) -> None:
 
 def test_unauthorised_event_rejects_the_whole_document(cast: Ledger) -> None:
     open_shipment(cast)
+    change(cast, "shipper-cn", "grant", "rail-ru")
+    change(cast, "shipper-cn", "grant", "customs-ru")
     size = cast.log_info().size
     doc = document(event("departing", 10, **named(source="rail-cn")),
                    event("arriving", 20, **named(destination="rail-cn")))
@@ -154,9 +164,10 @@ def test_capture_is_idempotent(cast: Ledger) -> None:
 def test_the_same_event_by_another_party_or_shipment_is_refused(cast: Ledger) -> None:
     open_shipment(cast)
     doc = shipping_document("SHP-1")
-    with pytest.raises(AuthorizationError, match="already recorded by shipper-cn"):
+    change(cast, "shipper-cn", "grant", "outsider-cn")
+    with pytest.raises(ConflictError, match="recorded by another party or for another shipment"):
         submit(cast, "outsider-cn", "SHP-1", doc)
-    with pytest.raises(InputError, match="already recorded for shipment SHP-1"):
+    with pytest.raises(ConflictError, match="recorded by another party or for another shipment"):
         submit(cast, "shipper-cn", "SHP-2", doc)
 
 
@@ -164,15 +175,17 @@ def test_reading_needs_membership(cast: Ledger) -> None:
     journey(cast)
     open_shipment(cast, "SHP-2")
     assert len(cast.shipment_events("SHP-1", party("consignee-ru"))) == 8
-    with pytest.raises(AuthorizationError, match="outsider-cn is not a party of shipment SHP-1"):
+    with pytest.raises(NotFoundError) as not_yours:
         cast.shipment_events("SHP-1", party("outsider-cn"))
-    with pytest.raises(NotFoundError):
-        cast.shipment_events("SHP-9", party("consignee-ru"))
+    with pytest.raises(NotFoundError) as absent:
+        cast.shipment_events("SHP-9", party("outsider-cn"))
+    # the same answer: no oracle for which shipments exist
+    assert str(not_yours.value) == str(absent.value).replace("SHP-9", "SHP-1")
     # /events shows only the reader's shipments
     assert {e.receipt.shipment_id for e in cast.events(party("rail-ru"))} == {"SHP-1"}
     assert {e.receipt.shipment_id for e in cast.events(party("shipper-cn"))} == {"SHP-1", "SHP-2"}
     assert cast.events(party("outsider-cn")) == []
-    assert [e.receipt.leaf_index for e in cast.events(OPERATOR, limit=2, after=3)] == [4, 5]
+    assert [e.receipt.leaf_index for e in cast.events(OPERATOR, limit=2, after=3)] == [5, 6]
 
 
 def test_an_event_by_hash_id_or_index(cast: Ledger) -> None:
@@ -183,40 +196,49 @@ def test_an_event_by_hash_id_or_index(cast: Ledger) -> None:
         assert cast.event(ref, party("shipper-cn")).receipt == receipt
     with pytest.raises(NotFoundError):
         cast.event("7", OPERATOR)
-    with pytest.raises(AuthorizationError):
+    with pytest.raises(NotFoundError, match="no event '0' in the ledger"):
         cast.event("0", party("rail-ru"))
+    with pytest.raises(NotFoundError):
+        cast.event("0" * 25, OPERATOR)  # past any index: not found, not a database error
+    with pytest.raises(NotFoundError):
+        cast.event("²", OPERATOR)  # a digit to str.isdigit, not to int()
 
 
 def test_proofs_against_checkpoints(cast: Ledger) -> None:
     journey(cast)
-    proved = cast.prove("3", party("rail-ru"))
+    proved = cast.prove("7", party("rail-ru"))
     cp = open_checkpoint(proved["checkpoint"], [cast.log_info().verifier_key])
     proof = [base64.b64decode(p) for p in proved["inclusionProof"]]
-    verify_inclusion(bytes.fromhex(proved["receipt"]["leafHash"]), 3, cp.size, proof, cp.root_hash)
+    verify_inclusion(bytes.fromhex(proved["receipt"]["leafHash"]), 7, cp.size, proof, cp.root_hash)
     with cast.store.read() as conn:
         roots = {int(s): bytes(r) for s, r in conn.execute(text("SELECT size, root FROM checkpoints"))}
     for size1 in (1, 3, 7):
-        verify_consistency(size1, 8, cast.consistency_proof(size1, 8), bytes(roots[size1]),
-                           bytes(roots[8]))
+        verify_consistency(size1, 12, cast.consistency_proof(size1, 12), bytes(roots[size1]),
+                           bytes(roots[12]))
 
 
 def test_bundle_verifies_offline_and_catches_tampering(cast: Ledger) -> None:
     journey(cast)
     bundle = json.loads(json.dumps(cast.bundle("SHP-1", party("consignee-ru"))))
     report = verify_bundle(bundle)
-    assert report.ok and report.tree_size == 8 and len(report.checks) == 9
+    assert report.ok and report.tree_size == 12 and len(report.checks) == 13
+    assert [c.what for c in report.checks[9:]] == ["access 1", "access 2", "access 3",
+                                                   "access 4"]
     assert not report.log_key_pinned
     assert verify_bundle(bundle, log_key=cast.log_info().verifier_key).log_key_pinned
 
     edited = copy.deepcopy(bundle)
     edited["entries"][2]["event"]["lj:customsDecision"] = "held"
     bad = verify_bundle(edited)
-    assert not bad.ok and [c.what for c in bad.checks if not c.ok] == ["entry 2"]
+    assert not bad.ok and [c.what for c in bad.checks if not c.ok] == ["entry 6"]
     assert "event hash recomputes" in bad.checks[3].message
 
     swapped = copy.deepcopy(bundle)
     swapped["entries"][1]["inclusionProof"] = swapped["entries"][0]["inclusionProof"]
     assert not verify_bundle(swapped).ok
+    regranted = copy.deepcopy(bundle)
+    regranted["access"][0]["subject"] = "outsider-cn"
+    assert [c.what for c in verify_bundle(regranted).checks if not c.ok] == ["access 1"]
 
     other = Ledger.open("sqlite://", random_bytes=seeded("other"))
     other.init()
@@ -235,16 +257,16 @@ def test_audit_finds_rows_changed_behind_the_logs_back(cast: Ledger) -> None:
     journey(cast)
     assert cast.audit().ok
     with cast.store.engine.begin() as conn:
-        row = conn.execute(text("SELECT event_json FROM entries WHERE leaf_index = 4")).scalar_one()
-        conn.execute(text("UPDATE entries SET event_json = :j WHERE leaf_index = 4"),
+        row = conn.execute(text("SELECT event_json FROM entries WHERE leaf_index = 8")).scalar_one()
+        conn.execute(text("UPDATE entries SET event_json = :j WHERE leaf_index = 8"),
                      {"j": row.replace("released", "held")})
     report = cast.audit()
     assert not report.ok
-    assert {p.leaf_index for p in report.problems if p.leaf_index is not None} == {4}
+    assert {p.leaf_index for p in report.problems if p.leaf_index is not None} == {8}
     assert any("event changed" in p.message for p in report.problems)
     # put it back; then forge a node
     with cast.store.engine.begin() as conn:
-        conn.execute(text("UPDATE entries SET event_json = :j WHERE leaf_index = 4"), {"j": row})
+        conn.execute(text("UPDATE entries SET event_json = :j WHERE leaf_index = 8"), {"j": row})
         conn.execute(text("UPDATE tree_nodes SET hash = :h WHERE node_id = :n"),
                      {"h": b"\x07" * 32, "n": node_id(1, 0)})
     report = cast.audit()
@@ -259,7 +281,7 @@ def test_audit_catches_a_replaced_party_key_and_a_forged_checkpoint(cast: Ledger
         conn.execute(text("UPDATE checkpoints SET note = replace(note, '\n3\n', '\n4\n') "
                           "WHERE size = 3"))
     wheres = [p.where for p in cast.audit().problems]
-    assert wheres == ["entries[2]", "checkpoints[3]"]
+    assert wheres == ["entries[6]", "checkpoints[3]"]
 
 
 def test_signed_read_requests(cast: Ledger) -> None:
@@ -301,7 +323,7 @@ def test_parties_registry(cast: Ledger) -> None:
 
 def test_demo_shipment(ledger: Ledger) -> None:  # noqa: F811
     result = run_demo(ledger, random_bytes=seeded("demo"))
-    assert result.events == 13 and result.checkpoint.size == 13
+    assert result.events == 13 and result.checkpoint.size == 16  # and three grants
     events = ledger.shipment_events(result.shipment, OPERATOR)
     assert {e.receipt.party_id for e in events} == set(DEMO_PARTIES)
     customs = [e.event for e in events if "lj:customsDecision" in e.event]

@@ -253,8 +253,10 @@ def json_depth(value: Any, limit: int) -> int:
     return deepest
 
 
-def parse_capture_body(body: bytes, content_type: str, limits: LedgerLimits) -> dict[str, Any]:
-    """The EPCIS document of a capture body: JSON, an object, bounded in depth and events."""
+def parse_capture_body(body: bytes, content_type: str, limits: LedgerLimits, *,
+                       events: bool = True) -> dict[str, Any]:
+    """The JSON object of a body, bounded in depth and (``events``: an EPCIS document) in
+    events per document."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media not in _JSON_TYPES:
         raise InputError(f"the body must be application/json or application/ld+json, got "
@@ -271,6 +273,8 @@ def parse_capture_body(body: bytes, content_type: str, limits: LedgerLimits) -> 
     if json_depth(document, limits.max_json_depth) > limits.max_json_depth:
         raise InputError(f"the body is nested deeper than {limits.max_json_depth} levels",
                          field="body")
+    if not events:
+        return document
     count = len(event_list_of(document))
     if count > limits.max_events:
         raise InputError(f"the document holds {count} events; the limit is "
@@ -444,6 +448,50 @@ def shipment(ledger: LedgerDep, reader: ReaderDep, shipment_id: ShipmentPath) ->
         "events": [{**e.receipt.to_json(), "eventType": e.event_type, "eventTime": e.event_time,
                     "bizStep": e.biz_step, "event": e.event} for e in found],
     }
+
+
+@router.get("/shipments/{shipment_id}/access", summary="Grants and revocations of a shipment",
+            responses=problem_responses(*_SIGNED))
+def shipment_access(ledger: LedgerDep, reader: ReaderDep,
+                    shipment_id: ShipmentPath) -> dict[str, Any]:
+    return {"shipment": shipment_id,
+            "members": sorted(p.party_id for p in ledger.shipment_parties(shipment_id, reader)),
+            "changes": [c.to_json() for c in ledger.shipment_access(shipment_id, reader)]}
+
+
+_ACCESS_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["action", "party", "date", "signature"],
+    "properties": {
+        "action": {"type": "string", "enum": ["grant", "revoke"]},
+        "party": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{1,62}$",
+                  "description": "the party let in or shut out"},
+        "date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:"
+                 "[0-9]{2}Z$"},
+        "signature": {"type": "string", "maxLength": 88,
+                      "description": "base64 Ed25519 signature of the access statement"}}}}}}}
+
+
+@router.post("/shipments/{shipment_id}/access", status_code=201,
+             summary="Grant or revoke a party's access to a shipment (signed by a member)",
+             responses=problem_responses(*_SIGNED, 409), openapi_extra=_ACCESS_BODY)
+async def change_access(request: Request, ledger: LedgerDep, limits: LimitsDep,
+                        member: ReaderDep, shipment_id: ShipmentPath) -> JSONResponse:
+    """Append the member's signed grant or revocation
+    (:func:`longjiang.ledger.parties.access_statement`) to the log."""
+    body = await read_body(request, min(limits.max_body_bytes, 4096))
+    if body_digest(body) != request.headers["Content-Digest"]:
+        raise AuthenticationError("the body does not match its signed Content-Digest")
+    change = parse_capture_body(body, request.headers.get("content-type", ""), limits,
+                                events=False)
+    fields = {k: change.get(k) for k in ("action", "party", "date", "signature")}
+    bad = [k for k, v in fields.items() if not isinstance(v, str)]
+    if bad:
+        raise InputError(f"the body needs {', '.join(bad)} as strings", field=bad[0])
+    signature = decode_signature(str(fields["signature"]), "signature")
+    record = await run_in_threadpool(ledger.change_access, shipment_id, member.party_id,
+                                     str(fields["action"]), str(fields["party"]),
+                                     str(fields["date"]), signature)
+    return JSONResponse({**record.to_json(), "treeSize": record.tree_size}, status_code=201)
 
 
 @router.get("/shipments/{shipment_id}/bundle", summary="Events + proofs + signed checkpoint",

@@ -13,8 +13,10 @@ Who may do what
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -24,26 +26,55 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from longjiang.errors import (
     AuthenticationError,
     AuthorizationError,
+    ConflictError,
     InputError,
     NotFoundError,
+    SignatureError,
     StorageError,
 )
 from longjiang.ledger.checkpoint import NoteSigner
-from longjiang.ledger.parties import Party, Role, request_statement
+from longjiang.ledger.merkle import leaf_hash
+from longjiang.ledger.parties import Party, Role, access_statement, request_statement
 from longjiang.ledger.records import LogContext, Reader
 from longjiang.ledger.store import (
     LedgerStore,
+    SqlTreeStore,
+    access_records,
     entries,
     parties,
     party_identifiers,
     request_nonces,
     shipment_parties,
 )
+from longjiang.ledger.tree import MerkleTree
 
-__all__ = ["REQUEST_SKEW", "Access", "MemoryNonces", "NonceBook", "SqlNonces"]
+__all__ = ["REQUEST_SKEW", "Access", "AccessRecord", "MemoryNonces", "NonceBook", "SqlNonces"]
 
 #: how far a signed request's date may be from the server's clock
 REQUEST_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    """A grant or revocation in the log: who let whom in (or shut out), when, signed."""
+
+    leaf_index: int
+    leaf_hash: bytes
+    shipment_id: str
+    party_id: str
+    action: str
+    subject: str
+    date: str
+    signature: bytes
+    recorded_at: str
+    tree_size: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"leafIndex": self.leaf_index, "leafHash": self.leaf_hash.hex(),
+                "shipment": self.shipment_id, "party": self.party_id, "action": self.action,
+                "subject": self.subject, "date": self.date,
+                "signature": base64.b64encode(self.signature).decode("ascii"),
+                "recordedAt": self.recorded_at}
 
 
 class NonceBook(Protocol):
@@ -225,33 +256,56 @@ class Access:
             raise AuthenticationError("the request nonce was already used: a replay")
         return party
 
-    # -- shipment membership -----------------------------------------------
+    # -- shipment access lists -------------------------------------------
+
+    def is_member(self, conn: Connection, shipment_id: str, party_id: str) -> bool:
+        return conn.execute(select(shipment_parties.c.party_id).where(
+            shipment_parties.c.shipment_id == shipment_id,
+            shipment_parties.c.party_id == party_id)).first() is not None
+
+    def creator(self, conn: Connection, shipment_id: str) -> str | None:
+        """The party whose event opened the shipment (``None``: no such shipment)."""
+        first = conn.execute(select(entries.c.party_id).where(
+            entries.c.shipment_id == shipment_id).order_by(entries.c.leaf_index).limit(1)).first()
+        return None if first is None else str(first.party_id)
 
     def require_member(self, conn: Connection, shipment_id: str, reader: Reader) -> None:
-        """:class:`NotFoundError` unless the shipment exists and ``reader`` may read it."""
-        exists = conn.execute(select(entries.c.leaf_index)
-                              .where(entries.c.shipment_id == shipment_id).limit(1)).first()
-        if exists is None:
-            raise NotFoundError(f"no shipment {shipment_id!r} in the ledger")
+        """:class:`NotFoundError` unless the shipment exists and ``reader`` is on its list.
+
+        A shipment that does not exist and one the reader may not see get the same answer,
+        so that nobody learns which shipments exist.
+        """
         if isinstance(reader, Party):
-            member = conn.execute(select(shipment_parties.c.party_id).where(
-                shipment_parties.c.shipment_id == shipment_id,
-                shipment_parties.c.party_id == reader.party_id)).first()
-            if member is None:
-                raise AuthorizationError(
-                    f"{reader.party_id} is not a party of shipment {shipment_id}")
+            if not self.is_member(conn, shipment_id, reader.party_id):
+                raise NotFoundError(f"no shipment {shipment_id!r} that {reader.party_id} "
+                                    "may read")
+            return
+        if self.creator(conn, shipment_id) is None:
+            raise NotFoundError(f"no shipment {shipment_id!r} in the ledger")
+
+    def check_submitter(self, conn: Connection, shipment_id: str, party_id: str) -> bool:
+        """Whether the shipment is open; :class:`AuthorizationError` if ``party_id`` is not on
+        its access list (submitting an event, or naming oneself in it, does not put one there).
+        """
+        if self.creator(conn, shipment_id) is None:
+            return False
+        if not self.is_member(conn, shipment_id, party_id):
+            raise AuthorizationError(
+                f"{party_id} is not on the access list of shipment {shipment_id}: a member "
+                "must grant it access first")
+        return True
 
     def add_members(self, conn: Connection, shipment_id: str, submitter: str,
                     named: set[str]) -> None:
-        """Put ``submitter`` and the parties ``named`` (ids or identifiers) on the list."""
+        """Put ``submitter`` (a member, or the creator) and the parties its events name as
+        source or destination (ids or identifiers) on the shipment's access list."""
         members = {submitter}
         if named:
             members |= set(conn.execute(select(party_identifiers.c.party_id).where(
                 party_identifiers.c.identifier.in_(named))).scalars())
             members |= set(conn.execute(select(parties.c.party_id).where(
                 parties.c.party_id.in_(named))).scalars())
-        have = set(conn.execute(select(shipment_parties.c.party_id).where(
-            shipment_parties.c.shipment_id == shipment_id)).scalars())
+        have = set(self.member_ids(conn, shipment_id))
         missing = sorted(members - have)
         if missing:
             conn.execute(shipment_parties.insert(),
@@ -260,3 +314,75 @@ class Access:
     def member_ids(self, conn: Connection, shipment_id: str) -> list[str]:
         return list(conn.execute(select(shipment_parties.c.party_id).where(
             shipment_parties.c.shipment_id == shipment_id)).scalars().all())
+
+    def change_access(self, shipment_id: str, party_id: str, action: str, subject: str,
+                      date: str, signature: bytes) -> AccessRecord:
+        """Append ``party_id``'s signed grant or revocation of ``subject``'s access.
+
+        The signer must be on the list (else the same 404 as for an unknown shipment); a
+        revocation is made by the shipment's creator, or by a party about itself; the
+        creator's own access is never revoked. The change and a new checkpoint commit in
+        one transaction.
+        """
+        statement = access_statement(shipment_id, party_id, action, subject, date)
+        signer = self.submitter(party_id)
+        when = datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        if abs(self.ctx.clock() - when) > REQUEST_SKEW:
+            raise InputError(f"the access change is dated {date}, more than {REQUEST_SKEW} "
+                             "from the server's clock", field="date")
+        if not signer.verify(statement, signature):
+            raise SignatureError(f"the access change is not signed by {party_id}")
+        self.submitter(subject)  # a registered party
+        leaf = leaf_hash(statement + signature)
+        try:
+            with self.ctx.store.write() as conn:
+                self.require_member(conn, shipment_id, signer)
+                creator = self.creator(conn, shipment_id)
+                member = self.is_member(conn, shipment_id, subject)
+                if action == "grant" and member:
+                    raise ConflictError(f"{subject} is already on the access list of "
+                                        f"shipment {shipment_id}")
+                if action == "revoke":
+                    if not member:
+                        raise ConflictError(f"{subject} is not on the access list of "
+                                            f"shipment {shipment_id}")
+                    if subject == creator:
+                        raise AuthorizationError(f"{subject} opened shipment {shipment_id}; "
+                                                 "its access cannot be revoked")
+                    if party_id not in (creator, subject):
+                        raise AuthorizationError(
+                            f"only the shipment's creator ({creator}) or {subject} itself may "
+                            f"revoke {subject}'s access")
+                if conn.execute(select(access_records.c.leaf_index).where(
+                        access_records.c.leaf_hash == leaf)).first() is not None:
+                    raise ConflictError("this signed access change is already in the log")
+                tree = MerkleTree(SqlTreeStore(conn))
+                index = tree.size
+                tree.extend([leaf])
+                recorded = self.ctx.now()
+                conn.execute(access_records.insert().values(
+                    leaf_index=index, leaf_hash=leaf, shipment_id=shipment_id,
+                    party_id=party_id, action=action, subject=subject, date=date,
+                    signature=signature, recorded_at=recorded))
+                if action == "grant":
+                    conn.execute(shipment_parties.insert().values(
+                        shipment_id=shipment_id, party_id=subject))
+                else:
+                    conn.execute(delete(shipment_parties).where(
+                        shipment_parties.c.shipment_id == shipment_id,
+                        shipment_parties.c.party_id == subject))
+                self.ctx.write_checkpoint(conn, tree)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"the access change was not stored: {exc}") from None
+        return AccessRecord(index, leaf, shipment_id, party_id, action, subject, date,
+                            signature, recorded, tree.size)
+
+    def access_history(self, conn: Connection, shipment_id: str,
+                       below: int | None = None) -> list[AccessRecord]:
+        """The shipment's grants and revocations in log order (those below leaf ``below``)."""
+        query = select(access_records).where(access_records.c.shipment_id == shipment_id)
+        if below is not None:
+            query = query.where(access_records.c.leaf_index < below)
+        return [AccessRecord(int(r.leaf_index), bytes(r.leaf_hash), r.shipment_id, r.party_id,
+                             r.action, r.subject, r.date, bytes(r.signature), r.recorded_at)
+                for r in conn.execute(query.order_by(access_records.c.leaf_index))]

@@ -16,13 +16,22 @@ from typing import Any
 
 from sqlalchemy import select
 
-from longjiang.errors import SignatureError, StorageError
+from longjiang.errors import InputError, SignatureError, StorageError
 from longjiang.ledger.access import Access
 from longjiang.ledger.checkpoint import open_checkpoint
 from longjiang.ledger.intake import AuditFinding, AuditRow, audit_share
+from longjiang.ledger.merkle import leaf_hash
+from longjiang.ledger.parties import Party, access_statement
 from longjiang.ledger.pipeline import PARALLEL_MIN_EVENTS
 from longjiang.ledger.records import LogContext
-from longjiang.ledger.store import SqlTreeStore, checkpoints, entries, node_key, tree_nodes
+from longjiang.ledger.store import (
+    SqlTreeStore,
+    access_records,
+    checkpoints,
+    entries,
+    node_key,
+    tree_nodes,
+)
 from longjiang.ledger.tree import MemoryTreeStore, MerkleTree
 
 __all__ = ["AuditProblem", "AuditReport", "run_audit"]
@@ -59,6 +68,32 @@ class AuditReport:
                              for p in self.problems]}
 
 
+#: an access record's recomputed leaf and its problems
+_RecordLeaf = tuple[bytes, list[AuditProblem]]
+#: what comes before an entry: access records' leaves, and a gap in the leaf indexes
+_Before = tuple[list[_RecordLeaf], AuditProblem | None]
+
+
+def _record_leaf(row: Any, known: dict[str, Party]) -> _RecordLeaf:
+    """Recompute a stored grant or revocation: its statement, signature and leaf."""
+    index = int(row.leaf_index)
+    where = f"access_records[{index}]"
+    found: list[AuditProblem] = []
+    signature = bytes(row.signature)
+    try:
+        statement = access_statement(row.shipment_id, row.party_id, row.action, row.subject,
+                                     row.date)
+    except InputError as exc:
+        return leaf_hash(b""), [AuditProblem(where, f"record cannot be rebuilt: {exc}", index)]
+    party = known.get(row.party_id)
+    if party is None or not party.verify(statement, signature):
+        found.append(AuditProblem(where, f"signature: not {row.party_id}'s", index))
+    leaf = leaf_hash(statement + signature)
+    if leaf != bytes(row.leaf_hash):
+        found.append(AuditProblem(where, "stored leaf hash differs from the record's", index))
+    return leaf, found
+
+
 def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditReport:
     """Recompute the whole tree from the stored events and compare with every stored row.
 
@@ -81,8 +116,10 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
                    entries.c.party_id, entries.c.signature, entries.c.event_json,
                    entries.c.context_json).order_by(entries.c.leaf_index))
         pool = ctx.worker_pool() if size >= PARALLEL_MIN_EVENTS else None
-        #: chunks on their way: rows, gap problems by row, the workers' future
-        in_flight: deque[tuple[list[AuditRow], list[AuditProblem | None],
+        records = {int(r.leaf_index): r for r in conn.execute(select(access_records))}
+        #: chunks on their way: rows, what comes before each row (access records' leaves and
+        #: problems, a gap), the workers' future
+        in_flight: deque[tuple[list[AuditRow], list[_Before],
                                Future[list[AuditFinding]] | None]] = deque()
 
         def settle() -> None:
@@ -96,7 +133,10 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
             if findings is None:
                 findings = audit_share(rows, known)
             leaves = []
-            for gap, (leaf, found) in zip(gaps, findings, strict=True):
+            for (ahead, gap), (leaf, found) in zip(gaps, findings, strict=True):
+                for record_leaf, record_problems in ahead:
+                    leaves.append(record_leaf)
+                    problems.extend(record_problems)
                 if gap is not None:
                     problems.append(gap)
                 problems.extend(AuditProblem(*p) for p in found)
@@ -105,11 +145,15 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
 
         for part in result.partitions(chunk):
             rows: list[AuditRow] = []
-            gaps: list[AuditProblem | None] = []
+            gaps: list[_Before] = []
             for r in part:
                 index = int(r.leaf_index)
-                gaps.append(AuditProblem(f"entries[{index}]", f"expected leaf index "
-                                         f"{checked}", index) if index != checked else None)
+                ahead = []
+                while checked < index and checked in records:
+                    ahead.append(_record_leaf(records.pop(checked), known))
+                    checked += 1
+                gaps.append((ahead, AuditProblem(f"entries[{index}]", f"expected leaf index "
+                             f"{checked}", index) if index != checked else None))
                 checked += 1
                 rows.append((index, r.event_hash, r.shipment_id, r.party_id,
                              bytes(r.signature), r.event_json, r.context_json))
@@ -125,6 +169,14 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
                 settle()
         while in_flight:
             settle()
+        while checked in records:
+            leaf, found = _record_leaf(records.pop(checked), known)
+            tree.extend([leaf])
+            problems.extend(found)
+            checked += 1
+        for index in sorted(records):
+            problems.append(AuditProblem(f"access_records[{index}]", "not in its place in the "
+                                         "log (leaf index taken or out of order)", index))
         if checked != size:
             problems.append(AuditProblem("log_head", f"size is {size} but {checked} "
                                          "entries are stored"))
@@ -141,11 +193,11 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
                                              "node is not part of the recomputed tree"))
                 continue
             if bytes(h) != expected:
-                leaf = idx if level == 0 else None
+                at = idx if level == 0 else None
                 problems.append(AuditProblem(
                     f"tree_nodes({level},{idx})",
                     f"stored hash {bytes(h).hex()[:16]}... differs from recomputed "
-                    f"{expected.hex()[:16]}...", leaf))
+                    f"{expected.hex()[:16]}...", at))
         if nodes != memory.node_count():
             problems.append(AuditProblem("tree_nodes", f"{nodes} nodes stored, "
                                          f"{memory.node_count()} expected"))

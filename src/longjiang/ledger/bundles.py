@@ -13,7 +13,11 @@ verifier)::
       "entries": [{"leafIndex": n, "party": "<party id>", "eventHash": "ni:///sha-256;...",
                    "signature": "<base64 Ed25519, 64 bytes>", "recordedAt": "...",
                    "context": <the document's @context>, "event": <the EPCIS event>,
-                   "inclusionProof": ["<base64 32-byte hash>", ...]}]
+                   "inclusionProof": ["<base64 32-byte hash>", ...]}],
+      "access": [{"leafIndex": n, "party": "<member who signed>", "action": "grant|revoke",
+                  "subject": "<party let in or shut out>", "date": "2026-03-02T01:00:00Z",
+                  "signature": "<base64 Ed25519, 64 bytes>", "recordedAt": "...",
+                  "inclusionProof": [...]}]
     }
 
 To verify an entry: recompute the CBV 2.0 event hash of ``event`` with ``context``
@@ -26,6 +30,15 @@ check the party's Ed25519 signature of it with the key in ``parties``; the leaf 
 ``SHA-256(0x00 || statement || signature)`` (RFC 9162 leaf), and the RFC 9162 inclusion
 proof leads from it at ``leafIndex`` to the root of the checkpoint, whose signed note
 verifies with the log key.
+
+An ``access`` item (a grant or revocation of the shipment's access list) verifies the same
+way, with the statement :func:`longjiang.ledger.parties.access_statement`::
+
+    longjiang-ledger/access/v1\nshipment <shipment>\nparty <party>\n
+    <action> <subject>\ndate <date>\n        (one string: the lines joined)
+
+signed by ``party``; its leaf is ``SHA-256(0x00 || statement || signature)`` at ``leafIndex``.
+Bundles written before access lists have no ``access`` member (read as empty).
 """
 
 from __future__ import annotations
@@ -41,7 +54,7 @@ from longjiang.ledger.access import Access
 from longjiang.ledger.checkpoint import NoteVerifier, open_checkpoint
 from longjiang.ledger.eventhash import event_hash
 from longjiang.ledger.merkle import leaf_hash, verify_inclusion
-from longjiang.ledger.parties import check_shipment_id, event_statement
+from longjiang.ledger.parties import access_statement, check_shipment_id, event_statement
 from longjiang.ledger.reads import Reads
 from longjiang.ledger.records import LogContext, Reader, b64, event_from_row, unb64
 from longjiang.ledger.store import SqlTreeStore, entries
@@ -65,7 +78,15 @@ def make_bundle(ctx: LogContext, access: Access, reads: Reads, shipment_id: str,
             entries.c.shipment_id == shipment_id, entries.c.leaf_index < cp.size)
             .order_by(entries.c.leaf_index)).all()
         stored = [event_from_row(r) for r in rows]
-        members = access.parties(conn, {s.receipt.party_id for s in stored})
+        changes = access.access_history(conn, shipment_id, below=cp.size)
+        members = access.parties(conn, {s.receipt.party_id for s in stored}
+                                 | {c.party_id for c in changes} | {c.subject for c in changes})
+        out_access = [{
+            "leafIndex": c.leaf_index, "party": c.party_id, "action": c.action,
+            "subject": c.subject, "date": c.date, "signature": b64(c.signature),
+            "recordedAt": c.recorded_at,
+            "inclusionProof": [b64(p) for p in tree.inclusion_proof(c.leaf_index, cp.size)],
+        } for c in changes]
         out_entries = [{
             "leafIndex": s.receipt.leaf_index, "party": s.receipt.party_id,
             "eventHash": s.receipt.event_hash, "signature": b64(s.signature),
@@ -84,6 +105,7 @@ def make_bundle(ctx: LogContext, access: Access, reads: Reads, shipment_id: str,
                                  "key": p.verifier_key}
                     for p in members.values()},
         "entries": out_entries,
+        "access": out_access,
     }
 
 
@@ -183,6 +205,43 @@ def verify_bundle(bundle: Any, *, log_key: str | None = None) -> BundleReport:
             continue
         checks.append(BundleCheck(what, True, f"{claimed} by {party_id}: hash, signature and "
                                   f"inclusion in tree {cp.size} verify"))
+    changes = bundle.get("access", [])
+    if not isinstance(changes, list):
+        raise InputError("bundle/access: expected a list", field="access")
+    for n, item in enumerate(changes):
+        checks.append(_check_access(item, f"/access/{n}", shipment, party_keys, cp.size,
+                                    cp.root_hash))
     if not items:
         checks.append(BundleCheck("entries", False, "the bundle holds no events"))
     return BundleReport(shipment, cp.size, key, log_key is not None, tuple(checks))
+
+
+def _check_access(item: Any, where: str, shipment: str, party_keys: Mapping[str, Any],
+                  size: int, root: bytes) -> BundleCheck:
+    """One grant or revocation of a bundle: its signature and its inclusion in the tree."""
+    if not isinstance(item, Mapping):
+        raise InputError(f"bundle{where}: expected an object", field="access")
+    index = _need(item, "leafIndex", int, where)
+    party_id = _need(item, "party", str, where)
+    action = _need(item, "action", str, where)
+    subject = _need(item, "subject", str, where)
+    date = _need(item, "date", str, where)
+    proof = [unb64(p, f"{where}/inclusionProof")
+             for p in _need(item, "inclusionProof", list, where)]
+    signature = unb64(_need(item, "signature", str, where), f"{where}/signature")
+    what = f"access {index}"
+    try:
+        statement = access_statement(shipment, party_id, action, subject, date)
+        info = party_keys.get(party_id)
+        if not isinstance(info, Mapping) or not isinstance(info.get("key"), str):
+            raise SignatureError(f"no key for party {party_id!r} in the bundle")
+        verifier = NoteVerifier.from_string(info["key"])
+        if verifier.name != party_id:
+            raise SignatureError(f"the key given for {party_id} is named {verifier.name}")
+        if not verifier.verify(statement, signature):
+            raise SignatureError(f"the {action} of {subject} is not signed by {party_id}")
+        verify_inclusion(leaf_hash(statement + signature), index, size, proof, root)
+    except (LongjiangError, ValueError) as exc:
+        return BundleCheck(what, False, str(exc))
+    return BundleCheck(what, True, f"{party_id} {action}s {subject} ({date}): signature and "
+                       f"inclusion in tree {size} verify")

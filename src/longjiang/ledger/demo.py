@@ -24,7 +24,7 @@ from typing import Any
 from longjiang.errors import InputError
 from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.epcis import EPCIS_CONTEXT_URLS
-from longjiang.ledger.parties import Party, Role, generate_key, write_key_file
+from longjiang.ledger.parties import Party, Role, generate_key, sign_access, write_key_file
 from longjiang.ledger.service import Ledger, SignedCheckpoint, sign_document
 
 __all__ = ["DEMO_PARTIES", "DEMO_SHIPMENT", "DemoResult", "demo_events", "run_demo"]
@@ -207,6 +207,13 @@ def demo_events(new_uuid: Callable[[], str]) -> list[tuple[str, dict[str, Any]]]
     return [(party, _document([event], event["eventTime"])) for party, event in steps]
 
 
+#: parties that no event of a member names, and the member who grants each of them access to
+#: the shipment before its first event: the shipper lets in Chinese customs, the Russian
+#: railway the Russian customs and the terminal where the container changes wagons
+DEMO_GRANTS = {"cn-customs-suifenhe": "hrb-machinery", "ru-customs-ussuriysk": "rzd-fer",
+               "grodekovo-terminal": "rzd-fer"}
+
+
 @dataclass(frozen=True)
 class DemoResult:
     shipment: str
@@ -248,7 +255,13 @@ def run_demo(
             keys_dir.mkdir(parents=True, exist_ok=True)
             write_key_file(keys_dir / f"{party_id}.key", signer)
     steps = demo_events(lambda: str(uuid.UUID(bytes=random_bytes(16), version=4)))
+    grants = dict(DEMO_GRANTS)
     for party_id, document in steps:
+        granter = grants.pop(party_id, None)
+        if granter is not None:  # let the party in before its first event
+            date, signature = sign_access(signers[granter], DEMO_SHIPMENT, "grant", party_id,
+                                          ledger.clock())
+            ledger.change_access(DEMO_SHIPMENT, granter, "grant", party_id, date, signature)
         signer = signers[party_id]
         ledger.capture(document, shipment_id=DEMO_SHIPMENT, party_id=party_id,
                        signatures=sign_document(signer, DEMO_SHIPMENT, document))

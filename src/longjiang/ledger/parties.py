@@ -28,6 +28,17 @@ What a party signs (all UTF-8, every line ending in ``\\n``):
   its own identity. The log's leaf for the event is this statement followed by
   the 64-byte signature.
 
+- a change of a shipment's access list, :func:`access_statement`::
+
+      longjiang-ledger/access/v1
+      shipment <shipment id>
+      party <party id of the member making the change>
+      <grant|revoke> <party id of the party let in or shut out>
+      date <UTC time, RFC 3339 in seconds>
+
+  The log's leaf for it is this statement followed by the 64-byte signature, as for
+  an event.
+
 - an API request, :func:`request_statement` (see :mod:`longjiang.api.ledger` for the
   headers that carry it)::
 
@@ -62,10 +73,13 @@ from longjiang.errors import InputError, SignatureError
 from longjiang.ledger.checkpoint import NoteSigner, NoteVerifier, ed25519_verify, generate_signer
 
 __all__ = [
+    "ACCESS_ACTIONS",
+    "ACCESS_STATEMENT_TAG",
     "EVENT_STATEMENT_TAG",
     "REQUEST_STATEMENT_TAG",
     "Party",
     "Role",
+    "access_statement",
     "body_digest",
     "check_nonce",
     "check_party_id",
@@ -78,6 +92,7 @@ __all__ = [
     "read_key_file",
     "request_headers",
     "request_statement",
+    "sign_access",
     "sign_event",
     "sign_request",
     "verify_event_signature",
@@ -86,6 +101,9 @@ __all__ = [
 
 EVENT_STATEMENT_TAG = "longjiang-ledger/event/v1"
 REQUEST_STATEMENT_TAG = "longjiang-ledger/request/v2"
+ACCESS_STATEMENT_TAG = "longjiang-ledger/access/v1"
+#: what a signed access change does
+ACCESS_ACTIONS = ("grant", "revoke")
 
 _PARTY_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
 _SHIPMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -311,6 +329,31 @@ def verify_event_signature(
             f"the signature of event {event_hash} is not {party.party_id}'s signature "
             f"for shipment {shipment_id}"
         )
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+def access_statement(shipment_id: str, party_id: str, action: str, subject: str,
+                     date: str) -> bytes:
+    """The bytes a member signs to ``grant`` or ``revoke`` ``subject``'s access to a shipment."""
+    check_shipment_id(shipment_id)
+    check_party_id(party_id)
+    check_party_id(subject)
+    if action not in ACCESS_ACTIONS:
+        raise InputError(f"unknown access change {action!r}: expected grant or revoke",
+                         field="action")
+    if not isinstance(date, str) or not _DATE.fullmatch(date):
+        raise InputError(f"date must be like 2026-03-02T01:00:00Z, got {date!r}", field="date")
+    return (f"{ACCESS_STATEMENT_TAG}\nshipment {shipment_id}\nparty {party_id}\n"
+            f"{action} {subject}\ndate {date}\n").encode("ascii")
+
+
+def sign_access(signer: NoteSigner, shipment_id: str, action: str, subject: str,
+                now: datetime) -> tuple[str, bytes]:
+    """``(date, signature)`` of ``signer``'s party granting or revoking ``subject``'s access."""
+    date = format_request_date(now)
+    return date, signer.sign(access_statement(shipment_id, signer.name, action, subject, date))
 
 
 def format_request_date(moment: datetime) -> str:

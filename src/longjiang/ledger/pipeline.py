@@ -30,7 +30,13 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from longjiang.errors import AuthorizationError, InputError, LongjiangError, StorageError
+from longjiang.errors import (
+    AuthorizationError,
+    ConflictError,
+    InputError,
+    LongjiangError,
+    StorageError,
+)
 from longjiang.ledger.access import Access
 from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.epcis import event_list_of, parse_document
@@ -282,15 +288,11 @@ class CapturePipeline:
     ) -> CaptureResult:
         hashes = [c.event_hash for c in checked]
         existing = self._existing(conn, hashes)
+        shipment_open = self.access.check_submitter(conn, shipment_id, party.party_id)
         for h, row in existing.items():
-            if row.party_id != party.party_id:
-                raise AuthorizationError(f"event {h} was already recorded by {row.party_id}")
-            if row.shipment_id != shipment_id:
-                raise InputError(f"event {h} is already recorded for shipment {row.shipment_id}",
-                                 field="shipment")
-        opened = conn.execute(select(entries.c.leaf_index)
-                              .where(entries.c.shipment_id == shipment_id).limit(1)).first()
-        shipment_open = opened is not None
+            if row.party_id != party.party_id or row.shipment_id != shipment_id:
+                raise ConflictError(f"event {h} is already in the log, recorded by another "
+                                    "party or for another shipment")
         next_index = tree.size
         rows: list[tuple[Any, ...]] = []
         leaves: list[bytes] = []

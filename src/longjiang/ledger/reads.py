@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from longjiang.errors import AuthorizationError, InputError, NotFoundError
-from longjiang.ledger.access import Access
+from longjiang.errors import InputError, NotFoundError
+from longjiang.ledger.access import Access, AccessRecord
 from longjiang.ledger.merkle import (
     consistency_ranges,
     fold_right,
@@ -32,7 +32,14 @@ from longjiang.ledger.records import (
     event_from_row,
     receipt_from_row,
 )
-from longjiang.ledger.store import SqlTreeStore, captures, checkpoints, entries, shipment_parties
+from longjiang.ledger.store import (
+    SqlTreeStore,
+    access_records,
+    captures,
+    checkpoints,
+    entries,
+    shipment_parties,
+)
 
 __all__ = ["Reads"]
 
@@ -76,10 +83,8 @@ class Reads:
         self.ctx.log_key()
         with self.ctx.store.read() as conn:
             row = conn.execute(select(captures).where(captures.c.capture_id == capture_id)).first()
-            if row is None:
-                raise NotFoundError(f"no capture {capture_id!r}")
-            if isinstance(reader, Party) and reader.party_id != row.party_id:
-                raise AuthorizationError(f"capture {capture_id} was submitted by another party")
+            if row is None or (isinstance(reader, Party) and reader.party_id != row.party_id):
+                raise NotFoundError(f"no capture {capture_id!r} of yours")
             hashes = json.loads(row.event_hashes)
             stored = {r.event_hash: receipt_from_row(r) for r in conn.execute(
                 select(entries).where(entries.c.event_hash.in_(hashes)))}
@@ -126,13 +131,18 @@ class Reads:
         self.ctx.log_key()
         with self.ctx.store.read() as conn:
             row = self._find(conn, ref)
-            self.access.require_member(conn, row.shipment_id, reader)
+            try:
+                self.access.require_member(conn, row.shipment_id, reader)
+            except NotFoundError:
+                raise NotFoundError(f"no event {ref!r} in the ledger") from None
             return event_from_row(row)
 
     def _find(self, conn: Connection, ref: str) -> Any:
         if ref.startswith("ni:///"):
             query = select(entries).where(entries.c.event_hash == ref)
-        elif ref.isdigit():
+        elif ref.isascii() and ref.isdigit():
+            if len(ref) > 18:  # past any log's size (and the database's integers)
+                raise NotFoundError(f"no event {ref[:40]!r} in the ledger")
             query = select(entries).where(entries.c.leaf_index == int(ref))
         else:
             query = select(entries).where(entries.c.event_id == ref).order_by(
@@ -173,6 +183,9 @@ class Reads:
         with self.ctx.store.read() as conn:
             idx = conn.execute(select(entries.c.leaf_index).where(
                 entries.c.leaf_hash == leaf)).scalar()
+            if idx is None:
+                idx = conn.execute(select(access_records.c.leaf_index).where(
+                    access_records.c.leaf_hash == leaf)).scalar()
         if idx is None:
             raise NotFoundError(f"no leaf with hash {leaf.hex()}")
         return int(idx)
@@ -196,3 +209,10 @@ class Reads:
                          cp.root)
         return {"receipt": stored.receipt.to_json(), "treeSize": cp.size,
                 "inclusionProof": [b64(p) for p in proof], "checkpoint": cp.note}
+
+    def shipment_access(self, shipment_id: str, reader: Reader) -> list[AccessRecord]:
+        """The grants and revocations of ``shipment_id`` in log order (its parties only)."""
+        self.ctx.log_key()
+        with self.ctx.store.read() as conn:
+            self.access.require_member(conn, shipment_id, reader)
+            return self.access.access_history(conn, shipment_id)

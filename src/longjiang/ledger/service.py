@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from longjiang.ledger.access import REQUEST_SKEW, Access, NonceBook
+from longjiang.ledger.access import REQUEST_SKEW, Access, AccessRecord, NonceBook
 from longjiang.ledger.audit import AuditProblem, AuditReport, run_audit
 from longjiang.ledger.bundles import (
     BUNDLE_FORMAT,
@@ -65,6 +65,7 @@ __all__ = [
     "OPERATOR",
     "PARALLEL_MIN_EVENTS",
     "REQUEST_SKEW",
+    "AccessRecord",
     "AuditProblem",
     "AuditReport",
     "BundleCheck",
@@ -245,7 +246,17 @@ class Ledger:
         return self.access.authenticate_request(party_id, method, target, date, nonce, digest,
                                                 signature)
 
+    def change_access(self, shipment_id: str, party_id: str, action: str, subject: str,
+                      date: str, signature: bytes) -> AccessRecord:
+        """Append a member's signed grant or revocation (:meth:`Access.change_access`)."""
+        return self.access.change_access(shipment_id, party_id, action, subject, date,
+                                         signature)
+
     # -- reads and proofs ----------------------------------------------------
+
+    def shipment_access(self, shipment_id: str, reader: Reader) -> list[AccessRecord]:
+        """The grants and revocations of ``shipment_id`` in log order (its parties only)."""
+        return self.reads.shipment_access(shipment_id, reader)
 
     def capture_status(self, capture_id: str, reader: Reader) -> dict[str, Any]:
         """The EPCIS capture job ``capture_id`` and its receipts (its submitter only)."""

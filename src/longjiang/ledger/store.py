@@ -68,6 +68,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "LedgerStore",
     "SqlTreeStore",
+    "access_records",
     "captures",
     "checkpoints",
     "entries",
@@ -177,6 +178,21 @@ request_nonces = Table(
     Index("ix_request_nonces_expiry", "expires_at"),
 )
 
+#: grants and revocations of shipment access: leaves of the log beside the events
+access_records = Table(
+    "access_records", metadata,
+    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("leaf_hash", LargeBinary(HASH_SIZE), nullable=False, unique=True),
+    Column("shipment_id", String(64), nullable=False),
+    Column("party_id", String(64), ForeignKey("parties.party_id"), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("subject", String(64), ForeignKey("parties.party_id"), nullable=False),
+    Column("date", String(40), nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+    Index("ix_access_records_shipment", "shipment_id", "leaf_index"),
+)
+
 _V1_TABLES = (log_meta, log_head, tree_nodes, parties, party_identifiers, entries,
               shipment_parties, checkpoints, captures)
 
@@ -192,8 +208,14 @@ def _migrate_v2(conn: Connection) -> None:
     metadata.create_all(conn, tables=[request_nonces])
 
 
+def _migrate_v3(conn: Connection) -> None:
+    """Version 3: grants and revocations of shipment access, as log entries."""
+    metadata.create_all(conn, tables=[access_records])
+
+
 #: version -> migration run in one transaction; append new versions, never edit old ones
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_v1, 2: _migrate_v2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_v1, 2: _migrate_v2,
+                                                       3: _migrate_v3}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 
