@@ -156,7 +156,7 @@ def test_json_depth() -> None:
     assert json_depth([[[[[[[]]]]]]], 3) == 4  # stops counting past the limit
 
 
-def access_change(client: TestClient, by: str, action: str, subject: str,
+def access_change(client: TestClient, by: str, action: str, subject: str,  # noqa: F811
                   shipment: str = "SHP-1") -> Any:
     from longjiang.ledger.parties import sign_access
 
