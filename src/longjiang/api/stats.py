@@ -72,13 +72,13 @@ Year = Annotated[int | None, Query(ge=1900, le=2100)]
 
 
 @router.get("/indicators", response_model=None)
-def indicators(dataset: DatasetDep) -> JSONResponse | list[dict[str, object]]:
+async def indicators(dataset: DatasetDep) -> JSONResponse | list[dict[str, object]]:
     """Every indicator with its unit, link, partners, tables and years."""
     return [i.to_dict() for i in dataset.indicators()]
 
 
 @router.get("/series", response_model=None, responses=problem_responses(404, 422))
-def series(
+async def series(
     dataset: DatasetDep,
     indicator: Annotated[str, Query(min_length=1, max_length=100,
                                     description="Indicator id, e.g. china-trade "
