@@ -34,8 +34,9 @@ from longjiang.network.model import Network
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Freight flows on the corridor: assignment, criticality, comparison.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Freight flows on the corridor: assignment, criticality, comparison, calibration.",
+    no_args_is_help=True)
 
 #: the date used when none is given: the shipped demand is for 2023
 DEFAULT_DATE = dt.date(2023, 6, 1)
