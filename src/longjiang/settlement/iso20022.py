@@ -228,9 +228,24 @@ def parse_camt053(data: bytes, name: str) -> Statement:
     held_ccy = _held(acct_ccy, name, stmt.sourceline, "Acct/Ccy", problems)
     entries: list[StatementEntry] = []
     seen: set[str] = set()
-    for seq, ntry in enumerate(stmt.iterfind("c:Ntry", q)):
+    cut = len(ns) + 2  # "{ns}Tag" -> "Tag"
+
+    def kids(el: Any) -> dict[str, Any]:
+        """First child per local name (one pass in C; lxml's find() parses paths in Python)."""
+        out: dict[str, Any] = {}
+        for child in el:
+            tag = child.tag
+            if isinstance(tag, str):
+                out.setdefault(tag[cut:], child)
+        return out
+
+    def text(el: Any) -> str:
+        return (el.text or "").strip() if el is not None else ""
+
+    for seq, ntry in enumerate(stmt.iterfind(f"{{{ns}}}Ntry")):
         line = ntry.sourceline
-        amt = ntry.find("c:Amt", q)
+        k = kids(ntry)
+        amt = k.get("Amt")
         ccy = amt.get("Ccy", "") if amt is not None else ""
         cur = _held(ccy, name, line, "Ntry/Amt@Ccy", problems)
         if cur is not None and held_ccy is not None and cur.code != held_ccy.code:
@@ -238,17 +253,18 @@ def parse_camt053(data: bytes, name: str) -> Statement:
                                     f"account's currency {held_ccy.code}", "currency"))
             continue
         minor = _minor(amt.text if amt is not None else None, cur, name, line, problems)
-        direction = (ntry.findtext("c:CdtDbtInd", namespaces=q) or "").strip()
+        direction = text(k.get("CdtDbtInd"))
         if direction not in ("CRDT", "DBIT"):
             problems.append(Problem(name, line, "CdtDbtInd", direction, "expected CRDT or DBIT"))
-        booked, value = _date(ntry.find("c:BookgDt", q)), _date(ntry.find("c:ValDt", q))
+        booked, value = _date(k.get("BookgDt")), _date(k.get("ValDt"))
         if booked is None and value is None:
             problems.append(Problem(name, line, "BookgDt", None,
                                     "expected a booking or value date"))
-        tx = ntry.find("c:NtryDtls/c:TxDtls", q)
-        ref = (ntry.findtext("c:AcctSvcrRef", namespaces=q) or
-               (tx.findtext("c:Refs/c:AcctSvcrRef", namespaces=q) if tx is not None else None)
-               or "").strip()
+        dtls = k.get("NtryDtls")
+        tx = kids(dtls).get("TxDtls") if dtls is not None else None
+        tk = kids(tx) if tx is not None else {}
+        rk = kids(tk["Refs"]) if "Refs" in tk else {}
+        ref = text(k.get("AcctSvcrRef")) or text(rk.get("AcctSvcrRef"))
         if not ref:
             problems.append(Problem(name, line, "AcctSvcrRef", None, "every entry needs the "
                                     "bank's reference (it makes re-imports idempotent)"))
@@ -258,25 +274,36 @@ def parse_camt053(data: bytes, name: str) -> Statement:
         if minor is None or cur is None or direction not in ("CRDT", "DBIT") or not ref or (
                 booked is None and value is None):
             continue
-        e2e = uetr = None
+        e2e = text(rk.get("EndToEndId")) or None
+        if e2e == "NOTPROVIDED":
+            e2e = None
+        uetr = text(rk.get("UETR")) or None
         refs: list[str] = []
+        rmt = tk.get("RmtInf")
+        if rmt is not None:
+            for part in rmt:
+                local = part.tag[cut:] if isinstance(part.tag, str) else ""
+                if local == "Ustrd" and text(part):
+                    refs.append(text(part))
+                elif local == "Strd":
+                    for doc in part:
+                        for leaf in doc:
+                            if isinstance(leaf.tag, str) and leaf.tag[cut:] in ("Nb", "Ref") \
+                                    and text(leaf):
+                                refs.append(text(leaf))
         rate = src = None
-        if tx is not None:
-            e2e = (tx.findtext("c:Refs/c:EndToEndId", namespaces=q) or "").strip() or None
-            if e2e == "NOTPROVIDED":
-                e2e = None
-            uetr = (tx.findtext("c:Refs/c:UETR", namespaces=q) or "").strip() or None
-            refs = [t.strip() for t in tx.xpath(
-                "c:RmtInf/c:Ustrd/text() | c:RmtInf/c:Strd/c:RfrdDocInf/c:Nb/text() | "
-                "c:RmtInf/c:Strd/c:CdtrRefInf/c:Ref/text()", namespaces=q) if t.strip()]
-            xchg = tx.find(".//c:CcyXchg", q)
-            if xchg is not None:
-                try:
-                    rate = Decimal((xchg.findtext("c:XchgRate", namespaces=q) or "").strip())
-                except InvalidOperation:
-                    problems.append(Problem(name, xchg.sourceline, "XchgRate", None,
-                                            "expected a decimal rate"))
-                src = (xchg.findtext("c:SrcCcy", namespaces=q) or "").strip() or None
+        amt_dtls = tk.get("AmtDtls")
+        xchg = next((kids(x).get("CcyXchg") for x in amt_dtls
+                     if kids(x).get("CcyXchg") is not None), None) if amt_dtls is not None \
+            else None
+        if xchg is not None:
+            xk = kids(xchg)
+            try:
+                rate = Decimal(text(xk.get("XchgRate")))
+            except InvalidOperation:
+                problems.append(Problem(name, xchg.sourceline, "XchgRate", None,
+                                        "expected a decimal rate"))
+            src = text(xk.get("SrcCcy")) or None
         entries.append(StatementEntry(seq, line or 0, ref, cur.code, minor, direction,
                                       booked or value,  # type: ignore[arg-type]
                                       value or booked,  # type: ignore[arg-type]

@@ -23,13 +23,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, func, select, text, update
 
 from longjiang.errors import InputError
 from longjiang.settlement import store as t
 from longjiang.settlement.iso20022 import StatementEntry, parse_camt053
-from longjiang.settlement.journal import Journal
+from longjiang.settlement.journal import Journal, Posting, account_code, check_balanced
 from longjiang.settlement.money import currency
 from longjiang.settlement.store import statement_entries
 
@@ -41,6 +42,7 @@ __all__ = [
     "expected_payments",
     "match",
     "match_naive",
+    "post_matched",
     "reconcile_statement",
 ]
 
@@ -292,8 +294,85 @@ def reconcile_statement(j: Journal, data: bytes, name: str, *, tolerance_days: i
                          "payment_id": m.payment_id if m else None,
                          "rule": m.rule if m else None,
                          "reasons": "\n".join(reasons.get(e.seq, []))})
-        for i in range(0, len(rows), 5000):
-            conn.execute(statement_entries.insert(), rows[i:i + 5000])
-        for m in result.matched:
-            j.post_payment_on(conn, m.payment_id, m.entry.booking_date, m.entry.acct_svcr_ref)
+        for i in range(0, len(rows), 20000):
+            t.insert_rows(conn, statement_entries, rows[i:i + 20000])
+        post_matched(conn, result.matched)
     return Reconciliation(stmt.key, stmt.currency, result, len(result.matched), skipped)
+
+
+def post_matched(conn: Connection, matched: Sequence[Match]) -> None:
+    """Post every matched payment inside the write transaction ``conn``, in bulk: one
+    transaction of two postings per payment (bank against receivable or payable), the
+    same postings as :meth:`Journal.post_payment_on`, written with a few statements."""
+    if not matched:
+        return
+    ids = [m.payment_id for m in matched]
+    pays: dict[str, Any] = {}
+    for i in range(0, len(ids), 500):
+        for row in conn.execute(select(t.payments).where(
+                t.payments.c.payment_id.in_(ids[i:i + 500]))):
+            pays[row.payment_id] = row
+    invoice_nos = sorted({p.invoice_no for p in pays.values() if p.invoice_no})
+    invs: dict[str, Any] = {}
+    for i in range(0, len(invoice_nos), 500):
+        for row in conn.execute(select(t.invoices.c.invoice_no, t.invoices.c.order_ref,
+                                       t.invoices.c.shipment_id).where(
+                t.invoices.c.invoice_no.in_(invoice_nos[i:i + 500]))):
+            invs[row.invoice_no] = row
+    next_id = int(conn.execute(select(func.coalesce(func.max(t.transactions.c.txn_id), 0)))
+                  .scalar_one()) + 1
+    now = t.now_text()
+    txns: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    accounts: dict[str, dict[str, Any]] = {}
+    for n, m in enumerate(matched):
+        p = pays.get(m.payment_id)
+        if p is None or p.status != "expected":
+            raise InputError(f"payment {m.payment_id!r} was posted meanwhile; nothing was "
+                             "posted, import the statement again", field="payment")
+        bank = account_code("bank", p.currency, p.bank)
+        other = account_code("receivable" if p.direction == "in" else "payable", p.currency,
+                             p.party)
+        sign = 1 if p.direction == "in" else -1
+        posting = [Posting(bank, p.currency, sign * p.amount_minor),
+                   Posting(other, p.currency, -sign * p.amount_minor)]
+        check_balanced(posting)
+        txn_id = next_id + n
+        inv = invs.get(p.invoice_no) if p.invoice_no else None
+        txns.append({"txn_id": txn_id, "kind": "payment-" + p.direction,
+                     "booked_on": m.entry.booking_date.isoformat(),
+                     "memo": f"payment {p.payment_id} {p.party} ({m.entry.acct_svcr_ref})",
+                     "idem_key": f"payment:{p.payment_id}", "invoice_no": p.invoice_no,
+                     "payment_id": p.payment_id,
+                     "order_ref": inv.order_ref if inv else None,
+                     "shipment_id": inv.shipment_id if inv else None, "rate_source": None,
+                     "reference_rate": None, "deal_rate": None, "created_at": now})
+        for line in posting:
+            lines.append({"txn_id": txn_id, "account": line.account, "currency": line.currency,
+                          "amount_minor": line.amount_minor})
+            parts = line.account.split(":")
+            accounts[line.account] = {"code": line.account, "kind": parts[0],
+                                      "party": parts[1] if len(parts) == 3 else None,
+                                      "currency": parts[-1]}
+        updates.append({"pid": p.payment_id, "txn": txn_id})
+    codes = list(accounts)
+    known: set[str] = set()
+    for i in range(0, len(codes), 500):
+        known.update(r[0] for r in conn.execute(select(t.accounts.c.code).where(
+            t.accounts.c.code.in_(codes[i:i + 500]))))
+    missing = [a for code, a in accounts.items() if code not in known]
+    t.insert_rows(conn, t.accounts, missing)
+    for i in range(0, len(txns), 20000):
+        t.insert_rows(conn, t.transactions, txns[i:i + 20000])
+    for i in range(0, len(lines), 20000):
+        t.insert_rows(conn, t.postings, lines[i:i + 20000])
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("UPDATE stl_payments SET status = 'posted', txn_id = ? "
+                             "WHERE payment_id = ?", [(u["txn"], u["pid"]) for u in updates])
+    else:
+        conn.execute(update(t.payments).where(t.payments.c.payment_id == bindparam("pid"))
+                     .values(status="posted", txn_id=bindparam("txn")), updates)
+    if conn.dialect.name == "postgresql":  # explicit ids: move the id sequence past them
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('stl_transactions', 'txn_id'), "
+                          "(SELECT MAX(txn_id) FROM stl_transactions))"))
