@@ -8,9 +8,10 @@ from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
 
 from longjiang.api.deps import Corridor, CorridorDep, IsoDate
-from longjiang.api.responses import problem_responses
+from longjiang.api.responses import FastJSON, problem_responses
 from longjiang.flows.corridor import (
     CorridorModel,
     CorridorResult,
@@ -91,9 +92,9 @@ DateQuery = Annotated[IsoDate | None, Query(description="date (default 2023-06-0
 @router.get("/assign", summary="The year's equilibrium freight flows on the corridor",
             response_model=None, responses=_RESPONSES)
 def flows_assign(request: Request, corridor: CorridorDep, date: DateQuery = None
-                 ) -> dict[str, Any]:
+                 ) -> Response:
     """Link flows, the volume/capacity and delay of every limiting element, unserved demand."""
-    return _state(request, corridor).result(date or DEFAULT_DATE).to_dict()
+    return FastJSON(_state(request, corridor).result(date or DEFAULT_DATE).to_dict())
 
 
 @router.get("/criticality", summary="Close each element in turn and rank the damage",
@@ -102,13 +103,13 @@ def flows_criticality(request: Request, corridor: CorridorDep, date: DateQuery =
                       top: Annotated[int, Query(ge=1, le=500, description="rows")] = 15,
                       by: Annotated[CriticalityRank, Query(
                           description="unserved (then cost) or cost")] = CriticalityRank.UNSERVED
-                      ) -> dict[str, Any]:
+                      ) -> Response:
     """Crossings and freight-carrying links ranked by unserved demand, then cost increase."""
     day = date or DEFAULT_DATE
     state = _state(request, corridor)
     ranked = criticality(state.model(day), state.demand, base=state.result(day), rank=by)
-    return {"date": day.isoformat(), "evaluated": len(ranked),
-            "ranking": [r.to_dict() for r in ranked[:top]]}
+    return FastJSON({"date": day.isoformat(), "evaluated": len(ranked),
+                     "ranking": [r.to_dict() for r in ranked[:top]]})
 
 
 @router.get("/compare", summary="Two dates, element by element", response_model=None,
@@ -119,11 +120,11 @@ def flows_compare(request: Request, corridor: CorridorDep,
                   close: Annotated[list[Annotated[str, Query(max_length=200)]] | None, Query(
                       max_length=20,
                       description="element closed in B: crossing:ID, link:ID or node:ID")]
-                  = None) -> dict[str, Any]:
+                  = None) -> Response:
     """What a new bridge, a closure or a season changes between two dates."""
     date_a, date_b = a, b
     state = _state(request, corridor)
     result_a = state.result(date_a)
     result_b = (state.model(date_b).assign(state.demand, closed=close)
                 if close else state.result(date_b))
-    return compare_results(result_a, result_b).to_dict()
+    return FastJSON(compare_results(result_a, result_b).to_dict())

@@ -37,7 +37,7 @@ class FastJSON(JSONResponse):
     """A JSON response serialised with orjson (UTF-8, no re-validation of the content)."""
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
 
 
 class ProblemItem(BaseModel):
