@@ -13,7 +13,10 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from longjiang.ledger.service import OPERATOR, Ledger, count_entries
 from tests.ledger.ledger_helpers import db_url, register_cast  # noqa: F401  (fixture)
@@ -125,3 +128,77 @@ def test_two_writers_make_one_consistent_log(db_url: str, tmp_path: Path) -> Non
     for label in ("A", "B"):
         for event_hash, index in outputs[label].items():
             assert everything[event_hash] == index
+
+
+PARENT = """
+import time
+from longjiang.ledger.service import Ledger
+
+led = Ledger.open("sqlite://", workers=2)
+pool = led.ctx.worker_pool()
+assert pool is not None
+for future in [pool.submit(time.sleep, 0.01) for _ in range(4)]:
+    future.result()
+print(" ".join(str(pid) for pid in pool._processes), flush=True)
+time.sleep(60)
+"""
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux")
+def test_workers_die_with_their_sigkilled_parent() -> None:
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"}
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(workers) == 2 and all(alive(pid) for pid in workers)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if alive(pid)], "workers outlived their parent"
+
+
+def test_capture_acknowledgements_survive_sigkill(tmp_path: Path) -> None:
+    """`ledger capture` prints each file's line once it is committed: kill it right after
+    the first line and that capture is in the log."""
+    from tests.ledger.test_ledger_cli import leg_files
+
+    url = f"sqlite:///{tmp_path / 'ack.db'}"
+    prepared(url)
+    with Ledger.open(url) as led:
+        from tests.ledger.ledger_helpers import open_shipment
+        open_shipment(led)
+    key = tmp_path / "rail.key"
+    from longjiang.ledger.parties import write_key_file
+    from tests.ledger.ledger_helpers import signer_for
+    write_key_file(key, signer_for("rail-cn"))
+    files = leg_files(tmp_path, ["departing"] * 30, first_minute=100)
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"}
+    proc = subprocess.Popen([sys.executable, "-m", "longjiang", "ledger", "capture", *files,
+                             "--key", str(key), "--shipment", "SHP-1", "--db", url],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    assert first.startswith(f"{files[0]}: capture "), first
+    capture_id = first.split("capture ", 1)[1].split(":", 1)[0]
+    assert "1 appended" in first and first.rstrip().endswith("tree size 2")
+    with Ledger.open(url) as led:
+        status = led.capture_status(capture_id, OPERATOR)
+        assert [r["leafIndex"] for r in status["receipts"]] == [1]
+        assert led.audit().ok

@@ -23,7 +23,7 @@ from rich.table import Table
 
 from longjiang.cli._errors import handle_errors
 from longjiang.errors import InputError, ProofError
-from longjiang.ledger.epcis import EPCISValidationError, parse_document
+from longjiang.ledger.epcis import EPCISValidationError, event_list_of, parse_document
 from longjiang.ledger.parties import read_key_file
 from longjiang.ledger.service import (
     DEFAULT_ORIGIN,
@@ -106,13 +106,16 @@ def capture(
 ) -> None:
     """Sign every event of each FILE with your key and append them to the log.
 
-    Each file is one capture, durable before the next is reported. With several files
-    the next one is checked while the previous one is written; a bad file stops the run
-    with nothing of it appended (the files before it stay captured).
+    Each file is one capture. As soon as its transaction commits, a line says so (capture
+    id, events appended, the log's size): what was acknowledged stays in the log, even if
+    the run is killed right after. With --json and several files each acknowledgement is a
+    JSON object on its own line (JSON Lines). With several files the next one is checked
+    while the previous one is written; a bad file stops the run with nothing of it appended
+    (the files before it stay captured).
     """
     signer = read_key_file(key)
     stream = len(files) > 1
-    captured: list[tuple[Path, CaptureResult]] = []
+    captured = 0
     current: list[Path] = []
 
     def submissions() -> Iterator[Submission]:
@@ -126,6 +129,9 @@ def capture(
                 raise InputError(f"{file}: name the shipment with --shipment (the document "
                                  "names no single lj:smgsWaybill)", field="shipment")
             parse_document(document)  # every problem reported before anything is signed
+            if not event_list_of(document):
+                raise InputError(f"{file}: the document holds no events: nothing to capture",
+                                 field="/epcisBody/eventList")
             yield Submission(document, shipment_id, signer.name,
                              sign_document(signer, shipment_id, document))
 
@@ -138,39 +144,37 @@ def capture(
         ) as progress:
             task = progress.add_task("capture", total=len(files), events=0)
             for result in ledger.capture_many(submissions()):
-                captured.append((current[len(captured)], result))
+                _acknowledge(current[captured], result, as_json, stream)
+                captured += 1
                 progress.update(task, advance=1, events=progress.tasks[0].fields["events"]
                                 + len(result.receipts), refresh=True)
     except EPCISValidationError as exc:
-        _report_captured(captured, as_json, stream)
         for problem in exc.problems:
             typer.echo(f"{current[-1]}: {problem}", err=True)
         where = f" in {current[-1]}; nothing of it appended" if stream else "; nothing appended"
         typer.echo(f"error: {len(exc.problems)} problem(s) found{where}", err=True)
         raise typer.Exit(3) from None
     except Exception:
-        _report_captured(captured, as_json, stream)
-        if stream and current:
-            typer.echo(f"{current[len(captured)]}: not captured", err=True)
+        if stream and len(current) > captured:
+            typer.echo(f"{current[captured]}: not captured", err=True)
         raise
-    _report_captured(captured, as_json, stream)
 
 
-def _report_captured(captured: list[tuple[Path, CaptureResult]], as_json: bool,
-                     stream: bool) -> None:
+def _acknowledge(file: Path, result: CaptureResult, as_json: bool, stream: bool) -> None:
+    """Say that ``file``'s capture committed: one line, flushed at once."""
     if as_json:
-        if stream:
-            _print_json([{"file": str(f), **r.to_json()} for f, r in captured])
-        elif captured:
-            _print_json(captured[0][1].to_json())
+        data = {"file": str(file), **result.to_json()} if stream else result.to_json()
+        text = json.dumps(data, ensure_ascii=False, indent=None if stream else 2)
+        typer.echo(text)  # click's echo flushes: the acknowledgement leaves at once
         return
-    for file, result in captured:
-        typer.echo(f"{file}: " if stream else "", nl=False)
-        typer.echo(f"capture {result.capture_id}: {result.appended} appended, "
-                   f"{len(result.receipts) - result.appended} already in the log")
-        if not stream:
-            for r in result.receipts:
-                typer.echo(f"  #{r.leaf_index} {r.event_hash}")
+    line = (f"{file}: " if stream else "") + (
+        f"capture {result.capture_id}: {result.appended} appended, "
+        f"{len(result.receipts) - result.appended} already in the log, "
+        f"tree size {result.tree_size}")
+    typer.echo(line)
+    if not stream:
+        for r in result.receipts:
+            typer.echo(f"  #{r.leaf_index} {r.event_hash}")
 
 
 @app.command()
