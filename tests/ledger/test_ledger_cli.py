@@ -256,3 +256,27 @@ def test_commands_on_a_missing_ledger_say_init(tmp_path: Path) -> None:
     result = runner.invoke(ledger_app, ["checkpoint", "--db", url])
     assert result.exit_code == 8
     assert "run `longjiang ledger init`" in result.output
+
+
+def test_grant_revoke_and_an_empty_document(shipped: dict[str, Path], tmp_path: Path) -> None:
+    refused = runner.invoke(ledger_app, ["shipment", "SHP-1", "--key", str(shipped["outsider"])])
+    assert refused.exit_code == 4
+    granted = runner.invoke(ledger_app, ["grant", "SHP-1", "outsider", "--key",
+                                         str(shipped["shipper-cn"])])
+    assert granted.exit_code == 0, granted.output
+    assert granted.output.strip() == "shipper-cn grants outsider on shipment SHP-1: leaf #1, " \
+        "tree size 2"
+    assert runner.invoke(ledger_app, ["shipment", "SHP-1", "--key",
+                                      str(shipped["outsider"])]).exit_code == 0
+    revoked = runner.invoke(ledger_app, ["revoke", "SHP-1", "outsider", "--key",
+                                         str(shipped["outsider"])])
+    assert revoked.exit_code == 0, revoked.output
+    assert runner.invoke(ledger_app, ["shipment", "SHP-1", "--key",
+                                      str(shipped["outsider"])]).exit_code == 4
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps(document()), encoding="utf-8")
+    result = runner.invoke(ledger_app, ["capture", str(empty), "--key",
+                                        str(shipped["shipper-cn"]), "--shipment", "SHP-1"])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {empty}: the document holds no events: nothing " \
+        "to capture"

@@ -4,7 +4,8 @@ The database is ``--db``, else the ``LONGJIANG_DB`` environment variable, else a
 SQLite file in the user's data directory (e.g. ``~/.local/share/longjiang/ledger.db``).
 
 Reading a shipment (``shipment``, ``prove``, ``bundle``) with ``--key`` reads as
-that party and is refused unless it is one of the shipment's parties. Without
+that party and is refused unless it is on the shipment's access list (``grant`` and
+``revoke`` change the list, signed by a member, as entries of the log). Without
 ``--key`` the command reads as the log operator: whoever can open the database
 holds the log's signing key anyway, so the key check would protect nothing.
 """
@@ -24,7 +25,7 @@ from rich.table import Table
 from longjiang.cli._errors import handle_errors
 from longjiang.errors import InputError, ProofError
 from longjiang.ledger.epcis import EPCISValidationError, event_list_of, parse_document
-from longjiang.ledger.parties import read_key_file
+from longjiang.ledger.parties import read_key_file, sign_access
 from longjiang.ledger.service import (
     DEFAULT_ORIGIN,
     OPERATOR,
@@ -175,6 +176,40 @@ def _acknowledge(file: Path, result: CaptureResult, as_json: bool, stream: bool)
     if not stream:
         for r in result.receipts:
             typer.echo(f"  #{r.leaf_index} {r.event_hash}")
+
+
+def _change_access(action: str, shipment_id: str, party: str, key: Path,
+                   db: str | None) -> None:
+    signer = read_key_file(key)
+    with _open(db) as ledger:
+        date, signature = sign_access(signer, shipment_id, action, party, ledger.clock())
+        record = ledger.change_access(shipment_id, signer.name, action, party, date, signature)
+    typer.echo(f"{signer.name} {action}s {party} on shipment {shipment_id}: leaf "
+               f"#{record.leaf_index}, tree size {record.tree_size}")
+
+
+@app.command()
+@handle_errors
+def grant(
+    shipment_id: Annotated[str, typer.Argument(metavar="SHIPMENT_ID")],
+    party: Annotated[str, typer.Argument(metavar="PARTY", help="the party to let in")],
+    key: Annotated[Path, typer.Option("--key", help="your (a member's) private key file")],
+    db: DbOption = None,
+) -> None:
+    """Let PARTY read and add to the shipment: a signed grant, appended to the log."""
+    _change_access("grant", shipment_id, party, key, db)
+
+
+@app.command()
+@handle_errors
+def revoke(
+    shipment_id: Annotated[str, typer.Argument(metavar="SHIPMENT_ID")],
+    party: Annotated[str, typer.Argument(metavar="PARTY", help="the party to shut out")],
+    key: Annotated[Path, typer.Option("--key", help="the creator's key, or PARTY's own")],
+    db: DbOption = None,
+) -> None:
+    """Shut PARTY out of the shipment: a signed revocation, appended to the log."""
+    _change_access("revoke", shipment_id, party, key, db)
 
 
 @app.command()
