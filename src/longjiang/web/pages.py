@@ -36,6 +36,7 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("map", "/", ("js/mapview.js", "js/page-map.js")),
     Page("route", "/route", ("js/mapview.js", "js/charts.js", "js/page-route.js")),
+    Page("settlement", "/settlement", ("js/page-settlement.js",)),
 )
 
 _MAP_PAGES = frozenset({"map", "route", "tracker", "flows"})

@@ -1,0 +1,112 @@
+"""The settlement page in a real browser: the rate chart, the books behind the token, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from tests.settlement.conftest import load_fixture_rates
+from tests.web.conftest import LANGS, PHONE, Browsing, LiveServer, check_clean, open_page
+
+from longjiang.settlement.iso20022 import Statement, StatementEntry, camt053
+from longjiang.settlement.journal import Journal
+from longjiang.settlement.reconcile import reconcile_statement
+
+TOKEN = "page-test-token-0123456789"
+D = dt.date(2023, 5, 26)
+TEXTS = {"en": ("CNY/RUB reference rates", "Settlement token", "Open the books", "Open invoices by party",
+                "Bank of Russia"),
+         "zh": ("人民币/卢布参考汇率", "结算令牌", "打开账簿", "按交易方列出的未结发票", "俄罗斯央行"),
+         "ru": ("Справочные курсы CNY/RUB", "Токен расчётов", "Открыть книги",
+                "Неоплаченные счета по контрагентам", "Банк России")}
+
+
+@pytest.fixture(scope="module")
+def books(live_server: LiveServer) -> Iterator[Journal]:
+    journal = Journal.open(f"sqlite:///{live_server.tmp / 'settlement.db'}")
+    load_fixture_rates(journal)
+    journal.issue_invoice("INV-2023-0042", "amur-logistics", "RUB", 1_123_444_29, D,
+                          shipment_id="SHP-HRB-VVO-0001")
+    journal.issue_invoice("INV-2023-0043", "harbin-trading", "CNY", 50_000_00, D)
+    journal.expect_payment("P-42", "in", "amur-logistics", "vtb", "RUB", 1_000_000_00, D,
+                           invoice_no="INV-2023-0042", end_to_end_id="E2E-42")
+    journal.expect_payment("P-43", "in", "harbin-trading", "boc", "CNY", 50_000_00, D,
+                           invoice_no="INV-2023-0043", post=True)
+    journal.convert_funds("boc", "CNY", 20_000_00, "RUB", Decimal("11.2000"), D)
+    stmt = camt053(Statement("VTB-0526", "40702810-0526", "40702810", "RUB", [
+        StatementEntry(0, 0, "VTB-1", "RUB", 1_000_000_00, "CRDT", D, D, "E2E-42", None, ()),
+        StatementEntry(1, 0, "VTB-2", "RUB", 777_00, "CRDT", D, D, None, None, ("PO 77",))]),
+        dt.datetime(2023, 5, 27, tzinfo=dt.UTC))
+    reconcile_statement(journal, stmt, "vtb-0526.xml")
+    live_server.app.state.settlement = journal
+    yield journal
+    del live_server.app.state.settlement
+    journal.close()
+
+
+@pytest.fixture
+def token(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("LONGJIANG_SETTLE_TOKEN", TOKEN)
+    return TOKEN
+
+
+def open_books(page: Any, label: str, button: str, secret: str) -> None:
+    page.get_by_label(label, exact=True).fill(secret)
+    page.get_by_role("button", name=button).click()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_rates_and_books(browsing: Browsing, books: Journal, token: str, lang: str) -> None:
+    page = browsing.page
+    title, label, button, open_caption, cbr = TEXTS[lang]
+    browsing.goto(f"/settlement?lang={lang}")
+    assert page.get_by_role("heading", name=title).count() == 1
+    page.get_by_label({"en": "From", "zh": "开始日期", "ru": "С"}[lang], exact=True).fill("2023-05-01")
+    page.get_by_role("button", name={"en": "Show rates", "zh": "显示汇率", "ru": "Показать курсы"}[lang]).click()
+    page.wait_for_selector("#rates-chart[data-state=ready]")
+    assert page.locator("#rates-chart circle.settle-cbr").count() == 19
+    assert page.locator("#rates-chart circle.settle-cfets").count() == 3
+    assert cbr in page.locator("#rates-divergence").inner_text()
+    open_books(page, label, button, token)
+    page.wait_for_selector("#books[data-state=ready]")
+    text = page.locator("#books").inner_text()
+    assert "INV-2023-0042" in text and "SHP-HRB-VVO-0001" in text
+    assert "VTB-1" in text and "P-42" in text
+    assert page.get_by_role("table", name=open_caption).locator("tbody tr").count() == 1
+    # numbers in the page's locale: 123 444,29 / 123,444.29
+    open_amount = page.get_by_role("table", name=open_caption).locator("td.num").inner_text()
+    assert {"en": "123,444.29", "zh": "123,444.29", "ru": "123 444,29"}[lang] in open_amount.replace("\u00a0", " ").replace("\u202f", " ")
+    browsing.screenshot(f"settlement-{lang}")
+    page.locator("#books h3").first.scroll_into_view_if_needed()
+    browsing.screenshot(f"settlement-books-{lang}")
+
+
+def test_wrong_token_is_a_readable_message(browsing: Browsing, books: Journal, token: str) -> None:
+    page = browsing.page
+    browsing.goto("/settlement?lang=ru")
+    open_books(page, "Токен расчётов", "Открыть книги", "not-the-token-000000")
+    page.wait_for_function("document.getElementById('settle-token-error').textContent.length > 0")
+    assert "Токен расчётов не принят" in page.locator("#settle-token-error").inner_text()
+    assert page.locator("#books").get_attribute("data-state") == "locked"
+    browsing.watch.allow_http_error("/api/settlement/")
+
+
+def test_keyboard_and_phone(browser: Any, live_server: LiveServer, books: Journal, token: str) -> None:
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        page = b.page
+        b.goto("/settlement?lang=zh")
+        page.wait_for_selector("#rates-chart[data-state=ready]")
+        page.get_by_label("结算令牌", exact=True).focus()
+        page.keyboard.type(token)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#books[data-state=ready]")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"] + 1, f"page scrolls sideways: {width}px"
+        b.screenshot("settlement-phone-zh")
+        check_clean(b)
+    finally:
+        b.context.close()
