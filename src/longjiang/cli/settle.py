@@ -460,3 +460,26 @@ def report_exposure(db: DbOption = None, as_json: JsonOption = False) -> None:
     for c, r in out.items():
         typer.echo(f"{c}: bank {r['bank']}, receivable {r['receivable']}, payable "
                    f"{r['payable']}, net {r['net']}")
+
+
+@app.command("paid")
+@handle_errors
+def paid(payment_id: str, key: Annotated[Path, typer.Option("--key", help="the payee's key")],
+         party: Annotated[str, typer.Option("--party", help="the payee's party id")],
+         epc: Annotated[str, typer.Option("--epc", help="the shipment's container EPC")],
+         gln: Annotated[str, typer.Option("--gln", help="the payee's GLN (13 digits)")],
+         db: DbOption = None) -> None:
+    """Show a posted payment as "paid" on its shipment's EPCIS timeline (a signed event)."""
+    import uuid
+
+    from longjiang.ledger.parties import read_key_file
+    from longjiang.ledger.service import Ledger
+    from longjiang.settlement.links import record_paid
+
+    url = db or Settings.from_env().database_url
+    signer = read_key_file(key)
+    with _journal(db) as j, Ledger.open(url) as ledger:
+        result = record_paid(j, ledger, payment_id, party_id=party, signer=signer, epc=epc,
+                             payee_gln=gln, when=datetime.now(UTC),
+                             new_uuid=lambda: str(uuid.uuid4()))
+    typer.echo(f"recorded in the ledger (capture {result.capture_id})")
