@@ -372,3 +372,36 @@ class BookingStore:
                 bookings.c.crossing == crossing, bookings.c.start_utc >= _utc_text(start),
                 bookings.c.start_utc < _utc_text(end))).order_by(bookings.c.start_utc))
             return [_booking(r) for r in rows]
+
+    # -- what the forecast reads (ArrivalSource) ---------------------------
+
+    def booked_by_hour(self, crossing: str, direction: Direction, start: dt.datetime,
+                       end: dt.datetime) -> dict[dt.datetime, int]:
+        """Truck bookings that hold or used their place, by slot start (UTC), in [start, end)."""
+        if not self._ready:
+            self.migrate()
+        with self.store.read() as conn:
+            rows = conn.execute(select(bookings.c.start_utc, func.count()).where(and_(
+                bookings.c.crossing == crossing, bookings.c.direction == str(direction),
+                bookings.c.vehicle_class == str(VehicleClass.TRUCK),
+                bookings.c.status.in_((*ACTIVE, "departed")),
+                bookings.c.start_utc >= _utc_text(start), bookings.c.start_utc < _utc_text(end)))
+                .group_by(bookings.c.start_utc)).all()
+        return {dt.datetime.strptime(k, "%Y-%m-%dT%H:%MZ").replace(tzinfo=dt.UTC): int(n)
+                for k, n in rows}
+
+    def checkins(self, crossing: str, direction: Direction, start: dt.datetime,
+                 end: dt.datetime) -> list[dt.datetime]:
+        """Gate check-in times of trucks in [start, end)."""
+        if not self._ready:
+            self.migrate()
+        day = dt.timedelta(days=1)
+        with self.store.read() as conn:
+            texts = conn.execute(select(bookings.c.checked_in_at).where(and_(
+                bookings.c.crossing == crossing, bookings.c.direction == str(direction),
+                bookings.c.vehicle_class == str(VehicleClass.TRUCK),
+                bookings.c.checked_in_at.is_not(None),
+                bookings.c.start_utc >= _utc_text(start - day),
+                bookings.c.start_utc < _utc_text(end + day)))).scalars().all()
+        moments = [dt.datetime.fromisoformat(t) for t in texts]
+        return [m for m in moments if start <= m < end]

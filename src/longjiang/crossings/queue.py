@@ -101,15 +101,17 @@ def _truncation(lam: FloatArray, lanes: FloatArray, mu: FloatArray) -> int:
     backlog = np.zeros(lam.shape[0])
     peak = np.zeros(lam.shape[0])
     for h in range(lam.shape[1]):
-        backlog = np.maximum(0.0, backlog + lam[:, h] - lanes[:, h] * mu)
+        backlog = np.maximum(0.0, backlog + lam[:, h] - lanes[:, h] * mu[:, h])
         peak = np.maximum(peak, backlog)
     # a stable hour's queue has a geometric tail of ratio rho: keep it down to 1e-7
-    capacity = lanes * mu[:, None]
+    capacity = lanes * mu
     rho = np.where(capacity > 0, lam / np.where(capacity > 0, capacity, 1.0), 0.0)
-    rho = np.clip(rho, 1e-9, 0.995)
+    # (overloaded hours are covered by the fluid backlog; the tail is capped: a queue near
+    # rho = 1 does not reach its stationary tail within days)
+    rho = np.where(rho < 1, np.clip(rho, 1e-9, 0.999), 1e-9)
     tail = (16.2 / -np.log(rho)).max(axis=1)
     top = (lanes.max(axis=1) + 1.3 * peak + 8 * np.sqrt(peak + lam.max(axis=1) + 1)
-           + np.minimum(tail, 3000) + 30)
+           + np.minimum(tail, 400) + 30)
     return int(top.max())
 
 
@@ -118,17 +120,20 @@ def solve_hourly(arrivals_per_h: FloatArray, lanes: FloatArray, service_per_lane
     """The M(t)/M/c(t) queue, hour by hour, for many series at once.
 
     ``arrivals_per_h`` and ``lanes`` have shape (series, hours); ``service_per_lane_h``
-    shape (series,). ``initial``: vehicles in the system at the start (default empty).
+    shape (series,) or (series, hours). ``initial``: vehicles in the system at the start
+    (default empty).
     """
     lam = np.asarray(arrivals_per_h, dtype=np.float64)
     c = np.asarray(lanes, dtype=np.float64)
-    mu = np.asarray(service_per_lane_h, dtype=np.float64)
-    if lam.ndim != 2 or c.shape != lam.shape or mu.shape != (lam.shape[0],):
+    mu_all = np.asarray(service_per_lane_h, dtype=np.float64)
+    if mu_all.ndim == 1 and lam.ndim == 2:
+        mu_all = np.repeat(mu_all[:, None], lam.shape[1], axis=1)
+    if lam.ndim != 2 or c.shape != lam.shape or mu_all.shape != lam.shape:
         raise InputError("arrivals, lanes and service rates do not have matching shapes")
-    if (lam < 0).any() or (c < 0).any() or (mu <= 0).any():
+    if (lam < 0).any() or (c < 0).any() or (mu_all <= 0).any():
         raise InputError("arrivals and lanes must be >= 0 and service rates > 0")
     series, hours = lam.shape
-    size = _truncation(lam, c, mu) + 1
+    size = _truncation(lam, c, mu_all) + 1
     n = np.arange(size, dtype=np.float64)
     p = np.zeros((series, size))
     start = np.zeros(series, dtype=int) if initial is None else np.minimum(
@@ -139,40 +144,46 @@ def solve_hourly(arrivals_per_h: FloatArray, lanes: FloatArray, service_per_lane
     out_u = np.full((series, hours), np.nan)
     out_end = np.zeros((series, hours))
     for h in range(hours):
-        lam_h, c_h = lam[:, h], c[:, h]
-        deaths = np.minimum(n[None, :], c_h[:, None]) * mu[:, None]  # (series, size)
+        lam_h, c_h, mu = lam[:, h], c[:, h], mu_all[:, h]
         rate = float((lam_h + c_h * mu).max())
         if rate <= 0:  # nothing arrives and nothing is served: the state stands still
             avg = p
+            hi = size
         else:
-            up = (lam_h / rate)[:, None]
-            down = deaths[:, 1:] / rate
             terms = math.ceil(rate + 8 * math.sqrt(rate) + 12)
+            # one uniformised step moves mass by one state at most: work on the states that
+            # hold mass now and those it can reach in this hour's steps (the rest stay 0)
+            held = np.flatnonzero((p > 1e-15).any(axis=0))
+            hi = min(size, (int(held[-1]) + 1 if held.size else 1) + terms + 1)
+            nn = n[:hi]
+            up = (lam_h / rate)[:, None]
+            down = np.minimum(nn[None, 1:], c_h[:, None]) * (mu / rate)[:, None]
             k = np.arange(terms + 1)
             log_pmf = -rate + k * math.log(rate) - np.array([math.lgamma(i + 1) for i in k])
             pmf = np.exp(log_pmf)
             tail = np.clip(1.0 - np.cumsum(pmf), 0.0, None) / rate
-            pk = p
+            pk = p[:, :hi].copy()
             end = pmf[0] * pk
             avg = tail[0] * pk
             for i in range(1, terms + 1):
                 net = up * pk[:, :-1] - down * pk[:, 1:]
-                nxt = pk.copy()
-                nxt[:, :-1] -= net
-                nxt[:, 1:] += net
-                pk = nxt
+                pk[:, :-1] -= net
+                pk[:, 1:] += net
                 end += pmf[i] * pk
                 avg += tail[i] * pk
             total = avg.sum(axis=1, keepdims=True)
             avg = avg / np.where(total > 0, total, 1.0)
-            p = end / end.sum(axis=1, keepdims=True)
-        out_q[:, h] = (np.maximum(n[None, :] - c_h[:, None], 0.0) * avg).sum(axis=1)
+            p = np.zeros((series, size))
+            p[:, :hi] = end / end.sum(axis=1, keepdims=True)
+        nn = n[:hi]
+        avg = avg[:, :hi]
+        out_q[:, h] = (np.maximum(nn[None, :] - c_h[:, None], 0.0) * avg).sum(axis=1)
         out_end[:, h] = (n[None, :] * p).sum(axis=1)
         open_ = c_h > 0
         if open_.any():
-            ahead = np.maximum(n[None, :] - c_h[:, None] + 1, 0.0)
+            ahead = np.maximum(nn[None, :] - c_h[:, None] + 1, 0.0)
             capacity = np.where(open_, c_h * mu, 1.0)
             out_w[open_, h] = ((ahead * avg).sum(axis=1) / capacity)[open_]
-            busy = (np.minimum(n[None, :], c_h[:, None]) * avg).sum(axis=1)
+            busy = (np.minimum(nn[None, :], c_h[:, None]) * avg).sum(axis=1)
             out_u[open_, h] = (busy / np.where(open_, c_h, 1.0))[open_]
     return HourlyQueue(out_q, out_w, out_u, out_end)

@@ -1,0 +1,246 @@
+"""``longjiang crossing ...``: slots, the electronic queue, the gate, forecasts and KPIs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Annotated, Any
+
+import typer
+
+from longjiang.cli._errors import handle_errors
+from longjiang.crossings.calendar import Direction, VehicleClass
+from longjiang.errors import InputError
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Border crossings: slots, bookings, gate, waiting-time forecasts.",
+                  no_args_is_help=True)
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="SQLAlchemy database URL (default: $LONGJIANG_DB, then settings)")]
+NowOption = Annotated[str | None, typer.Option(
+    "--now", help="time of the operation, ISO date-time with offset (default: the clock)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON")]
+CrossingArg = Annotated[str, typer.Argument(help="crossing id or English name")]
+
+
+def _when(text: str | None, name: str) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.strip()[:40])
+    except ValueError:
+        raise InputError(f"{name}: {text[:40]!r} is not an ISO date-time such as "
+                         "2027-03-10T09:00+10:00", field=name) from None
+    if moment.tzinfo is None:
+        raise InputError(f"{name}: {text[:40]!r} has no UTC offset; expected e.g. "
+                         "2027-03-10T09:00+10:00", field=name)
+    return moment
+
+
+def _date(text: str, name: str = "date") -> dt.date:
+    value = text.strip()
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{name}: {text[:40]!r} is not a date YYYY-MM-DD", field=name) from None
+
+
+def _store(db: str | None, now: str | None) -> Any:
+    from longjiang.cli._common import corridor
+    from longjiang.config import Settings
+    from longjiang.crossings.bookings import BookingStore
+    from longjiang.crossings.calendar import load_calendar
+
+    fixed = _when(now, "now")
+    clock = (lambda: fixed) if fixed is not None else (lambda: dt.datetime.now(dt.UTC))
+    return BookingStore.open(db or Settings.from_env().database_url,
+                             load_calendar(corridor()), clock=clock)
+
+
+def _print(data: Any, as_json: bool, text: str) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=1) if as_json else text)
+
+
+def _booking_line(b: Any) -> str:
+    return (f"{b.id}  {b.crossing} {b.direction} {b.vehicle_class}  {b.slot_start.isoformat()}"
+            f"  {b.plate}  {b.status}")
+
+
+@app.command()
+@handle_errors
+def slots(crossing: CrossingArg,
+          date: Annotated[str, typer.Option(help="local date YYYY-MM-DD")],
+          direction: Annotated[Direction | None, typer.Option(help="out or in")] = None,
+          carriage: Annotated[VehicleClass | None, typer.Option(
+              help="vehicle class: truck, bus or car")] = None,
+          db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The day's slots with their capacity and booked places."""
+    with _store(db, None) as store:
+        cid = store.calendar.resolve(crossing)
+        day = _date(date)
+        rows = store.day(cid, day, direction, carriage)
+        if not rows and not as_json:
+            typer.echo(f"{cid}: no slots on {day}: {store.calendar.closed_reason(cid, day)}")
+            return
+    data = [s.to_json(n) for s, n in rows]
+    lines = [f"{s.start.isoformat()}  {s.direction:<3} {s.vehicle_class:<5} "
+             f"{n:>3}/{s.capacity:<3} {s.note}" for s, n in rows]
+    _print(data, as_json, "\n".join(lines))
+
+
+@app.command()
+@handle_errors
+def book(crossing: CrossingArg,
+         slot: Annotated[str, typer.Option(help="slot start, e.g. 2027-03-10T09:00+10:00")],
+         direction: Annotated[Direction, typer.Option(help="out = leaving China, in = entering")],
+         plate: Annotated[str, typer.Option(help="Chinese or Russian registration plate")],
+         carriage: Annotated[VehicleClass, typer.Option(help="truck, bus or car")] = (
+             VehicleClass.TRUCK),
+         carrier: Annotated[str, typer.Option(help="the carrier party")] = "unknown",
+         shipment: Annotated[str | None, typer.Option(help="shipment id")] = None,
+         contact: Annotated[str | None, typer.Option(help="phone or e-mail")] = None,
+         db: DbOption = None, now: NowOption = None, as_json: JsonOption = False) -> None:
+    """Book one place of a slot (exits non-zero with "slot full" when none is left)."""
+    start = _when(slot, "slot")
+    assert start is not None
+    with _store(db, now) as store:
+        b = store.book(crossing, start, direction, plate, carriage=carriage, carrier=carrier,
+                       shipment_id=shipment, contact=contact)
+    _print(b.to_json(), as_json, _booking_line(b))
+
+
+@app.command()
+@handle_errors
+def change(booking: Annotated[str, typer.Argument(help="booking id")],
+           slot: Annotated[str, typer.Option(help="new slot start")],
+           db: DbOption = None, now: NowOption = None, as_json: JsonOption = False) -> None:
+    """Move a booking to another slot (until the cut-off before its slot)."""
+    start = _when(slot, "slot")
+    assert start is not None
+    with _store(db, now) as store:
+        b = store.change(booking, start)
+    _print(b.to_json(), as_json, _booking_line(b))
+
+
+def _gate(op: str, booking: str, db: str | None, now: str | None, as_json: bool) -> None:
+    with _store(db, now) as store:
+        if op == "checkin":
+            result = store.check_in(booking)
+            b = result.booking
+            note = ("  late: moved to the next free slot" if result.late else "")
+            _print(result.to_json(), as_json, _booking_line(b) + note)
+            return
+        b = {"cancel": store.cancel, "depart": store.depart, "noshow": store.no_show}[op](
+            booking)
+    _print(b.to_json(), as_json, _booking_line(b))
+
+
+@app.command()
+@handle_errors
+def cancel(booking: Annotated[str, typer.Argument(help="booking id")], db: DbOption = None,
+           now: NowOption = None, as_json: JsonOption = False) -> None:
+    """Cancel a booking; its place is free again."""
+    _gate("cancel", booking, db, now, as_json)
+
+
+@app.command()
+@handle_errors
+def checkin(booking: Annotated[str, typer.Argument(help="booking id")], db: DbOption = None,
+            now: NowOption = None, as_json: JsonOption = False) -> None:
+    """Gate check-in: served in the arrival window; late, moved to the next free slot."""
+    _gate("checkin", booking, db, now, as_json)
+
+
+@app.command()
+@handle_errors
+def depart(booking: Annotated[str, typer.Argument(help="booking id")], db: DbOption = None,
+           now: NowOption = None, as_json: JsonOption = False) -> None:
+    """The truck has left the checkpoint."""
+    _gate("depart", booking, db, now, as_json)
+
+
+@app.command()
+@handle_errors
+def noshow(booking: Annotated[str, typer.Argument(help="booking id")], db: DbOption = None,
+           now: NowOption = None, as_json: JsonOption = False) -> None:
+    """Mark a no-show after the arrival window: frees the place, counts against the carrier."""
+    _gate("noshow", booking, db, now, as_json)
+
+
+def _h(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+@app.command()
+@handle_errors
+def forecast(crossing: Annotated[str | None, typer.Argument(
+                 help="crossing id or name (default: every crossing with slots)")] = None,
+             date: Annotated[str | None, typer.Option(
+                 help="first local date YYYY-MM-DD (default: today)")] = None,
+             days: Annotated[int, typer.Option(help="days ahead", min=1, max=31)] = 1,
+             direction: Annotated[Direction | None, typer.Option(help="out or in")] = None,
+             db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Queue and waiting time of trucks, hour by hour (bookings plus walk-ins)."""
+    from longjiang.crossings.forecast import forecast as run
+
+    with _store(db, None) as store:
+        first = _date(date) if date else dt.date.today()
+        result = run(store.calendar, first, days,
+                     crossings=[crossing] if crossing else None,
+                     directions=[direction] if direction else (Direction.OUT, Direction.IN),
+                     source=store)
+    if as_json:
+        _print([f.to_json() for f in result], True, "")
+        return
+    for f in result:
+        typer.echo(f"{f.crossing} {f.direction}  (walk-ins: {f.walkin_origin})")
+        for h in f.hours:
+            if h.lanes or h.mean_queue >= 0.05:
+                typer.echo(f"  {h.start.isoformat()}  lanes {h.lanes}  booked {h.booked:>3}  "
+                           f"walk-in {h.walkin:5.1f}  queue {h.mean_queue:6.1f}  "
+                           f"wait {_h(h.mean_wait_h)} h")
+
+
+@app.command()
+@handle_errors
+def kpi(crossing: CrossingArg,
+        date: Annotated[str, typer.Option(help="local date YYYY-MM-DD")],
+        db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Daily KPIs: throughput, utilisation, no-show rate, mean and 95th-percentile wait."""
+    from longjiang.crossings.kpi import daily_kpi
+
+    with _store(db, None) as store:
+        rows = daily_kpi(store, crossing, _date(date))
+    lines = [f"{k.crossing} {k.date} {k.direction}: capacity {k.capacity}, booked {k.booked}, "
+             f"throughput {k.departed}, no-shows {k.no_shows}, utilisation "
+             f"{'—' if k.utilisation is None else f'{k.utilisation:.0%}'}, wait mean "
+             f"{_h(k.mean_wait_h)} h, p95 {_h(k.p95_wait_h)} h" for k in rows]
+    _print([k.to_json() for k in rows], as_json, "\n".join(lines))
+
+
+@app.command()
+@handle_errors
+def whatif(arrivals_per_hour: Annotated[float, typer.Option(help="trucks arriving an hour")],
+           lanes: Annotated[int, typer.Option(help="open lanes", min=1, max=10000)],
+           service_per_hour: Annotated[float, typer.Option(
+               help="trucks one lane clears an hour")],
+           as_json: JsonOption = False) -> None:
+    """Stationary queue (Erlang-C): what one more lane would do."""
+    from longjiang.crossings.queue import erlang_c
+
+    for name, value in (("arrivals-per-hour", arrivals_per_hour),
+                        ("service-per-hour", service_per_hour)):
+        if not math.isfinite(value):
+            raise InputError(f"{name}: {value!r} is not a number", field=name)
+    s = erlang_c(arrivals_per_hour, lanes, service_per_hour)
+    text = (f"unstable: {arrivals_per_hour:g} arrivals an hour against {lanes} x "
+            f"{service_per_hour:g} = {lanes * service_per_hour:g} served; the queue grows "
+            "without bound" if not s.stable else
+            f"utilisation {s.utilisation:.1%}, P(wait) {s.p_wait:.1%}, mean wait "
+            f"{s.mean_wait_h:.3f} h, mean queue {s.mean_queue:.2f}")
+    _print(s.to_json(), as_json, text)
