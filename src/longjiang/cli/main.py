@@ -24,6 +24,7 @@ GROUPS = {
     "flows": "longjiang.cli.flows",
     "ledger": "longjiang.cli.ledger",
     "party": "longjiang.cli.party",
+    "crossing": "longjiang.cli.crossing",
     "settle": "longjiang.cli.settle",
 }
 
