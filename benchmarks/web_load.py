@@ -278,6 +278,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     results = run_load(args.seconds, tuple(args.workers))
     print(f"{'target':<16} {'workers':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'errors':>6}  target (2 workers)")
@@ -290,7 +291,9 @@ def main() -> None:
         print(f"{r.target:<16} {r.workers:>7} {r.req_per_s:>9,.0f} {r.p50_ms:>8.2f} "
               f"{r.p99_ms:>8.2f} {r.errors:>6}  {note}")
     print(f"client: {results[0].client if results else '-'}, concurrency {CONCURRENCY}, "
-          f"total {time.perf_counter() - started:.1f} s")
+          f"total {time.perf_counter() - started:.1f} s; machine load average "
+          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores: "
+          "other work on them shows in the figures)")
     print(json.dumps({"load": [asdict(r) for r in results]}))
 
 
