@@ -52,7 +52,11 @@ def test_reconcile_posts_matched_and_explains_the_rest(journal: Journal) -> None
     rec = reconcile_statement(journal, data, "s1.xml")
     assert sorted((m.payment_id, m.rule) for m in rec.result.matched) == [
         ("P1", "id"), ("P2", "id"), ("P3", "remittance")]
-    unmatched = {e.acct_svcr_ref: reasons for e, reasons in rec.result.unmatched_entries}
+    unmatched = {e.acct_svcr_ref: [str(r) for r in reasons]
+                 for e, reasons in rec.result.unmatched_entries}
+    codes = {e.acct_svcr_ref: {(r.code, r.payment) for r in reasons}
+             for e, reasons in rec.result.unmatched_entries}
+    assert codes["REF-4"] == {("date_gap", "P4"), ("taken", "P3")}
     assert unmatched["REF-3"] == ["no candidate: no payment shares its ids, references or amount"]
     assert any("P4: value date 2023-06-04 is 8 days" in r for r in unmatched["REF-4"])
     assert any("P3: matched to another entry already" in r for r in unmatched["REF-4"])
@@ -83,7 +87,7 @@ def test_ambiguous_amount_date_is_not_guessed() -> None:
     ps = [Expected(f"P{i}", "in", "RUB", 500_00, D, None, None, ()) for i in (1, 2)]
     res = match([entry(0, 500_00)], ps)
     assert res.matched == []
-    assert "ambiguous, P1 and P2 are equally close" in res.unmatched_entries[0][1][0]
+    assert "ambiguous, P1 and P2 are equally close" in str(res.unmatched_entries[0][1][0])
 
 
 ENTRY = st.builds(

@@ -75,6 +75,10 @@ def test_rates_and_books(browsing: Browsing, books: Journal, token: str, lang: s
     text = page.locator("#books").inner_text()
     assert "INV-2023-0042" in text and "SHP-HRB-VVO-0001" in text
     assert "VTB-1" in text and "P-42" in text
+    page.locator("#books details summary").first.click()
+    reasons = page.locator("#books .settle-reasons").first.inner_text()
+    assert {"en": "no expected payment shares", "zh": "没有任何预期付款",
+            "ru": "ни один ожидаемый платёж"}[lang] in reasons
     assert page.get_by_role("table", name=open_caption).locator("tbody tr").count() == 1
     # numbers in the page's locale: 123 444,29 / 123,444.29
     open_amount = page.get_by_role("table", name=open_caption).locator("td.num").inner_text()

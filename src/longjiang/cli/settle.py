@@ -372,7 +372,8 @@ def reconcile(statement: Path,
                         "rule": m.rule} for m in rec.result.matched],
            "unmatched_entries": [{"entry": e.acct_svcr_ref,
                                   "amount": _money(e.amount_minor, e.currency),
-                                  "direction": e.direction, "reasons": r}
+                                  "direction": e.direction, "reasons": [str(x) for x in r],
+                                  "reason_codes": [x.as_json() for x in r]}
                                  for e, r in rec.result.unmatched_entries],
            "unmatched_payments": [p.payment_id for p in rec.result.unmatched_payments],
            "skipped": [{"entry": e.acct_svcr_ref, "reason": r} for e, r in rec.skipped]}

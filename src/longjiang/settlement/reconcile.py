@@ -19,6 +19,7 @@ is the literal nested loop over entries and payments, kept to check it.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,12 +32,13 @@ from longjiang.errors import InputError
 from longjiang.settlement import store as t
 from longjiang.settlement.iso20022 import StatementEntry, parse_camt053
 from longjiang.settlement.journal import Journal, Posting, account_code, check_balanced
-from longjiang.settlement.money import currency
+from longjiang.settlement.money import currency, format_minor
 from longjiang.settlement.store import statement_entries
 
 __all__ = [
     "Expected",
     "Match",
+    "Reason",
     "Reconciliation",
     "Result",
     "expected_payments",
@@ -68,68 +70,109 @@ class Match:
     rule: str
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why a candidate was not taken (``code`` and its values), readable as English text.
+
+    Codes: ``taken``, ``direction``, ``currency``, ``amount``, ``date_gap``, ``ambiguous``,
+    ``none`` (no candidate at all); the web page words them in its own language.
+    """
+
+    rule: str
+    code: str
+    payment: str | None = None
+    values: tuple[tuple[str, str], ...] = ()
+
+    def as_json(self) -> dict[str, str]:
+        return {"rule": self.rule, "code": self.code, **({"payment": self.payment}
+                                                           if self.payment else {}),
+                **dict(self.values)}
+
+    def __str__(self) -> str:
+        v = dict(self.values)
+        text = {
+            "taken": "matched to another entry already",
+            "direction": f"a payment {v.get('expected')}, the entry is {v.get('entry')}",
+            "currency": f"currency {v.get('expected')}, the entry is {v.get('entry')}",
+            "amount": f"amount {v.get('expected')}, the entry has {v.get('entry')}",
+            "date_gap": f"value date {v.get('expected')} is {v.get('days')} days from the "
+                        f"entry's {v.get('entry')} (tolerance {v.get('tolerance')})",
+            "ambiguous": f"ambiguous, {v.get('payments')}",
+            "none": "no payment shares its ids, references or amount",
+        }[self.code]
+        if self.code == "none":
+            return f"no candidate: {text}"
+        return f"{self.rule}: {self.payment}: {text}" if self.payment else f"{self.rule}: {text}"
+
+
 @dataclass
 class Result:
     matched: list[Match] = field(default_factory=list)
     #: unmatched entries with the reasons each candidate was rejected
-    unmatched_entries: list[tuple[StatementEntry, list[str]]] = field(default_factory=list)
+    unmatched_entries: list[tuple[StatementEntry, list[Reason]]] = field(default_factory=list)
     unmatched_payments: list[Expected] = field(default_factory=list)
 
 
-def _reject(e: StatementEntry, p: Expected, taken: set[str]) -> str | None:
+def _reject(e: StatementEntry, p: Expected, taken: set[str], rule: str) -> Reason | None:
     """Why ``p`` cannot be ``e``'s payment, or None if it can."""
     want = "CRDT" if p.direction == "in" else "DBIT"
     if p.payment_id in taken:
-        return f"{p.payment_id}: matched to another entry already"
+        return Reason(rule, "taken", p.payment_id)
     if e.direction != want:
-        return f"{p.payment_id}: a payment {p.direction}, the entry is {e.direction}"
+        return Reason(rule, "direction", p.payment_id,
+                      (("expected", p.direction), ("entry", e.direction)))
     if e.currency != p.currency:
-        return f"{p.payment_id}: currency {p.currency}, the entry is {e.currency}"
+        return Reason(rule, "currency", p.payment_id,
+                      (("expected", p.currency), ("entry", e.currency)))
     if e.amount_minor != p.amount_minor:
-        return (f"{p.payment_id}: amount {p.amount_minor} minor units, the entry has "
-                f"{e.amount_minor}")
+        cur = currency(p.currency)
+        return Reason(rule, "amount", p.payment_id,
+                      (("expected", format_minor(p.amount_minor, cur)),
+                       ("entry", format_minor(e.amount_minor, cur)), ("currency", cur.code)))
     return None
 
 
 def _pick(e: StatementEntry, cands: Sequence[Expected], taken: set[str], rule: str,
-          reasons: list[str], tolerance_days: int) -> Expected | None:
+          reasons: list[Reason], tolerance_days: int) -> Expected | None:
     ok: list[Expected] = []
     for p in cands:
-        why = _reject(e, p, taken)
+        why = _reject(e, p, taken, rule)
         if why is None and rule == "amount-date":
             gap = abs((p.value_date - e.value_date).days)
             if gap > tolerance_days:
-                why = (f"{p.payment_id}: value date {p.value_date} is {gap} days from the "
-                       f"entry's {e.value_date} (tolerance {tolerance_days})")
+                why = Reason(rule, "date_gap", p.payment_id, (
+                    ("expected", p.value_date.isoformat()), ("days", str(gap)),
+                    ("entry", e.value_date.isoformat()), ("tolerance", str(tolerance_days))))
         if why is None:
             ok.append(p)
         else:
-            reasons.append(f"{rule}: {why}")
+            reasons.append(why)
     if not ok:
         return None
     if rule == "amount-date":
         ok.sort(key=lambda p: (abs((p.value_date - e.value_date).days), p.payment_id))
         if len(ok) > 1 and (abs((ok[0].value_date - e.value_date).days)
                             == abs((ok[1].value_date - e.value_date).days)):
-            reasons.append(f"{rule}: ambiguous, {ok[0].payment_id} and {ok[1].payment_id} "
-                           "are equally close")
+            reasons.append(Reason(rule, "ambiguous", None, (
+                ("payments", f"{ok[0].payment_id} and {ok[1].payment_id} are equally close"),)))
             return None
         return ok[0]
     if len(ok) > 1:
         unique = sorted({p.payment_id for p in ok})
         if len(unique) > 1:
-            reasons.append(f"{rule}: ambiguous, {', '.join(unique[:5])} all fit")
+            reasons.append(Reason(rule, "ambiguous", None, (
+                ("payments", f"{', '.join(unique[:5])} all fit"),)))
             return None
     return ok[0]
 
 
 def _finish(entries: Sequence[StatementEntry], payments: Sequence[Expected],
-            matched: list[Match], rejected: dict[int, list[str]]) -> Result:
+            matched: list[Match], rejected: dict[int, list[Reason]]) -> Result:
     taken = {m.payment_id for m in matched}
     done = {m.entry.seq for m in matched}
     return Result(matched=matched,
-                  unmatched_entries=[(e, sorted(rejected.get(e.seq, [])) or ["no candidate: no "
-                                      "payment shares its ids, references or amount"])
+                  unmatched_entries=[(e, sorted(rejected.get(e.seq, []), key=str)
+                                      or [Reason("", "none")])
                                      for e in entries if e.seq not in done],
                   unmatched_payments=[p for p in payments if p.payment_id not in taken])
 
@@ -148,9 +191,9 @@ def match(entries: Sequence[StatementEntry], payments: Sequence[Expected], *,
         by_amount[(p.currency, p.amount_minor)].append(p)
     taken: set[str] = set()
     matched: list[Match] = []
-    rejected: dict[int, list[str]] = {}
+    rejected: dict[int, list[Reason]] = {}
     for e in entries:
-        reasons: list[str] = []
+        reasons: list[Reason] = []
         found = None
         rule = "id"
         ids = [k for k in (e.end_to_end_id, e.uetr) if k]
@@ -196,9 +239,9 @@ def match_naive(entries: Sequence[StatementEntry], payments: Sequence[Expected],
     """The same rules as :func:`match`, as literal nested loops (the reference)."""
     taken: set[str] = set()
     matched: list[Match] = []
-    rejected: dict[int, list[str]] = {}
+    rejected: dict[int, list[Reason]] = {}
     for e in entries:
-        reasons: list[str] = []
+        reasons: list[Reason] = []
         found = None
         ids = [k for k in (e.end_to_end_id, e.uetr) if k]
         for rule in ("id", "remittance", "amount-date"):
@@ -293,7 +336,8 @@ def reconcile_statement(j: Journal, data: bytes, name: str, *, tolerance_days: i
                          "uetr": (e.uetr or "")[:36] or None, "refs": "\n".join(e.refs),
                          "payment_id": m.payment_id if m else None,
                          "rule": m.rule if m else None,
-                         "reasons": "\n".join(reasons.get(e.seq, []))})
+                         "reasons": json.dumps([r.as_json() for r in reasons.get(e.seq, [])],
+                                               ensure_ascii=False)})
         for i in range(0, len(rows), 20000):
             t.insert_rows(conn, statement_entries, rows[i:i + 20000])
         post_matched(conn, result.matched)

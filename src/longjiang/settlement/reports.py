@@ -6,6 +6,7 @@ into plain JSON with amounts as decimal strings in major units.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -237,7 +238,21 @@ def last_reconciliation(j: Journal) -> dict[str, Any]:
             "entries": [{"entry": r.acct_svcr_ref, "amount": money(r.amount_minor, r.currency),
                          "currency": r.currency, "direction": r.direction,
                          "value_date": r.value_date, "payment": r.payment_id, "rule": r.rule,
-                         "reasons": [x for x in r.reasons.split("\n") if x]} for r in rows]}
+                         "reasons": _reasons(r.reasons)} for r in rows]}
+
+
+def _reasons(stored: str) -> list[dict[str, str]]:
+    """Stored reasons (JSON) with their English text, for the API and the page."""
+    from longjiang.settlement.reconcile import Reason
+
+    out = []
+    for item in json.loads(stored or "[]"):
+        values = tuple((k, str(v)) for k, v in item.items() if k not in ("rule", "code",
+                                                                           "payment"))
+        reason = Reason(item.get("rule", ""), item.get("code", "none"), item.get("payment"),
+                        values)
+        out.append({**reason.as_json(), "text": str(reason)})
+    return out
 
 
 def as_json(value: Any) -> Any:

@@ -166,8 +166,30 @@
         (e.direction === "DBIT" ? "−" : "") + money(e.amount, e.currency),
         e.payment ? LJ.t("settle.recon.matched", { payment: e.payment, rule: LJ.t("settle.rule." + e.rule) })
           : el("details", {}, [el("summary", { text: LJ.t("settle.recon.unmatched", { n: e.reasons.length }) }),
-            el("ul", { class: "settle-reasons" }, e.reasons.map((x) => el("li", { text: x })))])]), [2]));
+            el("ul", { class: "settle-reasons" }, e.reasons.map((x) => el("li", { text: reasonText(x) })))])]), [2]));
     return el("div", {}, parts);
+  }
+
+  /* a rejected candidate in the page's language (the server also sends English text) */
+  function reasonText(r) {
+    const key = "settle.reason." + r.code;
+    if (!LJ.has(key)) return r.text;
+    const values = Object.assign({}, r);
+    if (r.code === "amount") {
+      values.expected = money(r.expected, r.currency);
+      values.entry = money(r.entry, r.currency);
+    }
+    if (r.code === "date_gap") {
+      values.expected = LJ.fmt.date(r.expected);
+      values.entry = LJ.fmt.date(r.entry);
+    }
+    if (r.code === "direction" || r.code === "currency") {
+      for (const k of ["expected", "entry"]) {
+        if (LJ.has("settle.dir." + r[k])) values[k] = LJ.t("settle.dir." + r[k]);
+      }
+    }
+    const rule = r.rule && LJ.has("settle.rule." + r.rule) ? LJ.t("settle.rule." + r.rule) + ": " : "";
+    return rule + LJ.t(key, values);
   }
 
   async function loadBooks(token) {
