@@ -1,24 +1,35 @@
-"""``/api/crossings``: the border crossings with their checkpoints, dwell, fees and links.
+"""``/api/crossings``: the border crossings with their checkpoints, dwell, fees and links;
+and the electronic queue: slots, bookings, the gate, forecasts, KPIs and what-if.
 
-The answer depends only on the loaded corridor, so it is serialised and compressed once
-per application and sent with a strong ETag; ``If-None-Match`` gets 304.
+The crossing list depends only on the loaded corridor, so it is serialised and compressed
+once per application and sent with a strong ETag; ``If-None-Match`` gets 304.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 from dataclasses import dataclass
+from enum import Enum
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from longjiang.api.deps import CorridorDep
+from longjiang.api.deps import CorridorDep, IsoDate
+from longjiang.api.responses import FastJSON, problem_responses
+from longjiang.config import Settings
+from longjiang.crossings.bookings import BookingStore
+from longjiang.crossings.calendar import Direction, VehicleClass, load_calendar
+from longjiang.crossings.forecast import forecast
+from longjiang.crossings.kpi import daily_kpi
+from longjiang.crossings.queue import erlang_c
 from longjiang.network.export import link_properties, node_properties
 from longjiang.network.model import Network
 
-__all__ = ["crossings_json", "router"]
+__all__ = ["crossings_json", "get_booking_store", "router"]
 
 router = APIRouter(prefix="/api", tags=["network"])
 
@@ -75,3 +86,133 @@ async def crossings(
         headers["Content-Encoding"] = "gzip"
         return Response(data.gzipped, media_type="application/json", headers=headers)
     return Response(data.body, media_type="application/json", headers=headers)
+
+
+# -- the electronic queue, forecasts and KPIs ------------------------------------------------
+
+def get_booking_store(request: Request) -> BookingStore:
+    """The application's booking store over the ledger database (opened once, on first use).
+
+    Set ``app.state.crossing_bookings`` to use another one (tests: a fixed clock).
+    """
+    store: BookingStore | None = getattr(request.app.state, "crossing_bookings", None)
+    if store is None:
+        corridor: Any = request.app.state.corridor
+        store = BookingStore.open(Settings.from_env().database_url,
+                                  load_calendar(corridor.network))
+        request.app.state.crossing_bookings = store
+    return store
+
+
+async def booking_store(request: Request) -> BookingStore:
+    # async: created on the event loop's thread, so two requests never both open one
+    return get_booking_store(request)
+
+
+BookingsDep = Annotated[BookingStore, Depends(booking_store)]
+CrossingPath = Annotated[str, Path(max_length=120, description="crossing id or English name")]
+BookingPath = Annotated[str, Path(max_length=32, pattern="^[0-9a-f]{1,32}$")]
+TAGS: list[str | Enum] = ["crossings"]
+
+
+class BookingRequest(BaseModel):
+    """One place of a slot for one vehicle."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slot: dt.datetime = Field(description="slot start with its UTC offset, e.g. "
+                                          "2027-03-10T09:00:00+10:00")
+    direction: Direction = Field(description="out = leaving China, in = entering China")
+    plate: str = Field(max_length=20, description="Chinese or Russian registration plate")
+    carriage: VehicleClass = VehicleClass.TRUCK
+    carrier: str = Field(min_length=1, max_length=64, description="the carrier party")
+    shipment_id: str | None = Field(None, max_length=64)
+    contact: str | None = Field(None, max_length=100)
+
+
+class ChangeRequest(BaseModel):
+    """The new slot of a booking."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slot: dt.datetime
+
+
+@router.get("/crossings/{crossing}/slots", summary="A day's slots with free places", tags=TAGS,
+            responses=problem_responses(404, 422))
+def crossing_slots(crossing: CrossingPath, date: Annotated[IsoDate, Query()],
+                   store: BookingsDep, direction: Direction | None = None,
+                   carriage: VehicleClass | None = None) -> FastJSON:
+    """Every slot of the local date: start, direction, vehicle class, capacity, booked, free."""
+    cid = store.calendar.resolve(crossing)
+    rows = store.day(cid, date, direction, carriage)
+    return FastJSON({"crossing": cid, "date": date.isoformat(),
+                     "closed": None if rows else store.calendar.closed_reason(cid, date),
+                     "slots": [s.to_json(n) for s, n in rows]})
+
+
+@router.post("/crossings/{crossing}/bookings", status_code=201, summary="Book a slot",
+             tags=TAGS, responses=problem_responses(400, 404, 409, 422))
+def crossing_book(crossing: CrossingPath, body: BookingRequest,
+                  store: BookingsDep) -> FastJSON:
+    """Take one place; 409 ``slot-full`` when the last one is gone."""
+    b = store.book(crossing, body.slot, body.direction, body.plate, carriage=body.carriage,
+                   carrier=body.carrier, shipment_id=body.shipment_id, contact=body.contact)
+    return FastJSON(b.to_json(), status_code=201)
+
+
+@router.get("/crossing-bookings/{booking}", summary="One booking", tags=TAGS,
+            responses=problem_responses(404, 422))
+def booking_get(booking: BookingPath, store: BookingsDep) -> FastJSON:
+    """The booking (its id is the capability to see and change it)."""
+    return FastJSON(store.get(booking).to_json())
+
+
+@router.post("/crossing-bookings/{booking}/change", summary="Move a booking", tags=TAGS,
+             responses=problem_responses(400, 404, 409, 422))
+def booking_change(booking: BookingPath, body: ChangeRequest, store: BookingsDep) -> FastJSON:
+    """Move to another slot of the same crossing, direction and class (until the cut-off)."""
+    return FastJSON(store.change(booking, body.slot).to_json())
+
+
+@router.post("/crossing-bookings/{booking}/{action}", summary="Cancel, or a gate operation",
+             tags=TAGS, responses=problem_responses(404, 409, 422))
+def booking_action(booking: BookingPath,
+                   action: Annotated[str, Path(pattern="^(cancel|checkin|depart|noshow)$")],
+                   store: BookingsDep) -> FastJSON:
+    """``cancel``, ``checkin`` (late: moved to the next free slot), ``depart``, ``noshow``."""
+    if action == "checkin":
+        return FastJSON(store.check_in(booking).to_json())
+    op = {"cancel": store.cancel, "depart": store.depart, "noshow": store.no_show}[action]
+    return FastJSON(op(booking).to_json())
+
+
+@router.get("/crossing-forecast", summary="Queue and waiting time hour by hour", tags=TAGS,
+            responses=problem_responses(404, 422))
+def crossing_forecast(store: BookingsDep, date: Annotated[IsoDate, Query()],
+                      crossing: Annotated[str | None, Query(max_length=120)] = None,
+                      days: Annotated[int, Query(ge=1, le=31)] = 1,
+                      direction: Direction | None = None) -> FastJSON:
+    """Trucks at every crossing (or one), per direction: lanes, booked, walk-ins, queue, wait."""
+    result = forecast(store.calendar, date, days, crossings=[crossing] if crossing else None,
+                      directions=[direction] if direction else (Direction.OUT, Direction.IN),
+                      source=store)
+    return FastJSON([f.to_json() for f in result])
+
+
+@router.get("/crossings/{crossing}/kpi", summary="Daily KPIs", tags=TAGS,
+            responses=problem_responses(404, 422))
+def crossing_kpi(crossing: CrossingPath, date: Annotated[IsoDate, Query()],
+                 store: BookingsDep) -> FastJSON:
+    """Throughput, utilisation, no-show rate, mean and 95th-percentile wait, per direction."""
+    return FastJSON([k.to_json() for k in daily_kpi(store, crossing, date)])
+
+
+@router.get("/crossing-whatif", summary="Stationary queue (Erlang-C)", tags=TAGS,
+            responses=problem_responses(422))
+async def crossing_whatif(
+        arrivals_per_hour: Annotated[float, Query(ge=0, le=1e6)],
+        lanes: Annotated[int, Query(ge=1, le=10000)],
+        service_per_hour: Annotated[float, Query(gt=0, le=1e6)]) -> FastJSON:
+    """Mean wait and queue for stationary arrivals; ``stable: false`` when λ ≥ cμ."""
+    return FastJSON(erlang_c(arrivals_per_hour, lanes, service_per_hour).to_json())

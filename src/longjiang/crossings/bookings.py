@@ -104,7 +104,7 @@ class BookingStore:
     def __init__(self, store: LedgerStore, calendar: CrossingCalendar, *,
                  policy: BookingPolicy | None = None,
                  clock: Callable[[], dt.datetime] = _utcnow,
-                 new_id: Callable[[], str] = lambda: secrets.token_hex(8)) -> None:
+                 new_id: Callable[[], str] = lambda: secrets.token_hex(16)) -> None:
         self.store = store
         self.calendar = calendar
         self.policy = policy or BookingPolicy()

@@ -18,7 +18,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -34,8 +34,9 @@ MIN_OBSERVED = 200
 MAX_DAYS = 31
 
 
-class ArrivalSource:
-    """What the forecast needs from the bookings: booked trucks per slot, recent check-ins."""
+class ArrivalSource(Protocol):
+    """What the forecast needs from the bookings: booked trucks per slot, recent check-ins
+    (:class:`~longjiang.crossings.bookings.BookingStore` is one; this base has none)."""
 
     def booked_by_hour(self, crossing: str, direction: Direction, start: dt.datetime,
                        end: dt.datetime) -> dict[dt.datetime, int]:
@@ -46,6 +47,10 @@ class ArrivalSource:
                  end: dt.datetime) -> list[dt.datetime]:
         """Gate check-in times in [start, end)."""
         return []
+
+
+class _NoArrivals(ArrivalSource):
+    """No bookings and no recorded check-ins."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +125,7 @@ def forecast(calendar: CrossingCalendar, start: dt.date, days: int, *,
     if not (math.isfinite(walkin_scale) and 0 <= walkin_scale <= 100):
         raise InputError(f"walkin_scale: {walkin_scale} is not within 0..100",
                          field="walkin_scale")
-    source = source or ArrivalSource()
+    source = source or _NoArrivals()
     names = list(crossings) if crossings is not None else list(calendar.crossings)
     ids = [calendar.resolve(name) for name in names]
     profile = list(walkin_profile) if walkin_profile is not None else list(
