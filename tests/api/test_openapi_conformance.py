@@ -38,7 +38,8 @@ def _schema(examples: int) -> schemathesis.BaseSchema:
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
         max_examples=examples, deterministic=True, database="none")
     loaded.config.checks.positive_data_acceptance.expected_statuses = POSITIVE_ACCEPTED
-    return loaded.exclude(tag="ledger").exclude(tag="settlement")  # tests/settlement: own DB
+    return (loaded.exclude(tag="ledger").exclude(tag="settlement")  # tests/settlement: own DB
+            .exclude(tag="crossings"))  # tests/crossings: own DB
 
 
 # loaded when the tests are collected: the parametrization needs the operations
