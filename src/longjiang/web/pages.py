@@ -36,6 +36,8 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("map", "/", ("js/mapview.js", "js/page-map.js")),
     Page("route", "/route", ("js/mapview.js", "js/charts.js", "js/page-route.js")),
+    Page("tracker", "/tracker", ("js/mapview.js", "js/sign.js", "js/verify.js",
+                                 "js/page-tracker.js")),
     Page("settlement", "/settlement", ("js/page-settlement.js",)),
 )
 

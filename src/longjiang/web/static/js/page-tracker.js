@@ -1,0 +1,330 @@
+/* The shipment tracker: open a shipment as a party (key file, requests signed in the page) or from a
+ * bundle file; its EPCIS events as a timeline and on the map; a verification mark computed here
+ * (verify.js), never taken from the server. */
+"use strict";
+(function () {
+  const LJ = window.LJ, M = LJ.map, V = LJ.verify, S = LJ.sign;
+  const $ = (id) => document.getElementById(id);
+  const mapEl = $("map"), timeline = $("tracker-timeline"), summary = $("tracker-summary");
+  const mark = $("tracker-mark"), markText = $("tracker-mark-text"), failures = $("tracker-failures");
+  const keyInput = $("tracker-key"), keyError = $("tracker-key-error"), partyBox = $("tracker-party");
+  const bundleInput = $("tracker-bundle"), bundleError = $("tracker-bundle-error");
+  const form = $("tracker-shipment-form"), shipmentInput = $("tracker-shipment"), shipmentList = $("tracker-shipments");
+  const map = M.create(mapEl);
+  const stopLayer = L.layerGroup().addTo(map);
+  const MAX_KEY_BYTES = 4096;
+  const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
+
+  /* Where the demo shipment's locations (invented GLNs of ledger/demo.py) are on the corridor: node ids
+   * of the network. A location not listed here is named in the timeline but not drawn. */
+  const LOCATIONS = {
+    "urn:epc:id:sgln:6901234.00001.0": "harbin",       // shipper's factory, Harbin
+    "urn:epc:id:sgln:6901234.00011.0": "harbin",       // Harbin station
+    "urn:epc:id:sgln:6901234.00012.0": "suifenhe",     // Suifenhe station
+    "urn:epc:id:sgln:4601234.00020.0": "grodekovo",    // Grodekovo station
+    "urn:epc:id:sgln:4601234.00021.0": "grodekovo",    // Grodekovo transshipment terminal
+    "urn:epc:id:sgln:4601234.00030.0": "vladivostok",  // Vladivostok station
+    "urn:epc:id:sgln:4601234.00031.0": "vladivostok",  // consignee's warehouse, Vladivostok
+  };
+  const SITES = { "6901234.00001.0": "site.factory", "4601234.00021.0": "site.terminal",
+                  "4601234.00031.0": "site.warehouse" };
+
+  let key = null;            // the imported party key (non-extractable CryptoKey inside)
+  let nodes = null, crossings = [];
+  const places = Promise.all([M.network(), LJ.api("/api/crossings")]).then(([net, cr]) => {
+    nodes = M.nodesById(net); crossings = cr;
+  });
+
+  const tOr = (k, fallback, values) => LJ.has(k) ? LJ.t(k, values) : fallback;
+  const local = (v) => String(v || "").split(/[:/#-]/).pop();   // CBV term: URN, web URI or bare name
+  const bizStepName = (v) => { const s = String(v || "").replace(/^.*BizStep-/, "").split(":").pop(); return s; };
+
+  /* ---------- ledger state, empty ledger ---------- */
+  async function checkLedger() {
+    try {
+      const cp = await LJ.api("/api/ledger/checkpoint");
+      $("tracker-empty").hidden = cp.size !== 0;
+    } catch (err) {
+      // the ledger database is not there: the bundle file still works
+      LJ.notice(err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected"));
+    }
+  }
+
+  /* ---------- reading files ---------- */
+  function readFile(file, limit) {
+    if (file.size > limit) return Promise.reject(new Error("too_large"));
+    return file.text();
+  }
+
+  /* ---------- the party's key ---------- */
+  function partyName(id, parties) {
+    const info = parties && parties[id];
+    const names = info && info.names;
+    return (names && (names[LJ.lang] || names.en)) || id;
+  }
+
+  async function onKeyFile() {
+    keyError.textContent = "";
+    const file = keyInput.files[0];
+    if (!file) return;
+    key = null; form.hidden = true; partyBox.hidden = true;
+    try {
+      const parsed = S.parseKeyFile(await readFile(file, MAX_KEY_BYTES));
+      key = await S.importKey(parsed);
+    } catch (err) {
+      keyInput.value = "";
+      keyError.textContent = err instanceof S.KeyError ? LJ.t(err.code, { detail: err.detail })
+        : err.message === "too_large" ? LJ.t("tracker.key.too_large") : LJ.t("tracker.key.malformed", { detail: "" });
+      return;
+    }
+    keyInput.value = "";   // nothing of the file stays in the form
+    let registered = [];
+    try { registered = await LJ.api("/api/ledger/parties"); } catch (err) { registered = []; }
+    const me = registered.find((p) => p.party === key.party);
+    partyBox.replaceChildren(LJ.el("p", {}, [LJ.t("tracker.signed_in_as") + " ",
+      LJ.el("strong", { text: me ? (me.names[LJ.lang] || me.names.en) : key.party }), " (" + key.party + ")"]));
+    partyBox.hidden = false;
+    form.hidden = false;
+    await listShipments();
+  }
+
+  async function listShipments() {
+    shipmentList.replaceChildren();
+    let found;
+    try {
+      found = await S.fetchJSON(key, "GET", "/api/events?limit=1000");
+    } catch (err) {
+      keyError.textContent = err.message;
+      return;
+    }
+    const ids = [...new Set((found.receipts || []).map((r) => r.shipment))];
+    if (ids.length === 0) {
+      shipmentList.append(LJ.el("li", { class: "muted", text: LJ.t("tracker.no_shipments", { party: key.party }) }));
+      return;
+    }
+    for (const id of ids) {
+      shipmentList.append(LJ.el("li", {}, LJ.el("button", { type: "button", class: "linkish", "data-shipment": id,
+        onclick: () => { shipmentInput.value = id; openShipment(id); } }, id)));
+    }
+    shipmentInput.value = ids[0];
+    if (ids.length === 1) await openShipment(ids[0]);
+  }
+
+  async function openShipment(id) {
+    if (!key) return;
+    LJ.notice(null);
+    setMark("pending", LJ.t("tracker.mark_pending"));
+    const base = "/api/shipments/" + encodeURIComponent(id);
+    let bundle, shipment;
+    try {
+      [shipment, bundle] = await Promise.all([S.fetchJSON(key, "GET", base), S.fetchJSON(key, "GET", base + "/bundle")]);
+    } catch (err) {
+      setMark("none", LJ.t("tracker.mark_none"));
+      LJ.notice(err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected"));
+      return;
+    }
+    await show(bundle, shipment);
+  }
+
+  /* ---------- the bundle file ---------- */
+  async function onBundleFile() {
+    bundleError.textContent = "";
+    const file = bundleInput.files[0];
+    if (!file) return;
+    let data;
+    try {
+      data = JSON.parse(await readFile(file, MAX_BUNDLE_BYTES));
+    } catch (err) {
+      bundleError.textContent = err.message === "too_large" ? LJ.t("tracker.bundle.too_large")
+        : LJ.t("tracker.bundle.not_json");
+      return;
+    }
+    LJ.notice(null);
+    await show(data, null);
+  }
+
+  /* ---------- the mark ---------- */
+  function setMark(state, text) {
+    mark.dataset.state = state;
+    markText.textContent = text;
+    markText.className = "tracker-mark-text";
+    failures.replaceChildren();
+  }
+
+  function failureText(check, position) {
+    if (check.code.startsWith("checkpoint.")) return LJ.t("tracker.fail." + check.code);
+    if (check.kind === "party") {
+      return LJ.t("tracker.what_party", { party: check.party }) + ": " + LJ.t("tracker.fail." + check.code, { index: check.leafIndex });
+    }
+    const what = check.kind === "access"
+      ? LJ.t("tracker.what_access", { index: check.leafIndex })
+      : LJ.t("tracker.what_event", { n: position + 1, index: check.leafIndex });
+    return what + ": " + LJ.t("tracker.fail." + check.code, { party: check.party });
+  }
+
+  function renderMark(report, positions) {
+    if (!report.ed25519) {
+      setMark("unsupported", LJ.t("tracker.mark_unsupported"));
+      return;
+    }
+    if (!report.checkpoint.ok) {
+      setMark("failed", LJ.t("tracker.mark_failed"));
+      failures.append(LJ.el("li", { "data-check": "checkpoint", text: failureText(report.checkpoint) }));
+      return;
+    }
+    if (report.empty) {
+      setMark("failed", LJ.t("tracker.mark_failed"));
+      failures.append(LJ.el("li", { "data-check": "entries", text: LJ.t("tracker.fail.entries.none") }));
+      return;
+    }
+    const bad = [];
+    report.parties.forEach((p) => { if (!p.ok) bad.push([Object.assign({ kind: "party" }, p), 0]); });
+    report.entries.forEach((e) => { if (!e.ok) bad.push([Object.assign({ kind: "event" }, e), positions.get(e.item)]); });
+    report.access.forEach((a) => { if (!a.ok) bad.push([Object.assign({ kind: "access" }, a), 0]); });
+    if (bad.length) {
+      setMark("failed", LJ.t("tracker.mark_failed"));
+      for (const [check, i] of bad) {
+        failures.append(LJ.el("li", { "data-check": check.kind + "-" + (check.kind === "party" ? check.party : check.leafIndex),
+                                      "data-code": check.code,
+                                      text: failureText(check, i) }));
+      }
+      return;
+    }
+    setMark("verified", LJ.t("tracker.mark_verified", { events: LJ.fmt.num(report.entries.length),
+      access: LJ.fmt.num(report.access.length), size: LJ.fmt.num(report.treeSize) }));
+  }
+
+  /* ---------- the timeline and the map ---------- */
+  function crossingOf(event) {
+    const tag = event["lj:borderCrossing"];
+    if (!tag) return null;
+    const [cn, ru] = String(tag).split("-");
+    return crossings.find((c) => c.id === tag) || crossings.find((c) => c.cn.id === cn && c.ru.id === ru) || null;
+  }
+
+  function whereOf(event) {
+    const id = (event.bizLocation && event.bizLocation.id) || (event.readPoint && event.readPoint.id) || null;
+    const node = id && nodes ? nodes.get(LOCATIONS[id]) : null;
+    const site = id ? SITES[String(id).replace("urn:epc:id:sgln:", "")] : null;
+    return { id: id, node: node ? node.properties : null, site: site };
+  }
+
+  function placeText(where) {
+    if (!where.node) return where.id || "–";
+    const name = LJ.placeName(where.node);
+    return where.site ? LJ.t("tracker." + where.site, { place: name }) : name;
+  }
+
+  function eventItem(entry, check, position, parties) {
+    const event = entry.event;
+    const step = event.bizStep ? bizStepName(event.bizStep) : null;
+    const type = tOr("tracker.type." + event.type, event.type);
+    const what = step ? tOr("tracker.step." + step, step) : type;
+    const where = whereOf(event);
+    const crossing = crossingOf(event);
+    const decision = event["lj:customsDecision"];
+    const rows = [
+      [LJ.t("tracker.when"), LJ.fmt.dateTime(event.eventTime)],
+      [LJ.t("tracker.where"), placeText(where)],
+      [LJ.t("tracker.by"), partyName(entry.party, parties)],
+      [LJ.t("tracker.crossing"), crossing ? LJ.placeName(crossing.cn) + " – " + LJ.placeName(crossing.ru)
+        : (event["lj:borderCrossing"] || null)],
+      [LJ.t("tracker.decision"), decision ? tOr("tracker.decision." + decision, decision) : null],
+      [LJ.t("tracker.event_type"), type],
+      [LJ.t("tracker.disposition"), event.disposition ? tOr("tracker.disp." + local(event.disposition), local(event.disposition)) : null],
+      [LJ.t("tracker.location_id"), where.id],
+      [LJ.t("tracker.leaf"), String(entry.leafIndex)],
+    ];
+    let state = "unchecked", verdict = LJ.t("tracker.entry_unchecked");
+    if (check) {
+      state = check.ok ? "ok" : "failed";
+      verdict = check.ok ? LJ.t("tracker.entry_ok") : LJ.t("tracker.fail." + check.code, { party: entry.party });
+    }
+    const li = LJ.el("li", { class: "tracker-event", "data-leaf": entry.leafIndex, "data-check": state }, [
+      LJ.el("h3", {}, [LJ.el("span", { class: "tracker-n", text: LJ.fmt.num(position + 1) + ". " }), what]),
+      M.details(rows),
+      LJ.el("p", { class: "tracker-verdict tracker-verdict-" + state, text: verdict }),
+    ]);
+    if (where.node) {
+      li.append(LJ.el("button", { type: "button", class: "linkish", text: LJ.t("tracker.show_on_map"),
+        onclick: () => { map.setView([where.node.lat, where.node.lon], 7); mapEl.focus(); } }));
+    }
+    return { li: li, where: where, what: what, when: event.eventTime };
+  }
+
+  function drawMap(items) {
+    stopLayer.clearLayers();
+    const stops = new Map();
+    const path = [];
+    for (const item of items) {
+      const node = item.where.node;
+      if (!node) continue;
+      if (!stops.has(node.id)) stops.set(node.id, { node: node, lines: [] });
+      stops.get(node.id).lines.push(LJ.fmt.dateTime(item.when) + " · " + item.what);
+      const last = path[path.length - 1];
+      if (!last || last[0] !== node.lat || last[1] !== node.lon) path.push([node.lat, node.lon]);
+    }
+    if (path.length > 1) L.polyline(path, { color: "#0b4f6c", weight: 4, opacity: 0.85, className: "tracker-path" }).addTo(stopLayer);
+    for (const stop of stops.values()) {
+      const marker = L.circleMarker([stop.node.lat, stop.node.lon], { radius: 8, weight: 2, color: "#111",
+        fillColor: "#f2c14e", fillOpacity: 1, className: "tracker-stop" });
+      marker.bindTooltip(LJ.placeName(stop.node) + " (" + LJ.fmt.num(stop.lines.length) + ")");
+      marker.bindPopup(LJ.el("div", {}, [LJ.el("strong", { text: LJ.placeName(stop.node) }),
+        LJ.el("ul", { class: "plain" }, stop.lines.map((l) => LJ.el("li", { text: l })))]));
+      marker.addTo(stopLayer);
+    }
+    if (path.length) map.fitBounds(L.latLngBounds(path).pad(0.4), { maxZoom: 7 });
+    mapEl.dataset.state = "ready";
+    mapEl.dataset.stops = String(stops.size);
+  }
+
+  async function show(data, shipment) {
+    setMark("pending", LJ.t("tracker.mark_pending"));
+    timeline.dataset.state = "loading";
+    let report;
+    try {
+      report = await V.bundle(data);
+    } catch (err) {
+      if (!(err instanceof V.BundleError)) throw err;
+      setMark("failed", LJ.t("tracker.mark_not_bundle"));
+      failures.append(LJ.el("li", { "data-check": "format", text: LJ.t("tracker.fail.format", { where: err.where, detail: err.detail }) }));
+      timeline.replaceChildren();
+      summary.textContent = LJ.t("tracker.timeline_none");
+      timeline.dataset.state = "none";
+      return;
+    }
+    await places.catch(() => null);
+    const checks = new Map(report.entries.map((e) => [e.item, e]));
+    const entries = data.entries.slice().sort((a, b) => String(a.event.eventTime).localeCompare(String(b.event.eventTime))
+      || a.leafIndex - b.leafIndex);
+    renderMark(report, new Map(entries.map((e, i) => [e, i])));
+    const items = entries.map((entry, i) => eventItem(entry, checks.get(entry), i, data.parties));
+    timeline.replaceChildren(...items.map((x) => x.li));
+    let text = LJ.t("tracker.summary", { shipment: data.shipment, events: LJ.fmt.num(entries.length),
+      parties: LJ.fmt.num(new Set(entries.map((e) => e.party)).size) });
+    if (shipment && Array.isArray(shipment.events)) {
+      const inBundle = new Set(entries.map((e) => e.leafIndex));
+      const later = shipment.events.filter((e) => !inBundle.has(e.leafIndex)).length;
+      if (later) text += " " + LJ.t("tracker.not_yet_in_checkpoint", { n: LJ.fmt.num(later) });
+    }
+    summary.textContent = text;
+    drawMap(items);
+    timeline.dataset.state = "ready";
+  }
+
+  keyInput.addEventListener("change", onKeyFile);
+  bundleInput.addEventListener("change", onBundleFile);
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const id = shipmentInput.value.trim();
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id)) {
+      keyError.textContent = LJ.t("tracker.bad_shipment");
+      shipmentInput.setAttribute("aria-invalid", "true");
+      return;
+    }
+    shipmentInput.removeAttribute("aria-invalid");
+    openShipment(id);
+  });
+  mapEl.dataset.state = "ready";
+  checkLedger();
+})();

@@ -1,0 +1,417 @@
+"""The shipment tracker in a real browser: bundles verified in the page, tampering named, the key
+file flow signing requests in the page without the key ever leaving it, three languages, phone size.
+
+The verifier (verify.js) and the request signer (sign.js) are also checked piece by piece against
+vectors made here by the Python reference (ledger/merkle.py, ledger/parties.py, ledger/checkpoint.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.web.conftest import (
+    LANGS,
+    PHONE,
+    Browsing,
+    LiveServer,
+    _free_port,
+    check_clean,
+    open_page,
+)
+
+from longjiang.ledger.demo import DEMO_SHIPMENT
+from longjiang.ledger.merkle import inclusion_proof, leaf_hash, root_from_leaves
+from longjiang.ledger.parties import request_statement
+from longjiang.ledger.records import OPERATOR
+
+PLACE = {"en": "Harbin", "zh": "哈尔滨", "ru": "Харбин"}
+PARTY = {"en": "Suifenhe Customs", "zh": "绥芬河海关", "ru": "Таможня Суйфэньхэ"}
+VERIFIED = {"en": "Verified in this browser", "zh": "已在本浏览器中验证", "ru": "Проверено в этом браузере"}
+FAILED = {"en": "FAILED", "zh": "验证失败", "ru": "НЕ ПРОЙДЕНО"}
+
+
+@pytest.fixture(scope="module")
+def bundle(live_server: LiveServer) -> dict[str, Any]:
+    data: dict[str, Any] = live_server.ledger.bundle(DEMO_SHIPMENT, OPERATOR)
+    return data
+
+
+def write_json(tmp: Path, name: str, data: Any) -> Path:
+    path = tmp / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def open_bundle(b: Browsing, path: Path) -> None:
+    b.page.set_input_files("#tracker-bundle", str(path))
+    b.page.wait_for_selector("#tracker-mark:not([data-state=none]):not([data-state=pending])")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_genuine_bundle_verifies(browsing: Browsing, bundle: dict[str, Any], tmp_path: Path,
+                                 lang: str) -> None:
+    page = browsing.page
+    browsing.goto(f"/tracker?lang={lang}")
+    open_bundle(browsing, write_json(tmp_path, "bundle.json", bundle))
+    assert page.locator("#tracker-mark").get_attribute("data-state") == "verified"
+    assert VERIFIED[lang] in page.locator("#tracker-mark-text").inner_text()
+    events = page.locator("#tracker-timeline > li")
+    assert events.count() == len(bundle["entries"]) == 13
+    assert page.locator("#tracker-timeline > li[data-check=ok]").count() == 13
+    text = page.locator("#tracker-timeline").inner_text()
+    assert PLACE[lang] in text           # where, in the chosen language
+    assert PARTY[lang] in text           # who recorded it, in the chosen language
+    # the crossing, by the names of its two border stations in the chosen language
+    assert {"en": "Suifenhe", "zh": "绥芬河", "ru": "Суйфэньхэ"}[lang] in text
+    # the route on the map: Harbin, Suifenhe, Grodekovo, Vladivostok
+    assert page.locator("#map").get_attribute("data-stops") == "4"
+    assert page.locator("path.tracker-stop").count() == 4
+    browsing.screenshot(f"tracker-{lang}")
+
+
+def _flip_b64(value: str) -> str:
+    raw = bytearray(base64.b64decode(value))
+    raw[0] ^= 0x01
+    return base64.b64encode(bytes(raw)).decode("ascii")
+
+
+def _tamper(bundle: dict[str, Any], how: str) -> tuple[dict[str, Any], str, str]:
+    """A copy of the bundle changed one way; the failure's data-check and data-code."""
+    data = copy.deepcopy(bundle)
+    if how == "proof hash":
+        entry = data["entries"][3]
+        entry["inclusionProof"][0] = _flip_b64(entry["inclusionProof"][0])
+        return data, f"event-{entry['leafIndex']}", "entry.proof"
+    if how == "signature":
+        entry = data["entries"][5]
+        entry["signature"] = _flip_b64(entry["signature"])
+        return data, f"event-{entry['leafIndex']}", "entry.signature"
+    if how == "event hash":
+        entry = data["entries"][7]
+        entry["eventHash"] = entry["eventHash"][:20] + ("0" if entry["eventHash"][20] != "0" else "1") \
+            + entry["eventHash"][21:]
+        return data, f"event-{entry['leafIndex']}", "entry.signature"
+    if how == "party" and data["format"].endswith("/v1"):  # the key the bundle gives on trust
+        entry = data["entries"][0]
+        other = next(p for p in data["parties"] if p != entry["party"])
+        data["parties"][entry["party"]]["key"] = data["parties"][other]["key"]
+        return data, f"event-{entry['leafIndex']}", "entry.key_name"
+    if how == "party":  # v2: the registration the log signed (names, role, key) was changed
+        party = data["entries"][0]["party"]
+        data["parties"][party]["names"]["en"] = "Someone Else Ltd"
+        return data, f"party-{party}", "party.signature"
+    if how == "entry key" and data["format"].endswith("/v2"):
+        entry = data["entries"][2]
+        other = next(p for p in data["parties"] if p != entry["party"])
+        entry["key"] = data["parties"][other]["key"]
+        return data, f"event-{entry['leafIndex']}", "entry.wrong_key"
+    if how == "entry key":  # v1 bundles name no key per entry: a wrong party instead
+        entry = data["entries"][2]
+        entry["party"] = next(p for p in data["parties"] if p != entry["party"])
+        return data, f"event-{entry['leafIndex']}", "entry.signature"
+    if how == "access signature":
+        change = data["access"][0]
+        change["signature"] = _flip_b64(change["signature"])
+        return data, f"access-{change['leafIndex']}", "entry.signature"
+    if how == "checkpoint root":
+        lines = data["checkpoint"].split("\n")
+        lines[2] = _flip_b64(lines[2])
+        data["checkpoint"] = "\n".join(lines)
+        return data, "checkpoint", ""
+    if how == "checkpoint size":
+        lines = data["checkpoint"].split("\n")
+        lines[1] = str(int(lines[1]) + 1)
+        data["checkpoint"] = "\n".join(lines)
+        return data, "checkpoint", ""
+    raise AssertionError(how)
+
+
+TAMPERS = ("proof hash", "signature", "event hash", "party", "entry key", "access signature",
+           "checkpoint root", "checkpoint size")
+
+
+@pytest.mark.parametrize("how", TAMPERS)
+def test_tampered_bundle_fails_naming_what(browsing: Browsing, bundle: dict[str, Any],
+                                           tmp_path: Path, how: str) -> None:
+    page = browsing.page
+    data, check, code = _tamper(bundle, how)
+    browsing.goto("/tracker?lang=en")
+    open_bundle(browsing, write_json(tmp_path, "tampered.json", data))
+    assert page.locator("#tracker-mark").get_attribute("data-state") == "failed"
+    assert "FAILED" in page.locator("#tracker-mark-text").inner_text()
+    failures = page.locator("#tracker-failures > li")
+    if check.startswith("party-"):
+        # the party's events fail too: no key of it is proven any more
+        assert failures.count() >= 2, failures.all_inner_texts()
+        assert "entry.no_key" in {f.get_attribute("data-code") for f in failures.all()[1:]}
+    else:
+        assert failures.count() == 1, failures.all_inner_texts()
+    assert failures.first.get_attribute("data-check") == check
+    message = failures.first.inner_text()
+    if check.startswith("party-"):
+        assert failures.first.get_attribute("data-code") == code
+        assert message.startswith(f"Party {check.removeprefix('party-')}: the registration or key "
+                                  "change at log entry")
+        assert "not signed by the log key" in message
+    elif check.startswith("event-"):
+        assert failures.first.get_attribute("data-code") == code
+        position = 1 + sorted(e["event"]["eventTime"] for e in data["entries"]).index(
+            next(e for e in data["entries"] if f"event-{e['leafIndex']}" == check)["event"]["eventTime"])
+        assert message.startswith(f"Event {position} (log entry {check.split('-')[1]})")
+        assert page.locator(f"#tracker-timeline > li[data-leaf='{check.split('-')[1]}']"
+                            ).get_attribute("data-check") == "failed"
+    elif check.startswith("access-"):
+        assert message.startswith(f"Access change (log entry {check.split('-')[1]})")
+    else:
+        assert "checkpoint" in message and "signature" in message
+    browsing.screenshot(f"tracker-tampered-{how.replace(' ', '-')}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_tampered_bundle_fails_in_every_language(browsing: Browsing, bundle: dict[str, Any],
+                                                 tmp_path: Path, lang: str) -> None:
+    data, _, _ = _tamper(bundle, "proof hash")
+    browsing.goto(f"/tracker?lang={lang}")
+    open_bundle(browsing, write_json(tmp_path, "tampered.json", data))
+    assert FAILED[lang] in browsing.page.locator("#tracker-mark-text").inner_text()
+    failure = browsing.page.locator("#tracker-failures > li").inner_text()
+    assert {"en": "inclusion proof", "zh": "包含证明", "ru": "доказательство включения"}[lang] in failure
+
+
+def test_not_a_bundle_is_named(browsing: Browsing, tmp_path: Path) -> None:
+    page = browsing.page
+    browsing.goto("/tracker?lang=en")
+    open_bundle(browsing, write_json(tmp_path, "other.json", {"format": "something else"}))
+    assert page.locator("#tracker-mark").get_attribute("data-state") == "failed"
+    assert "/format" in page.locator("#tracker-failures").inner_text()
+    path = tmp_path / "not.json"
+    path.write_text("{not json", encoding="utf-8")
+    page.set_input_files("#tracker-bundle", str(path))
+    page.get_by_text("This file is not JSON.").wait_for()
+
+
+def _watch_requests(b: Browsing) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+
+    def record(request: Any) -> None:
+        seen.append({"url": request.url, "headers": request.all_headers(),
+                     "body": request.post_data_buffer or b""})
+
+    b.page.on("request", record)
+    return seen
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_key_file_opens_demo_shipment_and_key_stays(browsing: Browsing, live_server: LiveServer,
+                                                    lang: str) -> None:
+    page = browsing.page
+    seen = _watch_requests(browsing)
+    key_file = live_server.tmp / "keys" / "cn-customs-suifenhe.key"
+    key_text = key_file.read_text(encoding="ascii").strip()
+    browsing.goto(f"/tracker?lang={lang}")
+    page.set_input_files("#tracker-key", str(key_file))
+    page.wait_for_selector("#tracker-mark[data-state=verified]")
+    assert page.locator("#tracker-party").inner_text().count(PARTY[lang]) == 1
+    assert page.locator("#tracker-timeline > li").count() == 13
+    assert page.locator("#tracker-shipment").input_value() == DEMO_SHIPMENT
+    # the signed requests went out and were accepted ...
+    signed = [r for r in seen if "longjiang-signature" in r["headers"]]
+    assert {r["url"].split("?")[0].removeprefix(live_server.url) for r in signed} >= {
+        "/api/events", f"/api/shipments/{DEMO_SHIPMENT}", f"/api/shipments/{DEMO_SHIPMENT}/bundle"}
+    # ... and nothing the page sent carries the key: not the file, not the seed in any encoding
+    seed = base64.b64decode(key_text.rsplit("+", 1)[1])[1:]
+    secrets = [key_text, key_text.rsplit("+", 1)[1], base64.b64encode(seed).decode(),
+               base64.urlsafe_b64encode(seed).decode().rstrip("="), seed.hex()]
+    for request in seen:
+        sent = request["url"] + json.dumps(request["headers"]) + request["body"].decode("latin-1")
+        for secret in secrets:
+            assert secret not in sent, f"{request['url']} carries the key"
+        assert seed not in request["body"]
+    # the key file input is cleared once the key is imported
+    assert page.locator("#tracker-key").input_value() == ""
+    browsing.screenshot(f"tracker-key-{lang}")
+
+
+def test_public_key_is_refused_with_a_message(browsing: Browsing, live_server: LiveServer,
+                                              tmp_path: Path) -> None:
+    page = browsing.page
+    browsing.goto("/tracker?lang=en")
+    public = live_server.ledger.get_party("rzd-fer").verifier_key
+    path = tmp_path / "rzd-fer.pub"
+    path.write_text(public + "\n", encoding="ascii")
+    page.set_input_files("#tracker-key", str(path))
+    page.get_by_text("This is a public key.").wait_for()
+    path.write_text("PRIVATE+KEY+rzd-fer+00000000+AQ==\n", encoding="ascii")
+    page.set_input_files("#tracker-key", str(path))
+    page.locator("#tracker-key-error").get_by_text("This is not a party key file").wait_for()
+    assert page.locator("#tracker-shipment-form").is_hidden()
+
+
+def test_unknown_key_gets_a_readable_problem(browsing: Browsing, tmp_path: Path) -> None:
+    from longjiang.ledger.parties import generate_key
+
+    page = browsing.page
+    path = tmp_path / "stranger.key"
+    path.write_text(generate_key("stranger-co").to_string() + "\n", encoding="ascii")
+    browsing.goto("/tracker?lang=en")
+    page.set_input_files("#tracker-key", str(path))
+    error = page.locator("#tracker-key-error")
+    error.get_by_text("signed request", exact=False).or_(error.get_by_text("signature", exact=False)
+                                                         ).first.wait_for()
+    browsing.watch.allow_http_error("/api/events")
+
+
+def test_tracker_at_phone_size(browser: Any, live_server: LiveServer, bundle: dict[str, Any],
+                               tmp_path: Path) -> None:
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        b.goto("/tracker?lang=zh")
+        open_bundle(b, write_json(tmp_path, "bundle.json", bundle))
+        assert b.page.locator("#tracker-mark").get_attribute("data-state") == "verified"
+        width = b.page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= PHONE["width"], f"the page scrolls sideways: {width} px"
+        box = b.page.locator("#map").bounding_box()
+        assert box["width"] <= PHONE["width"] and box["height"] > 200
+        b.screenshot("tracker-phone-zh")
+        b.page.locator("#tracker-timeline").scroll_into_view_if_needed()
+        b.screenshot("tracker-phone-zh-timeline")
+        check_clean(b)
+    finally:
+        b.context.close()
+
+
+def test_keyboard_opens_a_shipment(browsing: Browsing, live_server: LiveServer) -> None:
+    page = browsing.page
+    browsing.goto("/tracker?lang=en")
+    page.set_input_files("#tracker-key", str(live_server.tmp / "keys" / "rzd-fer.key"))
+    page.wait_for_selector("#tracker-mark[data-state=verified]")
+    page.focus("#tracker-shipment")
+    page.keyboard.press("Enter")           # the form submits from the keyboard
+    page.wait_for_selector("#tracker-mark[data-state=verified]")
+    button = page.locator("#tracker-timeline button").first
+    button.focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "map"
+
+
+# ---------------------------------------------------------------------------
+# verify.js and sign.js against the Python reference, in the browser
+# ---------------------------------------------------------------------------
+
+
+def test_inclusion_proofs_match_the_reference(browsing: Browsing) -> None:
+    """Every leaf of trees of 1-33 leaves: the JS root from the Python proof is the Python root;
+    a proof with one hash changed or of the wrong length implies another root or none."""
+    cases = []
+    for size in range(1, 34):
+        leaves = [leaf_hash(f"leaf {i}".encode()) for i in range(size)]
+        root = root_from_leaves(leaves)
+        for index in range(size):
+            proof = inclusion_proof(leaves, index)
+            cases.append({"leaf": leaves[index].hex(), "index": index, "size": size,
+                          "proof": [p.hex() for p in proof], "root": root.hex()})
+    browsing.goto("/tracker?lang=en")
+    result = browsing.page.evaluate("""async (cases) => {
+      const bytes = (h) => Uint8Array.from(h.match(/../g) || [], (x) => parseInt(x, 16));
+      const hex = (b) => b ? Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("") : null;
+      const bad = [];
+      for (const c of cases) {
+        const proof = c.proof.map(bytes);
+        const got = hex(await LJ.verify.rootFromInclusionProof(bytes(c.leaf), c.index, c.size, proof));
+        if (got !== c.root) bad.push(["genuine", c.size, c.index, got]);
+        if (proof.length) {
+          const changed = proof.map((p) => p.slice());
+          changed[changed.length - 1][5] ^= 1;
+          const r = hex(await LJ.verify.rootFromInclusionProof(bytes(c.leaf), c.index, c.size, changed));
+          if (r === c.root) bad.push(["changed", c.size, c.index]);
+          const short = await LJ.verify.rootFromInclusionProof(bytes(c.leaf), c.index, c.size, proof.slice(1));
+          if (hex(short) === c.root) bad.push(["short", c.size, c.index]);
+        }
+        const longer = await LJ.verify.rootFromInclusionProof(bytes(c.leaf), c.index, c.size, proof.concat([bytes(c.root)]));
+        if (hex(longer) === c.root) bad.push(["long", c.size, c.index]);
+      }
+      return { n: cases.length, bad: bad };
+    }""", cases)
+    assert result["n"] == sum(range(1, 34))
+    assert result["bad"] == []
+
+
+def test_request_statement_and_signature_match_the_reference(browsing: Browsing) -> None:
+    from longjiang.ledger.checkpoint import NoteVerifier, generate_signer
+
+    signer = generate_signer("vector-party")
+    browsing.goto("/tracker?lang=en")
+    out = browsing.page.evaluate("""async (text) => {
+      const key = await LJ.sign.importKey(LJ.sign.parseKeyFile(text));
+      const h = await LJ.sign.headers(key, "POST", "/api/shipments/X-1/access?a=b%20c", '{"ä":1}');
+      return { headers: h, keyId: key.keyId, party: key.party,
+               emptyDigest: await LJ.sign.bodyDigest(new Uint8Array(0)) };
+    }""", signer.to_string())
+    h = out["headers"]
+    assert out["party"] == "vector-party" and out["keyId"] == f"{signer.key_id:08x}"
+    assert out["emptyDigest"] == "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"
+    body = '{"ä":1}'.encode()
+    assert h["Content-Digest"] == "sha-256=:" + base64.b64encode(
+        hashlib.sha256(body).digest()).decode() + ":"
+    statement = request_statement("vector-party", "POST", "/api/shipments/X-1/access?a=b%20c",
+                                  h["Longjiang-Date"], h["Longjiang-Nonce"], h["Content-Digest"])
+    verifier = NoteVerifier.from_public_key("vector-party", signer.public_key)
+    assert verifier.verify(statement, base64.b64decode(h["Longjiang-Signature"]))
+    assert abs(time.time() - time.mktime(time.strptime(h["Longjiang-Date"], "%Y-%m-%dT%H:%M:%SZ"))
+               + time.timezone) < 120
+
+
+# ---------------------------------------------------------------------------
+# An empty ledger: the page offers the demo
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    import uvicorn
+
+    from longjiang.api.app import create_app
+    from longjiang.ledger.service import Ledger
+
+    tmp = tmp_path_factory.mktemp("empty")
+    ledger = Ledger.open(f"sqlite:///{tmp / 'ledger.db'}")
+    ledger.init()
+    app = create_app()
+    app.state.ledger = ledger
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the empty test server did not start")
+        time.sleep(0.02)
+    yield LiveServer(app=app, url=f"http://127.0.0.1:{port}", ledger=ledger, tmp=tmp)
+    server.should_exit = True
+    thread.join(timeout=10)
+    ledger.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_empty_ledger_offers_the_demo(browser: Any, empty_server: LiveServer, lang: str) -> None:
+    b = open_page(browser, empty_server)
+    try:
+        b.goto(f"/tracker?lang={lang}")
+        box = b.page.locator("#tracker-empty")
+        box.wait_for()
+        assert "longjiang ledger demo --keys-dir DIR" in box.inner_text()
+        assert "longjiang serve --demo" in box.inner_text()
+        check_clean(b)
+    finally:
+        b.context.close()
