@@ -104,6 +104,16 @@ def test_journal_pacs008_reconcile_reports(run, tmp_path: Path) -> None:  # type
     assert fx == [{"period": "2023-05", "currency": "CNY", "gain": "0.41"}]  # 100.41 vs 100.00
     exp = json.loads(run("report", "exposure", "--json"))
     assert exp["RUB"]["bank"] == "3171.84"
+    run("invoice", "INV-CNY", "--party", "harbin-trading", "--currency", "CNY", "--amount",
+        "100.00", "--date", "2023-05-26")
+    assert "needs --invoice" in run("pay", "PX", "--party", "harbin-trading", "--bank", "vtb",
+                                    "--currency", "RUB", "--amount", "1130.00", "--date",
+                                    "2023-05-26", "--settles", "100.00", code=2)
+    run("pay", "PX", "--party", "harbin-trading", "--bank", "vtb", "--currency", "RUB",
+        "--amount", "1130.00", "--date", "2023-05-26", "--invoice", "INV-CNY", "--settles",
+        "100.00", "--source", "cfets")  # reference 1,131.88 at CFETS: 1.88 RUB lost
+    assert {(f["currency"], f["gain"]) for f in json.loads(run("report", "fx", "--json"))} == {
+        ("CNY", "0.41"), ("RUB", "-1.88")}
     div = json.loads(run("rates", "divergence", "--json", "--svg", str(tmp_path / "d.svg")))
     assert div[0]["date"] == "2023-05-26"
     assert (tmp_path / "d.svg").read_text().startswith("<svg")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -123,3 +124,45 @@ def test_every_transaction_balances_in_each_currency(ops: list[tuple[object, ...
         for ccy, value in j.balances().values():
             totals[ccy] = totals.get(ccy, 0) + value
         assert all(v == 0 for v in totals.values()), totals
+
+
+def test_payment_in_another_currency_than_its_invoice(rated: Journal) -> None:
+    """A CNY invoice paid in roubles: 1,000.00 CNY settled by 11,300.00 RUB on 26 May 2023,
+    when the Bank of Russia's rate was 11.2816: 11,281.60 at reference, 18.40 RUB gained."""
+    from longjiang.settlement.reports import open_invoices, realised_fx
+
+    rated.issue_invoice("INV-CNY", "amur-logistics", "CNY", 1_500_00, DAY)
+    with pytest.raises(InputError, match="without the amount of CNY it settles"):
+        rated.expect_payment("P-RUB", "in", "amur-logistics", "vtb", "RUB", 11_300_00, DAY,
+                             invoice_no="INV-CNY")
+    rated.expect_payment("P-RUB", "in", "amur-logistics", "vtb", "RUB", 11_300_00, DAY,
+                         invoice_no="INV-CNY", settles_minor=1_000_00, post=True)
+    bal = rated.balances()
+    assert bal["bank:vtb:RUB"] == ("RUB", 11_300_00)
+    assert bal["receivable:amur-logistics:CNY"] == ("CNY", 500_00)
+    assert bal["fx-gain-loss:RUB"] == ("RUB", -18_40)
+    assert realised_fx(rated, period="day") == [("2023-05-26", "RUB", 18_40)]
+    assert [(i.invoice_no, i.open_minor) for i in open_invoices(rated)] == [("INV-CNY", 500_00)]
+    assert all(v == 0 for sums in rated.transaction_sums().values() for v in sums.values())
+    with pytest.raises(InputError, match="manual entry"):
+        rated.refund("P-RUB", 1_00, DAY)
+
+
+def test_migration_to_v2_on_a_v1_database(tmp_path: Path) -> None:
+    from sqlalchemy import inspect
+
+    from longjiang.settlement import store as t
+
+    s = t.SettlementStore.open(f"sqlite:///{tmp_path / 'old.db'}")
+    with s.write(lock=False) as conn:  # a database as version 1 made it
+        t.metadata.create_all(conn, tables=[t.schema_version])
+        t._migrate_v1(conn)
+        conn.exec_driver_sql("ALTER TABLE stl_payments DROP COLUMN settles_minor")
+        conn.exec_driver_sql("ALTER TABLE stl_payments DROP COLUMN rate_source")
+        conn.execute(t.schema_version.insert().values(version=1, applied_at="then"))
+    assert s.version() == 1
+    assert s.migrate() == [2]
+    with s.read() as conn:
+        cols = {c["name"] for c in inspect(conn).get_columns("stl_payments")}
+    assert {"settles_minor", "rate_source"} <= cols
+    s.close()

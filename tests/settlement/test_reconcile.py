@@ -114,3 +114,15 @@ def test_indexed_matcher_equals_nested_loops(es: list[StatementEntry], ps: list[
         (m.entry.seq, m.payment_id, m.rule) for m in slow.matched]
     assert [(e.seq, r) for e, r in fast.unmatched_entries] == [(e.seq, r) for e, r in slow.unmatched_entries]
     assert fast.unmatched_payments == slow.unmatched_payments
+
+
+def test_reconciled_payment_in_another_currency(rated: Journal) -> None:
+    rated.issue_invoice("INV-CNY", "harbin-trading", "CNY", 1_000_00, D)
+    rated.expect_payment("P-RUB", "in", "harbin-trading", "vtb", "RUB", 11_250_00, D,
+                         invoice_no="INV-CNY", settles_minor=1_000_00, end_to_end_id="E-RUB")
+    rec = reconcile_statement(rated, statement([entry(0, 11_250_00, e2e="E-RUB")]), "s.xml")
+    assert [(m.payment_id, m.rule) for m in rec.result.matched] == [("P-RUB", "id")]
+    assert open_invoices(rated) == []
+    # booked 26 May at the Bank of Russia's 11.2816: 11,281.60 at reference, 31.60 lost
+    assert rated.balances()["fx-gain-loss:RUB"] == ("RUB", 31_60)
+    assert all(v == 0 for s in rated.transaction_sums().values() for v in s.values())

@@ -217,6 +217,10 @@ class PaymentIn(BaseModel):
     uetr: str | None = Field(None, max_length=36)
     refs: list[str] = Field(default_factory=list, max_length=10)
     expected: bool = False
+    settles: str | None = Field(None, pattern=_AMOUNT, max_length=40,
+                                description="the amount of the invoice's currency settled "
+                                            "by a payment in another currency")
+    source: Literal["cbr", "cfets"] = "cbr"
 
 
 @router.post("/payments", responses=PRIVATE, status_code=201)
@@ -225,11 +229,21 @@ async def post_payment(request: Request, _: Authenticated,
     """Record a payment, posted now or ``expected`` on a statement."""
     m = await _model(request, PaymentIn)
     cur = currency(m.currency)
-    await run_in_threadpool(
-        lambda: journal.expect_payment(m.payment, m.direction, m.party, m.bank, cur.code,
-                                       parse_amount(m.amount, cur), m.date,
-                                       invoice_no=m.invoice, end_to_end_id=m.end_to_end_id,
-                                       uetr=m.uetr, remittance=m.refs, post=not m.expected))
+
+    def record() -> None:
+        settled = None
+        if m.settles is not None:
+            if m.invoice is None:
+                raise InputError("settles needs the invoice it settles", field="settles")
+            settled = parse_amount(m.settles, currency(journal.invoice_currency(m.invoice)),
+                                   field="settles")
+        journal.expect_payment(m.payment, m.direction, m.party, m.bank, cur.code,
+                               parse_amount(m.amount, cur), m.date, invoice_no=m.invoice,
+                               end_to_end_id=m.end_to_end_id, uetr=m.uetr, remittance=m.refs,
+                               post=not m.expected, settles_minor=settled,
+                               rate_source=RateSource(m.source))
+
+    await run_in_threadpool(record)
     return {"payment": m.payment, "status": "expected" if m.expected else "posted"}
 
 

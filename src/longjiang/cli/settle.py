@@ -238,12 +238,26 @@ def pay(payment_id: str, party: Annotated[str, typer.Option("--party")],
         = None,
         expected: Annotated[bool, typer.Option("--expected", help="expected on a statement, "
                                                "posted when reconciled")] = False,
+        settles: Annotated[str | None, typer.Option(
+            "--settles", help="paying an invoice in another currency: the amount of the "
+                              "invoice's currency this payment settles")] = None,
+        source: Annotated[Source, typer.Option("--source", help="reference rate for --settles")]
+        = Source.cbr,
         db: DbOption = None) -> None:
     """Record a payment received (in) or sent (out), posted now or expected."""
+    from longjiang.settlement.rates import RateSource
+
     with _journal(db) as j:
+        settled = None
+        if settles is not None:
+            if invoice_no is None:
+                raise InputError("--settles needs --invoice", field="settles")
+            inv_ccy = j.invoice_currency(invoice_no)
+            settled = _amount(settles, inv_ccy, "--settles")
         j.expect_payment(payment_id, direction.value, party, bank, ccy, _amount(amount, ccy),
                          _day(day), invoice_no=invoice_no, end_to_end_id=e2e, uetr=uetr,
-                         remittance=ref or (), post=not expected)
+                         remittance=ref or (), post=not expected, settles_minor=settled,
+                         rate_source=RateSource(source.value))
     typer.echo(f"payment {payment_id} {'expected' if expected else 'posted'}")
 
 

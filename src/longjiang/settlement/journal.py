@@ -184,14 +184,18 @@ class Journal:
         with self.store.read() as conn:
             return [_rate(row) for row in conn.execute(q)]
 
-    def rate_on(self, source: RateSource, base: str, day: date, quote: str = "RUB") -> Rate:
-        """The rate of ``base`` in ``quote`` in effect on ``day`` (set on or before it)."""
-        with self.store.read() as conn:
-            row = conn.execute(
-                select(t.rates).where(t.rates.c.source == source.value,
-                                      t.rates.c.base == base, t.rates.c.quote == quote,
-                                      t.rates.c.effective_date <= day.isoformat())
-                .order_by(t.rates.c.effective_date.desc()).limit(1)).first()
+    def rate_on(self, source: RateSource, base: str, day: date, quote: str = "RUB",
+                conn: Connection | None = None) -> Rate:
+        """The rate of ``base`` in ``quote`` in effect on ``day`` (set on or before it);
+        read on ``conn`` when given (inside a write transaction)."""
+        if conn is None:
+            with self.store.read() as own:
+                return self.rate_on(source, base, day, quote, own)
+        row = conn.execute(
+            select(t.rates).where(t.rates.c.source == source.value,
+                                  t.rates.c.base == base, t.rates.c.quote == quote,
+                                  t.rates.c.effective_date <= day.isoformat())
+            .order_by(t.rates.c.effective_date.desc()).limit(1)).first()
         if row is None or date.fromisoformat(row.effective_date) < day - timedelta(
                 days=MAX_RATE_AGE_DAYS):
             last = f"; the latest before it is {row.effective_date}" if row else ""
@@ -200,8 +204,8 @@ class Journal:
                                 "file for that date (`longjiang settle rates import FILE`)")
         return _rate(row)
 
-    def reference_rate(self, source: RateSource, src: str, dst: str,
-                       day: date) -> tuple[Decimal, list[Rate]]:
+    def reference_rate(self, source: RateSource, src: str, dst: str, day: date,
+                       conn: Connection | None = None) -> tuple[Decimal, list[Rate]]:
         """``dst`` per one ``src`` from ``source`` on ``day`` (exact to 40 digits), and the
         published rates it rests on: direct, inverse, or crossed through the rouble."""
         currency(src, field="from")
@@ -213,12 +217,13 @@ class Journal:
         with localcontext() as ctx:
             ctx.prec = 40
             if dst == "RUB":
-                r = self.rate_on(source, src, day)
+                r = self.rate_on(source, src, day, conn=conn)
                 return r.per_unit, [r]
             if src == "RUB":
-                r = self.rate_on(source, dst, day)
+                r = self.rate_on(source, dst, day, conn=conn)
                 return Decimal(1) / r.per_unit, [r]
-            a, b = self.rate_on(source, src, day), self.rate_on(source, dst, day)
+            a = self.rate_on(source, src, day, conn=conn)
+            b = self.rate_on(source, dst, day, conn=conn)
             return a.per_unit / b.per_unit, [a, b]
 
     def convert(self, amount_minor: int, src: str, dst: str, day: date,
@@ -305,9 +310,14 @@ class Journal:
                        ccy: str, amount_minor: int, value_date: date, *,
                        invoice_no: str | None = None, end_to_end_id: str | None = None,
                        uetr: str | None = None, remittance: Sequence[str] = (),
-                       post: bool = False) -> str:
+                       post: bool = False, settles_minor: int | None = None,
+                       rate_source: RateSource = RateSource.CBR) -> str:
         """Record a payment we expect (matched later against a statement) or, ``post``,
-        one that happened: bank against the party's receivable (in) or payable (out)."""
+        one that happened: bank against the party's receivable (in) or payable (out).
+
+        A payment in another currency than its invoice states ``settles_minor``, the amount
+        of the invoice's currency it settles; it is posted at the ``rate_source`` reference
+        rate of the day it is booked, the difference going to FX gain or loss."""
         cur = currency(ccy)
         _ref(payment_id, "payment")
         _name(party, "party")
@@ -330,19 +340,33 @@ class Journal:
                     if inv is None:
                         raise NotFoundError(f"invoice {invoice_no!r} does not exist")
                     want = "issued" if direction == "in" else "received"
-                    if inv.direction != want or inv.currency != cur.code or inv.party != party:
+                    if inv.direction != want or inv.party != party or (
+                            inv.currency != cur.code and settles_minor is None):
                         raise InputError(
                             f"invoice {invoice_no!r} is {inv.direction} to/from {inv.party} in "
                             f"{inv.currency}; a payment {direction} from {party} in {cur.code} "
-                            "cannot settle it", field="invoice")
+                            "cannot settle it" + ("" if inv.currency == cur.code else
+                                                  " without the amount of "
+                                                  f"{inv.currency} it settles"),
+                            field="invoice")
+                    if settles_minor is not None:
+                        if inv.currency == cur.code:
+                            raise InputError(f"invoice {invoice_no!r} is in {cur.code} like "
+                                             "the payment: no settled amount to state",
+                                             field="settles")
+                        _positive(settles_minor, currency(inv.currency), "settles")
                     if invoice_no not in refs:
                         refs.insert(0, invoice_no)
+                elif settles_minor is not None:
+                    raise InputError("a settled amount needs the invoice it settles",
+                                     field="settles")
                 conn.execute(t.payments.insert().values(
                     payment_id=payment_id, direction=direction, party=party, bank=bank,
                     currency=cur.code, amount_minor=amount_minor,
                     value_date=value_date.isoformat(), invoice_no=invoice_no,
                     end_to_end_id=end_to_end_id, uetr=uetr, remittance="\n".join(refs),
-                    status="expected", refunded_minor=0))
+                    status="expected", refunded_minor=0, settles_minor=settles_minor,
+                    rate_source=rate_source.value if settles_minor is not None else None))
                 if post:
                     self.post_payment_on(conn, payment_id, value_date)
         except IntegrityError:
@@ -356,15 +380,7 @@ class Journal:
         p = conn.execute(select(t.payments).where(t.payments.c.payment_id == payment_id)).one()
         if p.status != "expected":
             raise InputError(f"payment {payment_id!r} is {p.status} already", field="payment")
-        bank = account_code("bank", p.currency, p.bank)
-        if p.direction == "in":
-            other = account_code("receivable", p.currency, p.party)
-            lines = [Posting(bank, p.currency, p.amount_minor),
-                     Posting(other, p.currency, -p.amount_minor)]
-        else:
-            other = account_code("payable", p.currency, p.party)
-            lines = [Posting(other, p.currency, p.amount_minor),
-                     Posting(bank, p.currency, -p.amount_minor)]
+        lines = self.payment_lines(conn, p, day)
         inv = None
         if p.invoice_no:
             inv = conn.execute(select(t.invoices.c.order_ref, t.invoices.c.shipment_id).where(
@@ -379,6 +395,29 @@ class Journal:
         conn.execute(update(t.payments).where(t.payments.c.payment_id == payment_id)
                      .values(status="posted", txn_id=txn))
         return txn
+
+    def invoice_currency(self, invoice_no: str) -> str:
+        with self.store.read() as conn:
+            ccy = conn.execute(select(t.invoices.c.currency).where(
+                t.invoices.c.invoice_no == invoice_no)).scalar()
+        if ccy is None:
+            raise NotFoundError(f"invoice {invoice_no!r} does not exist")
+        return str(ccy)
+
+    def payment_lines(self, conn: Connection, p: Any, day: date) -> list[Posting]:
+        """The postings of the stored payment row ``p`` booked on ``day`` (read on ``conn``)."""
+        from longjiang.settlement.postings import payment_postings
+
+        if p.settles_minor is None:
+            return payment_postings(p.direction, p.party, p.bank, p.currency,
+                                    int(p.amount_minor))
+        inv_ccy = conn.execute(select(t.invoices.c.currency).where(
+            t.invoices.c.invoice_no == p.invoice_no)).scalar_one()
+        ref, _ = self.reference_rate(RateSource(p.rate_source), inv_ccy, p.currency, day, conn)
+        reference = convert_minor(int(p.settles_minor), currency(inv_ccy), currency(p.currency),
+                                  ref)
+        return payment_postings(p.direction, p.party, p.bank, p.currency, int(p.amount_minor),
+                                inv_ccy, int(p.settles_minor), reference)
 
     def post_payment(self, payment_id: str, day: date) -> int:
         """Post an expected payment (it happened on ``day``)."""
@@ -397,6 +436,9 @@ class Journal:
                 raise NotFoundError(f"payment {payment_id!r} does not exist")
             cur = currency(p.currency)
             _positive(amount_minor, cur)
+            if p.settles_minor is not None:
+                raise InputError(f"payment {payment_id!r} settled an invoice in another "
+                                 "currency: refund it with a manual entry", field="payment")
             if p.direction != "in" or p.status == "expected":
                 raise InputError(f"payment {payment_id!r} is {p.direction}/{p.status}: only a "
                                  "posted incoming payment can be refunded", field="payment")

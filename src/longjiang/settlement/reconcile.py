@@ -31,7 +31,7 @@ from sqlalchemy import Connection, bindparam, func, select, text, update
 from longjiang.errors import InputError
 from longjiang.settlement import store as t
 from longjiang.settlement.iso20022 import StatementEntry, parse_camt053
-from longjiang.settlement.journal import Journal, Posting, account_code, check_balanced
+from longjiang.settlement.journal import Journal
 from longjiang.settlement.money import currency, format_minor
 from longjiang.settlement.store import statement_entries
 
@@ -340,11 +340,11 @@ def reconcile_statement(j: Journal, data: bytes, name: str, *, tolerance_days: i
                                                ensure_ascii=False)})
         for i in range(0, len(rows), 20000):
             t.insert_rows(conn, statement_entries, rows[i:i + 20000])
-        post_matched(conn, result.matched)
+        post_matched(j, conn, result.matched)
     return Reconciliation(stmt.key, stmt.currency, result, len(result.matched), skipped)
 
 
-def post_matched(conn: Connection, matched: Sequence[Match]) -> None:
+def post_matched(j: Journal, conn: Connection, matched: Sequence[Match]) -> None:
     """Post every matched payment inside the write transaction ``conn``, in bulk: one
     transaction of two postings per payment (bank against receivable or payable), the
     same postings as :meth:`Journal.post_payment_on`, written with a few statements."""
@@ -375,13 +375,7 @@ def post_matched(conn: Connection, matched: Sequence[Match]) -> None:
         if p is None or p.status != "expected":
             raise InputError(f"payment {m.payment_id!r} was posted meanwhile; nothing was "
                              "posted, import the statement again", field="payment")
-        bank = account_code("bank", p.currency, p.bank)
-        other = account_code("receivable" if p.direction == "in" else "payable", p.currency,
-                             p.party)
-        sign = 1 if p.direction == "in" else -1
-        posting = [Posting(bank, p.currency, sign * p.amount_minor),
-                   Posting(other, p.currency, -sign * p.amount_minor)]
-        check_balanced(posting)
+        posting = j.payment_lines(conn, p, m.entry.booking_date)
         txn_id = next_id + n
         inv = invs.get(p.invoice_no) if p.invoice_no else None
         txns.append({"txn_id": txn_id, "kind": "payment-" + p.direction,

@@ -96,7 +96,8 @@ class OpenInvoice:
 def open_invoices(j: Journal) -> list[OpenInvoice]:
     """Invoices not fully settled: amount less posted payments plus refunds, by party."""
     paid = (select(t.payments.c.invoice_no,
-                   func.sum(t.payments.c.amount_minor - t.payments.c.refunded_minor)
+                   func.sum(func.coalesce(t.payments.c.settles_minor, t.payments.c.amount_minor)
+                            - t.payments.c.refunded_minor)
                    .label("paid"))
             .where(t.payments.c.status != "expected", t.payments.c.invoice_no.is_not(None))
             .group_by(t.payments.c.invoice_no).subquery())

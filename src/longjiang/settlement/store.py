@@ -154,6 +154,9 @@ payments = Table(
     Column("status", String(10), nullable=False),  # expected | posted | refunded
     Column("txn_id", _ID, ForeignKey("stl_transactions.txn_id")),
     Column("refunded_minor", BigInteger, nullable=False),
+    # v2: a payment in another currency than its invoice settles this much of the invoice
+    Column("settles_minor", BigInteger),
+    Column("rate_source", String(8)),
 )
 statements = Table(
     "stl_statements", metadata,
@@ -195,8 +198,16 @@ def _migrate_v1(conn: Connection) -> None:
     conn.execute(head.insert().values(id=1))
 
 
+def _migrate_v2(conn: Connection) -> None:
+    """Version 2: payments settling an invoice in another currency (two columns)."""
+    have = {c["name"] for c in inspect(conn).get_columns(payments.name)}
+    for name, kind in (("settles_minor", "BIGINT"), ("rate_source", "VARCHAR(8)")):
+        if name not in have:  # a database created at v1 by this code has them already
+            conn.exec_driver_sql(f"ALTER TABLE {payments.name} ADD COLUMN {name} {kind}")
+
+
 #: version -> migration run in one transaction; append new versions, never edit old ones
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_v1}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_v1, 2: _migrate_v2}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 
