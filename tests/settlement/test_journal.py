@@ -79,6 +79,7 @@ OPS = st.one_of(
     st.tuples(st.just("fee"), CCYS, AMOUNTS),
     st.tuples(st.just("refund"), st.integers(0, 30), AMOUNTS),
     st.tuples(st.just("manual"), CCYS, AMOUNTS, st.integers(-2, 2)),
+    st.tuples(st.just("xpay"), PARTIES, AMOUNTS, AMOUNTS, st.booleans()),
 )
 
 
@@ -111,6 +112,14 @@ def test_every_transaction_balances_in_each_currency(ops: list[tuple[object, ...
                 elif op[0] == "refund" and payments:
                     _, idx, amount = op
                     j.refund(payments[int(idx) % len(payments)], int(amount), DAY)
+                elif op[0] == "xpay":  # a CNY invoice paid in roubles
+                    _, party, settles, paid, received = op
+                    j.issue_invoice(f"XI{n}", str(party), "CNY", int(settles), DAY,
+                                    received=bool(received))
+                    before = j.transaction_sums()  # the payment alone is refused or written
+                    j.expect_payment(f"XP{n}", "out" if received else "in", str(party), "bank1",
+                                     "RUB", int(paid), DAY, invoice_no=f"XI{n}",
+                                     settles_minor=int(settles), post=True)
                 elif op[0] == "manual":
                     _, ccy, amount, skew = op
                     j.post_entry(DAY, "manual", [
