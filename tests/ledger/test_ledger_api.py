@@ -18,6 +18,8 @@ from longjiang.ledger.checkpoint import open_checkpoint
 from longjiang.ledger.merkle import verify_consistency, verify_inclusion
 from longjiang.ledger.parties import request_headers
 from longjiang.ledger.service import Ledger, sign_document, verify_bundle
+from longjiang.ledger.store import SqlTreeStore
+from longjiang.ledger.tree import MerkleTree
 from tests.ledger.ledger_helpers import (
     FIXED_NOW,
     counter_ids,
@@ -143,7 +145,7 @@ def test_shipment_reads_need_a_signed_request_from_a_party(client: TestClient,
     ok = get(client, "consignee-ru", "/api/shipments/SHP-1")
     assert ok.status_code == 200
     body = ok.json()
-    assert [e["leafIndex"] for e in body["events"]] == [0, 1]
+    assert [e["leafIndex"] for e in body["events"]] == [8, 9]  # after 8 registrations
     assert {p["party"] for p in body["parties"]} == {"shipper-cn", "rail-cn", "consignee-ru"}
     is_problem(get(client, "rail-cn", "/api/shipments/SHP-404"), 404, "not-found")
 
@@ -162,8 +164,9 @@ def test_events_query_and_single_event(client: TestClient, shipped: dict[str, An
     one = get(client, "rail-cn", path)
     assert one.status_code == 200, one.text
     assert one.json()["receipt"]["eventHash"] == event_hash
-    assert get(client, "rail-cn", "/api/events/1").json()["receipt"]["leafIndex"] == 1
-    is_problem(get(client, "outsider-cn", "/api/events/1"), 404, "not-found")
+    assert get(client, "rail-cn", "/api/events/9").json()["receipt"]["leafIndex"] == 9
+    is_problem(get(client, "outsider-cn", "/api/events/9"), 404, "not-found")
+    is_problem(get(client, "rail-cn", "/api/events/1"), 404, "not-found")  # a registration
     is_problem(get(client, "rail-cn", "/api/events?limit=0"), 422, "bad-input")
 
 
@@ -171,21 +174,24 @@ def test_public_checkpoint_and_proofs(client: TestClient, led: Ledger,
                                       shipped: dict[str, Any]) -> None:
     cp_body = client.get("/api/ledger/checkpoint").json()
     cp = open_checkpoint(cp_body["checkpoint"], [cp_body["key"]])
-    assert cp.size == 2 and cp_body["size"] == 2
+    assert cp.size == 10 and cp_body["size"] == 10
 
     leaf = bytes.fromhex(shipped["receipts"][0]["leafHash"])
-    for query in ("leafIndex=0", f"leafHash={leaf.hex()}", "leafIndex=0&treeSize=2"):
+    for query in ("leafIndex=8", f"leafHash={leaf.hex()}", "leafIndex=8&treeSize=10"):
         proof = client.get(f"/api/ledger/proofs/inclusion?{query}").json()
-        verify_inclusion(leaf, 0, proof["treeSize"],
+        verify_inclusion(leaf, 8, proof["treeSize"],
                          [base64.b64decode(p) for p in proof["inclusionProof"]], cp.root_hash)
-    consistency = client.get("/api/ledger/proofs/consistency?first=1&second=2").json()
-    verify_consistency(1, 2, [base64.b64decode(p) for p in consistency["consistencyProof"]],
-                       leaf, cp.root_hash)
-    is_problem(client.get("/api/ledger/proofs/inclusion?leafIndex=5"), 422, "bad-input")
+    consistency = client.get("/api/ledger/proofs/consistency?first=9&second=10").json()
+    with led.store.read() as conn:
+        old_root = MerkleTree(SqlTreeStore(conn)).root(9)
+    verify_consistency(9, 10, [base64.b64decode(p) for p in consistency["consistencyProof"]],
+                       old_root, cp.root_hash)
+    is_problem(client.get("/api/ledger/proofs/inclusion?leafIndex=15"), 422, "bad-input")
     is_problem(client.get("/api/ledger/proofs/inclusion"), 422, "bad-input")
     is_problem(client.get("/api/ledger/proofs/inclusion?leafHash=zz"), 422, "bad-input")
     is_problem(client.get("/api/ledger/proofs/inclusion?leafHash=" + "00" * 32), 404, "not-found")
-    is_problem(client.get("/api/ledger/proofs/consistency?first=3&second=2"), 422, "bad-input")
+    is_problem(client.get("/api/ledger/proofs/consistency?first=11&second=10"), 422,
+               "bad-input")
     is_problem(client.get("/api/ledger/proofs/consistency?first=x"), 422, "bad-input")
     parties = client.get("/api/ledger/parties").json()
     assert {p["party"] for p in parties} >= {"customs-ru", "rail-cn"}
@@ -195,7 +201,7 @@ def test_bundle_endpoint_verifies_offline(client: TestClient, shipped: dict[str,
     response = get(client, "shipper-cn", "/api/shipments/SHP-1/bundle")
     assert response.status_code == 200
     report = verify_bundle(json.loads(response.text))
-    assert report.ok and report.tree_size == 2
+    assert report.ok and report.tree_size == 10
     is_problem(client.get("/api/shipments/SHP-1/bundle"), 401, "unauthenticated")
 
 

@@ -189,10 +189,10 @@ def test_capture_of_several_files_uses_the_worker_processes(
 def test_checkpoint_prove_bundle_verify(shipped: dict[str, Path], tmp_path: Path) -> None:
     cp = runner.invoke(ledger_app, ["checkpoint"])
     assert cp.exit_code == 0
-    assert cp.output.startswith("longjiang-corridor.org/ledger\n1\n")
+    assert cp.output.startswith("longjiang-corridor.org/ledger\n4\n")  # 3 parties, 1 event
     assert "\n— longjiang-corridor.org/ledger " in cp.output
-    proof = runner.invoke(ledger_app, ["prove", "0", "--key", str(shipped["shipper-cn"])])
-    assert proof.exit_code == 0 and json.loads(proof.output)["treeSize"] == 1
+    proof = runner.invoke(ledger_app, ["prove", "3", "--key", str(shipped["shipper-cn"])])
+    assert proof.exit_code == 0 and json.loads(proof.output)["treeSize"] == 4
 
     out = tmp_path / "bundle.json"
     made = runner.invoke(ledger_app, ["bundle", "SHP-1", "-o", str(out), "--key",
@@ -200,7 +200,7 @@ def test_checkpoint_prove_bundle_verify(shipped: dict[str, Path], tmp_path: Path
     assert made.exit_code == 0, made.output
     ok = runner.invoke(ledger_app, ["verify", str(out)])
     assert ok.exit_code == 0, ok.output
-    assert "bundle verified: shipment SHP-1, tree size 1" in ok.output
+    assert "bundle verified: shipment SHP-1, tree size 4" in ok.output
 
     key = json.loads(runner.invoke(ledger_app, ["checkpoint", "--json"]).output)["key"]
     pinned = runner.invoke(ledger_app, ["verify", str(out), "--log-key", key])
@@ -211,7 +211,7 @@ def test_checkpoint_prove_bundle_verify(shipped: dict[str, Path], tmp_path: Path
     out.write_text(json.dumps(data))
     bad = runner.invoke(ledger_app, ["verify", str(out)])
     assert bad.exit_code == 6
-    assert "FAIL entry 0: event hash recomputes" in bad.output
+    assert "FAIL entry 3: event hash recomputes" in bad.output
 
 
 def test_verify_needs_no_database(shipped: dict[str, Path], tmp_path: Path,
@@ -230,7 +230,7 @@ def test_audit_reports_a_tampered_row(shipped: dict[str, Path], db: Path) -> Non
         conn.execute("UPDATE entries SET event_json = replace(event_json, 'SHP-1', 'SHP-9')")
     bad = runner.invoke(ledger_app, ["audit"])
     assert bad.exit_code == 6
-    assert "FAIL entries[0]: event changed" in bad.output
+    assert "FAIL entries[3]: event changed" in bad.output  # after 3 registrations
     assert "error: audit found" in bad.output
 
 
@@ -264,8 +264,8 @@ def test_grant_revoke_and_an_empty_document(shipped: dict[str, Path], tmp_path: 
     granted = runner.invoke(ledger_app, ["grant", "SHP-1", "outsider", "--key",
                                          str(shipped["shipper-cn"])])
     assert granted.exit_code == 0, granted.output
-    assert granted.output.strip() == "shipper-cn grants outsider on shipment SHP-1: leaf #1, " \
-        "tree size 2"
+    assert granted.output.strip() == "shipper-cn grants outsider on shipment SHP-1: leaf #4, " \
+        "tree size 5"
     assert runner.invoke(ledger_app, ["shipment", "SHP-1", "--key",
                                       str(shipped["outsider"])]).exit_code == 0
     revoked = runner.invoke(ledger_app, ["revoke", "SHP-1", "outsider", "--key",
@@ -280,3 +280,22 @@ def test_grant_revoke_and_an_empty_document(shipped: dict[str, Path], tmp_path: 
     assert result.exit_code == 2
     assert result.output.strip() == f"error: {empty}: the document holds no events: nothing " \
         "to capture"
+
+
+def test_party_rotate_and_revoke(shipped: dict[str, Path], tmp_path: Path) -> None:
+    new = tmp_path / "rail-new.key"
+    public = runner.invoke(party_app, ["keygen", "rail-cn", "-o", str(new)]).output.strip()
+    revoked = runner.invoke(party_app, ["revoke", "rail-cn"])
+    assert revoked.exit_code == 0, revoked.output
+    assert "rail-cn: key rail-cn+" in revoked.output and "revoked at leaf #4" in revoked.output
+    files = leg_files(tmp_path, ["departing"], first_minute=30)
+    refused = runner.invoke(ledger_app, ["capture", *files, "--key", str(shipped["rail-cn"]),
+                                         "--shipment", "SHP-1"])
+    assert refused.exit_code == 7 and "revoked" in refused.output
+    rotated = runner.invoke(party_app, ["rotate", public])
+    assert rotated.exit_code == 0, rotated.output
+    assert rotated.output.strip() == "rail-cn: new key from leaf #5; tree size 6"
+    ok = runner.invoke(ledger_app, ["capture", *files, "--key", str(new), "--shipment", "SHP-1"])
+    assert ok.exit_code == 0, ok.output
+    audit = runner.invoke(ledger_app, ["audit"])
+    assert audit.exit_code == 0, audit.output

@@ -52,18 +52,63 @@ def add(
         "repeatable")] = None,
     db: DbOption = None,
 ) -> None:
-    """Register a party with its public key (the key's name is the party id)."""
-    if public_key.startswith("@"):
-        try:
-            public_key = Path(public_key[1:]).read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {public_key[1:]}: {exc}") from None
-    party = Party.from_verifier_key(public_key, role=role, country=country, name_en=name_en,
-                                    name_zh=name_zh, name_ru=name_ru,
+    """Register a party with its public key (the key's name is the party id).
+
+    The registration (names, role, country, identifiers, key) is signed with the log's key
+    and appended to the log.
+    """
+    party = Party.from_verifier_key(_read_public_key(public_key), role=role, country=country,
+                                    name_en=name_en, name_zh=name_zh, name_ru=name_ru,
                                     identifiers=tuple(identifier or ()))
     with Ledger.open(database_url(db)) as ledger:
         ledger.add_party(party)
     typer.echo(f"registered {party.party_id} ({party.role.value}, {party.country})")
+
+
+def _read_public_key(text: str) -> str:
+    if text.startswith("@"):
+        try:
+            return Path(text[1:]).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {text[1:]}: {exc}") from None
+    return text.strip()
+
+
+@app.command()
+@handle_errors
+def rotate(
+    public_key: Annotated[str, typer.Argument(
+        metavar="PUBLIC_KEY", help="the party's new public key (name+keyid+base64), or @FILE")],
+    db: DbOption = None,
+) -> None:
+    """Give a party a new key (the key's name is the party id), recorded in the log.
+
+    What the party signed before stays verifiable with its old key; from now on only the
+    new key signs for it.
+    """
+    key = _read_public_key(public_key)
+    party_id = key.split("+", 1)[0]
+    with Ledger.open(database_url(db)) as ledger:
+        record = ledger.change_key(party_id, "rotate", key)
+    typer.echo(f"{party_id}: new key from leaf #{record.leaf_index}; tree size "
+               f"{record.tree_size}")
+
+
+@app.command()
+@handle_errors
+def revoke(
+    party_id: Annotated[str, typer.Argument(metavar="PARTY", help="party id")],
+    db: DbOption = None,
+) -> None:
+    """Revoke a party's current key (say, when it leaked), recorded in the log.
+
+    The party signs nothing, and its signed requests are refused, until `party rotate`
+    gives it a new key.
+    """
+    with Ledger.open(database_url(db)) as ledger:
+        current = ledger.get_party(party_id).verifier_key
+        record = ledger.change_key(party_id, "revoke", current)
+    typer.echo(f"{party_id}: key {current} revoked at leaf #{record.leaf_index}")
 
 
 @app.command(name="list")

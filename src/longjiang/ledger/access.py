@@ -32,10 +32,10 @@ from longjiang.errors import (
     SignatureError,
     StorageError,
 )
-from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.merkle import leaf_hash
 from longjiang.ledger.parties import Party, Role, access_statement, request_statement
 from longjiang.ledger.records import LogContext, Reader
+from longjiang.ledger.registry import Registry
 from longjiang.ledger.store import (
     LedgerStore,
     SqlTreeStore,
@@ -141,88 +141,27 @@ def _party_from_row(row: Any, identifiers: Sequence[str]) -> Party:
 class Access:
     """The party registry, shipment membership and request authentication of one ledger."""
 
-    def __init__(self, ctx: LogContext, nonces: NonceBook | None = None) -> None:
+    def __init__(self, ctx: LogContext, registry: Registry,
+                 nonces: NonceBook | None = None) -> None:
         self.ctx = ctx
+        self.registry = registry
         #: the nonces of signed requests (default: in the database, shared by all processes)
         self.nonces: NonceBook = nonces if nonces is not None else SqlNonces(ctx.store)
-        #: registered parties, cached by id
-        self._party_cache: dict[str, Party] = {}
 
-    # -- the registry ------------------------------------------------------
-
-    def add_party(self, party: Party) -> Party:
-        """Register ``party``; its id and identifiers must be new."""
-        self.ctx.log_key()
-        try:
-            with self.ctx.store.write() as conn:
-                if conn.execute(select(parties.c.party_id)
-                                .where(parties.c.party_id == party.party_id)).first():
-                    raise InputError(f"party {party.party_id!r} is already registered",
-                                     field="party")
-                taken = conn.execute(select(party_identifiers.c.identifier).where(
-                    party_identifiers.c.identifier.in_(party.identifiers))).scalars().all()
-                if taken:
-                    raise InputError(f"identifier {taken[0]!r} already names another party",
-                                     field="identifiers")
-                conn.execute(parties.insert().values(
-                    party_id=party.party_id, role=party.role.value, country=party.country,
-                    name_en=party.name_en, name_zh=party.name_zh, name_ru=party.name_ru,
-                    public_key=party.public_key, registered_at=self.ctx.now()))
-                if party.identifiers:
-                    conn.execute(party_identifiers.insert(), [
-                        {"identifier": i, "party_id": party.party_id}
-                        for i in dict.fromkeys(party.identifiers)])
-        except IntegrityError:
-            raise InputError(f"party {party.party_id!r} conflicts with a registered party",
-                             field="party") from None
-        return party
+    # -- the registry (delegated) ---------------------------------------
 
     def parties(self, conn: Connection, ids: Iterable[str] | None = None) -> dict[str, Party]:
-        """The registered parties (those of ``ids``, or all), by id, read on ``conn``."""
-        query = select(parties)
-        ident_query = select(party_identifiers)
-        if ids is not None:
-            wanted = list(set(ids))
-            query = query.where(parties.c.party_id.in_(wanted))
-            ident_query = ident_query.where(party_identifiers.c.party_id.in_(wanted))
-        idents: dict[str, list[str]] = {}
-        for row in conn.execute(ident_query.order_by(party_identifiers.c.identifier)):
-            idents.setdefault(row.party_id, []).append(row.identifier)
-        return {row.party_id: _party_from_row(row, idents.get(row.party_id, []))
-                for row in conn.execute(query.order_by(parties.c.party_id))}
+        return self.registry.parties(conn, ids)
 
     def get_party(self, party_id: str) -> Party:
-        cached = self._party_cache.get(party_id)
-        if cached is not None:
-            return cached
-        self.ctx.log_key()
-        with self.ctx.store.read() as conn:
-            found = self.parties(conn, [party_id]).get(party_id)
-        if found is None:
-            raise NotFoundError(f"no party {party_id!r} is registered")
-        self._party_cache[party_id] = found
-        return found
+        return self.registry.get_party(party_id)
 
     def submitter(self, party_id: str) -> Party:
-        """The registered party ``party_id`` acting, else :class:`AuthorizationError`."""
-        try:
-            return self.get_party(party_id)
-        except NotFoundError:
-            raise AuthorizationError(f"{party_id!r} is not a registered party") from None
-
-    def list_parties(self) -> list[Party]:
-        self.ctx.log_key()
-        with self.ctx.store.read() as conn:
-            return list(self.parties(conn).values())
+        """The registered party ``party_id`` acting with a valid key, else
+        :class:`AuthorizationError`."""
+        return self.registry.submitter(party_id)
 
     # -- authentication ----------------------------------------------------
-
-    def authenticate_key(self, signer: NoteSigner) -> Party:
-        """The registered party whose key ``signer`` holds, or :class:`AuthorizationError`."""
-        party = self.submitter(signer.name)
-        if party.public_key != signer.public_key:
-            raise AuthorizationError(f"the key is not the registered key of {signer.name!r}")
-        return party
 
     def authenticate_request(
         self, party_id: str, method: str, target: str, date: str, nonce: str, digest: str,
@@ -245,9 +184,9 @@ class Access:
             raise AuthenticationError("the signed request is stale or from the future "
                                       f"(more than {REQUEST_SKEW} from the server's clock)")
         try:
-            party = self.get_party(party_id)
+            party = self.submitter(party_id)
             statement = request_statement(party_id, method, target, date, nonce, digest)
-        except (NotFoundError, InputError) as exc:
+        except (AuthorizationError, InputError) as exc:
             raise AuthenticationError(f"the request is not signed by a registered party: "
                                       f"{exc}") from None
         if not party.verify(statement, signature):

@@ -18,12 +18,13 @@ from sqlalchemy import select
 
 from longjiang.errors import InputError, SignatureError, StorageError
 from longjiang.ledger.access import Access
-from longjiang.ledger.checkpoint import open_checkpoint
+from longjiang.ledger.checkpoint import NoteVerifier, open_checkpoint
 from longjiang.ledger.intake import AuditFinding, AuditRow, audit_share
 from longjiang.ledger.merkle import leaf_hash
 from longjiang.ledger.parties import Party, access_statement
 from longjiang.ledger.pipeline import PARALLEL_MIN_EVENTS
 from longjiang.ledger.records import LogContext
+from longjiang.ledger.registry import key_spans, record_statement
 from longjiang.ledger.store import (
     SqlTreeStore,
     access_records,
@@ -74,20 +75,31 @@ _RecordLeaf = tuple[bytes, list[AuditProblem]]
 _Before = tuple[list[_RecordLeaf], AuditProblem | None]
 
 
-def _record_leaf(row: Any, known: dict[str, Party]) -> _RecordLeaf:
-    """Recompute a stored grant or revocation: its statement, signature and leaf."""
+def _record_leaf(kind: str, row: Any, known: dict[str, Party],
+                 log_verifier: NoteVerifier) -> _RecordLeaf:
+    """Recompute a stored grant or revocation (``access``, signed by a member) or party
+    record (``party``, signed with the log key): its statement, signature and leaf."""
     index = int(row.leaf_index)
-    where = f"access_records[{index}]"
+    where = f"{kind}_records[{index}]"
     found: list[AuditProblem] = []
     signature = bytes(row.signature)
     try:
-        statement = access_statement(row.shipment_id, row.party_id, row.action, row.subject,
-                                     row.date)
-    except InputError as exc:
+        if kind == "access":
+            statement = access_statement(row.shipment_id, row.party_id, row.action,
+                                         row.subject, row.date)
+            party = known.get(row.party_id)
+            signed = party is not None and party.verify(statement, signature)
+        else:
+            party = known.get(row.party_id)
+            if party is None:
+                raise InputError(f"party {row.party_id!r} is not registered")
+            statement = record_statement(row, party)
+            signed = log_verifier.verify(statement, signature)
+    except (InputError, SignatureError) as exc:
         return leaf_hash(b""), [AuditProblem(where, f"record cannot be rebuilt: {exc}", index)]
-    party = known.get(row.party_id)
-    if party is None or not party.verify(statement, signature):
-        found.append(AuditProblem(where, f"signature: not {row.party_id}'s", index))
+    if not signed:
+        who = "the log's" if kind == "party" else f"{row.party_id}'s"
+        found.append(AuditProblem(where, f"signature: not {who}", index))
     leaf = leaf_hash(statement + signature)
     if leaf != bytes(row.leaf_hash):
         found.append(AuditProblem(where, "stored leaf hash differs from the record's", index))
@@ -116,7 +128,14 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
                    entries.c.party_id, entries.c.signature, entries.c.event_json,
                    entries.c.context_json).order_by(entries.c.leaf_index))
         pool = ctx.worker_pool() if size >= PARALLEL_MIN_EVENTS else None
-        records = {int(r.leaf_index): r for r in conn.execute(select(access_records))}
+        records: dict[int, tuple[str, Any]] = {
+            int(r.leaf_index): ("access", r) for r in conn.execute(select(access_records))}
+        history = access.registry.records(conn)
+        for party_history in history.values():
+            records.update((r.leaf_index, ("party", r)) for r in party_history)
+        spans = {pid: [(s.from_leaf, s.until_leaf, s.public_key) for s in key_spans(recs)]
+                 for pid, recs in history.items()}
+        log_verifier = signer.verifier()
         #: chunks on their way: rows, what comes before each row (access records' leaves and
         #: problems, a gap), the workers' future
         in_flight: deque[tuple[list[AuditRow], list[_Before],
@@ -131,7 +150,7 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
                 except Exception:  # a worker died: check here
                     ctx.drop_pool()
             if findings is None:
-                findings = audit_share(rows, known)
+                findings = audit_share(rows, known, spans)
             leaves = []
             for (ahead, gap), (leaf, found) in zip(gaps, findings, strict=True):
                 for record_leaf, record_problems in ahead:
@@ -150,7 +169,7 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
                 index = int(r.leaf_index)
                 ahead = []
                 while checked < index and checked in records:
-                    ahead.append(_record_leaf(records.pop(checked), known))
+                    ahead.append(_record_leaf(*records.pop(checked), known, log_verifier))
                     checked += 1
                 gaps.append((ahead, AuditProblem(f"entries[{index}]", f"expected leaf index "
                              f"{checked}", index) if index != checked else None))
@@ -160,7 +179,7 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
             future = None
             if pool is not None:
                 try:
-                    future = pool.submit(audit_share, rows, known)
+                    future = pool.submit(audit_share, rows, known, spans)
                 except Exception:  # a broken pool: do without it
                     ctx.drop_pool()
                     pool = None
@@ -170,12 +189,13 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
         while in_flight:
             settle()
         while checked in records:
-            leaf, found = _record_leaf(records.pop(checked), known)
+            leaf, found = _record_leaf(*records.pop(checked), known, log_verifier)
             tree.extend([leaf])
             problems.extend(found)
             checked += 1
         for index in sorted(records):
-            problems.append(AuditProblem(f"access_records[{index}]", "not in its place in the "
+            problems.append(AuditProblem(f"{records[index][0]}_records[{index}]", "not in its "
+                                         "place in the "
                                          "log (leaf index taken or out of order)", index))
         if checked != size:
             problems.append(AuditProblem("log_head", f"size is {size} but {checked} "
@@ -201,6 +221,12 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
         if nodes != memory.node_count():
             problems.append(AuditProblem("tree_nodes", f"{nodes} nodes stored, "
                                          f"{memory.node_count()} expected"))
+        for pid, party_spans in sorted(spans.items()):
+            current = party_spans[-1] if party_spans and party_spans[-1][1] is None else None
+            holder = known.get(pid)
+            if current is not None and holder is not None and holder.public_key != current[2]:
+                problems.append(AuditProblem(f"parties[{pid}]", "the stored key differs from "
+                                             "the key the log recorded for this party"))
         cps = 0
         verifier = signer.verifier()
         for row in conn.execute(select(checkpoints).order_by(checkpoints.c.size)):

@@ -54,15 +54,28 @@ from longjiang.ledger.access import Access
 from longjiang.ledger.checkpoint import NoteVerifier, open_checkpoint
 from longjiang.ledger.eventhash import event_hash
 from longjiang.ledger.merkle import leaf_hash, verify_inclusion
-from longjiang.ledger.parties import access_statement, check_shipment_id, event_statement
+from longjiang.ledger.parties import (
+    Party,
+    Role,
+    access_statement,
+    check_shipment_id,
+    event_statement,
+)
 from longjiang.ledger.reads import Reads
 from longjiang.ledger.records import LogContext, Reader, b64, event_from_row, unb64
+from longjiang.ledger.registry import (
+    BACKFILLED,
+    KeySpan,
+    PartyRecord,
+    key_spans,
+    record_statement,
+)
 from longjiang.ledger.store import SqlTreeStore, entries
 from longjiang.ledger.tree import MerkleTree
 
 __all__ = ["BUNDLE_FORMAT", "BundleCheck", "BundleReport", "make_bundle", "verify_bundle"]
 
-BUNDLE_FORMAT = "longjiang-ledger-bundle/v1"
+BUNDLE_FORMAT = "longjiang-ledger-bundle/v2"
 
 
 def make_bundle(ctx: LogContext, access: Access, reads: Reads, shipment_id: str,
@@ -87,8 +100,22 @@ def make_bundle(ctx: LogContext, access: Access, reads: Reads, shipment_id: str,
             "recordedAt": c.recorded_at,
             "inclusionProof": [b64(p) for p in tree.inclusion_proof(c.leaf_index, cp.size)],
         } for c in changes]
+        history = access.registry.records(conn, members, below=cp.size)
+        spans = {pid: key_spans(recs) for pid, recs in history.items()}
+        out_parties = {p.party_id: {
+            "role": p.role.value, "country": p.country,
+            "names": {"en": p.name_en, "zh": p.name_zh, "ru": p.name_ru},
+            "identifiers": sorted(set(p.identifiers)), "key": p.verifier_key,
+            "records": [{"leafIndex": r.leaf_index, "action": r.action, "key": r.key,
+                         "date": r.date, "signature": b64(r.signature),
+                         "backfilled": r.recorded_at == BACKFILLED,
+                         "inclusionProof": [b64(h) for h in
+                                            tree.inclusion_proof(r.leaf_index, cp.size)]}
+                        for r in history.get(p.party_id, [])],
+        } for p in members.values()}
         out_entries = [{
             "leafIndex": s.receipt.leaf_index, "party": s.receipt.party_id,
+            "key": _span_key(spans.get(s.receipt.party_id, []), s.receipt.leaf_index),
             "eventHash": s.receipt.event_hash, "signature": b64(s.signature),
             "recordedAt": s.receipt.recorded_at, "context": s.context, "event": s.event,
             "inclusionProof": [b64(p) for p in
@@ -99,11 +126,7 @@ def make_bundle(ctx: LogContext, access: Access, reads: Reads, shipment_id: str,
         "shipment": shipment_id,
         "log": {"origin": origin, "key": signer.verifier().to_string()},
         "checkpoint": cp.note,
-        "parties": {p.party_id: {"role": p.role.value, "country": p.country,
-                                 "names": {"en": p.name_en, "zh": p.name_zh,
-                                           "ru": p.name_ru},
-                                 "key": p.verifier_key}
-                    for p in members.values()},
+        "parties": out_parties,
         "entries": out_entries,
         "access": out_access,
     }
@@ -173,6 +196,7 @@ def verify_bundle(bundle: Any, *, log_key: str | None = None) -> BundleReport:
         return BundleReport(shipment, None, key, log_key is not None, tuple(checks))
     checks.append(BundleCheck("checkpoint", True,
                               f"signed by {verifier.name}, size {cp.size}"))
+    party_checks, spans = _check_parties(party_keys, verifier, cp.size, cp.root_hash)
     for n, item in enumerate(items):
         where = f"/entries/{n}"
         if not isinstance(item, Mapping):
@@ -189,12 +213,7 @@ def verify_bundle(bundle: Any, *, log_key: str | None = None) -> BundleReport:
             recomputed = event_hash(event, item.get("context"))
             if recomputed != claimed:
                 raise ProofError(f"event hash recomputes to {recomputed}, bundle says {claimed}")
-            info = party_keys.get(party_id)
-            if not isinstance(info, Mapping) or not isinstance(info.get("key"), str):
-                raise SignatureError(f"no key for party {party_id!r} in the bundle")
-            party_verifier = NoteVerifier.from_string(info["key"])
-            if party_verifier.name != party_id:
-                raise SignatureError(f"the key given for {party_id} is named {party_verifier.name}")
+            party_verifier = _key_at(spans, party_id, index, item.get("key"))
             statement = event_statement(shipment, party_id, recomputed)
             if not party_verifier.verify(statement, signature):
                 raise SignatureError(f"signature is not {party_id}'s")
@@ -209,14 +228,15 @@ def verify_bundle(bundle: Any, *, log_key: str | None = None) -> BundleReport:
     if not isinstance(changes, list):
         raise InputError("bundle/access: expected a list", field="access")
     for n, item in enumerate(changes):
-        checks.append(_check_access(item, f"/access/{n}", shipment, party_keys, cp.size,
+        checks.append(_check_access(item, f"/access/{n}", shipment, spans, cp.size,
                                     cp.root_hash))
+    checks += party_checks
     if not items:
         checks.append(BundleCheck("entries", False, "the bundle holds no events"))
     return BundleReport(shipment, cp.size, key, log_key is not None, tuple(checks))
 
 
-def _check_access(item: Any, where: str, shipment: str, party_keys: Mapping[str, Any],
+def _check_access(item: Any, where: str, shipment: str, spans: Mapping[str, list[KeySpan]],
                   size: int, root: bytes) -> BundleCheck:
     """One grant or revocation of a bundle: its signature and its inclusion in the tree."""
     if not isinstance(item, Mapping):
@@ -232,12 +252,7 @@ def _check_access(item: Any, where: str, shipment: str, party_keys: Mapping[str,
     what = f"access {index}"
     try:
         statement = access_statement(shipment, party_id, action, subject, date)
-        info = party_keys.get(party_id)
-        if not isinstance(info, Mapping) or not isinstance(info.get("key"), str):
-            raise SignatureError(f"no key for party {party_id!r} in the bundle")
-        verifier = NoteVerifier.from_string(info["key"])
-        if verifier.name != party_id:
-            raise SignatureError(f"the key given for {party_id} is named {verifier.name}")
+        verifier = _key_at(spans, party_id, index, None)
         if not verifier.verify(statement, signature):
             raise SignatureError(f"the {action} of {subject} is not signed by {party_id}")
         verify_inclusion(leaf_hash(statement + signature), index, size, proof, root)
@@ -245,3 +260,75 @@ def _check_access(item: Any, where: str, shipment: str, party_keys: Mapping[str,
         return BundleCheck(what, False, str(exc))
     return BundleCheck(what, True, f"{party_id} {action}s {subject} ({date}): signature and "
                        f"inclusion in tree {size} verify")
+
+
+def _span_key(spans: list[KeySpan], leaf_index: int) -> str | None:
+    for span in spans:
+        if span.covers(leaf_index):
+            return span.key
+    return None
+
+
+def _key_at(spans: Mapping[str, list[KeySpan]], party_id: str, leaf_index: int,
+            claimed: Any) -> NoteVerifier:
+    """The key ``party_id`` held at ``leaf_index`` by its verified records (and, if the
+    bundle names one, that it is this key)."""
+    key = _span_key(spans.get(party_id, []), leaf_index)
+    if key is None:
+        raise SignatureError(f"the bundle proves no key of {party_id} at leaf {leaf_index}")
+    if claimed is not None and claimed != key:
+        raise SignatureError(f"{claimed} was not {party_id}'s key at leaf {leaf_index}")
+    return NoteVerifier.from_string(key)
+
+
+def _check_parties(infos: Mapping[str, Any], log_verifier: NoteVerifier, size: int,
+                   root: bytes) -> tuple[list[BundleCheck], dict[str, list[KeySpan]]]:
+    """Each party's registration (its names, role, country, identifiers and first key) and
+    key changes: signed with the log key and included in the tree. Returns the checks and
+    the key spans of the parties whose records all verify."""
+    checks: list[BundleCheck] = []
+    spans: dict[str, list[KeySpan]] = {}
+    for party_id, info in infos.items():
+        where = f"/parties/{party_id}"
+        if not isinstance(info, Mapping):
+            raise InputError(f"bundle{where}: expected an object", field="parties")
+        names = _need(info, "names", Mapping, where)
+        raw = _need(info, "records", list, where)
+        what = f"party {party_id}"
+        try:
+            records: list[PartyRecord] = []
+            for n, item in enumerate(raw):
+                at = f"{where}/records/{n}"
+                if not isinstance(item, Mapping):
+                    raise InputError(f"bundle{at}: expected an object", field="records")
+                records.append(PartyRecord(
+                    _need(item, "leafIndex", int, at), b"", str(party_id),
+                    _need(item, "action", str, at), _need(item, "key", str, at),
+                    _need(item, "date", str, at),
+                    unb64(_need(item, "signature", str, at), f"{at}/signature"),
+                    BACKFILLED if item.get("backfilled") is True else ""))
+            if not records or records[0].action != "register":
+                raise SignatureError("the bundle holds no registration of this party")
+            first = NoteVerifier.from_string(records[0].key)
+            party = Party(party_id=str(party_id), role=Role(_need(info, "role", str, where)),
+                          country=_need(info, "country", str, where),
+                          name_en=str(names.get("en", "")), name_zh=str(names.get("zh", "")),
+                          name_ru=str(names.get("ru", "")), public_key=first.public_key,
+                          identifiers=tuple(_need(info, "identifiers", list, where)))
+            for record, item in zip(records, raw, strict=True):
+                statement = record_statement(record, party)
+                if not log_verifier.verify(statement, record.signature):
+                    raise SignatureError(f"the {record.action} record at leaf "
+                                         f"{record.leaf_index} is not signed by the log")
+                proof = [unb64(p, f"{where}/inclusionProof")
+                         for p in _need(item, "inclusionProof", list, where)]
+                verify_inclusion(leaf_hash(statement + record.signature), record.leaf_index,
+                                 size, proof, root)
+        except (LongjiangError, ValueError) as exc:
+            checks.append(BundleCheck(what, False, str(exc)))
+            continue
+        spans[str(party_id)] = key_spans(records)
+        checks.append(BundleCheck(what, True, f"registration ({party.name_en}) and "
+                                  f"{len(records) - 1} key change(s) signed by the log and "
+                                  f"included in tree {size}"))
+    return checks, spans

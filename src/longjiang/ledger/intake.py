@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 from longjiang.errors import InputError, LongjiangError, SignatureError
@@ -32,7 +33,7 @@ from longjiang.ledger.parties import (
 )
 from longjiang.ledger.rules import RuleBook
 
-__all__ = ["AuditFinding", "AuditRow", "CheckedEvent", "audit_share", "check_parsed",
+__all__ = ["AuditFinding", "AuditRow", "CheckedEvent", "KeySpans", "audit_share", "check_parsed",
            "check_share", "leaf_data", "named_ids", "share_sizes", "stored_json"]
 
 
@@ -145,9 +146,25 @@ AuditRow = tuple[int, str, str, str, bytes, str, str]
 AuditFinding = tuple[bytes, list[tuple[str, str, int | None]]]
 
 
-def audit_share(rows: Sequence[AuditRow], parties: Mapping[str, Party]) -> list[AuditFinding]:
+#: a party's keys as the audit checks them: ``(from leaf, until leaf or None, public key)``
+KeySpans = Mapping[str, Sequence[tuple[int, int | None, bytes]]]
+
+
+def _key_at(party: Party, spans: KeySpans | None, index: int) -> Party:
+    """``party`` with the key it held at leaf ``index`` (its current key without spans)."""
+    if spans is None or party.party_id not in spans:
+        return party
+    for start, end, key in spans[party.party_id]:
+        if start <= index and (end is None or index < end):
+            return replace(party, public_key=key)
+    raise SignatureError(f"{party.party_id} held no key at leaf {index}")
+
+
+def audit_share(rows: Sequence[AuditRow], parties: Mapping[str, Party],
+                spans: KeySpans | None = None) -> list[AuditFinding]:
     """Recompute the event hash, signature check and leaf of stored entries (audit).
 
+    A signature is checked with the key its party held at the entry's leaf (``spans``).
     Pure, like the rest of this module, so that worker processes can share an audit.
     """
     hashers: dict[str, EventHasher] = {}
@@ -171,7 +188,7 @@ def audit_share(rows: Sequence[AuditRow], parties: Mapping[str, Party]) -> list[
         try:
             if party is None:
                 raise SignatureError(f"party {party_id!r} is not registered")
-            verify_event_signature(party, shipment_id, recomputed, sig)
+            verify_event_signature(_key_at(party, spans, index), shipment_id, recomputed, sig)
         except (SignatureError, InputError) as exc:
             problems.append((where, f"signature: {exc}", index))
         try:

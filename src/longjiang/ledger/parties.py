@@ -39,6 +39,30 @@ What a party signs (all UTF-8, every line ending in ``\\n``):
   The log's leaf for it is this statement followed by the 64-byte signature, as for
   an event.
 
+The log operator signs, with the log's key (:mod:`longjiang.ledger.checkpoint`), what it
+records about parties; each is a leaf of the log (statement followed by signature):
+
+- a registration, :func:`party_statement`::
+
+      longjiang-ledger/party/v1
+      party <party id>
+      role <role>
+      country <ISO 3166-1 alpha-2>
+      key <the party's first public key: party+keyid+base64>
+      name-en <English display name>
+      name-zh <Chinese display name, or nothing after the space>
+      name-ru <Russian display name, or nothing after the space>
+      identifier <EPCIS identifier>        (one line each, sorted; none if none)
+      date <UTC time, RFC 3339 in seconds>
+
+- a key change, :func:`key_statement`: ``rotate`` makes ``<key>`` the party's key from
+  this leaf on; ``revoke`` ends ``<key>`` here (the party signs nothing until a rotation)::
+
+      longjiang-ledger/key/v1
+      party <party id>
+      <rotate|revoke> <public key: party+keyid+base64>
+      date <UTC time, RFC 3339 in seconds>
+
 - an API request, :func:`request_statement` (see :mod:`longjiang.api.ledger` for the
   headers that carry it)::
 
@@ -76,6 +100,9 @@ __all__ = [
     "ACCESS_ACTIONS",
     "ACCESS_STATEMENT_TAG",
     "EVENT_STATEMENT_TAG",
+    "KEY_ACTIONS",
+    "KEY_STATEMENT_TAG",
+    "PARTY_STATEMENT_TAG",
     "REQUEST_STATEMENT_TAG",
     "Party",
     "Role",
@@ -89,6 +116,8 @@ __all__ = [
     "event_statements",
     "format_request_date",
     "generate_key",
+    "key_statement",
+    "party_statement",
     "read_key_file",
     "request_headers",
     "request_statement",
@@ -102,6 +131,10 @@ __all__ = [
 EVENT_STATEMENT_TAG = "longjiang-ledger/event/v1"
 REQUEST_STATEMENT_TAG = "longjiang-ledger/request/v2"
 ACCESS_STATEMENT_TAG = "longjiang-ledger/access/v1"
+PARTY_STATEMENT_TAG = "longjiang-ledger/party/v1"
+KEY_STATEMENT_TAG = "longjiang-ledger/key/v1"
+#: what a key change does
+KEY_ACTIONS = ("rotate", "revoke")
 #: what a signed access change does
 ACCESS_ACTIONS = ("grant", "revoke")
 
@@ -180,6 +213,11 @@ class Party:
             )
         if not self.name_en.strip():
             raise InputError("a party needs an English display name", field="name_en")
+        for name, value in (("name_en", self.name_en), ("name_zh", self.name_zh),
+                            ("name_ru", self.name_ru)):
+            if len(value) > 200 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+                raise InputError(f"{name} must be at most 200 characters without control "
+                                 f"characters, got {value[:40]!r}", field=name)
         if len(self.public_key) != 32:
             raise InputError("an Ed25519 public key is 32 bytes", field="public_key")
         for ident in self.identifiers:
@@ -354,6 +392,32 @@ def sign_access(signer: NoteSigner, shipment_id: str, action: str, subject: str,
     """``(date, signature)`` of ``signer``'s party granting or revoking ``subject``'s access."""
     date = format_request_date(now)
     return date, signer.sign(access_statement(shipment_id, signer.name, action, subject, date))
+
+
+def party_statement(party: Party, date: str) -> bytes:
+    """The bytes the log operator signs to register ``party`` (its first key and names)."""
+    if not isinstance(date, str) or not _DATE.fullmatch(date):
+        raise InputError(f"date must be like 2026-03-02T01:00:00Z, got {date!r}", field="date")
+    lines = [PARTY_STATEMENT_TAG, f"party {party.party_id}", f"role {party.role.value}",
+             f"country {party.country}", f"key {party.verifier_key}",
+             f"name-en {party.name_en}", f"name-zh {party.name_zh}", f"name-ru {party.name_ru}",
+             *(f"identifier {i}" for i in sorted(set(party.identifiers))), f"date {date}"]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def key_statement(party_id: str, action: str, verifier_key: str, date: str) -> bytes:
+    """The bytes the log operator signs to ``rotate`` to or ``revoke`` a party's key."""
+    check_party_id(party_id)
+    if action not in KEY_ACTIONS:
+        raise InputError(f"unknown key change {action!r}: expected rotate or revoke",
+                         field="action")
+    verifier = NoteVerifier.from_string(verifier_key)
+    if verifier.name != party_id:
+        raise InputError(f"the key is named {verifier.name}, not {party_id}", field="key")
+    if not isinstance(date, str) or not _DATE.fullmatch(date):
+        raise InputError(f"date must be like 2026-03-02T01:00:00Z, got {date!r}", field="date")
+    return (f"{KEY_STATEMENT_TAG}\nparty {party_id}\n{action} {verifier_key}\n"
+            f"date {date}\n").encode("ascii")
 
 
 def format_request_date(moment: datetime) -> str:

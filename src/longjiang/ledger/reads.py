@@ -38,6 +38,7 @@ from longjiang.ledger.store import (
     captures,
     checkpoints,
     entries,
+    party_records,
     shipment_parties,
 )
 
@@ -183,9 +184,10 @@ class Reads:
         with self.ctx.store.read() as conn:
             idx = conn.execute(select(entries.c.leaf_index).where(
                 entries.c.leaf_hash == leaf)).scalar()
-            if idx is None:
-                idx = conn.execute(select(access_records.c.leaf_index).where(
-                    access_records.c.leaf_hash == leaf)).scalar()
+            for table in (access_records, party_records):
+                if idx is None:
+                    idx = conn.execute(select(table.c.leaf_index).where(
+                        table.c.leaf_hash == leaf)).scalar()
         if idx is None:
             raise NotFoundError(f"no leaf with hash {leaf.hex()}")
         return int(idx)

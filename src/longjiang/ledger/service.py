@@ -56,6 +56,7 @@ from longjiang.ledger.records import (
     new_id,
     utcnow,
 )
+from longjiang.ledger.registry import PartyRecord, Registry
 from longjiang.ledger.rules import RuleBook
 from longjiang.ledger.store import LedgerStore, SqlTreeStore, entries, log_meta
 
@@ -74,6 +75,7 @@ __all__ = [
     "Ledger",
     "LogInfo",
     "Operator",
+    "PartyRecord",
     "Reader",
     "Receipt",
     "SignedCheckpoint",
@@ -121,7 +123,8 @@ class Ledger:
     ) -> None:
         self.ctx = LogContext(store, rules=rules, clock=clock, new_id=new_id,
                               random_bytes=random_bytes, workers=workers)
-        self.access = Access(self.ctx, nonces)
+        self.registry = Registry(self.ctx)
+        self.access = Access(self.ctx, self.registry, nonces)
         self.pipeline = CapturePipeline(self.ctx, self.access)
         self.reads = Reads(self.ctx, self.access)
 
@@ -175,6 +178,7 @@ class Ledger:
                     {"key": "verifier_key", "value": signer.verifier().to_string()},
                 ])
         self.ctx.forget_log_key()
+        self.registry.record_unrecorded()
         return self.log_info()
 
     def log_info(self) -> LogInfo:
@@ -225,18 +229,28 @@ class Ledger:
     # -- access: parties, keys, authentication -------------------------------
 
     def add_party(self, party: Party) -> Party:
-        """Register ``party``; its id and identifiers must be new."""
-        return self.access.add_party(party)
+        """Register ``party`` (its id and identifiers must be new), recorded in the log."""
+        return self.registry.add_party(party)
+
+    def change_key(self, party_id: str, action: str, verifier_key: str) -> PartyRecord:
+        """Rotate a party to a new key, or revoke its current key (recorded in the log)."""
+        return self.registry.change_key(party_id, action, verifier_key)
+
+    def party_records(self, party_id: str) -> list[PartyRecord]:
+        """A party's registration and key changes, in log order (public)."""
+        self.ctx.log_key()
+        with self.store.read() as conn:
+            return self.registry.records(conn, [party_id]).get(party_id, [])
 
     def get_party(self, party_id: str) -> Party:
-        return self.access.get_party(party_id)
+        return self.registry.get_party(party_id)
 
     def list_parties(self) -> list[Party]:
-        return self.access.list_parties()
+        return self.registry.list_parties()
 
     def authenticate_key(self, signer: NoteSigner) -> Party:
         """The registered party whose key ``signer`` holds, or :class:`AuthorizationError`."""
-        return self.access.authenticate_key(signer)
+        return self.registry.authenticate_key(signer)
 
     def authenticate_request(
         self, party_id: str, method: str, target: str, date: str, nonce: str, digest: str,

@@ -80,6 +80,7 @@ __all__ = [
     "node_key",
     "parties",
     "party_identifiers",
+    "party_records",
     "request_nonces",
     "schema_version",
     "shipment_parties",
@@ -193,6 +194,21 @@ access_records = Table(
     Index("ix_access_records_shipment", "shipment_id", "leaf_index"),
 )
 
+#: what the operator recorded about parties (registrations, key rotations and revocations),
+#: signed with the log key: leaves of the log beside the events
+party_records = Table(
+    "party_records", metadata,
+    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("leaf_hash", LargeBinary(HASH_SIZE), nullable=False, unique=True),
+    Column("party_id", String(64), ForeignKey("parties.party_id"), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("date", String(40), nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+    Index("ix_party_records_party", "party_id", "leaf_index"),
+)
+
 _V1_TABLES = (log_meta, log_head, tree_nodes, parties, party_identifiers, entries,
               shipment_parties, checkpoints, captures)
 
@@ -213,9 +229,15 @@ def _migrate_v3(conn: Connection) -> None:
     metadata.create_all(conn, tables=[access_records])
 
 
+def _migrate_v4(conn: Connection) -> None:
+    """Version 4: party registrations and key changes, as log entries (parties registered
+    before are recorded by ``Ledger.init``, which holds the log key)."""
+    metadata.create_all(conn, tables=[party_records])
+
+
 #: version -> migration run in one transaction; append new versions, never edit old ones
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_v1, 2: _migrate_v2,
-                                                       3: _migrate_v3}
+                                                       3: _migrate_v3, 4: _migrate_v4}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 
