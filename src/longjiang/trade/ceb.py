@@ -1,0 +1,220 @@
+"""CEB messages in the ``ceb`` namespace, with the specification's envelope, in batches of 100.
+
+Every message has the root attributes ``guid`` (36 upper-case characters) and ``version``,
+business bodies whose heads carry ``guid``, ``appType``, ``appTime`` (YYYYMMDDhhmmss) and
+``appStatus``, and the ``BaseTransfer`` block naming the transmitting enterprise. At most
+100 business bodies go into one message (the schemas' ``maxOccurs="100"``): bodies are
+sorted by their key (order number, or bill number) and cut into consecutive batches of 100,
+so the same input gives the same batches.
+
+The messages are **unsigned**. A real submission is signed (enveloped XML-DSig with the
+enterprise's SM2 key and SM3 digests, on its certified device) and sent over the China
+E-Port data exchange; neither is done here. The import list CEB621 requires the
+``ds:Signature`` element in its schema, so it validates only once signed.
+
+Where the official export samples and the export schema disagree (the samples put
+``BaseTransfer`` where the schema does not expect it), the messages follow the schema.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+from xml.sax.saxutils import escape, quoteattr
+
+from longjiang.errors import InputError
+from longjiang.trade.resolve import Resolved
+from longjiang.trade.spec import Side, check_value, element_fields
+
+__all__ = [
+    "BATCH_SIZE",
+    "CEB_NS",
+    "Message",
+    "MessageKind",
+    "Sender",
+    "build_messages",
+    "envelope_element",
+    "new_guid",
+    "write_message",
+]
+
+T = TypeVar("T")
+
+CEB_NS = "http://www.chinaport.gov.cn/ceb"
+#: business bodies per message, from the schemas and the specification
+BATCH_SIZE = 100
+
+
+class MessageKind(StrEnum):
+    """The messages we write."""
+
+    ORDER_EXPORT = "303"
+    RECEIPTS = "403"
+    LOGISTICS_EXPORT = "505"
+    ARRIVAL = "507"
+    DEPARTURE = "509"
+    INVENTORY_EXPORT = "603"
+    WAYBILL = "607"
+    SUMMARY = "701"
+    ORDER_IMPORT = "311"
+    PAYMENT_IMPORT = "411"
+    LOGISTICS_IMPORT = "511"
+    INVENTORY_IMPORT = "621"
+
+    @property
+    def root(self) -> str:
+        """The root element, e.g. ``CEB303Message``."""
+        return f"CEB{self.value}Message"
+
+    @property
+    def side(self) -> Side:
+        """Export or import schema."""
+        return Side.IMPORT if self.value in {"311", "411", "511", "621"} else Side.EXPORT
+
+
+@dataclass(frozen=True, slots=True)
+class _Body:
+    name: str  # the business body, e.g. Order
+    head: str  # its head element, e.g. OrderHead (== name when the body is flat)
+    items: str | None  # its item element, e.g. OrderList
+
+
+#: messages made from one order each (one business body per order)
+ORDER_BODIES: Mapping[MessageKind, _Body] = {
+    MessageKind.ORDER_EXPORT: _Body("Order", "OrderHead", "OrderList"),
+    MessageKind.RECEIPTS: _Body("Receipts", "Receipts", None),
+    MessageKind.LOGISTICS_EXPORT: _Body("Logistics", "Logistics", None),
+    MessageKind.INVENTORY_EXPORT: _Body("Inventory", "InventoryHead", "InventoryList"),
+    MessageKind.ORDER_IMPORT: _Body("Order", "OrderHead", "OrderList"),
+    MessageKind.PAYMENT_IMPORT: _Body("Payment", "PaymentHead", None),
+    MessageKind.LOGISTICS_IMPORT: _Body("Logistics", "LogisticsHead", None),
+    MessageKind.INVENTORY_IMPORT: _Body("Inventory", "InventoryHead", "InventoryList"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """The ``BaseTransfer`` block: who transmits, over which data exchange account."""
+
+    cop_code: str
+    cop_name: str
+    dxp_id: str
+    dxp_mode: str = "DXP"
+    app_type: str = "1"  # 1 new, 2 change, 3 delete
+    app_status: str = "2"  # 1 stored, 2 declared
+
+    def check(self) -> None:
+        """Refuse values the schema would refuse, naming the field."""
+        for name, value, fmt in (("copCode", self.cop_code, "C..18"),
+                                 ("copName", self.cop_name, "C..100"),
+                                 ("dxpId", self.dxp_id, "C..30"), ("dxpMode", self.dxp_mode, "C3")):
+            spec = next(s for s in element_fields(Side.EXPORT, "BaseTransfer") if s.name == name)
+            error = None if value else "is required"
+            error = error or check_value(spec, value)
+            if error:
+                raise InputError(f"BaseTransfer {name}={value!r}: {error} ({fmt})", field=name)
+        if self.app_type not in {"1", "2", "3"}:
+            raise InputError(f"appType={self.app_type!r}: must be 1, 2 or 3", field="appType")
+        if self.app_status not in {"1", "2"}:
+            raise InputError(f"appStatus={self.app_status!r}: must be 1 or 2",
+                             field="appStatus")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message: its kind, guid, the keys of its bodies and the XML."""
+
+    kind: MessageKind
+    guid: str
+    keys: tuple[str, ...]
+    xml: bytes
+
+    @property
+    def file_name(self) -> str:
+        """A file name that sorts by kind then guid."""
+        return f"CEB{self.kind.value}_{self.guid}.xml"
+
+
+def new_guid() -> str:
+    """A fresh 36-character upper-case guid."""
+    return str(uuid.uuid4()).upper()
+
+
+def envelope_element(side: Side, element: str, values: Mapping[str, str],
+                     guid: str, app_time: str, sender: Sender) -> str:
+    """The XML of one element, its fields in schema order, envelope fields filled."""
+    parts = [f"<ceb:{element}>"]
+    for spec in element_fields(side, element):
+        name = spec.name
+        if name == "guid":
+            value: str | None = guid
+        elif name == "appType":
+            value = sender.app_type
+        elif name == "appTime":
+            value = app_time
+        elif name == "appStatus":
+            value = sender.app_status
+        else:
+            value = values.get(name)
+        if value is None:
+            if spec.mandatory:
+                raise InputError(f"{element} {name} is required ({spec.format})", field=name)
+            continue
+        parts.append(f"<ceb:{name}>{escape(value)}</ceb:{name}>")
+    parts.append(f"</ceb:{element}>")
+    return "".join(parts)
+
+
+def write_message(kind: MessageKind, bodies: Iterable[str], sender: Sender, guid: str) -> bytes:
+    """A whole message around ready business bodies."""
+    transfer = envelope_element(kind.side, "BaseTransfer", {
+        "copCode": sender.cop_code, "copName": sender.cop_name,
+        "dxpMode": sender.dxp_mode, "dxpId": sender.dxp_id}, guid, "", sender)
+    text = (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<ceb:{kind.root} guid={quoteattr(guid)} version=\"1.0\" "
+            f'xmlns:ceb="{CEB_NS}">' + "".join(bodies) + transfer + f"</ceb:{kind.root}>\n")
+    return text.encode("utf-8")
+
+
+def _order_body(kind: MessageKind, body: _Body, resolved: Resolved, guid: str, app_time: str,
+                sender: Sender) -> str:
+    side = kind.side
+    head = envelope_element(side, body.head, resolved.heads[body.head], guid, app_time, sender)
+    if body.items is None and body.head == body.name:
+        return head
+    items = "".join(envelope_element(side, body.items, values, guid, app_time, sender)
+                    for values in resolved.lists[body.items]) if body.items else ""
+    return f"<ceb:{body.name}>{head}{items}</ceb:{body.name}>"
+
+
+def batches(things: Sequence[T], key: Callable[[T], str]) -> list[list[T]]:
+    """``things`` sorted by key, in consecutive batches of :data:`BATCH_SIZE`."""
+    ordered = sorted(things, key=key)
+    return [ordered[i:i + BATCH_SIZE] for i in range(0, len(ordered), BATCH_SIZE)]
+
+
+def build_messages(orders: Sequence[Resolved], kinds: Iterable[MessageKind], sender: Sender,
+                   *, now: datetime, guid: Callable[[], str] = new_guid) -> list[Message]:
+    """The per-order messages of ``kinds`` for ``orders`` (each kind for the orders of its side).
+
+    ``now`` is the ``appTime``; ``guid`` makes each message's and each body's guid.
+    """
+    sender.check()
+    app_time = now.strftime("%Y%m%d%H%M%S")
+    messages: list[Message] = []
+    for kind in kinds:
+        body = ORDER_BODIES.get(kind)
+        if body is None:
+            raise InputError(f"CEB{kind.value} is not made from single orders: "
+                             "use the consignment messages (507, 509, 607, 701)", field="kind")
+        mine = [r for r in orders if r.order.side is kind.side]
+        for batch in batches(mine, key=lambda r: r.order.order_no):
+            parts = [_order_body(kind, body, r, guid(), app_time, sender) for r in batch]
+            message_guid = guid()
+            messages.append(Message(kind, message_guid, tuple(r.order.order_no for r in batch),
+                                    write_message(kind, parts, sender, message_guid)))
+    return messages

@@ -1,0 +1,272 @@
+"""Orders from JSON (one object, an array, or JSON Lines) and CSV, validated against the spec.
+
+JSON: an order is an object with the order's own fields at the top (``orderNo``,
+``orderType``, ``ebpCode`` …), an ``items`` array, and ``payment``, ``logistics`` and
+``inventory`` objects, all with the CEB field names (docs/trade-orders.schema.json).
+Numbers may be JSON numbers or strings; they are read exactly (never as binary floats).
+
+CSV: one row per item. Columns are the order's field names as they are
+(``orderNo``…), and ``items.<field>``, ``payment.<field>``, ``logistics.<field>``,
+``inventory.<field>``. Consecutive rows with the same ``orderNo`` are one order; their
+order-level cells must agree or be empty.
+
+Every problem is reported with its row (CSV, JSON Lines) or JSON pointer, the field and the
+value; the orders are returned only when there is none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from longjiang.errors import InputError, Problem, ValidationError
+from longjiang.trade.model import SECTIONS, Locator, Order
+from longjiang.trade.resolve import Resolved, resolve, section_fields
+from longjiang.trade.spec import Side
+
+__all__ = ["OrderFormat", "load_orders", "parse_orders", "validate_orders"]
+
+#: a bound on the size of one value (the longest CEB field is C..5000)
+MAX_VALUE_CHARS = 5000
+
+
+class OrderFormat(StrEnum):
+    """The input formats."""
+
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+def load_orders(path: Path, fmt: OrderFormat | None = None) -> list[Resolved]:
+    """Read and validate the orders in ``path`` (format from the suffix unless given)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"Orders file not found: {str(path)!r}", field="orders") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read orders file {str(path)!r}: {exc}",
+                         field="orders") from None
+    if fmt is None:
+        suffix = path.suffix.lower()
+        fmt = (OrderFormat.CSV if suffix == ".csv" else
+               OrderFormat.JSONL if suffix in {".jsonl", ".ndjson"} else None)
+    return parse_orders(text, path.name, fmt)
+
+
+def parse_orders(text: str, name: str, fmt: OrderFormat | None = None) -> list[Resolved]:
+    """Parse and validate orders from ``text``; ``name`` names it in problems."""
+    if fmt is None:
+        fmt = _sniff(text)
+    problems: list[Problem] = []
+    if fmt is OrderFormat.CSV:
+        orders = list(_from_csv(text, name, problems))
+    elif fmt is OrderFormat.JSONL:
+        orders = list(_from_json_lines(text, name, problems))
+    else:
+        orders = list(_from_json(text, name, problems))
+    return validate_orders(orders, problems)
+
+
+def validate_orders(orders: Sequence[Order],
+                    earlier: Sequence[Problem] = ()) -> list[Resolved]:
+    """Resolve every order; all problems of all orders (and ``earlier``) are raised together."""
+    problems: list[Problem] = list(earlier)
+    resolved: list[Resolved] = []
+    seen: dict[tuple[str, str], Order] = {}
+    for order in orders:
+        done, found = resolve(order)
+        problems.extend(found)
+        resolved.append(done)
+        key = (order.head.get("ebpCode", ""), order.order_no)
+        if order.order_no and key in seen:
+            line, where = order.locator.locate("order", None, "orderNo")
+            first = seen[key].locator
+            problems.append(Problem(order.locator.file, line, where, order.order_no,
+                                    f"orderNo appears twice for this platform "
+                                    f"(first at {first.file}:{first.line or first.pointer})",
+                                    kind="duplicate"))
+        seen.setdefault(key, order)
+    if not orders and not problems:
+        problems.append(Problem("<input>", None, None, None, "no orders found"))
+    if problems:
+        raise ValidationError(problems)
+    return resolved
+
+
+def _sniff(text: str) -> OrderFormat:
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        return OrderFormat.JSON
+    if stripped.startswith("{"):
+        first_line = stripped.split("\n", 1)[0].strip()
+        try:
+            json.loads(first_line)
+        except json.JSONDecodeError:
+            return OrderFormat.JSON
+        return OrderFormat.JSONL if "\n" in stripped.strip() else OrderFormat.JSON
+    return OrderFormat.CSV
+
+
+def _value(raw: object) -> str | None:
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, int):
+        return str(raw)
+    if isinstance(raw, Decimal):
+        return format(raw, "f")
+    return None
+
+
+def _section(raw: object, section: str, allowed: frozenset[str], locator: Locator,
+             index: int | None, problems: list[Problem]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if raw is None:
+        return out
+    if not isinstance(raw, Mapping):
+        line, where = locator.locate(section, index, "")
+        problems.append(Problem(locator.file, line, where.rstrip("/."), None,
+                                "must be an object of CEB fields"))
+        return out
+    for key, value in raw.items():
+        if section == "order" and key in SECTIONS:
+            continue
+        line, where = locator.locate(section, index, str(key))
+        if key not in allowed:
+            problems.append(Problem(locator.file, line, where, _value(value),
+                                    f"unknown field: not a CEB field of {section}",
+                                    kind="unknown-field"))
+            continue
+        if value is None:
+            continue
+        text = _value(value)
+        if text is None:
+            problems.append(Problem(locator.file, line, where, repr(value)[:80],
+                                    "must be a string or a number"))
+        elif len(text) > MAX_VALUE_CHARS:
+            problems.append(Problem(locator.file, line, where, text[:40] + "…",
+                                    f"longer than {MAX_VALUE_CHARS} characters"))
+        elif text.strip():
+            out[key] = text.strip()
+    return out
+
+
+def _order_from(doc: object, locator: Locator, problems: list[Problem]) -> Order | None:
+    if not isinstance(doc, Mapping):
+        problems.append(Problem(locator.file, locator.line, locator.pointer or "/", None,
+                                "an order must be a JSON object"))
+        return None
+    side = Side.IMPORT if doc.get("orderType") == "I" else Side.EXPORT
+    allowed = section_fields(side)
+    head = _section(doc, "order", allowed["order"], locator, None, problems)
+    raw_items = doc.get("items")
+    items: list[dict[str, str]] = []
+    if raw_items is not None and not isinstance(raw_items, list):
+        problems.append(Problem(locator.file, locator.line, f"{locator.pointer}/items", None,
+                                "items must be an array of objects"))
+    elif raw_items:
+        for i, raw in enumerate(raw_items):
+            items.append(_section(raw, "items", allowed["items"], locator, i, problems))
+    parts = {name: _section(doc.get(name), name, allowed[name], locator, None, problems)
+             for name in ("payment", "logistics", "inventory")}
+    return Order(head, tuple(items), parts["payment"], parts["logistics"], parts["inventory"],
+                 locator)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
+
+
+def _from_json(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
+    try:
+        doc = _loads(text)
+    except (json.JSONDecodeError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        problems.append(Problem(name, line, None, None, f"not valid JSON: {exc}"))
+        return
+    docs = doc if isinstance(doc, list) else [doc]
+    for i, one in enumerate(docs):
+        pointer = f"/{i}" if isinstance(doc, list) else ""
+        order = _order_from(one, Locator(name, None, pointer), problems)
+        if order is not None:
+            yield order
+
+
+def _from_json_lines(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            doc = _loads(line)
+        except (json.JSONDecodeError, ValueError) as exc:
+            problems.append(Problem(name, number, None, None, f"not valid JSON: {exc}"))
+            continue
+        order = _order_from(doc, Locator(name, number, ""), problems)
+        if order is not None:
+            yield order
+
+
+def _from_csv(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames or "orderNo" not in reader.fieldnames:
+        problems.append(Problem(name, 1, "orderNo", None,
+                                "the header must name the CEB fields, orderNo among them"))
+        return
+    groups: list[tuple[int, list[tuple[int, dict[str, str]]]]] = []
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            problems.append(Problem(name, line, None, None, "more cells than header columns"))
+            continue
+        cells = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+        order_no = cells.get("orderNo", "")
+        if groups and (not order_no or order_no == groups[-1][1][0][1].get("orderNo")):
+            groups[-1][1].append((line, cells))
+        else:
+            groups.append((line, [(line, cells)]))
+    for first, rows in groups:
+        yield from _csv_order(name, first, rows, problems)
+
+
+def _csv_order(name: str, first: int, rows: list[tuple[int, dict[str, str]]],
+               problems: list[Problem]) -> Iterable[Order]:
+    doc: dict[str, Any] = {"items": []}
+    for line, cells in rows:
+        item: dict[str, str] = {}
+        for column, value in cells.items():
+            section, _, field = column.partition(".")
+            if not field:
+                section, field = "order", column
+            if section == "items":
+                item[field] = value
+                continue
+            if section not in SECTIONS:
+                problems.append(Problem(name, line, column, value,
+                                        "unknown column: expected a CEB field, items.<field>, "
+                                        "payment.<field>, logistics.<field> or "
+                                        "inventory.<field>", kind="unknown-field"))
+                continue
+            target = doc if section == "order" else doc.setdefault(section, {})
+            if field in target and target[field] != value:
+                problems.append(Problem(name, line, column, value,
+                                        f"differs from the order's first row ({target[field]!r})"))
+            target.setdefault(field, value)
+        if item:
+            doc["items"].append(item)
+    locator = Locator(name, first, None, tuple(line for line, cells in rows
+                                                if any(k.startswith("items.") for k in cells)))
+    order = _order_from(doc, locator, problems)
+    if order is not None:
+        yield order

@@ -1,0 +1,314 @@
+"""Where each field of each CEB element comes from, and the check of every value against the spec.
+
+A field the specification derives from another document is taken from there: the list's
+``orderNo`` and ``ebpCode`` from the order, its ``logisticsNo``, ``freight`` and ``packNo``
+from the waybill, its ``ieFlag`` from the side. A section may still give such a field
+itself (then the three-document check compares the two). :func:`resolve` fills every
+business element of an order's chain and reports every value that does not fit the spec,
+by row or JSON pointer, field and value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from longjiang.errors import Problem
+from longjiang.trade.model import ORDER_TYPES, Order, TradeMode
+from longjiang.trade.spec import FieldSpec, Side, check_value, element_fields
+
+__all__ = [
+    "ENVELOPE_FIELDS",
+    "ORDER_ELEMENTS",
+    "Resolved",
+    "resolve",
+    "section_fields",
+]
+
+#: filled when a message is written, never asked for
+ENVELOPE_FIELDS = frozenset({"guid", "appType", "appTime", "appStatus"})
+
+#: the business elements of one order's chain: (head element, item element or None)
+ORDER_ELEMENTS: Mapping[Side, tuple[tuple[str, str | None], ...]] = {
+    Side.EXPORT: (("OrderHead", "OrderList"), ("Receipts", None), ("Logistics", None),
+                  ("InventoryHead", "InventoryList")),
+    Side.IMPORT: (("OrderHead", "OrderList"), ("PaymentHead", None), ("LogisticsHead", None),
+                  ("InventoryHead", "InventoryList")),
+}
+
+Source = tuple[str, str]
+Derive = Callable[[Order], str | None]
+
+
+def _goods_info(order: Order) -> str | None:
+    names = [item.get("gname") or item.get("itemName") or "" for item in order.items]
+    text = ";".join(n for n in names if n)
+    return text[:200] or None
+
+
+def _cop_no(order: Order) -> str | None:
+    no = order.order_no
+    return no if 0 < len(no) <= 30 else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    primary: str  # the section a missing field is asked in
+    chain: tuple[str, ...]
+    overrides: Mapping[str, tuple[Source, ...]]
+    derived: Mapping[str, Derive]
+    constants: Mapping[str, str]
+
+
+_SAME_IN_LIST = {
+    "ebpCode": (("inventory", "ebpCode"), ("order", "ebpCode")),
+    "ebpName": (("inventory", "ebpName"), ("order", "ebpName")),
+    "ebcCode": (("inventory", "ebcCode"), ("order", "ebcCode")),
+    "ebcName": (("inventory", "ebcName"), ("order", "ebcName")),
+    "orderNo": (("inventory", "orderNo"), ("order", "orderNo")),
+    "logisticsNo": (("inventory", "logisticsNo"), ("logistics", "logisticsNo")),
+    "logisticsCode": (("inventory", "logisticsCode"), ("logistics", "logisticsCode")),
+    "logisticsName": (("inventory", "logisticsName"), ("logistics", "logisticsName")),
+    "packNo": (("inventory", "packNo"), ("logistics", "packNo")),
+    "insuredFee": (("inventory", "insuredFee"), ("logistics", "insuredFee")),
+}
+_ITEM_NAME = (("items", "itemName"), ("items", "gname"))
+
+_RULES: Mapping[tuple[Side, str], _Rule] = {
+    (Side.EXPORT, "OrderHead"): _Rule("order", ("order",), {}, {}, {}),
+    (Side.EXPORT, "OrderList"): _Rule("items", ("items", "order"), {"itemName": _ITEM_NAME},
+                                      {}, {}),
+    (Side.EXPORT, "Receipts"): _Rule("payment", ("payment", "order"), {}, {}, {}),
+    (Side.EXPORT, "Logistics"): _Rule("logistics", ("logistics", "order"), {},
+                                      {"goodsInfo": _goods_info}, {}),
+    (Side.EXPORT, "InventoryHead"): _Rule(
+        "inventory", ("inventory",),
+        {**_SAME_IN_LIST,
+         "freight": (("inventory", "freight"), ("logistics", "freight")),
+         "fCurrency": (("inventory", "fCurrency"), ("logistics", "currency")),
+         "iCurrency": (("inventory", "iCurrency"), ("logistics", "currency")),
+         "grossWeight": (("inventory", "grossWeight"), ("logistics", "grossWeight"))},
+        {"copNo": _cop_no}, {"ieFlag": "E"}),
+    (Side.EXPORT, "InventoryList"): _Rule(
+        "items", ("items",),
+        {"country": (("items", "country"), ("inventory", "country")),
+         "currency": (("items", "currency"), ("order", "currency"))}, {}, {}),
+    (Side.IMPORT, "OrderHead"): _Rule(
+        "order", ("order",),
+        {"payCode": (("order", "payCode"), ("payment", "payCode")),
+         "payName": (("order", "payName"), ("payment", "payName")),
+         "payTransactionId": (("order", "payTransactionId"), ("payment", "payTransactionId"))},
+        {}, {}),
+    (Side.IMPORT, "OrderList"): _Rule("items", ("items", "order"), {"itemName": _ITEM_NAME},
+                                      {}, {}),
+    (Side.IMPORT, "PaymentHead"): _Rule(
+        "payment", ("payment",),
+        {"orderNo": (("payment", "orderNo"), ("order", "orderNo")),
+         "ebpCode": (("payment", "ebpCode"), ("order", "ebpCode")),
+         "ebpName": (("payment", "ebpName"), ("order", "ebpName")),
+         "currency": (("payment", "currency"), ("order", "currency"))}, {}, {}),
+    (Side.IMPORT, "LogisticsHead"): _Rule(
+        "logistics", ("logistics",),
+        {"orderNo": (("logistics", "orderNo"), ("order", "orderNo")),
+         "currency": (("logistics", "currency"), ("order", "currency")),
+         "weight": (("logistics", "weight"), ("logistics", "grossWeight"))},
+        {"goodsInfo": _goods_info}, {}),
+    (Side.IMPORT, "InventoryHead"): _Rule(
+        "inventory", ("inventory",),
+        {**_SAME_IN_LIST,
+         **{name: (("inventory", name), ("order", name)) for name in (
+             "buyerIdType", "buyerIdNumber", "buyerName", "buyerTelephone",
+             "consigneeAddress")},
+         "freight": (("inventory", "freight"), ("order", "freight")),
+         "currency": (("inventory", "currency"), ("order", "currency")),
+         "grossWeight": (("inventory", "grossWeight"), ("logistics", "weight"),
+                         ("logistics", "grossWeight"))},
+        {"copNo": _cop_no}, {"ieFlag": "I"}),
+    (Side.IMPORT, "InventoryList"): _Rule(
+        "items", ("items",),
+        {"currency": (("items", "currency"), ("order", "currency"))}, {}, {}),
+}
+
+_CODE_SETS: Mapping[str, frozenset[str]] = {
+    "orderType": frozenset(ORDER_TYPES),
+    "tradeMode": frozenset(m.value for m in TradeMode),
+    "statisticsFlag": frozenset({"A", "B"}),
+    "fFlag": frozenset({"1", "2", "3"}),
+    "iFlag": frozenset({"1", "2", "3"}),
+    "buyerIdType": frozenset({"1", "2"}),
+    "payerIdType": frozenset({"1", "2"}),
+}
+_DIGITS3 = re.compile(r"\d{3}")
+_PATTERNS: Mapping[str, tuple[re.Pattern[str], str]] = {
+    "gcode": (re.compile(r"\d{10}"), "an HS code of 10 digits"),
+    "customsCode": (re.compile(r"\d{4}"), "a 4-digit customs district code (JGS/T 18)"),
+    "portCode": (re.compile(r"\d{4}"), "a 4-digit customs district code (JGS/T 18)"),
+    "currency": (_DIGITS3, "a 3-digit customs currency code such as 142 (CNY)"),
+    "fCurrency": (_DIGITS3, "a 3-digit customs currency code such as 142 (CNY)"),
+    "iCurrency": (_DIGITS3, "a 3-digit customs currency code such as 142 (CNY)"),
+    "country": (_DIGITS3, "a 3-digit customs country code such as 344 (Russia)"),
+    "tradeCountry": (_DIGITS3, "a 3-digit customs country code such as 344 (Russia)"),
+    "unit": (_DIGITS3, "a 3-digit customs unit code such as 011 (piece)"),
+    "unit1": (_DIGITS3, "a 3-digit customs unit code such as 035 (kilogram)"),
+    "unit2": (_DIGITS3, "a 3-digit customs unit code"),
+    "trafMode": (re.compile(r"[0-9A-Z]"), "a customs transport mode code such as 3 (rail)"),
+    "wrapType": (re.compile(r"[0-9]"), "a customs packing code of 1 digit"),
+}
+_DATES: Mapping[str, str] = {
+    "ieDate": "%Y%m%d", "declTime": "%Y%m%d",
+    "accountingDate": "%Y%m%d%H%M%S", "payTime": "%Y%m%d%H%M%S",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A compiled rule: for each field, where to look, in order."""
+
+    fields: tuple[tuple[FieldSpec, tuple[Source, ...], Derive | None, str | None, Source], ...]
+    primary: str
+
+
+@cache
+def _plan(side: Side, element: str) -> _Plan:
+    rule = _RULES[(side, element)]
+    compiled = []
+    for spec in element_fields(side, element):
+        name = spec.name
+        if name in ENVELOPE_FIELDS:
+            continue
+        sources: tuple[Source, ...] = ()
+        if name in rule.overrides:
+            sources = rule.overrides[name]
+        elif name == "note":
+            sources = ((rule.primary, "note"),)
+        elif name not in rule.derived and name not in rule.constants:
+            sources = tuple((section, name) for section in rule.chain)
+        else:
+            sources = ((rule.primary, name),)
+        # a missing value is asked for where it belongs: the document it is derived from
+        asked = sources[-1] if name in rule.overrides else (rule.primary, name)
+        compiled.append((spec, sources, rule.derived.get(name), rule.constants.get(name),
+                         asked))
+    return _Plan(tuple(compiled), rule.primary)
+
+
+@cache
+def section_fields(side: Side) -> Mapping[str, frozenset[str]]:
+    """The field names each section may hold on ``side`` (anything else is a typo)."""
+    names: dict[str, set[str]] = {s: set() for s in ("order", "items", "payment", "logistics",
+                                                      "inventory")}
+    for head, item in ORDER_ELEMENTS[side]:
+        for element in (head, item):
+            if element is None:
+                continue
+            for _spec, sources, _derive, _const, _asked in _plan(side, element).fields:
+                for section, name in sources:
+                    names[section].add(name)
+    names["inventory"].add("tradeMode")
+    names["logistics"].update({"grossWeight", "weight"})
+    names["items"].update({"gcode", "gname", "country"})
+    return {k: frozenset(v) for k, v in names.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """An order's business elements, filled: head elements and item elements by name."""
+
+    order: Order
+    heads: Mapping[str, Mapping[str, str]]
+    lists: Mapping[str, tuple[Mapping[str, str], ...]]
+
+
+def resolve(order: Order) -> tuple[Resolved, list[Problem]]:
+    """Fill every element of the order's chain; every value that does not fit is a problem."""
+    side = order.side
+    problems: list[Problem] = []
+    seen: set[tuple[str, int | None, str]] = set()
+
+    def report(section: str, index: int | None, name: str, value: str | None,
+               message: str) -> None:
+        key = (section, index, name)
+        if key in seen:
+            return
+        seen.add(key)
+        line, where = order.locator.locate(section, index, name)
+        problems.append(Problem(order.locator.file, line, where, value, message))
+
+    def fill(element: str, index: int | None) -> dict[str, str]:
+        plan = _plan(side, element)
+        values: dict[str, str] = {}
+        for spec, sources, derive, constant, asked in plan.fields:
+            value: str | None = None
+            origin = asked
+            if constant is not None:
+                value = constant
+            else:
+                for section, name in sources:
+                    got = (order.items[index] if section == "items" and index is not None
+                           else order.section(section) if section != "items" else {}).get(name)
+                    if got:
+                        value, origin = got, (section, name)
+                        break
+                if value is None and derive is not None:
+                    value = derive(order)
+            if value is None:
+                if spec.mandatory:
+                    report(origin[0], index if origin[0] == "items" else None, origin[1], None,
+                           f"required for {element} ({spec.format})")
+                continue
+            error = _check_code(spec.name, value) or check_value(spec, value)
+            if error is not None:
+                report(origin[0], index if origin[0] == "items" else None, origin[1], value,
+                       error)
+                continue
+            values[spec.name] = value
+        return values
+
+    heads: dict[str, Mapping[str, str]] = {}
+    lists: dict[str, tuple[Mapping[str, str], ...]] = {}
+    for head, item in ORDER_ELEMENTS[side]:
+        heads[head] = fill(head, None)
+        if item is not None:
+            lists[item] = tuple(fill(item, i) for i in range(len(order.items)))
+    _check_order(order, problems, report)
+    return Resolved(order, heads, lists), problems
+
+
+def _check_code(name: str, value: str) -> str | None:
+    allowed = _CODE_SETS.get(name)
+    if allowed is not None and value not in allowed:
+        return f"must be one of {', '.join(sorted(allowed))}"
+    pattern = _PATTERNS.get(name)
+    if pattern is not None and not pattern[0].fullmatch(value):
+        return f"must be {pattern[1]}"
+    fmt = _DATES.get(name)
+    if fmt is not None:
+        try:
+            datetime.strptime(value, fmt)
+        except ValueError:
+            return f"must be a date {'YYYYMMDD' if len(fmt) == 6 else 'YYYYMMDDhhmmss'}"
+    return None
+
+
+def _check_order(order: Order, problems: list[Problem],
+                 report: Callable[[str, int | None, str, str | None, str], None]) -> None:
+    limit = 99 if order.side is Side.IMPORT else 100
+    if not order.items:
+        report("items", None, "items", None, "an order needs at least one item")
+    elif len(order.items) > limit:
+        report("items", None, "items", str(len(order.items)),
+               f"at most {limit} items per order (the spec's limit)")
+    for i, item in enumerate(order.items):
+        gnum = item.get("gnum")
+        if gnum and gnum != str(i + 1):
+            report("items", i, "gnum", gnum, f"items are numbered 1, 2, 3 …: expected {i + 1}")
+    order_type = order.head.get("orderType")
+    trade_mode = order.inventory.get("tradeMode")
+    expected = ORDER_TYPES.get(order_type or "")
+    if expected is not None and trade_mode and trade_mode in {m.value for m in TradeMode} \
+            and trade_mode != expected.value:
+        report("inventory", None, "tradeMode", trade_mode,
+               f"orderType {order_type} is declared under {expected.value}")

@@ -1,0 +1,71 @@
+"""Fixtures for the trade tests: the official CEB schemas beside the repository, and sample orders.
+
+The GACC's 2022-05 schemas are read from ``../shared/data/ceb/xsd`` (see its SOURCES.md); they
+are never copied into the project. Missing folder: a failure in CI (``CI=true``), a skip
+elsewhere, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+#: tests/trade/conftest.py → parents[2] is the repository root; the data is its sibling
+CEB_DIR = Path(__file__).resolve().parents[2] / "../shared/data/ceb"
+DATA = Path(__file__).resolve().parent / "data"
+EXPORT_XSD = "海关跨境出口业务节点报文定义202205.xsd"
+IMPORT_XSD = "海关跨境进口业务节点报文定义202205.xsd"
+
+
+@dataclass(frozen=True)
+class CebSchemas:
+    """The official export and import schemas, compiled, and the folder they came from."""
+
+    folder: Path
+    export: etree.XMLSchema
+    import_: etree.XMLSchema
+
+    def errors(self, xml: bytes, *, side: str) -> list[str]:
+        """Every schema error of ``xml`` (empty when it validates)."""
+        schema = self.export if side == "export" else self.import_
+        doc = etree.fromstring(xml)
+        if schema.validate(doc):
+            return []
+        return [f"{e.line}: {e.message}" for e in schema.error_log]
+
+
+def locate_ceb(folder: Path, *, ci: bool) -> Path:
+    """``folder`` if it holds the official CEB schemas; otherwise fail (in CI) or skip."""
+    folder = folder.resolve()
+    if not (folder / "xsd" / EXPORT_XSD).is_file() or not (folder / "xsd" / IMPORT_XSD).is_file():
+        message = (f"CEB schemas not found at {folder}/xsd (expected ../shared/data/ceb beside "
+                   "the repository, with SOURCES.md: the GACC 2022-05 message specification)")
+        if ci:
+            pytest.fail(message)
+        pytest.skip(message)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def ceb_schemas() -> CebSchemas:
+    """The official CEB schemas (2022-05), compiled with lxml."""
+    folder = locate_ceb(CEB_DIR, ci=os.environ.get("CI") == "true")
+    xsd = folder / "xsd"
+    return CebSchemas(folder, etree.XMLSchema(etree.parse(str(xsd / EXPORT_XSD))),
+                      etree.XMLSchema(etree.parse(str(xsd / IMPORT_XSD))))
+
+
+@pytest.fixture()
+def export_orders_path() -> Path:
+    """One 9610 export order, Harbin seller to a Russian buyer through Suifenhe."""
+    return DATA / "orders_export.json"
+
+
+@pytest.fixture()
+def import_orders_path() -> Path:
+    """One 1210 bonded import order (the import chain)."""
+    return DATA / "orders_import.json"
