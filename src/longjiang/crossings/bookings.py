@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from longjiang.crossings.calendar import CrossingCalendar, Direction, Slot, VehicleClass
@@ -24,7 +22,7 @@ from longjiang.crossings.plates import parse_plate
 from longjiang.crossings.policy import BookingPolicy, BookingStateError, SlotFullError
 from longjiang.crossings.schema import bookings, migrate, slots
 from longjiang.errors import InputError, NotFoundError
-from longjiang.ledger.store import LedgerStore
+from longjiang.ledger.store import LedgerStore, insert_rows
 
 __all__ = ["ACTIVE", "Booking", "BookingStore", "CheckIn"]
 
@@ -181,14 +179,18 @@ class BookingStore:
     # -- taking and freeing places ----------------------------------------
 
     def _take(self, conn: Connection, slot: Slot) -> None:
-        insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
-        conn.execute(insert(slots).values(
-            slot_key=slot.key, crossing=slot.crossing, direction=str(slot.direction),
-            vehicle_class=str(slot.vehicle_class), start_utc=_utc_text(slot.start),
-            capacity=slot.capacity, booked=0).on_conflict_do_nothing())
-        taken = conn.execute(update(slots).where(and_(
-            slots.c.slot_key == slot.key, slots.c.booked < slots.c.capacity))
-            .values(booked=slots.c.booked + 1)).rowcount
+        # the hot path of booking, as plain driver SQL (no statement building per call);
+        # ON CONFLICT DO NOTHING is the same in SQLite and PostgreSQL
+        m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO {slots.name} (slot_key, crossing, direction, vehicle_class, "
+            f"start_utc, capacity, booked) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, 0) "
+            "ON CONFLICT (slot_key) DO NOTHING",
+            (slot.key, slot.crossing, str(slot.direction), str(slot.vehicle_class),
+             _utc_text(slot.start), slot.capacity))
+        taken = conn.exec_driver_sql(
+            f"UPDATE {slots.name} SET booked = booked + 1 "
+            f"WHERE slot_key = {m} AND booked < capacity", (slot.key,)).rowcount
         if taken != 1:
             raise SlotFullError(f"slot full: {slot.crossing} {slot.direction} "
                                 f"{slot.vehicle_class} {slot.start.isoformat()} has no free "
@@ -224,16 +226,17 @@ class BookingStore:
         active_key = (f"{valid.text}|{crossing}|{direction}"
                       if self.policy.one_active_per_plate else None)
         booking_id = self.new_id()
+        created = now.isoformat(timespec="seconds")
+        row = {"id": booking_id, "slot_key": slot.key, "crossing": crossing,
+               "direction": str(direction), "vehicle_class": str(carriage),
+               "slot_start": slot.start.isoformat(), "start_utc": _utc_text(slot.start),
+               "plate": valid.text, "plate_country": valid.country, "carrier": carrier_text,
+               "shipment_id": shipment, "contact": contact_text, "status": "booked",
+               "active_key": active_key, "created_at": created}
         try:
             with self._write() as conn:
                 self._take(conn, slot)
-                conn.execute(bookings.insert().values(
-                    id=booking_id, slot_key=slot.key, crossing=crossing,
-                    direction=str(direction), vehicle_class=str(carriage),
-                    slot_start=slot.start.isoformat(), start_utc=_utc_text(slot.start),
-                    plate=valid.text, plate_country=valid.country, carrier=carrier_text,
-                    shipment_id=shipment, contact=contact_text, status="booked",
-                    active_key=active_key, created_at=now.isoformat(timespec="seconds")))
+                insert_rows(conn, bookings, tuple(row), [tuple(row.values())])
         except IntegrityError:
             with self.store.read() as conn:
                 other = conn.execute(select(bookings.c.id, bookings.c.slot_start).where(
@@ -242,7 +245,8 @@ class BookingStore:
             raise InputError(f"plate: {valid.text!r} already has an active booking at "
                              f"{crossing} {direction}{held}; change or cancel it",
                              field="plate") from None
-        return self.get(booking_id)
+        return Booking(booking_id, crossing, direction, carriage, slot.start, valid.text,
+                       carrier_text or "", shipment, contact_text, "booked", created, None, None)
 
     def change(self, booking_id: str, start: dt.datetime) -> Booking:
         """Move a booking to another slot of the same crossing, direction and class."""

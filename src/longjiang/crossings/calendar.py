@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -229,6 +229,9 @@ class CrossingCalendar:
     holiday_rules: tuple[HolidayRule, ...]
     #: share of a day's walk-in arrivals by local hour (24 values summing to 1)
     walkin_profile: tuple[float, ...]
+    #: day_slots answers, bounded (the calendar is immutable, so they never go stale)
+    _days: dict[tuple[str, dt.date, Direction | None, VehicleClass | None], list[Slot]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     @property
     def crossings(self) -> tuple[str, ...]:
@@ -295,6 +298,18 @@ class CrossingCalendar:
                   direction: Direction | None = None,
                   vehicle_class: VehicleClass | None = None) -> list[Slot]:
         """Every slot of ``crossing`` on the local ``date`` (empty when it is closed)."""
+        key = (crossing, date, direction, vehicle_class)
+        cached = self._days.get(key)
+        if cached is not None:
+            return list(cached)
+        found = self._day_slots(crossing, date, direction, vehicle_class)
+        if len(self._days) >= 20_000:
+            self._days.clear()
+        self._days[key] = found
+        return list(found)
+
+    def _day_slots(self, crossing: str, date: dt.date, direction: Direction | None,
+                   vehicle_class: VehicleClass | None) -> list[Slot]:
         rows = self.rows_for(crossing, direction, vehicle_class)
         if not rows and not self.rows_for(crossing):
             self.tz(crossing)  # raises: a crossing without slots
