@@ -208,6 +208,7 @@ def section_fields(side: Side) -> Mapping[str, frozenset[str]]:
                 for section, name in sources:
                     names[section].add(name)
     names["inventory"].add("tradeMode")
+    names["order"].add("discount")  # export: read by the check only
     names["logistics"].update({"grossWeight", "weight"})
     names["items"].update({"gcode", "gname", "country"})
     return {k: frozenset(v) for k, v in names.items()}

@@ -1,0 +1,233 @@
+"""The three-document match (三单对碰) and the pre-submission checks against the list.
+
+Customs accept a parcel only when the order, the payment and the waybill agree, and the list
+agrees with them. Each rule here names the documents, the fields (by their CEB names) and
+both values when it fails.
+
+Import chain (the rules the 2022-05 specification states for CEB311/411/511/621):
+
+- ``acturalPaid`` = ``goodsValue`` + ``freight`` + ``taxTotal`` − ``discount``, and equals the
+  payment's ``amountPaid``;
+- ``consignee``, ``consigneeTelephone`` and ``consigneeAddress`` are the same on the order
+  and the waybill;
+- ``currency`` is 142 (CNY) and the buyer's identity is given (``buyerIdType`` 1, an
+  identity card); the payer is the buyer.
+
+Export chain:
+
+- the list's ``orderNo``, ``ebpCode``, ``ebcCode`` match the order and its ``logisticsNo``
+  and ``logisticsCode`` the waybill;
+- the payment received (``charge``) equals ``goodsValue`` + ``freight`` − ``discount``;
+- ``netWeight`` does not exceed ``grossWeight``; the list's ``grossWeight`` is the waybill's;
+- goods values agree: each item's ``totalPrice`` is ``qty`` × ``price`` and the order's
+  ``goodsValue`` is the sum of its items. The specification states no numeric tolerance, so
+  amounts must agree to the fen (0.01) after rounding half up, weights to the gram;
+- ``logisticsNo`` is unique per carrier (``logisticsCode``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from longjiang.trade.resolve import Resolved
+from longjiang.trade.spec import Side
+
+__all__ = ["AMOUNT_TOLERANCE", "WEIGHT_TOLERANCE_KG", "Mismatch", "check_orders"]
+
+#: amounts agree when equal after rounding to the fen
+AMOUNT_TOLERANCE = Decimal("0.01")
+#: weights agree when equal after rounding to the gram
+WEIGHT_TOLERANCE_KG = Decimal("0.001")
+
+_NAMES = {
+    (Side.EXPORT, "OrderHead"): "CEB303 order", (Side.EXPORT, "Receipts"): "CEB403 payment",
+    (Side.EXPORT, "Logistics"): "CEB505 waybill", (Side.EXPORT, "InventoryHead"): "CEB603 list",
+    (Side.IMPORT, "OrderHead"): "CEB311 order", (Side.IMPORT, "PaymentHead"): "CEB411 payment",
+    (Side.IMPORT, "LogisticsHead"): "CEB511 waybill",
+    (Side.IMPORT, "InventoryHead"): "CEB621 list",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """Two documents disagree: which ones, on which fields, with which values."""
+
+    order_no: str
+    rule: str
+    documents: tuple[str, str]
+    fields: tuple[str, str]
+    values: tuple[str, str]
+    message: str
+
+    def __str__(self) -> str:
+        (a, b), (fa, fb), (va, vb) = self.documents, self.fields, self.values
+        return (f"{self.order_no}: {a} {fa}={va!r} ≠ {b} {fb}={vb!r}: {self.message} "
+                f"[{self.rule}]")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return asdict(self)
+
+
+def _d(value: str | None) -> Decimal:
+    return Decimal(value) if value else Decimal(0)
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(AMOUNT_TOLERANCE, rounding=ROUND_HALF_UP)
+
+
+def _grams(value: Decimal) -> Decimal:
+    return value.quantize(WEIGHT_TOLERANCE_KG, rounding=ROUND_HALF_UP)
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value else "0"
+
+
+class _Checker:
+    def __init__(self, resolved: Resolved) -> None:
+        self.r = resolved
+        self.side = resolved.order.side
+        self.found: list[Mismatch] = []
+
+    def doc(self, element: str) -> str:
+        return _NAMES[(self.side, element)]
+
+    def head(self, element: str) -> Mapping[str, str]:
+        return self.r.heads.get(element, {})
+
+    def add(self, rule: str, a: tuple[str, str, str], b: tuple[str, str, str],
+            message: str) -> None:
+        self.found.append(Mismatch(self.r.order.order_no, rule, (a[0], b[0]), (a[1], b[1]),
+                                   (a[2], b[2]), message))
+
+    def same(self, rule: str, ea: str, eb: str, field: str, message: str,
+             field_b: str | None = None) -> None:
+        va, vb = self.head(ea).get(field), self.head(eb).get(field_b or field)
+        if va is not None and vb is not None and va != vb:
+            self.add(rule, (self.doc(ea), field, va), (self.doc(eb), field_b or field, vb),
+                     message)
+
+    def amounts(self, rule: str, a: tuple[str, str, Decimal], b: tuple[str, str, Decimal],
+                message: str) -> None:
+        if _cents(a[2]) != _cents(b[2]):
+            self.add(rule, (a[0], a[1], _fmt(a[2])), (b[0], b[1], _fmt(b[2])), message)
+
+    def goods(self, order_el: str, list_el: str, inv_list: str) -> None:
+        order = self.head(order_el)
+        total = Decimal(0)
+        for i, item in enumerate(self.r.lists.get("OrderList", ())):
+            qty, price, line = _d(item.get("qty")), _d(item.get("price")), _d(
+                item.get("totalPrice"))
+            total += line
+            if _cents(qty * price) != _cents(line):
+                self.add("item-total", (self.doc(order_el), f"OrderList[{i + 1}].qty×price",
+                                        _fmt(qty * price)),
+                         (self.doc(order_el), f"OrderList[{i + 1}].totalPrice", _fmt(line)),
+                         "an item's total price must be its quantity times its unit price")
+        self.amounts("goods-value", (self.doc(order_el), "goodsValue",
+                                     _d(order.get("goodsValue"))),
+                     (self.doc(order_el), "sum(OrderList.totalPrice)", total),
+                     "the goods value must be the sum of the items' total prices")
+        listed = sum((_d(i.get("totalPrice")) for i in self.r.lists.get(inv_list, ())),
+                     Decimal(0))
+        self.amounts("list-value", (self.doc(order_el), "goodsValue", _d(order.get("goodsValue"))),
+                     (self.doc(list_el), "sum(InventoryList.totalPrice)", listed),
+                     "the list's goods must add up to the order's goods value")
+
+
+def _check_export(c: _Checker) -> None:
+    for field in ("orderNo", "ebpCode", "ebcCode"):
+        c.same("list-order", "InventoryHead", "OrderHead", field,
+               "the list must name the order it declares")
+    for field in ("logisticsNo", "logisticsCode"):
+        c.same("list-waybill", "InventoryHead", "Logistics", field,
+               "the list must name the waybill the parcel travels on")
+    c.same("payment-order", "Receipts", "OrderHead", "orderNo",
+           "the payment must name the order")
+    c.same("payment-currency", "Receipts", "OrderHead", "currency",
+           "the payment must be in the order's currency")
+    order = c.head("OrderHead")
+    paid = _d(order.get("goodsValue")) + _d(order.get("freight")) - _d(
+        c.r.order.head.get("discount"))
+    c.amounts("payment-amount", (c.doc("Receipts"), "charge", _d(c.head("Receipts").get(
+        "charge"))), (c.doc("OrderHead"), "goodsValue+freight-discount", paid),
+        "the payment received must equal what the buyer paid for the order")
+    inv, waybill = c.head("InventoryHead"), c.head("Logistics")
+    net, gross = _d(inv.get("netWeight")), _d(inv.get("grossWeight"))
+    if _grams(net) > _grams(gross):
+        c.add("net-weight", (c.doc("InventoryHead"), "netWeight", _fmt(net)),
+              (c.doc("InventoryHead"), "grossWeight", _fmt(gross)),
+              "the net weight must not exceed the gross weight")
+    if _grams(gross) != _grams(_d(waybill.get("grossWeight"))):
+        c.add("gross-weight", (c.doc("InventoryHead"), "grossWeight", _fmt(gross)),
+              (c.doc("Logistics"), "grossWeight", _fmt(_d(waybill.get("grossWeight")))),
+              "the list's gross weight must be the waybill's")
+    c.goods("OrderHead", "InventoryHead", "InventoryList")
+
+
+def _check_import(c: _Checker) -> None:
+    order, payment = c.head("OrderHead"), c.head("PaymentHead")
+    formula = (_d(order.get("goodsValue")) + _d(order.get("freight"))
+               + _d(order.get("taxTotal")) - _d(order.get("discount")))
+    c.amounts("actual-paid", (c.doc("OrderHead"), "acturalPaid", _d(order.get("acturalPaid"))),
+              (c.doc("OrderHead"), "goodsValue+freight+taxTotal-discount", formula),
+              "the amount paid must be goods value plus freight plus tax less discount")
+    c.amounts("payment-amount", (c.doc("OrderHead"), "acturalPaid",
+                                 _d(order.get("acturalPaid"))),
+              (c.doc("PaymentHead"), "amountPaid", _d(payment.get("amountPaid"))),
+              "the order's amount paid must equal the payment's")
+    for field in ("consignee", "consigneeTelephone", "consigneeAddress"):
+        c.same("consignee", "OrderHead", "LogisticsHead", field,
+               "the consignee must be the same on the order and the waybill")
+    for element in ("OrderHead", "PaymentHead"):
+        currency = c.head(element).get("currency")
+        if currency is not None and currency != "142":
+            c.add("currency", (c.doc(element), "currency", currency),
+                  ("GACC rule", "currency", "142"), "cross-border retail imports are in CNY (142)")
+    if order.get("buyerIdType") not in (None, "1"):
+        c.add("buyer-identity", (c.doc("OrderHead"), "buyerIdType", order["buyerIdType"]),
+              ("GACC rule", "buyerIdType", "1"), "the buyer is identified by identity card")
+    c.same("payer-buyer", "PaymentHead", "OrderHead", "payerIdNumber",
+           "the payer must be the buyer", field_b="buyerIdNumber")
+    c.same("payer-buyer", "PaymentHead", "OrderHead", "payerName",
+           "the payer must be the buyer", field_b="buyerName")
+    c.same("payment-order", "PaymentHead", "OrderHead", "orderNo",
+           "the payment must name the order")
+    c.same("waybill-order", "LogisticsHead", "OrderHead", "orderNo",
+           "the waybill must name the order")
+    for field in ("orderNo", "ebpCode", "ebcCode"):
+        c.same("list-order", "InventoryHead", "OrderHead", field,
+               "the list must name the order it declares")
+    for field in ("logisticsNo", "logisticsCode"):
+        c.same("list-waybill", "InventoryHead", "LogisticsHead", field,
+               "the list must name the waybill the parcel travels on")
+    c.goods("OrderHead", "InventoryHead", "InventoryList")
+
+
+def check_orders(orders: Sequence[Resolved]) -> list[Mismatch]:
+    """Every mismatch in and between the orders (empty when all are ready)."""
+    found: list[Mismatch] = []
+    carriers: dict[tuple[str, str], str] = {}
+    for resolved in orders:
+        checker = _Checker(resolved)
+        if checker.side is Side.EXPORT:
+            _check_export(checker)
+            waybill = checker.head("Logistics")
+        else:
+            _check_import(checker)
+            waybill = checker.head("LogisticsHead")
+        found.extend(checker.found)
+        key = (waybill.get("logisticsCode", ""), waybill.get("logisticsNo", ""))
+        first = carriers.setdefault(key, resolved.order.order_no)
+        if first != resolved.order.order_no:
+            doc = checker.doc("Logistics" if checker.side is Side.EXPORT else "LogisticsHead")
+            found.append(Mismatch(resolved.order.order_no, "waybill-unique",
+                                  (doc, f"{doc} of order {first}"), ("logisticsNo", "logisticsNo"),
+                                  (key[1], key[1]),
+                                  f"a carrier's waybill number ({key[0]}) must be unique"))
+    return found
