@@ -105,6 +105,17 @@ async def _model(request: Request, model: type[M]) -> M:
         raise InputError(f"{where}: {first['msg']}", field=where) from None
 
 
+def _json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of an endpoint that reads ``model`` itself (after the token)."""
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": model.model_json_schema(by_alias=True)}}}}
+
+
+def _raw_body(*media: str) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {
+        m: {"schema": {"type": "string"}} for m in media}}}
+
+
 def _money(minor: int, ccy: str) -> str:
     from longjiang.settlement.reports import money
 
@@ -164,7 +175,8 @@ def convert(journal: JournalDep, amount: Annotated[str, Query(pattern=_AMOUNT, m
 # -- private: the journal ----------------------------------------------------------------
 
 
-@router.post("/rates/files", responses=PRIVATE)
+@router.post("/rates/files", responses=PRIVATE,
+             openapi_extra=_raw_body("application/xml", "text/csv"))
 async def import_rates(request: Request, _: Authenticated, journal: JournalDep,
                        name: Annotated[str, Query(max_length=120)] = "upload"
                        ) -> dict[str, Any]:
@@ -190,7 +202,8 @@ class InvoiceIn(BaseModel):
     received: bool = False
 
 
-@router.post("/invoices", responses=PRIVATE, status_code=201)
+@router.post("/invoices", responses=PRIVATE, status_code=201,
+             openapi_extra=_json_body(InvoiceIn))
 async def post_invoice(request: Request, _: Authenticated,
                        journal: JournalDep) -> dict[str, Any]:
     """Record an invoice (issued by us, or ``received``)."""
@@ -223,7 +236,8 @@ class PaymentIn(BaseModel):
     source: Literal["cbr", "cfets"] = "cbr"
 
 
-@router.post("/payments", responses=PRIVATE, status_code=201)
+@router.post("/payments", responses=PRIVATE, status_code=201,
+             openapi_extra=_json_body(PaymentIn))
 async def post_payment(request: Request, _: Authenticated,
                        journal: JournalDep) -> dict[str, Any]:
     """Record a payment, posted now or ``expected`` on a statement."""
@@ -258,7 +272,8 @@ class ConversionIn(BaseModel):
     source: Literal["cbr", "cfets"] = "cbr"
 
 
-@router.post("/conversions", responses=PRIVATE, status_code=201)
+@router.post("/conversions", responses=PRIVATE, status_code=201,
+             openapi_extra=_json_body(ConversionIn))
 async def post_conversion(request: Request, _: Authenticated,
                           journal: JournalDep) -> dict[str, Any]:
     """Convert funds at a deal rate; FX gain or loss against the reference."""
@@ -279,7 +294,8 @@ class EntryIn(BaseModel):
     postings: list[dict[str, str]] = Field(min_length=2, max_length=50)
 
 
-@router.post("/entries", responses=PRIVATE, status_code=201)
+@router.post("/entries", responses=PRIVATE, status_code=201,
+             openapi_extra=_json_body(EntryIn))
 async def post_entry(request: Request, _: Authenticated, journal: JournalDep) -> dict[str, Any]:
     """A manual entry ``{"postings": [{"account": "equity:RUB", "amount": "1.00"}, ...]}``;
     refused whole unless it balances in each currency."""
@@ -297,7 +313,8 @@ async def post_entry(request: Request, _: Authenticated, journal: JournalDep) ->
     return {"transaction": txn}
 
 
-@router.post("/statements", responses=PRIVATE)
+@router.post("/statements", responses=PRIVATE,
+             openapi_extra=_raw_body("application/xml"))
 async def post_statement(request: Request, _: Authenticated, journal: JournalDep,
                          tolerance_days: Annotated[int, Query(ge=0, le=31)] = 3,
                          name: Annotated[str, Query(max_length=120)] = "statement.xml"
@@ -367,7 +384,17 @@ def report_fx(_: Authenticated, journal: JournalDep,
             for p, c, v in realised_fx(journal, period=period)]
 
 
-@router.post("/pacs008", responses=PRIVATE, response_class=Response)
+class Pacs008In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    payments: list[str] = Field(min_length=1, max_length=1000)
+    debtor: str = Field(max_length=140)
+    debtor_agent: str = Field(max_length=11)
+    creditor_agent: str = Field(max_length=11)
+    charge_bearer: Literal["DEBT", "CRED", "SHAR", "SLEV"] = "SHAR"
+
+
+@router.post("/pacs008", responses=PRIVATE, response_class=Response,
+             openapi_extra=_json_body(Pacs008In))
 async def export_pacs008(request: Request, _: Authenticated, journal: JournalDep) -> Response:
     """A pacs.008.001.08 for ``{"payments": [...], "debtor": ..., "debtor_agent": BIC,
     "creditor_agent": BIC}``."""
@@ -386,12 +413,3 @@ async def export_pacs008(request: Request, _: Authenticated, journal: JournalDep
         for p, uetr, e2e, inv in rows]
     return Response(pacs008(f"LJ-{now:%Y%m%d%H%M%S}", transfers, now),
                     media_type="application/xml")
-
-
-class Pacs008In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    payments: list[str] = Field(min_length=1, max_length=1000)
-    debtor: str = Field(max_length=140)
-    debtor_agent: str = Field(max_length=11)
-    creditor_agent: str = Field(max_length=11)
-    charge_bearer: Literal["DEBT", "CRED", "SHAR", "SLEV"] = "SHAR"
