@@ -16,10 +16,17 @@ Measures, in one run:
   in the same run with the naive way: read every leaf and re-hash
   (``merkle.inclusion_proof`` over the list);
 - full audit time (recompute every event hash, signature, leaf and node) of a
-  ledger of ``--audit-size`` signed events, filled by a stream of captures.
+  ledger of ``--audit-size`` signed events, filled by a stream of captures;
+- signed requests (part ``auth``): one-event captures through the API, signed, against the
+  same requests with the authentication dependency replaced by the party (the
+  unauthenticated path), in the same run; the cost per request of each step alone
+  (signature check with party lookup and nonce claim in the database or in memory, body
+  digest); one-event captures with the shipment access-list check against the check before
+  access lists (is the shipment open), on the same ledger.
 
     .venv/bin/python benchmarks/ledger.py [--max-size 1000000] [--events 20000]
         [--batch 1000] [--single 300] [--audit-size 20000]
+        [--auth-requests 300] [--parts capture,proofs,audit,auth]
         [--postgres postgresql://...] [--json FILE]
 
 Prints a table per part, then one JSON document.
@@ -279,6 +286,115 @@ def bench_proofs(url: str, sizes: Sequence[int], samples: int,
     return rows
 
 
+def _one_event_bodies(first: int, n: int) -> list[tuple[dict[str, Any], bytes]]:
+    docs = [_document([_event(first + i)]) for i in range(n)]
+    return [(d, json.dumps(d).encode()) for d in docs]
+
+
+def bench_auth(url: str, n: int) -> dict[str, Any]:
+    """Signed API captures against the unauthenticated path; each step's cost; access checks."""
+    import base64
+    from datetime import UTC, datetime
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from longjiang.api.ledger import LedgerLimits, authenticate, router
+    from longjiang.api.problems import install_problem_handlers
+    from longjiang.ledger.access import Access, MemoryNonces
+    from longjiang.ledger.parties import body_digest, request_statement, sign_request
+
+    ledger = _fresh(url)
+    rail = _signer("rail-cn")
+    party = ledger.get_party("rail-cn")
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(router)
+    app.state.ledger = ledger
+    app.state.ledger_limits = LedgerLimits(rate_per_minute=0)
+    client = TestClient(app)
+    row: dict[str, Any] = {"database": url.split(":", 1)[0], "requests": n}
+    counter = iter(range(10**6))
+
+    def post(doc: dict[str, Any], raw: bytes, signed: bool) -> None:
+        sigs = sign_document(rail, "BENCH", doc)
+        headers = {"Content-Type": "application/json", "Longjiang-Party": "rail-cn",
+                   "Longjiang-Shipment": "BENCH",
+                   "Longjiang-Signatures": ",".join(base64.b64encode(x).decode() for x in sigs),
+                   "Content-Digest": body_digest(raw)}
+        if signed:
+            headers.update(sign_request(rail, "rail-cn", "POST", "/api/capture", raw,
+                                        datetime.now(UTC), f"bench-{next(counter):012d}"))
+        response = client.post("/api/capture", content=raw, headers=headers)
+        assert response.status_code == 202, response.text
+
+    # the two paths, interleaved in rounds so that drift on a shared machine hits both
+    times: dict[str, list[float]] = {"signed": [], "unauthenticated": []}
+    bodies = _one_event_bodies(2 * 10**7, 2 * n)
+    for k, (doc, raw) in enumerate(bodies):
+        signed = k % 2 == 0
+        if not signed:
+            app.dependency_overrides[authenticate] = lambda: party
+        start = time.perf_counter()
+        post(doc, raw, signed)
+        times["signed" if signed else "unauthenticated"].append(time.perf_counter() - start)
+        app.dependency_overrides.clear()
+    row["api_capture_signed_us"] = statistics.median(times["signed"]) * 1e6
+    row["api_capture_unauthenticated_us"] = statistics.median(times["unauthenticated"]) * 1e6
+    row["api_added_pct"] = (row["api_capture_signed_us"] / row["api_capture_unauthenticated_us"]
+                            - 1) * 100
+
+    # each step alone
+    now = datetime.now(UTC)
+    date = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    raw = bodies[0][1]
+    digest = body_digest(raw)
+
+    def auth_calls(access: Access, tag: str) -> list[Callable[[], object]]:
+        calls: list[Callable[[], object]] = []
+        for i in range(n):
+            nonce = f"{tag}-{i:014d}"
+            sig = rail.sign(request_statement("rail-cn", "POST", "/api/capture", date, nonce,
+                                              digest))
+            calls.append(lambda nonce=nonce, sig=sig: access.authenticate_request(
+                "rail-cn", "POST", "/api/capture", date, nonce, digest, sig))
+        return calls
+
+    row["auth_sql_nonce_us"] = _timed_us(auth_calls(ledger.access, "sql"))
+    memory = Access(ledger.ctx, ledger.registry, MemoryNonces())
+    row["auth_memory_nonce_us"] = _timed_us(auth_calls(memory, "mem"))
+    row["digest_us"] = _timed_us([lambda: body_digest(raw)] * n)
+    row["sign_request_client_us"] = _timed_us(
+        [lambda i=i: sign_request(rail, "rail-cn", "POST", "/api/capture", raw, now,
+                                  f"c-{i:014d}") for i in range(n)])
+
+    # one-event captures in the core, with the access-list check and with the check before
+    def core(first: int) -> float:
+        subs = [(d, sign_document(rail, "BENCH", d)) for d, _ in _one_event_bodies(first, n)]
+        start = time.perf_counter()
+        for d, sig in subs:
+            ledger.capture(d, shipment_id="BENCH", party_id="rail-cn", signatures=sig)
+        return n / (time.perf_counter() - start)
+
+    real = Access.check_submitter
+
+    def before(self: Access, conn: Any, shipment_id: str, party_id: str) -> bool:
+        return self.creator(conn, shipment_id) is not None  # open or not: no access list
+
+    rates: dict[str, list[float]] = {"with": [], "before": []}
+    for r in range(4):  # alternate, to share the machine's drift
+        Access.check_submitter = before if r % 2 else real  # type: ignore[method-assign]
+        rates["before" if r % 2 else "with"].append(core(3 * 10**7 + r * n))
+    Access.check_submitter = real  # type: ignore[method-assign]
+    row["core_capture_us"] = 1e6 / statistics.mean(rates["with"])
+    row["capture_per_s_access_lists"] = statistics.mean(rates["with"])
+    row["capture_per_s_before"] = statistics.mean(rates["before"])
+    added = row["auth_sql_nonce_us"] + row["digest_us"]
+    row["auth_added_pct_of_core_capture"] = added / row["core_capture_us"] * 100
+    ledger.close()
+    return row
+
+
 def _print(title: str, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
@@ -300,7 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--single", type=int, default=300)
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--parts", default="capture,proofs,audit",
+    parser.add_argument("--auth-requests", type=int, default=300)
+    parser.add_argument("--parts", default="capture,proofs,audit,auth",
                         help="which parts to run, comma-separated")
     parser.add_argument("--audit-size", type=int, default=20_000,
                         help="entries to fill and audit (10^6: about 10 minutes)")
@@ -328,16 +445,31 @@ def main(argv: Sequence[str] | None = None) -> int:
                       for r in bench_proofs(u, sizes, args.samples, rng)]
         audit_rows = [bench_audit(f"sqlite:///{Path(tmp) / 'audit.db'}", args.audit_size,
                                   args.batch)] if "audit" in parts else []
+        auth_rows = [bench_auth(u, args.auth_requests) for u in
+                     ([f"sqlite:///{Path(tmp) / 'auth.db'}"]
+                      + ([args.postgres] if args.postgres else []))] if "auth" in parts else []
 
     _print("Capture (signed, verified EPCIS events; durable commits)", capture_rows)
     _print("Batched capture: one process (workers 0, the reference) against the worker "
            "pipeline", batched_rows)
     _print("Proofs from stored nodes vs naive re-hash of all leaves (median µs)", proof_rows)
     _print("Audit (every event re-hashed, every signature and node re-checked)", audit_rows)
+    for row in auth_rows:
+        _print("Signed requests: API one-event capture signed vs the unauthenticated path "
+               "(median µs)", [{k: row[k] for k in ("database", "requests",
+                                                     "api_capture_signed_us",
+                                                     "api_capture_unauthenticated_us",
+                                                     "api_added_pct")}])
+        _print("Each step alone (median µs) against a one-event capture in the core",
+               [{k: row[k] for k in ("auth_sql_nonce_us", "auth_memory_nonce_us", "digest_us",
+                                     "sign_request_client_us", "core_capture_us",
+                                     "auth_added_pct_of_core_capture")}])
+        _print("One-event captures per second: with access lists vs the check before",
+               [{k: row[k] for k in ("capture_per_s_access_lists", "capture_per_s_before")}])
     result = {"benchmark": "ledger", "python": sys.version.split()[0],
               "platform": platform.platform(), "cores": os.cpu_count(),
               "capture": capture_rows, "batched": batched_rows, "proofs": proof_rows,
-              "audit": audit_rows}
+              "audit": audit_rows, "auth": auth_rows}
     print(json.dumps(result, indent=1))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")

@@ -245,7 +245,7 @@ def _now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, *, synchronous: str = "FULL") -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -256,7 +256,8 @@ def _make_engine(url: str) -> Engine:
                 # the default lives in the user data directory, which may not exist yet
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(parsed, connect_args={"timeout": 60})
-            _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+            _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"),
+                              synchronous=synchronous)
             return engine
         if parsed.get_backend_name() == "postgresql":
             if parsed.drivername == "postgresql":
@@ -270,14 +271,14 @@ def _make_engine(url: str) -> Engine:
     )
 
 
-def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
+def _configure_sqlite(engine: Engine, *, in_memory: bool, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.close()
@@ -376,6 +377,7 @@ class LedgerStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._unsynced: Engine | None = None
 
     @classmethod
     def open(cls, url: str) -> LedgerStore:
@@ -384,6 +386,23 @@ class LedgerStore:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._unsynced is not None:
+            self._unsynced.dispose()
+
+    def unsynced(self) -> Engine:
+        """An engine on the same database whose commits do not wait for the disk.
+
+        For data that may be lost in a power failure but not in a crash of the process:
+        request nonces, which only matter for the minutes of their date window. SQLite:
+        ``synchronous=OFF`` (the operating system has the write when the commit returns);
+        PostgreSQL: the same engine, and transactions set ``synchronous_commit`` off.
+        """
+        if self.dialect != "sqlite":
+            return self.engine
+        if self._unsynced is None:
+            self._unsynced = _make_engine(self.engine.url.render_as_string(hide_password=False),
+                                          synchronous="OFF")
+        return self._unsynced
 
     # -- migrations --------------------------------------------------------
 
