@@ -39,6 +39,7 @@ PAGES: tuple[Page, ...] = (
     Page("tracker", "/tracker", ("js/mapview.js", "js/sign.js", "js/verify.js",
                                  "js/page-tracker.js")),
     Page("settlement", "/settlement", ("js/page-settlement.js",)),
+    Page("flows", "/flows", ("js/mapview.js", "js/page-flows.js")),
 )
 
 _MAP_PAGES = frozenset({"map", "route", "tracker", "flows"})

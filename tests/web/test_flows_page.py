@@ -1,0 +1,111 @@
+"""The flows page in a real browser: flows drawn, criticality on request, two dates compared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.web.conftest import LANGS, PHONE, Browsing, check_clean, open_page
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_flows_drawn_with_bottlenecks(browsing: Browsing, lang: str) -> None:
+    page = browsing.page
+    browsing.goto(f"/flows?lang={lang}&date=2023-06-01")
+    page.wait_for_selector("#map[data-state=ready][data-view=flows]")
+    assert page.locator("html").get_attribute("lang").startswith(lang)
+    assert page.locator("path.flow").count() >= 40
+    # the Manzhouli–Zabaikalsk road crossing is over capacity in 2023
+    assert page.locator("path.flow-over").count() >= 1
+    rows = page.locator("#bottleneck-table tbody tr")
+    assert rows.count() >= 10
+    assert page.locator(".flows-legend .legend-row").count() >= 7
+    assert page.locator("#flows-summary").inner_text().strip()
+    browsing.screenshot(f"flows-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_criticality_shows_progress_then_ranking(browsing: Browsing, lang: str) -> None:
+    page = browsing.page
+    browsing.goto(f"/flows?lang={lang}&date=2023-06-01")
+    page.wait_for_selector("#map[data-state=ready]")
+    page.locator("#crit-run").click()
+    # the run takes seconds: the progress bar and the elapsed time show while it runs
+    page.wait_for_selector("#crit-result[data-state=running]", state="attached")
+    assert page.locator("#crit-progress progress").is_visible()
+    assert page.locator("#crit-run").is_disabled()
+    page.wait_for_function(
+        "() => /\\d/.test(document.getElementById('crit-elapsed').textContent)")
+    browsing.screenshot(f"flows-crit-running-{lang}")
+    page.wait_for_selector("#crit-result[data-state=done]", timeout=90_000)
+    assert not page.locator("#crit-progress").is_visible()
+    rows = page.locator("#crit-table tbody tr")
+    assert rows.count() == 20
+    # the Power of Siberia crossing carries gas nothing else can: first in the ranking
+    first = rows.first.locator("td").nth(1).inner_text()
+    expected = {"en": "Heihe", "zh": "黑河", "ru": "Хэйхэ"}[lang]
+    assert expected in first
+    browsing.screenshot(f"flows-crit-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_compare_two_dates(browsing: Browsing, lang: str) -> None:
+    page = browsing.page
+    browsing.goto(f"/flows?lang={lang}&date=2023-06-01")
+    page.wait_for_selector("#map[data-state=ready]")
+    page.fill("#cmp-a", "2015-06-01")
+    page.fill("#cmp-b", "2023-06-01")
+    page.locator("#cmp-run").click()
+    page.wait_for_selector("#cmp-result[data-state=ready]")
+    page.wait_for_selector("#map[data-view=change]")
+    rows = page.locator("#cmp-table tbody tr")
+    assert 5 <= rows.count() <= 15
+    assert page.locator("path.flow-up").count() >= 1
+    assert page.locator("path.flow-down").count() >= 1
+    # the gas pipeline under the Amur opened in December 2019: new between the dates
+    assert page.locator("#cmp-table .flows-tag").count() >= 1
+    browsing.screenshot(f"flows-compare-{lang}")
+    # back to the flows by keyboard
+    radio = page.locator("input[name=view][value=flows]")
+    radio.focus()
+    page.keyboard.press("Space")
+    page.wait_for_selector("#map[data-view=flows]")
+
+
+def test_compare_needs_both_dates_and_problems_are_readable(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/flows?lang=ru&date=2023-06-01")
+    page.wait_for_selector("#map[data-state=ready]")
+    page.fill("#cmp-a", "")
+    page.locator("#cmp-run").click()
+    assert page.locator("#cmp-error").inner_text() == "Укажите обе даты."
+    assert page.locator("#cmp-a").get_attribute("aria-invalid") == "true"
+    # the server out of reach: each request's failure is said in Russian, the page stays
+    browsing.context.set_offline(True)
+    page.locator("#crit-run").click()
+    page.wait_for_selector("#crit-result[data-state=error]")
+    message = page.locator("#crit-result [role=alert]").inner_text()
+    assert message.startswith("Сервер недоступен")
+    assert page.locator("#crit-run").is_enabled()
+    page.locator("#flows-show").click()
+    page.wait_for_selector("#map[data-state=error]", state="attached")
+    assert page.locator("#notice").inner_text() == message
+    browsing.context.set_offline(False)
+    browsing.watch.allow_http_error("/api/flows/")
+    browsing.watch.console_errors[:] = [e for e in browsing.watch.console_errors
+                                        if "ERR_INTERNET_DISCONNECTED" not in e]
+
+
+def test_flows_at_phone_size(browser: Any, live_server: Any) -> None:
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        b.goto("/flows?lang=zh&date=2023-06-01")
+        b.page.wait_for_selector("#map[data-state=ready]")
+        box = b.page.locator("#map").bounding_box()
+        assert box["width"] <= PHONE["width"] and box["height"] > 200
+        width = b.page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE["width"]
+        b.screenshot("flows-phone-zh")
+        check_clean(b)
+    finally:
+        b.context.close()
