@@ -163,7 +163,7 @@ def access_change(client: TestClient, by: str, action: str, subject: str,  # noq
     date, signature = sign_access(signer_for(by), shipment, action, subject, FIXED_NOW)
     raw = json.dumps({"action": action, "party": subject, "date": date,
                       "signature": __import__("base64").b64encode(signature).decode()}).encode()
-    target = f"/api/shipments/{shipment}/access"
+    target = f"/api/shipments/{shipment}/access/changes"
     return client.post(target, content=raw, headers={
         **signed(by, target, "POST", raw), "Content-Type": "application/json"})
 

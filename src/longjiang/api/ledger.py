@@ -2,7 +2,8 @@
 
 Public (no signature): ``GET /api/ledger/checkpoint``, ``/api/ledger/proofs/...``,
 ``/api/ledger/parties``. Everything else (``POST /api/capture``, ``/api/capture/{id}``,
-``/api/events``, ``/api/shipments/...``) needs a signed request.
+``/api/events``, ``/api/shipments/{id}``, ``/bundle``, ``/access`` and
+``POST /api/shipments/{id}/access/changes``) needs a signed request.
 
 Signed requests
 ---------------
@@ -471,7 +472,7 @@ _ACCESS_BODY = {"requestBody": {"required": True, "content": {"application/json"
                       "description": "base64 Ed25519 signature of the access statement"}}}}}}}
 
 
-@router.post("/shipments/{shipment_id}/access", status_code=201,
+@router.post("/shipments/{shipment_id}/access/changes", status_code=201,
              summary="Grant or revoke a party's access to a shipment (signed by a member)",
              responses=problem_responses(*_SIGNED, 409), openapi_extra=_ACCESS_BODY)
 async def change_access(request: Request, ledger: LedgerDep, limits: LimitsDep,
