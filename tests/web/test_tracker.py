@@ -67,6 +67,9 @@ def test_genuine_bundle_verifies(browsing: Browsing, bundle: dict[str, Any], tmp
     events = page.locator("#tracker-timeline > li")
     assert events.count() == len(bundle["entries"]) == 13
     assert page.locator("#tracker-timeline > li[data-check=ok]").count() == 13
+    # every event's fields were hashed again in the page and match what its party signed
+    assert page.locator("#tracker-timeline > li[data-content=ok]").count() == 13
+    assert page.locator("#tracker-failures > li").count() == 0
     text = page.locator("#tracker-timeline").inner_text()
     assert PLACE[lang] in text           # where, in the chosen language
     assert PARTY[lang] in text           # who recorded it, in the chosen language
@@ -91,6 +94,14 @@ def _tamper(bundle: dict[str, Any], how: str) -> tuple[dict[str, Any], str, str]
         entry = data["entries"][3]
         entry["inclusionProof"][0] = _flip_b64(entry["inclusionProof"][0])
         return data, f"event-{entry['leafIndex']}", "entry.proof"
+    if how == "event field":  # what happened, where: the customs decision at Grodekovo
+        entry = next(e for e in data["entries"] if e["event"].get("lj:customsCountry") == "RU")
+        entry["event"]["lj:customsDecision"] = "held"
+        return data, f"event-{entry['leafIndex']}", "entry.event_changed"
+    if how == "event place":
+        entry = data["entries"][4]
+        entry["event"]["readPoint"]["id"] = "urn:epc:id:sgln:4601234.00030.0"
+        return data, f"event-{entry['leafIndex']}", "entry.event_changed"
     if how == "signature":
         entry = data["entries"][5]
         entry["signature"] = _flip_b64(entry["signature"])
@@ -99,7 +110,8 @@ def _tamper(bundle: dict[str, Any], how: str) -> tuple[dict[str, Any], str, str]
         entry = data["entries"][7]
         entry["eventHash"] = entry["eventHash"][:20] + ("0" if entry["eventHash"][20] != "0" else "1") \
             + entry["eventHash"][21:]
-        return data, f"event-{entry['leafIndex']}", "entry.signature"
+        # the fields no longer hash to it (and its party's signature is over the old one)
+        return data, f"event-{entry['leafIndex']}", "entry.event_changed"
     if how == "party" and data["format"].endswith("/v1"):  # the key the bundle gives on trust
         entry = data["entries"][0]
         other = next(p for p in data["parties"] if p != entry["party"])
@@ -135,7 +147,7 @@ def _tamper(bundle: dict[str, Any], how: str) -> tuple[dict[str, Any], str, str]
     raise AssertionError(how)
 
 
-TAMPERS = ("proof hash", "signature", "event hash", "party", "entry key", "access signature",
+TAMPERS = ("event field", "event place", "proof hash", "signature", "event hash", "party", "entry key", "access signature",
            "checkpoint root", "checkpoint size")
 
 
@@ -228,8 +240,9 @@ def test_key_file_opens_demo_shipment_and_key_stays(browsing: Browsing, live_ser
     assert {r["url"].split("?")[0].removeprefix(live_server.url) for r in signed} >= {
         "/api/events", f"/api/shipments/{DEMO_SHIPMENT}", f"/api/shipments/{DEMO_SHIPMENT}/bundle"}
     # ... and nothing the page sent carries the key: not the file, not the seed in any encoding
-    seed = base64.b64decode(key_text.rsplit("+", 1)[1])[1:]
-    secrets = [key_text, key_text.rsplit("+", 1)[1], base64.b64encode(seed).decode(),
+    key_b64 = key_text.split("+", 4)[4]
+    seed = base64.b64decode(key_b64)[1:]
+    secrets = [key_text, key_b64, base64.b64encode(seed).decode(),
                base64.urlsafe_b64encode(seed).decode().rstrip("="), seed.hex()]
     for request in seen:
         sent = request["url"] + json.dumps(request["headers"]) + request["body"].decode("latin-1")
@@ -415,3 +428,108 @@ def test_empty_ledger_offers_the_demo(browser: Any, empty_server: LiveServer, la
         check_clean(b)
     finally:
         b.context.close()
+
+
+# ---------------------------------------------------------------------------
+# eventhash.js against the Python reference (ledger/eventhash.py)
+# ---------------------------------------------------------------------------
+
+_VALUES = ["SMGS", "007", "1.50", "1e-5", "0.000123", "1_000", "-0", "12345678901234567890",
+           "151520260000123456", "packing", "in_transit", "lj:foo", "绥芬河口岸", "",
+           "urn:epcglobal:cbv:bizstep:shipping", "Таможня 🚂", "2026-03-04T11:05:00+08:00", "+5",
+           "3.14159", ".5", "5.", "1e400", "nan", "CSQU3054383"]
+_EPCS = ["urn:epc:id:sgtin:6901234.012345.M1001", "urn:epc:id:sgtin:690123456789.0.A!(x)*+,:",
+         "urn:epc:id:sscc:6901234.0000000123", "urn:epc:id:sgln:6901234.00011.0",
+         "urn:epc:id:sgln:6901234.00011.dock:7", "urn:epc:id:sgln:690123412345..ext",
+         "urn:epc:id:giai:4601234.WAGON62345671", "urn:epc:id:giai:4601234.A(1)+B",
+         "urn:epc:id:pgln:4601234.00002", "urn:epc:id:pgln:690123412345.",
+         "urn:epc:id:bic:CSQU3054383", "urn:epc:id:sgtin:6901234.01234.M1", "plain-id-42"]
+_STEPS = ["packing", "https://ref.gs1.org/cbv/BizStep-loading", "urn:epcglobal:cbv:bizstep:arriving",
+          "cbv:BizStep-receiving", "customs_clearance", "inspecting"]
+_DISPS = ["in_transit", "urn:epcglobal:cbv:disp:active", "https://ref.gs1.org/cbv/Disp-damaged",
+          "held_at_border"]
+_TIMES = ["2026-03-02T09:00:00.000+08:00", "2026-03-02T09:00:00Z", "2026-12-31T23:59:59.9996-05:30",
+          "2026-03-02T09:00:00.0005+00:00", "2026-03-02T09:00:00.0015+10:00",
+          "2024-02-29T00:00:00.123456789+14:00"]
+#: outside what eventhash.js canonicalises: it must say so, never give another string
+_UNSUPPORTED = [
+    ("epcList", ["urn:epc:id:grai:6901234.00001.77"]),
+    ("epcList", ["https://id.gs1.org/01/06901234123456/21/M1"]),
+    ("sensorElementList", [{"sensorReport": [{"type": "Temperature", "value": 3}]}]),
+    ("eventTime", "2026-03-02 09:00:00Z"),
+    ("lj:note", 5),
+    ("lj:itemList", "x"),
+    ("ilmd", {"lj:lot": "A1"}),
+]
+
+
+def _variants(demo_events: list[tuple[str, dict[str, Any]]], rng: Any) -> list[dict[str, Any]]:
+    out = []
+    for _, document in demo_events:
+        out.append({"event": document["epcisBody"]["eventList"][0], "context": document["@context"]})
+    context = demo_events[0][1]["@context"]
+    for _ in range(300):
+        base = copy.deepcopy(rng.choice(out[:13])["event"])
+        base["eventTime"] = rng.choice(_TIMES)
+        if rng.random() < 0.6:
+            base["epcList" if "epcList" in base else "childEPCs"] = rng.sample(_EPCS, rng.randint(1, 4))
+        if rng.random() < 0.5:
+            base["bizStep"] = rng.choice(_STEPS)
+        if rng.random() < 0.4:
+            base["disposition"] = rng.choice(_DISPS)
+        if rng.random() < 0.3:
+            base["readPoint"] = {"id": rng.choice(_EPCS)}
+        for _ in range(rng.randint(0, 3)):
+            base[f"lj:{rng.choice(['waybillType', 'note', 'wagonNumber', 'zeta', 'Alpha'])}"] = \
+                rng.choice(_VALUES)
+        if rng.random() < 0.3:
+            base["sourceList"] = [
+                {"source": rng.choice(_EPCS), "type": rng.choice(["owning_party", "location",
+                                                                  "possessing_party"])}
+                for _ in range(rng.randint(1, 3))]
+        if rng.random() < 0.3:
+            base["bizTransactionList"] = [{"type": rng.choice(["po", "bol", "inv", "cargo"]),
+                                           "bizTransaction": f"urn:epcglobal:cbv:bt:6901234000004:{n}"}
+                                          for n in range(rng.randint(1, 3))]
+        keys = list(base)
+        rng.shuffle(keys)
+        out.append({"event": {k: base[k] for k in keys}, "context": context})
+    return out
+
+
+def test_event_hash_matches_the_reference(browsing: Browsing) -> None:
+    import random
+    import uuid
+
+    from longjiang.ledger.demo import demo_events
+    from longjiang.ledger.eventhash import pre_hash_string
+
+    rng = random.Random(20260302)
+    demo = demo_events(lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4)))
+    cases = _variants(demo, rng)
+    for case in cases:
+        case["python"] = pre_hash_string(case["event"], case["context"])
+    unsupported = []
+    for n, (key, value) in enumerate(_UNSUPPORTED):
+        event = copy.deepcopy(cases[n]["event"])
+        event[key] = value
+        unsupported.append({"event": event, "context": cases[n]["context"]})
+    browsing.goto("/tracker?lang=en")
+    result = browsing.page.evaluate("""async ([cases, unsupported]) => {
+      const H = LJ.eventHash;
+      const run = (c) => { try { return H.preHash(c.event, c.context); }
+                           catch (err) { if (err instanceof H.Unsupported) return null; throw err; } };
+      const hash = await H.of(cases[0].event, cases[0].context);
+      return { js: cases.map(run), refused: unsupported.map(run), firstHash: hash };
+    }""", [cases, unsupported])
+    from longjiang.ledger.eventhash import event_hash
+
+    assert result["firstHash"] == event_hash(cases[0]["event"], cases[0]["context"])
+    supported = 0
+    for case, js in zip(cases, result["js"], strict=True):
+        if js is not None:
+            supported += 1
+            assert js == case["python"], json.dumps(case["event"], ensure_ascii=False)
+    assert all(js is not None for js in result["js"][:13])     # every demo event
+    assert supported >= 0.9 * len(cases), f"only {supported} of {len(cases)} recomputed"
+    assert result["refused"] == [None] * len(_UNSUPPORTED)

@@ -57,7 +57,8 @@
   }
 
   /* ---------- the party's key ---------- */
-  function partyName(id, parties) {
+  function partyName(id, parties, failed) {
+    if (failed && failed.has(id)) return id;          // names the log did not sign are not shown
     const info = parties && parties[id];
     const names = info && info.names;
     return (names && (names[LJ.lang] || names.en)) || id;
@@ -192,6 +193,9 @@
     }
     setMark("verified", LJ.t("tracker.mark_verified", { events: LJ.fmt.num(report.entries.length),
       access: LJ.fmt.num(report.access.length), size: LJ.fmt.num(report.treeSize) }));
+    const unchecked = report.entries.filter((e) => e.content !== "ok").length;
+    if (unchecked) failures.append(LJ.el("li", { class: "tracker-unchecked", "data-check": "content",
+      text: LJ.t("tracker.mark_unchecked", { n: LJ.fmt.num(unchecked) }) }));
   }
 
   /* ---------- the timeline and the map ---------- */
@@ -215,7 +219,7 @@
     return where.site ? LJ.t("tracker." + where.site, { place: name }) : name;
   }
 
-  function eventItem(entry, check, position, parties) {
+  function eventItem(entry, check, position, parties, failedParties) {
     const event = entry.event;
     const step = event.bizStep ? bizStepName(event.bizStep) : null;
     const type = tOr("tracker.type." + event.type, event.type);
@@ -226,7 +230,7 @@
     const rows = [
       [LJ.t("tracker.when"), LJ.fmt.dateTime(event.eventTime)],
       [LJ.t("tracker.where"), placeText(where)],
-      [LJ.t("tracker.by"), partyName(entry.party, parties)],
+      [LJ.t("tracker.by"), partyName(entry.party, parties, failedParties)],
       [LJ.t("tracker.crossing"), crossing ? LJ.placeName(crossing.cn) + " – " + LJ.placeName(crossing.ru)
         : (event["lj:borderCrossing"] || null)],
       [LJ.t("tracker.decision"), decision ? tOr("tracker.decision." + decision, decision) : null],
@@ -238,9 +242,11 @@
     let state = "unchecked", verdict = LJ.t("tracker.entry_unchecked");
     if (check) {
       state = check.ok ? "ok" : "failed";
-      verdict = check.ok ? LJ.t("tracker.entry_ok") : LJ.t("tracker.fail." + check.code, { party: entry.party });
+      verdict = !check.ok ? LJ.t("tracker.fail." + check.code, { party: entry.party })
+        : check.content === "ok" ? LJ.t("tracker.entry_ok") : LJ.t("tracker.entry_ok_unchecked");
     }
-    const li = LJ.el("li", { class: "tracker-event", "data-leaf": entry.leafIndex, "data-check": state }, [
+    const li = LJ.el("li", { class: "tracker-event", "data-leaf": entry.leafIndex, "data-check": state,
+                             "data-content": check ? check.content : null }, [
       LJ.el("h3", {}, [LJ.el("span", { class: "tracker-n", text: LJ.fmt.num(position + 1) + ". " }), what]),
       M.details(rows),
       LJ.el("p", { class: "tracker-verdict tracker-verdict-" + state, text: verdict }),
@@ -298,7 +304,8 @@
     const entries = data.entries.slice().sort((a, b) => String(a.event.eventTime).localeCompare(String(b.event.eventTime))
       || a.leafIndex - b.leafIndex);
     renderMark(report, new Map(entries.map((e, i) => [e, i])));
-    const items = entries.map((entry, i) => eventItem(entry, checks.get(entry), i, data.parties));
+    const failedParties = new Set((report.parties || []).filter((p) => !p.ok).map((p) => p.party));
+    const items = entries.map((entry, i) => eventItem(entry, checks.get(entry), i, data.parties, failedParties));
     timeline.replaceChildren(...items.map((x) => x.li));
     let text = LJ.t("tracker.summary", { shipment: data.shipment, events: LJ.fmt.num(entries.length),
       parties: LJ.fmt.num(new Set(entries.map((e) => e.party)).size) });
@@ -312,6 +319,14 @@
     timeline.dataset.state = "ready";
   }
 
+  /* the file inputs are hidden behind buttons in the page's language (the browser's own say "Choose File") */
+  for (const button of document.querySelectorAll("button[data-file]")) {
+    const input = $(button.dataset.file);
+    button.addEventListener("click", () => input.click());
+    input.addEventListener("change", () => {
+      if (input.files[0]) $(input.id + "-name").textContent = input.files[0].name;
+    });
+  }
   keyInput.addEventListener("change", onKeyFile);
   bundleInput.addEventListener("change", onBundleFile);
   form.addEventListener("submit", (ev) => {

@@ -20,9 +20,9 @@
  *     registration ("longjiang-ledger/party/v1": role, country, names, identifiers, first key) and
  *     key changes ("longjiang-ledger/key/v1": rotate, revoke) are leaves signed by the log key and
  *     proven included; an entry is checked with the key the party held at its leaf (key_spans).
- * NOT done here: recomputing the CBV 2.0 event hash H from the event's fields (ledger/eventhash.py).
- * So the page proves that H was signed by the party and is in the log, not that the fields shown
- * hash to H; `longjiang ledger verify BUNDLE` checks that too.
+ * and the event's fields hashed again to H (CBV 2.0, eventhash.js) for the EPCIS subset that file
+ * knows; an event beyond it is reported with content "unchecked" (its signature and inclusion are
+ * still checked), never as verified content. `longjiang ledger verify BUNDLE` checks every event.
  */
 "use strict";
 (function () {
@@ -253,6 +253,17 @@
     return V.parseVerifierKey(span.key);
   }
 
+  /* The event's fields hashed again (eventhash.js): "ok", "changed", or "unchecked" when the event uses
+   * EPCIS features beyond what the page can canonicalise. */
+  async function checkContent(item) {
+    try {
+      return await LJ.eventHash.of(item.event, item.context) === item.eventHash ? "ok" : "changed";
+    } catch (err) {
+      if (err instanceof LJ.eventHash.Unsupported) return "unchecked";
+      throw err;
+    }
+  }
+
   /* The bundle's shape, checked before any cryptography (BundleError when it is not a bundle). */
   V.read = function (data) {
     if (!data || typeof data !== "object" || !V.FORMATS.includes(data.format)) {
@@ -334,15 +345,17 @@
     const shipmentOk = SHIPMENT_ID.test(b.shipment);
     for (const item of b.entries) {
       let code = null;
+      const content = await checkContent(item);
       if (!shipmentOk || !PARTY_ID.test(item.party)) code = "entry.malformed";
       else if (!EVENT_HASH.test(item.eventHash)) code = "entry.hash_format";
+      else if (content === "changed") code = "entry.event_changed";
       else {
         code = await checkLeaf(V.eventStatement(b.shipment, item.party, item.eventHash),
                                await keyOf(item.party, item.leafIndex, item.key), item._signature, item.leafIndex,
                                item._proof, cp, "entry.signature");
       }
-      report.entries.push({ ok: code === null, code: code, leafIndex: item.leafIndex, party: item.party,
-                            eventHash: item.eventHash, item: item });
+      report.entries.push({ ok: code === null, code: code, content: content, leafIndex: item.leafIndex,
+                            party: item.party, eventHash: item.eventHash, item: item });
     }
     for (const item of b.access) {
       let code = null;
