@@ -162,6 +162,10 @@ class LandedCost:
                 "totalCny": format(self.total_cny, "f"), "notes": list(self.notes)}
 
 
+def _pct(rate: Decimal) -> str:
+    return format((rate * 100).normalize(), "f")
+
+
 def _money(value: Decimal) -> Decimal:
     return value.quantize(_CENT, rounding=ROUND_HALF_UP)
 
@@ -211,7 +215,7 @@ def _eaeu_cost(resolved: Resolved, on: date, eur_cny: Decimal | None) -> LandedC
     basis = (f"goods EUR {value_eur} against EUR {policy.value_threshold_eur}, "
              f"{weight} kg against {policy.weight_threshold_kg} kg")
     if duty_eur:
-        basis += (f": {policy.excess_rate * 100:g}% of EUR {excess_value} over, at least EUR "
+        basis += (f": {_pct(policy.excess_rate)}% of EUR {excess_value} over, at least EUR "
                   f"{policy.min_eur_per_kg}/kg of {excess_kg} kg over")
     lines = (
         Line("goods", goods, "CNY", "goodsValue of the order"),
@@ -263,18 +267,18 @@ def _china_cost(resolved: Resolved, on: date, annual_used: Decimal, vat: Decimal
     ct_full = (value + duty_amount) * consumption / (1 - consumption)
     vat_full = (value + duty_amount + ct_full) * vat_used
     ct_amount, vat_amount = _money(ct_full * share), _money(vat_full * share)
-    share_text = f" × {share * 100:g}%" if share != 1 else ""
+    share_text = f" × {_pct(share)}%" if share != 1 else ""
     lines = (
         Line("goods", goods, "CNY", "goodsValue of the order"),
         Line("freight", freight, "CNY", "freight of the order"),
         Line("insurance", insured, "CNY", "insuredFee of the list"),
-        Line("customs-duty", duty_amount, "CNY", f"CNY {value} × {duty_used * 100:g}%",
+        Line("customs-duty", duty_amount, "CNY", f"CNY {value} × {_pct(duty_used)}%",
              policy.source),
         Line("consumption-tax", ct_amount, "CNY",
-             f"(value + duty) × {consumption * 100:g}% / (1 − {consumption * 100:g}%)"
+             f"(value + duty) × {_pct(consumption)}% / (1 − {_pct(consumption)}%)"
              f"{share_text}", policy.source),
         Line("import-vat", vat_amount, "CNY",
-             f"(value + duty + consumption tax) × {vat_used * 100:g}%{share_text}",
+             f"(value + duty + consumption tax) × {_pct(vat_used)}%{share_text}",
              vat_source if vat is None else "rate given"),
     )
     tax_total = _dec(order, "taxTotal")

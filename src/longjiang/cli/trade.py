@@ -1,0 +1,362 @@
+"""``longjiang trade ...``: e-commerce orders, CEB messages, the three-document match, duty."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+
+from longjiang.cli._errors import handle_errors
+from longjiang.errors import InputError
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="trade",
+    help="Cross-border e-commerce: orders, China Customs CEB messages, the three-document "
+         "match, receipts, duty and landed cost.",
+    no_args_is_help=True,
+)
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="SQLAlchemy URL of the database (default: LONGJIANG_DB, else the user's "
+                 "SQLite ledger database).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+OrdersArg = Annotated[Path | None, typer.Argument(
+    help="Orders file (JSON, JSON Lines or CSV); default: the imported orders.")]
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def _url(db: str | None) -> str:
+    from longjiang.config import Settings
+
+    return db or Settings.from_env().database_url
+
+
+def _orders(path: Path | None, db: str | None) -> list[Any]:
+    if path is not None:
+        from longjiang.trade.orders import load_orders
+
+        return load_orders(path)
+    from longjiang.trade.store import TradeStore
+
+    store = TradeStore.open(_url(db))
+    try:
+        found = store.orders()
+    finally:
+        store.close()
+    if not found:
+        raise InputError("no orders: give an orders file or run `longjiang trade import` first",
+                         field="orders")
+    return found
+
+
+def _decimal(text: str | None, name: str) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InputError(f"--{name}: not a number: {text!r}", field=name) from None
+    if not value.is_finite():
+        raise InputError(f"--{name}: not a number: {text!r}", field=name)
+    return value
+
+
+def _moment(text: str | None, name: str) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--{name}: expected a date or date-time such as 2026-11-06T09:15, "
+                         f"got {text!r}", field=name) from None
+
+
+def _echo_json(payload: object) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+@app.command("import")
+@handle_errors
+def import_orders(
+    orders: Annotated[Path, typer.Argument(help="JSON (object, array or JSON Lines) or CSV")],
+    db: DbOption = None,
+) -> None:
+    """Validate orders and store them; nothing is stored when any problem is found."""
+    from longjiang.trade.orders import load_orders
+    from longjiang.trade.store import TradeStore
+
+    resolved = load_orders(orders)
+    store = TradeStore.open(_url(db))
+    try:
+        count = store.save_orders(resolved)
+    finally:
+        store.close()
+    typer.echo(f"{count} order(s) imported from {orders.name}")
+
+
+@app.command("check")
+@handle_errors
+def check(orders: OrdersArg = None, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """The three-document match; exits 1 when any document mismatches."""
+    from longjiang.trade.check import check_orders
+
+    resolved = _orders(orders, db)
+    found = check_orders(resolved)
+    if as_json:
+        _echo_json({"orders": len(resolved), "mismatches": [m.to_dict() for m in found]})
+    else:
+        for mismatch in found:
+            typer.echo(str(mismatch))
+        if found:
+            typer.echo(f"{len(found)} mismatch(es) in {len({m.order_no for m in found})} of "
+                       f"{len(resolved)} order(s)", err=True)
+        else:
+            typer.echo(f"{len(resolved)} order(s) checked: order, payment, waybill and list "
+                       "agree")
+    if found:
+        raise typer.Exit(1)
+
+
+def _sender(resolved: list[Any], cop_code: str | None, cop_name: str | None,
+            dxp_id: str | None) -> Any:
+    from longjiang.trade.ceb import Sender
+
+    first = resolved[0].order.head
+    code = cop_code or first.get("ebpCode", "")
+    if dxp_id is None:
+        print(f"warning: no --dxp-id (the data exchange id the China E-Port assigned); "
+              f"BaseTransfer dxpId is set to the copCode {code!r}", file=sys.stderr)
+    return Sender(code, cop_name or first.get("ebpName", ""), dxp_id or code)
+
+
+def _write(messages: list[Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for message in messages:
+        (out / message.file_name).write_bytes(message.xml)
+    typer.echo(f"{len(messages)} message(s) written to {out}")
+
+
+@app.command("messages")
+@handle_errors
+def messages(
+    orders: OrdersArg = None,
+    kind: Annotated[str, typer.Option(
+        "--kind", help="comma-separated: 303,403,505,603 (export), 311,411,511,621 (import), "
+                       "507,509,607 (consignment)")] = "303,403,505,603",
+    out: Annotated[Path, typer.Option("--out", help="folder for the XML files")] = Path("ceb"),
+    cop_code: Annotated[str | None, typer.Option(help="BaseTransfer copCode (default: the "
+                                                      "platform's ebpCode)")] = None,
+    cop_name: Annotated[str | None, typer.Option(help="BaseTransfer copName")] = None,
+    dxp_id: Annotated[str | None, typer.Option(help="BaseTransfer dxpId")] = None,
+    customs_code: Annotated[str | None, typer.Option(help="507/509: customs office")] = None,
+    operator_code: Annotated[str, typer.Option(help="507: site operator's code")] = "",
+    operator_name: Annotated[str, typer.Option(help="507: site operator's name")] = "",
+    domestic_traf_no: Annotated[str, typer.Option(help="507: vehicle number")] = "",
+    leave_time: Annotated[str | None, typer.Option(help="509: departure, ISO date-time")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write unsigned CEB messages, one XML file each (at most 100 bodies per message)."""
+    from longjiang.trade.ceb import ORDER_BODIES, MessageKind, build_messages
+    from longjiang.trade.consign import (
+        Movement,
+        arrival_messages,
+        consignments,
+        departure_messages,
+        waybill_messages,
+    )
+
+    kinds = []
+    for part in kind.split(","):
+        try:
+            kinds.append(MessageKind(part.strip().removeprefix("CEB")))
+        except ValueError:
+            raise InputError(f"--kind: unknown message {part!r} (expected "
+                             f"{', '.join(k.value for k in MessageKind if k.value != '701')}; "
+                             "701 is `trade declare`)", field="kind") from None
+    resolved = _orders(orders, db)
+    sender = _sender(resolved, cop_code, cop_name, dxp_id)
+    now = dt.datetime.now(CHINA).replace(tzinfo=None)
+    made = build_messages(resolved, [k for k in kinds if k in ORDER_BODIES], sender, now=now)
+    consignment = [k for k in kinds if k not in ORDER_BODIES]
+    if MessageKind.SUMMARY in consignment:
+        raise InputError("--kind 701: use `longjiang trade declare`", field="kind")
+    if consignment:
+        groups = consignments(resolved)
+        first = groups[0].inventory if groups else {}
+        movement = Movement(customs_code or first.get("customsCode", ""), operator_code,
+                            operator_name, domestic_traf_no, _moment(leave_time, "leave-time"))
+        for k in consignment:
+            if k is MessageKind.ARRIVAL:
+                made += arrival_messages(groups, movement, sender, now=now)
+            elif k is MessageKind.DEPARTURE:
+                made += departure_messages(groups, movement, sender, now=now)
+            else:
+                made += waybill_messages(groups, sender, now=now,
+                                         invt_nos=_known_lists(db) if orders is None else {})
+    _write(made, out)
+
+
+def _known_lists(db: str | None) -> dict[str, str]:
+    """orderNo → invtNo from stored list receipts (empty when there is no database)."""
+    from longjiang.trade.store import TradeStore
+
+    store = TradeStore.open(_url(db))
+    try:
+        return {order: invt for invt, order in store.list_numbers().items()}
+    finally:
+        store.close()
+
+
+@app.command("declare")
+@handle_errors
+def declare(
+    orders: OrdersArg = None,
+    period: Annotated[str | None, typer.Option(
+        help="FROM..TO (dates or date-times): customs sums the lists of the period; without "
+             "it, the lists whose numbers came back in list receipts")] = None,
+    out: Annotated[Path, typer.Option("--out", help="folder for the XML files")] = Path("ceb"),
+    decl_agent_code: Annotated[str, typer.Option(help="customs broker for the declaration "
+                                                      "(default: the list's agent)")] = "",
+    decl_agent_name: Annotated[str, typer.Option(help="its name")] = "",
+    cop_code: Annotated[str | None, typer.Option(help="BaseTransfer copCode")] = None,
+    cop_name: Annotated[str | None, typer.Option(help="BaseTransfer copName")] = None,
+    dxp_id: Annotated[str | None, typer.Option(help="BaseTransfer dxpId")] = None,
+    db: DbOption = None,
+) -> None:
+    """CEB701: the consolidated declaration (汇总申报) of the lists declared for summary."""
+    from longjiang.trade.consign import Period, summary_messages
+
+    resolved = _orders(orders, db)
+    start = end = None
+    if period is not None:
+        first, sep, last = period.partition("..")
+        if not sep:
+            raise InputError(f"--period: expected FROM..TO, got {period!r}", field="period")
+        start, end = _moment(first, "period"), _moment(last, "period")
+        if end is not None and len(last.strip()) == 10:  # a date: the whole day
+            end = end.replace(hour=23, minute=59, second=59)
+    sender = _sender(resolved, cop_code, cop_name, dxp_id)
+    now = dt.datetime.now(CHINA).replace(tzinfo=None)
+    made = summary_messages(resolved, Period(start, end, decl_agent_code, decl_agent_name),
+                            sender, now=now,
+                            invt_nos={} if period or orders is not None else _known_lists(db))
+    _write(made, out)
+
+
+@app.command("receipts")
+@handle_errors
+def receipts(
+    folder: Annotated[Path, typer.Argument(help="folder of receipt XML files (or one file)")],
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Read customs receipts into a status per imported order."""
+    from longjiang.trade.receipts import assign, parse_receipt, stage
+    from longjiang.trade.store import TradeStore
+
+    files = sorted(folder.glob("*.xml")) if folder.is_dir() else [folder]
+    if not files or not files[0].exists():
+        raise InputError(f"no receipt XML files in {str(folder)!r}", field="folder")
+    parsed = [r for f in files for r in parse_receipt(f.read_bytes(), f.name)]
+    store = TradeStore.open(_url(db))
+    try:
+        pairs = assign(parsed, store.orders(), store.list_numbers())
+        new = store.save_receipts(pairs)
+        touched = sorted({no for no, _ in pairs})
+        status = {no: stage(store.receipts(no)) for no in touched}
+    finally:
+        store.close()
+    unmatched = len(parsed) - len({id(r) for _, r in pairs})
+    if as_json:
+        _echo_json({"receipts": len(parsed), "stored": new, "unmatched": unmatched,
+                    "orders": {no: s["answer"] for no, s in status.items()}})
+        return
+    for no, s in status.items():
+        typer.echo(f"{no}: {s['answer']}")
+    typer.echo(f"{len(parsed)} return(s) read, {new} new, {unmatched} for no imported order")
+
+
+@app.command("status")
+@handle_errors
+def status(order: Annotated[str, typer.Argument(help="order number (orderNo)")],
+           db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Where is my declaration: the latest return per document, and the timeline."""
+    from longjiang.trade.receipts import stage
+    from longjiang.trade.store import TradeStore
+
+    store = TradeStore.open(_url(db))
+    try:
+        store.order(order)
+        where = stage(store.receipts(order))
+    finally:
+        store.close()
+    if as_json:
+        _echo_json({"orderNo": order, **where})
+        return
+    typer.echo(f"{order}: {where['answer']}")
+    for event in where["timeline"]:
+        typer.echo(f"  {event['time'] or '?':19}  CEB{event['kind']} {event['document']:<12} "
+                   f"{event['status']:>6} {event['meaning']}  {event['info']}")
+
+
+@app.command("landed-cost")
+@handle_errors
+def landed_cost_command(
+    order: Annotated[str, typer.Argument(help="order number (orderNo)")],
+    orders: Annotated[Path | None, typer.Option(
+        "--orders", help="read the order from this file instead of the imported orders")] = None,
+    date: Annotated[str | None, typer.Option(help="date of the rules (default: the list's "
+                                                  "ieDate or declTime, else today)")] = None,
+    eur_cny: Annotated[str | None, typer.Option(help="yuan per euro (export to the EAEU)")] = None,
+    annual_used: Annotated[str, typer.Option(help="import: the buyer's CNY this year")] = "0",
+    vat: Annotated[str | None, typer.Option(help="import: VAT rate, e.g. 0.09")] = None,
+    consumption: Annotated[str, typer.Option(help="import: consumption tax rate")] = "0",
+    duty: Annotated[str | None, typer.Option(help="import: customs duty rate (taxed in full)")]
+    = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """A parcel's landed cost with its breakdown (duty and tax on either side)."""
+    from longjiang.trade.duty import landed_cost
+
+    resolved = [r for r in _orders(orders, db) if r.order.order_no == order] if orders else None
+    if resolved is None:
+        from longjiang.trade.store import TradeStore
+
+        store = TradeStore.open(_url(db))
+        try:
+            resolved = [store.order(order)]
+        finally:
+            store.close()
+    if not resolved:
+        raise InputError(f"no order {order!r} in {orders}", field="order")
+    target = resolved[0]
+    head = target.heads["InventoryHead"]
+    when = (_moment(date, "date") or _moment(_iso(head.get("ieDate") or head.get("declTime")),
+                                             "date") or dt.datetime.now(CHINA)).date()
+    cost = landed_cost(target, on=when, eur_cny=_decimal(eur_cny, "eur-cny"),
+                       annual_used_cny=_decimal(annual_used, "annual-used") or Decimal(0),
+                       vat=_decimal(vat, "vat"),
+                       consumption=_decimal(consumption, "consumption") or Decimal(0),
+                       duty=_decimal(duty, "duty"))
+    if as_json:
+        _echo_json(cost.to_dict())
+        return
+    typer.echo(f"{cost.order_no} on {cost.on.isoformat()}: {cost.regime}")
+    for line in cost.lines:
+        typer.echo(f"  {line.key:<16} {line.currency} {line.amount:>12}  {line.basis}")
+    typer.echo(f"  {'total':<16} CNY {cost.total_cny:>12}")
+    for note in cost.notes:
+        typer.echo(f"  note: {note}")
+
+
+def _iso(yyyymmdd: str | None) -> str | None:
+    if not yyyymmdd or len(yyyymmdd) != 8:
+        return None
+    return f"{yyyymmdd[:4]}-{yyyymmdd[4:6]}-{yyyymmdd[6:]}"
