@@ -26,6 +26,7 @@ GROUPS = {
     "party": "longjiang.cli.party",
     "crossing": "longjiang.cli.crossing",
     "settle": "longjiang.cli.settle",
+    "trade": "longjiang.cli.trade",
 }
 
 
