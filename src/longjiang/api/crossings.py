@@ -98,8 +98,11 @@ def get_booking_store(request: Request) -> BookingStore:
     store: BookingStore | None = getattr(request.app.state, "crossing_bookings", None)
     if store is None:
         corridor: Any = request.app.state.corridor
-        store = BookingStore.open(Settings.from_env().database_url,
-                                  load_calendar(corridor.network))
+        calendar = load_calendar(corridor.network)
+        ledger: Any = getattr(request.app.state, "ledger", None)
+        # the same database as the ledger: its engine when the app has opened it
+        store = (BookingStore(ledger.store, calendar) if ledger is not None
+                 else BookingStore.open(Settings.from_env().database_url, calendar))
         request.app.state.crossing_bookings = store
     return store
 
@@ -136,6 +139,16 @@ class ChangeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slot: dt.datetime
+
+
+@router.get("/crossing-calendar", summary="Crossings with slots", tags=TAGS)
+def crossing_calendar(store: BookingsDep) -> FastJSON:
+    """Every crossing with bookable slots: its time zone, modes and vehicle classes."""
+    cal = store.calendar
+    return FastJSON([{"id": c, "tz": cal.tz(c).key,
+                      "modes": sorted({str(r.mode) for r in cal.rows_for(c)}),
+                      "vehicle_classes": sorted({str(r.vehicle_class) for r in cal.rows_for(c)})}
+                     for c in cal.crossings])
 
 
 @router.get("/crossings/{crossing}/slots", summary="A day's slots with free places", tags=TAGS,

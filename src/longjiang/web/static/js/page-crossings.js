@@ -1,0 +1,328 @@
+/* The crossings page: a heat map of free places over the next 10 days, the booking form, the
+ * day's KPIs and the forecast chart of queue and waiting time (our own SVG). */
+"use strict";
+(function () {
+  const LJ = window.LJ;
+  const el = LJ.el;
+  const DAYS = 10;
+  const $ = (id) => document.getElementById(id);
+  const names = new Map();          // crossing id -> name in the page's language
+  let slotsByStart = new Map();     // slot start -> slot, of the shown days
+
+  const addDays = (iso, n) => {
+    const d = new Date(iso + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+  };
+  const hourOf = (start) => start.slice(11, 16);          // local time of the checkpoint
+  const dateOf = (start) => start.slice(0, 10);
+  const slotText = (start) => LJ.fmt.date(dateOf(start)) + " " + hourOf(start);
+
+  function state() {
+    return { crossing: $("cx-crossing").value, date: $("cx-date").value,
+             direction: $("cx-direction").value, carriage: $("cx-class").value };
+  }
+
+  function remember(s) {
+    const params = new URLSearchParams(location.search);
+    for (const [k, v] of Object.entries(s)) params.set(k, v);
+    history.replaceState(null, "", location.pathname + "?" + params.toString());
+  }
+
+  /* a problem as a message in the page's language (the field's own text for bad input) */
+  function message(err) {
+    if (err && err.status === 422 && err.body && Array.isArray(err.body.errors) && err.body.errors[0]) {
+      const key = "cx.field." + String(err.body.errors[0].field || "").split(".").pop();
+      return LJ.has(key) ? LJ.t(key) : LJ.t("cx.field.other");
+    }
+    return err && err.message ? err.message : LJ.t("problem.unexpected");
+  }
+
+  function failed(box, err) {
+    box.replaceChildren(el("p", { class: "field-error", role: "alert", text: message(err) }));
+    box.dataset.state = "error";
+  }
+
+  /* -- the heat map ---------------------------------------------------------------- */
+
+  function level(free, capacity) {
+    if (capacity <= 0 || free <= 0) return 0;
+    const share = free / capacity;
+    return share < 0.25 ? 1 : share < 0.5 ? 2 : share < 0.75 ? 3 : 4;
+  }
+
+  function choose(start) {
+    const select = $("cx-slot");
+    select.value = start;
+    for (const cell of document.querySelectorAll("#cx-calendar button[data-start]")) {
+      cell.setAttribute("aria-pressed", cell.dataset.start === start ? "true" : "false");
+    }
+    $("cx-plate").focus();
+  }
+
+  function drawCalendar(days, s) {
+    const box = $("cx-calendar");
+    slotsByStart = new Map();
+    const hours = new Set();
+    for (const day of days) for (const slot of day.slots) hours.add(hourOf(slot.start));
+    const columns = [...hours].sort();
+    if (columns.length === 0) {
+      box.replaceChildren(el("p", { class: "muted", text: LJ.t("cx.calendar.none") }));
+      box.dataset.state = "closed";
+      fillSlots();
+      return;
+    }
+    const head = el("tr", {}, [el("th", { scope: "col", text: LJ.t("cx.calendar.day") })]
+      .concat(columns.map((h) => el("th", { scope: "col", class: "cx-hour", text: h }))));
+    const rows = days.map((day) => {
+      const byHour = new Map(day.slots.map((slot) => [hourOf(slot.start), slot]));
+      const cells = [el("th", { scope: "row", class: "cx-day", text: LJ.fmt.date(day.date) })];
+      if (day.slots.length === 0) {
+        cells.push(el("td", { colspan: columns.length, class: "cx-closed",
+          text: LJ.t("cx.calendar.closed") }));
+      } else {
+        for (const h of columns) {
+          const slot = byHour.get(h);
+          if (!slot) { cells.push(el("td", { class: "cx-none" })); continue; }
+          slotsByStart.set(slot.start, slot);
+          const label = LJ.t("cx.calendar.cell", { date: LJ.fmt.date(day.date), hour: h,
+            free: LJ.fmt.num(slot.free), capacity: LJ.fmt.num(slot.capacity) });
+          cells.push(el("td", {}, el("button", { type: "button",
+            class: "cx-cell cx-l" + level(slot.free, slot.capacity), "data-start": slot.start,
+            "aria-label": label, title: label, "aria-pressed": "false", disabled: slot.free <= 0,
+            text: LJ.fmt.num(slot.free), onclick: () => choose(slot.start) })));
+        }
+      }
+      return el("tr", {}, cells);
+    });
+    const table = el("table", { class: "data cx-heat" }, [
+      el("caption", { class: "visually-hidden",
+        text: LJ.t("cx.calendar.caption", { crossing: names.get(s.crossing) || s.crossing }) }),
+      el("thead", {}, head), el("tbody", {}, rows)]);
+    const legend = el("p", { class: "cx-legend" }, [0, 1, 2, 3, 4].map((l) =>
+      el("span", { class: "cx-swatch cx-l" + l, "aria-hidden": "true" })).concat(
+      [" " + LJ.t("cx.calendar.legend")]));
+    box.replaceChildren(table, legend);
+    box.dataset.state = "ready";
+    fillSlots();
+  }
+
+  function fillSlots() {
+    const select = $("cx-slot");
+    const keep = select.value;
+    const free = [...slotsByStart.values()].filter((slot) => slot.free > 0);
+    select.replaceChildren(el("option", { value: "", text: LJ.t("cx.book.choose") }),
+      ...free.map((slot) => el("option", { value: slot.start,
+        text: slotText(slot.start) + " (" + LJ.fmt.num(slot.free) + ")" })));
+    if (free.some((slot) => slot.start === keep)) select.value = keep;
+  }
+
+  async function loadCalendar(s) {
+    const box = $("cx-calendar");
+    box.dataset.state = "loading";
+    box.replaceChildren(el("p", { class: "muted", text: LJ.t("cx.loading") }));
+    try {
+      const days = await Promise.all([...Array(DAYS).keys()].map((i) => {
+        const date = addDays(s.date, i);
+        const q = new URLSearchParams({ date, direction: s.direction, carriage: s.carriage });
+        return LJ.api(`/api/crossings/${encodeURIComponent(s.crossing)}/slots?${q}`)
+          .then((data) => ({ date, slots: data.slots }));
+      }));
+      drawCalendar(days, s);
+    } catch (err) {
+      failed(box, err);
+    }
+  }
+
+  /* -- KPIs -------------------------------------------------------------------------- */
+
+  async function loadKpi(s) {
+    const box = $("cx-kpi");
+    box.dataset.state = "loading";
+    try {
+      const rows = await LJ.api(`/api/crossings/${encodeURIComponent(s.crossing)}/kpi?` +
+        new URLSearchParams({ date: s.date }));
+      const pct = (x) => x === null ? "–" : LJ.fmt.num(x * 100, 1) + " %";
+      const heads = ["cx.kpi.direction", "cx.kpi.capacity", "cx.kpi.booked", "cx.kpi.throughput",
+        "cx.kpi.utilisation", "cx.kpi.no_show", "cx.kpi.wait_mean", "cx.kpi.wait_p95"];
+      box.replaceChildren(el("table", { class: "data cx-kpi" }, [
+        el("caption", { text: LJ.t("cx.kpi.caption", { date: LJ.fmt.date(s.date) }) }),
+        el("thead", {}, el("tr", {}, heads.map((h, i) => el("th", { scope: "col",
+          class: i ? "num" : null, text: LJ.t(h) })))),
+        el("tbody", {}, rows.map((k) => el("tr", {}, [
+          el("th", { scope: "row", text: LJ.t("cx.dir." + k.direction) }),
+          el("td", { class: "num", text: LJ.fmt.num(k.capacity) }),
+          el("td", { class: "num", text: LJ.fmt.num(k.booked) }),
+          el("td", { class: "num", text: LJ.fmt.num(k.throughput) }),
+          el("td", { class: "num", text: pct(k.utilisation) }),
+          el("td", { class: "num", text: pct(k.no_show_rate) }),
+          el("td", { class: "num", text: LJ.fmt.hours(k.mean_wait_h) }),
+          el("td", { class: "num", text: LJ.fmt.hours(k.p95_wait_h) })])))]));
+      box.dataset.state = "ready";
+    } catch (err) {
+      failed(box, err);
+    }
+  }
+
+  /* -- the forecast chart ------------------------------------------------------------ */
+
+  function drawForecast(hours, s) {
+    const box = $("cx-forecast");
+    if (!hours.length || hours.every((h) => h.lanes === 0)) {
+      box.replaceChildren(el("p", { class: "muted", text: LJ.t("cx.forecast.none") }));
+      box.dataset.state = "closed";
+      return;
+    }
+    const W = 760, H = 280, L = 48, R = 48, T = 16, B = 44;
+    const n = hours.length;
+    /* axis tops at 1, 2 or 5 times a power of ten, so that the quarter ticks read well */
+    const nice = (v) => {
+      const p = Math.pow(10, Math.floor(Math.log10(v)));
+      return [1, 2, 4, 5, 8, 10].map((m) => m * p).find((m) => m >= v * 0.999);
+    };
+    const qMax = nice(Math.max(4, ...hours.map((h) => h.mean_queue)));
+    const wMax = nice(Math.max(0.2, ...hours.map((h) => h.mean_wait_h || 0)));
+    const bw = (W - L - R) / n;
+    const x = (i) => L + i * bw;
+    const yq = (v) => T + (1 - v / qMax) * (H - T - B);
+    const yw = (v) => T + (1 - v / wMax) * (H - T - B);
+    const title = LJ.t("cx.forecast.chart_title", { crossing: names.get(s.crossing) || s.crossing });
+    const svg = LJ.svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "cx-fc-svg-title" });
+    svg.append(LJ.svg("title", { id: "cx-fc-svg-title", text: title }));
+    const axis = LJ.svg("g", { class: "axis" });
+    axis.append(LJ.svg("line", { x1: L, y1: H - B, x2: W - R, y2: H - B }));
+    axis.append(LJ.svg("line", { x1: L, y1: T, x2: L, y2: H - B }));
+    axis.append(LJ.svg("line", { x1: W - R, y1: T, x2: W - R, y2: H - B }));
+    for (let i = 0; i <= 4; i++) {
+      axis.append(LJ.svg("text", { x: L - 6, y: yq(qMax * i / 4) + 4, "text-anchor": "end",
+        text: LJ.fmt.num(qMax * i / 4, 0) }));
+      axis.append(LJ.svg("text", { x: W - R + 6, y: yw(wMax * i / 4) + 4, "text-anchor": "start",
+        text: LJ.fmt.num(wMax * i / 4, 2) }));
+    }
+    hours.forEach((h, i) => {
+      if (i % 6 === 0) {
+        axis.append(LJ.svg("text", { x: x(i) + bw / 2, y: H - B + 16, "text-anchor": "middle",
+          text: hourOf(h.start) }));
+      }
+      if (i % 24 === 0) {
+        axis.append(LJ.svg("text", { x: x(i) + bw / 2, y: H - B + 32, "text-anchor": "start",
+          text: LJ.fmt.date(dateOf(h.start)) }));
+      }
+    });
+    svg.append(axis);
+    const bars = LJ.svg("g", { class: "cx-bars" });
+    hours.forEach((h, i) => {
+      const top = yq(h.mean_queue);
+      const bar = LJ.svg("rect", { class: h.lanes ? "cx-bar" : "cx-bar cx-bar-closed",
+        x: (x(i) + 1).toFixed(1), y: top.toFixed(1), width: Math.max(1, bw - 2).toFixed(1),
+        height: Math.max(0, H - B - top).toFixed(1) });
+      bar.append(LJ.svg("title", { text: LJ.t("cx.forecast.hour", { time: slotText(h.start),
+        queue: LJ.fmt.num(h.mean_queue, 1), wait: LJ.fmt.hours(h.mean_wait_h) }) }));
+      bars.append(bar);
+    });
+    svg.append(bars);
+    let run = [];
+    const lines = [];
+    hours.forEach((h, i) => {
+      if (h.mean_wait_h === null) { if (run.length) lines.push(run); run = []; return; }
+      run.push(`${(x(i) + bw / 2).toFixed(1)},${yw(h.mean_wait_h).toFixed(1)}`);
+    });
+    if (run.length) lines.push(run);
+    for (const pts of lines) {
+      svg.append(LJ.svg("polyline", { class: "cx-wait", fill: "none", points: pts.join(" ") }));
+    }
+    const legend = el("p", { class: "cx-legend" }, [
+      el("span", { class: "cx-swatch cx-swatch-bar", "aria-hidden": "true" }), " " + LJ.t("cx.forecast.queue") + "  ",
+      el("span", { class: "cx-swatch cx-swatch-line", "aria-hidden": "true" }), " " + LJ.t("cx.forecast.wait")]);
+    box.replaceChildren(el("figure", { class: "chart" }, [svg, legend]));
+    box.dataset.state = "ready";
+  }
+
+  async function loadForecast(s) {
+    const box = $("cx-forecast");
+    box.dataset.state = "loading";
+    try {
+      const data = await LJ.api("/api/crossing-forecast?" + new URLSearchParams({
+        crossing: s.crossing, date: s.date, days: "2", direction: s.direction }));
+      drawForecast(data.length ? data[0].hours : [], s);
+    } catch (err) {
+      failed(box, err);
+    }
+  }
+
+  /* -- booking ----------------------------------------------------------------------- */
+
+  async function book(event) {
+    event.preventDefault();
+    const s = state();
+    const out = $("cx-book-result");
+    const slot = $("cx-slot").value;
+    const plate = $("cx-plate").value.trim();
+    const carrier = $("cx-carrier").value.trim();
+    if (!slot || !plate || !carrier) {
+      out.replaceChildren(el("p", { class: "field-error", role: "alert", text: LJ.t("cx.book.missing") }));
+      return;
+    }
+    const body = { slot, direction: s.direction, plate, carriage: s.carriage, carrier };
+    const shipment = $("cx-shipment").value.trim();
+    const contact = $("cx-contact").value.trim();
+    if (shipment) body.shipment_id = shipment;
+    if (contact) body.contact = contact;
+    $("cx-book-submit").disabled = true;
+    try {
+      const b = await LJ.api(`/api/crossings/${encodeURIComponent(s.crossing)}/bookings`, {
+        method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body) });
+      out.replaceChildren(el("p", { class: "cx-done", role: "status", text: LJ.t("cx.book.done",
+        { slot: slotText(b.slot), plate: b.plate, id: b.id }) }));
+      out.dataset.booking = b.id;
+      await Promise.all([loadCalendar(s), loadKpi(s), loadForecast(s)]);
+    } catch (err) {
+      out.replaceChildren(el("p", { class: "field-error", role: "alert", text: message(err) }));
+    } finally {
+      $("cx-book-submit").disabled = false;
+    }
+  }
+
+  /* -- start ------------------------------------------------------------------------- */
+
+  function show(event) {
+    if (event) event.preventDefault();
+    const s = state();
+    if (!s.crossing || !/^\d{4}-\d{2}-\d{2}$/.test(s.date)) return;
+    remember(s);
+    loadCalendar(s);
+    loadKpi(s);
+    loadForecast(s);
+  }
+
+  async function start() {
+    $("cx-date").value = LJ.param("date", LJ.today());
+    $("cx-direction").value = LJ.param("direction", "out") === "in" ? "in" : "out";
+    const carriage = LJ.param("carriage", "truck");
+    $("cx-class").value = ["truck", "bus", "car"].includes(carriage) ? carriage : "truck";
+    try {
+      const [calendar, crossings] = await Promise.all([LJ.api("/api/crossing-calendar"),
+        LJ.api("/api/crossings")]);
+      for (const c of crossings) {
+        /* English: the crossing's own name; Chinese and Russian: its two checkpoints' names */
+        names.set(c.id, LJ.lang === "en" ? c.name_en : LJ.placeName(c.cn) + "–" + LJ.placeName(c.ru));
+      }
+      const select = $("cx-crossing");
+      select.replaceChildren(...calendar.map((c) => el("option", { value: c.id,
+        text: names.get(c.id) || c.id })));
+      const wanted = LJ.param("crossing", "suifenhe_pogranichny_road");
+      if (calendar.some((c) => c.id === wanted)) select.value = wanted;
+    } catch (err) {
+      LJ.notice(message(err));
+      return;
+    }
+    $("cx-pick").addEventListener("submit", show);
+    for (const id of ["cx-crossing", "cx-direction", "cx-class"]) $(id).addEventListener("change", show);
+    $("cx-date").addEventListener("change", show);
+    $("cx-book").addEventListener("submit", book);
+    show();
+  }
+
+  start();
+})();

@@ -1,0 +1,131 @@
+"""The crossings page in a real browser: heat map, booking (and a full slot), KPIs, forecast,
+in three languages, by keyboard, and at phone size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tests.web.conftest import LANGS, PHONE, Browsing, LiveServer, check_clean, open_page
+
+from longjiang.crossings.bookings import BookingStore
+from longjiang.crossings.calendar import load_calendar
+
+#: the page's dates are in March 2027; the booking store's clock says 2027-03-08
+NOW = dt.datetime(2027, 3, 8, 1, 0, tzinfo=dt.UTC)
+QUERY = "crossing=suifenhe_pogranichny_road&date=2027-03-10&direction=out&carriage=truck"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def bookings(live_server: LiveServer) -> Iterator[BookingStore]:
+    """The crossings' booking store in the live server's ledger database, at a fixed time."""
+    app = live_server.app
+    store = BookingStore(live_server.ledger.store, load_calendar(app.state.corridor.network),
+                         clock=lambda: NOW)
+    app.state.crossing_bookings = store
+    yield store
+    del app.state.crossing_bookings
+
+
+def _ready(page: Any) -> None:
+    for box in ("#cx-calendar", "#cx-kpi", "#cx-forecast"):
+        page.wait_for_selector(f"{box}[data-state=ready]")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_heat_map_booking_kpi_and_forecast(browsing: Browsing, lang: str) -> None:
+    page = browsing.page
+    browsing.goto(f"/crossings?lang={lang}&{QUERY}")
+    _ready(page)
+    assert page.locator("html").get_attribute("lang").startswith(lang)
+    # 10 days x 12 hours of Suifenhe-Pogranichny's truck slots
+    assert page.locator("#cx-calendar button.cx-cell").count() == 120
+    option = page.locator("#cx-crossing option:checked").inner_text()
+    assert option == {"en": "Suifenhe–Pogranichny (road)", "zh": "绥芬河–波格拉尼奇内",
+                      "ru": "Суйфэньхэ–Пограничный (МАПП)"}[lang]
+    hour = {"en": 9, "zh": 10, "ru": 11}[lang]
+    cell = page.locator(f"#cx-calendar button[data-start='2027-03-11T{hour:02d}:00:00+10:00']")
+    before = int(cell.inner_text())
+    cell.click()
+    assert page.locator("#cx-plate").evaluate("e => e === document.activeElement")
+    page.fill("#cx-plate", {"en": "黑A00001", "zh": "黑A00002", "ru": "А123ВС 25"}[lang])
+    page.fill("#cx-carrier", "Longjiang Trucking")
+    page.click("#cx-book-submit")
+    page.wait_for_selector("#cx-book-result .cx-done")
+    _ready(page)
+    cell = page.locator(f"#cx-calendar button[data-start='2027-03-11T{hour:02d}:00:00+10:00']")
+    assert int(cell.inner_text()) == before - 1
+    assert page.locator("#cx-kpi tbody tr").count() == 2
+    assert page.locator("#cx-forecast rect.cx-bar").count() == 48
+    assert page.locator("#cx-forecast polyline.cx-wait").count() >= 2
+    page.evaluate("window.scrollTo(0, 0)")
+    browsing.screenshot(f"crossings-{lang}")
+    page.locator("#cx-forecast").scroll_into_view_if_needed()
+    browsing.screenshot(f"crossings-forecast-{lang}")
+
+
+def test_bad_plate_and_full_slot_in_the_page_language(browsing: Browsing,
+                                                      bookings: BookingStore) -> None:
+    page = browsing.page
+    start = dt.datetime.fromisoformat("2027-03-12T16:00:00+10:00")
+    for n in range(19):
+        bookings.book("suifenhe_pogranichny_road", start, bookings.calendar.rows[0].direction,
+                      f"黑B{n:05d}", carrier="others")
+    browsing.goto(f"/crossings?lang=ru&{QUERY}")
+    _ready(page)
+    page.locator("#cx-calendar button[data-start='2027-03-12T16:00:00+10:00']").click()
+    page.fill("#cx-plate", "QQ9")
+    page.fill("#cx-carrier", "ООО Перевозчик")
+    browsing.watch.allow_http_error("/bookings")
+    page.click("#cx-book-submit")
+    error = page.locator("#cx-book-result .field-error")
+    error.wait_for()
+    assert "ни китайскому, ни российскому" in error.inner_text()
+    # someone takes the last place meanwhile: the answer is "slot full", in Russian
+    bookings.book("suifenhe_pogranichny_road", start, bookings.calendar.rows[0].direction,
+                  "黑B99999", carrier="others")
+    page.fill("#cx-plate", "А777АА 125")
+    page.click("#cx-book-submit")
+    page.wait_for_function("document.querySelector('#cx-book-result').innerText.includes('занят')")
+    browsing.watch.allow_http_error("/bookings")
+
+
+def test_keyboard_booking(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto(f"/crossings?lang=en&{QUERY}")
+    _ready(page)
+    page.locator("#cx-calendar button.cx-cell").first.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#cx-slot").input_value() == "2027-03-10T09:00:00+10:00"
+    page.keyboard.type("黑A54321")
+    page.locator("#cx-carrier").focus()
+    page.keyboard.type("Keyboard Co")
+    page.locator("#cx-book-submit").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#cx-book-result .cx-done")
+
+
+def test_closed_crossing_says_so(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/crossings?lang=zh&crossing=heixiazi_khabarovsk_road&date=2027-03-10")
+    page.wait_for_selector("#cx-calendar[data-state=closed]")
+    page.wait_for_selector("#cx-forecast[data-state=closed]")
+    assert "关闭" in page.locator("#cx-calendar").inner_text()
+
+
+def test_phone_size(browser: Any, live_server: LiveServer) -> None:
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        page = b.page
+        b.goto(f"/crossings?lang=zh&{QUERY}")
+        _ready(page)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"] + 1  # the heat map scrolls inside its box, not the page
+        page.locator("#cx-calendar button.cx-cell").nth(3).click()
+        assert page.locator("#cx-slot").input_value().endswith("12:00:00+10:00")
+        b.screenshot("crossings-phone-zh")
+        check_clean(b)
+    finally:
+        b.context.close()
