@@ -1,0 +1,321 @@
+"""``/api/trade``: e-commerce orders, CEB messages, the three-document match, receipts, duty.
+
+Orders carry buyers' names, telephone numbers and identity numbers, so every endpoint needs
+``Authorization: Bearer <token>``, where the token is ``LONGJIANG_TRADE_TOKEN`` (at least 16
+characters) set on the server; without it the endpoints answer 401 and say so. The token is
+compared in constant time before the body is read; a body is read up to ``Content-Length``
+and at most 16 MiB (orders) or 8 MiB (a receipt), then parsed. An order that does not exist
+is 404, whoever asks.
+
+- ``POST /orders``: validate and store orders (JSON object or array, JSON Lines, or CSV by
+  ``Content-Type``); nothing is stored when any problem is found (422 lists them all).
+- ``GET /orders``: every stored order with its three-document status.
+- ``GET /orders/{orderNo}``: one order: its documents, mismatches field by field, receipts
+  timeline; ``GET /orders/{orderNo}/landed-cost``: the landed cost with its breakdown.
+- ``POST /check``: the match for posted orders (nothing stored); ``GET /check``: for the
+  stored ones.
+- ``POST /messages?kind=303,403,505,603``: unsigned CEB messages for posted orders.
+- ``POST /declare``: CEB701 for the stored orders, by period or by list numbers.
+- ``POST /receipts``: a customs receipt (XML): stored for the orders it concerns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import os
+import threading
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from longjiang.api.deps import IsoDate
+from longjiang.api.responses import problem_responses
+from longjiang.config import Settings
+from longjiang.errors import AuthenticationError, InputError, PayloadTooLarge
+from longjiang.trade.store import TradeStore
+
+__all__ = ["get_trade_store", "router"]
+
+router = APIRouter(prefix="/api/trade", tags=["trade"])
+TOKEN_ENV = "LONGJIANG_TRADE_TOKEN"
+MAX_ORDERS_BYTES = 16 * 1024 * 1024
+MAX_RECEIPT_BYTES = 8 * 1024 * 1024
+_LOCK = threading.Lock()
+PRIVATE = problem_responses(401, 404, 413, 422, 503)
+_RATE = r"^[0-9]{1,6}(\.[0-9]{1,8})?$"
+_ORDER_NO = r"^[^\x00-\x1f/]{1,60}$"
+
+
+def get_trade_store(request: Request) -> TradeStore:
+    """The application's trade store (opened once from LONGJIANG_DB, kept on ``app.state``)."""
+    store: TradeStore | None = getattr(request.app.state, "trade_store", None)
+    if store is None:
+        with _LOCK:
+            store = getattr(request.app.state, "trade_store", None)
+            if store is None:
+                store = TradeStore.open(Settings.from_env().database_url)
+                request.app.state.trade_store = store
+    return store
+
+
+def authenticate(request: Request) -> None:
+    """401 unless the request carries the trade token (checked before the body)."""
+    token = os.environ.get(TOKEN_ENV, "")
+    if len(token) < 16:
+        raise AuthenticationError(f"trade orders are not served: set {TOKEN_ENV} "
+                                  "(16 characters or more) on the server")
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(),
+                                                             token.encode()):
+        raise AuthenticationError("a trade request needs Authorization: Bearer <token>")
+
+
+Authenticated = Annotated[None, Depends(authenticate)]
+StoreDep = Annotated[TradeStore, Depends(get_trade_store)]
+OrderPath = Annotated[str, Path(alias="orderNo", pattern=_ORDER_NO, max_length=60)]
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        raise PayloadTooLarge(f"the body is over the {limit} bytes this endpoint takes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body is over the {limit} bytes this endpoint takes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _orders_body() -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"type": "object"}},
+        "application/x-ndjson": {"schema": {"type": "string"}},
+        "text/csv": {"schema": {"type": "string"}}}}}
+
+
+async def _posted_orders(request: Request) -> list[Any]:
+    from longjiang.trade.orders import OrderFormat, parse_orders
+
+    data = await _body(request, MAX_ORDERS_BYTES)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("the body is not UTF-8 text", field="body") from None
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt = (OrderFormat.CSV if media == "text/csv" else
+           OrderFormat.JSONL if media in {"application/x-ndjson", "application/jsonl"} else
+           OrderFormat.JSON if media == "application/json" else None)
+    return await run_in_threadpool(parse_orders, text, "body", fmt)
+
+
+def _summary(resolved: Any, mismatches: list[Any], receipts: list[Any]) -> dict[str, Any]:
+    from longjiang.trade.receipts import stage
+
+    order = resolved.order
+    where = stage(receipts)
+    bad_docs: set[str] = set()
+    for m in mismatches:
+        for doc in m.documents:
+            bad_docs.add(doc.split(" ")[1] if " " in doc else doc)
+    documents = {}
+    for doc in ("order", "payment", "waybill", "list"):
+        latest = where["documents"].get(doc)
+        documents[doc] = {"match": doc not in bad_docs,
+                          "status": latest["status"] if latest else None,
+                          "meaning": latest["meaning"] if latest else None}
+    heads = resolved.heads
+    order_head = heads["OrderHead"]
+    return {"orderNo": order.order_no, "side": order.side.value,
+            "tradeMode": order.trade_mode.value, "orderType": order.head.get("orderType"),
+            "ebcName": order_head.get("ebcName"), "goodsValue": order_head.get("goodsValue"),
+            "currency": order_head.get("currency"),
+            "logisticsNo": heads["InventoryHead"].get("logisticsNo"),
+            "mismatches": len(mismatches), "documents": documents,
+            "answer": where["answer"]}
+
+
+def _overview(store: TradeStore) -> list[dict[str, Any]]:
+    from longjiang.trade.check import check_orders
+
+    orders = store.orders()
+    found = check_orders(orders)
+    by_order: dict[str, list[Any]] = {}
+    for m in found:
+        by_order.setdefault(m.order_no, []).append(m)
+    return [_summary(r, by_order.get(r.order.order_no, []), store.receipts(r.order.order_no))
+            for r in orders]
+
+
+@router.post("/orders", responses=PRIVATE, openapi_extra=_orders_body(),
+             summary="Validate and store orders (nothing stored when any is invalid)")
+async def post_orders(request: Request, _: Authenticated, store: StoreDep) -> dict[str, Any]:
+    """Orders with CEB field names; every problem by row or JSON pointer, field and value."""
+    resolved = await _posted_orders(request)
+    count = await run_in_threadpool(store.save_orders, resolved)
+    return {"imported": count, "orders": [r.order.order_no for r in resolved]}
+
+
+@router.get("/orders", responses=PRIVATE, summary="Stored orders and their three documents")
+def list_orders(_: Authenticated, store: StoreDep) -> dict[str, Any]:
+    """Each order with the match and latest customs status of order, payment, waybill, list."""
+    return {"orders": _overview(store)}
+
+
+@router.get("/orders/{orderNo}", responses=PRIVATE, summary="One order in detail")
+def get_order(order_no: OrderPath, _: Authenticated, store: StoreDep) -> dict[str, Any]:
+    """The order's documents as they will be declared, its mismatches and receipts timeline."""
+    from longjiang.trade.check import check_orders
+    from longjiang.trade.receipts import stage
+
+    resolved = store.order(order_no)
+    siblings = store.orders()
+    mismatches = [m for m in check_orders(siblings) if m.order_no == order_no]
+    receipts = store.receipts(order_no)
+    return {**_summary(resolved, mismatches, receipts),
+            "heads": {k: dict(v) for k, v in resolved.heads.items()},
+            "items": [dict(i) for i in resolved.lists["OrderList"]],
+            "mismatchList": [m.to_dict() for m in mismatches],
+            "timeline": stage(receipts)["timeline"]}
+
+
+@router.get("/orders/{orderNo}/landed-cost", responses=PRIVATE,
+            summary="Landed cost with its breakdown")
+def get_landed_cost(
+    order_no: OrderPath, _: Authenticated, store: StoreDep,
+    on: Annotated[IsoDate | None, Query(alias="date")] = None,
+    eur_cny: Annotated[str | None, Query(pattern=_RATE, description="yuan per euro")] = None,
+    annual_used: Annotated[str, Query(pattern=_RATE, description="import: CNY this year")] = "0",
+    vat: Annotated[str | None, Query(pattern=_RATE, description="import: VAT rate")] = None,
+    consumption: Annotated[str, Query(pattern=_RATE)] = "0",
+    duty: Annotated[str | None, Query(pattern=_RATE)] = None,
+) -> dict[str, Any]:
+    """Duty and tax on the destination side from the dated policy rows, and the total."""
+    from longjiang.trade.duty import landed_cost
+
+    resolved = store.order(order_no)
+    head = resolved.heads["InventoryHead"]
+    stamp = head.get("ieDate") or head.get("declTime") or ""
+    when = on or (dt.date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]))
+                  if len(stamp) == 8 else dt.date.today())
+    return landed_cost(resolved, on=when, eur_cny=Decimal(eur_cny) if eur_cny else None,
+                       annual_used_cny=Decimal(annual_used), vat=Decimal(vat) if vat else None,
+                       consumption=Decimal(consumption),
+                       duty=Decimal(duty) if duty else None).to_dict()
+
+
+@router.post("/check", responses=PRIVATE, openapi_extra=_orders_body(),
+             summary="The three-document match for posted orders")
+async def post_check(request: Request, _: Authenticated) -> dict[str, Any]:
+    """Every mismatch, naming documents, CEB fields and both values (nothing is stored)."""
+    from longjiang.trade.check import check_orders
+
+    resolved = await _posted_orders(request)
+    found = check_orders(resolved)
+    return {"orders": len(resolved), "ready": not found,
+            "mismatches": [m.to_dict() for m in found]}
+
+
+@router.get("/check", responses=PRIVATE, summary="The three-document match, stored orders")
+def get_check(_: Authenticated, store: StoreDep) -> dict[str, Any]:
+    """Every mismatch among the stored orders."""
+    from longjiang.trade.check import check_orders
+
+    orders = store.orders()
+    found = check_orders(orders)
+    return {"orders": len(orders), "ready": not found,
+            "mismatches": [m.to_dict() for m in found]}
+
+
+def _sender(resolved: list[Any], cop_code: str | None, cop_name: str | None,
+            dxp_id: str | None) -> Any:
+    from longjiang.trade.ceb import Sender
+
+    first = resolved[0].order.head
+    code = cop_code or first.get("ebpCode", "")
+    return Sender(code, cop_name or first.get("ebpName", ""), dxp_id or code)
+
+
+def _messages_json(messages: list[Any]) -> dict[str, Any]:
+    return {"messages": [{"kind": m.kind.value, "guid": m.guid, "fileName": m.file_name,
+                          "keys": list(m.keys), "xml": m.xml.decode("utf-8")}
+                         for m in messages]}
+
+
+@router.post("/messages", responses=PRIVATE, openapi_extra=_orders_body(),
+             summary="Unsigned CEB messages for posted orders")
+async def post_messages(
+    request: Request, _: Authenticated,
+    kind: Annotated[str, Query(pattern=r"^(CEB)?[0-9]{3}(,(CEB)?[0-9]{3}){0,11}$")]
+    = "303,403,505,603",
+    cop_code: Annotated[str | None, Query(max_length=18)] = None,
+    cop_name: Annotated[str | None, Query(max_length=100)] = None,
+    dxp_id: Annotated[str | None, Query(max_length=30)] = None,
+) -> dict[str, Any]:
+    """CEB303/403/505/603 (export) and 311/411/511/621 (import), 100 bodies a message."""
+    from longjiang.trade.ceb import ORDER_BODIES, MessageKind, build_messages
+
+    kinds = []
+    for part in kind.split(","):
+        try:
+            k = MessageKind(part.removeprefix("CEB"))
+        except ValueError:
+            raise InputError(f"kind: unknown message {part!r}", field="kind") from None
+        if k not in ORDER_BODIES:
+            raise InputError(f"kind: CEB{k.value} is not made from single orders here "
+                             "(507/509/607 from the CLI, 701 from /declare)", field="kind")
+        kinds.append(k)
+    resolved = await _posted_orders(request)
+    sender = _sender(resolved, cop_code, cop_name, dxp_id)
+    now = dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)  # China time, as appTime expects
+    made = await run_in_threadpool(
+        lambda: build_messages(resolved, kinds, sender, now=now.replace(tzinfo=None)))
+    return _messages_json(made)
+
+
+@router.post("/declare", responses=PRIVATE,
+             summary="CEB701 consolidated declaration of the stored orders")
+def post_declare(
+    _: Authenticated, store: StoreDep,
+    start: Annotated[dt.datetime | None, Query()] = None,
+    end: Annotated[dt.datetime | None, Query()] = None,
+    dxp_id: Annotated[str | None, Query(max_length=30)] = None,
+) -> dict[str, Any]:
+    """By period (start and end), or by the list numbers that came back in receipts."""
+    from longjiang.trade.consign import Period, summary_messages
+
+    orders = store.orders()
+    if not orders:
+        raise InputError("no orders stored", field="orders")
+    now = dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)
+    invt = {} if start else {o: i for i, o in store.list_numbers().items()}
+    made = summary_messages(orders, Period(start, end), _sender(orders, None, None, dxp_id),
+                            now=now.replace(tzinfo=None), invt_nos=invt)
+    return _messages_json(made)
+
+
+@router.post("/receipts", responses=PRIVATE, openapi_extra={"requestBody": {
+    "required": True, "content": {"application/xml": {"schema": {"type": "string"}}}}},
+    summary="Store a customs receipt for the orders it concerns")
+async def post_receipt(request: Request, _: Authenticated, store: StoreDep,
+                       name: Annotated[str, Query(max_length=120)] = "upload"
+                       ) -> dict[str, Any]:
+    """Any CEB receipt (304 … 792, 312 … 712); returns the answer per order it concerns."""
+    from longjiang.trade.receipts import assign, parse_receipt, stage
+
+    data = await _body(request, MAX_RECEIPT_BYTES)
+    parsed = parse_receipt(data, name)
+
+    def record() -> dict[str, Any]:
+        pairs = assign(parsed, store.orders(), store.list_numbers())
+        new = store.save_receipts(pairs)
+        touched = sorted({no for no, _ in pairs})
+        return {"returns": len(parsed), "stored": new,
+                "orders": {no: stage(store.receipts(no))["answer"] for no in touched}}
+
+    return await run_in_threadpool(record)

@@ -1,0 +1,112 @@
+"""``/api/trade``: the token before the body, problems as RFC 9457, the orders flow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from longjiang.api.app import create_app
+from longjiang.trade.store import TradeStore
+from tests.trade.conftest import CebSchemas
+from tests.trade.helpers import export_doc, import_doc, many_exports
+from tests.trade.test_receipts import receipt_xml
+
+TOKEN = "trade-token-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+JSON = {**AUTH, "Content-Type": "application/json"}
+MINI = Path(__file__).parent.parent / "data" / "corridor_mini"
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("LONGJIANG_TRADE_TOKEN", TOKEN)
+    app = create_app(MINI, today=lambda: dt.date(2026, 11, 6))
+    store = TradeStore.open(f"sqlite:///{tmp_path / 't.db'}")
+    app.state.trade_store = store
+    with TestClient(app) as c:
+        yield c
+    store.close()
+
+
+def _post(client: TestClient, path: str, docs: object, **params: str):  # type: ignore[no-untyped-def]
+    return client.post(path, content=json.dumps(docs, ensure_ascii=False).encode(),
+                       headers=JSON, params=params)
+
+
+def test_token_before_the_body(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = client.post("/api/trade/orders", content=b"{not json")
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+    r = client.get("/api/trade/orders", headers={"Authorization": "Bearer wrong-token-00000000"})
+    assert r.status_code == 401
+    monkeypatch.setenv("LONGJIANG_TRADE_TOKEN", "short")
+    r = client.get("/api/trade/orders", headers=AUTH)
+    assert r.status_code == 401 and "LONGJIANG_TRADE_TOKEN" in r.json()["detail"]
+
+
+def test_body_bounded(client: TestClient) -> None:
+    r = client.post("/api/trade/orders", content=b"[]",
+                    headers={**JSON, "Content-Length": str(64 * 1024 * 1024)})
+    assert r.status_code == 413
+
+
+def test_invalid_orders_are_422_with_every_problem_and_store_nothing(client: TestClient) -> None:
+    docs = many_exports(2)
+    docs[1]["items"][0]["gcode"] = "61103"
+    docs[0]["currency"] = "CNY"
+    r = _post(client, "/api/trade/orders", docs)
+    assert r.status_code == 422
+    errors = {(e["field"], e["value"]) for e in r.json()["errors"]}
+    assert ("/1/items/0/gcode", "61103") in errors and ("/0/currency", "CNY") in errors
+    assert client.get("/api/trade/orders", headers=AUTH).json() == {"orders": []}
+
+
+def test_orders_flow(client: TestClient) -> None:
+    docs = [*many_exports(2), import_doc()]
+    docs[1]["payment"]["charge"] = "1000"
+    r = _post(client, "/api/trade/orders", docs)
+    assert r.status_code == 200 and r.json()["imported"] == 3
+    listing = {o["orderNo"]: o for o in client.get("/api/trade/orders", headers=AUTH).json()[
+        "orders"]}
+    a, b = docs[0]["orderNo"], docs[1]["orderNo"]
+    assert listing[a]["mismatches"] == 0 and listing[b]["mismatches"] == 1
+    assert listing[b]["documents"]["payment"]["match"] is False
+    assert listing[b]["documents"]["waybill"]["match"] is True
+    r = client.post("/api/trade/receipts", headers={**AUTH, "Content-Type": "application/xml"},
+                    content=receipt_xml("304", "OrderReturn", [
+                        {"guid": "G" * 36, "ebpCode": "x", "ebcCode": "x", "orderNo": a,
+                         "returnStatus": "120", "returnTime": "20261105120101123",
+                         "returnInfo": "入库"}]))
+    assert r.json()["orders"] == {a: "order: accepted by customs"}
+    detail = client.get(f"/api/trade/orders/{b}", headers=AUTH).json()
+    [m] = detail["mismatchList"]
+    assert m["fields"] == ["charge", "goodsValue+freight-discount"]
+    assert m["values"] == ["1000", "1340"]
+    assert client.get(f"/api/trade/orders/{a}", headers=AUTH).json()["timeline"][0]["kind"] == (
+        "304")
+    cost = client.get(f"/api/trade/orders/{a}/landed-cost", headers=AUTH,
+                      params={"eur_cny": "7.80"}).json()
+    assert cost["totalCny"] == "1340.00" and cost["date"] == "2026-11-06"
+    r = client.get(f"/api/trade/orders/{a}/landed-cost", headers=AUTH)
+    assert r.status_code == 422 and "EUR rate" in r.json()["detail"]
+    assert client.get("/api/trade/orders/NOPE", headers=AUTH).status_code == 404
+    check = client.get("/api/trade/check", headers=AUTH).json()
+    assert check["ready"] is False and len(check["mismatches"]) == 1
+
+
+def test_check_and_messages_for_posted_orders(client: TestClient,
+                                              ceb_schemas: CebSchemas) -> None:
+    r = _post(client, "/api/trade/check", [export_doc()])
+    assert r.json() == {"orders": 1, "ready": True, "mismatches": []}
+    r = _post(client, "/api/trade/messages", [export_doc()], kind="303,603")
+    made = r.json()["messages"]
+    assert [m["kind"] for m in made] == ["303", "603"]
+    for m in made:
+        assert ceb_schemas.errors(m["xml"].encode(), side="export") == []
+    r = _post(client, "/api/trade/messages", [export_doc()], kind="701")
+    assert r.status_code == 422
