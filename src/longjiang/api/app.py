@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from longjiang import __version__
-from longjiang.api import crossings, flows, ledger, network, routing, settlement, stats
+from longjiang.api import crossings, flows, ledger, network, routing, settlement, stats, trade
 from longjiang.api.deps import Corridor
 from longjiang.api.problems import install_problem_handlers
 from longjiang.api.responses import PROBLEM_MEDIA_TYPE, FastJSON, Problem, ProblemItem
@@ -88,6 +88,7 @@ def create_app(corridor_path: Path | None = None,
     app.include_router(flows.router)
     app.include_router(crossings.router)
     app.include_router(settlement.router)
+    app.include_router(trade.router)
     mount_web(app)  # the web application: pages at /, assets under /static/
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     return app
