@@ -40,6 +40,7 @@ PAGES: tuple[Page, ...] = (
                                  "js/verify.js", "js/page-tracker.js")),
     Page("settlement", "/settlement", ("js/page-settlement.js",)),
     Page("flows", "/flows", ("js/mapview.js", "js/page-flows.js")),
+    Page("stats", "/stats", ("js/stats-charts.js", "js/page-stats.js")),
     Page("crossings", "/crossings", ("js/page-crossings.js",)),
 )
 
