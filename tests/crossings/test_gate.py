@@ -1,0 +1,96 @@
+"""Gate check-in and departure recorded in the ledger: signed by the checkpoint's gate party,
+bizStep arriving and departing at its readPoint, in the shipment's events and bundle."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from longjiang.crossings.bookings import BookingStore
+from longjiang.crossings.calendar import Direction
+from longjiang.crossings.gate import GateRecorder, ledger_crossing_id
+from longjiang.errors import InputError
+from longjiang.ledger.demo import DEMO_SHIPMENT, run_demo
+from longjiang.ledger.parties import Party, Role, generate_key, read_key_file, sign_access
+from longjiang.ledger.service import OPERATOR, Ledger
+from tests.crossings.conftest import NOW, VLA, Clock
+
+GATE_LOCATION = "urn:epc:id:sgln:4601234.00040.0"  # Pogranichny road checkpoint (test SGLN)
+BOX = "urn:epc:id:bic:CSQU3054383"
+SLOT = dt.datetime(2027, 3, 10, 9, 0, tzinfo=VLA)
+
+
+@pytest.fixture
+def ledger(db_url: str, tmp_path: Path) -> Ledger:
+    with Ledger.open(db_url) as led:
+        led.init()
+        run_demo(led, keys_dir=tmp_path / "keys")
+        yield led
+
+
+def _gate(ledger: Ledger, tmp_path: Path, *, granted: bool = True) -> GateRecorder:
+    signer = generate_key("pogranichny-gate")
+    ledger.add_party(Party(party_id="pogranichny-gate", role=Role.PORT_OPERATOR, country="RU",
+                           name_en="Pogranichny road checkpoint gate (test)",
+                           name_zh="波格拉尼奇内公路口岸闸口（测试）",
+                           name_ru="Ворота МАПП Пограничный (тест)",
+                           public_key=signer.public_key, identifiers=(GATE_LOCATION,)))
+    if granted:  # the shipper lets the gate into its shipment
+        shipper = read_key_file(tmp_path / "keys" / "hrb-machinery.key")
+        date, signature = sign_access(shipper, DEMO_SHIPMENT, "grant", "pogranichny-gate",
+                                      ledger.clock())
+        ledger.change_access(DEMO_SHIPMENT, "hrb-machinery", "grant", "pogranichny-gate", date,
+                             signature)
+    return GateRecorder(ledger, "suifenhe_pogranichny_road", "pogranichny-gate", signer,
+                        GATE_LOCATION)
+
+
+def test_check_in_and_departure_are_ledger_events(ledger: Ledger, db_url: str, calendar,
+                                                   tmp_path: Path) -> None:
+    clock = Clock(NOW)
+    gate = _gate(ledger, tmp_path)
+    store = BookingStore(ledger.store, calendar, clock=clock)  # the ledger's engine
+    booking = store.book("suifenhe_pogranichny_road", SLOT, Direction.OUT, "黑A12345",
+                         carrier="hrb-machinery", shipment_id=DEMO_SHIPMENT)
+    clock.now = SLOT - dt.timedelta(hours=1)
+    checked, arrived = gate.check_in(store, booking.id, [BOX])
+    clock.now = SLOT + dt.timedelta(minutes=35)
+    gone, departed = gate.depart(store, booking.id, [BOX])
+    assert checked.booking.status == "checked_in" and gone.status == "departed"
+    assert arrived is not None and departed is not None
+    events = ledger.shipment_events(DEMO_SHIPMENT, OPERATOR)
+    mine = [e for e in events if e.receipt.party_id == "pogranichny-gate"]
+    assert [e.event["bizStep"] for e in mine] == ["arriving", "departing"]
+    assert all(e.event["readPoint"]["id"] == GATE_LOCATION for e in mine)
+    assert mine[0].event["lj:borderCrossing"] == "suifenhe-pogranichny"
+    assert mine[0].event["eventTime"] == "2027-03-10T08:00:00.000+10:00"
+    bundle = ledger.bundle(DEMO_SHIPMENT, OPERATOR)
+    assert "departing" in str(bundle)
+
+
+def test_gate_refuses_what_it_cannot_record(ledger: Ledger, calendar, tmp_path: Path) -> None:
+    gate = _gate(ledger, tmp_path)
+    store = BookingStore(ledger.store, calendar, clock=Clock(NOW))
+    no_shipment = store.book("suifenhe_pogranichny_road", SLOT, Direction.OUT, "黑A12346",
+                             carrier="c")
+    with pytest.raises(InputError, match="names no shipment"):
+        gate.record(no_shipment, "arriving", [BOX], SLOT)
+    other = store.book("dongning_poltavka_road", SLOT, Direction.OUT, "黑A12347", carrier="c",
+                       shipment_id=DEMO_SHIPMENT)
+    with pytest.raises(InputError, match="not this gate's crossing"):
+        gate.record(other, "arriving", [BOX], SLOT)
+    assert ledger_crossing_id("heihe_blagoveshchensk_bridge")
+
+
+def test_ledger_refuses_a_gate_outside_the_shipment(ledger: Ledger, calendar,
+                                                    tmp_path: Path) -> None:
+    from longjiang.errors import LongjiangError
+
+    gate = _gate(ledger, tmp_path, granted=False)
+    store = BookingStore(ledger.store, calendar, clock=Clock(NOW))
+    booking = store.book("suifenhe_pogranichny_road", SLOT, Direction.OUT, "黑A12348",
+                         carrier="c", shipment_id=DEMO_SHIPMENT)
+    with pytest.raises(LongjiangError):
+        gate.record(booking, "arriving", [BOX], SLOT)
