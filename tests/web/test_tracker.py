@@ -199,6 +199,34 @@ def test_tampered_bundle_fails_in_every_language(browsing: Browsing, bundle: dic
     assert {"en": "inclusion proof", "zh": "包含证明", "ru": "доказательство включения"}[lang] in failure
 
 
+def _as_v1(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The bundle as format v1 wrote it (before party records): each party's key on trust."""
+    data = copy.deepcopy(bundle)
+    data["format"] = "longjiang-ledger-bundle/v1"
+    data["parties"] = {p: {k: info[k] for k in ("role", "country", "names", "key")}
+                       for p, info in data["parties"].items()}
+    for entry in data["entries"]:
+        entry.pop("key", None)
+    return data
+
+
+def test_v1_bundle_still_verifies_and_fails_on_a_swapped_key(browsing: Browsing,
+                                                             bundle: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    page = browsing.page
+    browsing.goto("/tracker?lang=en")
+    old = _as_v1(bundle)
+    open_bundle(browsing, write_json(tmp_path, "v1.json", old))
+    assert page.locator("#tracker-mark").get_attribute("data-state") == "verified"
+    assert page.locator("#tracker-timeline > li[data-content=ok]").count() == 13
+    data, check, code = _tamper(old, "party")
+    open_bundle(browsing, write_json(tmp_path, "v1-tampered.json", data))
+    page.wait_for_selector("#tracker-mark[data-state=failed]")
+    failure = page.locator("#tracker-failures > li").first
+    assert (failure.get_attribute("data-check"), failure.get_attribute("data-code")) == (check, code)
+    assert "belongs to another party" in failure.inner_text()
+
+
 def test_not_a_bundle_is_named(browsing: Browsing, tmp_path: Path) -> None:
     page = browsing.page
     browsing.goto("/tracker?lang=en")
@@ -297,6 +325,35 @@ def test_tracker_at_phone_size(browser: Any, live_server: LiveServer, bundle: di
         b.screenshot("tracker-phone-zh")
         b.page.locator("#tracker-timeline").scroll_into_view_if_needed()
         b.screenshot("tracker-phone-zh-timeline")
+        check_clean(b)
+    finally:
+        b.context.close()
+
+
+#: a browser whose WebCrypto has no Ed25519 (as Chromium before 137): importKey refuses the name
+_NO_ED25519 = """(() => {
+  const importKey = crypto.subtle.importKey.bind(crypto.subtle);
+  crypto.subtle.importKey = (format, key, algorithm, ...rest) =>
+    ((algorithm && (algorithm.name || algorithm)) === "Ed25519")
+      ? Promise.reject(new DOMException("Unrecognized name", "NotSupportedError"))
+      : importKey(format, key, algorithm, ...rest);
+})();"""
+
+
+def test_browser_without_ed25519_says_not_verified(browser: Any, live_server: LiveServer,
+                                                   bundle: dict[str, Any],
+                                                   tmp_path: Path) -> None:
+    b = open_page(browser, live_server)
+    try:
+        b.context.add_init_script(_NO_ED25519)
+        b.goto("/tracker?lang=en")
+        open_bundle(b, write_json(tmp_path, "bundle.json", bundle))
+        assert b.page.locator("#tracker-mark").get_attribute("data-state") == "unsupported"
+        assert b.page.locator("#tracker-mark-text").inner_text().startswith(
+            "Not verified in this browser")
+        assert b.page.locator("#tracker-timeline > li[data-check=ok]").count() == 0
+        b.page.set_input_files("#tracker-key", str(live_server.tmp / "keys" / "rzd-fer.key"))
+        b.page.get_by_text("This browser cannot use Ed25519 keys").wait_for()
         check_clean(b)
     finally:
         b.context.close()
