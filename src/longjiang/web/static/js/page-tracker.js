@@ -31,13 +31,14 @@
 
   let key = null;            // the imported party key (non-extractable CryptoKey inside)
   let nodes = null, crossings = [];
+  // the corridor's places (where events happened) and crossings; without them the timeline still shows ids
   const places = Promise.all([M.network(), LJ.api("/api/crossings")]).then(([net, cr]) => {
     nodes = M.nodesById(net); crossings = cr;
-  });
+  }).catch((err) => LJ.notice(err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected")));
 
   const tOr = (k, fallback, values) => LJ.has(k) ? LJ.t(k, values) : fallback;
   const local = (v) => String(v || "").split(/[:/#-]/).pop();   // CBV term: URN, web URI or bare name
-  const bizStepName = (v) => { const s = String(v || "").replace(/^.*BizStep-/, "").split(":").pop(); return s; };
+  const bizStepName = (v) => String(v || "").replace(/^.*BizStep-/, "").split(":").pop();
 
   /* ---------- ledger state, empty ledger ---------- */
   async function checkLedger() {
@@ -91,14 +92,21 @@
 
   async function listShipments() {
     shipmentList.replaceChildren();
-    let found;
+    const ids = [];
     try {
-      found = await S.fetchJSON(key, "GET", "/api/events?limit=1000");
+      // the party's events, a page of 1000 at a time (at most 20 pages), for the shipments they belong to
+      let after = -1;
+      for (let page = 0; page < 20; page++) {
+        const found = await S.fetchJSON(key, "GET", "/api/events?limit=1000&after=" + after);
+        const receipts = found.receipts || [];
+        for (const r of receipts) if (!ids.includes(r.shipment)) ids.push(r.shipment);
+        if (receipts.length < 1000) break;
+        after = receipts[receipts.length - 1].leafIndex;
+      }
     } catch (err) {
-      keyError.textContent = err.message;
+      keyError.textContent = err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected");
       return;
     }
-    const ids = [...new Set((found.receipts || []).map((r) => r.shipment))];
     if (ids.length === 0) {
       shipmentList.append(LJ.el("li", { class: "muted", text: LJ.t("tracker.no_shipments", { party: key.party }) }));
       return;
@@ -299,7 +307,7 @@
       timeline.dataset.state = "none";
       return;
     }
-    await places.catch(() => null);
+    await places;
     const checks = new Map(report.entries.map((e) => [e.item, e]));
     const entries = data.entries.slice().sort((a, b) => String(a.event.eventTime).localeCompare(String(b.event.eventTime))
       || a.leafIndex - b.leafIndex);
