@@ -191,3 +191,22 @@ def test_openapi_documents_problems_and_types(client: TestClient) -> None:
     limit = {p["name"]: p["schema"] for p in
              doc["paths"]["/api/places"]["get"]["parameters"]}["limit"]
     assert (limit["minimum"], limit["maximum"]) == (1, 100)
+
+
+def test_405_allows_every_method_of_the_path() -> None:
+    """Starlette's 405 names the first matching route only: GET here, though POST exists."""
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/thing")
+    def read() -> dict[str, str]:
+        return {}
+
+    @app.post("/thing")
+    def write() -> dict[str, str]:
+        return {}
+
+    r = TestClient(app).delete("/thing")
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, POST"
+    assert r.headers["content-type"] == "application/problem+json"

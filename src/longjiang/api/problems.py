@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from longjiang.api.responses import PROBLEM_MEDIA_TYPE, FastJSON
 from longjiang.errors import (
@@ -25,7 +26,8 @@ from longjiang.errors import (
     ValidationError,
 )
 
-__all__ = ["PROBLEM_BASE", "install_problem_handlers", "json_safe", "problem_response"]
+__all__ = ["PROBLEM_BASE", "allowed_methods", "install_problem_handlers", "json_safe",
+           "problem_response"]
 
 PROBLEM_BASE = "https://longjiang-corridor.org/problems/"
 MEDIA_TYPE = PROBLEM_MEDIA_TYPE
@@ -123,6 +125,24 @@ def validation_problem(request: Request, exc: RequestValidationError) -> FastJSO
                             errors=errors)
 
 
+#: the methods a 405's Allow header may name
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route fully matches on the request's path.
+
+    Starlette's 405 names the methods of the first route that matched the path only, so a
+    path with a GET and a POST route answered ``Allow: GET``.
+    """
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
@@ -139,8 +159,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         code = "not-found" if exc.status_code == 404 else f"http-{exc.status_code}"
         if exc.status_code in (204, 304) or exc.status_code < 400:
             return Response(status_code=exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
         return problem_response(exc.status_code, code, str(exc.detail), str(exc.detail),
-                                request.url.path, headers=exc.headers)
+                                request.url.path, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
