@@ -7,7 +7,7 @@ split by great-circle proportion).
 
 The issue asks for at least 60 % of the links to be sourced, with every trunk railway and every
 road that reaches a border crossing among them. That target is **not reached yet**: the third
-sourcing pass brought the share from 100 to 114 of 247 links (46 %). These tests therefore
+sourcing pass brought the share from 100 to 115 of 247 links (47 %). These tests therefore
 ratchet what has been reached instead of pretending the target is met:
 
 * the sourced share may not fall below the reached floor;
@@ -38,8 +38,8 @@ from longjiang.network import load_network
 from longjiang.network.model import Link, Mode, Network, Status
 
 TARGET_SHARE = 0.60
-#: share reached by the third sourcing pass (114 of 247 links); may only go up
-REACHED_SHARE = 114 / 247
+#: share reached by the third sourcing pass (115 of 247 links); may only go up
+REACHED_SHARE = 115 / 247
 
 #: trunk railways still estimated after the third pass (station km not found in a source)
 TRUNK_RAIL_GAPS = frozenset({
