@@ -28,6 +28,7 @@ from tests.web.conftest import (
     open_page,
 )
 
+from longjiang.ledger.bundles import verify_bundle
 from longjiang.ledger.demo import DEMO_SHIPMENT
 from longjiang.ledger.merkle import inclusion_proof, leaf_hash, root_from_leaves
 from longjiang.ledger.parties import request_statement
@@ -64,17 +65,23 @@ def test_genuine_bundle_verifies(browsing: Browsing, bundle: dict[str, Any], tmp
     open_bundle(browsing, write_json(tmp_path, "bundle.json", bundle))
     assert page.locator("#tracker-mark").get_attribute("data-state") == "verified"
     assert VERIFIED[lang] in page.locator("#tracker-mark-text").inner_text()
-    events = page.locator("#tracker-timeline > li")
+    events = page.locator("#tracker-timeline > li[data-kind=event]")
     assert events.count() == len(bundle["entries"]) == 13
-    assert page.locator("#tracker-timeline > li[data-check=ok]").count() == 13
+    assert page.locator("#tracker-timeline > li[data-kind=event][data-check=ok]").count() == 13
     # every event's fields were hashed again in the page and match what its party signed
-    assert page.locator("#tracker-timeline > li[data-content=ok]").count() == 13
+    assert page.locator("#tracker-timeline > li[data-kind=event][data-content=ok]").count() == 13
     assert page.locator("#tracker-failures > li").count() == 0
     text = page.locator("#tracker-timeline").inner_text()
     assert PLACE[lang] in text           # where, in the chosen language
     assert PARTY[lang] in text           # who recorded it, in the chosen language
     # the crossing, by the names of its two border stations in the chosen language
     assert {"en": "Suifenhe", "zh": "绥芬河", "ru": "Суйфэньхэ"}[lang] in text
+    # the access changes (customs and the terminal let in), in the timeline, verified
+    assert page.locator("#tracker-timeline > li[data-kind=access][data-check=ok]").count() == 3
+    assert {"en": "Access granted to Suifenhe Customs", "zh": "授予 绥芬河海关",
+            "ru": "Доступ предоставлен: Таможня Суйфэньхэ"}[lang] in text
+    # the log key the checkpoint was checked with is this server's
+    page.wait_for_selector("#tracker-logkey[data-state=this]")
     # the route on the map: Harbin, Suifenhe, Grodekovo, Vladivostok
     assert page.locator("#map").get_attribute("data-stops") == "4"
     assert page.locator("path.tracker-stop").count() == 4
@@ -139,6 +146,9 @@ def _tamper(bundle: dict[str, Any], how: str) -> tuple[dict[str, Any], str, str]
         lines[2] = _flip_b64(lines[2])
         data["checkpoint"] = "\n".join(lines)
         return data, "checkpoint", ""
+    if how == "log key":  # another key (a party's) claimed as the log's
+        data["log"]["key"] = next(iter(data["parties"].values()))["key"]
+        return data, "checkpoint", ""
     if how == "checkpoint size":
         lines = data["checkpoint"].split("\n")
         lines[1] = str(int(lines[1]) + 1)
@@ -148,7 +158,7 @@ def _tamper(bundle: dict[str, Any], how: str) -> tuple[dict[str, Any], str, str]
 
 
 TAMPERS = ("event field", "event place", "proof hash", "signature", "event hash", "party", "entry key", "access signature",
-           "checkpoint root", "checkpoint size")
+           "checkpoint root", "checkpoint size", "log key")
 
 
 @pytest.mark.parametrize("how", TAMPERS)
@@ -179,10 +189,13 @@ def test_tampered_bundle_fails_naming_what(browsing: Browsing, bundle: dict[str,
         position = 1 + sorted(e["event"]["eventTime"] for e in data["entries"]).index(
             next(e for e in data["entries"] if f"event-{e['leafIndex']}" == check)["event"]["eventTime"])
         assert message.startswith(f"Event {position} (log entry {check.split('-')[1]})")
-        assert page.locator(f"#tracker-timeline > li[data-leaf='{check.split('-')[1]}']"
+        assert page.locator(f"#tracker-timeline > li[data-kind=event][data-leaf='{check.split('-')[1]}']"
                             ).get_attribute("data-check") == "failed"
     elif check.startswith("access-"):
         assert message.startswith(f"Access change (log entry {check.split('-')[1]})")
+    elif how == "log key":
+        assert message == "The checkpoint carries no signature by the bundle's log key."
+        page.wait_for_selector("#tracker-logkey[data-state=other]")
     else:
         assert "checkpoint" in message and "signature" in message
     browsing.screenshot(f"tracker-tampered-{how.replace(' ', '-')}")
@@ -218,7 +231,7 @@ def test_v1_bundle_still_verifies_and_fails_on_a_swapped_key(browsing: Browsing,
     old = _as_v1(bundle)
     open_bundle(browsing, write_json(tmp_path, "v1.json", old))
     assert page.locator("#tracker-mark").get_attribute("data-state") == "verified"
-    assert page.locator("#tracker-timeline > li[data-content=ok]").count() == 13
+    assert page.locator("#tracker-timeline > li[data-kind=event][data-content=ok]").count() == 13
     data, check, code = _tamper(old, "party")
     open_bundle(browsing, write_json(tmp_path, "v1-tampered.json", data))
     page.wait_for_selector("#tracker-mark[data-state=failed]")
@@ -261,7 +274,7 @@ def test_key_file_opens_demo_shipment_and_key_stays(browsing: Browsing, live_ser
     page.set_input_files("#tracker-key", str(key_file))
     page.wait_for_selector("#tracker-mark[data-state=verified]")
     assert page.locator("#tracker-party").inner_text().count(PARTY[lang]) == 1
-    assert page.locator("#tracker-timeline > li").count() == 13
+    assert page.locator("#tracker-timeline > li[data-kind=event]").count() == 13
     assert page.locator("#tracker-shipment").input_value() == DEMO_SHIPMENT
     # the signed requests went out and were accepted ...
     signed = [r for r in seen if "longjiang-signature" in r["headers"]]
@@ -279,6 +292,13 @@ def test_key_file_opens_demo_shipment_and_key_stays(browsing: Browsing, live_ser
         assert seed not in request["body"]
     # the key file input is cleared once the key is imported
     assert page.locator("#tracker-key").input_value() == ""
+    # the bundle can be saved, and the reference verifier accepts the saved file
+    with page.expect_download() as download:
+        page.locator("#tracker-save").click()
+    saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert download.value.suggested_filename == f"{DEMO_SHIPMENT}.bundle.json"
+    report = verify_bundle(saved, log_key=live_server.ledger.log_info().verifier_key)
+    assert report.ok, report.to_json()
     browsing.screenshot(f"tracker-key-{lang}")
 
 
@@ -351,7 +371,7 @@ def test_browser_without_ed25519_says_not_verified(browser: Any, live_server: Li
         assert b.page.locator("#tracker-mark").get_attribute("data-state") == "unsupported"
         assert b.page.locator("#tracker-mark-text").inner_text().startswith(
             "Not verified in this browser")
-        assert b.page.locator("#tracker-timeline > li[data-check=ok]").count() == 0
+        assert b.page.locator("#tracker-timeline > li[data-kind=event][data-check=ok]").count() == 0
         b.page.set_input_files("#tracker-key", str(live_server.tmp / "keys" / "rzd-fer.key"))
         b.page.get_by_text("This browser cannot use Ed25519 keys").wait_for()
         check_clean(b)

@@ -206,6 +206,54 @@
       text: LJ.t("tracker.mark_unchecked", { n: LJ.fmt.num(unchecked) }) }));
   }
 
+  /* Which log key the checkpoint was checked with: this server's, or only the bundle's own. */
+  async function showLogKey(keyText) {
+    const el = $("tracker-logkey");
+    const name = S.splitKey(keyText, 3) ? S.splitKey(keyText, 3).slice(0, 2).join("+") : keyText.slice(0, 80);
+    let state = "unknown";
+    try {
+      const cp = await LJ.api("/api/ledger/checkpoint");
+      state = cp.key === keyText ? "this" : "other";
+    } catch (err) {
+      state = "unknown";
+    }
+    el.textContent = LJ.t("tracker.logkey_" + state, { key: name });
+    el.dataset.state = state;
+    el.hidden = false;
+  }
+
+  /* The bundle as a file, to keep or to check offline (longjiang ledger verify). */
+  function offerSave(data) {
+    const button = $("tracker-save");
+    button.hidden = false;
+    button.onclick = () => {
+      const blob = new Blob([JSON.stringify(data, null, 1)], { type: "application/json" });
+      const url = URL.createObjectURL(blob);
+      const a = LJ.el("a", { href: url, download: data.shipment + ".bundle.json", hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 0);
+    };
+  }
+
+  function accessItem(change, check, parties, failedParties) {
+    const subject = partyName(change.subject, parties, failedParties);
+    const state = check.ok ? "ok" : "failed";
+    return LJ.el("li", { class: "tracker-event tracker-access", "data-kind": "access", "data-leaf": change.leafIndex,
+                         "data-check": state }, [
+      LJ.el("h3", { text: LJ.t(change.action === "grant" ? "tracker.access_grant" : "tracker.access_revoke",
+                               { party: subject }) }),
+      M.details([
+        [LJ.t("tracker.when"), LJ.fmt.dateTime(change.date)],
+        [LJ.t("tracker.by"), partyName(change.party, parties, failedParties)],
+        [LJ.t("tracker.leaf"), String(change.leafIndex)],
+      ]),
+      LJ.el("p", { class: "tracker-verdict tracker-verdict-" + state,
+                   text: check.ok ? LJ.t("tracker.access_ok") : LJ.t("tracker.fail." + check.code, { party: change.party }) }),
+    ]);
+  }
+
   /* ---------- the timeline and the map ---------- */
   function crossingOf(event) {
     const tag = event["lj:borderCrossing"];
@@ -253,7 +301,7 @@
       verdict = !check.ok ? LJ.t("tracker.fail." + check.code, { party: entry.party })
         : check.content === "ok" ? LJ.t("tracker.entry_ok") : LJ.t("tracker.entry_ok_unchecked");
     }
-    const li = LJ.el("li", { class: "tracker-event", "data-leaf": entry.leafIndex, "data-check": state,
+    const li = LJ.el("li", { class: "tracker-event", "data-kind": "event", "data-leaf": entry.leafIndex, "data-check": state,
                              "data-content": check ? check.content : null }, [
       LJ.el("h3", {}, [LJ.el("span", { class: "tracker-n", text: LJ.fmt.num(position + 1) + ". " }), what]),
       M.details(rows),
@@ -314,7 +362,18 @@
     renderMark(report, new Map(entries.map((e, i) => [e, i])));
     const failedParties = new Set((report.parties || []).filter((p) => !p.ok).map((p) => p.party));
     const items = entries.map((entry, i) => eventItem(entry, checks.get(entry), i, data.parties, failedParties));
-    timeline.replaceChildren(...items.map((x) => x.li));
+    // events and access changes in the order they happened (ties: log order)
+    const rows = items.map((x, i) => ({ at: Date.parse(x.when), leaf: entries[i].leafIndex, li: x.li }));
+    if (report.ed25519 && report.checkpoint.ok) {
+      for (const a of report.access) {
+        rows.push({ at: Date.parse(a.item.date), leaf: a.leafIndex,
+                    li: accessItem(a.item, a, data.parties, failedParties) });
+      }
+    }
+    rows.sort((a, b) => (a.at - b.at) || (a.leaf - b.leaf));
+    timeline.replaceChildren(...rows.map((r) => r.li));
+    showLogKey(report.logKey);
+    if (shipment) offerSave(data); else $("tracker-save").hidden = true;
     let text = LJ.t("tracker.summary", { shipment: data.shipment, events: LJ.fmt.num(entries.length),
       parties: LJ.fmt.num(new Set(entries.map((e) => e.party)).size) });
     if (shipment && Array.isArray(shipment.events)) {
