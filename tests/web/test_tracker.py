@@ -610,3 +610,28 @@ def test_event_hash_matches_the_reference(browsing: Browsing) -> None:
     assert all(js is not None for js in result["js"][:13])     # every demo event
     assert supported >= 0.9 * len(cases), f"only {supported} of {len(cases)} recomputed"
     assert result["refused"] == [None] * len(_UNSUPPORTED)
+
+
+def test_every_text_the_scripts_use_is_in_the_catalogues() -> None:
+    """The keys the tracker's scripts name, and those they build from failure codes, in every
+    language (the catalogue test checks the languages agree; this checks the scripts agree)."""
+    import re
+    from importlib import resources
+
+    from longjiang.web.i18n import Lang, catalogue
+
+    static = resources.files("longjiang.web") / "static" / "js"
+    scripts = {name: (static / name).read_text(encoding="utf-8")
+               for name in ("sign.js", "verify.js", "page-tracker.js")}
+    named = {k for text in scripts.values()
+             for k in re.findall(r'"(tracker\.[\w.]+[\w])"', text) if not k.endswith("_")}
+    codes = set(re.findall(r'"((?:checkpoint|entry|entries|party)\.[a-z_]+)"', scripts["verify.js"]))
+    codes |= {"entry.proof", "party.proof", "entries.none"}
+    built = {f"tracker.fail.{c}" for c in codes} | {f"tracker.logkey_{s}" for s in
+                                                   ("this", "other", "unknown")}
+    built |= {f"tracker.{s}" for s in re.findall(r'"(site\.\w+)"', scripts["page-tracker.js"])}
+    assert len(named) > 40 and len(codes) > 15
+    for lang in Lang:
+        known = catalogue(lang, "tracker").messages
+        missing = sorted(k for k in named | built if k not in known)
+        assert missing == [], f"{lang.value}: {missing}"
