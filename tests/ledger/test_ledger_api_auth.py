@@ -193,3 +193,30 @@ def test_grant_and_revoke_over_the_api(client: TestClient,  # noqa: F811
     is_problem(get(client, "rail-ru", "/api/shipments/SHP-1"), 404, "not-found")
     bundle = get(client, "shipper-cn", "/api/shipments/SHP-1/bundle").json()
     assert [a["action"] for a in bundle["access"]] == ["grant", "revoke"]
+
+
+def test_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from longjiang.errors import InputError
+
+    assert LedgerLimits.from_env() == LedgerLimits()
+    monkeypatch.setenv("LONGJIANG_MAX_BODY_BYTES", "1024")
+    monkeypatch.setenv("LONGJIANG_RATE_PER_MINUTE", "0")
+    assert LedgerLimits.from_env() == LedgerLimits(max_body_bytes=1024, rate_per_minute=0)
+    monkeypatch.setenv("LONGJIANG_MAX_EVENTS", "１０")  # fullwidth digits: not a number here
+    with pytest.raises(InputError, match="LONGJIANG_MAX_EVENTS must be a whole number"):
+        LedgerLimits.from_env()
+
+
+def test_memory_nonces_are_bounded() -> None:
+    from datetime import timedelta
+
+    from longjiang.errors import StorageError
+    from longjiang.ledger.access import MemoryNonces
+
+    book = MemoryNonces(capacity=2)
+    later = FIXED_NOW + timedelta(minutes=5)
+    assert book.claim("a", "n1", FIXED_NOW, later) and not book.claim("a", "n1", FIXED_NOW, later)
+    assert book.claim("b", "n1", FIXED_NOW, later)  # per party
+    with pytest.raises(StorageError):
+        book.claim("a", "n2", FIXED_NOW, later)  # full of nonces still in their window
+    assert book.claim("a", "n2", later + timedelta(seconds=1), later + timedelta(minutes=5))
