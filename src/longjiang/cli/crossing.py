@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -244,3 +245,76 @@ def whatif(arrivals_per_hour: Annotated[float, typer.Option(help="trucks arrivin
             f"utilisation {s.utilisation:.1%}, P(wait) {s.p_wait:.1%}, mean wait "
             f"{s.mean_wait_h:.3f} h, mean queue {s.mean_queue:.2f}")
     _print(s.to_json(), as_json, text)
+
+
+# -- used by `longjiang route` (--dwell, --book) ----------------------------------------------
+
+#: the hour cargo leaves on the route's date, China Standard Time, unless --depart says
+DEFAULT_DEPARTURE = dt.time(8, 0)
+_CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def route_dwells(network: Any, routes: list[Any], date: dt.date, depart: str | None,
+                 db: str | None, *, fixed: bool = False) -> tuple[list[Any], list[list[Any]]]:
+    """The routes re-timed with forecast waits at their crossings, and the dwell notes
+    (``fixed``: the routes as planned, every border dwell noted as the dataset's figure)."""
+    from longjiang.config import Settings
+    from longjiang.crossings.bookings import BookingStore
+    from longjiang.crossings.calendar import load_calendar
+    from longjiang.crossings.dwell import forecast_dwells
+
+    when = DEFAULT_DEPARTURE
+    if depart is not None:
+        try:
+            when = dt.time.fromisoformat(depart.strip()[:5])
+        except ValueError:
+            raise InputError(f"depart: {depart[:20]!r} is not a time HH:MM", field="depart") \
+                from None
+    departure = dt.datetime.combine(date, when, tzinfo=_CST)
+    calendar = load_calendar(network, strict=False)
+    if fixed or not set(calendar.crossings) & {c for r in routes for c in r.crossings}:
+        empty = replace(calendar, rows=())  # no slots anywhere: every dwell is the fixed one
+        timed = [forecast_dwells(r, network, empty, departure) for r in routes]
+        if fixed:
+            timed = [(r, [replace(n, detail="crossings.csv dwell_h (--dwell fixed)")
+                          for n in notes]) for r, notes in timed]
+        return [r for r, _ in timed], [notes for _, notes in timed]
+    store = BookingStore.open(db or Settings.from_env().database_url, calendar)
+    try:
+        timed = [forecast_dwells(r, network, calendar, departure, source=store) for r in routes]
+    finally:
+        store.close()
+    return [r for r, _ in timed], [notes for _, notes in timed]
+
+
+def route_book(notes: list[Any], *, plate: str | None, carrier: str | None,
+               db: str | None) -> dict[str, Any]:
+    """Book the slot of the route's first forecast road crossing, or the earliest free one."""
+    from longjiang.cli._common import corridor
+    from longjiang.config import Settings
+    from longjiang.crossings.bookings import BookingStore
+    from longjiang.crossings.calendar import load_calendar
+    from longjiang.crossings.policy import SlotFullError
+
+    if not plate:
+        raise InputError("plate: --book needs --plate", field="plate")
+    target = next((n for n in notes if n.origin == "forecast" and n.slot is not None), None)
+    if target is None:
+        raise InputError("book: the route passes no crossing with bookable slots", field="book")
+    calendar = load_calendar(corridor(), strict=False)
+    with BookingStore.open(db or Settings.from_env().database_url, calendar) as store:
+        day = target.slot.date()
+        for offset in range(store.policy.horizon_days + 1):
+            for slot, booked in store.day(target.crossing, day + dt.timedelta(days=offset),
+                                          target.direction, VehicleClass.TRUCK):
+                if slot.start < target.slot or booked >= slot.capacity:
+                    continue
+                try:
+                    b = store.book(target.crossing, slot.start, target.direction, plate,
+                                   carrier=carrier or "unknown")
+                except SlotFullError:
+                    continue
+                return {"booking": b.to_json(), "wanted": target.slot.isoformat(),
+                        "earliest_free": slot.start != target.slot}
+    raise InputError(f"book: no free slot at {target.crossing} within the booking horizon",
+                     field="book")

@@ -231,7 +231,7 @@ class CrossingCalendar:
     walkin_profile: tuple[float, ...]
     #: day_slots answers, bounded (the calendar is immutable, so they never go stale)
     _days: dict[tuple[str, dt.date, Direction | None, VehicleClass | None], list[Slot]] = field(
-        default_factory=dict, compare=False, repr=False)
+        default_factory=dict, compare=False, repr=False, init=False)
 
     @property
     def crossings(self) -> tuple[str, ...]:
@@ -418,13 +418,20 @@ def _profile(rows: Iterable[tuple[int, dict[str, str]]], problems: list[Problem]
     return [s / total for s in shares]
 
 
-def load_calendar(network: Network, path: Path | None = None) -> CrossingCalendar:
-    """The calendar from the crossing data folder (every problem listed, raised once)."""
+def load_calendar(network: Network, path: Path | None = None, *,
+                  strict: bool = True) -> CrossingCalendar:
+    """The calendar from the crossing data folder (every problem listed, raised once).
+
+    ``strict=False``: rows of crossings that ``network`` does not have are left out (another
+    corridor dataset than the shipped one), not reported.
+    """
     folder = path or default_data_path()
     problems: list[Problem] = []
     rows: list[CapacityRow] = []
     seen: dict[tuple[str, Mode, Direction, VehicleClass], int] = {}
     for line, raw in _read(folder / "capacity.csv", CAPACITY_COLUMNS, problems):
+        if not strict and raw.get("crossing", "").strip() not in network.crossings:
+            continue
         for row in _capacity_row(line, raw, network, problems):
             key = (row.crossing, row.mode, row.direction, row.vehicle_class)
             if key in seen:
