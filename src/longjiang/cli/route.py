@@ -14,6 +14,7 @@ from rich.table import Table
 
 from longjiang.cli._common import corridor, output_path
 from longjiang.cli._errors import handle_errors
+from longjiang.errors import InputError
 from longjiang.network.model import Network
 from longjiang.routing.planner import Leg, Planner, Route
 from longjiang.routing.query import RouteQuery, check_date
@@ -64,6 +65,17 @@ def route(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     map_file: Annotated[Path | None, typer.Option(
         "--map", help="also draw the route(s) on a map: FILE.png or FILE.svg")] = None,
+    dwell: Annotated[str, typer.Option(
+        help="border dwell: forecast (queue forecast where a crossing has slots) or fixed")]
+    = "forecast",
+    depart: Annotated[str | None, typer.Option(help="departure time HH:MM, UTC+8 (default 08:00)")]
+    = None,
+    book: Annotated[bool, typer.Option(
+        "--book", help="book the slot at the route's road crossing (or the earliest free one)")]
+    = False,
+    plate: Annotated[str | None, typer.Option(help="truck plate for --book")] = None,
+    carrier: Annotated[str | None, typer.Option(help="carrier for --book")] = None,
+    db: Annotated[str | None, typer.Option(help="database URL for the bookings")] = None,
 ) -> None:
     """Plan a route: the best for one criterion, or the Pareto set over time, cost and CO2e."""
     if map_file is not None:
@@ -77,6 +89,12 @@ def route(
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     routes = query.run(Planner(network))
+    if dwell not in ("forecast", "fixed"):
+        raise InputError(f"dwell: {dwell[:20]!r}; expected forecast or fixed", field="dwell")
+    from longjiang.cli.crossing import route_book, route_dwells
+
+    routes, notes = route_dwells(network, routes, query.date, depart, db, fixed=dwell == "fixed")
+    booking = route_book(notes[0], plate=plate, carrier=carrier, db=db) if book else None
     if map_file is not None:
         from longjiang.maps import route_map
 
@@ -89,7 +107,9 @@ def route(
             "query": {"from": query.origin, "to": query.destination,
                       "date": query.date.isoformat(), "cargo": str(query.cargo),
                       "optimize": str(query.optimize)},
-            "routes": [r.to_dict(network) for r in routes], "warnings": warnings},
+            "routes": [{**r.to_dict(network), "dwell": [d.to_json() for d in n]}
+                       for r, n in zip(routes, notes, strict=True)],
+            "warnings": warnings, **({"booking": booking} if booking else {})},
             ensure_ascii=False, indent=1))
         return
     console = Console()
@@ -97,3 +117,13 @@ def route(
         title = f"Route {i}/{len(routes)}" if len(routes) > 1 else "Route"
         _print_route(console, network, r, f"{title} · {query.cargo} · {query.date} · "
                      f"optimized for {query.optimize}")
+        for d in notes[i - 1]:
+            console.print(f"border dwell at {d.crossing} ({d.direction}), arriving "
+                          f"{d.arrival:%Y-%m-%d %H:%M%z}: {d.dwell_h:.1f} h, {d.origin}: "
+                          f"{d.detail}",
+                          markup=False, highlight=False)
+    if booking:
+        b = booking["booking"]
+        console.print(f"booked {b['crossing']} {b['direction']} {b['slot']} for {b['plate']}: "
+                      f"{b['id']}" + (" (the earliest free slot)" if booking["earliest_free"]
+                                      else ""), markup=False, highlight=False)
