@@ -76,6 +76,9 @@ def test_genuine_bundle_verifies(browsing: Browsing, bundle: dict[str, Any], tmp
     assert PARTY[lang] in text           # who recorded it, in the chosen language
     # the crossing, by the names of its two border stations in the chosen language
     assert {"en": "Suifenhe", "zh": "绥芬河", "ru": "Суйфэньхэ"}[lang] in text
+    # when, in UTC and where it happened: packed in Harbin at 09:00 local time (UTC+8)
+    assert {"en": "2 Mar, 09:00 (UTC+08:00)", "zh": "3月2日 09:00（UTC+08:00）",
+            "ru": "2 мар., 09:00 (UTC+08:00)"}[lang] in text
     # the access changes (customs and the terminal let in), in the timeline, verified
     assert page.locator("#tracker-timeline > li[data-kind=access][data-check=ok]").count() == 3
     assert {"en": "Access granted to Suifenhe Customs", "zh": "授予 绥芬河海关",

@@ -275,6 +275,18 @@
     return where.site ? LJ.t("tracker." + where.site, { place: name }) : name;
   }
 
+  /* the event's time where it happened, from its eventTimeZoneOffset ("+08:00"): "2 Mar, 09:00 (UTC+08:00)" */
+  const localFormat = new Intl.DateTimeFormat(LJ.locale, { month: "short", day: "numeric", hour: "2-digit",
+                                                            minute: "2-digit", timeZone: "UTC" });
+  function localTime(event) {
+    const m = /^([+-])(\d{2}):(\d{2})$/.exec(String(event.eventTimeZoneOffset || ""));
+    const at = Date.parse(event.eventTime);
+    if (!m || Number.isNaN(at)) return null;
+    const minutes = (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+    return LJ.t("tracker.local_time", { time: localFormat.format(new Date(at + minutes * 60000)),
+                                        offset: "UTC" + event.eventTimeZoneOffset });
+  }
+
   function eventItem(entry, check, position, parties, failedParties) {
     const event = entry.event;
     const step = event.bizStep ? bizStepName(event.bizStep) : null;
@@ -285,6 +297,7 @@
     const decision = event["lj:customsDecision"];
     const rows = [
       [LJ.t("tracker.when"), LJ.fmt.dateTime(event.eventTime)],
+      [LJ.t("tracker.local"), localTime(event)],
       [LJ.t("tracker.where"), placeText(where)],
       [LJ.t("tracker.by"), partyName(entry.party, parties, failedParties)],
       [LJ.t("tracker.crossing"), crossing ? LJ.placeName(crossing.cn) + " – " + LJ.placeName(crossing.ru)
