@@ -125,3 +125,77 @@ def test_sigkill_loses_no_acknowledged_booking(db_url: str, calendar: CrossingCa
     engine.dispose()
     assert set(acked) <= stored
     assert {k: v for k, v in per_slot.items() if v} == per_slot_rows  # counters agree with rows
+
+
+def test_server_sigkill_loses_no_acknowledged_booking(tmp_path) -> None:
+    """`longjiang serve` answers 201 for bookings, is killed with SIGKILL, and every booking it
+    acknowledged is in the database afterwards (SQLite: WAL with synchronous=FULL)."""
+    import http.client
+    import json
+    import socket
+    import time
+
+    from longjiang.crossings.calendar import VehicleClass
+
+    cal = load_calendar(load_network())
+    today = dt.date.today()
+    targets = [s for d in range(2, 9)
+               for s in cal.day_slots(CROSSING, today + dt.timedelta(days=d), Direction.OUT,
+                                      VehicleClass.TRUCK)]
+    assert targets, "no Suifenhe-Pogranichny slots in the next days"
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "LONGJIANG_DB": url}
+    with subprocess.Popen([sys.executable, "-m", "longjiang", "serve", "--port", str(port)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                          start_new_session=True) as server:
+        acked: list[str] = []
+        try:
+            deadline = time.monotonic() + 60
+            conn = None
+            while conn is None:
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    conn.request("GET", "/api/crossing-calendar")
+                    conn.getresponse().read()
+                except OSError:
+                    conn = None
+                    assert time.monotonic() < deadline, "the server did not start"
+                    time.sleep(0.2)
+            conn.close()
+
+            def client() -> None:  # books until the server dies under it
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                try:
+                    for n in range(10_000):
+                        slot = targets[n % len(targets)]
+                        c.request("POST", f"/api/crossings/{CROSSING}/bookings",
+                                  body=json.dumps({"slot": slot.start.isoformat(),
+                                                   "direction": "out", "plate": plate(n),
+                                                   "carrier": "kill"}),
+                                  headers={"Content-Type": "application/json"})
+                        response = c.getresponse()
+                        body = json.loads(response.read())
+                        if response.status == 201:
+                            acked.append(body["id"])
+                except (OSError, http.client.HTTPException, ValueError):
+                    return
+                finally:
+                    c.close()
+
+            writer = threading.Thread(target=client)
+            writer.start()
+            while len(acked) < 40 and writer.is_alive():
+                time.sleep(0.01)
+        finally:
+            os.killpg(server.pid, signal.SIGKILL)  # while the client is still booking
+            server.wait(timeout=30)
+        writer.join(timeout=30)
+    assert len(acked) >= 40
+    engine = create_engine(url)
+    with engine.connect() as conn2:
+        stored = set(conn2.execute(select(bookings.c.id)).scalars())
+    engine.dispose()
+    assert set(acked) <= stored
