@@ -93,10 +93,11 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 def _orders_body() -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": {"type": "object"}},
-        "application/x-ndjson": {"schema": {"type": "string"}},
-        "text/csv": {"schema": {"type": "string"}}}}}
+    # JSON Lines (application/x-ndjson) and CSV (text/csv) are read too, by Content-Type
+    return {"requestBody": {"required": True, "description": (
+        "orders with CEB field names: a JSON object or array (application/json), JSON Lines "
+        "(application/x-ndjson) or CSV (text/csv); see docs/trade-orders.schema.json"),
+        "content": {"application/json": {"schema": {"type": "object"}}}}}
 
 
 async def _posted_orders(request: Request) -> list[Any]:

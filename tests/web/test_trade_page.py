@@ -1,0 +1,139 @@
+"""The e-commerce page in a real browser: orders with their three documents, mismatches field
+by field, the receipts timeline and the landed cost, in en, zh and ru; a wrong token; phone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from tests.trade.helpers import import_doc, many_exports
+from tests.trade.test_receipts import receipt_xml
+from tests.web.conftest import LANGS, PHONE, Browsing, LiveServer, check_clean, open_page
+
+from longjiang.trade.orders import parse_orders
+from longjiang.trade.receipts import assign, parse_receipt
+from longjiang.trade.store import TradeStore
+
+TOKEN = "trade-page-token-0123456789"
+TEXTS = {
+    "en": ("Cross-border e-commerce", "Trade token", "Show the orders", "✗ mismatch",
+           "The payment must equal what the buyer paid", "accepted by customs", "Yuan per euro",
+           "Compute", "Landed cost", "Within the EAEU duty-free threshold", "Import VAT"),
+    "zh": ("跨境电子商务", "贸易令牌", "显示订单", "✗ 不符", "支付金额须等于订购人实付金额", "海关入库",
+           "欧元汇率（元/欧元）", "计算", "到岸综合成本", "在欧亚经济联盟免税限额之内", "进口增值税"),
+    "ru": ("Трансграничная электронная торговля", "Токен торговли", "Показать заказы",
+           "✗ расхождение", "Платёж должен равняться оплаченному покупателем",
+           "принято таможней", "Юаней за евро", "Рассчитать", "Итого с доставкой и пошлинами",
+           "В пределах беспошлинного порога ЕАЭС", "Импортный НДС"),
+}
+
+
+@pytest.fixture(scope="module")
+def orders(live_server: LiveServer) -> Iterator[dict[str, str]]:
+    store = TradeStore.open(f"sqlite:///{live_server.tmp / 'trade.db'}")
+    docs = [*many_exports(2), import_doc()]
+    docs[1]["payment"]["charge"] = "1300.00"  # the buyer paid 1340: a mismatch
+    resolved = parse_orders(json.dumps(docs, ensure_ascii=False), "orders.json")
+    store.save_orders(resolved)
+    good, bad, imp = (d["orderNo"] for d in docs)
+    returns = [receipt_xml("304", "OrderReturn", [
+        {"guid": "G" * 36, "ebpCode": "x", "ebcCode": "x", "orderNo": no, "returnStatus": "120",
+         "returnTime": "20261105120101123", "returnInfo": "入库成功"} for no in (good, bad)]),
+        receipt_xml("604", "InventoryReturn", [
+            {"guid": "G" * 36, "agentCode": "x", "copNo": good, "preNo": "B20261105000000001",
+             "invtNo": "19032026E000000001", "ebcCode": "x", "ebpCode": "x", "orderNo": good,
+             "statisticsFlag": "A", "returnStatus": "399", "returnTime": "20261105140000000",
+             "returnInfo": "审结"}])]
+    store.save_receipts(assign([r for x in returns for r in parse_receipt(x)], resolved))
+    live_server.app.state.trade_store = store
+    yield {"good": good, "bad": bad, "import": imp}
+    del live_server.app.state.trade_store
+    store.close()
+
+
+@pytest.fixture
+def token(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("LONGJIANG_TRADE_TOKEN", TOKEN)
+    return TOKEN
+
+
+def unlock(page: Any, label: str, button: str, secret: str) -> None:
+    page.get_by_label(label, exact=True).fill(secret)
+    page.get_by_role("button", name=button).click()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_orders_mismatches_timeline_and_cost(browsing: Browsing, orders: dict[str, str],
+                                             token: str, lang: str) -> None:
+    page = browsing.page
+    (title, label, button, mismatch, rule, accepted, rate, compute, total, regime,
+     vat) = TEXTS[lang]
+    browsing.goto(f"/trade?lang={lang}")
+    assert page.get_by_role("heading", name=title, exact=True).count() == 1
+    unlock(page, label, button, token)
+    page.wait_for_selector("#trade-orders[data-state=ready]")
+    rows = page.locator(".trade-orders tbody tr")
+    assert rows.count() == 3
+    bad_row = page.locator(f".trade-orders tr[data-order='{orders['bad']}']")
+    assert mismatch in bad_row.locator("td.trade-bad").first.inner_text()
+    assert accepted in bad_row.inner_text()
+    # amounts in the page's locale
+    value = bad_row.locator("td.num").inner_text().replace("\u00a0", " ").replace("\u202f", " ")
+    assert {"en": "1,260.00", "zh": "1,260.00", "ru": "1 260,00"}[lang] in value
+    browsing.screenshot(f"trade-orders-{lang}")
+    bad_row.get_by_role("button").click()
+    page.wait_for_selector(".trade-mismatches")
+    table = page.locator(".trade-mismatches").inner_text()
+    assert rule in table and "charge" in table and "1300" in table and "1340" in table
+    assert page.locator(".trade-mismatches td.trade-bad mark").count() == 2
+    assert page.locator(".trade-timeline li").count() == 1
+    page.get_by_label(rate, exact=True).fill("7.80")
+    page.get_by_role("button", name=compute).click()
+    page.wait_for_selector("table.trade-cost")
+    cost = page.locator("#trade-cost").inner_text().replace("\u00a0", " ").replace("\u202f", " ")
+    assert regime in cost and total in cost
+    assert {"en": "1,340.00", "zh": "1,340.00", "ru": "1 340,00"}[lang] in cost
+    page.locator("#trade-detail").scroll_into_view_if_needed()
+    browsing.screenshot(f"trade-detail-{lang}")
+    # the import order: its cost comes with the order (70% of VAT), no rate needed
+    page.locator(f".trade-orders tr[data-order='{orders['import']}'] button").click()
+    page.wait_for_selector("table.trade-cost")
+    assert vat in page.locator("#trade-cost").inner_text()
+    # the good order: its list was cleared, shown on the timeline
+    page.locator(f".trade-orders tr[data-order='{orders['good']}'] button").click()
+    expect(page.locator(".trade-timeline li")).to_have_count(2)
+
+
+def test_wrong_token_is_a_readable_message(browsing: Browsing, orders: dict[str, str],
+                                           token: str) -> None:
+    page = browsing.page
+    browsing.goto("/trade?lang=zh")
+    unlock(page, "贸易令牌", "显示订单", "not-the-token-000000")
+    expect(page.locator("#trade-token-error")).to_contain_text("贸易令牌被拒绝")
+    assert page.locator("#trade-orders").get_attribute("data-state") == "locked"
+    browsing.watch.allow_http_error("/api/trade/")
+
+
+def test_keyboard_and_phone(browser: Any, live_server: LiveServer, orders: dict[str, str],
+                            token: str) -> None:
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        page = b.page
+        b.goto("/trade?lang=ru")
+        page.get_by_label("Токен торговли", exact=True).focus()
+        page.keyboard.type(token)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#trade-orders[data-state=ready]")
+        page.locator(f".trade-orders tr[data-order='{orders['bad']}'] button").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".trade-mismatches")
+        assert page.evaluate("document.activeElement.id") == "trade-detail-title"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"] + 1, f"page scrolls sideways: {width}px"
+        b.screenshot("trade-phone-ru")
+        check_clean(b)
+    finally:
+        b.context.close()
