@@ -42,6 +42,7 @@ PAGES: tuple[Page, ...] = (
     Page("flows", "/flows", ("js/mapview.js", "js/page-flows.js")),
     Page("stats", "/stats", ("js/stats-charts.js", "js/page-stats.js")),
     Page("crossings", "/crossings", ("js/page-crossings.js",)),
+    Page("trade", "/trade", ("js/page-trade.js",)),
 )
 
 _MAP_PAGES = frozenset({"map", "route", "tracker", "flows"})
