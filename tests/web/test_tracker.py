@@ -192,6 +192,8 @@ def test_tampered_bundle_fails_naming_what(browsing: Browsing, bundle: dict[str,
         position = 1 + sorted(e["event"]["eventTime"] for e in data["entries"]).index(
             next(e for e in data["entries"] if f"event-{e['leafIndex']}" == check)["event"]["eventTime"])
         assert message.startswith(f"Event {position} (log entry {check.split('-')[1]})")
+        failures.first.get_by_role("button").click()      # brings the event into view, focused
+        assert page.evaluate("document.activeElement.dataset.leaf") == check.split("-")[1]
         assert page.locator(f"#tracker-timeline > li[data-kind=event][data-leaf='{check.split('-')[1]}']"
                             ).get_attribute("data-check") == "failed"
     elif check.startswith("access-"):

@@ -37,6 +37,8 @@
   }).catch((err) => LJ.notice(err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected")));
 
   const tOr = (k, fallback, values) => LJ.has(k) ? LJ.t(k, values) : fallback;
+  /* a failure message (written to follow "Event 6: ") standing on its own */
+  const sentence = (text) => text.charAt(0).toLocaleUpperCase(LJ.locale) + text.slice(1);
   const local = (v) => String(v || "").split(/[:/#-]/).pop();   // CBV term: URN, web URI or bare name
   const bizStepName = (v) => String(v || "").replace(/^.*BizStep-/, "").split(":").pop();
 
@@ -193,9 +195,15 @@
     if (bad.length) {
       setMark("failed", LJ.t("tracker.mark_failed"));
       for (const [check, i] of bad) {
+        const text = failureText(check, i);
+        // an event or access change: a button that brings its entry of the timeline into view
+        const goTo = check.kind === "party" ? text : LJ.el("button", { type: "button", class: "linkish", text: text,
+          onclick: () => {
+            const target = timeline.querySelector(`li[data-kind="${check.kind}"][data-leaf="${check.leafIndex}"]`);
+            if (target) { target.tabIndex = -1; target.scrollIntoView({ block: "center" }); target.focus(); }
+          } });
         failures.append(LJ.el("li", { "data-check": check.kind + "-" + (check.kind === "party" ? check.party : check.leafIndex),
-                                      "data-code": check.code,
-                                      text: failureText(check, i) }));
+                                      "data-code": check.code }, goTo));
       }
       return;
     }
@@ -250,7 +258,8 @@
         [LJ.t("tracker.leaf"), String(change.leafIndex)],
       ]),
       LJ.el("p", { class: "tracker-verdict tracker-verdict-" + state,
-                   text: check.ok ? LJ.t("tracker.access_ok") : LJ.t("tracker.fail." + check.code, { party: change.party }) }),
+                   text: check.ok ? LJ.t("tracker.access_ok")
+                     : sentence(LJ.t("tracker.fail." + check.code, { party: change.party })) }),
     ]);
   }
 
@@ -311,7 +320,7 @@
     let state = "unchecked", verdict = LJ.t("tracker.entry_unchecked");
     if (check) {
       state = check.ok ? "ok" : "failed";
-      verdict = !check.ok ? LJ.t("tracker.fail." + check.code, { party: entry.party })
+      verdict = !check.ok ? sentence(LJ.t("tracker.fail." + check.code, { party: entry.party }))
         : check.content === "ok" ? LJ.t("tracker.entry_ok") : LJ.t("tracker.entry_ok_unchecked");
     }
     const li = LJ.el("li", { class: "tracker-event", "data-kind": "event", "data-leaf": entry.leafIndex, "data-check": state,
