@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
@@ -144,27 +145,32 @@ def new_guid() -> str:
     return str(uuid.uuid4()).upper()
 
 
+@cache
+def _layout(side: Side, element: str) -> tuple[tuple[str, bool, str, str, str], ...]:
+    """Per field of ``element``: name, mandatory, format, opening and closing tag."""
+    return tuple((spec.name, spec.mandatory, spec.format, f"<ceb:{spec.name}>",
+                  f"</ceb:{spec.name}>") for spec in element_fields(side, element))
+
+
+def _escape(value: str) -> str:
+    if "&" in value or "<" in value or ">" in value:
+        return escape(value)
+    return value
+
+
 def envelope_element(side: Side, element: str, values: Mapping[str, str],
                      guid: str, app_time: str, sender: Sender) -> str:
     """The XML of one element, its fields in schema order, envelope fields filled."""
+    envelope = {"guid": guid, "appType": sender.app_type, "appTime": app_time,
+                "appStatus": sender.app_status}
     parts = [f"<ceb:{element}>"]
-    for spec in element_fields(side, element):
-        name = spec.name
-        if name == "guid":
-            value: str | None = guid
-        elif name == "appType":
-            value = sender.app_type
-        elif name == "appTime":
-            value = app_time
-        elif name == "appStatus":
-            value = sender.app_status
-        else:
-            value = values.get(name)
+    for name, mandatory, fmt, open_tag, close_tag in _layout(side, element):
+        value = envelope[name] if name in envelope else values.get(name)
         if value is None:
-            if spec.mandatory:
-                raise InputError(f"{element} {name} is required ({spec.format})", field=name)
+            if mandatory:
+                raise InputError(f"{element} {name} is required ({fmt})", field=name)
             continue
-        parts.append(f"<ceb:{name}>{escape(value)}</ceb:{name}>")
+        parts.append(open_tag + _escape(value) + close_tag)
     parts.append(f"</ceb:{element}>")
     return "".join(parts)
 

@@ -137,25 +137,28 @@ def _section(raw: object, section: str, allowed: frozenset[str], locator: Locato
                                 "must be an object of CEB fields"))
         return out
     for key, value in raw.items():
-        if section == "order" and key in SECTIONS:
-            continue
-        line, where = locator.locate(section, index, str(key))
         if key not in allowed:
+            if section == "order" and key in SECTIONS:
+                continue
+            line, where = locator.locate(section, index, str(key))
             problems.append(Problem(locator.file, line, where, _value(value),
                                     f"unknown field: not a CEB field of {section}",
                                     kind="unknown-field"))
             continue
-        if value is None:
-            continue
-        text = _value(value)
+        text = value if type(value) is str else _value(value)
         if text is None:
-            problems.append(Problem(locator.file, line, where, repr(value)[:80],
-                                    "must be a string or a number"))
+            if value is not None:
+                line, where = locator.locate(section, index, str(key))
+                problems.append(Problem(locator.file, line, where, repr(value)[:80],
+                                        "must be a string or a number"))
         elif len(text) > MAX_VALUE_CHARS:
+            line, where = locator.locate(section, index, str(key))
             problems.append(Problem(locator.file, line, where, text[:40] + "…",
                                     f"longer than {MAX_VALUE_CHARS} characters"))
-        elif text.strip():
-            out[key] = text.strip()
+        else:
+            text = text.strip()
+            if text:
+                out[key] = text
     return out
 
 
@@ -181,8 +184,12 @@ def _order_from(doc: object, locator: Locator, problems: list[Problem]) -> Order
                  locator)
 
 
-def _loads(text: str) -> Any:
-    return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+def _loads(text: str, decoder: json.JSONDecoder | None = None) -> Any:
+    return (decoder or _decoder()).decode(text)
+
+
+def _decoder() -> json.JSONDecoder:
+    return json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
 
 
 def _no_constant(name: str) -> None:
@@ -205,11 +212,12 @@ def _from_json(text: str, name: str, problems: list[Problem]) -> Iterable[Order]
 
 
 def _from_json_lines(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
+    decoder = _decoder()
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            doc = _loads(line)
+            doc = _loads(line, decoder)
         except (json.JSONDecodeError, ValueError) as exc:
             problems.append(Problem(name, number, None, None, f"not valid JSON: {exc}"))
             continue

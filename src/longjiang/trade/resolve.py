@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from longjiang.errors import Problem
 from longjiang.trade.model import ORDER_TYPES, Order, TradeMode
@@ -167,7 +167,8 @@ _DATES: Mapping[str, str] = {
 class _Plan:
     """A compiled rule: for each field, where to look, in order."""
 
-    fields: tuple[tuple[FieldSpec, tuple[Source, ...], Derive | None, str | None, Source], ...]
+    fields: tuple[tuple[FieldSpec, tuple[Source, ...], Derive | None, str | None, Source,
+                        Callable[[str], str | None]], ...]
     primary: str
 
 
@@ -191,7 +192,7 @@ def _plan(side: Side, element: str) -> _Plan:
         # a missing value is asked for where it belongs: the document it is derived from
         asked = sources[-1] if name in rule.overrides else (rule.primary, name)
         compiled.append((spec, sources, rule.derived.get(name), rule.constants.get(name),
-                         asked))
+                         asked, _checker(spec)))
     return _Plan(tuple(compiled), rule.primary)
 
 
@@ -204,7 +205,7 @@ def section_fields(side: Side) -> Mapping[str, frozenset[str]]:
         for element in (head, item):
             if element is None:
                 continue
-            for _spec, sources, _derive, _const, _asked in _plan(side, element).fields:
+            for _spec, sources, _derive, _const, _asked, _check in _plan(side, element).fields:
                 for section, name in sources:
                     names[section].add(name)
     names["inventory"].add("tradeMode")
@@ -238,20 +239,24 @@ def resolve(order: Order) -> tuple[Resolved, list[Problem]]:
         line, where = order.locator.locate(section, index, name)
         problems.append(Problem(order.locator.file, line, where, value, message))
 
+    sections: dict[str, Mapping[str, str]] = {
+        "order": order.head, "payment": order.payment, "logistics": order.logistics,
+        "inventory": order.inventory, "items": {}}
+
     def fill(element: str, index: int | None) -> dict[str, str]:
         plan = _plan(side, element)
+        sections["items"] = order.items[index] if index is not None else {}
         values: dict[str, str] = {}
-        for spec, sources, derive, constant, asked in plan.fields:
+        for spec, sources, derive, constant, asked, check in plan.fields:
             value: str | None = None
             origin = asked
             if constant is not None:
                 value = constant
             else:
-                for section, name in sources:
-                    got = (order.items[index] if section == "items" and index is not None
-                           else order.section(section) if section != "items" else {}).get(name)
+                for source in sources:
+                    got = sections[source[0]].get(source[1])
                     if got:
-                        value, origin = got, (section, name)
+                        value, origin = got, source
                         break
                 if value is None and derive is not None:
                     value = derive(order)
@@ -260,7 +265,7 @@ def resolve(order: Order) -> tuple[Resolved, list[Problem]]:
                     report(origin[0], index if origin[0] == "items" else None, origin[1], None,
                            f"required for {element} ({spec.format})")
                 continue
-            error = _check_code(spec.name, value) or check_value(spec, value)
+            error = check(value)
             if error is not None:
                 report(origin[0], index if origin[0] == "items" else None, origin[1], value,
                        error)
@@ -276,6 +281,17 @@ def resolve(order: Order) -> tuple[Resolved, list[Problem]]:
             lists[item] = tuple(fill(item, i) for i in range(len(order.items)))
     _check_order(order, problems, report)
     return Resolved(order, heads, lists), problems
+
+
+def _checker(spec: FieldSpec) -> Callable[[str], str | None]:
+    """The check of one field's values: format, then code list (memoised: codes, names and
+    amounts repeat from order to order)."""
+
+    @lru_cache(maxsize=4096)
+    def check(value: str) -> str | None:
+        return _check_code(spec.name, value) or check_value(spec, value)
+
+    return check
 
 
 def _check_code(name: str, value: str) -> str | None:

@@ -1,0 +1,149 @@
+"""Benchmark: e-commerce orders imported, checked and turned into XSD-valid CEB603 lists.
+
+Measures, in one run, for ``--orders`` export orders (default 100,000) as JSON Lines:
+
+- import: parsing and validating every field against the spec (``parse_orders``);
+- check: the three-document match (``check_orders``);
+- messages: the CEB603 lists, 100 bodies each (``build_messages``);
+- XSD: parsing every message and validating it against the official 2022-05 export schema
+  with lxml, which is also the reference: the cost of XSD validation alone.
+
+The target of issue 12: the whole pipeline (the four steps) within 3x of XSD validation alone.
+
+    .venv/bin/python benchmarks/trade.py [--orders 100000] [--ceb ../shared/data/ceb]
+        [--json FILE]
+
+Prints a table, then one JSON document. The schemas are read from the folder beside the
+repository (see its SOURCES.md); they are not part of the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from longjiang.trade.ceb import MessageKind, Sender, build_messages
+from longjiang.trade.check import check_orders
+from longjiang.trade.orders import OrderFormat, parse_orders
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPORT_XSD = "海关跨境出口业务节点报文定义202205.xsd"
+SENDER = Sender("2301960ABC", "哈尔滨龙江跨境电商平台有限公司", "DXPENT0000012345")
+
+
+def make_orders(n: int) -> str:
+    """``n`` export orders of two items each, as JSON Lines (distinct order and waybill nos)."""
+    lines = []
+    for i in range(n):
+        qty = 1 + i % 5
+        doc = {
+            "orderNo": f"HRB2026{i:010d}", "orderType": "E", "ebpCode": "2301960ABC",
+            "ebpName": "哈尔滨龙江跨境电商平台有限公司", "ebcCode": "2301960XYZ",
+            "ebcName": "哈尔滨北方毛织品有限公司", "goodsValue": f"{300 * qty + 90}.00",
+            "freight": "80.00", "currency": "142",
+            "items": [
+                {"gnum": 1, "itemNo": "SW-001", "gcode": "6110300090", "gname": "针织女式毛衣",
+                 "gmodel": "化纤制,针织,女式,无品牌", "barCode": "无", "country": "344",
+                 "qty": qty, "unit": "011", "qty1": f"{0.4 * qty:.1f}", "unit1": "035",
+                 "price": "300", "totalPrice": str(300 * qty)},
+                {"gnum": 2, "itemNo": "SC-002", "gcode": "6117100000", "gname": "针织围巾",
+                 "gmodel": "羊毛制,针织,无品牌", "barCode": "6901234000011", "country": "344",
+                 "qty": 1, "unit": "011", "qty1": "0.2", "unit1": "035", "price": "90",
+                 "totalPrice": "90"}],
+            "payment": {"payCode": "2301960PAY", "payName": "龙江跨境支付有限公司",
+                        "payNo": f"P{i:012d}", "charge": f"{300 * qty + 170}.00",
+                        "accountingDate": "20261105101500"},
+            "logistics": {"logisticsCode": "2301960LOG", "logisticsName": "绥芬河国际物流有限公司",
+                          "logisticsNo": f"SFH{i:012d}", "freight": "80.00", "insuredFee": "0",
+                          "currency": "142", "grossWeight": f"{0.5 * qty + 0.5:.1f}",
+                          "packNo": 1},
+            "inventory": {"customsCode": "1903", "portCode": "1903", "ieDate": "20261106",
+                          "statisticsFlag": "A", "agentCode": "2301960AGT",
+                          "agentName": "绥芬河报关服务有限公司", "ownerCode": "2301960XYZ",
+                          "ownerName": "哈尔滨北方毛织品有限公司", "tradeMode": "9610",
+                          "trafMode": "4", "billNo": f"SFH20261106{i // 500:04d}",
+                          "country": "344", "POD": "RUUS", "fFlag": "3", "iFlag": "3",
+                          "wrapType": "2", "netWeight": f"{0.4 * qty + 0.2:.1f}"},
+        }
+        lines.append(json.dumps(doc, ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--ceb", type=Path, default=ROOT.parent / "shared" / "data" / "ceb")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    xsd = args.ceb / "xsd" / EXPORT_XSD
+    if not xsd.is_file():
+        raise SystemExit(f"the official CEB schemas are not at {args.ceb}/xsd (see SOURCES.md)")
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    load_before = os.getloadavg()[0]
+    text = make_orders(args.orders)
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    orders = parse_orders(text, "bench.jsonl", OrderFormat.JSONL)
+    timings["import"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    mismatches = check_orders(orders)
+    timings["check"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    messages = build_messages(orders, [MessageKind.INVENTORY_EXPORT], SENDER,
+                              now=datetime(2026, 11, 5, 12, 0, 0))
+    timings["messages"] = time.perf_counter() - t0
+
+    def validate_all() -> int:
+        valid = 0
+        for message in messages:
+            if schema.validate(etree.fromstring(message.xml)):
+                valid += 1
+        return valid
+
+    t0 = time.perf_counter()
+    valid = validate_all()
+    timings["xsd"] = time.perf_counter() - t0
+    # the reference: XSD validation alone, run again on the same messages (best of two)
+    t0 = time.perf_counter()
+    validate_all()
+    reference = min(time.perf_counter() - t0, timings["xsd"])
+    pipeline = sum(timings.values())
+    n = len(orders)
+    if mismatches or valid != len(messages):
+        raise SystemExit(f"not a clean run: {len(mismatches)} mismatches, "
+                         f"{len(messages) - valid} invalid messages")
+    print(f"{n:,} orders, {len(messages):,} CEB603 messages "
+          f"({sum(len(m.xml) for m in messages) / 1e6:.1f} MB), all XSD-valid")
+    print(f"{'step':<12}{'seconds':>10}{'orders/s':>12}")
+    for step, seconds in timings.items():
+        print(f"{step:<12}{seconds:>10.2f}{n / seconds:>12,.0f}")
+    print(f"{'pipeline':<12}{pipeline:>10.2f}{n / pipeline:>12,.0f}")
+    print(f"{'XSD alone':<12}{reference:>10.2f}{n / reference:>12,.0f}   (reference)")
+    ratio = pipeline / reference
+    print(f"pipeline / XSD validation alone: {ratio:.2f}x (target: within 3x) — "
+          f"{'met' if ratio <= 3 else 'NOT met'}")
+    print(f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
+          f"({os.cpu_count()} cores: other work on them shows in the figures)")
+    result: dict[str, Any] = {
+        "orders": n, "messages": len(messages), "seconds": timings, "pipeline_s": pipeline,
+        "xsd_alone_s": reference, "ratio": ratio, "target_ratio": 3,
+        "orders_per_s": {k: n / v for k, v in timings.items()} | {"pipeline": n / pipeline},
+        "python": platform.python_version(), "lxml": etree.__version__,
+        "load_average_1min": [load_before, os.getloadavg()[0]],
+    }
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
