@@ -436,6 +436,7 @@ def test_empty_ledger_offers_the_demo(browser: Any, empty_server: LiveServer, la
         box.wait_for()
         assert "longjiang ledger demo --keys-dir DIR" in box.inner_text()
         assert "longjiang serve --demo" in box.inner_text()
+        assert "longjiang ledger bundle SMGS-24617093 -o bundle.json" in box.inner_text()
         check_clean(b)
     finally:
         b.context.close()
