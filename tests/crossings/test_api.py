@@ -79,7 +79,12 @@ def test_bad_booking_is_a_problem(client: TestClient, crossing, body, status, fi
         assert problem["errors"][0]["field"] == field
 
 
-def test_gate_flow_and_kpi(client: TestClient, clock: Clock) -> None:
+GATE = {"Authorization": "Bearer gate-token-for-the-tests"}
+
+
+def test_gate_flow_and_kpi(client: TestClient, clock: Clock,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LONGJIANG_GATE_TOKEN", GATE["Authorization"].split()[1])
     booking = _book(client, "А123ВС 25").json()
     assert client.get(f"/api/crossing-bookings/{booking['id']}").json()["status"] == "booked"
     assert client.get("/api/crossing-bookings/0123abcd").status_code == 404
@@ -87,11 +92,15 @@ def test_gate_flow_and_kpi(client: TestClient, clock: Clock) -> None:
                         json={"slot": "2027-03-10T10:00:00+10:00"})
     assert moved.json()["slot"] == "2027-03-10T10:00:00+10:00"
     clock.now = dt.datetime(2027, 3, 9, 23, 30, tzinfo=dt.UTC)
-    checked = client.post(f"/api/crossing-bookings/{booking['id']}/checkin")
+    refused = client.post(f"/api/crossing-bookings/{booking['id']}/checkin",
+                          headers={"Authorization": "Bearer wrong-token-of-16-chars"})
+    assert refused.status_code == 401
+    assert client.get(f"/api/crossing-bookings/{booking['id']}").json()["status"] == "booked"
+    checked = client.post(f"/api/crossing-bookings/{booking['id']}/checkin", headers=GATE)
     assert checked.status_code == 200 and checked.json()["late"] is False
     assert client.post(f"/api/crossing-bookings/{booking['id']}/cancel").status_code == 409
     clock.now = dt.datetime(2027, 3, 10, 1, 0, tzinfo=dt.UTC)
-    gone = client.post(f"/api/crossing-bookings/{booking['id']}/depart").json()
+    gone = client.post(f"/api/crossing-bookings/{booking['id']}/depart", headers=GATE).json()
     assert gone["status"] == "departed"
     kpi = client.get("/api/crossings/suifenhe_pogranichny_road/kpi",
                      params={"date": "2027-03-10"}).json()
@@ -120,7 +129,7 @@ def _conformance_schema() -> schemathesis.BaseSchema:
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=15,
         deterministic=True, database="none")
     loaded.config.checks.positive_data_acceptance.expected_statuses = [
-        "2xx", "404", "409", "422"]
+        "2xx", "401", "404", "409", "422"]
     return loaded.include(tag="crossings")
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import hmac
+import os
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
@@ -26,6 +28,7 @@ from longjiang.crossings.calendar import Direction, VehicleClass, load_calendar
 from longjiang.crossings.forecast import forecast
 from longjiang.crossings.kpi import daily_kpi
 from longjiang.crossings.queue import erlang_c
+from longjiang.errors import AuthenticationError
 from longjiang.network.export import link_properties, node_properties
 from longjiang.network.model import Network
 
@@ -116,6 +119,8 @@ BookingsDep = Annotated[BookingStore, Depends(booking_store)]
 CrossingPath = Annotated[str, Path(max_length=120, description="crossing id or English name")]
 BookingPath = Annotated[str, Path(max_length=32, pattern="^[0-9a-f]{1,32}$")]
 TAGS: list[str | Enum] = ["crossings"]
+#: the bearer token of the checkpoint gates (check-in, departure, no-show)
+GATE_TOKEN_ENV = "LONGJIANG_GATE_TOKEN"
 
 
 class BookingRequest(BaseModel):
@@ -188,15 +193,36 @@ def booking_change(booking: BookingPath, body: ChangeRequest, store: BookingsDep
     return FastJSON(store.change(booking, body.slot).to_json())
 
 
-@router.post("/crossing-bookings/{booking}/{action}", summary="Cancel, or a gate operation",
-             tags=TAGS, responses=problem_responses(404, 409, 422))
-def booking_action(booking: BookingPath,
-                   action: Annotated[str, Path(pattern="^(cancel|checkin|depart|noshow)$")],
-                   store: BookingsDep) -> FastJSON:
-    """``cancel``, ``checkin`` (late: moved to the next free slot), ``depart``, ``noshow``."""
+@router.post("/crossing-bookings/{booking}/cancel", summary="Cancel a booking", tags=TAGS,
+             responses=problem_responses(404, 409, 422))
+def booking_cancel(booking: BookingPath, store: BookingsDep) -> FastJSON:
+    """Cancel before the cut-off; the place is free again."""
+    return FastJSON(store.cancel(booking).to_json())
+
+
+def authenticate_gate(request: Request) -> None:
+    """401 unless the request carries the gate token (checked before anything else)."""
+    token = os.environ.get(GATE_TOKEN_ENV, "")
+    if len(token) < 16:
+        raise AuthenticationError(f"gate operations are not served: set {GATE_TOKEN_ENV} "
+                                  "(16 characters or more) on the server")
+    scheme, _, value = request.headers.get("authorization", "")[:1000].partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(),
+                                                             token.encode()):
+        raise AuthenticationError("a gate operation needs Authorization: Bearer <gate token>")
+
+
+@router.post("/crossing-bookings/{booking}/{action}", summary="A gate operation", tags=TAGS,
+             dependencies=[Depends(authenticate_gate)],
+             responses=problem_responses(401, 404, 409, 422))
+def booking_gate(booking: BookingPath,
+                 action: Annotated[str, Path(pattern="^(checkin|depart|noshow)$")],
+                 store: BookingsDep) -> FastJSON:
+    """``checkin`` (late: moved to the next free slot), ``depart``, ``noshow``: the gate's
+    operations, with the gate token (``LONGJIANG_GATE_TOKEN``)."""
     if action == "checkin":
         return FastJSON(store.check_in(booking).to_json())
-    op = {"cancel": store.cancel, "depart": store.depart, "noshow": store.no_show}[action]
+    op = {"depart": store.depart, "noshow": store.no_show}[action]
     return FastJSON(op(booking).to_json())
 
 
