@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from longjiang.errors import InputError
 from longjiang.trade.resolve import Resolved
-from longjiang.trade.spec import Side, check_value, element_fields
+from longjiang.trade.spec import Side, bulk, check_value, element_fields
 
 __all__ = [
     "BATCH_SIZE",
@@ -218,9 +218,11 @@ def build_messages(orders: Sequence[Resolved], kinds: Iterable[MessageKind], sen
             raise InputError(f"CEB{kind.value} is not made from single orders: "
                              "use the consignment messages (507, 509, 607, 701)", field="kind")
         mine = [r for r in orders if r.order.side is kind.side]
-        for batch in batches(mine, key=lambda r: r.order.order_no):
-            parts = [_order_body(kind, body, r, guid(), app_time, sender) for r in batch]
-            message_guid = guid()
-            messages.append(Message(kind, message_guid, tuple(r.order.order_no for r in batch),
-                                    write_message(kind, parts, sender, message_guid)))
+        with bulk():
+            for batch in batches(mine, key=lambda r: r.order.order_no):
+                parts = [_order_body(kind, body, r, guid(), app_time, sender) for r in batch]
+                message_guid = guid()
+                messages.append(Message(kind, message_guid,
+                                        tuple(r.order.order_no for r in batch),
+                                        write_message(kind, parts, sender, message_guid)))
     return messages

@@ -33,7 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from longjiang.trade.resolve import Resolved
-from longjiang.trade.spec import Side
+from longjiang.trade.spec import Side, bulk
 
 __all__ = ["AMOUNT_TOLERANCE", "WEIGHT_TOLERANCE_KG", "Mismatch", "check_orders"]
 
@@ -211,6 +211,11 @@ def _check_import(c: _Checker) -> None:
 
 def check_orders(orders: Sequence[Resolved]) -> list[Mismatch]:
     """Every mismatch in and between the orders (empty when all are ready)."""
+    with bulk():
+        return _check_all(orders)
+
+
+def _check_all(orders: Sequence[Resolved]) -> list[Mismatch]:
     found: list[Mismatch] = []
     carriers: dict[tuple[str, str], str] = {}
     for resolved in orders:

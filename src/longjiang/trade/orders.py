@@ -28,7 +28,7 @@ from typing import Any
 from longjiang.errors import InputError, Problem, ValidationError
 from longjiang.trade.model import SECTIONS, Locator, Order
 from longjiang.trade.resolve import Resolved, resolve, section_fields
-from longjiang.trade.spec import Side
+from longjiang.trade.spec import Side, bulk
 
 __all__ = ["OrderFormat", "load_orders", "parse_orders", "validate_orders"]
 
@@ -65,13 +65,14 @@ def parse_orders(text: str, name: str, fmt: OrderFormat | None = None) -> list[R
     if fmt is None:
         fmt = _sniff(text)
     problems: list[Problem] = []
-    if fmt is OrderFormat.CSV:
-        orders = list(_from_csv(text, name, problems))
-    elif fmt is OrderFormat.JSONL:
-        orders = list(_from_json_lines(text, name, problems))
-    else:
-        orders = list(_from_json(text, name, problems))
-    return validate_orders(orders, problems)
+    with bulk():
+        if fmt is OrderFormat.CSV:
+            orders = list(_from_csv(text, name, problems))
+        elif fmt is OrderFormat.JSONL:
+            orders = list(_from_json_lines(text, name, problems))
+        else:
+            orders = list(_from_json(text, name, problems))
+        return validate_orders(orders, problems)
 
 
 def validate_orders(orders: Sequence[Order],

@@ -114,7 +114,7 @@ _RULES: Mapping[tuple[Side, str], _Rule] = {
         "logistics", ("logistics",),
         {"orderNo": (("logistics", "orderNo"), ("order", "orderNo")),
          "currency": (("logistics", "currency"), ("order", "currency")),
-         "weight": (("logistics", "weight"), ("logistics", "grossWeight"))},
+         "weight": (("logistics", "grossWeight"), ("logistics", "weight"))},
         {"goodsInfo": _goods_info}, {}),
     (Side.IMPORT, "InventoryHead"): _Rule(
         "inventory", ("inventory",),
