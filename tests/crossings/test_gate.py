@@ -94,3 +94,33 @@ def test_ledger_refuses_a_gate_outside_the_shipment(ledger: Ledger, calendar,
                          carrier="c", shipment_id=DEMO_SHIPMENT)
     with pytest.raises(LongjiangError):
         gate.record(booking, "arriving", [BOX], SLOT)
+
+
+def test_cli_checkin_with_the_gate_key_records_in_the_ledger(ledger: Ledger, db_url: str,
+                                                              calendar, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from longjiang.cli.main import build_app
+    from longjiang.ledger.parties import write_key_file
+
+    gate = _gate(ledger, tmp_path)
+    key = tmp_path / "gate.key"
+    write_key_file(key, gate.signer)
+    store = BookingStore(ledger.store, calendar, clock=Clock(NOW))
+    booking = store.book("suifenhe_pogranichny_road", SLOT, Direction.OUT, "黑A12349",
+                         carrier="c", shipment_id=DEMO_SHIPMENT)
+    runner = CliRunner()
+    args = ["crossing", "checkin", booking.id, "--db", db_url, "--now", "2027-03-09T22:30Z",
+            "--gate-key", str(key), "--read-point", GATE_LOCATION, "--epc", BOX, "--json"]
+    result = runner.invoke(build_app("crossing"), args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["booking"]["status"] == "checked_in" and data["ledger"]
+    steps = [e.event["bizStep"] for e in ledger.shipment_events(DEMO_SHIPMENT, OPERATOR)
+             if e.receipt.party_id == "pogranichny-gate"]
+    assert steps == ["arriving"]
+    missing = runner.invoke(build_app("crossing"), ["crossing", "depart", booking.id, "--db",
+                                                    db_url, "--gate-key", str(key)])
+    assert missing.exit_code == 2 and "--read-point" in missing.stderr

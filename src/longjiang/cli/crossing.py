@@ -149,19 +149,65 @@ def cancel(booking: Annotated[str, typer.Argument(help="booking id")], db: DbOpt
     _gate("cancel", booking, db, now, as_json)
 
 
+GateKey = Annotated[str | None, typer.Option(
+    "--gate-key", help="the gate party's key file: also record the event in the ledger "
+                       "(needs --read-point and --epc, and a booking that names its shipment)")]
+ReadPoint = Annotated[str | None, typer.Option(
+    "--read-point", help="the checkpoint's location, e.g. urn:epc:id:sgln:4601234.00040.0")]
+Epcs = Annotated[list[str] | None, typer.Option(
+    "--epc", help="EPC of what the truck carries, e.g. urn:epc:id:bic:CSQU3054383 "
+                  "(repeatable)")]
+
+
+def _gate_ledger(op: str, booking: str, db: str | None, now: str | None, as_json: bool,
+                 key: str, read_point: str | None, epcs: list[str] | None) -> None:
+    from pathlib import Path
+
+    from longjiang.crossings.gate import GateRecorder
+    from longjiang.ledger.parties import read_key_file
+    from longjiang.ledger.service import Ledger
+
+    if not read_point or not epcs:
+        raise InputError("read-point: --gate-key needs --read-point and at least one --epc",
+                         field="read_point")
+    signer = read_key_file(Path(key))
+    with _store(db, now) as store, Ledger(store.store) as ledger:
+        crossing = store.get(booking).crossing
+        gate = GateRecorder(ledger, crossing, signer.name, signer, read_point)
+        if op == "checkin":
+            result, receipt = gate.check_in(store, booking, epcs)
+            data: dict[str, Any] = result.to_json()
+            text = _booking_line(result.booking)
+        else:
+            b, receipt = gate.depart(store, booking, epcs)
+            data, text = b.to_json(), _booking_line(b)
+        if receipt is not None:
+            data["ledger"] = receipt.to_json()
+            text += f"  ledger: {op} recorded"
+    _print(data, as_json, text)
+
+
 @app.command()
 @handle_errors
 def checkin(booking: Annotated[str, typer.Argument(help="booking id")], db: DbOption = None,
-            now: NowOption = None, as_json: JsonOption = False) -> None:
+            now: NowOption = None, as_json: JsonOption = False, gate_key: GateKey = None,
+            read_point: ReadPoint = None, epc: Epcs = None) -> None:
     """Gate check-in: served in the arrival window; late, moved to the next free slot."""
+    if gate_key:
+        _gate_ledger("checkin", booking, db, now, as_json, gate_key, read_point, epc)
+        return
     _gate("checkin", booking, db, now, as_json)
 
 
 @app.command()
 @handle_errors
 def depart(booking: Annotated[str, typer.Argument(help="booking id")], db: DbOption = None,
-           now: NowOption = None, as_json: JsonOption = False) -> None:
+           now: NowOption = None, as_json: JsonOption = False, gate_key: GateKey = None,
+           read_point: ReadPoint = None, epc: Epcs = None) -> None:
     """The truck has left the checkpoint."""
+    if gate_key:
+        _gate_ledger("depart", booking, db, now, as_json, gate_key, read_point, epc)
+        return
     _gate("depart", booking, db, now, as_json)
 
 
