@@ -98,26 +98,21 @@ def _targets(days: int) -> list[tuple[str, str, str]]:
     return out
 
 
-def book_load(db_url: str, requests: int, workers: int) -> dict[str, Any]:
-    """Book through the API with CLIENTS threads; returns counts, rates and the audit."""
-    targets = _targets(2)
-    # fewer places than requests: about a third of the requests meet a full slot
-    targets = targets[: max(1, int(requests * 0.8 / 20))]
-    server = Server(db_url, workers)
+def _client_process(port: int, jobs: list[tuple[int, str, str, str]], threads: int,
+                    out: Any) -> None:
+    """One client process: ``threads`` keep-alive connections working through ``jobs``."""
     counts = {"201": 0, "409": 0, "other": 0}
-    lock = threading.Lock()
-    next_n = [0]
     errors: list[str] = []
+    lock = threading.Lock()
+    queue = list(reversed(jobs))
 
     def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while True:
             with lock:
-                n = next_n[0]
-                next_n[0] += 1
-            if n >= requests:
-                break
-            crossing, direction, start = targets[n % len(targets)]
+                if not queue:
+                    break
+                n, crossing, direction, start = queue.pop()
             body = json.dumps({"slot": start, "direction": direction,
                                "plate": f"黑A{n:05d}", "carrier": "bench"})
             conn.request("POST", f"/api/crossings/{crossing}/bookings", body=body,
@@ -131,16 +126,44 @@ def book_load(db_url: str, requests: int, workers: int) -> dict[str, Any]:
                     errors.append(payload.decode(errors="replace")[:300])
         conn.close()
 
+    pool = [threading.Thread(target=client) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    out.put((counts, errors))
+
+
+def book_load(db_url: str, requests: int, workers: int, processes: int,
+              places_ratio: float) -> dict[str, Any]:
+    """Book through the API with CLIENTS connections spread over ``processes`` client
+    processes (one Python process cannot drive 32 connections fast enough); returns counts,
+    rates and the audit of every slot."""
+    import multiprocessing
+
+    targets = _targets(4)
+    # about places_ratio x requests places (slots of 20 on average): below 1, the last places
+    # of many slots are contested and part of the requests meet a full slot
+    targets = targets[: max(1, int(requests * places_ratio / 20))]
+    jobs = [(n, *targets[n % len(targets)]) for n in range(requests)]
+    server = Server(db_url, workers)
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
     try:
-        threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+        procs = [ctx.Process(target=_client_process,
+                             args=(server.port, jobs[i::processes], CLIENTS // processes, out))
+                 for i in range(processes)]
         t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        for p in procs:
+            p.start()
+        results = [out.get() for _ in procs]
         elapsed = time.perf_counter() - t0
+        for p in procs:
+            p.join()
     finally:
         server.stop()
+    counts = {k: sum(r[0][k] for r in results) for k in ("201", "409", "other")}
+    errors = [e for r in results for e in r[1]][:3]
     engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
         rows = conn.execute(select(slots.c.slot_key, slots.c.booked, slots.c.capacity)).all()
@@ -149,8 +172,9 @@ def book_load(db_url: str, requests: int, workers: int) -> dict[str, Any]:
     engine.dispose()
     overbooked = sum(1 for k, b, c in rows if b > c or held.get(k, 0) > c)
     mismatched = sum(1 for k, b, _ in rows if held.get(k, 0) != b)
-    return {"requests": requests, "clients": CLIENTS, "workers": workers,
-            "seconds": round(elapsed, 3),
+    return {"requests": requests, "places_ratio": places_ratio, "clients": CLIENTS,
+            "client_processes": processes,
+            "workers": workers, "seconds": round(elapsed, 3),
             "booked": counts["201"], "slot_full": counts["409"], "other": counts["other"],
             "bookings_per_s": round(counts["201"] / elapsed, 1),
             "requests_per_s": round(requests / elapsed, 1), "slots": len(rows),
@@ -201,20 +225,26 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("LONGJIANG_BENCH_POSTGRES_URL"),
                         help="scratch PostgreSQL URL (its crossing tables are dropped)")
     parser.add_argument("--runs", type=int, default=30, help="simulation runs per case")
-    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument("--client-processes", type=int, default=4,
+                        help="processes the 32 client connections are spread over")
     args = parser.parse_args()
     report: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        report["booking_sqlite"] = book_load(f"sqlite:///{Path(tmp) / 'bench.db'}",
-                                             args.requests, args.workers)
-    if args.postgres:
-        _reset_postgres(args.postgres)
-        report["booking_postgres"] = book_load(args.postgres, args.requests, args.workers)
+    for label, ratio in (("", 2.0), ("_contested", 0.8)):
+        with tempfile.TemporaryDirectory() as tmp:
+            report["booking_sqlite" + label] = book_load(
+                f"sqlite:///{Path(tmp) / 'bench.db'}", args.requests, args.workers,
+                args.client_processes, ratio)
+        if args.postgres:
+            _reset_postgres(args.postgres)
+            report["booking_postgres" + label] = book_load(
+                args.postgres, args.requests, args.workers, args.client_processes, ratio)
     report["forecast"] = forecast_time()
     report["walkin_vs_booked"] = walkin_vs_booked(args.runs)
 
     print(f"{'measure':<44} {'value':>12}  target")
-    for name in ("booking_sqlite", "booking_postgres"):
+    for name in ("booking_sqlite", "booking_postgres", "booking_sqlite_contested",
+                 "booking_postgres_contested"):
         if name in report:
             r = report[name]
             print(f"{name + ': bookings/s (' + str(r['clients']) + ' clients)':<44} "
