@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from tests.web.conftest import LANGS, PHONE, Browsing, check_clean, open_page
 
 
@@ -34,8 +37,11 @@ def test_criticality_shows_progress_then_ranking(browsing: Browsing, lang: str) 
     page.wait_for_selector("#crit-result[data-state=running]", state="attached")
     assert page.locator("#crit-progress progress").is_visible()
     assert page.locator("#crit-run").is_disabled()
-    page.wait_for_function(
-        "() => /\\d/.test(document.getElementById('crit-elapsed').textContent)")
+    # the bar fills as the API reports each element closed
+    page.wait_for_function("""() => { const bar = document.getElementById('crit-bar');
+        return bar.hasAttribute('value') && bar.max > 10 && bar.value >= 1; }""",
+                           timeout=60_000)
+    assert re.search(r"\d", page.locator("#crit-elapsed").inner_text())
     browsing.screenshot(f"flows-crit-running-{lang}")
     page.wait_for_selector("#crit-result[data-state=done]", timeout=90_000)
     assert not page.locator("#crit-progress").is_visible()
@@ -109,3 +115,22 @@ def test_flows_at_phone_size(browser: Any, live_server: Any) -> None:
         check_clean(b)
     finally:
         b.context.close()
+
+
+def test_criticality_streams_its_progress() -> None:
+    from longjiang.api.app import create_app
+
+    client = TestClient(create_app())
+    whole = client.get("/api/flows/criticality", params={"date": "2023-06-01", "top": 5}).json()
+    with client.stream("GET", "/api/flows/criticality", params={"date": "2023-06-01", "top": 5},
+                       headers={"Accept": "application/x-ndjson"}) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/x-ndjson")
+        lines = [json.loads(line) for line in response.iter_lines() if line]
+    assert lines[0] == {"total": whole["evaluated"]}
+    steps = [line["step"] for line in lines[1:-1]]
+    assert len(steps) == whole["evaluated"] and len(set(steps)) == len(steps)
+    assert lines[-1] == whole
+    # without the header: one JSON document, as before
+    plain = client.get("/api/flows/criticality", params={"date": "2023-06-01", "top": 5})
+    assert plain.headers["content-type"].startswith("application/json")

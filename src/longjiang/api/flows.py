@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
 import threading
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from longjiang.api.deps import Corridor, CorridorDep, IsoDate
+from longjiang.api.problems import core_problem
 from longjiang.api.responses import FastJSON, problem_responses
+from longjiang.errors import LongjiangError
 from longjiang.flows.corridor import (
     CorridorModel,
     CorridorResult,
@@ -97,8 +103,22 @@ def flows_assign(request: Request, corridor: CorridorDep, date: DateQuery = None
     return FastJSON(_state(request, corridor).result(date or DEFAULT_DATE).to_dict())
 
 
+NDJSON = "application/x-ndjson"
+
+_CRITICALITY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_RESPONSES,
+    200: {"description": "The ranking. With `Accept: application/x-ndjson`, JSON lines as it "
+                         "runs: {\"total\": n}, one {\"step\": key} per element closed, then "
+                         "the ranking (or {\"problem\": ...})",
+          "content": {"application/json": {}, NDJSON: {}}}}
+
+
+class _Gone(Exception):
+    """The client of a streamed ranking went away: stop closing elements."""
+
+
 @router.get("/criticality", summary="Close each element in turn and rank the damage",
-            response_model=None, responses=_RESPONSES)
+            response_model=None, responses=_CRITICALITY_RESPONSES)
 def flows_criticality(request: Request, corridor: CorridorDep, date: DateQuery = None,
                       top: Annotated[int, Query(ge=1, le=500, description="rows")] = 15,
                       by: Annotated[CriticalityRank, Query(
@@ -107,9 +127,47 @@ def flows_criticality(request: Request, corridor: CorridorDep, date: DateQuery =
     """Crossings and freight-carrying links ranked by unserved demand, then cost increase."""
     day = date or DEFAULT_DATE
     state = _state(request, corridor)
+    if NDJSON in request.headers.get("accept", ""):
+        return StreamingResponse(_criticality_lines(request, state, day, top, by),
+                                 media_type=NDJSON, headers={"Cache-Control": "no-store"})
     ranked = criticality(state.model(day), state.demand, base=state.result(day), rank=by)
     return FastJSON({"date": day.isoformat(), "evaluated": len(ranked),
                      "ranking": [r.to_dict() for r in ranked[:top]]})
+
+
+async def _criticality_lines(request: Request, state: _FlowsState, day: dt.date, top: int,
+                             by: CriticalityRank) -> AsyncIterator[bytes]:
+    """The ranking's progress as JSON lines, computed in the thread pool (a progress bar)."""
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[bytes | None] = asyncio.Queue()
+    gone = threading.Event()
+
+    def put(item: dict[str, Any]) -> None:
+        if gone.is_set():
+            raise _Gone
+        loop.call_soon_threadsafe(lines.put_nowait, orjson.dumps(item) + b"\n")
+
+    def work() -> None:
+        try:
+            ranked = criticality(state.model(day), state.demand, base=state.result(day), rank=by,
+                                 on_start=lambda n: put({"total": n}),
+                                 on_step=lambda key: put({"step": key}))
+            put({"date": day.isoformat(), "evaluated": len(ranked),
+                 "ranking": [r.to_dict() for r in ranked[:top]]})
+        except _Gone:
+            pass
+        except LongjiangError as exc:
+            put({"problem": json.loads(bytes(core_problem(request, exc).body))})
+        finally:
+            loop.call_soon_threadsafe(lines.put_nowait, None)
+
+    worker = loop.run_in_executor(None, work)
+    try:
+        while (line := await lines.get()) is not None:
+            yield line
+    finally:
+        gone.set()
+        await worker
 
 
 @router.get("/compare", summary="Two dates, element by element", response_model=None,

@@ -1,5 +1,6 @@
 /* The flows page: the year's equilibrium flows on the map (width by tonnes, colour by
- * volume/capacity), the criticality ranking on request, and two dates compared. */
+ * volume/capacity), the criticality ranking on request (a progress bar fed by the API's
+ * streamed steps), and two dates compared. */
 "use strict";
 (function () {
   const LJ = window.LJ, M = LJ.map, el = LJ.el;
@@ -254,21 +255,65 @@
     mapEl.dataset.date = dateInput.value;
   }
 
-  /* -- criticality: one request of a few seconds; the page shows that it runs and for how long */
+  /* -- criticality: the API streams one line per element closed, so the bar fills as it runs */
+
+  /* GET path as JSON lines (application/x-ndjson), each handed to onLine as it arrives */
+  async function streamLines(path, onLine) {
+    let response;
+    try {
+      response = await fetch(path, { headers: { Accept: "application/x-ndjson" } });
+    } catch (err) {
+      throw new LJ.Problem(0, null);
+    }
+    if (!response.ok) {
+      let body = null;
+      try { body = await response.json(); } catch (err) { body = null; }
+      throw new LJ.Problem(response.status, body);
+    }
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      let chunk;
+      try { chunk = await reader.read(); } catch (err) { throw new LJ.Problem(0, null); }
+      if (chunk.done) break;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let end;
+      while ((end = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, end).trim();
+        buffer = buffer.slice(end + 1);
+        if (line) onLine(JSON.parse(line));
+      }
+    }
+    if (buffer.trim()) onLine(JSON.parse(buffer));
+  }
 
   async function runCriticality() {
     const date = dateInput.value || DEFAULT_DATE;
+    const bar = document.getElementById("crit-bar");
     critButton.disabled = true;
+    bar.removeAttribute("value");                 // indeterminate until the API says how many
     critProgress.hidden = false;
     critBox.dataset.state = "running";
     critBox.replaceChildren();
     const start = performance.now();
-    const tick = () => { critElapsed.textContent = LJ.t("flows.crit.elapsed", {
-      s: LJ.fmt.num((performance.now() - start) / 1000, 1) }); };
+    let total = 0, done = 0, data = null;
+    const tick = () => {
+      const elapsed = LJ.t("flows.crit.elapsed", { s: LJ.fmt.num((performance.now() - start) / 1000, 1) });
+      critElapsed.textContent = total ? LJ.t("flows.crit.progress", { done: LJ.fmt.num(done),
+        total: LJ.fmt.num(total) }) + " · " + elapsed : elapsed;
+    };
     tick();
     const timer = setInterval(tick, 200);
     try {
-      const data = await LJ.api("/api/flows/criticality?top=20&date=" + encodeURIComponent(date));
+      await streamLines("/api/flows/criticality?top=20&date=" + encodeURIComponent(date), (item) => {
+        if (item.problem) throw new LJ.Problem(item.problem.status || 500, item.problem);
+        if (item.total !== undefined) { total = item.total; bar.max = Math.max(1, total); bar.value = 0; }
+        else if (item.step !== undefined) { done += 1; bar.value = done; }
+        else if (item.ranking) data = item;
+        tick();
+      });
+      if (!data) throw new LJ.Problem(0, null);
       const seconds = (performance.now() - start) / 1000;
       critBox.replaceChildren(
         el("p", { class: "summary", text: LJ.t("flows.crit.done", { n: LJ.fmt.num(data.evaluated),
@@ -281,7 +326,8 @@
             LJ.t("flows.unit.musd", { n: LJ.fmt.num(r.cost_increase_usd / 1e6, 1) })]), [0, 3, 4, 5]));
       critBox.dataset.state = "done";
     } catch (err) {
-      critBox.replaceChildren(el("p", { class: "field-error", role: "alert", text: err.message }));
+      critBox.replaceChildren(el("p", { class: "field-error", role: "alert",
+        text: err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected") }));
       critBox.dataset.state = "error";
     } finally {
       clearInterval(timer);
