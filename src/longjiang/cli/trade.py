@@ -161,6 +161,11 @@ def messages(
     operator_name: Annotated[str, typer.Option(help="507: site operator's name")] = "",
     domestic_traf_no: Annotated[str, typer.Option(help="507: vehicle number")] = "",
     leave_time: Annotated[str | None, typer.Option(help="509: departure, ISO date-time")] = None,
+    route: Annotated[str | None, typer.Option(
+        help="FROM:TO, e.g. Harbin:Ussuriysk: plan the batch's route and take the lists' "
+             "trafMode from its border leg where an order leaves it out")] = None,
+    via: Annotated[list[str] | None, typer.Option(help="a place the route passes, e.g. "
+                                                     "Suifenhe (repeatable)")] = None,
     db: DbOption = None,
 ) -> None:
     """Write unsigned CEB messages, one XML file each (at most 100 bodies per message)."""
@@ -181,7 +186,14 @@ def messages(
             raise InputError(f"--kind: unknown message {part!r} (expected "
                              f"{', '.join(k.value for k in MessageKind if k.value != '701')}; "
                              "701 is `trade declare`)", field="kind") from None
-    resolved = _orders(orders, db)
+    if route is not None:
+        if orders is None:
+            raise InputError("--route needs an orders file", field="route")
+        from longjiang.trade.orders import load_orders
+
+        resolved = load_orders(orders, list_defaults=_route_transport(route, via or []))
+    else:
+        resolved = _orders(orders, db)
     sender = _sender(resolved, cop_code, cop_name, dxp_id)
     now = dt.datetime.now(CHINA).replace(tzinfo=None)
     made = build_messages(resolved, [k for k in kinds if k in ORDER_BODIES], sender, now=now)
@@ -202,6 +214,24 @@ def messages(
                 made += waybill_messages(groups, sender, now=now,
                                          invt_nos=_known_lists(db) if orders is None else {})
     _write(made, out)
+
+
+def _route_transport(route: str, via: list[str]) -> dict[str, str]:
+    from longjiang.config import Settings
+    from longjiang.network.load import load_network
+    from longjiang.routing.planner import Planner
+    from longjiang.trade.transport import list_transport, plan_batch
+
+    origin, sep, destination = route.partition(":")
+    if not sep or not origin.strip() or not destination.strip():
+        raise InputError(f"--route: expected FROM:TO, got {route!r}", field="route")
+    planner = Planner(load_network(Settings.from_env().corridor_path))
+    today = dt.datetime.now(CHINA).date()
+    found = plan_batch(planner, origin.strip(), destination.strip(), date=today, via=via)
+    fields = list_transport(found)
+    print(f"route {origin.strip()} → {destination.strip()} crosses at "
+          f"{', '.join(found.crossings)}: trafMode {fields['trafMode']}", file=sys.stderr)
+    return fields
 
 
 def _known_lists(db: str | None) -> dict[str, str]:

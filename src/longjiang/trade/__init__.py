@@ -11,6 +11,19 @@ Sub-modules (imported on demand, nothing heavy here):
   envelope and batches of 100.
 - :mod:`longjiang.trade.consign`: arrival, departure, master/house list and consolidated
   declaration (CEB507/509/607/701).
+- :mod:`longjiang.trade.check`: the three-document match and the checks against the list.
+- :mod:`longjiang.trade.receipts`: customs receipts into a status per order.
+- :mod:`longjiang.trade.duty`: duty and tax on both sides from dated policy rows; landed cost.
+- :mod:`longjiang.trade.store`: imported orders and receipts (``trd_`` tables).
+- :mod:`longjiang.trade.journey`: the order's journey as EPCIS events in the ledger; CEB509
+  from gate events.
+- :mod:`longjiang.trade.transport`: the list's transport mode from a planned route.
+- :mod:`longjiang.trade.schema`: the JSON Schema of the order format.
+
+Messages are unsigned: a real submission is signed (XML-DSig with SM2/SM3 on the
+enterprise's certified device) and sent over the China E-Port data exchange, outside this
+package.
 """
 
-__all__ = ["ceb", "consign", "model", "orders", "resolve", "spec"]
+__all__ = ["ceb", "check", "consign", "duty", "journey", "model", "orders", "receipts",
+           "resolve", "schema", "spec", "store", "transport"]

@@ -20,6 +20,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -44,8 +45,13 @@ class OrderFormat(StrEnum):
     CSV = "csv"
 
 
-def load_orders(path: Path, fmt: OrderFormat | None = None) -> list[Resolved]:
-    """Read and validate the orders in ``path`` (format from the suffix unless given)."""
+def load_orders(path: Path, fmt: OrderFormat | None = None, *,
+                list_defaults: Mapping[str, str] | None = None) -> list[Resolved]:
+    """Read and validate the orders in ``path`` (format from the suffix unless given).
+
+    ``list_defaults`` fills list fields an order leaves out (e.g. ``trafMode`` from a planned
+    route, :func:`longjiang.trade.transport.list_transport`); the order's own values win.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -57,10 +63,11 @@ def load_orders(path: Path, fmt: OrderFormat | None = None) -> list[Resolved]:
         suffix = path.suffix.lower()
         fmt = (OrderFormat.CSV if suffix == ".csv" else
                OrderFormat.JSONL if suffix in {".jsonl", ".ndjson"} else None)
-    return parse_orders(text, path.name, fmt)
+    return parse_orders(text, path.name, fmt, list_defaults=list_defaults)
 
 
-def parse_orders(text: str, name: str, fmt: OrderFormat | None = None) -> list[Resolved]:
+def parse_orders(text: str, name: str, fmt: OrderFormat | None = None, *,
+                 list_defaults: Mapping[str, str] | None = None) -> list[Resolved]:
     """Parse and validate orders from ``text``; ``name`` names it in problems."""
     if fmt is None:
         fmt = _sniff(text)
@@ -72,6 +79,8 @@ def parse_orders(text: str, name: str, fmt: OrderFormat | None = None) -> list[R
             orders = list(_from_json_lines(text, name, problems))
         else:
             orders = list(_from_json(text, name, problems))
+        if list_defaults:
+            orders = [replace(o, inventory={**list_defaults, **o.inventory}) for o in orders]
         return validate_orders(orders, problems)
 
 
