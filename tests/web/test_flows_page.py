@@ -112,6 +112,8 @@ def test_flows_at_phone_size(browser: Any, live_server: Any) -> None:
         width = b.page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= PHONE["width"]
         b.screenshot("flows-phone-zh")
+        b.page.locator("#map").scroll_into_view_if_needed()
+        b.screenshot("flows-phone-zh-map")
         check_clean(b)
     finally:
         b.context.close()

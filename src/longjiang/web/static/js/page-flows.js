@@ -33,7 +33,10 @@
 
   const map = M.create(mapEl);
   const legendBox = el("div", { class: "flows-legend" });
-  M.legend(map, [], legendBox);
+  /* folded on phones, where it would cover most of the map */
+  M.legend(map, [], el("details", { class: "flows-legend-box",
+    open: !window.matchMedia("(max-width: 900px)").matches }, [
+    el("summary", { text: LJ.t("mapview.legend") }), legendBox]));
   const baseLayer = L.layerGroup().addTo(map);
   const flowLayer = L.layerGroup().addTo(map);
 
