@@ -183,3 +183,26 @@ def change(led: Ledger, by: str, action: str, subject: str,
     """``by`` signs and appends a grant or revocation of ``subject``'s access."""
     date, signature = sign_access(signer_for(by), shipment, action, subject, FIXED_NOW)
     return led.change_access(shipment, by, action, subject, date, signature)
+
+
+@pytest.fixture
+def single_threaded() -> None:
+    """Only the main thread runs, so that the ledger may fork its worker processes.
+
+    schemathesis keeps one event-loop thread for in-process ASGI calls for the whole session
+    (the OpenAPI tests load and call the app through it); it is shut down here (it is started
+    again when needed), and other leftover threads are given a moment to end.
+    """
+    import sys
+    import threading
+    import time
+
+    asgi = sys.modules.get("schemathesis.python.asgi")
+    if asgi is not None:
+        asgi._shutdown()  # private, but its only way to stop the shared thread
+    deadline = time.monotonic() + 15
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if threading.active_count() > 1:
+        names = [t.name for t in threading.enumerate()]
+        pytest.fail(f"threads still running, the ledger cannot fork its workers: {names}")

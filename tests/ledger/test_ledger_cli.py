@@ -12,7 +12,12 @@ from typer.testing import CliRunner
 
 from longjiang.cli.ledger import app as ledger_app
 from longjiang.cli.party import app as party_app
-from tests.ledger.ledger_helpers import document, event, shipping_document
+from tests.ledger.ledger_helpers import (  # noqa: F401  (single_threaded is a fixture)
+    document,
+    event,
+    shipping_document,
+    single_threaded,
+)
 
 runner = CliRunner()
 
@@ -166,6 +171,7 @@ def test_capture_of_several_files_stops_at_a_bad_one(shipped: dict[str, Path],
     assert [r["appended"] for r in results] == [0, 0]
 
 
+@pytest.mark.usefixtures("single_threaded")
 def test_capture_of_several_files_uses_the_worker_processes(
         shipped: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from longjiang.ledger import pipeline, records

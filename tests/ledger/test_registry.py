@@ -122,3 +122,25 @@ def test_the_audit_catches_an_edited_registration(opened: Ledger) -> None:
     assert problems[0].where == "party_records[1]" and "not the log's" in problems[0].message
     # the recomputed leaf differs, so do the tree nodes and checkpoints above it
     assert {p.leaf_index for p in problems if p.leaf_index is not None} == {1}
+
+
+def test_a_revocation_between_check_and_write_is_caught(opened: Ledger) -> None:
+    """The key is checked again inside the write transaction that appends the events."""
+    from longjiang.ledger.records import Submission
+
+    doc = departing(10)
+    sub = Submission(doc, "SHP-1", "rail-cn", sign_document(signer_for("rail-cn"), "SHP-1", doc))
+    results = opened.capture_many(iter([sub]), lookahead=0)
+    pipeline = opened.pipeline
+    real = pipeline._check_in_process
+
+    def check_then_revoke(s: Submission) -> object:
+        checked = real(s)
+        opened.change_key("rail-cn", "revoke", signer_for("rail-cn").verifier().to_string())
+        return checked
+
+    pipeline._check_in_process = check_then_revoke  # type: ignore[method-assign,assignment]
+    size = opened.log_info().size
+    with pytest.raises(AuthorizationError, match="rotated or revoked"):
+        next(results)
+    assert opened.log_info().size == size + 1  # the revocation only, not the event

@@ -16,10 +16,16 @@ from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.epcis import EPCIS_CONTEXT_URLS
 from longjiang.ledger.parties import Party, Role
 from longjiang.ledger.service import PARALLEL_MIN_EVENTS, Ledger, Submission, sign_document
-from tests.ledger.ledger_helpers import counter_ids, fixed_clock, seeded
+from tests.ledger.ledger_helpers import (  # noqa: F401  (single_threaded is a fixture)
+    counter_ids,
+    fixed_clock,
+    seeded,
+    single_threaded,
+)
 
 CARRIER = "urn:epc:id:pgln:6901234.00002"
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the worker pool forks (Linux)")
+pytestmark = [pytest.mark.skipif(sys.platform != "linux", reason="the worker pool forks (Linux)"),
+              pytest.mark.usefixtures("single_threaded")]
 
 
 def signer(name: str) -> NoteSigner:

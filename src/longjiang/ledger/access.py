@@ -281,7 +281,7 @@ class Access:
                              "from the server's clock", field="date")
         if not signer.verify(statement, signature):
             raise SignatureError(f"the access change is not signed by {party_id}")
-        self.submitter(subject)  # a registered party
+        self.get_party(subject)  # a registered party (else 404)
         leaf = leaf_hash(statement + signature)
         try:
             with self.ctx.store.write() as conn:

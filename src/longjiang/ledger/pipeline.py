@@ -177,7 +177,7 @@ class CapturePipeline:
             pool = self.ctx.worker_pool()
             if pool is None:
                 return pending
-            party = self.access.get_party(submission.party_id)
+            party = self.access.submitter(submission.party_id)
             check_shipment_id(submission.shipment_id)
         except Exception:  # the in-process path reports it
             return pending
@@ -288,6 +288,7 @@ class CapturePipeline:
     ) -> CaptureResult:
         hashes = [c.event_hash for c in checked]
         existing = self._existing(conn, hashes)
+        self.access.registry.require_current(conn, party)  # not rotated or revoked meanwhile
         shipment_open = self.access.check_submitter(conn, shipment_id, party.party_id)
         for h, row in existing.items():
             if row.party_id != party.party_id or row.shipment_id != shipment_id:

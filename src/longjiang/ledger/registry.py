@@ -272,6 +272,18 @@ class Registry:
                                      "until the operator records a new one")
         return found
 
+    def require_current(self, conn: Connection, party: Party) -> None:
+        """:class:`AuthorizationError` unless ``party``'s key is still its key, unrevoked
+        (checked again inside the write that relies on it)."""
+        key = conn.execute(select(parties.c.public_key).where(
+            parties.c.party_id == party.party_id)).scalar()
+        last = conn.execute(select(party_records.c.action).where(
+            party_records.c.party_id == party.party_id)
+            .order_by(party_records.c.leaf_index.desc()).limit(1)).scalar()
+        if key is None or bytes(key) != party.public_key or last == "revoke":
+            raise AuthorizationError(f"the key of {party.party_id} was rotated or revoked "
+                                     "while this was checked; sign again with its key")
+
     def list_parties(self) -> list[Party]:
         self.ctx.log_key()
         with self.ctx.store.read() as conn:
