@@ -105,3 +105,31 @@ def test_route_book_takes_the_slot(network, tmp_path: Path) -> None:
     assert again.exit_code == 2 and "already has an active booking" in again.stderr
     missing = _route("--date", day.isoformat(), "--book", *db)
     assert missing.exit_code == 2 and "plate: --book needs --plate" in missing.stderr
+
+
+def test_a_long_queue_sends_the_route_to_another_crossing(network) -> None:
+    from longjiang.cli.crossing import _fastest_with_queues
+    from longjiang.routing.query import RouteQuery
+
+    calendar = load_calendar(network)
+    date = dt.date(2027, 3, 10)
+    query = RouteQuery.parse("Harbin", "Vladivostok", today=date, date=date.isoformat(),
+                             cargo="40ft", optimize="time", modes="road", via=(), avoid=(),
+                             include_planned=False)
+    planner = Planner(network)
+    [best] = query.run(planner)
+    first = best.crossings[0]
+    # a crowd of walk-ins at the best route's crossing: its queue outgrows the detour
+    crowded = replace(calendar, rows=tuple(
+        replace(r, walkin_per_day=r.walkin_per_day * 40) if r.crossing == first else r
+        for r in calendar.rows))
+    departure = dt.datetime(2027, 3, 10, 2, 0, tzinfo=CST)
+    timed = forecast_dwells(best, network, crowded, departure)
+    route, notes = _fastest_with_queues(timed, query, planner, network, crowded, departure,
+                                        None)
+    assert first not in route.crossings and route.duration_h < timed[0].duration_h
+    assert notes[-1].to_json()["origin"] == "rerouted" and first in notes[-1].line()
+    # without the crowd the best route stays
+    plain = forecast_dwells(best, network, calendar, departure)
+    same, _ = _fastest_with_queues(plain, query, planner, network, calendar, departure, None)
+    assert same.crossings == best.crossings

@@ -301,9 +301,15 @@ _CST = dt.timezone(dt.timedelta(hours=8))
 
 
 def route_dwells(network: Any, routes: list[Any], date: dt.date, depart: str | None,
-                 db: str | None, *, fixed: bool = False) -> tuple[list[Any], list[list[Any]]]:
+                 db: str | None, *, fixed: bool = False, query: Any = None,
+                 planner: Any = None) -> tuple[list[Any], list[list[Any]]]:
     """The routes re-timed with forecast waits at their crossings, and the dwell notes
-    (``fixed``: the routes as planned, every border dwell noted as the dataset's figure)."""
+    (``fixed``: the routes as planned, every border dwell noted as the dataset's figure).
+
+    With ``query`` and ``planner`` and a time-optimised query, the routes that avoid each
+    forecast crossing of the best route in turn are re-timed too, and the fastest with the
+    forecast waits is the answer: the queue can send the cargo to another crossing.
+    """
     from longjiang.config import Settings
     from longjiang.crossings.bookings import BookingStore
     from longjiang.crossings.calendar import load_calendar
@@ -328,9 +334,50 @@ def route_dwells(network: Any, routes: list[Any], date: dt.date, depart: str | N
     store = BookingStore.open(db or Settings.from_env().database_url, calendar)
     try:
         timed = [forecast_dwells(r, network, calendar, departure, source=store) for r in routes]
+        if query is not None and planner is not None and len(routes) == 1 \
+                and str(query.optimize) == "time":
+            timed = [_fastest_with_queues(timed[0], query, planner, network, calendar,
+                                          departure, store)]
     finally:
         store.close()
     return [r for r, _ in timed], [notes for _, notes in timed]
+
+
+def _fastest_with_queues(best: tuple[Any, list[Any]], query: Any, planner: Any, network: Any,
+                         calendar: Any, departure: dt.datetime, store: Any
+                         ) -> tuple[Any, list[Any]]:
+    """``best`` or a route avoiding one of its forecast crossings, whichever is faster."""
+    from longjiang.crossings.dwell import forecast_dwells
+    from longjiang.errors import NoRouteError
+
+    route, notes = best
+    for note in [n for n in notes if n.origin == "forecast"]:
+        try:
+            other = replace(query, avoid=(*query.avoid, note.crossing)).run(planner)[0]
+        except NoRouteError:
+            continue
+        timed, other_notes = forecast_dwells(other, network, calendar, departure, source=store)
+        if timed.duration_h < route.duration_h - 1e-6:
+            skipped = DwellNoteText(f"the queue forecast at {note.crossing} "
+                                    f"({route.duration_h:.1f} h in all) sent the route to "
+                                    f"{', '.join(timed.crossings)} ({timed.duration_h:.1f} h)")
+            route, notes = timed, [*other_notes, skipped]
+    return route, notes
+
+
+class DwellNoteText:
+    """A line of the route's dwell notes that is not a border stop (why the route changed)."""
+
+    origin = "rerouted"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def line(self) -> str:
+        return self.text
+
+    def to_json(self) -> dict[str, Any]:
+        return {"origin": self.origin, "detail": self.text}
 
 
 def route_book(notes: list[Any], *, plate: str | None, carrier: str | None,

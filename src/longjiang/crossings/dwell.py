@@ -36,6 +36,12 @@ class DwellNote:
     #: start of the hour whose forecast was used (None for a fixed dwell)
     slot: dt.datetime | None = None
 
+    def line(self) -> str:
+        """The note as one line of text."""
+        return (f"border dwell at {self.crossing} ({self.direction}), arriving "
+                f"{self.arrival:%Y-%m-%d %H:%M%z}: {self.dwell_h:.1f} h, {self.origin}: "
+                f"{self.detail}")
+
     def to_json(self) -> dict[str, Any]:
         return {"crossing": self.crossing, "direction": str(self.direction),
                 "arrival": self.arrival.isoformat(timespec="minutes"),
