@@ -88,12 +88,14 @@ def route(
     warnings = check_date(network, query.date, today=today)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    routes = query.run(Planner(network))
+    planner = Planner(network)
+    routes = query.run(planner)
     if dwell not in ("forecast", "fixed"):
         raise InputError(f"dwell: {dwell[:20]!r}; expected forecast or fixed", field="dwell")
     from longjiang.cli.crossing import route_book, route_dwells
 
-    routes, notes = route_dwells(network, routes, query.date, depart, db, fixed=dwell == "fixed")
+    routes, notes = route_dwells(network, routes, query.date, depart, db, fixed=dwell == "fixed",
+                                 query=query, planner=planner)
     booking = route_book(notes[0], plate=plate, carrier=carrier, db=db) if book else None
     if map_file is not None:
         from longjiang.maps import route_map
@@ -118,10 +120,7 @@ def route(
         _print_route(console, network, r, f"{title} · {query.cargo} · {query.date} · "
                      f"optimized for {query.optimize}")
         for d in notes[i - 1]:
-            console.print(f"border dwell at {d.crossing} ({d.direction}), arriving "
-                          f"{d.arrival:%Y-%m-%d %H:%M%z}: {d.dwell_h:.1f} h, {d.origin}: "
-                          f"{d.detail}",
-                          markup=False, highlight=False)
+            console.print(d.line(), markup=False, highlight=False)
     if booking:
         b = booking["booking"]
         console.print(f"booked {b['crossing']} {b['direction']} {b['slot']} for {b['plate']}: "
