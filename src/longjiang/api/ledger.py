@@ -46,10 +46,15 @@ shipment in ``Longjiang-Shipment`` and the submitter's per-event signatures
 (:func:`longjiang.ledger.parties.sign_event`) in ``Longjiang-Signatures``, base64,
 comma-separated, in document order.
 
+Access changes: ``POST /api/shipments/{id}/access/changes`` (signed as above) with the body
+``{"action": "grant"|"revoke", "party": <party id>, "date": <UTC, seconds>, "signature":
+<base64 Ed25519 of longjiang.ledger.parties.access_statement(...) by the signing member>}``.
+
 Limits (environment, read when the router first serves): ``LONGJIANG_MAX_BODY_BYTES``
 (default 16 MiB), ``LONGJIANG_MAX_JSON_DEPTH`` (32), ``LONGJIANG_MAX_EVENTS`` (10,000 events
 per document), ``LONGJIANG_RATE_PER_MINUTE`` (600 signed requests per party and minute, in
-bursts of up to a tenth of that; 0 turns the limit off).
+bursts of up to a tenth of that, counted by each server process; 0 turns the limit off).
+Nonces are kept in the database, so a replay is refused by every server process.
 
 The ledger is ``app.state.ledger`` when the application sets one, else it is
 opened on first use from ``LONGJIANG_DB`` (default: SQLite in the user data directory).
