@@ -71,6 +71,8 @@ def test_a_chart_for_every_indicator(browsing: Browsing, lang: str) -> None:
                     "zh": "中国与伙伴的货物贸易额（进出口）",
                     "ru": "Товарооборот Китая с партнёром (импорт и экспорт)"}[lang]
     browsing.screenshot(f"stats-{lang}")
+    page.locator("#link-connectivity").scroll_into_view_if_needed()
+    browsing.screenshot(f"stats-connectivity-{lang}")
 
 
 def test_newer_official_years_are_marked(browsing: Browsing) -> None:

@@ -78,6 +78,7 @@
     const svg = C.line({
       title: name, desc, series, yLabel: scale.label, xLabel: LJ.t("stats.year"),
       format: (v, step) => fmt(v, digitsFor(step / scale.factor)),
+      label: (p) => valueText(p.value),
       tip: (p, s) => `${s.name}, ${p.year}${p.period ? " (" + p.period + ")" : ""}: ${valueText(p.value)}` +
         ` · ${kindName(p.kind)}${p.flagged ? " · " + LJ.t("stats.flagged") : ""}`,
     });

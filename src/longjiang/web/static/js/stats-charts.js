@@ -51,7 +51,8 @@
   let serial = 0;
 
   /* spec: { title, desc, series: [{ name, colour, points: [{ year, value, kind, flagged, label }] }],
-   *         yLabel, format(value) -> tick text, tip(point, series) -> text } */
+   *         yLabel, xLabel, format(value, step) -> tick text, tip(point, series) -> text,
+ *         label(point) -> the value written beside a point when there are three or fewer } */
   C.line = function (spec) {
     const W = 440, H = 250, L = 58, R = 14, T = 24, B = 40;
     const id = "stats-chart-" + (++serial);
@@ -88,6 +89,7 @@
     axis.append(LJ.svg("text", { x: 4, y: 12, "text-anchor": "start", class: "axis-label",
       text: spec.yLabel }));
     svg.append(grid, axis);
+    const sparse = points.length <= 3;
     for (const s of spec.series) {
       const pts = [...s.points].sort((p, q) => p.year - q.year);
       if (pts.length > 1) {
@@ -102,6 +104,10 @@
         }
         g.append(C.marker(p.kind, x(p.year), y(p.value), s.colour));
         g.append(LJ.svg("title", { text: spec.tip(p, s) }));
+        if (sparse && spec.label) {     // a few points: their values written beside them
+          g.append(LJ.svg("text", { x: x(p.year) + 9, y: y(p.value) - 7, class: "point-label",
+            "text-anchor": x(p.year) > W - 90 ? "end" : "start", text: spec.label(p) }));
+        }
         svg.append(g);
       }
     }
