@@ -144,3 +144,35 @@ def test_a_revocation_between_check_and_write_is_caught(opened: Ledger) -> None:
     with pytest.raises(AuthorizationError, match="rotated or revoked"):
         next(results)
     assert opened.log_info().size == size + 1  # the revocation only, not the event
+
+
+def test_parties_registered_before_registrations_were_logged(ledger: Ledger) -> None:  # noqa: F811
+    """A database from before schema 4: parties without a registration leaf, events signed
+    by them. `ledger init` records their registrations; their keys cover the earlier leaves."""
+    from sqlalchemy import insert
+
+    from longjiang.ledger.store import parties, party_identifiers
+    from tests.ledger.ledger_helpers import CAST, party
+
+    with ledger.store.write() as conn:  # as the code before registrations were logged did
+        for party_id in ("shipper-cn", "rail-cn", "consignee-ru"):
+            p = party(party_id)
+            conn.execute(insert(parties).values(
+                party_id=p.party_id, role=p.role.value, country=p.country, name_en=p.name_en,
+                name_zh=p.name_zh, name_ru=p.name_ru, public_key=p.public_key,
+                registered_at="2026-01-01T00:00:00+00:00"))
+            conn.execute(insert(party_identifiers).values(identifier=CAST[party_id][2][0],
+                                                          party_id=party_id))
+    open_shipment(ledger)
+    submit(ledger, "rail-cn", "SHP-1", departing(10))
+    assert ledger.log_info().size == 2
+    ledger.init()
+    assert ledger.log_info().size == 5  # three registrations recorded after the events
+    assert [r.recorded_at for r in ledger.party_records("rail-cn")] == ["backfilled"]
+    report = ledger.audit()
+    assert report.ok, report.problems
+    bundle = json.loads(json.dumps(ledger.bundle("SHP-1", OPERATOR)))
+    assert bundle["parties"]["rail-cn"]["records"][0]["backfilled"] is True
+    assert verify_bundle(bundle).ok
+    ledger.init()  # nothing more to record
+    assert ledger.log_info().size == 5
