@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
+from typing import Any
 
 from longjiang.errors import Problem
 from longjiang.trade.model import ORDER_TYPES, Order, TradeMode
@@ -196,6 +197,48 @@ def _plan(side: Side, element: str) -> _Plan:
     return _Plan(tuple(compiled), rule.primary)
 
 
+Filler = Callable[..., dict[str, str]]
+
+
+@cache
+def _filler(side: Side, element: str) -> Filler:
+    """``_plan(side, element)`` as one straight-line function (generated once, like
+    :mod:`dataclasses` makes ``__init__``): for each field, the first source that has a value,
+    else the derivation, then the field's check; ``bad(k, value, error)`` and ``missing(k)``
+    report field ``k`` of the plan. A loop over the plan did the same at a third the speed.
+    """
+    plan = _plan(side, element)
+    env: dict[str, Any] = {}
+    lines = ["def fill(s_order, s_payment, s_logistics, s_inventory, s_items, order, bad, "
+             "missing):", "    out = {}"]
+    for k, (spec, sources, derive, constant, _asked, check) in enumerate(plan.fields):
+        key = repr(spec.name)
+        if constant is not None:
+            env[f"k{k}"] = constant
+            lines.append(f"    out[{key}] = k{k}")
+            continue
+        env[f"c{k}"] = check
+        lookup = " or ".join(f"s_{section}.get({name!r})" for section, name in sources)
+        lines.append(f"    v = {lookup}")
+        if derive is not None:
+            env[f"d{k}"] = derive
+            lines.append(f"    if not v:\n        v = d{k}(order)")
+        lines.append(f"    if v:\n        e = c{k}(v)\n        if e is None:\n"
+                     f"            out[{key}] = v\n        else:\n            bad({k}, v, e)")
+        if spec.mandatory:
+            lines.append(f"    else:\n        missing({k})")
+    lines.append("    return out")
+    exec("\n".join(lines), env)  # the source is built above from our own field table
+    fill: Filler = env["fill"]
+    return fill
+
+
+@cache
+def _fillers(side: Side) -> Mapping[str, Filler]:
+    return {element: _filler(side, element) for pair in ORDER_ELEMENTS[side]
+            for element in pair if element is not None}
+
+
 @cache
 def section_fields(side: Side) -> Mapping[str, frozenset[str]]:
     """The field names each section may hold on ``side`` (anything else is a typo)."""
@@ -239,39 +282,37 @@ def resolve(order: Order) -> tuple[Resolved, list[Problem]]:
         line, where = order.locator.locate(section, index, name)
         problems.append(Problem(order.locator.file, line, where, value, message))
 
+    fillers = _fillers(side)
     sections: dict[str, Mapping[str, str]] = {
         "order": order.head, "payment": order.payment, "logistics": order.logistics,
         "inventory": order.inventory, "items": {}}
 
+    # the element and item being filled, for the slow paths that report a problem
+    where: list[Any] = [None, None]
+
+    def origin_of(k: int) -> Source:
+        _spec, sources, _derive, _const, asked, _check = _plan(side, where[0]).fields[k]
+        return next((src for src in sources if sections[src[0]].get(src[1])), asked)
+
+    def bad(k: int, value: str, error: str) -> None:
+        section, name = origin_of(k)
+        report(section, where[1] if section == "items" else None, name, value, error)
+
+    def missing(k: int) -> None:
+        spec, _sources, _derive, _const, (section, name), _check = _plan(
+            side, where[0]).fields[k]
+        report(section, where[1] if section == "items" else None, name, None,
+               f"required for {where[0]} ({spec.format})")
+
+    head_section, payment, logistics, inventory = (order.head, order.payment,
+                                                   order.logistics, order.inventory)
+
     def fill(element: str, index: int | None) -> dict[str, str]:
-        plan = _plan(side, element)
-        sections["items"] = order.items[index] if index is not None else {}
-        values: dict[str, str] = {}
-        for spec, sources, derive, constant, asked, check in plan.fields:
-            value: str | None = None
-            origin = asked
-            if constant is not None:
-                value = constant
-            else:
-                for source in sources:
-                    got = sections[source[0]].get(source[1])
-                    if got:
-                        value, origin = got, source
-                        break
-                if value is None and derive is not None:
-                    value = derive(order)
-            if value is None:
-                if spec.mandatory:
-                    report(origin[0], index if origin[0] == "items" else None, origin[1], None,
-                           f"required for {element} ({spec.format})")
-                continue
-            error = check(value)
-            if error is not None:
-                report(origin[0], index if origin[0] == "items" else None, origin[1], value,
-                       error)
-                continue
-            values[spec.name] = value
-        return values
+        item = order.items[index] if index is not None else {}
+        sections["items"] = item
+        where[0], where[1] = element, index
+        return fillers[element](head_section, payment, logistics, inventory, item, order,
+                                bad, missing)
 
     heads: dict[str, Mapping[str, str]] = {}
     lists: dict[str, tuple[Mapping[str, str], ...]] = {}
