@@ -119,3 +119,14 @@ def test_forecast_json(db: list[str]) -> None:
     assert len(hours) == 48 and hours[0]["start"] == "2027-03-10T00:00:00+10:00"
     assert all(h["mean_wait_h"] is None for h in hours if h["lanes"] == 0)
     assert any(h["mean_wait_h"] and h["mean_wait_h"] > 0 for h in hours)
+
+
+def test_compare_walkin_and_booked() -> None:
+    result = run("compare", "suifenhe", "--date", "2027-03-10", "--runs", "3", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["daily_vehicles"] == int(0.8 * 12 * 4 * 6)
+    assert data["booked"]["mean_wait_h"] < data["walkin"]["mean_wait_h"]
+    assert data["booked"]["p95_wait_h"] < data["walkin"]["p95_wait_h"]
+    closed = run("compare", "heixiazi_khabarovsk_road", "--date", "2027-03-10")
+    assert closed.exit_code == 2 and "date: heixiazi_khabarovsk_road is closed" in closed.stderr

@@ -411,3 +411,40 @@ def route_book(notes: list[Any], *, plate: str | None, carrier: str | None,
                         "earliest_free": slot.start != target.slot}
     raise InputError(f"book: no free slot at {target.crossing} within the booking horizon",
                      field="book")
+
+
+@app.command()
+@handle_errors
+def compare(crossing: CrossingArg,
+            date: Annotated[str, typer.Option(help="local date YYYY-MM-DD")],
+            direction: Annotated[Direction, typer.Option(help="out or in")] = Direction.OUT,
+            demand: Annotated[int | None, typer.Option(
+                help="trucks in the day (default: 80 % of the day's capacity)", min=1,
+                max=100_000)] = None,
+            runs: Annotated[int, typer.Option(help="simulated days", min=1, max=1000)] = 30,
+            seed: Annotated[int, typer.Option(help="random seed")] = 1,
+            as_json: JsonOption = False) -> None:
+    """What booking buys: the same day's demand as walk-ins against booked (SimPy)."""
+    from longjiang.cli._common import corridor
+    from longjiang.crossings.calendar import load_calendar
+    from longjiang.crossings.simulate import compare_walkin_booked
+
+    calendar = load_calendar(corridor())
+    cid = calendar.resolve(crossing)
+    day = _date(date)
+    lanes = [0] * 24
+    slots_of_day = calendar.day_slots(cid, day, direction, VehicleClass.TRUCK)
+    if not slots_of_day:
+        raise InputError(f"date: {cid} is {calendar.closed_reason(cid, day)}: {day}",
+                         field="date")
+    for slot in slots_of_day:
+        lanes[slot.start.hour] = slot.lanes
+    rate = slots_of_day[0].service_per_h / max(1, slots_of_day[0].lanes)
+    trucks = demand or int(0.8 * sum(lanes) * rate)
+    result = compare_walkin_booked(trucks, calendar.walkin_profile, lanes, rate, runs=runs,
+                                   seed=seed)
+    text = (f"{cid} {direction} {day}, {trucks} trucks, {runs} simulated days: walk-in mean "
+            f"{result.walkin_mean_wait_h:.2f} h, p95 {result.walkin_p95_wait_h:.2f} h; booked "
+            f"mean {result.booked_mean_wait_h:.2f} h, p95 {result.booked_p95_wait_h:.2f} h")
+    _print({"crossing": cid, "direction": str(direction), "date": day.isoformat(),
+            **result.to_json()}, as_json, text)

@@ -39,8 +39,6 @@ class BookingPolicy:
     arrive_earliest: dt.timedelta = dt.timedelta(hours=3)
     arrive_latest: dt.timedelta = dt.timedelta(minutes=10)
     one_active_per_plate: bool = True
-    #: a slot is marked as a no-show this long after its start when nobody checked in
-    no_show_after: dt.timedelta = dt.timedelta(hours=1)
 
     def __post_init__(self) -> None:
         if not 1 <= self.horizon_days <= 60:
