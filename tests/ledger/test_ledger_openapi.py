@@ -8,8 +8,10 @@ documented status codes and content types, bodies conforming to their schemas.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
+import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,7 +83,9 @@ def _app(tmp: Path) -> Any:
 
 
 def _schema() -> schemathesis.BaseSchema:
-    app = _app(Path(tempfile.mkdtemp(prefix="ledger-openapi-")))
+    tmp = Path(tempfile.mkdtemp(prefix="ledger-openapi-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    app = _app(tmp)
     # from the app's document directly: loading it through schemathesis's ASGI client leaves
     # that client's event-loop thread running, and the ledger forks no workers beside threads
     loaded = schemathesis.openapi.from_dict(app.openapi())
