@@ -25,6 +25,13 @@ def test_flows_drawn_with_bottlenecks(browsing: Browsing, lang: str) -> None:
     assert page.locator(".flows-legend .legend-row").count() >= 7
     assert page.locator("#flows-summary").inner_text().strip()
     browsing.screenshot(f"flows-{lang}")
+    # an element of the table, by keyboard, is outlined on the map
+    button = rows.first.locator("button.flows-focus")
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#map[data-focus='crossing:manzhouli_zabaikalsk_road']")
+    assert page.locator("path.flow-focus").count() >= 1
+    browsing.screenshot(f"flows-focus-{lang}")
 
 
 @pytest.mark.parametrize("lang", LANGS)

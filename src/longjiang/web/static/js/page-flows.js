@@ -39,6 +39,7 @@
     el("summary", { text: LJ.t("mapview.legend") }), legendBox]));
   const baseLayer = L.layerGroup().addTo(map);
   const flowLayer = L.layerGroup().addTo(map);
+  const focusLayer = L.layerGroup().addTo(map);
 
   let network = null, nodes = new Map(), links = new Map(), crossings = new Map();
   let flows = null, comparison = null;
@@ -114,6 +115,40 @@
       L.polyline(M.latLngs(f), { color: "#9aa5b1", weight: 1, opacity: 0.5, interactive: false,
         className: "flows-base" }).addTo(baseLayer);
     }
+  }
+
+  /* An element of a table shown on the map: its lines (or terminal) outlined and in view. */
+  function focusElement(key) {
+    const kind = key.slice(0, key.indexOf(":")), id = key.slice(key.indexOf(":") + 1);
+    focusLayer.clearLayers();
+    const shapes = [];
+    if (kind === "node" && nodes.has(id)) {
+      const p = nodes.get(id).properties;
+      shapes.push(L.circleMarker([p.lat, p.lon], { radius: 13, color: "#111", weight: 3, fill: false,
+        interactive: false, className: "flow-focus" }));
+    } else {
+      for (const l of links.values()) {
+        if ((kind === "link" && l.id === id) || (kind === "crossing" && l.crossing === id)) {
+          shapes.push(L.polyline(M.latLngs(l.geo), { color: "#111", weight: 14, opacity: 0.35,
+            interactive: false, className: "flow-focus" }));
+        }
+      }
+    }
+    if (!shapes.length) return;
+    shapes.forEach((shape) => shape.addTo(focusLayer));
+    const bounds = L.featureGroup(shapes).getBounds();
+    L.circleMarker(bounds.getCenter(), { radius: 18, color: "#111", weight: 3, fill: false,
+      interactive: false, className: "flow-focus" }).addTo(focusLayer);
+    map.fitBounds(bounds.pad(0.5), { maxZoom: 6 });
+    mapEl.dataset.focus = key;
+    mapEl.scrollIntoView({ block: "nearest" });
+  }
+
+  /* the name of an element in a table: a button that shows it on the map */
+  function elementButton(key, fallback, prefix) {
+    return el("button", { type: "button", class: "linkish flows-focus", "data-element": key,
+      title: LJ.t("flows.show_on_map"), onclick: () => focusElement(key) },
+      [prefix || null, prefix ? " " : null, elementName(key, fallback)]);
   }
 
   function showDetails(title, rows) {
@@ -213,8 +248,8 @@
       [LJ.t("flows.col.element"), LJ.t("flows.col.kind"), LJ.t("flows.col.volume"),
        LJ.t("flows.col.capacity"), LJ.t("flows.col.vc"), LJ.t("flows.col.delay")],
       top.map((e) => [
-        el("span", {}, [el("span", { class: "vc-dot vc-" + vcClass(e.vc_ratio).key, "aria-hidden": "true" }),
-          " " + elementName(e.key, e.name)]),
+        elementButton(e.key, e.name, el("span", { class: "vc-dot vc-" + vcClass(e.vc_ratio).key,
+          "aria-hidden": "true" })),
         kindText(e.key), mt(e.volume_t), mt(e.capacity_t_per_year), ratio(e.vc_ratio),
         LJ.fmt.hours(e.delay_h)]), [2, 3, 4, 5]));
     bottleneckBox.dataset.state = "ready";
@@ -324,7 +359,7 @@
         table("crit-table", LJ.t("flows.crit.caption"),
           ["#", LJ.t("flows.col.element"), LJ.t("flows.col.kind"), LJ.t("flows.col.base_volume"),
            LJ.t("flows.col.unserved"), LJ.t("flows.col.cost_increase")],
-          data.ranking.map((r, i) => [LJ.fmt.num(i + 1), elementName(r.key, r.name), kindText(r.key),
+          data.ranking.map((r, i) => [LJ.fmt.num(i + 1), elementButton(r.key, r.name), kindText(r.key),
             mt(r.base_volume_t), mt(r.unserved_t),
             LJ.t("flows.unit.musd", { n: LJ.fmt.num(r.cost_increase_usd / 1e6, 1) })]), [0, 3, 4, 5]));
       critBox.dataset.state = "done";
@@ -375,7 +410,7 @@
         [LJ.t("flows.col.element"), LJ.fmt.date(a.date), LJ.fmt.date(b.date), LJ.t("flows.col.change"),
          LJ.t("flows.col.vc_ab")],
         changed.map((e) => [
-          el("span", {}, [elementName(e.key, e.name), status(e) ? el("span", { class: "flows-tag", text: status(e) }) : null]),
+          el("span", {}, [elementButton(e.key, e.name), status(e) ? el("span", { class: "flows-tag", text: status(e) }) : null]),
           e.volume_a_t === null ? "–" : mt(e.volume_a_t), e.volume_b_t === null ? "–" : mt(e.volume_b_t),
           signed((e.volume_b_t || 0) - (e.volume_a_t || 0)), ratio(e.vc_a) + " → " + ratio(e.vc_b)]), [1, 2, 3, 4])
         : el("p", { class: "muted", text: LJ.t("flows.cmp.none") }));
