@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 from longjiang.errors import InputError
@@ -145,34 +145,50 @@ def new_guid() -> str:
     return str(uuid.uuid4()).upper()
 
 
-@cache
-def _layout(side: Side, element: str) -> tuple[tuple[str, bool, str, str, str], ...]:
-    """Per field of ``element``: name, mandatory, format, opening and closing tag."""
-    return tuple((spec.name, spec.mandatory, spec.format, f"<ceb:{spec.name}>",
-                  f"</ceb:{spec.name}>") for spec in element_fields(side, element))
-
-
 def _escape(value: str) -> str:
     if "&" in value or "<" in value or ">" in value:
         return escape(value)
     return value
 
 
+def _missing(element: str, name: str, fmt: str) -> None:
+    raise InputError(f"{element} {name} is required ({fmt})", field=name)
+
+
+_Writer = Callable[..., str]
+_ENVELOPE = {"guid": "guid", "appType": "app_type", "appTime": "app_time",
+             "appStatus": "app_status"}
+
+
+@cache
+def _writer(side: Side, element: str) -> _Writer:
+    """The writer of one element, generated once as straight-line code from its field table
+    (as :mod:`dataclasses` makes ``__init__``): each field in schema order, envelope fields
+    from the arguments, a missing mandatory field an :class:`InputError`."""
+    lines = ["def write(values, guid, app_type, app_time, app_status, esc, missing):",
+             f"    p = [{f'<ceb:{element}>'!r}]"]
+    for spec in element_fields(side, element):
+        name = spec.name
+        open_tag, close_tag = f"<ceb:{name}>", f"</ceb:{name}>"
+        if name in _ENVELOPE:
+            lines.append(f"    p.append({open_tag!r} + esc({_ENVELOPE[name]}) + {close_tag!r})")
+            continue
+        lines.append(f"    v = values.get({name!r})\n    if v is not None:\n"
+                     f"        p.append({open_tag!r} + esc(v) + {close_tag!r})")
+        if spec.mandatory:
+            lines.append(f"    else:\n        missing({element!r}, {name!r}, {spec.format!r})")
+    lines.append(f"    p.append({f'</ceb:{element}>'!r})\n    return ''.join(p)")
+    env: dict[str, Any] = {}
+    exec("\n".join(lines), env)  # the source is built above from our own field table
+    write: _Writer = env["write"]
+    return write
+
+
 def envelope_element(side: Side, element: str, values: Mapping[str, str],
                      guid: str, app_time: str, sender: Sender) -> str:
     """The XML of one element, its fields in schema order, envelope fields filled."""
-    envelope = {"guid": guid, "appType": sender.app_type, "appTime": app_time,
-                "appStatus": sender.app_status}
-    parts = [f"<ceb:{element}>"]
-    for name, mandatory, fmt, open_tag, close_tag in _layout(side, element):
-        value = envelope[name] if name in envelope else values.get(name)
-        if value is None:
-            if mandatory:
-                raise InputError(f"{element} {name} is required ({fmt})", field=name)
-            continue
-        parts.append(open_tag + _escape(value) + close_tag)
-    parts.append(f"</ceb:{element}>")
-    return "".join(parts)
+    return _writer(side, element)(values, guid, sender.app_type, app_time, sender.app_status,
+                                  _escape, _missing)
 
 
 def write_message(kind: MessageKind, bodies: Iterable[str], sender: Sender, guid: str) -> bytes:
