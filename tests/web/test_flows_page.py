@@ -58,6 +58,9 @@ def test_criticality_shows_progress_then_ranking(browsing: Browsing, lang: str) 
     first = rows.first.locator("td").nth(1).inner_text()
     expected = {"en": "Heihe", "zh": "黑河", "ru": "Хэйхэ"}[lang]
     assert expected in first
+    # a cost that falls is written with its sign before the currency
+    costs = [rows.nth(i).locator("td").nth(5).inner_text() for i in range(rows.count())]
+    assert not any("$-" in c or "$−" in c for c in costs)
     browsing.screenshot(f"flows-crit-{lang}")
 
 

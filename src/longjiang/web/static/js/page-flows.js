@@ -45,6 +45,9 @@
   let flows = null, comparison = null;
 
   const mt = (t) => LJ.t("flows.unit.mt", { n: LJ.fmt.num(t / 1e6, t >= 1e7 ? 1 : 2) });
+  /* millions of US dollars, the sign before the currency: −US$0.3 million */
+  const musd = (x, digits) => (x < 0 ? "−" : "") +
+    LJ.t("flows.unit.musd", { n: LJ.fmt.num(Math.abs(x) / 1e6, digits) });
   const ratio = (x) => (x === null || x === undefined) ? "–" : LJ.fmt.num(x, 2);
 
   /* -- names in the page's language ------------------------------------------------ */
@@ -257,7 +260,7 @@
 
   function summaryText(s) {
     return LJ.t("flows.summary", { date: LJ.fmt.date(s.date), demand: mt(s.demand_t), served: mt(s.served_t),
-      unserved: mt(s.unserved_t), cost: LJ.t("flows.unit.musd", { n: LJ.fmt.num(s.total_cost_usd / 1e6, 0) }) }) +
+      unserved: mt(s.unserved_t), cost: musd(s.total_cost_usd, 0) }) +
       " " + (s.converged ? LJ.t("flows.converged", { n: LJ.fmt.num(s.iterations) })
         : LJ.t("flows.not_converged", { n: LJ.fmt.num(s.iterations) }));
   }
@@ -361,7 +364,7 @@
            LJ.t("flows.col.unserved"), LJ.t("flows.col.cost_increase")],
           data.ranking.map((r, i) => [LJ.fmt.num(i + 1), elementButton(r.key, r.name), kindText(r.key),
             mt(r.base_volume_t), mt(r.unserved_t),
-            LJ.t("flows.unit.musd", { n: LJ.fmt.num(r.cost_increase_usd / 1e6, 1) })]), [0, 3, 4, 5]));
+            musd(r.cost_increase_usd, 1)]), [0, 3, 4, 5]));
       critBox.dataset.state = "done";
     } catch (err) {
       critBox.replaceChildren(el("p", { class: "field-error", role: "alert",
