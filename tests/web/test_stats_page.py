@@ -132,6 +132,10 @@ def test_stats_at_phone_size(browser: Any, live_server: Any) -> None:
         box = b.page.locator("article.stats-card").first.bounding_box()
         assert box["width"] <= PHONE["width"]
         b.screenshot("stats-phone-ru")
+        b.page.locator("article.stats-card").first.scroll_into_view_if_needed()
+        b.screenshot("stats-phone-ru-chart")
+        b.page.locator("li.stats-finding").first.scroll_into_view_if_needed()
+        b.screenshot("stats-phone-ru-findings")
         check_clean(b)
     finally:
         b.context.close()
