@@ -139,7 +139,7 @@ def test_server_sigkill_loses_no_acknowledged_booking(tmp_path) -> None:
 
     cal = load_calendar(load_network())
     today = dt.date.today()
-    targets = [s for d in range(2, 9)
+    targets = [s for d in range(2, 10)
                for s in cal.day_slots(CROSSING, today + dt.timedelta(days=d), Direction.OUT,
                                       VehicleClass.TRUCK)]
     assert targets, "no Suifenhe-Pogranichny slots in the next days"

@@ -87,7 +87,7 @@ def test_route_cli_names_the_dwell_and_fixed_keeps_today(network, tmp_path: Path
 def test_route_book_takes_the_slot(network, tmp_path: Path) -> None:
     calendar = load_calendar(network)
     today = dt.date.today()
-    day = next(today + dt.timedelta(days=d) for d in range(2, 9)
+    day = next(today + dt.timedelta(days=d) for d in range(2, 10)
                if calendar.day_slots("dongning_poltavka_road", today + dt.timedelta(days=d),
                                      Direction.OUT)
                and calendar.day_slots("suifenhe_pogranichny_road", today + dt.timedelta(days=d),
