@@ -79,3 +79,37 @@ def test_departure_message_from_the_gate_events(order, tmp_path: Path,  # type: 
                                    now=datetime(2026, 3, 4, 17, 0))
     assert ceb_schemas.errors(message.xml, side="export") == []
     assert etree.fromstring(message.xml).findtext(f".//{{{CEB_NS}}}leaveTime") == "20260304164000"
+
+
+def test_cli_journey_and_departure_from_the_ledger(tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   ceb_schemas: CebSchemas) -> None:
+    from typer.testing import CliRunner
+
+    from longjiang.cli.main import build_app
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    monkeypatch.setenv("LONGJIANG_DB", url)
+    with Ledger.open(url) as ledger:
+        ledger.init()
+        run_demo(ledger, keys_dir=tmp_path / "keys")
+    orders = tmp_path / "orders.json"
+    orders.write_text(json.dumps([export_doc()], ensure_ascii=False), encoding="utf-8")
+    app = build_app("trade")
+    ok = CliRunner().invoke(app, [
+        "trade", "journey", "HRB2026110500017", "--orders", str(orders), "--step", "packed",
+        "--shipment", DEMO_SHIPMENT, "--party", "hrb-machinery",
+        "--key", str(tmp_path / "keys" / "hrb-machinery.key"), "--epc", EPC,
+        "--when", "2026-03-02T09:00+08:00"])
+    assert ok.exit_code == 0, ok.stderr
+    assert "packed recorded" in ok.output
+    out = tmp_path / "out"
+    made = CliRunner().invoke(app, [
+        "trade", "messages", str(orders), "--kind", "509", "--out", str(out),
+        "--shipment", DEMO_SHIPMENT, "--crossing", "suifenhe-grodekovo",
+        "--key", str(tmp_path / "keys" / "hrb-machinery.key"), "--dxp-id", "DXPENT0000012345"])
+    assert made.exit_code == 0, made.stderr
+    [xml] = out.glob("CEB509_*.xml")
+    assert ceb_schemas.errors(xml.read_bytes(), side="export") == []
+    assert etree.fromstring(xml.read_bytes()).findtext(f".//{{{CEB_NS}}}leaveTime") == (
+        "20260304164000")

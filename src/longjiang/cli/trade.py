@@ -161,6 +161,13 @@ def messages(
     operator_name: Annotated[str, typer.Option(help="507: site operator's name")] = "",
     domestic_traf_no: Annotated[str, typer.Option(help="507: vehicle number")] = "",
     leave_time: Annotated[str | None, typer.Option(help="509: departure, ISO date-time")] = None,
+    shipment: Annotated[str | None, typer.Option(
+        help="509: take the departure time from this ledger shipment's departing event at "
+             "--crossing")] = None,
+    crossing: Annotated[str | None, typer.Option(
+        help="509: the ledger's crossing id, e.g. suifenhe-grodekovo")] = None,
+    key: Annotated[Path | None, typer.Option(
+        "--key", help="509: your party key file, to read the shipment's events")] = None,
     route: Annotated[str | None, typer.Option(
         help="FROM:TO, e.g. Harbin:Ussuriysk: plan the batch's route and take the lists' "
              "trafMode from its border leg where an order leaves it out")] = None,
@@ -205,6 +212,11 @@ def messages(
         first = groups[0].inventory if groups else {}
         movement = Movement(customs_code or first.get("customsCode", ""), operator_code,
                             operator_name, domestic_traf_no, _moment(leave_time, "leave-time"))
+        if shipment is not None:
+            if crossing is None:
+                raise InputError("--shipment needs --crossing (the ledger's crossing id)",
+                                 field="crossing")
+            movement = _gate_movement(db, key, shipment, crossing, movement)
         for k in consignment:
             if k is MessageKind.ARRIVAL:
                 made += arrival_messages(groups, movement, sender, now=now)
@@ -214,6 +226,67 @@ def messages(
                 made += waybill_messages(groups, sender, now=now,
                                          invt_nos=_known_lists(db) if orders is None else {})
     _write(made, out)
+
+
+def _gate_movement(db: str | None, key: Path | None, shipment: str, crossing: str,
+                   given: Any) -> Any:
+    from longjiang.ledger.parties import read_key_file
+    from longjiang.ledger.service import OPERATOR, Ledger
+    from longjiang.trade.journey import gate_movement
+
+    with Ledger.open(_url(db)) as ledger:
+        reader = OPERATOR if key is None else ledger.authenticate_key(read_key_file(key))
+        return gate_movement(ledger, shipment, reader, crossing=crossing,
+                             customs_code=given.customs_code,
+                             operator_code=given.operator_code,
+                             operator_name=given.operator_name,
+                             domestic_traf_no=given.domestic_traf_no)
+
+
+@app.command("journey")
+@handle_errors
+def journey(
+    order: Annotated[str, typer.Argument(help="order number (orderNo)")],
+    step: Annotated[str, typer.Option(help="packed, departed, arrived or delivered")],
+    shipment: Annotated[str, typer.Option(help="the ledger shipment the parcel travels in")],
+    party: Annotated[str, typer.Option(help="your ledger party id")],
+    key: Annotated[Path, typer.Option("--key", help="your party key file")],
+    epc: Annotated[list[str], typer.Option(help="what travels, e.g. urn:epc:id:bic:CSQU3054383 "
+                                                "(repeatable)")],
+    when: Annotated[str | None, typer.Option(help="event time with its offset (default: now)")]
+    = None,
+    crossing: Annotated[str | None, typer.Option(help="the ledger's crossing id")] = None,
+    read_point: Annotated[str | None, typer.Option(help="where it was seen (an SGLN URI)")]
+    = None,
+    orders: Annotated[Path | None, typer.Option(
+        "--orders", help="read the order from this file instead of the imported orders")] = None,
+    db: DbOption = None,
+) -> None:
+    """Record a step of the order's journey in the ledger, naming order, waybill and list."""
+    import uuid
+
+    from longjiang.ledger.parties import read_key_file
+    from longjiang.ledger.service import Ledger
+    from longjiang.trade.journey import Step, record_step
+
+    steps = {"packed": Step.PACKED, "departed": Step.DEPARTED, "arrived": Step.ARRIVED,
+             "delivered": Step.DELIVERED}
+    if step not in steps:
+        raise InputError(f"--step: {step!r}; expected {', '.join(steps)}", field="step")
+    found = [r for r in _orders(orders, db) if r.order.order_no == order]
+    if not found:
+        raise InputError(f"no order {order!r}", field="order")
+    moment = _moment(when, "when") or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        raise InputError("--when needs its UTC offset, e.g. 2026-11-06T09:15+08:00",
+                         field="when")
+    with Ledger.open(_url(db)) as ledger:
+        result = record_step(ledger, found[0], steps[step], shipment_id=shipment,
+                             party_id=party, signer=read_key_file(key), epcs=epc, when=moment,
+                             new_uuid=lambda: str(uuid.uuid4()), crossing=crossing,
+                             read_point=read_point)
+    typer.echo(f"{order}: {step} recorded in shipment {shipment} "
+               f"(capture {result.capture_id}, {result.appended} event appended)")
 
 
 def _route_transport(route: str, via: list[str]) -> dict[str, str]:
