@@ -146,3 +146,18 @@ def test_criticality_streams_its_progress() -> None:
     # without the header: one JSON document, as before
     plain = client.get("/api/flows/criticality", params={"date": "2023-06-01", "top": 5})
     assert plain.headers["content-type"].startswith("application/json")
+
+
+def test_a_new_date_stops_the_running_ranking(browsing: Browsing) -> None:
+    page = browsing.page
+    browsing.goto("/flows?lang=en&date=2023-06-01")
+    page.wait_for_selector("#map[data-state=ready]")
+    page.locator("#crit-run").click()
+    page.wait_for_selector("#crit-result[data-state=running]", state="attached")
+    page.fill("#flows-date", "2024-06-01")
+    page.locator("#flows-show").click()
+    page.wait_for_selector("#map[data-state=ready][data-date='2024-06-01']")
+    page.wait_for_function("() => !document.getElementById('crit-run').disabled")
+    assert page.locator("#crit-result").get_attribute("data-state") == "idle"
+    assert not page.locator("#crit-progress").is_visible()
+    assert page.locator("#crit-result [role=alert]").count() == 0

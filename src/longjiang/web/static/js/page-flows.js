@@ -287,6 +287,7 @@
     summary.textContent = summaryText(flows.summary);
     drawFlows();
     bottlenecks();
+    if (critAbort) critAbort.abort();   // a ranking of the previous date: stop it
     critBox.replaceChildren();
     critBox.dataset.state = "idle";
     const url = new URL(location.href);
@@ -299,11 +300,12 @@
   /* -- criticality: the API streams one line per element closed, so the bar fills as it runs */
 
   /* GET path as JSON lines (application/x-ndjson), each handed to onLine as it arrives */
-  async function streamLines(path, onLine) {
+  async function streamLines(path, onLine, signal) {
     let response;
     try {
-      response = await fetch(path, { headers: { Accept: "application/x-ndjson" } });
+      response = await fetch(path, { headers: { Accept: "application/x-ndjson" }, signal });
     } catch (err) {
+      if (signal && signal.aborted) throw err;
       throw new LJ.Problem(0, null);
     }
     if (!response.ok) {
@@ -316,7 +318,10 @@
     let buffer = "";
     for (;;) {
       let chunk;
-      try { chunk = await reader.read(); } catch (err) { throw new LJ.Problem(0, null); }
+      try { chunk = await reader.read(); } catch (err) {
+        if (signal && signal.aborted) throw err;
+        throw new LJ.Problem(0, null);
+      }
       if (chunk.done) break;
       buffer += decoder.decode(chunk.value, { stream: true });
       let end;
@@ -329,7 +334,10 @@
     if (buffer.trim()) onLine(JSON.parse(buffer));
   }
 
+  let critAbort = null;     // the running ranking, stopped when the date changes
+
   async function runCriticality() {
+    const abort = (critAbort = new AbortController());
     const date = dateInput.value || DEFAULT_DATE;
     const bar = document.getElementById("crit-bar");
     critButton.disabled = true;
@@ -353,7 +361,7 @@
         else if (item.step !== undefined) { done += 1; bar.value = done; }
         else if (item.ranking) data = item;
         tick();
-      });
+      }, abort.signal);
       if (!data) throw new LJ.Problem(0, null);
       const seconds = (performance.now() - start) / 1000;
       critBox.replaceChildren(
@@ -367,6 +375,7 @@
             musd(r.cost_increase_usd, 1)]), [0, 3, 4, 5]));
       critBox.dataset.state = "done";
     } catch (err) {
+      if (abort.signal.aborted) return;   // the date changed: loadFlows has cleared the box
       critBox.replaceChildren(el("p", { class: "field-error", role: "alert",
         text: err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected") }));
       critBox.dataset.state = "error";
