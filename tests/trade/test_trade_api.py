@@ -105,6 +105,7 @@ def test_check_and_messages_for_posted_orders(client: TestClient,
     assert r.json() == {"orders": 1, "ready": True, "mismatches": []}
     r = _post(client, "/api/trade/messages", [export_doc()], kind="303,603")
     made = r.json()["messages"]
+    assert "dxp_id" in r.json()["warnings"][0]
     assert [m["kind"] for m in made] == ["303", "603"]
     for m in made:
         assert ceb_schemas.errors(m["xml"].encode(), side="export") == []

@@ -276,7 +276,11 @@ async def post_messages(
     now = dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)  # China time, as appTime expects
     made = await run_in_threadpool(
         lambda: build_messages(resolved, kinds, sender, now=now.replace(tzinfo=None)))
-    return _messages_json(made)
+    answer = _messages_json(made)
+    if dxp_id is None:
+        answer["warnings"] = ["no dxp_id (the data exchange id the China E-Port assigned): "
+                              f"BaseTransfer dxpId is set to the copCode {sender.cop_code!r}"]
+    return answer
 
 
 @router.post("/declare", responses=PRIVATE,
