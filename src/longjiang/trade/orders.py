@@ -141,12 +141,17 @@ def _section(raw: object, section: str, allowed: frozenset[str], locator: Locato
     out: dict[str, str] = {}
     if raw is None:
         return out
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         line, where = locator.locate(section, index, "")
         problems.append(Problem(locator.file, line, where.rstrip("/."), None,
                                 "must be an object of CEB fields"))
         return out
     for key, value in raw.items():
+        if type(value) is str and len(value) <= MAX_VALUE_CHARS and key in allowed:
+            text = value.strip()  # the common case, checked first
+            if text:
+                out[key] = text
+            continue
         if key not in allowed:
             if section == "order" and key in SECTIONS:
                 continue
@@ -173,7 +178,7 @@ def _section(raw: object, section: str, allowed: frozenset[str], locator: Locato
 
 
 def _order_from(doc: object, locator: Locator, problems: list[Problem]) -> Order | None:
-    if not isinstance(doc, Mapping):
+    if type(doc) is not dict and not isinstance(doc, Mapping):
         problems.append(Problem(locator.file, locator.line, locator.pointer or "/", None,
                                 "an order must be a JSON object"))
         return None
