@@ -139,3 +139,13 @@ conformance = _conformance_schema()
 @conformance.parametrize()
 def test_crossing_operation_conforms(case: schemathesis.Case) -> None:
     case.call_and_validate()
+
+
+@pytest.mark.parametrize("date", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize("path", ["/api/crossing-forecast?date={}",
+                                  "/api/crossings/suifenhe_pogranichny_road/kpi?date={}"])
+def test_dates_at_the_ends_of_the_calendar_are_refused(client: TestClient, path: str,
+                                                       date: str) -> None:
+    response = client.get(path.format(date))
+    assert response.status_code == 422
+    assert "1900-01-01..2200-12-31" in response.json()["detail"]

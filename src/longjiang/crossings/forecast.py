@@ -97,6 +97,18 @@ class CrossingForecast:
                 "hours": [h.to_json() for h in self.hours]}
 
 
+#: the dates a forecast may start on (past check-ins four weeks back, horizon ahead)
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2200, 12, 31)
+
+
+def check_date(date: dt.date) -> None:
+    """Refuse a date outside :data:`FIRST_DATE`..:data:`LAST_DATE` (an InputError on ``date``)."""
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise InputError(f"date: {date.isoformat()} is not within {FIRST_DATE.isoformat()}.."
+                         f"{LAST_DATE.isoformat()}", field="date")
+
+
 def _observed_profile(source: ArrivalSource, crossing: str, direction: Direction,
                       start: dt.datetime, zone: ZoneInfo) -> list[float] | None:
     """Mean check-ins per hour of the week over the four weeks before ``start``."""
@@ -119,6 +131,7 @@ def forecast(calendar: CrossingCalendar, start: dt.date, days: int, *,
     """Hourly forecasts from local midnight of ``start`` for ``days`` days (trucks)."""
     if not 1 <= days <= MAX_DAYS:
         raise InputError(f"days: {days} is not within 1..{MAX_DAYS}", field="days")
+    check_date(start)
     if walkin_profile is not None and (len(walkin_profile) != 24 or any(
             not (math.isfinite(s) and s >= 0) for s in walkin_profile)):
         raise InputError("walkin_profile: expected 24 shares >= 0", field="walkin_profile")

@@ -9,6 +9,7 @@ from typing import Any
 
 from longjiang.crossings.bookings import BookingStore
 from longjiang.crossings.calendar import Direction
+from longjiang.crossings.forecast import check_date
 
 __all__ = ["DailyKpi", "daily_kpi"]
 
@@ -49,6 +50,7 @@ def _p95(values: list[float]) -> float:
 
 def daily_kpi(store: BookingStore, crossing: str, date: dt.date) -> list[DailyKpi]:
     """The KPIs of each direction of ``crossing`` on the local ``date``."""
+    check_date(date)
     crossing = store.calendar.resolve(crossing)
     zone = store.calendar.tz(crossing)
     start = dt.datetime.combine(date, dt.time(0), tzinfo=zone)
