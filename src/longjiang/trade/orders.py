@@ -148,9 +148,9 @@ def _section(raw: object, section: str, allowed: frozenset[str], locator: Locato
         return out
     for key, value in raw.items():
         if type(value) is str and len(value) <= MAX_VALUE_CHARS and key in allowed:
-            text = value.strip()  # the common case, checked first
-            if text:
-                out[key] = text
+            stripped = value.strip()  # the common case, checked first
+            if stripped:
+                out[key] = stripped
             continue
         if key not in allowed:
             if section == "order" and key in SECTIONS:
