@@ -139,3 +139,12 @@ def test_summary_by_period_and_by_list_numbers(ceb_schemas: CebSchemas) -> None:
     assert [e.text for e in root.iterfind(f".//{{{CEB_NS}}}invtNo")] == sorted(numbers.values())
     assert etree.fromstring(by_period[0].xml).findtext(f".//{{{CEB_NS}}}startTime") == (
         "20261101000000")
+
+
+def test_missing_schemas_fail_in_ci_and_skip_elsewhere(tmp_path: Path) -> None:
+    from tests.trade.conftest import locate_ceb
+
+    with pytest.raises(pytest.fail.Exception, match="CEB schemas not found"):
+        locate_ceb(tmp_path, ci=True)
+    with pytest.raises(pytest.skip.Exception, match="CEB schemas not found"):
+        locate_ceb(tmp_path, ci=False)
