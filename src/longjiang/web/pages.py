@@ -33,16 +33,16 @@ class Page:
     scripts: tuple[str, ...] = ()
 
 
-PAGES: tuple[Page, ...] = (
+PAGES: tuple[Page, ...] = (  # in the order of the navigation
     Page("map", "/", ("js/mapview.js", "js/page-map.js")),
     Page("route", "/route", ("js/mapview.js", "js/charts.js", "js/page-route.js")),
+    Page("crossings", "/crossings", ("js/page-crossings.js",)),
     Page("tracker", "/tracker", ("js/mapview.js", "js/sign.js", "js/eventhash.js",
                                  "js/verify.js", "js/page-tracker.js")),
+    Page("trade", "/trade", ("js/page-trade.js",)),
     Page("settlement", "/settlement", ("js/page-settlement.js",)),
     Page("flows", "/flows", ("js/mapview.js", "js/page-flows.js")),
     Page("stats", "/stats", ("js/stats-charts.js", "js/page-stats.js")),
-    Page("crossings", "/crossings", ("js/page-crossings.js",)),
-    Page("trade", "/trade", ("js/page-trade.js",)),
 )
 
 _MAP_PAGES = frozenset({"map", "route", "tracker", "flows"})
