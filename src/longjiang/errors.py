@@ -171,10 +171,20 @@ class StorageError(LongjiangError):
 
 
 class AuthenticationError(LongjiangError):
-    """A request is not authenticated: no, a bad or a replayed signature, or a stale date."""
+    """A request is not authenticated: no, a bad or a replayed signature, or a stale date.
+
+    ``challenge`` is what the API sends in ``WWW-Authenticate`` (RFC 9110 §11.6.1): by
+    default the ledger's signed-request scheme; a bearer-token endpoint names its own.
+    """
 
     code = "unauthenticated"
     http_status = 401
+    SIGNED_REQUEST = 'Longjiang-Signature realm="longjiang", headers="longjiang-party ' \
+                     'longjiang-date longjiang-nonce content-digest longjiang-signature"'
+
+    def __init__(self, message: str, *, challenge: str | None = None) -> None:
+        super().__init__(message)
+        self.challenge = challenge or self.SIGNED_REQUEST
 
 
 class ConflictError(LongjiangError):

@@ -210,3 +210,19 @@ def test_405_allows_every_method_of_the_path() -> None:
     assert r.status_code == 405
     assert r.headers["allow"] == "GET, POST"
     assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_401_names_how_to_authenticate() -> None:
+    from fastapi.testclient import TestClient
+
+    from longjiang.api.app import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        signed = client.get("/api/events")
+        assert signed.status_code == 401
+        assert signed.headers["www-authenticate"].startswith("Longjiang-Signature ")
+        bearer = client.get("/api/trade/orders")
+        assert bearer.status_code == 401
+        assert bearer.headers["www-authenticate"] == 'Bearer realm="longjiang-trade"'
+        schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
+        assert set(schemes) == {"LongjiangSignature", "BearerToken"}

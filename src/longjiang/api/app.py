@@ -32,6 +32,37 @@ __all__ = ["FACTORY", "create_app", "create_served_app"]
 FACTORY = "longjiang.api.app:create_served_app"
 
 
+#: how requests authenticate, as OpenAPI security schemes (the details are in the descriptions)
+SECURITY_SCHEMES = {
+    "LongjiangSignature": {
+        "type": "apiKey", "in": "header", "name": "Longjiang-Signature",
+        "description": "A signed request: Longjiang-Party, Longjiang-Date, Longjiang-Nonce and "
+                       "Content-Digest headers, and Longjiang-Signature, the Ed25519 signature "
+                       "of the party's registered key over method, target, date, nonce and "
+                       "digest (longjiang.ledger.parties.request_statement; the scheme is "
+                       "described in the ledger API's documentation). A replayed nonce, a "
+                       "stale date or a bad signature is 401."},
+    "BearerToken": {
+        "type": "http", "scheme": "bearer",
+        "description": "The operator's token for e-commerce orders (LONGJIANG_TRADE_TOKEN), "
+                       "the settlement journal (LONGJIANG_SETTLE_TOKEN) or gate operations "
+                       "(LONGJIANG_GATE_TOKEN)."},
+}
+
+
+def _document_security(schema: dict[str, Any]) -> None:
+    """Every operation that may answer 401 names how it authenticates: ledger operations
+    with a signed request, the others with a bearer token."""
+    schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "401" not in operation.get("responses", {}):
+                continue
+            name = "LongjiangSignature" if "ledger" in operation.get("tags", ()) \
+                else "BearerToken"
+            operation.setdefault("security", [{name: []}])
+
+
 def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """``app.openapi`` with every 4xx/5xx body documented as the problem document it is.
 
@@ -61,6 +92,7 @@ def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
                 components[name] = model.model_json_schema(
                     ref_template="#/components/schemas/{model}")
                 components[name].pop("$defs", None)
+        _document_security(schema)
         for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's, replaced above
             if f'"#/components/schemas/{unused}"' not in json.dumps(schema["paths"]):
                 components.pop(unused, None)

@@ -34,6 +34,9 @@ from longjiang.network.model import Network
 
 __all__ = ["crossings_json", "get_booking_store", "router"]
 
+#: the WWW-Authenticate challenge of a refused request (RFC 6750)
+BEARER = 'Bearer realm="longjiang-gate"'
+
 router = APIRouter(prefix="/api", tags=["network"])
 
 
@@ -205,11 +208,12 @@ def authenticate_gate(request: Request) -> None:
     token = os.environ.get(GATE_TOKEN_ENV, "")
     if len(token) < 16:
         raise AuthenticationError(f"gate operations are not served: set {GATE_TOKEN_ENV} "
-                                  "(16 characters or more) on the server")
+                                  "(16 characters or more) on the server", challenge=BEARER)
     scheme, _, value = request.headers.get("authorization", "")[:1000].partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(),
                                                              token.encode()):
-        raise AuthenticationError("a gate operation needs Authorization: Bearer <gate token>")
+        raise AuthenticationError("a gate operation needs Authorization: Bearer <gate token>",
+                                  challenge=BEARER)
 
 
 @router.post("/crossing-bookings/{booking}/{action}", summary="A gate operation", tags=TAGS,

@@ -100,6 +100,9 @@ def core_problem(request: Request, exc: LongjiangError) -> FastJSON:
     retry_after = getattr(exc, "retry_after", None)
     if isinstance(retry_after, int | float) and retry_after >= 0:
         headers["Retry-After"] = str(int(retry_after + 0.999))
+    challenge = getattr(exc, "challenge", None)
+    if exc.http_status == 401 and isinstance(challenge, str):
+        headers["WWW-Authenticate"] = challenge  # RFC 9110: a 401 names how to authenticate
     status = exc.http_status if 400 <= exc.http_status <= 599 else 500
     return problem_response(status, exc.code, type(exc).__name__, str(exc), request.url.path,
                             headers=headers, **_extra(exc))

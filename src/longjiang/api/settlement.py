@@ -36,6 +36,9 @@ from longjiang.settlement.rates import RateSource
 
 __all__ = ["router"]
 
+#: the WWW-Authenticate challenge of a refused request (RFC 6750)
+BEARER = 'Bearer realm="longjiang-settlement"'
+
 router = APIRouter(prefix="/api/settlement", tags=["settlement"])
 TOKEN_ENV = "LONGJIANG_SETTLE_TOKEN"
 MAX_JSON_BYTES = 1024 * 1024
@@ -70,12 +73,13 @@ def authenticate(request: Request) -> None:
     token = os.environ.get(TOKEN_ENV, "")
     if len(token) < 16:
         raise AuthenticationError(f"the settlement journal is not served: set {TOKEN_ENV} "
-                                  "(16 characters or more) on the server")
+                                  "(16 characters or more) on the server", challenge=BEARER)
     given = request.headers.get("authorization", "")
     scheme, _, value = given.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(),
                                                              token.encode()):
-        raise AuthenticationError("a settlement request needs Authorization: Bearer <token>")
+        raise AuthenticationError("a settlement request needs Authorization: Bearer <token>",
+                                  challenge=BEARER)
 
 
 Authenticated = Annotated[None, Depends(authenticate)]

@@ -39,6 +39,9 @@ from longjiang.trade.store import TradeStore
 
 __all__ = ["get_trade_store", "router"]
 
+#: the WWW-Authenticate challenge of a refused request (RFC 6750)
+BEARER = 'Bearer realm="longjiang-trade"'
+
 router = APIRouter(prefix="/api/trade", tags=["trade"])
 TOKEN_ENV = "LONGJIANG_TRADE_TOKEN"
 MAX_ORDERS_BYTES = 16 * 1024 * 1024
@@ -66,11 +69,12 @@ def authenticate(request: Request) -> None:
     token = os.environ.get(TOKEN_ENV, "")
     if len(token) < 16:
         raise AuthenticationError(f"trade orders are not served: set {TOKEN_ENV} "
-                                  "(16 characters or more) on the server")
+                                  "(16 characters or more) on the server", challenge=BEARER)
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(),
                                                              token.encode()):
-        raise AuthenticationError("a trade request needs Authorization: Bearer <token>")
+        raise AuthenticationError("a trade request needs Authorization: Bearer <token>",
+                                  challenge=BEARER)
 
 
 Authenticated = Annotated[None, Depends(authenticate)]
