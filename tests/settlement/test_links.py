@@ -10,9 +10,8 @@ import pytest
 
 from longjiang.errors import AuthorizationError, InputError
 from longjiang.ledger.demo import CONTAINER, DEMO_SHIPMENT, run_demo
-from longjiang.ledger.parties import Role, read_key_file
-from longjiang.ledger.rules import Condition, RoleRule, RuleBook
-from longjiang.ledger.service import OPERATOR, Ledger
+from longjiang.ledger.parties import read_key_file
+from longjiang.ledger.service import OPERATOR, Ledger, sign_document
 from longjiang.settlement.journal import Journal
 from longjiang.settlement.links import PAYMENT_BTT, paid_event_document, record_paid
 
@@ -43,12 +42,9 @@ def test_paid_event_document(journal: Journal) -> None:
 
 
 def test_paid_shows_on_the_timeline(journal: Journal, tmp_path: Path) -> None:
+    """The shipped rules let the shipper put the payment on its shipment's timeline."""
     booked(journal)
-    shipped = RuleBook.load()
-    rules = RuleBook([*shipped.rules, RoleRule(Role.SHIPPER, "unspecified", Condition.ANY, False,
-                                               "a paid invoice on the timeline")],
-                     shipped.crossings)
-    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}", rules=rules) as ledger:
+    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}") as ledger:
         ledger.init()
         run_demo(ledger, keys_dir=tmp_path / "keys")
         signer = read_key_file(tmp_path / "keys" / "hrb-machinery.key")
@@ -61,12 +57,33 @@ def test_paid_shows_on_the_timeline(journal: Journal, tmp_path: Path) -> None:
         assert events[-1].event["bizTransactionList"][0]["bizTransaction"].endswith("INV%202026%2F7")
 
 
-def test_shipped_rules_do_not_yet_allow_it(journal: Journal, tmp_path: Path) -> None:
+def test_a_carrier_may_not_record_a_payment(journal: Journal, tmp_path: Path) -> None:
     booked(journal)
     with Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}") as ledger:
         ledger.init()
         run_demo(ledger, keys_dir=tmp_path / "keys")
-        signer = read_key_file(tmp_path / "keys" / "hrb-machinery.key")
-        with pytest.raises(AuthorizationError, match="unspecified"):
-            record_paid(journal, ledger, "PAY-7", party_id="hrb-machinery", signer=signer,
+        signer = read_key_file(tmp_path / "keys" / "rzd-fer.key")
+        before = len(ledger.shipment_events(DEMO_SHIPMENT, OPERATOR))
+        with pytest.raises(AuthorizationError, match="may not record unspecified events"):
+            record_paid(journal, ledger, "PAY-7", party_id="rzd-fer", signer=signer,
                         epc=EPC, payee_gln=GLN, when=WHEN, new_uuid=lambda: str(uuid.uuid4()))
+        assert len(ledger.shipment_events(DEMO_SHIPMENT, OPERATOR)) == before
+
+
+def test_an_event_without_bizstep_is_no_payment_without_both_transactions(
+        journal: Journal, tmp_path: Path) -> None:
+    """The rule is for payments only: the shipper's bizStep-less event naming just the
+    invoice is refused with the reason, and nothing is appended."""
+    booked(journal)
+    shipment, doc = paid_event_document(journal, "PAY-7", epc=EPC, payee_gln=GLN, when=WHEN,
+                                        new_uuid=lambda: str(uuid.uuid4()))
+    del doc["epcisBody"]["eventList"][0]["bizTransactionList"][1]
+    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}") as ledger:
+        ledger.init()
+        run_demo(ledger, keys_dir=tmp_path / "keys")
+        signer = read_key_file(tmp_path / "keys" / "hrb-machinery.key")
+        before = len(ledger.shipment_events(DEMO_SHIPMENT, OPERATOR))
+        with pytest.raises(AuthorizationError, match="only as a payment"):
+            ledger.capture(doc, shipment_id=shipment, party_id="hrb-machinery",
+                           signatures=sign_document(signer, shipment, doc))
+        assert len(ledger.shipment_events(DEMO_SHIPMENT, OPERATOR)) == before

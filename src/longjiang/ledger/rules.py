@@ -25,6 +25,7 @@ from longjiang.ledger.parties import Party, Role
 
 __all__ = [
     "CUSTOMS_DECISION",
+    "PAYMENT_BTT",
     "Condition",
     "Crossing",
     "RoleRule",
@@ -35,7 +36,10 @@ __all__ = [
 
 CUSTOMS_DECISION = "customs_decision"
 UNSPECIFIED = "unspecified"
+#: bizTransaction type of a payment that settles an invoice (our own type: CBV has none)
+PAYMENT_BTT = "https://longjiang-corridor.org/ns/v1/btt/payment"
 _BIZSTEP_PREFIX = CBV_WEB_PREFIX + "BizStep-"
+_INVOICE_BTT = CBV_WEB_PREFIX + "BTT-inv"
 
 
 def default_rules_path() -> Path:
@@ -54,6 +58,9 @@ class Condition(StrEnum):
     LOCATION = "location"
     #: lj:customsCountry is the party's country, lj:borderCrossing a crossing into/out of it
     CUSTOMS_COUNTRY = "customs_country"
+    #: the event records a payment: its bizTransactionList names an invoice (``inv``) and a
+    #: payment (:data:`PAYMENT_BTT`)
+    PAYMENT = "payment"
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,13 @@ class RuleBook:
                 return None
             return (f"a {party.role.value} records {rule.event_kind} events only at its own "
                     f"sites: neither bizLocation nor readPoint is one of {party.party_id}'s")
+        if rule.condition is Condition.PAYMENT:
+            types = {bt.type or "" for bt in event.biz_transactions}
+            if {_INVOICE_BTT, PAYMENT_BTT} <= types:
+                return None
+            return (f"a {party.role.value} records {rule.event_kind} events only as a payment: "
+                    f"the bizTransactionList needs an inv and a {PAYMENT_BTT} transaction, it has "
+                    f"{', '.join(sorted(types)) or 'none'}")
         # Condition.CUSTOMS_COUNTRY
         fields = event.corridor
         country = fields.customs_country if fields else None

@@ -21,13 +21,13 @@ from urllib.parse import quote
 from sqlalchemy import select
 
 from longjiang.errors import InputError, NotFoundError
+from longjiang.ledger.rules import PAYMENT_BTT
 from longjiang.settlement import store as t
 from longjiang.settlement.journal import Journal
 
 __all__ = ["PAYMENT_BTT", "paid_event_document", "record_paid"]
 
 #: our business transaction type for a payment (CBV 2.0 has ``inv`` and ``po`` but none for it)
-PAYMENT_BTT = "https://longjiang-corridor.org/ns/v1/btt/payment"
 _GLN = re.compile(r"^[0-9]{13}$")
 
 
