@@ -1,14 +1,37 @@
-"""Shared fixtures: the small test corridor and a way to make broken copies of it."""
+"""Shared fixtures: the small test corridor and a way to make broken copies of it, and the
+reference data of ``../shared/data`` beside the repository (TNTP networks, CEB schemas, the
+EPCIS JSON Schema), found in one way: missing, it fails the test in CI and skips it elsewhere."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
 MINI = Path(__file__).parent / "data" / "corridor_mini"
+#: tests/conftest.py -> parents[1] is the repository root; the reference data is its sibling
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def locate_shared(folder: Path, required: Sequence[str], what: str, *, ci: bool) -> Path:
+    """``folder`` if it holds every one of ``required`` (relative paths); otherwise fail (in
+    CI) or skip, naming what is missing and where it was looked for."""
+    folder = folder.resolve()
+    missing = [name for name in required if not (folder / name).is_file()]
+    if missing:
+        message = (f"{what} not found at {folder} (missing {', '.join(missing)}; expected "
+                   f"../shared/data/{folder.name} beside the repository, with SOURCES.md)")
+        if ci:
+            pytest.fail(message)
+        pytest.skip(message)
+    return folder
 
 
 @pytest.fixture

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-#: /work/main/tests/flows/conftest.py → parents[2] is the repository root; the data is its sibling
-TNTP_DIR = Path(__file__).resolve().parents[2] / "../shared/data/tntp"
+from tests.conftest import SHARED_DATA, in_ci, locate_shared
+
+TNTP_DIR = SHARED_DATA / "tntp"
 
 
 def locate_tntp(folder: Path, *, ci: bool) -> Path:
     """``folder`` if it holds the TNTP networks; otherwise fail (in CI) or skip, saying why."""
-    folder = folder.resolve()
-    if not (folder / "SiouxFalls_net.tntp").is_file():
-        message = (
-            f"TNTP test data not found at {folder} "
-            "(expected ../shared/data/tntp beside the repository, with SOURCES.md)"
-        )
-        if ci:
-            pytest.fail(message)
-        pytest.skip(message)
-    return folder
+    return locate_shared(folder, ["SiouxFalls_net.tntp"], "TNTP test data", ci=ci)
 
 
 @pytest.fixture(scope="session")
@@ -31,4 +22,4 @@ def tntp_dir() -> Path:
 
     Missing folder: a failure in CI (``CI=true``), a skip elsewhere.
     """
-    return locate_tntp(TNTP_DIR, ci=os.environ.get("CI") == "true")
+    return locate_tntp(TNTP_DIR, ci=in_ci())

@@ -616,3 +616,120 @@ def test_fast_timestamp_parsing_agrees_with_the_general_rules(value: str) -> Non
             return "raised", type(error).__name__
 
     assert outcome(epcis_module._parse_timestamp) == outcome(epcis_module._parse_timestamp_general)
+
+
+# -- the classes of disagreement with GS1's JSON Schema, each fixed (see test_epcis_schema) --
+
+
+def _doc(*events: dict[str, Any], context: list[Any] | None = None,
+         **top: Any) -> dict[str, Any]:
+    return {"@context": context or [CTX], "type": "EPCISDocument", "schemaVersion": "2.0",
+            "creationDate": "2026-03-02T08:00:00.000+08:00",
+            "epcisBody": {"eventList": list(events)}, **top}
+
+
+def _object(**fields: Any) -> dict[str, Any]:
+    return {"type": "ObjectEvent", "eventTime": "2026-03-02T08:00:00.000+08:00",
+            "eventTimeZoneOffset": "+08:00", "epcList": [SSCC], "action": "OBSERVE", **fields}
+
+
+def _problems(document: dict[str, Any]) -> list[str]:
+    with pytest.raises(EPCISValidationError, match="invalid EPCIS") as caught:
+        parse_document(document)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_jsonld_term_definitions_in_the_context_are_accepted() -> None:
+    context = [CTX, {"rail": "https://rail.example.org/ns/",
+                     "rail:vehicleMasterGIAI": {"@type": "@id"},
+                     "rail:axles": {"@type": "xsd:integer", "@id": "https://rail.example.org/ns/a"},
+                     "old": None}]
+    doc = parse_document(_doc(_object(**{"rail:axles": 4}), context=context))
+    assert doc.events[0].extensions == {"https://rail.example.org/ns/axles": 4}
+    assert _problems(_doc(_object(), context=[CTX, {"rail": {"@frame": True}}])) == [
+        "/@context/1/rail: expected a namespace IRI string or a JSON-LD term definition (an "
+        "object of @container, @context, @direction, @id, @index, @language, @nest, @prefix, "
+        "@protected, @reverse, @type) (got {'@frame': True})"]
+
+
+@pytest.mark.parametrize("exception", ["ALARM_CONDITION", "gs1:ALARM_CONDITION",
+                                       "https://gs1.org/voc/ERROR_CONDITION"])
+def test_sensor_exceptions_in_every_spelling_of_the_gs1_term(exception: str) -> None:
+    report = {"type": "gs1:Temperature", "exception": exception}
+    event = _object(readPoint={"id": "urn:epc:id:sgln:6901234.00011.0"},
+                    sensorElementList=[{"sensorReport": [report]}])
+    assert parse_document(_doc(event)).events[0].sensor_elements[0]["sensorReport"][0] == report
+
+
+def test_a_sensor_exception_outside_the_gs1_terms_is_refused() -> None:
+    event = _object(sensorElementList=[{"sensorReport": [{"type": "Temperature",
+                                                          "exception": "gs1:FIRE"}]}])
+    assert any("/sensorReport/0/exception: expected ALARM_CONDITION or ERROR_CONDITION" in p
+               for p in _problems(_doc(event)))
+
+
+@pytest.mark.parametrize("etype", ["AggregationEvent", "TransactionEvent", "AssociationEvent"])
+def test_persistent_disposition_only_where_the_standard_has_it(etype: str) -> None:
+    event = {"type": etype, "eventTime": "2026-03-02T08:00:00.000+08:00",
+             "eventTimeZoneOffset": "+08:00", "action": "ADD", "parentID": SSCC,
+             "childEPCs": ["urn:epc:id:bic:CSQU3054383"], "epcList": [SSCC],
+             "bizTransactionList": [{"type": "po", "bizTransaction": "urn:epc:id:gdti:"
+                                                                     "6901234.00001.1"}],
+             "persistentDisposition": {"set": ["completeness_verified"]}}
+    if etype == "AggregationEvent" or etype == "AssociationEvent":
+        del event["epcList"], event["bizTransactionList"]
+    else:
+        del event["childEPCs"]
+    assert (f"/epcisBody/eventList/0/persistentDisposition: field 'persistentDisposition' is "
+            f"not allowed in an {etype} (got 'persistentDisposition')") in _problems(_doc(event))
+
+
+def test_persistent_disposition_lists_are_non_empty_sets() -> None:
+    problems = _problems(_doc(_object(persistentDisposition={
+        "set": ["completeness_verified", "cbv:Disp-completeness_verified"], "unset": []})))
+    assert problems == [
+        "/epcisBody/eventList/0/persistentDisposition/set/1: duplicate disposition: the same as "
+        "item 0 (got 'cbv:Disp-completeness_verified')",
+        "/epcisBody/eventList/0/persistentDisposition/unset: expected at least one disposition"]
+
+
+def test_ilmd_keys_are_checked_like_event_keys() -> None:
+    event = _object(action="ADD", ilmd={"lotNumber": "L1", "cbvmda:lotNumber": "L1"})
+    assert _problems(_doc(event)) == [
+        "/epcisBody/eventList/0/ilmd/lotNumber: unknown field in ilmd: expected an extension "
+        "'prefix:name' with a declared prefix (got 'lotNumber')"]
+
+
+def test_unknown_keys_at_document_level_are_refused() -> None:
+    problems = _problems(_doc(_object(), foo=1, sender="urn:epc:id:sgln:6901234.00011.0"))
+    assert len(problems) == 1 and problems[0].startswith("/foo: unknown field in an EPCISDocument")
+    parse_document(_doc(_object(), **{"gs1:note": "ok", "instanceIdentifier": "1"}))
+
+
+@pytest.mark.parametrize(("offset", "valid"), [("+14:00", True), ("-14:00", True),
+                                               ("+13:59", True), ("+14:01", False),
+                                               ("+14:59", False), ("-14:30", False)])
+def test_time_zone_offsets_stop_at_14_hours(offset: str, valid: bool) -> None:
+    for event in (_object(eventTimeZoneOffset=offset),
+                  _object(eventTime=f"2026-03-02T08:00:00.000{offset}")):
+        if valid:
+            parse_document(_doc(event))
+        else:
+            assert any("from -14:00 to +14:00" in p for p in _problems(_doc(event)))
+
+
+@pytest.mark.parametrize("key", ["epcList", "childEPCs", "inputEPCList"])
+def test_duplicate_epcs_in_one_list_are_refused(key: str) -> None:
+    other = "urn:epc:id:bic:CSQU3054383"
+    if key == "epcList":
+        event = _object(epcList=[SSCC, other, SSCC])
+    elif key == "childEPCs":
+        event = {**_object(), "type": "AggregationEvent", "parentID": other,
+                 "childEPCs": [SSCC, other, SSCC]}
+        del event["epcList"]
+    else:
+        event = {"type": "TransformationEvent", "eventTime": "2026-03-02T08:00:00.000+08:00",
+                 "eventTimeZoneOffset": "+08:00", "inputEPCList": [SSCC, other, SSCC],
+                 "outputEPCList": ["urn:epc:id:sscc:6901234.0000000024"]}
+    assert _problems(_doc(event)) == [
+        f"/epcisBody/eventList/0/{key}/2: duplicate EPC: the same as item 0 (got '{SSCC}')"]

@@ -541,7 +541,7 @@ def epcis_event(draw: st.DrawFn) -> dict[str, Any]:
         event["recordTime"] = draw(timestamp())
     if draw(st.booleans()):
         event["eventID"] = f"urn:uuid:{draw(st.uuids())}"
-    epcs = st.lists(instance_epc(), min_size=1, max_size=3)
+    epcs = st.lists(instance_epc(), min_size=1, max_size=3, unique=True)  # EPC lists are sets
     quantities = st.lists(quantity_element(), min_size=1, max_size=2)
     if etype == "ObjectEvent":
         event["epcList"] = draw(epcs)
@@ -632,7 +632,8 @@ def epcis_event(draw: st.DrawFn) -> dict[str, Any]:
             "cbvmda:lotNumber": draw(st.text(ALNUM, min_size=1, max_size=6)),
             "ex:detail": draw(extension_tree("ex")),
         }
-    if draw(st.booleans()):
+    # persistentDisposition exists in ObjectEvent and TransformationEvent only
+    if etype in ("ObjectEvent", "TransformationEvent") and draw(st.booleans()):
         event["persistentDisposition"] = {"set": [draw(st.sampled_from(sorted(DISPOSITIONS)))]}
     event.update(draw(corridor_extensions()))
     for _ in range(draw(st.integers(0, 2))):

@@ -7,15 +7,15 @@ elsewhere, saying why.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-#: tests/trade/conftest.py → parents[2] is the repository root; the data is its sibling
-CEB_DIR = Path(__file__).resolve().parents[2] / "../shared/data/ceb"
+from tests.conftest import SHARED_DATA, in_ci, locate_shared
+
+CEB_DIR = SHARED_DATA / "ceb"
 DATA = Path(__file__).resolve().parent / "data"
 EXPORT_XSD = "海关跨境出口业务节点报文定义202205.xsd"
 IMPORT_XSD = "海关跨境进口业务节点报文定义202205.xsd"
@@ -40,20 +40,14 @@ class CebSchemas:
 
 def locate_ceb(folder: Path, *, ci: bool) -> Path:
     """``folder`` if it holds the official CEB schemas; otherwise fail (in CI) or skip."""
-    folder = folder.resolve()
-    if not (folder / "xsd" / EXPORT_XSD).is_file() or not (folder / "xsd" / IMPORT_XSD).is_file():
-        message = (f"CEB schemas not found at {folder}/xsd (expected ../shared/data/ceb beside "
-                   "the repository, with SOURCES.md: the GACC 2022-05 message specification)")
-        if ci:
-            pytest.fail(message)
-        pytest.skip(message)
-    return folder
+    return locate_shared(folder, [f"xsd/{EXPORT_XSD}", f"xsd/{IMPORT_XSD}"],
+                         "CEB schemas", ci=ci)
 
 
 @pytest.fixture(scope="session")
 def ceb_schemas() -> CebSchemas:
     """The official CEB schemas (2022-05), compiled with lxml."""
-    folder = locate_ceb(CEB_DIR, ci=os.environ.get("CI") == "true")
+    folder = locate_ceb(CEB_DIR, ci=in_ci())
     xsd = folder / "xsd"
     return CebSchemas(folder, etree.XMLSchema(etree.parse(str(xsd / EXPORT_XSD))),
                       etree.XMLSchema(etree.parse(str(xsd / IMPORT_XSD))))

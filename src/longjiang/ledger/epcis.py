@@ -95,11 +95,12 @@ _COMMON_FIELDS = frozenset(
         "sourceList",
         "destinationList",
         "sensorElementList",
-        "persistentDisposition",
     ]
 )
 _TYPE_FIELDS = {
-    "ObjectEvent": frozenset(["epcList", "quantityList", "action", "bizTransactionList", "ilmd"]),
+    "ObjectEvent": frozenset(
+        ["epcList", "quantityList", "action", "bizTransactionList", "ilmd", "persistentDisposition"]
+    ),
     "AggregationEvent": frozenset(
         ["parentID", "childEPCs", "childQuantityList", "action", "bizTransactionList"]
     ),
@@ -115,12 +116,41 @@ _TYPE_FIELDS = {
             "transformationID",
             "bizTransactionList",
             "ilmd",
+            "persistentDisposition",
         ]
     ),
     "AssociationEvent": frozenset(
         ["parentID", "childEPCs", "childQuantityList", "action", "bizTransactionList"]
     ),
 }
+_SENSOR_METADATA_FIELDS = frozenset(
+    ["time", "startTime", "endTime", "deviceID", "deviceMetadata", "rawData",
+     "dataProcessingMethod", "bizRules"]
+)
+_SENSOR_REPORT_FIELDS = frozenset(
+    ["type", "exception", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod",
+     "bizRules", "time", "microorganism", "chemicalSubstance", "coordinateReferenceSystem",
+     "value", "component", "stringValue", "booleanValue", "hexBinaryValue", "uriValue",
+     "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue", "uom"]
+)
+#: the GS1 web vocabulary's sensor report components (gs1:Component)
+_COMPONENTS = frozenset(
+    ["x", "y", "z", "axial_distance", "azimuth", "height", "spherical_radius", "polar_angle",
+     "elevation_angle", "easting", "northing", "latitude", "longitude", "altitude"]
+)
+_SENSOR_ELEMENT_FIELDS = frozenset(["sensorMetadata", "sensorReport"])
+_ERROR_DECLARATION_FIELDS = frozenset(["declarationTime", "reason", "correctiveEventIDs"])
+#: top-level fields of each document type (besides extension keys)
+_DOCUMENT_FIELDS = {
+    "EPCISDocument": frozenset(
+        ["@context", "id", "type", "schemaVersion", "creationDate", "instanceIdentifier",
+         "sender", "receiver", "epcisHeader", "epcisBody"]
+    ),
+    "EPCISQueryDocument": frozenset(
+        ["@context", "id", "type", "schemaVersion", "creationDate", "epcisBody"]
+    ),
+}
+_QUERY_RESULTS_FIELDS = frozenset(["queryName", "subscriptionID", "resultsBody"])
 _ALL_STANDARD = frozenset().union(_COMMON_FIELDS, *_TYPE_FIELDS.values())
 #: event type -> every standard field allowed in it
 _ALLOWED_FIELDS = {etype: _COMMON_FIELDS | fields for etype, fields in _TYPE_FIELDS.items()}
@@ -333,6 +363,17 @@ _VOCABS: dict[str, tuple[frozenset[str], str, str]] = {
 }
 
 
+def _gs1_term(value: str) -> str:
+    """``value`` without a ``gs1:`` prefix or the GS1 web vocabulary namespace: under the
+    EPCIS context ``gs1:ALARM_CONDITION``, ``https://gs1.org/voc/ALARM_CONDITION`` and the bare
+    term are one IRI."""
+    if value.startswith("gs1:"):
+        return value[4:]
+    if value.startswith(GS1_VOC_PREFIX):
+        return value[len(GS1_VOC_PREFIX):]
+    return value
+
+
 def canonical_vocab(kind: str, value: str) -> str | None:
     """The CBV 2.0 web URI of a vocabulary value given bare, as web URI, as CURIE or as CBV 1.x URN.
 
@@ -350,13 +391,19 @@ def canonical_vocab(kind: str, value: str) -> str | None:
     return value if _URI.match(value) else None
 
 
+def _offset_in_range(hours: int, minutes: int) -> bool:
+    """Whether a UTC offset of ``hours``:``minutes`` exists: -14:00 to +14:00 (ISO 8601 as
+    EPCIS uses it; the JSON Schema's eventTimeZoneOffset pattern says the same)."""
+    return minutes <= 59 and (hours < 14 or (hours == 14 and minutes == 0))
+
+
 def _parse_timestamp(value: str) -> datetime | None:
     m = _TIMESTAMP_ASCII.match(value)
     if m is None:  # not the usual ASCII form: the general rules
         return _parse_timestamp_general(value)
     tz = m.group(1)
-    if tz != "Z" and (tz[1:3] > "14" or tz[4:6] > "59"):  # two ASCII digits compare as numbers
-        return None
+    if tz != "Z" and (tz[1:3] > "14" or tz[4:6] > "59" or (tz[1:3] == "14" and tz[4:6] != "00")):
+        return None  # two ASCII digits compare as numbers; offsets run from -14:00 to +14:00
     try:
         # for this form the same result as _parse_timestamp_general, faster: fractions
         # of more than 6 digits are truncated, fewer are padded, invalid dates raise
@@ -400,7 +447,7 @@ def _parse_timestamp_general(value: str) -> datetime | None:
         return naive.replace(tzinfo=UTC)
     sign = -1 if tz[0] == "-" else 1
     hours, minutes = int(tz[1:3]), int(tz[4:6])
-    if hours > 14 or minutes > 59:
+    if not _offset_in_range(hours, minutes):
         return None
     return naive.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))
 
@@ -526,7 +573,7 @@ class _EventChecker:
         if parsed is None:
             self.out.add(
                 f"{at}/{key}",
-                "expected an RFC 3339 timestamp with time zone "
+                "expected an RFC 3339 timestamp with a time zone from -14:00 to +14:00 "
                 "(e.g. 2024-05-01T10:00:00.000+08:00)",
                 value,
             )
@@ -625,7 +672,20 @@ class _EventChecker:
                 self.out.add(f"{at}/{key}/{i}", problem, item)
                 continue
             result.append(item)
+        if len(result) > 1 and len(set(result)) < len(result):
+            self.duplicates(items or [], f"{at}/{key}", "EPC")
         return tuple(result)
+
+    def duplicates(self, items: Sequence[Any], at: str, what: str) -> None:
+        """A problem at each repeat of an earlier item of ``items`` (a list that is a set)."""
+        first: dict[str, int] = {}
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                continue
+            if item in first:
+                self.out.add(f"{at}/{i}", f"duplicate {what}: the same as item {first[item]}", item)
+            else:
+                first[item] = i
 
     def epc(self, obj: Mapping[str, Any], key: str, at: str) -> str | None:
         value = self.string(obj, key, at)
@@ -706,6 +766,18 @@ class _EventChecker:
     def is_extension_key(self, key: str) -> bool:
         return self.expand_key(key) is not None
 
+    def fields(self, obj: Mapping[str, Any], allowed: frozenset[str], at: str, what: str) -> None:
+        """A problem for each key of ``obj`` neither in ``allowed`` nor an extension key."""
+        for k in obj:
+            if k not in allowed and not self.is_extension_key(k):
+                known = f"one of {', '.join(sorted(allowed))} or " if allowed else ""
+                self.out.add(
+                    f"{at}/{_pointer_token(k)}",
+                    f"unknown field in {what}: expected {known}an extension 'prefix:name' "
+                    "with a declared prefix",
+                    k,
+                )
+
     def expand_key(self, key: str) -> str | None:
         """The IRI of an extension key (``prefix:local``, declared prefix; or an absolute IRI)."""
         expanded = self.expanded
@@ -735,6 +807,7 @@ class _EventChecker:
             metadata = self.obj(element, "sensorMetadata", where)
             if metadata is not None:
                 mw = f"{where}/sensorMetadata"
+                self.fields(metadata, _SENSOR_METADATA_FIELDS, mw, "sensorMetadata")
                 for k in ("time", "startTime", "endTime"):
                     self.timestamp(metadata, k, mw)
                 for k in (
@@ -754,16 +827,13 @@ class _EventChecker:
                     self.out.add(rw, "expected a sensor report object", report)
                     continue
                 self.sensor_report(report, rw)
-            for k in element:
-                if k not in ("sensorMetadata", "sensorReport") and not self.is_extension_key(k):
-                    self.out.add(
-                        f"{where}/{_pointer_token(k)}", "unexpected field in a sensor element", k
-                    )
+            self.fields(element, _SENSOR_ELEMENT_FIELDS, where, "a sensor element")
             result.append(element)
         return tuple(result)
 
     def sensor_report(self, report: Mapping[str, Any], at: str) -> None:
-        rtype = self.string(report, "type", at)
+        self.fields(report, _SENSOR_REPORT_FIELDS, at, "a sensor report")
+        rtype = self.string(report, "type", at, required=True)
         if (
             rtype is not None
             and rtype not in MEASUREMENT_TYPES
@@ -794,8 +864,22 @@ class _EventChecker:
             self.out.add(f"{at}/hexBinaryValue", "expected hexadecimal octets", hexv)
         self.timestamp(report, "time", at)
         exc = self.string(report, "exception", at)
-        if exc is not None and exc not in SENSOR_ALARM_TYPES:
-            self.out.add(f"{at}/exception", "expected ALARM_CONDITION or ERROR_CONDITION", exc)
+        if exc is not None and _gs1_term(exc) not in SENSOR_ALARM_TYPES:
+            self.out.add(
+                f"{at}/exception",
+                "expected ALARM_CONDITION or ERROR_CONDITION "
+                "(bare, gs1: or as GS1 web vocabulary IRI)",
+                exc,
+            )
+        component = self.string(report, "component", at)
+        if component is not None and _gs1_term(component) not in _COMPONENTS and not (
+            _URI.match(component) and not component.startswith(("gs1:", GS1_VOC_PREFIX))
+        ):
+            self.out.add(
+                f"{at}/component",
+                f"expected a GS1 component ({', '.join(sorted(_COMPONENTS))}) or a URI",
+                component,
+            )
         self.string(report, "stringValue", at)
         self.string(report, "uom", at)
         for k in (
@@ -803,6 +887,7 @@ class _EventChecker:
             "deviceMetadata",
             "rawData",
             "dataProcessingMethod",
+            "bizRules",
             "uriValue",
             "microorganism",
             "chemicalSubstance",
@@ -893,13 +978,13 @@ class _EventChecker:
                 valid_offset = offset_ok[offset]
             else:
                 m = _OFFSET.match(offset)
-                valid_offset = offset_ok[offset] = not (
-                    m is None or int(m.group(2)) > 14 or int(m.group(3)) > 59
+                valid_offset = offset_ok[offset] = m is not None and _offset_in_range(
+                    int(m.group(2)), int(m.group(3))
                 )
             if not valid_offset:
                 self.out.add(
                     f"{at}/eventTimeZoneOffset",
-                    "expected a time zone offset +HH:MM or -HH:MM",
+                    "expected a time zone offset +HH:MM or -HH:MM from -14:00 to +14:00",
                     offset,
                 )
         # "... if key in event else": the check of an absent optional field only returns None
@@ -920,6 +1005,7 @@ class _EventChecker:
         )
         if declaration is not None:
             dw = f"{at}/errorDeclaration"
+            self.fields(declaration, _ERROR_DECLARATION_FIELDS, dw, "errorDeclaration")
             self.timestamp(declaration, "declarationTime", dw, required=True)
             self.vocab("errorReason", declaration, "reason", dw)
             for i, cid in enumerate(self.array(declaration, "correctiveEventIDs", dw) or []):
@@ -936,11 +1022,23 @@ class _EventChecker:
         )
         if persistent is not None:
             pw = f"{at}/persistentDisposition"
+            if "set" not in persistent and "unset" not in persistent:
+                self.out.add(pw, "expected 'set' or 'unset' (or both)", persistent)
             for key, bucket in (("set", pd_set), ("unset", pd_unset)):
-                for i, v in enumerate(self.array(persistent, key, pw) or []):
+                listed = self.array(persistent, key, pw)
+                if listed is not None and not listed:
+                    self.out.add(f"{pw}/{key}", "expected at least one disposition")
+                seen: dict[str, int] = {}
+                for i, v in enumerate(listed or []):
                     canonical = self.vocab_value("disposition", v, f"{pw}/{key}/{i}")
-                    if canonical is not None:
-                        bucket.append(canonical)
+                    if canonical is None:
+                        continue
+                    if canonical in seen:  # the same disposition, maybe written another way
+                        self.out.add(f"{pw}/{key}/{i}", "duplicate disposition: the same as "
+                                     f"item {seen[canonical]}", v)
+                        continue
+                    seen[canonical] = i
+                    bucket.append(canonical)
             for k in persistent:
                 if k not in ("set", "unset"):
                     self.out.add(
@@ -1001,6 +1099,8 @@ class _EventChecker:
         ilmd: Mapping[str, Any] | None = None
         if etype in ("ObjectEvent", "TransformationEvent") and "ilmd" in event:
             ilmd = self.obj(event, "ilmd", at)
+            if ilmd is not None:
+                self.fields(ilmd, frozenset(), f"{at}/ilmd", "ilmd")
 
         specific: dict[str, Any] = {}
         if etype == "ObjectEvent":
@@ -1038,6 +1138,12 @@ class _EventChecker:
             specific["parent_id"] = self.epc(event, "parentID", at)
             specific["epc_list"] = self.epcs(event, "epcList", at)
             specific["quantity_list"] = self.quantities(event, "quantityList", at)
+            if "epcList" not in event and not event.get("quantityList") and action != "DELETE":
+                self.out.add(
+                    f"{at}/epcList",
+                    "a TransactionEvent needs epcList or a non-empty quantityList "
+                    "(unless action is DELETE)",
+                )
         else:
             specific["transformation_id"] = self.uri(event, "transformationID", at)
             for key, attr in (
@@ -1093,6 +1199,13 @@ class _EventChecker:
         return frozen_instance(cls, attributes)
 
 
+#: the keywords of a JSON-LD 1.1 expanded term definition
+_TERM_DEFINITION_KEYS = frozenset(
+    ["@id", "@type", "@container", "@context", "@language", "@direction", "@reverse",
+     "@index", "@nest", "@prefix", "@protected"]
+)
+
+
 def _context_prefixes(context: Any, out: _Collector, at: str) -> dict[str, str]:
     prefixes = {
         "cbv": CBV_WEB_PREFIX,
@@ -1110,9 +1223,22 @@ def _context_prefixes(context: Any, out: _Collector, at: str) -> dict[str, str]:
             for prefix, iri in entry.items():
                 if isinstance(iri, str):
                     prefixes[prefix] = iri
+                elif prefix == "@version" and iri == 1.1:
+                    continue
+                elif iri is None:  # JSON-LD: the term is explicitly undefined
+                    prefixes.pop(prefix, None)
+                elif isinstance(iri, dict) and iri.keys() <= _TERM_DEFINITION_KEYS:
+                    # a JSON-LD expanded term definition ({"@type": "@id"}, ...): it types a
+                    # term, and with "@prefix": true makes the term a prefix too
+                    term_iri = iri.get("@id")
+                    if iri.get("@prefix") is True and isinstance(term_iri, str):
+                        prefixes[prefix] = term_iri
                 else:
                     out.add(
-                        f"{where}/{_pointer_token(prefix)}", "expected a namespace IRI string", iri
+                        f"{where}/{_pointer_token(prefix)}",
+                        "expected a namespace IRI string or a JSON-LD term definition "
+                        f"(an object of {', '.join(sorted(_TERM_DEFINITION_KEYS))})",
+                        iri,
                     )
         else:
             out.add(where, "expected a context URL or an object of namespace prefixes", entry)
@@ -1194,6 +1320,18 @@ def parse_document(document: Any, *, check_events: bool = True) -> EPCISDocument
     else:
         prefixes = _context_prefixes(document["@context"], out, "/@context")
     checker = _EventChecker(out, prefixes)
+    if isinstance(kind, str) and kind in _DOCUMENT_FIELDS:
+        checker.fields(document, _DOCUMENT_FIELDS[kind], "", f"an {kind}")
+    if "id" in document:
+        checker.uri(document, "id", "")
+    for key in ("instanceIdentifier", "sender", "receiver"):
+        checker.string(document, key, "")
+    header = checker.obj(document, "epcisHeader", "")
+    if header is not None:
+        checker.fields(header, frozenset(["epcisMasterData"]), "/epcisHeader", "epcisHeader")
+        master = checker.obj(header, "epcisMasterData", "/epcisHeader")
+        if master is not None:
+            checker.array(master, "vocabularyList", "/epcisHeader/epcisMasterData")
     version = checker.string(document, "schemaVersion", "", required=True)
     if version is not None and version not in ("2.0",):
         out.add("/schemaVersion", "expected schemaVersion '2.0'", version)
@@ -1203,11 +1341,17 @@ def parse_document(document: Any, *, check_events: bool = True) -> EPCISDocument
     raw_events: list[Any] | None = None
     if body is not None:
         if kind == "EPCISQueryDocument":
+            checker.fields(body, frozenset(["queryResults"]), "/epcisBody", "epcisBody")
             results = checker.obj(body, "queryResults", "/epcisBody", required=True)
             if results is not None:
-                checker.string(results, "queryName", "/epcisBody/queryResults", required=True)
-                rb = checker.obj(results, "resultsBody", "/epcisBody/queryResults", required=True)
+                rw = "/epcisBody/queryResults"
+                checker.fields(results, _QUERY_RESULTS_FIELDS, rw, "queryResults")
+                checker.string(results, "queryName", rw, required=True)
+                checker.string(results, "subscriptionID", rw)
+                rb = checker.obj(results, "resultsBody", rw, required=True)
                 if rb is not None:
+                    checker.fields(rb, frozenset(["eventList", "vocabularyList"]),
+                                   f"{rw}/resultsBody", "resultsBody")
                     events_at = "/epcisBody/queryResults/resultsBody/eventList"
                     raw_events = checker.array(
                         rb, "eventList", "/epcisBody/queryResults/resultsBody", required=True
