@@ -124,3 +124,107 @@ def test_cli_checkin_with_the_gate_key_records_in_the_ledger(ledger: Ledger, db_
     missing = runner.invoke(build_app("crossing"), ["crossing", "depart", booking.id, "--db",
                                                     db_url, "--gate-key", str(key)])
     assert missing.exit_code == 2 and "--read-point" in missing.stderr
+
+
+def _api(ledger: Ledger, calendar, clock: Clock):
+    from fastapi.testclient import TestClient
+
+    from longjiang.api.app import create_app
+
+    app = create_app(today=lambda: dt.date(2027, 3, 8))
+    app.state.ledger = ledger
+    app.state.crossing_bookings = BookingStore(ledger.store, calendar, clock=clock)
+    return TestClient(app)
+
+
+GATE_AUTH = {"Authorization": "Bearer gate-token-for-the-tests"}
+
+
+def test_api_gate_operations_record_the_ledger_events(ledger: Ledger, calendar, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the gate's key in LONGJIANG_GATE_KEYS, an API check-in and departure of a booking
+    that names a shipment are the shipment's arriving and departing events, in its bundle."""
+    from longjiang.ledger.bundles import verify_bundle
+    from longjiang.ledger.parties import write_key_file
+
+    gate = _gate(ledger, tmp_path)
+    keys = tmp_path / "gates"
+    keys.mkdir()
+    write_key_file(keys / "suifenhe_pogranichny_road.key", gate.signer)
+    monkeypatch.setenv("LONGJIANG_GATE_TOKEN", GATE_AUTH["Authorization"].split()[1])
+    monkeypatch.setenv("LONGJIANG_GATE_KEYS", str(keys))
+    clock = Clock(NOW)
+    with _api(ledger, calendar, clock) as client:
+        booked = client.post("/api/crossings/suifenhe_pogranichny_road/bookings", json={
+            "slot": SLOT.isoformat(), "direction": "out", "plate": "黑A12350",
+            "carrier": "hrb-machinery", "shipment_id": DEMO_SHIPMENT}).json()
+        before = len(ledger.shipment_events(DEMO_SHIPMENT, OPERATOR))
+        clock.now = SLOT - dt.timedelta(hours=1)
+        url = f"/api/crossing-bookings/{booked['id']}"
+        no_epcs = client.post(f"{url}/checkin", headers=GATE_AUTH)
+        assert no_epcs.status_code == 422 and "epcs" in no_epcs.json()["detail"]
+        assert client.get(url).json()["status"] == "booked"  # nothing done
+        checked = client.post(f"{url}/checkin", headers=GATE_AUTH, json={"epcs": [BOX]}).json()
+        assert checked["booking"]["status"] == "checked_in"
+        assert checked["ledger"]["recorded"] is True and checked["ledger"]["appended"] == 1
+        clock.now = SLOT + dt.timedelta(minutes=20)
+        gone = client.post(f"{url}/depart", headers=GATE_AUTH, json={"epcs": [BOX]}).json()
+        assert gone["status"] == "departed" and gone["ledger"]["recorded"] is True
+    events = ledger.shipment_events(DEMO_SHIPMENT, OPERATOR)[before:]
+    assert [(e.receipt.party_id, e.event["bizStep"], e.event["readPoint"]["id"])
+            for e in events] == [("pogranichny-gate", "arriving", GATE_LOCATION),
+                                 ("pogranichny-gate", "departing", GATE_LOCATION)]
+    assert events[1].event["eventTime"] == "2027-03-10T09:20:00.000+10:00"
+    bundle = ledger.bundle(DEMO_SHIPMENT, OPERATOR)
+    report = verify_bundle(bundle, log_key=ledger.log_info().verifier_key)
+    assert report.ok and report.log_key_pinned
+
+
+def test_api_gate_says_why_nothing_was_recorded(ledger: Ledger, calendar, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LONGJIANG_GATE_TOKEN", GATE_AUTH["Authorization"].split()[1])
+    monkeypatch.delenv("LONGJIANG_GATE_KEYS", raising=False)
+    clock = Clock(SLOT - dt.timedelta(hours=1))
+    with _api(ledger, calendar, clock) as client:
+        def book(plate: str, **extra: str) -> str:
+            return client.post("/api/crossings/suifenhe_pogranichny_road/bookings", json={
+                "slot": SLOT.isoformat(), "direction": "out", "plate": plate, "carrier": "c",
+                **extra}).json()["id"]
+
+        with_shipment = book("黑A12351", shipment_id=DEMO_SHIPMENT)
+        answer = client.post(f"/api/crossing-bookings/{with_shipment}/checkin",
+                             headers=GATE_AUTH).json()
+        assert answer["booking"]["status"] == "checked_in"
+        assert answer["ledger"] == {"recorded": False, "reason": "gate events are not recorded: "
+                                    "LONGJIANG_GATE_KEYS is not set on the server"}
+        monkeypatch.setenv("LONGJIANG_GATE_KEYS", str(tmp_path))  # a folder without the key
+        plain = book("黑A12352")
+        answer = client.post(f"/api/crossing-bookings/{plain}/checkin", headers=GATE_AUTH).json()
+        assert answer["ledger"]["reason"] == f"booking {plain} names no shipment: nothing to " \
+                                             "record in the ledger"
+        third = book("黑A12353", shipment_id=DEMO_SHIPMENT)
+        answer = client.post(f"/api/crossing-bookings/{third}/checkin", headers=GATE_AUTH).json()
+        assert answer["ledger"]["reason"].startswith("no gate key for suifenhe_pogranichny_road")
+
+
+def test_api_gate_outside_the_shipment_is_told_the_ledger_refused(
+        ledger: Ledger, calendar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gate operation stands (the truck is at the gate); the answer says the shipment's
+    ledger refused the gate's event, and nothing was appended."""
+    from longjiang.ledger.parties import write_key_file
+
+    gate = _gate(ledger, tmp_path, granted=False)
+    write_key_file(tmp_path / "suifenhe_pogranichny_road.key", gate.signer)
+    monkeypatch.setenv("LONGJIANG_GATE_TOKEN", GATE_AUTH["Authorization"].split()[1])
+    monkeypatch.setenv("LONGJIANG_GATE_KEYS", str(tmp_path))
+    with _api(ledger, calendar, Clock(SLOT - dt.timedelta(hours=1))) as client:
+        booked = client.post("/api/crossings/suifenhe_pogranichny_road/bookings", json={
+            "slot": SLOT.isoformat(), "direction": "out", "plate": "黑A12354", "carrier": "c",
+            "shipment_id": DEMO_SHIPMENT}).json()
+        before = len(ledger.shipment_events(DEMO_SHIPMENT, OPERATOR))
+        answer = client.post(f"/api/crossing-bookings/{booked['id']}/checkin",
+                             headers=GATE_AUTH, json={"epcs": [BOX]}).json()
+    assert answer["booking"]["status"] == "checked_in"
+    assert answer["ledger"]["recorded"] is False
+    assert answer["ledger"]["reason"].startswith("the ledger refused the event: ")
+    assert len(ledger.shipment_events(DEMO_SHIPMENT, OPERATOR)) == before

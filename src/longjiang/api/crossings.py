@@ -14,6 +14,7 @@ import hmac
 import os
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 import orjson
@@ -21,14 +22,16 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from longjiang.api.deps import CorridorDep, IsoDate
+from longjiang.api.ledger import get_ledger
 from longjiang.api.responses import FastJSON, problem_responses
 from longjiang.config import Settings
 from longjiang.crossings.bookings import BookingStore
 from longjiang.crossings.calendar import Direction, VehicleClass, load_calendar
 from longjiang.crossings.forecast import forecast
+from longjiang.crossings.gate import GATE_KEYS_ENV, GateRecorder, gate_from_keys
 from longjiang.crossings.kpi import daily_kpi
 from longjiang.crossings.queue import erlang_c
-from longjiang.errors import AuthenticationError
+from longjiang.errors import AuthenticationError, InputError, LongjiangError
 from longjiang.network.export import link_properties, node_properties
 from longjiang.network.model import Network
 
@@ -216,18 +219,60 @@ def authenticate_gate(request: Request) -> None:
                                   challenge=BEARER)
 
 
+class GateRequest(BaseModel):
+    """What the truck carries, for the gate event in the shipment's ledger."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    epcs: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=100,
+        description="EPCs of what the truck carries (e.g. urn:epc:id:bic:CSQU3054383): needed "
+                    "when the booking names a shipment and the server records gate events")
+
+
+def _gate(request: Request, crossing: str) -> GateRecorder | str:
+    """The crossing's gate in the ledger, or why gate events are not recorded."""
+    folder = os.environ.get(GATE_KEYS_ENV, "")
+    if not folder:
+        return f"gate events are not recorded: {GATE_KEYS_ENV} is not set on the server"
+    return gate_from_keys(get_ledger(request), crossing, FilePath(folder))
+
+
 @router.post("/crossing-bookings/{booking}/{action}", summary="A gate operation", tags=TAGS,
              dependencies=[Depends(authenticate_gate)],
-             responses=problem_responses(401, 404, 409, 422))
-def booking_gate(booking: BookingPath,
+             responses=problem_responses(400, 401, 404, 409, 422))
+def booking_gate(request: Request, booking: BookingPath,
                  action: Annotated[str, Path(pattern="^(checkin|depart|noshow)$")],
-                 store: BookingsDep) -> FastJSON:
+                 store: BookingsDep, body: GateRequest | None = None) -> FastJSON:
     """``checkin`` (late: moved to the next free slot), ``depart``, ``noshow``: the gate's
-    operations, with the gate token (``LONGJIANG_GATE_TOKEN``)."""
-    if action == "checkin":
-        return FastJSON(store.check_in(booking).to_json())
-    op = {"depart": store.depart, "noshow": store.no_show}[action]
-    return FastJSON(op(booking).to_json())
+    operations, with the gate token (``LONGJIANG_GATE_TOKEN``).
+
+    Check-in and departure of a booking that names a shipment are also recorded in the
+    shipment's ledger as EPCIS ObjectEvents (bizStep ``arriving`` / ``departing``, the
+    checkpoint as readPoint) when the server has the crossing's gate key
+    (``LONGJIANG_GATE_KEYS``); the answer's ``ledger`` says what was recorded, or why not.
+    """
+    if action == "noshow":
+        return FastJSON(store.no_show(booking).to_json())
+    current = store.get(booking)
+    epcs = body.epcs if body else []
+    gate = _gate(request, current.crossing) if current.shipment_id else \
+        f"booking {current.id} names no shipment: nothing to record in the ledger"
+    if isinstance(gate, GateRecorder) and not epcs:
+        raise InputError(f"epcs: booking {current.id} names shipment {current.shipment_id}, "
+                         "recorded in the ledger at the gate: give the EPCs the truck carries",
+                         field="epcs")
+    done: Any = store.check_in(booking) if action == "checkin" else store.depart(booking)
+    if not isinstance(gate, GateRecorder):
+        return FastJSON({**done.to_json(), "ledger": {"recorded": False, "reason": gate}})
+    after = done.booking if action == "checkin" else done
+    try:
+        receipt = gate.record(after, "arriving" if action == "checkin" else "departing", epcs,
+                              store.clock())
+    except LongjiangError as error:  # the gate operation stands; the ledger refused its event
+        return FastJSON({**done.to_json(), "ledger": {
+            "recorded": False, "reason": f"the ledger refused the event: {error}"}})
+    return FastJSON({**done.to_json(), "ledger": {"recorded": True, **receipt.to_json()}})
 
 
 @router.get("/crossing-forecast", summary="Queue and waiting time hour by hour", tags=TAGS,

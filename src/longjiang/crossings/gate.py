@@ -25,7 +25,10 @@ from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.epcis import EPCIS_CONTEXT_URLS
 from longjiang.ledger.service import CaptureResult, Ledger, sign_document
 
-__all__ = ["GateRecorder", "gate_document", "ledger_crossing_id"]
+__all__ = ["GATE_KEYS_ENV", "GateRecorder", "gate_document", "gate_from_keys", "ledger_crossing_id"]
+
+#: the server setting: a folder of the gates' ledger keys, one ``<crossing id>.key`` each
+GATE_KEYS_ENV = "LONGJIANG_GATE_KEYS"
 
 #: the corridor extension namespace of the ledger's events
 _LJ = "https://longjiang-corridor.org/ns/v1/"
@@ -114,3 +117,23 @@ class GateRecorder:
         if not booking.shipment_id:
             return booking, None
         return booking, self.record(booking, "departing", epcs, store.clock())
+
+
+def gate_from_keys(ledger: Ledger, crossing: str, keys_dir: Path) -> GateRecorder | str:
+    """The gate of ``crossing`` from ``keys_dir/<crossing>.key`` (a ledger party's key file),
+    its read point the party's first SGLN identifier; or why there is none, as a sentence."""
+    from longjiang.errors import LongjiangError
+    from longjiang.ledger.parties import read_key_file
+
+    path = keys_dir / f"{crossing}.key"
+    if not path.is_file():
+        return f"no gate key for {crossing} in {GATE_KEYS_ENV} ({keys_dir})"
+    signer = read_key_file(path)
+    try:
+        party = ledger.get_party(signer.name)
+    except LongjiangError:
+        return f"the gate key {path.name} names {signer.name!r}, not a registered ledger party"
+    read_point = next((i for i in party.identifiers if i.startswith("urn:epc:id:sgln:")), None)
+    if read_point is None:
+        return f"the gate party {signer.name} has no SGLN identifier for its read point"
+    return GateRecorder(ledger, crossing, signer.name, signer, read_point)
