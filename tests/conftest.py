@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,21 @@ import pytest
 MINI = Path(__file__).parent / "data" / "corridor_mini"
 #: tests/conftest.py -> parents[1] is the repository root; the reference data is its sibling
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _database_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """LONGJIANG_DB for code that falls back on the default database (the API opening its
+    booking store, say): a file of this session, never one in the user's data folder."""
+    if "LONGJIANG_DB" in os.environ:
+        yield
+        return
+    folder = tmp_path_factory.mktemp("default-db")
+    os.environ["LONGJIANG_DB"] = f"sqlite:///{folder / 'ledger.db'}"
+    try:
+        yield
+    finally:
+        os.environ.pop("LONGJIANG_DB", None)
 
 
 def in_ci() -> bool:

@@ -108,7 +108,7 @@ def test_route_book_takes_the_slot(network, tmp_path: Path) -> None:
 
 
 def test_a_long_queue_sends_the_route_to_another_crossing(network) -> None:
-    from longjiang.cli.crossing import _fastest_with_queues
+    from longjiang.crossings.replan import fastest_with_queues
     from longjiang.routing.query import RouteQuery
 
     calendar = load_calendar(network)
@@ -125,11 +125,65 @@ def test_a_long_queue_sends_the_route_to_another_crossing(network) -> None:
         for r in calendar.rows))
     departure = dt.datetime(2027, 3, 10, 2, 0, tzinfo=CST)
     timed = forecast_dwells(best, network, crowded, departure)
-    route, notes = _fastest_with_queues(timed, query, planner, network, crowded, departure,
+    route, notes = fastest_with_queues(timed, query, planner, network, crowded, departure,
                                         None)
     assert first not in route.crossings and route.duration_h < timed[0].duration_h
     assert notes[-1].to_json()["origin"] == "rerouted" and first in notes[-1].line()
     # without the crowd the best route stays
     plain = forecast_dwells(best, network, calendar, departure)
-    same, _ = _fastest_with_queues(plain, query, planner, network, calendar, departure, None)
+    same, _ = fastest_with_queues(plain, query, planner, network, calendar, departure, None)
     assert same.crossings == best.crossings
+
+
+def test_the_api_route_uses_the_same_dwell_as_the_cli(network, tmp_path: Path) -> None:
+    """GET /api/route gives the CLI's answer, dwell notes included, for forecast and fixed,
+    and a booking made through the API shows in the next forecast (after the cache's
+    minute: here a fresh cache)."""
+    from fastapi.testclient import TestClient
+
+    from longjiang.api.app import create_app
+    from longjiang.crossings.bookings import BookingStore
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    app = create_app(today=lambda: dt.date(2027, 3, 8))
+    app.state.crossing_bookings = BookingStore.open(url, load_calendar(network))
+    params = {"from": "Harbin", "to": "Vladivostok", "modes": "road", "date": "2027-03-10",
+              "depart": "02:00"}
+    with TestClient(app) as client:
+        api = client.get("/api/route", params=params).json()
+        api_fixed = client.get("/api/route", params={**params, "dwell": "fixed"}).json()
+        bad = client.get("/api/route", params={**params, "dwell": "guess"})
+        late = client.get("/api/route", params={**params, "depart": "25:00"})
+    app.state.crossing_bookings.close()
+    cli = json.loads(_route("--date", "2027-03-10", "--depart", "02:00", "--db", url).stdout)
+    cli_fixed = json.loads(_route("--date", "2027-03-10", "--depart", "02:00", "--dwell",
+                                  "fixed", "--db", url).stdout)
+    assert api == cli and api_fixed == cli_fixed
+    assert api["routes"][0]["dwell"][0]["origin"] == "forecast"
+    assert api_fixed["routes"][0]["dwell"][0] == {**api_fixed["routes"][0]["dwell"][0],
+                                                  "origin": "fixed",
+                                                  "detail": "crossings.csv dwell_h (dwell fixed)"}
+    planned = _road_route(network, dt.date(2027, 3, 10))
+    assert api_fixed["routes"][0]["duration_h"] == pytest.approx(planned.duration_h, abs=0.01)
+    assert bad.status_code == 422 and "dwell" in bad.text
+    assert late.status_code == 422 and "depart" in late.text
+
+
+def test_the_forecast_cache_keeps_a_forecast_for_its_time(network, tmp_path: Path) -> None:
+    from longjiang.crossings.bookings import BookingStore
+    from longjiang.crossings.replan import ForecastCache
+    from longjiang.errors import NotFoundError
+
+    calendar = load_calendar(network)
+    now = [0.0]
+    day = dt.date(2027, 3, 10)
+    with BookingStore.open(f"sqlite:///{tmp_path / 'l.db'}", calendar) as store:
+        cache = ForecastCache(calendar, store, ttl_s=60, clock=lambda: now[0])
+        first = cache("suifenhe_pogranichny_road", Direction.OUT, day)
+        assert first is not None
+        assert cache("suifenhe_pogranichny_road", Direction.OUT, day) is first
+        now[0] = 61.0
+        again = cache("suifenhe_pogranichny_road", Direction.OUT, day)
+        assert again is not first and again == first
+        with pytest.raises(NotFoundError, match="unknown crossing 'no_such_crossing'"):
+            cache("no_such_crossing", Direction.OUT, day)

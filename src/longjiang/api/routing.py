@@ -1,23 +1,33 @@
 """``/api/route``: the same answers as ``longjiang route --json``.
 
 A single-criterion query on the corridor plans in a few hundred microseconds and runs on
-the event loop; a Pareto query, or one with places to pass, may take milliseconds and runs
-in the thread pool, so it never holds up other requests.
+the event loop; a Pareto query, one with places to pass, or one whose route reaches a
+crossing with slots (its dwell from the queue forecast, read from the bookings) runs in the
+thread pool, so it never holds up other requests. Forecasts are kept a minute
+(:class:`longjiang.crossings.replan.ForecastCache`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
 
 from longjiang.api.deps import Corridor, CorridorDep, IsoDate
 from longjiang.api.responses import FastJSON, problem_responses
-from longjiang.routing.planner import Criterion
+from longjiang.crossings.calendar import CrossingCalendar, load_calendar
+from longjiang.crossings.replan import (
+    ForecastCache,
+    departure_time,
+    plan_with_queues,
+    route_answer,
+)
+from longjiang.routing.planner import Criterion, Route
 from longjiang.routing.query import RouteQuery, check_date
 
 __all__ = ["CARGO_PATTERN", "MODES_PATTERN", "router"]
@@ -33,6 +43,15 @@ CARGO_PATTERN = rf"^((20ft|40ft)(:{_TONNES})?|bulk:{_TONNES})$"
 MODES_PATTERN = rf"^{_MODE}(,{_MODE})*$"
 
 Place = Annotated[str, Query(min_length=1, max_length=200)]
+
+
+class Dwell(StrEnum):
+    """Which border dwell a route uses."""
+
+    #: the queue forecast for the hour the cargo arrives, where the crossing has slots
+    FORECAST = "forecast"
+    #: the dataset's fixed dwell (crossings.csv dwell_h) everywhere
+    FIXED = "fixed"
 
 
 class RouteQueryEcho(BaseModel):
@@ -53,18 +72,49 @@ class RouteAnswer(BaseModel):
     warnings: list[str]
 
 
-def _answer(corridor: Corridor, query: RouteQuery, warnings: list[str]) -> dict[str, Any]:
-    routes = query.run(corridor.planner)
-    return {"query": {"from": query.origin, "to": query.destination,
-                      "date": query.date.isoformat(), "cargo": str(query.cargo),
-                      "optimize": str(query.optimize)},
-            "routes": [r.to_dict(corridor.network) for r in routes],
-            "warnings": warnings}
+def _routes(corridor: Corridor, query: RouteQuery) -> list[Route]:
+    return query.run(corridor.planner)
+
+
+def _answer(corridor: Corridor, query: RouteQuery, routes: list[Route], warnings: list[str],
+            calendar: CrossingCalendar, fixed: bool, depart: str | None,
+            queues: ForecastCache | None) -> dict[str, Any]:
+    """The answer, each route with its dwell notes (forecasts from ``queues``, when given)."""
+    departure = departure_time(query.date, depart)
+    if queues is None:  # fixed, or no route reaches a crossing with slots
+        timed, notes = plan_with_queues(corridor.network, routes, departure, calendar,
+                                        fixed=fixed)
+    else:
+        timed, notes = plan_with_queues(corridor.network, routes, departure, queues.calendar,
+                                        forecaster=queues, query=query,
+                                        planner=corridor.planner)
+    return route_answer(query, corridor.network, timed, notes, warnings)
+
+
+def _calendar(request: Request, corridor: Corridor) -> CrossingCalendar:
+    """The crossings' slot calendar (read once)."""
+    found: CrossingCalendar | None = getattr(request.app.state, "route_calendar", None)
+    if found is None:
+        found = request.app.state.route_calendar = load_calendar(corridor.network, strict=False)
+    return found
+
+
+def _forecasts(request: Request) -> ForecastCache:
+    """The application's forecast cache over its booking store (made once, on the event
+    loop's thread, so two requests never both make one)."""
+    from longjiang.api.crossings import get_booking_store
+
+    cache: ForecastCache | None = getattr(request.app.state, "route_forecasts", None)
+    if cache is None:
+        store = get_booking_store(request)
+        cache = request.app.state.route_forecasts = ForecastCache(store.calendar, store)
+    return cache
 
 
 @router.get("/route", summary="Plan a multimodal route", response_model=RouteAnswer,
             responses=problem_responses(404, 422))
 async def route(
+    request: Request,
     corridor: CorridorDep,
     origin: Annotated[str, Query(alias="from", min_length=1, max_length=200,
                                  description="origin place")],
@@ -83,14 +133,34 @@ async def route(
         max_length=50,
         description="places, crossing ids or country codes to avoid (repeatable)")] = None,
     include_planned: Annotated[bool, Query(description="also use planned links")] = False,
+    dwell: Annotated[Dwell, Query(
+        description="border dwell: forecast (the queue forecast for the hour the cargo "
+                    "arrives, where the crossing has slots) or fixed (the dataset's)")]
+    = Dwell.FORECAST,
+    depart: Annotated[str | None, Query(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                                        description="departure time HH:MM, UTC+8 "
+                                                    "(default 08:00)")] = None,
 ) -> Response:
-    """The best route for one criterion, or the Pareto set over time, cost and CO2e."""
+    """The best route for one criterion, or the Pareto set over time, cost and CO2e.
+
+    Each route lists under ``dwell`` the border dwell used at each crossing and where the
+    figure came from (``forecast`` or ``fixed``), and a ``rerouted`` note when the queue
+    forecast sent the route to another crossing.
+    """
     today = corridor.today()
     query = RouteQuery.parse(origin, destination, today=today,
                              date=date.isoformat() if date else None, cargo=cargo,
                              optimize=optimize.value, modes=modes, via=via or (),
                              avoid=avoid or (), include_planned=include_planned)
     warnings = check_date(corridor.network, query.date, today=today)
-    if query.optimize is Criterion.PARETO or query.via:
-        return FastJSON(await run_in_threadpool(_answer, corridor, query, warnings))
-    return FastJSON(_answer(corridor, query, warnings))
+    slow = query.optimize is Criterion.PARETO or bool(query.via)
+    routes = await run_in_threadpool(_routes, corridor, query) if slow \
+        else _routes(corridor, query)
+    calendar = _calendar(request, corridor)
+    fixed = dwell is Dwell.FIXED
+    queues = None
+    if not fixed and set(calendar.crossings) & {c for r in routes for c in r.crossings}:
+        queues = _forecasts(request)  # the forecasts read the bookings: off the event loop
+        return FastJSON(await run_in_threadpool(_answer, corridor, query, routes, warnings,
+                                                calendar, fixed, depart, queues))
+    return FastJSON(_answer(corridor, query, routes, warnings, calendar, fixed, depart, None))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -295,89 +294,23 @@ def whatif(arrivals_per_hour: Annotated[float, typer.Option(help="trucks arrivin
 
 # -- used by `longjiang route` (--dwell, --book) ----------------------------------------------
 
-#: the hour cargo leaves on the route's date, China Standard Time, unless --depart says
-DEFAULT_DEPARTURE = dt.time(8, 0)
-_CST = dt.timezone(dt.timedelta(hours=8))
-
 
 def route_dwells(network: Any, routes: list[Any], date: dt.date, depart: str | None,
                  db: str | None, *, fixed: bool = False, query: Any = None,
                  planner: Any = None) -> tuple[list[Any], list[list[Any]]]:
-    """The routes re-timed with forecast waits at their crossings, and the dwell notes
-    (``fixed``: the routes as planned, every border dwell noted as the dataset's figure).
-
-    With ``query`` and ``planner`` and a time-optimised query, the routes that avoid each
-    forecast crossing of the best route in turn are re-timed too, and the fastest with the
-    forecast waits is the answer: the queue can send the cargo to another crossing.
-    """
+    """:func:`longjiang.crossings.replan.plan_with_queues` over the bookings in ``db``."""
     from longjiang.config import Settings
     from longjiang.crossings.bookings import BookingStore
     from longjiang.crossings.calendar import load_calendar
-    from longjiang.crossings.dwell import forecast_dwells
+    from longjiang.crossings.replan import departure_time, plan_with_queues
 
-    when = DEFAULT_DEPARTURE
-    if depart is not None:
-        try:
-            when = dt.time.fromisoformat(depart.strip()[:5])
-        except ValueError:
-            raise InputError(f"depart: {depart[:20]!r} is not a time HH:MM", field="depart") \
-                from None
-    departure = dt.datetime.combine(date, when, tzinfo=_CST)
+    departure = departure_time(date, depart)
     calendar = load_calendar(network, strict=False)
     if fixed or not set(calendar.crossings) & {c for r in routes for c in r.crossings}:
-        empty = replace(calendar, rows=())  # no slots anywhere: every dwell is the fixed one
-        timed = [forecast_dwells(r, network, empty, departure) for r in routes]
-        if fixed:
-            timed = [(r, [replace(n, detail="crossings.csv dwell_h (--dwell fixed)")
-                          for n in notes]) for r, notes in timed]
-        return [r for r, _ in timed], [notes for _, notes in timed]
-    store = BookingStore.open(db or Settings.from_env().database_url, calendar)
-    try:
-        timed = [forecast_dwells(r, network, calendar, departure, source=store) for r in routes]
-        if query is not None and planner is not None and len(routes) == 1 \
-                and str(query.optimize) == "time":
-            timed = [_fastest_with_queues(timed[0], query, planner, network, calendar,
-                                          departure, store)]
-    finally:
-        store.close()
-    return [r for r, _ in timed], [notes for _, notes in timed]
-
-
-def _fastest_with_queues(best: tuple[Any, list[Any]], query: Any, planner: Any, network: Any,
-                         calendar: Any, departure: dt.datetime, store: Any
-                         ) -> tuple[Any, list[Any]]:
-    """``best`` or a route avoiding one of its forecast crossings, whichever is faster."""
-    from longjiang.crossings.dwell import forecast_dwells
-    from longjiang.errors import NoRouteError
-
-    route, notes = best
-    for note in [n for n in notes if n.origin == "forecast"]:
-        try:
-            other = replace(query, avoid=(*query.avoid, note.crossing)).run(planner)[0]
-        except NoRouteError:
-            continue
-        timed, other_notes = forecast_dwells(other, network, calendar, departure, source=store)
-        if timed.duration_h < route.duration_h - 1e-6:
-            skipped = DwellNoteText(f"the queue forecast at {note.crossing} "
-                                    f"({route.duration_h:.1f} h in all) sent the route to "
-                                    f"{', '.join(timed.crossings)} ({timed.duration_h:.1f} h)")
-            route, notes = timed, [*other_notes, skipped]
-    return route, notes
-
-
-class DwellNoteText:
-    """A line of the route's dwell notes that is not a border stop (why the route changed)."""
-
-    origin = "rerouted"
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def line(self) -> str:
-        return self.text
-
-    def to_json(self) -> dict[str, Any]:
-        return {"origin": self.origin, "detail": self.text}
+        return plan_with_queues(network, routes, departure, calendar, fixed=fixed)
+    with BookingStore.open(db or Settings.from_env().database_url, calendar) as store:
+        return plan_with_queues(network, routes, departure, calendar, source=store,
+                                query=query, planner=planner)
 
 
 def route_book(notes: list[Any], *, plate: str | None, carrier: str | None,

@@ -105,14 +105,11 @@ def route(
             f"{network.node(first.nodes[0]).name_en} → {network.node(first.nodes[-1]).name_en}"
             f" · {query.cargo} · {query.date} · {query.optimize}"))
     if as_json:
-        typer.echo(json.dumps({
-            "query": {"from": query.origin, "to": query.destination,
-                      "date": query.date.isoformat(), "cargo": str(query.cargo),
-                      "optimize": str(query.optimize)},
-            "routes": [{**r.to_dict(network), "dwell": [d.to_json() for d in n]}
-                       for r, n in zip(routes, notes, strict=True)],
-            "warnings": warnings, **({"booking": booking} if booking else {})},
-            ensure_ascii=False, indent=1))
+        from longjiang.crossings.replan import route_answer
+
+        typer.echo(json.dumps(route_answer(query, network, routes, notes, warnings,
+                                           **({"booking": booking} if booking else {})),
+                              ensure_ascii=False, indent=1))
         return
     console = Console()
     for i, r in enumerate(routes, 1):

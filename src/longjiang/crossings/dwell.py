@@ -12,6 +12,7 @@ the figure used and where it came from.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,7 +21,10 @@ from longjiang.crossings.forecast import ArrivalSource, CrossingForecast, foreca
 from longjiang.network.model import Network
 from longjiang.routing.planner import Leg, Route, TransferStep
 
-__all__ = ["DwellNote", "forecast_dwells"]
+__all__ = ["DwellNote", "Forecaster", "forecast_dwells"]
+
+#: the forecast of one crossing and direction from local midnight of a date (3 days), or None
+Forecaster = Callable[[str, Direction, dt.date], CrossingForecast | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +72,13 @@ def _forecast_wait(fc: CrossingForecast, arrival: dt.datetime) -> tuple[float, s
 
 
 def forecast_dwells(route: Route, network: Network, calendar: CrossingCalendar,
-                    departure: dt.datetime, *, source: ArrivalSource | None = None
-                    ) -> tuple[Route, list[DwellNote]]:
-    """``route`` with forecast waits at its crossings that have them, and a note per crossing."""
+                    departure: dt.datetime, *, source: ArrivalSource | None = None,
+                    forecaster: Forecaster | None = None) -> tuple[Route, list[DwellNote]]:
+    """``route`` with forecast waits at its crossings that have them, and a note per crossing.
+
+    ``forecaster`` gives the forecasts (e.g. a cache); by default they are computed from the
+    calendar and ``source``.
+    """
     clock = departure
     steps: list[Leg | TransferStep] = []
     notes: list[DwellNote] = []
@@ -82,9 +90,13 @@ def forecast_dwells(route: Route, network: Network, calendar: CrossingCalendar,
             used: tuple[float, str, dt.datetime] | None = None
             if step.detail in with_slots and calendar.rows_for(step.detail, direction):
                 local = clock.astimezone(calendar.tz(step.detail))
-                fc = forecast(calendar, local.date(), 3, crossings=[step.detail],
-                              directions=[direction], source=source)
-                used = _forecast_wait(fc[0], clock) if fc else None
+                if forecaster is not None:
+                    one = forecaster(step.detail, direction, local.date())
+                else:
+                    fc = forecast(calendar, local.date(), 3, crossings=[step.detail],
+                                  directions=[direction], source=source)
+                    one = fc[0] if fc else None
+                used = _forecast_wait(one, clock) if one is not None else None
             if used is None:
                 why = ("no slot calendar for this crossing" if step.detail not in with_slots
                        else "no open lanes in the 3-day forecast")
