@@ -56,6 +56,29 @@ def test_shared_link_with_crossing_and_transfers(browsing: Browsing) -> None:
     assert page.get_by_label("Date", exact=True).input_value() == "2023-06-01"
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_border_dwell_says_where_it_came_from(browsing: Browsing, lang: str) -> None:
+    """A road crossing with slots: the wait of the queue forecast for the hour the truck
+    arrives; a rail crossing: the dataset's fixed dwell."""
+    forecast = {"en": "wait from the queue forecast for the hour from",
+                "zh": "等待时间取自", "ru": "ожидание по прогнозу очереди на час с"}[lang]
+    fixed = {"en": "fixed dwell from the dataset", "zh": "数据集中的固定通关时间",
+             "ru": "фиксированное время из набора данных"}[lang]
+    page = browsing.page
+    caption = LABELS[lang][3]
+    browsing.goto(f"/route?lang={lang}&from=Harbin&to=Vladivostok&date=2027-03-10"
+                  "&optimize=time&modes=road")
+    page.wait_for_selector("#route-results[data-state=ready]")
+    source = page.get_by_role("table", name=caption).locator(".dwell-source")
+    assert source.count() == 1 and forecast in source.inner_text()
+    browsing.screenshot(f"route-dwell-{lang}")
+    browsing.goto(f"/route?lang={lang}&from=Harbin&to=Moscow&date=2023-06-01&optimize=time"
+                  "&modes=rail")
+    page.wait_for_selector("#route-results[data-state=ready]")
+    sources = page.get_by_role("table", name=caption).locator(".dwell-source")
+    assert sources.count() >= 1 and all(t == fixed for t in sources.all_inner_texts())
+
+
 def test_pareto_point_selects_route(browsing: Browsing) -> None:
     page = browsing.page
     browsing.goto("/route?lang=en&from=Harbin&to=Busan&optimize=pareto&date=2024-06-01")

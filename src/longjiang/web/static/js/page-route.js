@@ -167,8 +167,18 @@
       const c = crossingsById.get(id);
       return c ? LJ.placeName(c.cn) + " – " + LJ.placeName(c.ru) : id;
     };
+    const dwellText = (t) => {
+      const note = (route.dwell || []).find((d) => d.crossing === t.detail);
+      if (!note) return null;
+      return note.origin === "forecast" ? LJ.t("route.dwell_forecast", { time: LJ.fmt.dateTime(note.slot) })
+        : LJ.t("route.dwell_fixed");
+    };
     const transferText = (t) => {
-      if (t.kind === "border") return LJ.t("transfer.border", { name: crossingName(t.detail) });
+      if (t.kind === "border") {
+        const source = dwellText(t);
+        return [LJ.t("transfer.border", { name: crossingName(t.detail) }),
+          source ? LJ.el("div", { class: "summary dwell-source", text: source }) : null];
+      }
       const kind = LJ.has("transfer." + t.kind) ? LJ.t("transfer." + t.kind) : t.kind;
       return t.detail ? kind + " (" + t.detail + ")" : kind;
     };
@@ -214,6 +224,8 @@
       LJ.el("span", {}, [LJ.t("route.sum.cost") + ": ", LJ.el("b", { text: LJ.fmt.usd(route.cost_usd) })]),
       LJ.el("span", {}, [LJ.t("route.sum.co2e") + ": ", LJ.el("b", { text: LJ.fmt.co2(route.co2e_kg) })]),
       LJ.el("span", {}, [LJ.t("route.crossings") + ": ", LJ.el("b", { text: crossings })]),
+      (route.dwell || []).some((d) => d.origin === "rerouted")
+        ? LJ.el("span", { class: "rerouted", text: LJ.t("route.rerouted") }) : null,
     ]);
   }
 
