@@ -187,3 +187,55 @@ def test_the_forecast_cache_keeps_a_forecast_for_its_time(network, tmp_path: Pat
         assert again is not first and again == first
         with pytest.raises(NotFoundError, match="unknown crossing 'no_such_crossing'"):
             cache("no_such_crossing", Direction.OUT, day)
+
+
+def test_the_fastest_route_under_the_queues_is_found_past_two_crowded_crossings(network) -> None:
+    """Crowds at the two fastest road crossings: the answer is the fastest of all routes with
+    the forecast waits (checked against every crossing tried one by one), through a third."""
+    from longjiang.crossings.replan import fastest_with_queues
+    from longjiang.errors import NoRouteError
+    from longjiang.routing.query import RouteQuery
+
+    calendar = load_calendar(network)
+    date = dt.date(2027, 3, 10)
+    query = RouteQuery.parse("Harbin", "Vladivostok", today=date, date=date.isoformat(),
+                             cargo="40ft", optimize="time", modes="road", via=(), avoid=(),
+                             include_planned=False)
+    planner = Planner(network)
+    [best] = query.run(planner)
+    first = best.crossings[0]
+    [second_route] = replace(query, avoid=(first,)).run(planner)
+    second = second_route.crossings[0]
+    crowded = replace(calendar, rows=tuple(
+        replace(r, walkin_per_day=r.walkin_per_day * 40) if r.crossing in (first, second) else r
+        for r in calendar.rows))
+    departure = dt.datetime(2027, 3, 10, 2, 0, tzinfo=CST)
+    route, notes = fastest_with_queues(forecast_dwells(best, network, crowded, departure),
+                                       query, planner, network, crowded, departure, None)
+    # the oracle: every road crossing with slots on its own
+    times = {}
+    for c in crowded.crossings:
+        others = tuple(x for x in crowded.crossings if x != c)
+        try:
+            [through] = replace(query, avoid=others).run(planner)
+        except NoRouteError:
+            continue
+        times[through.crossings] = forecast_dwells(through, network, crowded,
+                                                   departure)[0].duration_h
+    assert route.duration_h == pytest.approx(min(times.values()))
+    assert first not in route.crossings and second not in route.crossings
+    assert notes[-1].to_json()["origin"] == "rerouted"
+
+
+def test_route_answers_with_forecasts_are_kept_as_long_as_the_forecasts() -> None:
+    from longjiang.api.routing import AnswerCache
+
+    now = [0.0]
+    cache = AnswerCache(60.0, size=2, clock=lambda: now[0])
+    cache.put(("a",), b"1")
+    cache.put(("b",), b"2")
+    assert cache.get(("a",)) == b"1"  # now the most recent
+    cache.put(("c",), b"3")  # over the bound: the least recent ("b") goes
+    assert cache.get(("b",)) is None and cache.get(("a",)) == b"1"
+    now[0] = 60.0
+    assert cache.get(("a",)) is None and cache.get(("c",)) is None

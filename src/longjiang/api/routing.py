@@ -10,6 +10,10 @@ thread pool, so it never holds up other requests. Forecasts are kept a minute
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -99,6 +103,39 @@ def _calendar(request: Request, corridor: Corridor) -> CrossingCalendar:
     return found
 
 
+class AnswerCache:
+    """Route answers that used the queue forecasts, kept as long as the forecasts are
+    (the same query in the same minute gives the same answer): bounded, thread-safe."""
+
+    def __init__(self, ttl_s: float, size: int = 2048,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_s, self.size, self.clock = ttl_s, size, clock
+        self._kept: OrderedDict[tuple[Any, ...], tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is None or kept[0] <= self.clock():
+                return None
+            self._kept.move_to_end(key)
+            return kept[1]
+
+    def put(self, key: tuple[Any, ...], body: bytes) -> None:
+        with self._lock:
+            self._kept[key] = (self.clock() + self.ttl_s, body)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+
+def _answers(request: Request, queues: ForecastCache) -> AnswerCache:
+    cache: AnswerCache | None = getattr(request.app.state, "route_answers", None)
+    if cache is None:
+        cache = request.app.state.route_answers = AnswerCache(queues.ttl_s)
+    return cache
+
+
 def _forecasts(request: Request) -> ForecastCache:
     """The application's forecast cache over its booking store (made once, on the event
     loop's thread, so two requests never both make one)."""
@@ -161,6 +198,13 @@ async def route(
     queues = None
     if not fixed and set(calendar.crossings) & {c for r in routes for c in r.crossings}:
         queues = _forecasts(request)  # the forecasts read the bookings: off the event loop
-        return FastJSON(await run_in_threadpool(_answer, corridor, query, routes, warnings,
-                                                calendar, fixed, depart, queues))
+        answers = _answers(request, queues)
+        key = (query, today, depart)
+        body = answers.get(key)
+        if body is None:
+            answer = await run_in_threadpool(_answer, corridor, query, routes, warnings,
+                                             calendar, fixed, depart, queues)
+            body = bytes(FastJSON(answer).body)
+            answers.put(key, body)
+        return Response(body, media_type="application/json")
     return FastJSON(_answer(corridor, query, routes, warnings, calendar, fixed, depart, None))

@@ -136,20 +136,41 @@ def fastest_with_queues(best: tuple[Route, list[Note]], query: RouteQuery, plann
                         network: Network, calendar: CrossingCalendar, departure: dt.datetime,
                         source: ArrivalSource | None,
                         forecaster: Forecaster | None = None) -> tuple[Route, list[Note]]:
-    """``best`` or a route avoiding one of its forecast crossings, whichever is faster."""
+    """The fastest route with the forecast waits: ``best`` (re-timed), or the best route
+    through one other crossing with slots, or the best through none of them.
+
+    The planner's search weighs each crossing with its fixed dwell; the waits depend on the
+    hour the cargo arrives. So the search is split by crossing: for each crossing with slots,
+    the best route that uses no other crossing with slots (the legs before it as short as
+    they can be, so the cargo arrives as early as it can: with first-in first-out queues it
+    leaves no later), and the best that uses none; each is re-timed with the forecast, and
+    the fastest wins. For a route that crosses the border once, this is the time-optimal
+    route under the forecast waits.
+    """
     route, notes = best
-    for note in [n for n in notes if isinstance(n, DwellNote) and n.origin == "forecast"]:
+    planned = route.crossings
+    with_slots = [c for c in calendar.crossings if c in network.crossings]
+    forecasts = forecaster if forecaster is not None else ForecastCache(calendar, source)
+    seen = {planned}
+    for through in (None, *with_slots):
+        others = tuple(c for c in with_slots if c != through and c not in query.avoid)
         try:
-            other = replace(query, avoid=(*query.avoid, note.crossing)).run(planner)[0]
+            other = replace(query, avoid=(*query.avoid, *others)).run(planner)[0]
         except NoRouteError:
             continue
+        if other.crossings in seen:
+            continue
+        seen.add(other.crossings)
         timed, other_notes = forecast_dwells(other, network, calendar, departure,
-                                             source=source, forecaster=forecaster)
+                                             source=source, forecaster=forecasts)
         if timed.duration_h < route.duration_h - 1e-6:
-            skipped = RerouteNote(f"the queue forecast at {note.crossing} "
-                                  f"({route.duration_h:.1f} h in all) sent the route to "
-                                  f"{', '.join(timed.crossings)} ({timed.duration_h:.1f} h)")
-            route, notes = timed, [*other_notes, skipped]
+            route, notes = timed, list(other_notes)
+    if route.crossings != planned:
+        where = ", ".join(planned) or "no crossing"
+        notes = [*notes, RerouteNote(
+            f"the queue forecasts sent the route from {where} ({best[0].duration_h:.1f} h in "
+            f"all with the forecast waits) to {', '.join(route.crossings) or 'no crossing'} "
+            f"({route.duration_h:.1f} h)")]
     return route, notes
 
 
