@@ -113,6 +113,13 @@ def test_capture_rejections_are_problems(client: TestClient, shipped: dict[str, 
     body = is_problem(post(client, bad, capture_headers("shipper-cn", "SHP-1", bad)),
                       422, "invalid-epcis")
     assert body["errors"][0]["field"] == "/epcisBody/eventList/0/bizStep"
+    # a document with two problems: both are listed
+    two = document(event("teleporting"), event("arriving", 30, eventTimeZoneOffset="+15:00"))
+    body = is_problem(post(client, two, capture_headers("shipper-cn", "SHP-1", two)),
+                      422, "invalid-epcis")
+    assert [e["field"] for e in body["errors"]] == ["/epcisBody/eventList/0/bizStep",
+                                                    "/epcisBody/eventList/1/eventTimeZoneOffset"]
+    assert body["errors"][1]["value"] == "'+15:00'"
 
     doc = document(event("arriving", 30, **named(destination="rail-cn")))
     # rail-ru signs the request, but the events carry rail-cn's signatures

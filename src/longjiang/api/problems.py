@@ -25,6 +25,7 @@ from longjiang.errors import (
     UnknownPlaceError,
     ValidationError,
 )
+from longjiang.ledger.epcis import EPCISValidationError
 
 __all__ = ["PROBLEM_BASE", "allowed_methods", "install_problem_handlers", "json_safe",
            "problem_response"]
@@ -78,6 +79,9 @@ def problem_response(status: int, code: str, title: str, detail: str, instance: 
 def _extra(exc: LongjiangError) -> dict[str, Any]:
     if isinstance(exc, UnknownPlaceError):
         return {"name": exc.name, "suggestions": list(exc.suggestions)}
+    if isinstance(exc, EPCISValidationError):  # every problem, not only the first
+        return {"errors": [{"field": p.pointer, "message": p.message, "value": p.value}
+                           for p in exc.problems]}
     if isinstance(exc, InputError) and exc.field:
         return {"errors": [{"field": exc.field, "message": str(exc)}]}
     if isinstance(exc, ValidationError):
