@@ -971,7 +971,7 @@ def compare_results(a: CorridorResult, b: CorridorResult, *,
         vb = fb.volume_t if fb else 0.0
         if abs(vb - va) >= min_change_t:
             link_changes.append(LinkChange(link_id, ref.mode, ref.crossing, va, vb))
-    link_changes.sort(key=lambda c: -abs(c.change_t))
+    link_changes.sort(key=lambda c: (-abs(c.change_t), c.id))  # ties by id: no hash order
     return Comparison(a, b, tuple(changes), tuple(link_changes))
 
 
