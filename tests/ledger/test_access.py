@@ -73,7 +73,7 @@ def test_a_grant_lets_a_party_in_and_is_a_log_entry(opened: Ledger) -> None:
         opened.shipment_events("SHP-1", party("rail-ru"))
     record = change(opened, "rail-cn", "grant", "rail-ru")  # any member may grant
     assert record.leaf_index == 9 and record.tree_size == 10  # after 8 registrations, 1 event
-    assert opened.checkpoint().size == 10
+    assert opened.latest_checkpoint().size == 10
     assert len(opened.shipment_events("SHP-1", party("rail-ru"))) == 1
     submit(opened, "rail-ru", "SHP-1",
            document(event("arriving", 30, **named("rail-cn", "rail-ru"))))

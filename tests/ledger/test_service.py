@@ -81,7 +81,7 @@ def test_capture_appends_signs_a_checkpoint_and_returns_receipts(cast: Ledger) -
     receipt = result.receipts[0]
     assert receipt.leaf_index == 8 and receipt.shipment_id == "SHP-1"  # after 8 registrations
     assert receipt.recorded_at.startswith("2026-03-10T12:00:00")
-    cp = cast.checkpoint()
+    cp = cast.latest_checkpoint()
     checked = open_checkpoint(cp.note, [cast.log_info().verifier_key])
     assert checked.size == 9
     verify_inclusion(receipt.leaf_hash, 8, 9, cast.inclusion_proof(8, 9), checked.root_hash)
@@ -342,5 +342,28 @@ def test_demo_shipment(ledger: Ledger) -> None:  # noqa: F811
 def test_operations_before_init_say_so(db_url: str) -> None:  # noqa: F811
     led = Ledger.open(db_url)
     with pytest.raises(Exception, match="ledger init"):
-        led.checkpoint()
+        led.latest_checkpoint()
     led.close()
+
+
+def test_reading_the_checkpoint_writes_nothing(cast: Ledger) -> None:
+    """latest_checkpoint only reads: after a capture stream that signs no checkpoint it
+    gives one of the current size (the same bytes sign_checkpoint then stores), and the
+    table of checkpoints is unchanged until sign_checkpoint."""
+    from longjiang.ledger.records import Submission
+
+    def stored() -> list[int]:
+        with cast.store.read() as conn:
+            return [r.size for r in conn.execute(text("SELECT size FROM checkpoints"))]
+
+    doc = shipping_document("SHP-9")
+    sub = Submission(doc, "SHP-9", "shipper-cn", sign_document(signer_for("shipper-cn"),
+                                                               "SHP-9", doc))
+    [result] = list(cast.capture_many([sub], checkpoint=False))
+    before = stored()
+    latest = cast.latest_checkpoint()
+    assert latest.size == result.receipts[0].leaf_index + 1 and latest.size not in before
+    assert cast.latest_checkpoint() == latest and stored() == before
+    signed = cast.sign_checkpoint()
+    assert signed == latest and stored() == [*before, latest.size]
+    assert open_checkpoint(latest.note, [cast.log_info().verifier_key]).size == latest.size

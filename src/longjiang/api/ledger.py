@@ -391,7 +391,7 @@ def event(ledger: LedgerDep, reader: ReaderDep,
 @router.get("/ledger/checkpoint", summary="The latest signed checkpoint (public)",
             responses=problem_responses(503))
 def checkpoint(ledger: LedgerDep) -> dict[str, Any]:
-    cp = ledger.checkpoint()
+    cp = ledger.latest_checkpoint()
     info = ledger.log_info()
     return {**cp.to_json(), "origin": info.origin, "key": info.verifier_key}
 
@@ -418,7 +418,7 @@ def inclusion_proof(
         raise InputError("give exactly one of leafIndex and leafHash", field="leafIndex")
     index = leaf_index if leaf_index is not None else ledger.leaf_index_of(
         _hash_param(leaf_hash or "", "leafHash"))
-    size = tree_size if tree_size is not None else ledger.checkpoint().size
+    size = tree_size if tree_size is not None else ledger.latest_checkpoint().size
     proof = ledger.inclusion_proof(index, size)
     return {"leafIndex": index, "treeSize": size,
             "inclusionProof": [base64.b64encode(p).decode("ascii") for p in proof]}
@@ -432,7 +432,7 @@ def consistency_proof(
     second: Annotated[int | None, Query(ge=0, le=_MAX_INDEX,
                                         description="newer tree size")] = None,
 ) -> dict[str, Any]:
-    size2 = second if second is not None else ledger.checkpoint().size
+    size2 = second if second is not None else ledger.latest_checkpoint().size
     proof = ledger.consistency_proof(first, size2)
     return {"first": first, "second": size2,
             "consistencyProof": [base64.b64encode(p).decode("ascii") for p in proof]}

@@ -248,9 +248,10 @@ def shipment(
 @app.command()
 @handle_errors
 def checkpoint(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Print the log's latest signed checkpoint (C2SP signed note)."""
+    """Sign (once per size) and print the checkpoint of the log's current size (C2SP signed
+    note); reading it through the API never writes."""
     with _open(db) as ledger:
-        cp = ledger.checkpoint()
+        cp = ledger.sign_checkpoint()
         info = ledger.log_info()
     if as_json:
         _print_json({**cp.to_json(), "origin": info.origin, "key": info.verifier_key})

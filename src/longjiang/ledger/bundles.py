@@ -83,7 +83,7 @@ def make_bundle(ctx: LogContext, access: Access, reads: Reads, shipment_id: str,
     """A shipment's events, their inclusion proofs and a signed checkpoint, in one object."""
     check_shipment_id(shipment_id)
     origin, signer = ctx.log_key()
-    cp = reads.checkpoint()
+    cp = reads.latest_checkpoint()
     with ctx.store.read() as conn:
         access.require_member(conn, shipment_id, reader)
         tree = MerkleTree(SqlTreeStore(conn))

@@ -266,4 +266,4 @@ def run_demo(
         ledger.capture(document, shipment_id=DEMO_SHIPMENT, party_id=party_id,
                        signatures=sign_document(signer, DEMO_SHIPMENT, document))
     return DemoResult(shipment=DEMO_SHIPMENT, parties=tuple(DEMO_PARTIES), events=len(steps),
-                      checkpoint=ledger.checkpoint(), keys_dir=keys_dir)
+                      checkpoint=ledger.latest_checkpoint(), keys_dir=keys_dir)

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 
 from longjiang.errors import InputError, NotFoundError
 from longjiang.ledger.access import Access, AccessRecord
+from longjiang.ledger.checkpoint import sign_checkpoint
 from longjiang.ledger.merkle import (
     consistency_ranges,
     fold_right,
@@ -41,6 +42,7 @@ from longjiang.ledger.store import (
     party_records,
     shipment_parties,
 )
+from longjiang.ledger.tree import MerkleTree
 
 __all__ = ["Reads"]
 
@@ -155,15 +157,25 @@ class Reads:
 
     # -- the public log ------------------------------------------------------
 
-    def checkpoint(self) -> SignedCheckpoint:
-        """The latest signed checkpoint, signing a new one if the log grew since."""
-        self.ctx.log_key()
+    def latest_checkpoint(self) -> SignedCheckpoint:
+        """The signed checkpoint of the log as it is, read only: the stored one of the
+        current size, or (when none was stored for it) one signed for it and not stored.
+        A C2SP checkpoint has no timestamp and Ed25519 is deterministic, so both are the
+        same bytes."""
+        origin, signer = self.ctx.log_key()
         with self.ctx.store.read() as conn:
-            size = SqlTreeStore(conn).leaf_count()
+            tree = MerkleTree(SqlTreeStore(conn))
             row = conn.execute(select(checkpoints).order_by(checkpoints.c.size.desc())
                                .limit(1)).first()
-        if row is not None and int(row.size) == size:
-            return SignedCheckpoint(int(row.size), bytes(row.root), row.note)
+            if row is not None and int(row.size) == tree.size:
+                return SignedCheckpoint(int(row.size), bytes(row.root), row.note)
+            root = tree.root()
+        note = sign_checkpoint(origin, tree.size, root, signer)
+        return SignedCheckpoint(tree.size, root, note)
+
+    def sign_checkpoint(self) -> SignedCheckpoint:
+        """Sign and store a checkpoint of the log's current size (once per size)."""
+        self.ctx.log_key()
         with self.ctx.store.write() as conn:
             return self.ctx.write_checkpoint(conn)
 
@@ -205,7 +217,7 @@ class Reads:
     def prove(self, ref: str, reader: Reader) -> dict[str, Any]:
         """An event's receipt, its inclusion proof and the signed checkpoint it is proved in."""
         stored = self.event(ref, reader)
-        cp = self.checkpoint()
+        cp = self.latest_checkpoint()
         proof = self.inclusion_proof(stored.receipt.leaf_index, cp.size)
         verify_inclusion(stored.receipt.leaf_hash, stored.receipt.leaf_index, cp.size, proof,
                          cp.root)

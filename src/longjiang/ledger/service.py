@@ -292,9 +292,13 @@ class Ledger:
         """One event by event hash, EPCIS eventID or leaf index; its shipment's parties only."""
         return self.reads.event(ref, reader)
 
-    def checkpoint(self) -> SignedCheckpoint:
-        """The latest signed checkpoint, signing a new one if the log grew since."""
-        return self.reads.checkpoint()
+    def latest_checkpoint(self) -> SignedCheckpoint:
+        """The signed checkpoint of the log's current size; reads only (safe for any GET)."""
+        return self.reads.latest_checkpoint()
+
+    def sign_checkpoint(self) -> SignedCheckpoint:
+        """Sign and store a checkpoint of the current size (captures do this themselves)."""
+        return self.reads.sign_checkpoint()
 
     def inclusion_proof(self, leaf_index: int, tree_size: int | None = None) -> list[bytes]:
         """``PATH(leaf_index, D[tree_size])`` from stored nodes (public)."""
