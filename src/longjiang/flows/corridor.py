@@ -581,11 +581,6 @@ class CorridorModel:
                                      max(base, params.min_base_delay_h)))
         return elements
 
-    @property
-    def element_keys(self) -> tuple[str, ...]:
-        """Keys of the capacity elements present on this date."""
-        return tuple(e.row.key for e in self._elements)
-
     def _closed_edges(self, closed: Iterable[str]) -> BoolArray:
         mask = np.zeros(len(self._edges), dtype=bool)
         net = self.network

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from longjiang.errors import InputError
@@ -398,30 +397,9 @@ def _giai_like(total: int, chars: str) -> str:
     return "(?:" + "|".join(rf"\d{{{c}}}\.{chars}{{1,{total - c}}}" for c in range(6, 13)) + ")"
 
 
-@dataclass(frozen=True)
-class _Scheme:
-    pattern: re.Pattern[str]
-    convert: Any  # Callable[[str, str], str]: (company prefix, rest after the first '.') -> DL URI
-
-
 def _split(body: str) -> tuple[str, str]:
     cp, _, rest = body.partition(".")
     return cp, rest
-
-
-def _sgtin_like(ai_suffix: str, fixed: int) -> Any:
-    def convert(body: str) -> str:
-        cp, rest = _split(body)
-        item = rest[: 13 - len(cp)]
-        gtin = _with_check(item[:1] + cp + item[1:])
-        tail = rest[13 - len(cp) + 1 :]
-        return (
-            f"https://id.gs1.org/01/{gtin}{ai_suffix}{_escape_dl(tail)}"
-            if fixed
-            else f"https://id.gs1.org/01/{gtin}"
-        )
-
-    return convert
 
 
 def _gtin_and(body: str, ai: str) -> str:

@@ -272,11 +272,6 @@ def _has_epcis_context(document: Mapping[str, Any]) -> bool:
     return any(isinstance(c, str) and c in EPCIS_CONTEXT_URLS for c in _context_entries(document))
 
 
-def _document_namespaces(document: Mapping[str, Any]) -> dict[str, str]:
-    """Prefix -> ``{IRI}`` from the document's ``@context`` (only a list context declares them)."""
-    return _context_namespaces(document.get("@context"))
-
-
 def _context_namespaces(context: Any) -> dict[str, str]:
     namespaces: dict[str, str] = {}
     if isinstance(context, list):

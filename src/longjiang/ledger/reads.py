@@ -8,7 +8,6 @@ reveal leaf hashes, never events.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -18,9 +17,7 @@ from longjiang.ledger.access import Access, AccessRecord
 from longjiang.ledger.checkpoint import sign_checkpoint
 from longjiang.ledger.merkle import (
     consistency_ranges,
-    fold_right,
     inclusion_ranges,
-    perfect_subtrees,
     verify_inclusion,
 )
 from longjiang.ledger.parties import Party
@@ -42,7 +39,7 @@ from longjiang.ledger.store import (
     party_records,
     shipment_parties,
 )
-from longjiang.ledger.tree import MerkleTree
+from longjiang.ledger.tree import MerkleTree, range_hashes
 
 __all__ = ["Reads"]
 
@@ -54,22 +51,6 @@ def _proof_size(store: SqlTreeStore, size: int | None) -> int:
     if type(size) is not int or not 0 <= size <= have:
         raise InputError(f"tree size {size!r} is not in [0, {have}]", field="treeSize")
     return size
-
-
-def _range_hashes(store: SqlTreeStore, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
-    """``MTH`` of each leaf range of a proof plan, from one read of stored nodes.
-
-    The same as ``MerkleTree``'s proof methods, without first reading the frontier
-    (a thin adapter over :mod:`longjiang.ledger.merkle`'s proof plans).
-    """
-    plans = [perfect_subtrees(a, b) for a, b in ranges]
-    hashes = store.get_nodes([key for plan in plans for key in plan])
-    out: list[bytes] = []
-    pos = 0
-    for plan in plans:
-        out.append(fold_right(hashes[pos : pos + len(plan)]))
-        pos += len(plan)
-    return out
 
 
 class Reads:
@@ -188,7 +169,7 @@ class Reads:
             if type(leaf_index) is not int or not 0 <= leaf_index < size:
                 raise InputError(f"leaf index {leaf_index!r} is out of range for tree size "
                                  f"{size}", field="leafIndex")
-            return _range_hashes(store, inclusion_ranges(leaf_index, size))
+            return range_hashes(store, inclusion_ranges(leaf_index, size))
 
     def leaf_index_of(self, leaf: bytes) -> int:
         """The index of the leaf with hash ``leaf`` (public, like RFC 9162 get-proof-by-hash)."""
@@ -212,7 +193,7 @@ class Reads:
             size = _proof_size(store, size2)
             if type(size1) is not int or not 0 <= size1 <= size:
                 raise InputError(f"size1 must be in [0, {size}], got {size1!r}", field="first")
-            return _range_hashes(store, consistency_ranges(size1, size))
+            return range_hashes(store, consistency_ranges(size1, size))
 
     def prove(self, ref: str, reader: Reader) -> dict[str, Any]:
         """An event's receipt, its inclusion proof and the signed checkpoint it is proved in."""

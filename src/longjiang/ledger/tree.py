@@ -40,7 +40,7 @@ from longjiang.ledger.merkle import (
     perfect_subtrees,
 )
 
-__all__ = ["MemoryTreeStore", "MerkleTree", "NodeKey", "TreeStore"]
+__all__ = ["MemoryTreeStore", "MerkleTree", "NodeKey", "TreeStore", "range_hashes"]
 
 #: ``(level, index)``: level 0 = leaves; node (l, i) covers leaves [i * 2**l, (i + 1) * 2**l).
 NodeKey = tuple[int, int]
@@ -115,6 +115,18 @@ class MemoryTreeStore:
             while len(self._levels) <= level:
                 self._levels.append([])
             self._levels[level].append(bytes(h))
+
+
+def range_hashes(store: TreeStore, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+    """``MTH`` of each leaf range of a proof plan, from one batched read of stored nodes."""
+    plans = [perfect_subtrees(a, b) for a, b in ranges]
+    hashes = store.get_nodes([key for plan in plans for key in plan])
+    out: list[bytes] = []
+    pos = 0
+    for plan in plans:
+        out.append(fold_right(hashes[pos : pos + len(plan)]))
+        pos += len(plan)
+    return out
 
 
 class MerkleTree:
@@ -213,28 +225,16 @@ class MerkleTree:
             return fold_right([h for _level, h in self._frontier])
         return fold_right(self._store.get_nodes(perfect_subtrees(0, size)))
 
-    def _range_hashes(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
-        """``MTH`` of each range, from one batched read of the stored nodes."""
-        plans = [perfect_subtrees(a, b) for a, b in ranges]
-        keys = [key for plan in plans for key in plan]
-        hashes = self._store.get_nodes(keys)
-        out: list[bytes] = []
-        pos = 0
-        for plan in plans:
-            out.append(fold_right(hashes[pos : pos + len(plan)]))
-            pos += len(plan)
-        return out
-
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         """``PATH(index, D[size])``: the inclusion proof of leaf ``index`` at tree ``size``."""
         size = self._check_size(size)
         if type(index) is not int or not 0 <= index < size:
             raise InputError(f"leaf index {index!r} is out of range for tree size {size}")
-        return self._range_hashes(inclusion_ranges(index, size))
+        return range_hashes(self._store, inclusion_ranges(index, size))
 
     def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
         """``PROOF(size1, D[size2])``: the consistency proof between two sizes of the log."""
         size2 = self._check_size(size2)
         if type(size1) is not int or not 0 <= size1 <= size2:
             raise InputError(f"size1 must be in [0, {size2}], got {size1!r}")
-        return self._range_hashes(consistency_ranges(size1, size2))
+        return range_hashes(self._store, consistency_ranges(size1, size2))
