@@ -6,11 +6,20 @@ The public surface is re-exported here; everything else lives in sub-packages
 """
 
 from longjiang.errors import (
+    AuthenticationError,
+    AuthorizationError,
+    ConflictError,
     DataError,
     InputError,
     LongjiangError,
     NoRouteError,
     NotFoundError,
+    PayloadTooLarge,
+    Problem,
+    ProofError,
+    RateLimited,
+    SignatureError,
+    StorageError,
     UnknownPlaceError,
     ValidationError,
 )
@@ -18,11 +27,20 @@ from longjiang.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuthenticationError",
+    "AuthorizationError",
+    "ConflictError",
     "DataError",
     "InputError",
     "LongjiangError",
     "NoRouteError",
     "NotFoundError",
+    "PayloadTooLarge",
+    "Problem",
+    "ProofError",
+    "RateLimited",
+    "SignatureError",
+    "StorageError",
     "UnknownPlaceError",
     "ValidationError",
     "__version__",

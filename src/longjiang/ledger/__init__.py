@@ -1,6 +1,8 @@
 """The verifiable shipment ledger: EPCIS 2.0 events in a transparency log.
 
-Sub-modules (imported on demand, nothing heavy here), in the order data flows:
+What users import comes from here (``from longjiang.ledger import Ledger``), loaded on first
+use so that importing one sub-module does not load the rest. Sub-modules, in the order data
+flows:
 
 - :mod:`longjiang.ledger.cbv`: the EPCIS/CBV 2.0 vocabulary shared by validation and hashing;
   :mod:`longjiang.ledger.epcis` (validation), :mod:`longjiang.ledger.eventhash` (CBV 2.0
@@ -17,4 +19,44 @@ Sub-modules (imported on demand, nothing heavy here), in the order data flows:
   proofs, the append-only tree over a node store, C2SP signed checkpoints, the database.
 """
 
-__all__ = ["checkpoint", "merkle", "tree"]
+from importlib import import_module
+from typing import Any
+
+#: public name -> the sub-module that defines it
+_EXPORTS = {
+    "Ledger": "service",
+    "OPERATOR": "records",
+    "CaptureResult": "records",
+    "Submission": "records",
+    "SignedCheckpoint": "records",
+    "sign_document": "pipeline",
+    "verify_bundle": "bundles",
+    "BundleReport": "bundles",
+    "EPCISDocument": "epcis",
+    "EPCISEvent": "epcis",
+    "EPCISValidationError": "epcis",
+    "parse_document": "epcis",
+    "parse_event": "epcis",
+    "event_hash": "eventhash",
+    "event_hashes": "eventhash",
+    "Party": "parties",
+    "Role": "parties",
+    "generate_key": "parties",
+    "read_key_file": "parties",
+    "write_key_file": "parties",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'longjiang.ledger' has no attribute {name!r}")
+    value = getattr(import_module(f"longjiang.ledger.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
