@@ -26,6 +26,7 @@ from longjiang.errors import (
     ValidationError,
 )
 from longjiang.ledger.epcis import EPCISValidationError
+from longjiang.stats._model import UnknownIndicatorError
 
 __all__ = ["PROBLEM_BASE", "allowed_methods", "install_problem_handlers", "json_safe",
            "problem_response"]
@@ -79,6 +80,8 @@ def problem_response(status: int, code: str, title: str, detail: str, instance: 
 def _extra(exc: LongjiangError) -> dict[str, Any]:
     if isinstance(exc, UnknownPlaceError):
         return {"name": exc.name, "suggestions": list(exc.suggestions)}
+    if isinstance(exc, UnknownIndicatorError):
+        return {"indicator": exc.indicator, "suggestions": list(exc.suggestions)}
     if isinstance(exc, EPCISValidationError):  # every problem, not only the first
         return {"errors": [{"field": p.pointer, "message": p.message, "value": p.value}
                            for p in exc.problems]}

@@ -1,8 +1,8 @@
 """``/api/stats``: indicators, series and consistency findings, with RFC 9457 errors.
 
 Errors of the statistics leave as ``application/problem+json`` documents (type, title,
-status, detail, instance, plus ``suggestions`` or ``errors``) built by
-:func:`longjiang.api.problems.problem_response` straight from the routes. Parameters are
+status, detail, instance, plus ``suggestions`` or ``errors``) made by the application's
+problem handlers (:mod:`longjiang.api.problems`), like every other error. Parameters are
 typed and bounded in the OpenAPI document; a value outside them is a validation error,
 which the application's problem handlers answer (422).
 """
@@ -14,10 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from longjiang.api.problems import problem_response
 from longjiang.api.responses import problem_responses
-from longjiang.errors import InputError, LongjiangError
-from longjiang.stats._model import UnknownIndicatorError
 from longjiang.stats.checks import run_checks
 from longjiang.stats.dataset import Dataset, load_dataset
 
@@ -45,29 +42,6 @@ async def get_dataset(request: Request) -> Dataset:
 DatasetDep = Annotated[Dataset, Depends(get_dataset)]
 
 
-def _from_error(exc: LongjiangError, instance: str) -> JSONResponse:
-    if isinstance(exc, UnknownIndicatorError):
-        return problem_response(
-            404,
-            "unknown-indicator",
-            "Unknown indicator",
-            str(exc),
-            instance,
-            indicator=exc.indicator,
-            suggestions=list(exc.suggestions),
-        )
-    if isinstance(exc, InputError):
-        return problem_response(
-            422,
-            "bad-input",
-            "Invalid parameter",
-            str(exc),
-            instance,
-            errors=[{"field": exc.field, "message": str(exc)}],
-        )
-    return problem_response(exc.http_status, exc.code, "Statistics error", str(exc), instance)
-
-
 Year = Annotated[int | None, Query(ge=1900, le=2100)]
 
 
@@ -89,12 +63,8 @@ async def series(
     to: Annotated[Year, Query(description="Last year")] = None,
 ) -> JSONResponse | dict[str, object]:
     """One value per partner and year, each with its source."""
-    instance = "/api/stats/series"
-    try:
-        ind = dataset.indicator(indicator)
-        points = dataset.series(indicator, partner, from_, to)
-    except LongjiangError as exc:
-        return _from_error(exc, instance)
+    ind = dataset.indicator(indicator)  # errors: the application's problem handlers
+    points = dataset.series(indicator, partner, from_, to)
     return {"indicator": ind.to_dict(), "series": [p.to_dict() for p in points]}
 
 

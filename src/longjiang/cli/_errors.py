@@ -10,31 +10,54 @@ from typing import ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
-from longjiang.errors import LongjiangError, ValidationError
+from longjiang.errors import (
+    AuthenticationError,
+    AuthorizationError,
+    ConflictError,
+    DataError,
+    InputError,
+    LongjiangError,
+    NoRouteError,
+    NotFoundError,
+    PayloadTooLarge,
+    ProofError,
+    RateLimited,
+    SignatureError,
+    StorageError,
+    ValidationError,
+)
+from longjiang.ledger.epcis import EPCISValidationError
 
 __all__ = ["EXIT_CODES", "exit_for", "handle_errors"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: exit code per error code; anything else that is a LongjiangError exits 1
-EXIT_CODES = {
-    "bad-input": 2,
-    "invalid-data": 3,
-    "bad-data": 3,
-    "not-found": 4,
-    "unknown-place": 4,
-    "no-route": 5,
-    "bad-proof": 6,
-    "bad-signature": 6,
-    "forbidden": 7,
-    "storage": 8,
+#: exit code per error class; a subclass exits as its nearest listed ancestor
+EXIT_CODES: dict[type[LongjiangError], int] = {
+    LongjiangError: 1,
+    InputError: 2,
+    PayloadTooLarge: 2,
+    DataError: 3,
+    EPCISValidationError: 3,  # a document that is not valid EPCIS is bad data, like a bad file
+    NotFoundError: 4,
+    NoRouteError: 5,
+    ProofError: 6,
+    SignatureError: 6,
+    AuthorizationError: 7,
+    AuthenticationError: 7,
+    StorageError: 8,
+    ConflictError: 9,
+    RateLimited: 10,
 }
 
 
 def exit_for(error: LongjiangError) -> int:
-    """The process exit code for a core error."""
-    return EXIT_CODES.get(error.code, 1)
+    """The process exit code for a core error (by class, the nearest listed ancestor)."""
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return 1
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -59,6 +82,6 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except RecursionError:
             # a parser met input nested deeper than any real document (JSON, say)
             print("error: the input is nested too deeply to be read", file=sys.stderr)
-            raise typer.Exit(EXIT_CODES["bad-input"]) from None
+            raise typer.Exit(EXIT_CODES[InputError]) from None
 
     return wrapper

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from longjiang.cli._errors import handle_errors
+from longjiang.cli._errors import exit_for, handle_errors
 from longjiang.errors import InputError, ProofError
 from longjiang.ledger.epcis import EPCISValidationError, event_list_of, parse_document
 from longjiang.ledger.parties import read_key_file, sign_access
@@ -154,7 +154,7 @@ def capture(
             typer.echo(f"{current[-1]}: {problem}", err=True)
         where = f" in {current[-1]}; nothing of it appended" if stream else "; nothing appended"
         typer.echo(f"error: {len(exc.problems)} problem(s) found{where}", err=True)
-        raise typer.Exit(3) from None
+        raise typer.Exit(exit_for(exc)) from None
     except Exception:
         if stream and len(current) > captured:
             typer.echo(f"{current[captured]}: not captured", err=True)

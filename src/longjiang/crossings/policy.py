@@ -11,19 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from longjiang.errors import InputError, LongjiangError
+from longjiang.errors import ConflictError, InputError
 
 __all__ = ["BookingPolicy", "BookingStateError", "SlotFullError"]
 
 
-class SlotFullError(LongjiangError):
+class SlotFullError(ConflictError):
     """Every place of the slot is taken (HTTP 409)."""
 
     code = "slot-full"
     http_status = 409
 
 
-class BookingStateError(LongjiangError):
+class BookingStateError(ConflictError):
     """The booking is not in a state that allows this (cancelled, already departed...)."""
 
     code = "booking-state"

@@ -57,7 +57,7 @@ class Origin(StrEnum):
 class UnknownIndicatorError(NotFoundError):
     """An indicator id matches nothing; :attr:`suggestions` holds the closest ids."""
 
-    code = "not-found"
+    code = "unknown-indicator"
 
     def __init__(self, indicator: str, suggestions: tuple[str, ...]) -> None:
         self.indicator = indicator
