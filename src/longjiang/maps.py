@@ -125,10 +125,12 @@ def route_map(network: Network, routes: Sequence[Route], path: Path, *, title: s
                         color=MODE_COLORS[mode], linewidth=2.6 if k == 0 else 1.6,
                         alpha=1.0 if k == 0 else 0.7, zorder=3, solid_capstyle="round")
                 used.add(mode)
+        from longjiang.routing.planner import StepKind
+
         for route in routes:
             for step in route.transfers:
                 node = network.node(step.at)
-                border = step.kind == "border"
+                border = step.kind is StepKind.BORDER
                 ax.plot(node.lon, node.lat, marker="X" if border else "o",
                         color="#b03a2e" if border else "black", markersize=9 if border else 5,
                         zorder=5 if border else 4)

@@ -32,6 +32,7 @@ __all__ = [
     "Leg",
     "Planner",
     "Route",
+    "StepKind",
     "TransferStep",
 ]
 
@@ -104,12 +105,24 @@ class Leg:
     gauge_mm: int | None
 
 
+class StepKind(StrEnum):
+    """What a stop between legs is: one of the network's transfer kinds, or the border."""
+
+    GAUGE_BREAK = TransferKind.GAUGE_BREAK.value
+    PORT_HANDLING = TransferKind.PORT_HANDLING.value
+    RAIL_ROAD = TransferKind.RAIL_ROAD.value
+    AIR_HANDLING = TransferKind.AIR_HANDLING.value
+    PIPELINE = TransferKind.PIPELINE.value
+    #: the border formalities at a crossing (``detail``: the crossing id)
+    BORDER = "border"
+
+
 @dataclass(frozen=True)
 class TransferStep:
     """A stop between legs: a transfer between modes or gauges, or a border dwell."""
 
     at: str
-    kind: str
+    kind: StepKind
     duration_h: float
     cost_usd: float
     co2e_kg: float
@@ -618,7 +631,7 @@ class Planner:
             li = int(self.edge_link[e])
             if li < 0:
                 kind = self._transfer_kinds[int(self.edge_transfer[e])]
-                steps.append(TransferStep(net.nodes[int(self.edge_node[e])].id, str(kind),
+                steps.append(TransferStep(net.nodes[int(self.edge_node[e])].id, StepKind(kind),
                                           time_h, cost, co2e))
                 continue
             link: Link = net.links[li]
@@ -627,7 +640,7 @@ class Planner:
             crossing = net.crossings.get(link.crossing) if link.crossing else None
             if crossing is not None:
                 fee = crossing.fee_usd_per_teu * teu
-                steps.append(TransferStep(a, "border", crossing.dwell_h, fee, 0.0,
+                steps.append(TransferStep(a, StepKind.BORDER, crossing.dwell_h, fee, 0.0,
                                           detail=crossing.id))
                 time_h -= crossing.dwell_h
                 cost -= fee
