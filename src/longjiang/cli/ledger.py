@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from longjiang.cli._errors import exit_for, handle_errors
+from longjiang.cli.ledger_tiles import register as register_tile_commands
 from longjiang.errors import InputError, ProofError
 from longjiang.ledger.epcis import EPCISValidationError, event_list_of, parse_document
 from longjiang.ledger.parties import read_key_file, sign_access
@@ -358,3 +359,6 @@ def demo(
                f"{len(result.parties)} parties; log size {result.checkpoint.size}")
     if keys_dir:
         typer.echo(f"party keys in {keys_dir}")
+
+
+register_tile_commands(app)
