@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import subprocess
 import sys
+from types import ModuleType
 
 import pytest
 
@@ -42,3 +45,43 @@ def test_importing_one_ledger_module_loads_no_database_code() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=60)
     assert done.stdout.split() == ["False", "Ledger"]
+
+
+def _packages() -> list[str]:
+    found = ["longjiang"]
+    found += [m.name for m in pkgutil.walk_packages(longjiang.__path__, "longjiang.") if m.ispkg]
+    return sorted(found)
+
+
+def _public_namespace(package: ModuleType) -> set[str]:
+    """What the package offers: its public names, less sub-modules and names it merely uses
+    from outside the project (``Any``, ``FastAPI``)."""
+    return {name for name, value in vars(package).items()
+            if not name.startswith("_") and not inspect.ismodule(value)
+            and str(getattr(value, "__module__", package.__name__)).startswith("longjiang")}
+
+
+@pytest.mark.parametrize("name", _packages())
+def test_each_package_exports_exactly_its_public_namespace(name: str) -> None:
+    package = importlib.import_module(name)
+    exported = package.__all__
+    assert len(exported) == len(set(exported)), f"{name}.__all__ repeats a name"
+    for public in exported:  # loads what a package offers on first use
+        value = getattr(package, public)
+        assert not inspect.ismodule(value), f"{name}.__all__ lists the module {public!r}"
+    assert set(exported) == _public_namespace(package) | ({"__version__"} & set(exported))
+
+
+def test_every_package_is_checked() -> None:
+    assert {"longjiang.ledger", "longjiang.settlement", "longjiang.trade", "longjiang.api",
+            "longjiang.cli", "longjiang.web", "longjiang.crossings"} <= set(_packages())
+
+
+@pytest.mark.parametrize(("package", "name"), [("longjiang.ledger", "Ledger"),
+                                               ("longjiang.settlement", "Journal"),
+                                               ("longjiang.trade", "TradeStore")])
+def test_what_users_import_comes_from_the_package(package: str, name: str) -> None:
+    code = f"from {package} import {name}; print({name}.__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert done.stdout.split() == [name]

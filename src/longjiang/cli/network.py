@@ -25,8 +25,8 @@ __all__ = ["app"]
 app = typer.Typer(help="The corridor dataset: check, list, show, export.", no_args_is_help=True)
 
 
-class ExportFormat(StrEnum):
-    """Export formats."""
+class GeoExportFormat(StrEnum):
+    """Formats of ``network export`` (``stats export`` has its own ExportFormat)."""
 
     GEOJSON = "geojson"
 
@@ -93,8 +93,8 @@ def show(place: Annotated[str, typer.Argument(help="name in en/zh/ru/pinyin, or 
 @app.command()
 @handle_errors
 def export(
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="output format")] = (
-        ExportFormat.GEOJSON),
+    fmt: Annotated[GeoExportFormat, typer.Option("--format", help="output format")] = (
+        GeoExportFormat.GEOJSON),
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default stdout)")]
     = None,
     date: Annotated[str | None, typer.Option(help="only links usable on this date")] = None,

@@ -19,8 +19,8 @@ flows:
   proofs, the append-only tree over a node store, C2SP signed checkpoints, the database.
 """
 
-from importlib import import_module
-from typing import Any
+from importlib import import_module as _import_module
+from typing import Any as _Any
 
 #: public name -> the sub-module that defines it
 _EXPORTS = {
@@ -49,11 +49,11 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'longjiang.ledger' has no attribute {name!r}")
-    value = getattr(import_module(f"longjiang.ledger.{module}"), name)
+    value = getattr(_import_module(f"longjiang.ledger.{module}"), name)
     globals()[name] = value
     return value
 

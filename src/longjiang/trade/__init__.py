@@ -1,6 +1,7 @@
 """Cross-border e-commerce: orders, China Customs CEB messages, the three-document match, duty.
 
-Sub-modules (imported on demand, nothing heavy here):
+What users import comes from here (``from longjiang.trade import TradeStore``), loaded on
+first use so that importing the package loads no sub-module. Sub-modules:
 
 - :mod:`longjiang.trade.spec`: the CEB field table (names, formats, mandatory flags).
 - :mod:`longjiang.trade.model`: an order in five sections, trade modes 9610/9710/9810/1210.
@@ -25,5 +26,39 @@ enterprise's certified device) and sent over the China E-Port data exchange, out
 package.
 """
 
-__all__ = ["ceb", "check", "consign", "duty", "journey", "model", "orders", "receipts",
-           "resolve", "schema", "spec", "store", "transport"]
+from importlib import import_module as _import_module
+from typing import Any as _Any
+
+#: public name -> the sub-module that defines it
+_EXPORTS = {
+    "TradeStore": "store",
+    "parse_orders": "orders",
+    "load_orders": "orders",
+    "OrderFormat": "orders",
+    "check_orders": "check",
+    "build_messages": "ceb",
+    "MessageKind": "ceb",
+    "Sender": "ceb",
+    "landed_cost": "duty",
+    "parse_receipt": "receipts",
+    "Receipt": "receipts",
+    "orders_json_schema": "schema",
+    "Side": "spec",
+    "FieldSpec": "spec",
+    "plan_batch": "transport",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> _Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'longjiang.trade' has no attribute {name!r}")
+    value = getattr(_import_module(f"longjiang.trade.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

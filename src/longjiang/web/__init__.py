@@ -16,9 +16,11 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from longjiang.web.assets import AssetStore, load_assets
-from longjiang.web.pages import PAGES, Page, Renderer
+from longjiang.web.pages import PAGES as _PAGES
+from longjiang.web.pages import Page as _Page
+from longjiang.web.pages import Renderer as _Renderer
 
-__all__ = ["CSP", "SecurityHeaders", "mount_web"]
+__all__ = ["CSP", "AssetStore", "SecurityHeaders", "load_assets", "mount_web"]
 
 #: no inline scripts, nothing from other hosts, never framed
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -54,8 +56,8 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _page_endpoint(renderer: Renderer,
-                   page: Page) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+def _page_endpoint(renderer: _Renderer,
+                   page: _Page) -> Callable[[Request], Coroutine[Any, Any, Response]]:
     async def endpoint(request: Request) -> Response:
         return renderer.render(request, page)
 
@@ -66,9 +68,9 @@ def _page_endpoint(renderer: Renderer,
 def mount_web(app: FastAPI, assets: AssetStore | None = None) -> None:
     """Serve the pages at ``/``, ``/route`` … and the assets under ``/static/``."""
     store = assets or load_assets()
-    renderer = Renderer(store)
+    renderer = _Renderer(store)
     app.state.web_assets = store
-    for page in PAGES:
+    for page in _PAGES:
         app.add_api_route(page.path, _page_endpoint(renderer, page), methods=["GET"],
                           include_in_schema=False, name=f"page_{page.name}")
 
