@@ -25,12 +25,8 @@ from starlette.responses import Response
 from longjiang.api.deps import Corridor, CorridorDep, IsoDate
 from longjiang.api.responses import FastJSON, problem_responses
 from longjiang.crossings.calendar import CrossingCalendar, load_calendar
-from longjiang.crossings.replan import (
-    ForecastCache,
-    departure_time,
-    plan_with_queues,
-    route_answer,
-)
+from longjiang.crossings.replan import ForecastCache, departure_time, plan_with_queues
+from longjiang.routing.answer import route_answer
 from longjiang.routing.planner import Criterion, Route
 from longjiang.routing.query import RouteQuery, check_date
 

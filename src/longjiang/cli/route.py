@@ -105,7 +105,7 @@ def route(
             f"{network.node(first.nodes[0]).name_en} → {network.node(first.nodes[-1]).name_en}"
             f" · {query.cargo} · {query.date} · {query.optimize}"))
     if as_json:
-        from longjiang.crossings.replan import route_answer
+        from longjiang.routing.answer import route_answer
 
         typer.echo(json.dumps(route_answer(query, network, routes, notes, warnings,
                                            **({"booking": booking} if booking else {})),

@@ -4,7 +4,8 @@
 has slots (:func:`longjiang.crossings.dwell.forecast_dwells`), and for a time-optimised query
 also tries the routes that avoid each of those crossings, taking the fastest: a long queue can
 send the cargo to another crossing. ``fixed`` keeps the dataset's dwell and says so.
-:func:`route_answer` is the JSON answer of ``longjiang route --json`` and ``GET /api/route``.
+:func:`longjiang.routing.answer.route_answer` (re-exported here) turns the result into the JSON
+answer of ``longjiang route --json`` and ``GET /api/route``.
 
 Forecasts are computed per crossing, direction and local date; :class:`ForecastCache` keeps
 them for a while (the API: many requests, bookings changing slowly), so a route costs a
@@ -25,6 +26,7 @@ from longjiang.crossings.dwell import DwellNote, Forecaster, forecast_dwells
 from longjiang.crossings.forecast import ArrivalSource, CrossingForecast, forecast
 from longjiang.errors import InputError, NoRouteError
 from longjiang.network.model import Network
+from longjiang.routing.answer import route_answer
 from longjiang.routing.planner import Planner, Route
 from longjiang.routing.query import RouteQuery
 
@@ -173,17 +175,3 @@ def fastest_with_queues(best: tuple[Route, list[Note]], query: RouteQuery, plann
             f"({route.duration_h:.1f} h)")]
     return route, notes
 
-
-def route_answer(query: RouteQuery, network: Network, routes: Sequence[Route],
-                 notes: Sequence[Sequence[Note]] | None, warnings: Sequence[str],
-                 **extra: Any) -> dict[str, Any]:
-    """The JSON answer to a route query: the query as understood, the routes (each with the
-    dwell used at its crossings, when ``notes`` are given), the date's warnings."""
-    return {"query": {"from": query.origin, "to": query.destination,
-                      "date": query.date.isoformat(), "cargo": str(query.cargo),
-                      "optimize": str(query.optimize)},
-            "routes": [{**r.to_dict(network),
-                        **({"dwell": [d.to_json() for d in notes[i]]} if notes is not None
-                           else {})}
-                       for i, r in enumerate(routes)],
-            "warnings": list(warnings), **extra}
