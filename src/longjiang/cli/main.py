@@ -27,6 +27,7 @@ GROUPS = {
     "crossing": "longjiang.cli.crossing",
     "settle": "longjiang.cli.settle",
     "trade": "longjiang.cli.trade",
+    "witness": "longjiang.cli.witness",
 }
 
 

@@ -1,0 +1,75 @@
+"""``longjiang witness``: run a C2SP tlog-witness for the ledger's log (docs in the package)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from longjiang.cli._errors import handle_errors
+from longjiang.errors import InputError
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Witness a transparency log: cosign its checkpoints (tlog-witness).",
+                  no_args_is_help=True)
+
+
+@app.command()
+@handle_errors
+def keygen(
+    name: Annotated[str, typer.Option("--name", help="the witness's name, e.g. "
+                                      "customs.example/witness")],
+    out: Annotated[Path, typer.Option("--out", help="file for the private key (mode 0600)")],
+) -> None:
+    """Make a witness key: writes the private key to --out, prints the public key."""
+    from longjiang.witness.cosignature import generate_witness_key
+
+    if out.exists():
+        raise InputError(f"--out {out}: the file exists; refusing to overwrite a key")
+    signer = generate_witness_key(name)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(signer.to_string() + "\n")
+    typer.echo(signer.verifier().to_string())
+
+
+@app.command()
+@handle_errors
+def serve(
+    key: Annotated[Path, typer.Option("--key", help="the witness's private key file")],
+    log: Annotated[list[str], typer.Option(
+        "--log", help="a log to witness, ORIGIN:VERIFIER-KEY (repeatable)")],
+    state: Annotated[Path, typer.Option("--state", help="SQLite file of the witness's state")],
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port (0: any free one)", min=0, max=65535)] = 7380,
+) -> None:
+    """Serve POST /add-checkpoint; prints 'listening on HOST:PORT' once ready."""
+    from longjiang.ledger.checkpoint import NoteVerifier
+    from longjiang.witness.cosignature import WitnessSigner
+    from longjiang.witness.server import make_server
+    from longjiang.witness.service import Witness, parse_log_option
+    from longjiang.witness.state import WitnessState
+
+    try:
+        signer = WitnessSigner.from_string(key.read_text(encoding="ascii"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--key {key}: cannot read the key ({exc})") from None
+    logs: dict[str, list[NoteVerifier]] = {}
+    for option in log:
+        origin, verifier = parse_log_option(option)
+        logs.setdefault(origin, []).append(verifier)
+    witness = Witness(signer, logs, WitnessState(state))
+    server = make_server(host, port, witness)
+    bound_host, bound_port = server.server_address[:2]
+    typer.echo(f"witness {signer.verifier().to_string()}")
+    typer.echo(f"listening on {bound_host!s}:{bound_port}", )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        witness.state.close()
