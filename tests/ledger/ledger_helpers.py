@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,11 +54,6 @@ def database_url(backend: str, tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture(params=backends())
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return database_url(str(request.param), tmp_path)
-
-
 def fixed_clock() -> datetime:
     return FIXED_NOW
 
@@ -81,15 +75,6 @@ def seeded(label: str) -> Any:
         return out[:n]
 
     return random_bytes
-
-
-@pytest.fixture
-def ledger(db_url: str) -> Iterator[Ledger]:
-    led = Ledger.open(db_url, clock=fixed_clock, new_id=counter_ids(),
-                      random_bytes=seeded("log"))
-    led.init()
-    yield led
-    led.close()
 
 
 def signer_for(party_id: str) -> NoteSigner:
@@ -183,26 +168,3 @@ def change(led: Ledger, by: str, action: str, subject: str,
     """``by`` signs and appends a grant or revocation of ``subject``'s access."""
     date, signature = sign_access(signer_for(by), shipment, action, subject, FIXED_NOW)
     return led.change_access(shipment, by, action, subject, date, signature)
-
-
-@pytest.fixture
-def single_threaded() -> None:
-    """Only the main thread runs, so that the ledger may fork its worker processes.
-
-    schemathesis keeps one event-loop thread for in-process ASGI calls for the whole session
-    (the OpenAPI tests load and call the app through it); it is shut down here (it is started
-    again when needed), and other leftover threads are given a moment to end.
-    """
-    import sys
-    import threading
-    import time
-
-    asgi = sys.modules.get("schemathesis.python.asgi")
-    if asgi is not None:
-        asgi._shutdown()  # private, but its only way to stop the shared thread
-    deadline = time.monotonic() + 15
-    while threading.active_count() > 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if threading.active_count() > 1:
-        names = [t.name for t in threading.enumerate()]
-        pytest.fail(f"threads still running, the ledger cannot fork its workers: {names}")

@@ -16,14 +16,12 @@ from longjiang.errors import (
 )
 from longjiang.ledger.parties import sign_access
 from longjiang.ledger.service import OPERATOR, Ledger, count_entries, verify_bundle
-from tests.ledger.ledger_helpers import (  # noqa: F401  (db_url, ledger are fixtures)
+from tests.ledger.ledger_helpers import (
     CAST,
     FIXED_NOW,
     change,
-    db_url,
     document,
     event,
-    ledger,
     named,
     open_shipment,
     party,
@@ -34,7 +32,7 @@ from tests.ledger.ledger_helpers import (  # noqa: F401  (db_url, ledger are fix
 
 
 @pytest.fixture
-def opened(ledger: Ledger) -> Ledger:  # noqa: F811
+def opened(ledger: Ledger) -> Ledger:
     register_cast(ledger)
     open_shipment(ledger)  # shipper-cn opens SHP-1 naming consignee-ru and rail-cn
     return ledger

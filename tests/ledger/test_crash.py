@@ -13,15 +13,33 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from longjiang.ledger.service import OPERATOR, Ledger, count_entries
-from tests.ledger.ledger_helpers import db_url, register_cast  # noqa: F401  (fixture)
+from tests.ledger.ledger_helpers import register_cast
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def readline_within(proc: subprocess.Popen[str], seconds: float = 60.0) -> str:
+    """The next line of ``proc``'s output; a process silent for ``seconds`` is killed and the
+    test fails, instead of waiting forever on a writer that hangs."""
+    assert proc.stdout is not None
+    stream = proc.stdout
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(seconds)
+    if reader.is_alive():
+        proc.kill()
+        proc.wait()
+        reader.join(5)
+        pytest.fail(f"no line from {proc.args!r} within {seconds:g} s")
+    return got[0]
 
 WRITER = """
 import sys, time
@@ -68,7 +86,7 @@ def prepared(url: str) -> None:
         register_cast(led)
 
 
-def test_sigkill_loses_no_acknowledged_event(db_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_sigkill_loses_no_acknowledged_event(db_url: str, tmp_path: Path) -> None:
     prepared(db_url)
     go = tmp_path / "go"
     go.touch()
@@ -77,7 +95,7 @@ def test_sigkill_loses_no_acknowledged_event(db_url: str, tmp_path: Path) -> Non
     lines = []
     try:
         while len(lines) < 41:
-            line = writer.stdout.readline()
+            line = readline_within(writer)
             assert line, writer.stderr.read() if writer.stderr else "writer died"
             lines.append(line)
     finally:
@@ -103,14 +121,14 @@ def test_sigkill_loses_no_acknowledged_event(db_url: str, tmp_path: Path) -> Non
         assert report.entries_checked == size
 
 
-def test_two_writers_make_one_consistent_log(db_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_two_writers_make_one_consistent_log(db_url: str, tmp_path: Path) -> None:
     """Both writers open their shipment, wait at a barrier, then append at the same time."""
     prepared(db_url)
     go = tmp_path / "go"
     writers = {label: start_writer(db_url, label, 30, go) for label in ("A", "B")}
     for writer in writers.values():
         assert writer.stdout is not None
-        assert writer.stdout.readline().startswith("READY")
+        assert readline_within(writer).startswith("READY")
     go.touch()
     outputs = {}
     for label, writer in writers.items():
@@ -160,7 +178,7 @@ def test_workers_die_with_their_sigkilled_parent() -> None:
     parent = subprocess.Popen([sys.executable, "-c", PARENT], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
-    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    workers = [int(pid) for pid in readline_within(parent).split()]
     assert len(workers) == 2 and all(alive(pid) for pid in workers)
     parent.send_signal(signal.SIGKILL)
     parent.wait()
@@ -192,7 +210,7 @@ def test_capture_acknowledgements_survive_sigkill(tmp_path: Path) -> None:
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True)
     assert proc.stdout is not None
-    first = proc.stdout.readline()
+    first = readline_within(proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     proc.stdout.close()
@@ -203,3 +221,14 @@ def test_capture_acknowledgements_survive_sigkill(tmp_path: Path) -> None:
         status = led.capture_status(capture_id, OPERATOR)
         assert [r["leafIndex"] for r in status["receipts"]] == [9]
         assert led.audit().ok
+
+
+def test_a_silent_process_fails_the_test_instead_of_hanging_it() -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                            stdout=subprocess.PIPE, text=True)
+    started = time.monotonic()
+    with pytest.raises(pytest.fail.Exception, match="no line from .* within 0.5 s"):
+        readline_within(proc, 0.5)
+    assert time.monotonic() - started < 10 and proc.returncode is not None
+    assert proc.stdout is not None
+    proc.stdout.close()

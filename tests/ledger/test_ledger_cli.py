@@ -12,11 +12,10 @@ from typer.testing import CliRunner
 
 from longjiang.cli.ledger import app as ledger_app
 from longjiang.cli.party import app as party_app
-from tests.ledger.ledger_helpers import (  # noqa: F401  (single_threaded is a fixture)
+from tests.ledger.ledger_helpers import (
     document,
     event,
     shipping_document,
-    single_threaded,
 )
 
 runner = CliRunner()

@@ -12,12 +12,10 @@ from longjiang.errors import AuthenticationError, AuthorizationError, InputError
 from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.parties import body_digest, format_request_date, request_statement
 from longjiang.ledger.service import OPERATOR, Ledger, sign_document, verify_bundle
-from tests.ledger.ledger_helpers import (  # noqa: F401  (db_url, ledger are fixtures)
+from tests.ledger.ledger_helpers import (
     FIXED_NOW,
-    db_url,
     document,
     event,
-    ledger,
     named,
     open_shipment,
     register_cast,
@@ -31,7 +29,7 @@ def new_signer(party_id: str) -> NoteSigner:
 
 
 @pytest.fixture
-def opened(ledger: Ledger) -> Ledger:  # noqa: F811
+def opened(ledger: Ledger) -> Ledger:
     register_cast(ledger)
     open_shipment(ledger)
     return ledger
@@ -146,7 +144,7 @@ def test_a_revocation_between_check_and_write_is_caught(opened: Ledger) -> None:
     assert opened.log_info().size == size + 1  # the revocation only, not the event
 
 
-def test_parties_registered_before_registrations_were_logged(ledger: Ledger) -> None:  # noqa: F811
+def test_parties_registered_before_registrations_were_logged(ledger: Ledger) -> None:
     """A database from before schema 4: parties without a registration leaf, events signed
     by them. `ledger init` records their registrations; their keys cover the earlier leaves."""
     from sqlalchemy import insert

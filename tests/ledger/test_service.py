@@ -26,13 +26,11 @@ from longjiang.ledger.merkle import verify_consistency, verify_inclusion
 from longjiang.ledger.parties import body_digest, format_request_date, request_statement
 from longjiang.ledger.service import OPERATOR, Ledger, count_entries, sign_document, verify_bundle
 from longjiang.ledger.store import node_id
-from tests.ledger.ledger_helpers import (  # noqa: F401  (db_url, ledger are fixtures)
+from tests.ledger.ledger_helpers import (
     FIXED_NOW,
     change,
-    db_url,
     document,
     event,
-    ledger,
     named,
     open_shipment,
     party,
@@ -45,7 +43,7 @@ from tests.ledger.ledger_helpers import (  # noqa: F401  (db_url, ledger are fix
 
 
 @pytest.fixture
-def cast(ledger: Ledger) -> Ledger:  # noqa: F811
+def cast(ledger: Ledger) -> Ledger:
     register_cast(ledger)
     return ledger
 
@@ -325,7 +323,7 @@ def test_parties_registry(cast: Ledger) -> None:
     assert len(cast.list_parties()) == 8
 
 
-def test_demo_shipment(ledger: Ledger) -> None:  # noqa: F811
+def test_demo_shipment(ledger: Ledger) -> None:
     result = run_demo(ledger, random_bytes=seeded("demo"))
     # 7 registrations, 13 events and three grants
     assert result.events == 13 and result.checkpoint.size == 23
@@ -339,7 +337,7 @@ def test_demo_shipment(ledger: Ledger) -> None:  # noqa: F811
         run_demo(ledger)
 
 
-def test_operations_before_init_say_so(db_url: str) -> None:  # noqa: F811
+def test_operations_before_init_say_so(db_url: str) -> None:
     led = Ledger.open(db_url)
     with pytest.raises(Exception, match="ledger init"):
         led.latest_checkpoint()

@@ -22,11 +22,10 @@ from longjiang.ledger.store import (
     tree_nodes,
 )
 from longjiang.ledger.tree import MemoryTreeStore, MerkleTree, TreeStore
-from tests.ledger.ledger_helpers import db_url  # noqa: F401  (fixture)
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[LedgerStore]:  # noqa: F811
+def store(db_url: str) -> Iterator[LedgerStore]:
     s = LedgerStore.open(db_url)
     yield s
     s.close()

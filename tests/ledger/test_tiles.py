@@ -23,7 +23,7 @@ from longjiang.cli.ledger import app as ledger_app
 from longjiang.errors import InputError
 from longjiang.ledger.service import Ledger
 from longjiang.ledger.tiles import DirectorySink, encode_index, split_bundle, write_tiles
-from tests.ledger.ledger_helpers import (  # noqa: F401  (single_threaded is a fixture)
+from tests.ledger.ledger_helpers import (
     change,
     counter_ids,
     document,
@@ -33,7 +33,6 @@ from tests.ledger.ledger_helpers import (  # noqa: F401  (single_threaded is a f
     register_cast,
     seeded,
     signer_for,
-    single_threaded,
     submit,
 )
 

@@ -16,11 +16,10 @@ from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.epcis import EPCIS_CONTEXT_URLS
 from longjiang.ledger.parties import Party, Role
 from longjiang.ledger.service import PARALLEL_MIN_EVENTS, Ledger, Submission, sign_document
-from tests.ledger.ledger_helpers import (  # noqa: F401  (single_threaded is a fixture)
+from tests.ledger.ledger_helpers import (
     counter_ids,
     fixed_clock,
     seeded,
-    single_threaded,
 )
 
 CARRIER = "urn:epc:id:pgln:6901234.00002"
