@@ -239,3 +239,38 @@ def test_route_answers_with_forecasts_are_kept_as_long_as_the_forecasts() -> Non
     assert cache.get(("b",)) is None and cache.get(("a",)) == b"1"
     now[0] = 60.0
     assert cache.get(("a",)) is None and cache.get(("c",)) is None
+
+
+def test_route_book_proposes_the_earliest_free_slot_when_the_wanted_one_is_full(
+        network, tmp_path: Path) -> None:
+    """`route --book` at a full slot books the next slot with a free place, and says so."""
+    from longjiang.cli.crossing import route_book
+    from longjiang.crossings.bookings import BookingStore
+    from longjiang.crossings.calendar import VehicleClass
+    from longjiang.crossings.dwell import DwellNote
+    from longjiang.errors import InputError
+
+    calendar = load_calendar(network)
+    crossing = "suifenhe_pogranichny_road"
+    today = dt.date.today()
+    day = next(today + dt.timedelta(days=d) for d in range(2, 10)
+               if len(calendar.day_slots(crossing, today + dt.timedelta(days=d), Direction.OUT,
+                                         VehicleClass.TRUCK)) >= 2)
+    wanted, following = calendar.day_slots(crossing, day, Direction.OUT, VehicleClass.TRUCK)[:2]
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    with BookingStore.open(url, calendar) as store:
+        for i in range(wanted.capacity):
+            store.book(crossing, wanted.start, Direction.OUT, f"黑A1{i:04d}", carrier="other")
+    note = DwellNote(crossing, Direction.OUT, wanted.start - dt.timedelta(hours=1), 1.0,
+                     "forecast", "a forecast", slot=wanted.start)
+    answer = route_book([note], plate="黑B24680", carrier="acme", db=url)
+    assert answer["earliest_free"] is True and answer["wanted"] == wanted.start.isoformat()
+    assert answer["booking"]["slot"] == following.start.isoformat()
+    assert answer["booking"]["crossing"] == crossing and answer["booking"]["carrier"] == "acme"
+    with BookingStore.open(url, calendar) as store:
+        counts = dict((s.start, n) for s, n in store.day(crossing, day, Direction.OUT,
+                                                         VehicleClass.TRUCK))
+    assert counts[wanted.start] == wanted.capacity and counts[following.start] == 1
+    fixed = replace(note, origin="fixed", slot=None)
+    with pytest.raises(InputError, match="no crossing with bookable slots"):
+        route_book([fixed], plate="黑B13579", carrier="acme", db=url)
