@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from longjiang.errors import DataError, InputError, Problem, ValidationError
+from longjiang.errors import InputError, Problem, ValidationError
 from longjiang.flows.assign import (
     Algorithm,
     AssignmentResult,
@@ -51,6 +51,7 @@ from longjiang.flows.network import node_imbalance
 from longjiang.network.load import read_rows
 from longjiang.network.model import Link, Mode, Network, TransferKind
 from longjiang.routing.cargo import Cargo, CargoKind
+from longjiang.routing.graph import TRANSFER_KINDS
 from longjiang.routing.planner import Planner
 
 __all__ = [
@@ -473,16 +474,13 @@ class CorridorModel:
         self.date = date
         self.congestion = congestion
         planner = planner or Planner(network)
-        tail, head = planner.tail, planner.head
-        n_states = int(max(tail.max(), head.max())) + 1
-        self._n_plain = n_states // 2
-        edge_link = planner.edge_link
-        edge_transfer = planner.edge_transfer
-        # the planner's layout: states, then their twins (reached by a transfer only)
-        if n_states % 2 or np.any(head[edge_transfer >= 0] < self._n_plain) or np.any(
-                head[edge_link >= 0] >= self._n_plain):
-            raise DataError("the route planner's state graph has an unexpected layout")
-        transfer_kinds = list(TransferKind)
+        graph = planner.state_graph()
+        tail, head = graph.tail, graph.head
+        n_states = graph.n_states
+        self._n_plain = graph.n_plain
+        edge_link = graph.edge_link
+        edge_transfer = graph.edge_transfer
+        transfer_kinds = list(TRANSFER_KINDS)
         links = network.links
         exists = np.array([_exists_on(lk, date) and lk.mode is not Mode.AIR for lk in links])
         is_travel = edge_link >= 0
@@ -490,20 +488,14 @@ class CorridorModel:
         usable[is_travel] = exists[edge_link[is_travel]]
         air_kind = transfer_kinds.index(TransferKind.AIR_HANDLING)
         usable[~is_travel] = edge_transfer[~is_travel] != air_kind
-        # the mode of every state, from the travel edges at it
-        state_mode = np.empty(n_states, dtype=object)
-        modes = planner.edge_mode
-        state_mode[tail[is_travel]] = modes[is_travel]
-        state_mode[head[is_travel]] = modes[is_travel]
-        state_node = np.zeros(n_states, dtype=np.int64)
-        state_node[tail] = planner.edge_node
-        state_node[head] = planner.edge_head_node
+        state_mode = graph.state_mode
+        state_node = graph.state_node
         self._edges = np.flatnonzero(usable)
         self._tail = tail[self._edges]
         self._head = head[self._edges]
         self._edge_link = edge_link[self._edges]
         self._edge_transfer = edge_transfer[self._edges]
-        self._edge_node = planner.edge_node[self._edges]
+        self._edge_node = graph.edge_node[self._edges]
         self._state_node = state_node
         self._n_states = n_states
         bulk = planner.weights(Cargo(CargoKind.BULK, 1.0))[self._edges]

@@ -21,9 +21,10 @@ import numpy as np
 import numpy.typing as npt
 
 from longjiang.errors import DataError, InputError, NoRouteError
-from longjiang.network.model import Facility, Link, Mode, Network, Status, TransferKind
+from longjiang.network.model import Link, Mode, Network, Status, TransferKind
 from longjiang.network.places import PlaceIndex
 from longjiang.routing.cargo import Cargo, CargoKind
+from longjiang.routing.graph import TRANSFER_KINDS, StateGraph, build_state_graph
 from longjiang.routing.search import Adjacency, dominates, pareto_paths, shortest_path
 
 __all__ = [
@@ -44,9 +45,6 @@ DEFAULT_MODES = frozenset({Mode.RAIL, Mode.ROAD, Mode.SEA, Mode.RIVER})
 
 #: the order of the criteria columns of the weight matrix
 _TIME, _COST, _CO2E, _DIST = range(4)
-
-_LAND = (Mode.RAIL, Mode.ROAD)
-_WATER = (Mode.SEA, Mode.RIVER)
 
 
 class Criterion(StrEnum):
@@ -80,13 +78,6 @@ class _GraphKey:
     cargo: Cargo
     #: links found closed when the cargo would reach them (later days of the trip)
     blocked_links: frozenset[int] = frozenset()
-
-
-@dataclass(frozen=True)
-class _State:
-    node: int
-    mode: Mode
-    gauge_mm: int
 
 
 @dataclass(frozen=True)
@@ -189,105 +180,24 @@ class Route:
         }
 
 
-def _transfer_kind(a: _State, b: _State, facilities: frozenset[Facility]) -> TransferKind | None:
-    """The transfer needed to go from state ``a`` to ``b`` at a node, or None if impossible."""
-    modes = {a.mode, b.mode}
-    if a.mode is Mode.RAIL and b.mode is Mode.RAIL:
-        return TransferKind.GAUGE_BREAK if Facility.GAUGE in facilities else None
-    if Mode.PIPELINE in modes:
-        return TransferKind.PIPELINE if Facility.PIPELINE in facilities else None
-    if Mode.AIR in modes:
-        other = (modes - {Mode.AIR}).pop()
-        ok = Facility.AIR in facilities and other is Mode.ROAD
-        return TransferKind.AIR_HANDLING if ok else None
-    if modes & set(_WATER):
-        return TransferKind.PORT_HANDLING if Facility.PORT in facilities else None
-    if modes == set(_LAND):
-        ok = Facility.INTERMODAL in facilities or Facility.PORT in facilities
-        return TransferKind.RAIL_ROAD if ok else None
-    return None
-
-
 class Planner:
     """Route planner over one network: build once, query often."""
 
     def __init__(self, network: Network) -> None:
         self.network = network
         self.places = PlaceIndex(network)
-        states: list[_State] = []
-        index: dict[_State, int] = {}
-
-        def state(node: int, mode: Mode, gauge: int = 0) -> int:
-            key = _State(node, mode, gauge)
-            if key not in index:
-                index[key] = len(states)
-                states.append(key)
-            return index[key]
-
-        tail: list[int] = []
-        head: list[int] = []
-        edge_link: list[int] = []
-        edge_gauge: list[int] = []
-        edge_transfer: list[int] = []
-        edge_node: list[int] = []
-        edge_mode: list[str] = []
-        transfer_kinds = list(TransferKind)
-        for li, link in enumerate(network.links):
-            u, v = network.node_index(link.from_id), network.node_index(link.to_id)
-            gauges = link.gauges_mm if link.mode is Mode.RAIL else (0,)
-            for gauge in gauges:
-                a, b = state(u, link.mode, gauge), state(v, link.mode, gauge)
-                pairs = [(a, b)] if link.oneway else [(a, b), (b, a)]
-                for t, h in pairs:
-                    tail.append(t)
-                    head.append(h)
-                    edge_link.append(li)
-                    edge_gauge.append(gauge)
-                    edge_transfer.append(-1)
-                    edge_node.append(states[t].node)
-                    edge_mode.append(str(link.mode))
-        # A transfer leads into the *twin* of a state, which only departs by travel: two
-        # transfers in a row (rail 1435 -> road -> rail 1520 at one node) are not a route.
-        n_plain = len(states)
-        for e in range(len(tail)):
-            tail.append(tail[e] + n_plain)
-            head.append(head[e])
-            edge_link.append(edge_link[e])
-            edge_gauge.append(edge_gauge[e])
-            edge_transfer.append(-1)
-            edge_node.append(edge_node[e])
-            edge_mode.append(edge_mode[e])
-        by_node: dict[int, list[int]] = {}
-        for i, s in enumerate(states):
-            by_node.setdefault(s.node, []).append(i)
-        for node_idx, ids in by_node.items():
-            facilities = network.nodes[node_idx].facilities
-            for i in ids:
-                for j in ids:
-                    if i == j:
-                        continue
-                    kind = _transfer_kind(states[i], states[j], facilities)
-                    if kind is None:
-                        continue
-                    tail.append(i)
-                    head.append(j + n_plain)
-                    edge_link.append(-1)
-                    edge_gauge.append(0)
-                    edge_transfer.append(transfer_kinds.index(kind))
-                    edge_node.append(node_idx)
-                    edge_mode.append(str(states[j].mode))
-        states = states + states
-        self._states = states
-        self._states_of_node = by_node
-        self._transfer_kinds = transfer_kinds
-        self.tail = np.asarray(tail, dtype=np.int64)
-        self.head = np.asarray(head, dtype=np.int64)
-        self.edge_link = np.asarray(edge_link, dtype=np.int64)
-        self.edge_gauge = np.asarray(edge_gauge, dtype=np.int64)
-        self.edge_transfer = np.asarray(edge_transfer, dtype=np.int64)
-        self.edge_node = np.asarray(edge_node, dtype=np.int64)
-        self.edge_mode = np.asarray(edge_mode)
-        self.edge_head_node = np.asarray([states[h].node for h in head], dtype=np.int64)
+        graph = build_state_graph(network)
+        self._state_graph = graph
+        self._states_of_node = graph.states_of_node
+        #: the state graph's edge arrays (read-only; see :meth:`state_graph`)
+        self.tail = graph.tail
+        self.head = graph.head
+        self.edge_link = graph.edge_link
+        self.edge_gauge = graph.edge_gauge
+        self.edge_transfer = graph.edge_transfer
+        self.edge_node = graph.edge_node
+        self.edge_mode = graph.edge_mode
+        self.edge_head_node = graph.edge_head_node
         links = network.links
         far = dt.date.max.toordinal() + 1  # "never closes": the closing date is exclusive
         # a closed link with its closing date was usable until then
@@ -312,6 +222,11 @@ class Planner:
         self._link_index = {lk.id: i for i, lk in enumerate(links)}
         # the API plans in a thread pool: the caches are shared
         self._lock = threading.RLock()
+
+    def state_graph(self) -> StateGraph:
+        """The state graph this planner searches (read-only; layout in
+        :mod:`longjiang.routing.graph`)."""
+        return self._state_graph
 
     # ------------------------------------------------------------------ weights
     def _mass_t(self, cargo: Cargo) -> float:
@@ -372,7 +287,7 @@ class Planner:
                 mass * factor.g_co2e_per_t_km_wtw / 1000.0,
             )
         per_transfer: list[tuple[float, float, float]] = []
-        for kind in self._transfer_kinds:
+        for kind in TRANSFER_KINDS:
             tp = net.transfers.get(kind)
             if tp is None:
                 per_transfer.append((np.inf, np.inf, np.inf))
@@ -513,12 +428,12 @@ class Planner:
                 optimize: Criterion) -> list[Route]:
         """Routes for one usable graph: the optimum, or the Pareto set."""
         adj = self._graph(key)
-        n_states = len(self._states)
-        sources = self._states_of_node.get(self.network.node_index(src), [])
-        targets = self._states_of_node.get(self.network.node_index(dst), [])
+        n_states = self._state_graph.n_states
+        sources = self._states_of_node.get(self.network.node_index(src), ())
+        targets = self._states_of_node.get(self.network.node_index(dst), ())
         if via_ids:
             adj = self._layered(key, via_ids)
-            targets = [t + len(via_ids) * n_states for t in targets]
+            targets = tuple(t + len(via_ids) * n_states for t in targets)
         if not sources or not targets:
             raise NoRouteError(f"No route from {src} to {dst}: one of them has no links")
         weights = self.weights(key.cargo)
@@ -566,7 +481,7 @@ class Planner:
                                      include_planned=key.include_planned, weights=weights,
                                      blocked_links=key.blocked_links)
             active = np.flatnonzero(mask)
-            adj = Adjacency.build(len(self._states), self.tail[active], self.head[active],
+            adj = Adjacency.build(self._state_graph.n_states, self.tail[active], self.head[active],
                                   weights[active], edge_ids=active)
             with self._lock:
                 if len(self._graph_cache) >= _GRAPH_CACHE_SIZE:
@@ -582,14 +497,14 @@ class Planner:
                                  avoid_countries=key.avoid_countries,
                                  include_planned=key.include_planned, weights=weights,
                                  blocked_links=key.blocked_links)
-        n_states = len(self._states)
+        n_states = self._state_graph.n_states
         active = np.flatnonzero(mask)
         layers = len(via_ids) + 1
         tails = [self.tail[active] + k * n_states for k in range(layers)]
         heads = [self.head[active] + k * n_states for k in range(layers)]
         ids = [active] * layers
         for k, via_id in enumerate(via_ids):
-            states = np.asarray(self._states_of_node.get(self.network.node_index(via_id), []),
+            states = np.asarray(self._states_of_node.get(self.network.node_index(via_id), ()),
                                 dtype=np.int64)
             tails.append(states + k * n_states)
             heads.append(states + (k + 1) * n_states)
@@ -630,7 +545,7 @@ class Planner:
             time_h, cost, co2e, dist = (float(x) for x in weights[e])
             li = int(self.edge_link[e])
             if li < 0:
-                kind = self._transfer_kinds[int(self.edge_transfer[e])]
+                kind = TRANSFER_KINDS[int(self.edge_transfer[e])]
                 steps.append(TransferStep(net.nodes[int(self.edge_node[e])].id, StepKind(kind),
                                           time_h, cost, co2e))
                 continue
