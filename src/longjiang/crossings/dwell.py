@@ -19,7 +19,7 @@ from typing import Any
 from longjiang.crossings.calendar import CrossingCalendar, Direction
 from longjiang.crossings.forecast import ArrivalSource, CrossingForecast, forecast
 from longjiang.network.model import Network
-from longjiang.routing.planner import Leg, Route, TransferStep
+from longjiang.routing.planner import Leg, Route, StepKind, TransferStep
 
 __all__ = ["DwellNote", "Forecaster", "forecast_dwells"]
 
@@ -84,7 +84,7 @@ def forecast_dwells(route: Route, network: Network, calendar: CrossingCalendar,
     notes: list[DwellNote] = []
     with_slots = set(calendar.crossings)
     for step in route.steps:
-        if isinstance(step, TransferStep) and step.kind == "border" and step.detail:
+        if isinstance(step, TransferStep) and step.kind is StepKind.BORDER and step.detail:
             crossing = network.crossings[step.detail]
             direction = Direction.OUT if step.at == crossing.cn_node else Direction.IN
             used: tuple[float, str, dt.datetime] | None = None

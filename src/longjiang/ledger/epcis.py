@@ -19,9 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 
-from longjiang.errors import InputError
+from longjiang.errors import InputError, LongjiangError, Problem, ValidationError
 from longjiang.ledger.cbv import (
     BIZ_STEPS,
     BIZ_TRANSACTION_TYPES,
@@ -44,18 +45,19 @@ from longjiang.ledger.corridor_ext import (
 )
 
 __all__ = [
+    "ACTIONS",
     "BIZ_STEPS",
     "BIZ_TRANSACTION_TYPES",
     "DISPOSITIONS",
     "EPCIS_CONTEXT_URLS",
     "EVENT_TYPES",
     "SOURCE_DEST_TYPES",
+    "Action",
     "AggregationEvent",
     "AssociationEvent",
     "BizTransaction",
     "EPCISDocument",
     "EPCISEvent",
-    "EPCISProblem",
     "EPCISValidationError",
     "ObjectEvent",
     "QuantityElement",
@@ -76,7 +78,16 @@ EVENT_TYPES = (
     "TransformationEvent",
     "AssociationEvent",
 )
-ACTIONS = ("ADD", "OBSERVE", "DELETE")
+class Action(StrEnum):
+    """An event's action (EPCIS 2.0 §7.3.2): what it does to the objects' existence."""
+
+    ADD = "ADD"
+    OBSERVE = "OBSERVE"
+    DELETE = "DELETE"
+
+
+ACTIONS = tuple(Action)
+_ACTION_VALUES = {a.value: a for a in Action}
 
 _COMMON_FIELDS = frozenset(
     [
@@ -175,33 +186,25 @@ _DIGITS = re.compile(r"\d+")
 # --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EPCISProblem:
-    """One problem: where (a JSON pointer), what was expected, and the bad value."""
+class EPCISValidationError(ValidationError, InputError):
+    """An EPCIS document or event is invalid; :attr:`problems` lists every problem found.
 
-    pointer: str
-    message: str
-    value: str | None = None
-
-    def __str__(self) -> str:
-        got = f" (got {self.value})" if self.value is not None else ""
-        return f"{self.pointer or '/'}: {self.message}{got}"
-
-
-class EPCISValidationError(InputError):
-    """An EPCIS document or event is invalid; :attr:`problems` lists every problem found."""
+    A :class:`~longjiang.errors.ValidationError` (every problem is a
+    :class:`~longjiang.errors.Problem` located by a JSON pointer) and an
+    :class:`~longjiang.errors.InputError` (a request that is not valid EPCIS, with the
+    first problem's pointer as :attr:`field`).
+    """
 
     code = "invalid-epcis"
 
-    def __init__(self, problems: Sequence[EPCISProblem]) -> None:
+    def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
+        self.field = self.problems[0].pointer if self.problems else None
         n = len(self.problems)
         head = str(self.problems[0]) if self.problems else "no details"
         more = f" (and {n - 1} more)" if n > 1 else ""
-        super().__init__(
-            f"invalid EPCIS: {n} problem{'s' if n != 1 else ''}: {head}{more}",
-            field=self.problems[0].pointer if self.problems else None,
-        )
+        LongjiangError.__init__(
+            self, f"invalid EPCIS: {n} problem{'s' if n != 1 else ''}: {head}{more}")
 
 
 def _pointer_token(key: str | int) -> str:
@@ -215,10 +218,10 @@ def _show(value: Any) -> str:
 
 class _Collector:
     def __init__(self) -> None:
-        self.problems: list[EPCISProblem] = []
+        self.problems: list[Problem] = []
 
     def add(self, pointer: str, message: str, value: Any = ...) -> None:
-        self.problems.append(EPCISProblem(pointer, message, None if value is ... else _show(value)))
+        self.problems.append(Problem.at(pointer, message, None if value is ... else _show(value)))
 
 
 # --------------------------------------------------------------------------------------
@@ -278,7 +281,7 @@ class EPCISEvent:
 
 @dataclass(frozen=True)
 class ObjectEvent(EPCISEvent):
-    action: str = "OBSERVE"
+    action: Action = Action.OBSERVE
     epc_list: tuple[str, ...] = ()
     quantity_list: tuple[QuantityElement, ...] = ()
     ilmd: Mapping[str, Any] | None = field(default=None, compare=False)
@@ -286,7 +289,7 @@ class ObjectEvent(EPCISEvent):
 
 @dataclass(frozen=True)
 class AggregationEvent(EPCISEvent):
-    action: str = "OBSERVE"
+    action: Action = Action.OBSERVE
     parent_id: str | None = None
     child_epcs: tuple[str, ...] = ()
     child_quantity_list: tuple[QuantityElement, ...] = ()
@@ -294,7 +297,7 @@ class AggregationEvent(EPCISEvent):
 
 @dataclass(frozen=True)
 class TransactionEvent(EPCISEvent):
-    action: str = "OBSERVE"
+    action: Action = Action.OBSERVE
     parent_id: str | None = None
     epc_list: tuple[str, ...] = ()
     quantity_list: tuple[QuantityElement, ...] = ()
@@ -312,7 +315,7 @@ class TransformationEvent(EPCISEvent):
 
 @dataclass(frozen=True)
 class AssociationEvent(EPCISEvent):
-    action: str = "OBSERVE"
+    action: Action = Action.OBSERVE
     parent_id: str | None = None
     child_epcs: tuple[str, ...] = ()
     child_quantity_list: tuple[QuantityElement, ...] = ()
@@ -1089,12 +1092,13 @@ class _EventChecker:
 
         corridor = corridor_fields(extensions, report, self.memo.corridor)
 
-        action: str | None = None
+        action: Action | None = None
         if etype != "TransformationEvent":
-            action = self.string(event, "action", at, required=True)
-            if action is not None and action not in ACTIONS:
-                self.out.add(f"{at}/action", "expected an action (ADD, OBSERVE or DELETE)", action)
-                action = None
+            given = self.string(event, "action", at, required=True)
+            if given is not None and given not in _ACTION_VALUES:
+                self.out.add(f"{at}/action", "expected an action (ADD, OBSERVE or DELETE)", given)
+            elif given is not None:
+                action = _ACTION_VALUES[given]
 
         ilmd: Mapping[str, Any] | None = None
         if etype in ("ObjectEvent", "TransformationEvent") and "ilmd" in event:
