@@ -227,7 +227,7 @@ def test_a_silent_process_fails_the_test_instead_of_hanging_it() -> None:
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
                             stdout=subprocess.PIPE, text=True)
     started = time.monotonic()
-    with pytest.raises(pytest.fail.Exception, match="no line from .* within 0.5 s"):
+    with pytest.raises(pytest.fail.Exception, match=r"no line from .* within 0\.5 s"):
         readline_within(proc, 0.5)
     assert time.monotonic() - started < 10 and proc.returncode is not None
     assert proc.stdout is not None

@@ -4,95 +4,28 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from longjiang.api.ledger import router
-from longjiang.api.problems import install_problem_handlers
 from longjiang.ledger.checkpoint import open_checkpoint
 from longjiang.ledger.merkle import verify_consistency, verify_inclusion
 from longjiang.ledger.parties import request_headers
-from longjiang.ledger.service import Ledger, sign_document, verify_bundle
+from longjiang.ledger.service import Ledger, verify_bundle
 from longjiang.ledger.store import SqlTreeStore
 from longjiang.ledger.tree import MerkleTree
+from tests.ledger.api_helpers import capture_headers, get, is_problem, post, signed
 from tests.ledger.ledger_helpers import (
     FIXED_NOW,
-    counter_ids,
     document,
     event,
-    fixed_clock,
     named,
-    register_cast,
     seeded,
-    shipping_document,
     signer_for,
 )
-
-
-@pytest.fixture
-def led(tmp_path: Any) -> Iterator[Ledger]:
-    ledger = Ledger.open(f"sqlite:///{tmp_path / 'api.db'}", clock=fixed_clock,
-                         new_id=counter_ids(), random_bytes=seeded("api"))
-    ledger.init()
-    register_cast(ledger)
-    yield ledger
-    ledger.close()
-
-
-@pytest.fixture
-def client(led: Ledger) -> TestClient:
-    app = FastAPI()
-    install_problem_handlers(app)
-    app.include_router(router)
-    app.state.ledger = led
-    return TestClient(app, raise_server_exceptions=False)
-
-
-def capture_headers(party: str, shipment: str, doc: dict[str, Any]) -> dict[str, str]:
-    """The event signatures of a capture (the request signature is added by :func:`post`)."""
-    sigs = sign_document(signer_for(party), shipment, doc)
-    return {"Longjiang-Party": party, "Longjiang-Shipment": shipment,
-            "Longjiang-Signatures": ",".join(base64.b64encode(s).decode() for s in sigs)}
-
-
-def signed(party: str, target: str, method: str = "GET", body: bytes = b"") -> dict[str, str]:
-    return request_headers(signer_for(party), method, target, FIXED_NOW, body)
-
-
-def post(client: TestClient, doc: Any, headers: dict[str, str], *,
-         content: bytes | None = None) -> Any:
-    """POST /api/capture signed as ``headers``'s Longjiang-Party (headers given win)."""
-    body = content if content is not None else json.dumps(doc).encode()
-    auth = signed(headers.get("Longjiang-Party", "shipper-cn"), "/api/capture", "POST", body)
-    return client.post("/api/capture", content=body,
-                       headers={**auth, "Content-Type": "application/json", **headers})
-
-
-def get(client: TestClient, party: str, path: str) -> Any:
-    return client.get(path, headers=signed(party, path))
-
-
-def is_problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["type"].endswith("/" + code) and body["status"] == status
-    return body
-
-
-@pytest.fixture
-def shipped(client: TestClient) -> dict[str, Any]:
-    doc = shipping_document("SHP-1")
-    response = post(client, doc, capture_headers("shipper-cn", "SHP-1", doc))
-    assert response.status_code == 202, response.text
-    dep = document(event("departing", 10, **named(source="rail-cn")))
-    assert post(client, dep, capture_headers("rail-cn", "SHP-1", dep)).status_code == 202
-    return dict(response.json(), location=response.headers["location"])
 
 
 def test_capture_answers_202_with_a_capture_location(client: TestClient,

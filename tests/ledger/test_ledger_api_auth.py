@@ -11,17 +11,8 @@ from fastapi.testclient import TestClient
 from longjiang.api.ledger import LedgerLimits, RateLimiter, json_depth
 from longjiang.errors import RateLimited
 from longjiang.ledger.parties import body_digest, request_statement, sign_request
+from tests.ledger.api_helpers import capture_headers, get, is_problem, post, signed
 from tests.ledger.ledger_helpers import FIXED_NOW, document, event, named, signer_for
-from tests.ledger.test_ledger_api import (  # noqa: F401  (client, led, shipped are fixtures)
-    capture_headers,
-    client,
-    get,
-    is_problem,
-    led,
-    post,
-    shipped,
-    signed,
-)
 
 
 def test_the_statement_is_the_documented_bytes() -> None:
@@ -40,8 +31,8 @@ def test_the_statement_is_the_documented_bytes() -> None:
         statement, __import__("base64").b64decode(headers["Longjiang-Signature"]))
 
 
-def test_a_replayed_read_or_capture_is_refused(client: TestClient,  # noqa: F811
-                                               shipped: dict[str, Any]) -> None:  # noqa: F811
+def test_a_replayed_read_or_capture_is_refused(client: TestClient,
+                                               shipped: dict[str, Any]) -> None:
     headers = signed("rail-cn", "/api/shipments/SHP-1")
     assert client.get("/api/shipments/SHP-1", headers=headers).status_code == 200
     body = is_problem(client.get("/api/shipments/SHP-1", headers=headers), 401,
@@ -58,8 +49,8 @@ def test_a_replayed_read_or_capture_is_refused(client: TestClient,  # noqa: F811
     is_problem(client.post("/api/capture", content=raw, headers=sent), 401, "unauthenticated")
 
 
-def test_bad_signatures_and_digests_are_401(client: TestClient,  # noqa: F811
-                                             shipped: dict[str, Any]) -> None:  # noqa: F811
+def test_bad_signatures_and_digests_are_401(client: TestClient,
+                                             shipped: dict[str, Any]) -> None:
     headers = signed("rail-cn", "/api/shipments/SHP-1")
     for name, value in (("Longjiang-Signature", "AAAA"), ("Longjiang-Party", "rail-ru"),
                         ("Longjiang-Party", "ghost-party"), ("Longjiang-Nonce", "short"),
@@ -80,8 +71,8 @@ def test_bad_signatures_and_digests_are_401(client: TestClient,  # noqa: F811
     is_problem(client.get("/api/shipments/SHP-1", headers=odd), 401, "unauthenticated")
 
 
-def test_authentication_comes_before_the_body(client: TestClient,  # noqa: F811
-                                               shipped: dict[str, Any]) -> None:  # noqa: F811
+def test_authentication_comes_before_the_body(client: TestClient,
+                                               shipped: dict[str, Any]) -> None:
     # an unsigned request with a body that is not JSON: 401, not 422
     response = client.post("/api/capture", content=b"\xff\xfe not json",
                            headers={"Content-Type": "text/plain"})
@@ -90,7 +81,7 @@ def test_authentication_comes_before_the_body(client: TestClient,  # noqa: F811
     is_problem(client.post("/api/capture", content=b"x" * 100), 401, "unauthenticated")
 
 
-def test_limits(client: TestClient, shipped: dict[str, Any]) -> None:  # noqa: F811
+def test_limits(client: TestClient, shipped: dict[str, Any]) -> None:
     client.app.state.ledger_limits = LedgerLimits(max_body_bytes=900, max_json_depth=12,  # type: ignore[attr-defined]
                                                   max_events=2)
     doc = document(*(event("departing", 50 + i, **named(source="rail-cn")) for i in range(3)))
@@ -128,8 +119,8 @@ def test_limits(client: TestClient, shipped: dict[str, Any]) -> None:  # noqa: F
     is_problem(post(client, doc, text), 422, "bad-input")
 
 
-def test_rate_limit_answers_429_with_retry_after(client: TestClient,  # noqa: F811
-                                                 shipped: dict[str, Any]) -> None:  # noqa: F811
+def test_rate_limit_answers_429_with_retry_after(client: TestClient,
+                                                 shipped: dict[str, Any]) -> None:
     client.app.state.ledger_rate_limiter = RateLimiter(per_minute=20)  # type: ignore[attr-defined]
     answers = [get(client, "rail-cn", "/api/shipments/SHP-1") for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
@@ -156,7 +147,7 @@ def test_json_depth() -> None:
     assert json_depth([[[[[[[]]]]]]], 3) == 4  # stops counting past the limit
 
 
-def access_change(client: TestClient, by: str, action: str, subject: str,  # noqa: F811
+def access_change(client: TestClient, by: str, action: str, subject: str,
                   shipment: str = "SHP-1") -> Any:
     from longjiang.ledger.parties import sign_access
 
@@ -168,8 +159,8 @@ def access_change(client: TestClient, by: str, action: str, subject: str,  # noq
         **signed(by, target, "POST", raw), "Content-Type": "application/json"})
 
 
-def test_grant_and_revoke_over_the_api(client: TestClient,  # noqa: F811
-                                       shipped: dict[str, Any]) -> None:  # noqa: F811
+def test_grant_and_revoke_over_the_api(client: TestClient,
+                                       shipped: dict[str, Any]) -> None:
     # not yet a member: the shipment is "not found" for rail-ru, the same as an unknown one
     not_yours = is_problem(get(client, "rail-ru", "/api/shipments/SHP-1"), 404, "not-found")
     absent = is_problem(get(client, "rail-ru", "/api/shipments/SHP-9"), 404, "not-found")
