@@ -395,6 +395,80 @@ def bench_auth(url: str, n: int) -> dict[str, Any]:
     return row
 
 
+def bench_witness(tmp: Path, n: int) -> dict[str, Any]:
+    """Witness add-checkpoint latency on loopback (a real HTTP server on 127.0.0.1, one
+    kept-alive connection; the log grows by one leaf per request, so each request carries a
+    consistency proof and each answer follows a durable SQLite commit), against, in the same
+    run: one small write and fsync on the same disk (the floor of any durable answer), the
+    log's own checkpoint signing (Ed25519 of the note) and the witness's decision without
+    HTTP (signature and proof checks, the commit, the cosignature)."""
+    import base64
+    import http.client
+    import threading
+
+    from longjiang.ledger.checkpoint import generate_signer, sign_checkpoint
+    from longjiang.ledger.merkle import consistency_proof, leaf_hash, root_from_leaves
+    from longjiang.witness.cosignature import generate_witness_key
+    from longjiang.witness.server import make_server
+    from longjiang.witness.service import Witness
+    from longjiang.witness.state import WitnessState
+
+    origin = "bench.example/log"
+    log = generate_signer(origin)
+    leaves = [leaf_hash(i.to_bytes(8, "big")) for i in range(2 * n + 2)]
+    roots = [root_from_leaves(leaves[:size]) for size in range(len(leaves))]
+
+    def body(old: int, size: int) -> bytes:
+        proof = consistency_proof(leaves, old, size) if old else []
+        lines = [f"old {old}", *(base64.b64encode(h).decode() for h in proof)]
+        note = sign_checkpoint(origin, size, roots[size], log)
+        return ("\n".join(lines) + "\n\n" + note).encode()
+
+    row: dict[str, Any] = {"requests": n}
+    scratch = tmp / "fsync.bin"
+
+    def write_and_sync(i: int) -> None:
+        with scratch.open("ab") as fh:
+            fh.write(i.to_bytes(8, "big") * 16)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    row["disk_fsync_us"] = _timed_us([lambda i=i: write_and_sync(i) for i in range(n)])
+    row["log_sign_checkpoint_us"] = _timed_us(
+        [lambda s=s: sign_checkpoint(origin, s, roots[s], log) for s in range(1, n + 1)])
+    core = Witness(generate_witness_key("bench.example/w0"), {origin: [log.verifier()]},
+                   WitnessState(tmp / "witness-core.sqlite"))
+    bodies = [body(s - 1, s) for s in range(1, n + 1)]
+    row["witness_core_us"] = _timed_us([lambda b=b: core.add_checkpoint(b) for b in bodies])
+    core.state.close()
+    witness = Witness(generate_witness_key("bench.example/w1"), {origin: [log.verifier()]},
+                      WitnessState(tmp / "witness-http.sqlite"))
+    server = make_server("127.0.0.1", 0, witness)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    conn = http.client.HTTPConnection("127.0.0.1", int(server.server_address[1]), timeout=10)
+    times = []
+    try:
+        for b in bodies:
+            start = time.perf_counter()
+            conn.request("POST", "/add-checkpoint", body=b)
+            response = conn.getresponse()
+            response.read()
+            times.append(time.perf_counter() - start)
+            if response.status != 200:
+                raise RuntimeError(f"witness answered {response.status}")
+    finally:
+        conn.close()
+        server.shutdown()
+        server.server_close()
+        witness.state.close()
+    times.sort()
+    row["witness_http_median_us"] = statistics.median(times) * 1e6
+    row["witness_http_p95_us"] = times[int(0.95 * (len(times) - 1))] * 1e6
+    row["target_us"] = 5000.0
+    return row
+
+
 def _print(title: str, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
@@ -417,7 +491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--single", type=int, default=300)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--auth-requests", type=int, default=300)
-    parser.add_argument("--parts", default="capture,proofs,audit,auth",
+    parser.add_argument("--witness-requests", type=int, default=300)
+    parser.add_argument("--parts", default="capture,proofs,audit,auth,witness",
                         help="which parts to run, comma-separated")
     parser.add_argument("--audit-size", type=int, default=20_000,
                         help="entries to fill and audit (10^6: about 10 minutes)")
@@ -448,6 +523,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         auth_rows = [bench_auth(u, args.auth_requests) for u in
                      ([f"sqlite:///{Path(tmp) / 'auth.db'}"]
                       + ([args.postgres] if args.postgres else []))] if "auth" in parts else []
+        witness_rows = ([bench_witness(Path(tmp), args.witness_requests)]
+                        if "witness" in parts else [])
 
     _print("Capture (signed, verified EPCIS events; durable commits)", capture_rows)
     _print("Batched capture: one process (workers 0, the reference) against the worker "
@@ -466,10 +543,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      "auth_added_pct_of_core_capture")}])
         _print("One-event captures per second: with access lists vs the check before",
                [{k: row[k] for k in ("capture_per_s_access_lists", "capture_per_s_before")}])
+    _print("Witness add-checkpoint on loopback (median µs) against one fsync, the "
+           "log's checkpoint signing and the decision without HTTP", witness_rows)
     result = {"benchmark": "ledger", "python": sys.version.split()[0],
               "platform": platform.platform(), "cores": os.cpu_count(),
               "capture": capture_rows, "batched": batched_rows, "proofs": proof_rows,
-              "audit": audit_rows, "auth": auth_rows}
+              "audit": audit_rows, "auth": auth_rows,
+              "witness": witness_rows}
     print(json.dumps(result, indent=1))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")

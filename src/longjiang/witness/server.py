@@ -27,6 +27,7 @@ class WitnessServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: WitnessServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # the answer's two writes must not wait for an ACK
 
     def log_message(self, format: str, *args: object) -> None:
         _log.debug(format, *args)
