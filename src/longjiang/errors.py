@@ -75,7 +75,12 @@ class DataError(LongjiangError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in a data file: where, what, and what was expected."""
+    """One problem found by validation: where, what, and what was expected.
+
+    A problem of a data file names the file, line and field; a problem of a JSON document
+    (an EPCIS event, say) names where in it with :attr:`pointer`, a JSON pointer (RFC 6901),
+    made with :meth:`at`.
+    """
 
     file: str
     line: int | None
@@ -83,8 +88,17 @@ class Problem:
     value: str | None
     message: str
     kind: str = "invalid"
+    pointer: str | None = None
+
+    @classmethod
+    def at(cls, pointer: str, message: str, value: str | None = None) -> Problem:
+        """A problem of a JSON document, at ``pointer`` (``""`` is the whole document)."""
+        return cls("", None, pointer or None, value, message, pointer=pointer)
 
     def __str__(self) -> str:
+        if self.pointer is not None:
+            got = f" (got {self.value})" if self.value is not None else ""
+            return f"{self.pointer or '/'}: {self.message}{got}"
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         what = ""
         if self.field is not None:

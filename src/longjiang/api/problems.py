@@ -21,11 +21,11 @@ from longjiang.api.responses import PROBLEM_MEDIA_TYPE, FastJSON
 from longjiang.errors import (
     InputError,
     LongjiangError,
+    Problem,
     ProofError,
     UnknownPlaceError,
     ValidationError,
 )
-from longjiang.ledger.epcis import EPCISValidationError
 from longjiang.stats._model import UnknownIndicatorError
 
 __all__ = ["PROBLEM_BASE", "allowed_methods", "install_problem_handlers", "json_safe",
@@ -77,19 +77,24 @@ def problem_response(status: int, code: str, title: str, detail: str, instance: 
                     headers=dict(headers) if headers else None)
 
 
+def _problem_member(p: Problem) -> dict[str, Any]:
+    """One item of a problem's ``errors``: a JSON pointer, or file, line and field."""
+    if p.pointer is not None:
+        return {"field": p.pointer, "message": p.message, "value": p.value}
+    return {"file": p.file, "line": p.line, "field": p.field, "value": p.value,
+            "message": p.message, "kind": p.kind}
+
+
 def _extra(exc: LongjiangError) -> dict[str, Any]:
     if isinstance(exc, UnknownPlaceError):
         return {"name": exc.name, "suggestions": list(exc.suggestions)}
     if isinstance(exc, UnknownIndicatorError):
         return {"indicator": exc.indicator, "suggestions": list(exc.suggestions)}
-    if isinstance(exc, EPCISValidationError):  # every problem, not only the first
-        return {"errors": [{"field": p.pointer, "message": p.message, "value": p.value}
-                           for p in exc.problems]}
+    # before InputError: an invalid EPCIS document is both, and every problem is listed
+    if isinstance(exc, ValidationError):
+        return {"errors": [_problem_member(p) for p in exc.problems]}
     if isinstance(exc, InputError) and exc.field:
         return {"errors": [{"field": exc.field, "message": str(exc)}]}
-    if isinstance(exc, ValidationError):
-        return {"errors": [{"file": p.file, "line": p.line, "field": p.field, "value": p.value,
-                            "message": p.message, "kind": p.kind} for p in exc.problems]}
     if isinstance(exc, ProofError):
         return {"expected": exc.expected.hex() if exc.expected else None,
                 "calculated": exc.calculated.hex() if exc.calculated else None}

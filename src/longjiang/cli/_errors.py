@@ -68,6 +68,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except ValidationError as exc:
+            if isinstance(exc, InputError):  # an invalid EPCIS request: its one-line summary
+                print(f"error: {exc}", file=sys.stderr)
+                raise typer.Exit(exit_for(exc)) from None
             err = Console(stderr=True, highlight=False, soft_wrap=True)
             if len(exc.problems) == 1:
                 err.print(f"error: {exc.problems[0]}", markup=False)
