@@ -394,3 +394,17 @@ def test_count_in_the_text_against_a_text_only_table() -> None:
     ds_short = dc_replace(ds, records=((10, rows[:6]),))
     f = only(run_checks(ds_short, (rule,)))
     assert (f.table, f.printed, f.recomputed) == (None, 7.0, 6.0)
+
+
+def test_kinds_and_causes_are_enums_that_serialise_as_their_names() -> None:
+    import json
+
+    from longjiang.stats.checks import FindingCause, FindingKind
+
+    found = run_checks(load_dataset())
+    assert {type(f.kind) for f in found} == {FindingKind}
+    assert {type(f.cause) for f in found} == {FindingCause}
+    for f in found[:10]:
+        out = json.loads(json.dumps(f.to_dict()))
+        assert out["kind"] == f.kind.value and out["cause"] == f.cause.value
+        assert f"{f.cause}" == f.cause.value

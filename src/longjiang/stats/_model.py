@@ -235,6 +235,35 @@ class SeriesPoint:
         }
 
 
+class FindingKind(StrEnum):
+    """Which consistency check a finding comes from (see :mod:`longjiang.stats.checks`)."""
+
+    SUM = "sum"
+    GROWTH = "growth"
+    SHARE = "share"
+    SHARES = "shares"
+    DUPLICATE = "duplicate"
+    CONVERSION = "conversion"
+    UNIT = "unit"
+
+
+class FindingCause(StrEnum):
+    """The likely cause a finding names."""
+
+    DECIMAL_SLIP = "decimal-slip"
+    SIGN_SLIP = "sign-slip"
+    UNIT_ERROR = "unit-error"
+    SWAPPED_COLUMNS = "swapped-columns"
+    COPIED_COLUMN = "copied-column"
+    SHIFTED_ROW = "shifted-row"
+    WRONG_BASE_YEAR = "wrong-base-year"
+    WRONG_BASE_PERIOD = "wrong-base-period"
+    IMPOSSIBLE_SHARE = "impossible-share"
+    INCONSISTENT_SHARES = "inconsistent-shares"
+    SMALL_GAP = "small-gap"
+    UNEXPLAINED = "unexplained"
+
+
 @dataclass(frozen=True)
 class Finding:
     """A printed figure that disagrees with what the other figures imply."""
@@ -245,8 +274,8 @@ class Finding:
     printed: float
     recomputed: float
     explanation: str
-    kind: str
-    cause: str
+    kind: FindingKind
+    cause: FindingCause
     indicator: str
     partner: str
     location: str = ""

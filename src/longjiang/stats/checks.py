@@ -5,7 +5,7 @@ so each check works in interval arithmetic: a cell is flagged only when no choic
 of true values inside the printed roundings can make the relation hold. A clean
 table yields no findings.
 
-Checks (``Finding.kind``):
+Checks (``Finding.kind``, a :class:`FindingKind`):
 
 - ``sum``        a total against the sum of its parts (or, as a bound, at least it)
 - ``growth``     a year-on-year growth rate against two consecutive values
@@ -18,7 +18,7 @@ Checks (``Finding.kind``):
 - ``conversion`` yuan-to-dollar conversions in the text against their common rate
 - ``unit``       a stated unit that other figures in the paper show cannot be right
 
-Each finding names a likely cause (``Finding.cause``): ``decimal-slip``,
+Each finding names a likely cause (``Finding.cause``, a :class:`FindingCause`): ``decimal-slip``,
 ``sign-slip``, ``unit-error``, ``swapped-columns``, ``copied-column``,
 ``shifted-row``, ``wrong-base-year``, ``wrong-base-period``, ``impossible-share``,
 ``inconsistent-shares``, ``small-gap``, ``unexplained``.
@@ -30,7 +30,14 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from longjiang.stats._model import Finding, Interval, Observation, Origin
+from longjiang.stats._model import (
+    Finding,
+    FindingCause,
+    FindingKind,
+    Interval,
+    Observation,
+    Origin,
+)
 from longjiang.stats.dataset import Dataset
 
 __all__ = [
@@ -39,6 +46,8 @@ __all__ = [
     "CellIndex",
     "ConversionRule",
     "CountRule",
+    "FindingCause",
+    "FindingKind",
     "GrowthRule",
     "Rule",
     "ShareIdentityRule",
@@ -288,7 +297,8 @@ def _where(o: Observation) -> str:
     return f"Table {o.table}" if o.table is not None else o.location or "text"
 
 
-def _finding(o: Observation, kind: str, cause: str, recomputed: float, explanation: str) -> Finding:
+def _finding(o: Observation, kind: FindingKind, cause: FindingCause, recomputed: float,
+             explanation: str) -> Finding:
     return Finding(
         table=o.table,
         year=o.year,
@@ -351,8 +361,8 @@ def check_sums(index: CellIndex, rule: SumRule) -> list[Finding]:
             findings.append(
                 _finding(
                     total,
-                    "sum",
-                    "unexplained",
+                    FindingKind.SUM,
+                    FindingCause.UNEXPLAINED,
                     acc.mid,
                     f"{_where(total)} {total.year}: the total {total.value_printed} is smaller "
                     "than"
@@ -385,8 +395,8 @@ def _explain_sum(total: Observation, parts: Sequence[Observation], acc: Interval
                 )
                 return _finding(
                     part,
-                    "sum",
-                    "unit-error",
+                    FindingKind.SUM,
+                    FindingCause.UNIT_ERROR,
                     needed,
                     f"{_where(part)} {part.year}: {_label(part)} printed {part.value_printed} "
                     f"does not add up to the total {total.value_printed} "
@@ -398,18 +408,18 @@ def _explain_sum(total: Observation, parts: Sequence[Observation], acc: Interval
     if scale_total is not None:
         return _finding(
             total,
-            "sum",
-            "decimal-slip",
+            FindingKind.SUM,
+            FindingCause.DECIMAL_SLIP,
             acc.mid,
             f"{_where(total)} {total.year}: the total {total.value_printed} is "
             f"{scale_total:g} times "
             f"the sum of its parts ({names} = {_fmt(acc.mid, total.decimals)})",
         )
     gap = t - acc.mid
-    cause = "small-gap" if abs(gap) <= 0.01 * abs(t) else "unexplained"
+    cause = FindingCause.SMALL_GAP if abs(gap) <= 0.01 * abs(t) else FindingCause.UNEXPLAINED
     return _finding(
         total,
-        "sum",
+        FindingKind.SUM,
         cause,
         acc.mid,
         f"{_where(total)} {total.year}: the total {total.value_printed} is not the sum of "
@@ -449,9 +459,10 @@ def _explain_growth(
         f"{prev.value_printed} ({prev.year}) to {cur.value_printed} ({cur.year}) is {_fmt(r, 1)}%"
     )
 
-    def out(cause: str, text: str) -> Finding:
+    def out(cause: FindingCause, text: str) -> Finding:
         return _finding(
-            g, "growth", cause, r, f"{where}: printed {g.value_printed}%, but {base}; {text}"
+            g, FindingKind.GROWTH, cause, r,
+            f"{where}: printed {g.value_printed}%, but {base}; {text}"
         )
 
     # a value printed in the wrong unit
@@ -460,23 +471,24 @@ def _explain_growth(
             if qq > 0 and abs((cc / qq - 1) * 100 - p) <= _loose(p):
                 fixed = _fmt(bad.printed_number * scale, max(bad.decimals - 1, 0))
                 return out(
-                    "unit-error",
+                    FindingCause.UNIT_ERROR,
                     f"the rate fits if the {which} value {bad.value_printed} is read as {fixed}, "
                     f"so the value, not the rate, is in the wrong unit",
                 )
     slip = _decimal_slip(p, r)
     if slip is not None:
-        return out("decimal-slip", f"the printed rate is {slip:g} times the recomputed one")
+        return out(FindingCause.DECIMAL_SLIP,
+                   f"the printed rate is {slip:g} times the recomputed one")
     if abs(p - r) <= 1.0 and not (prev.period and prev.period != cur.period):
         implied = c / (1 + p / 100)
         return out(
-            "small-gap",
+            FindingCause.SMALL_GAP,
             f"{_fmt(abs(p - r), 2)} points beyond rounding; probably computed from unrounded or "
             f"revised figures (the printed rate implies a {prev.year} value of "
             f"{_fmt(implied, max(prev.decimals, 1))} instead of {prev.value_printed})",
         )
     if rec.contains(-p, _loose(r)):
-        return out("sign-slip", "the printed rate has the wrong sign")
+        return out(FindingCause.SIGN_SLIP, "the printed rate has the wrong sign")
     siblings = [
         o
         for (t, _i, part, y), o in index.cells.items()
@@ -489,7 +501,7 @@ def _explain_growth(
     for s in siblings:
         if s.value_printed == g.value_printed:
             return out(
-                "copied-column",
+                FindingCause.COPIED_COLUMN,
                 f"it repeats the printed '{_label(s)}' ({s.value_printed}) of the same row",
             )
     for s in siblings:
@@ -501,7 +513,7 @@ def _explain_growth(
         srec = _growth(sc.printed_interval, sp.printed_interval)
         if srec is not None and srec.contains(p, _loose(p)):
             return out(
-                "swapped-columns",
+                FindingCause.SWAPPED_COLUMNS,
                 f"it matches the recomputed growth of '{_label(s)}' ({_fmt(srec.mid, 1)}%)",
             )
     for other_year in (g.year - 1, g.year + 1):
@@ -512,7 +524,7 @@ def _explain_growth(
         orec = _growth(oc.printed_interval, op.printed_interval)
         if orec is not None and orec.contains(p, _loose(p)):
             return out(
-                "shifted-row",
+                FindingCause.SHIFTED_ROW,
                 f"it matches the recomputed growth of {other_year} ({_fmt(orec.mid, 1)}%)",
             )
     two_back = index.get(g.table, rule.value, g.partner, g.year - 2)
@@ -520,7 +532,7 @@ def _explain_growth(
         orec = _growth(cur.printed_interval, two_back.printed_interval)
         if orec is not None and orec.contains(p, _loose(p)):
             return out(
-                "wrong-base-year",
+                FindingCause.WRONG_BASE_YEAR,
                 f"it matches growth over {two_back.year} ({_fmt(orec.mid, 1)}%), two years back",
             )
     implied = c / (1 + p / 100) if p > -100 else float("nan")
@@ -532,11 +544,11 @@ def _explain_growth(
     )
     if prev.period and prev.period != cur.period:
         return out(
-            "wrong-base-period",
+            FindingCause.WRONG_BASE_PERIOD,
             f"the {prev.year} figure covers {prev.period} only, while the rate looks computed "
             "against the full year; " + implied_text,
         )
-    return out("unexplained", implied_text)
+    return out(FindingCause.UNEXPLAINED, implied_text)
 
 
 # ---------------------------------------------------------------------- shares
@@ -627,14 +639,15 @@ def _explain_share(
     )
     if p > 100 or p < 0:
         return _finding(
-            share, "share", "impossible-share", r, f"{head}; a share must lie in 0–100{also}"
+            share, FindingKind.SHARE, FindingCause.IMPOSSIBLE_SHARE, r,
+            f"{head}; a share must lie in 0–100{also}"
         )
     scale = _decimal_slip(p, r)
     if scale is not None:
         return _finding(
             share,
-            "share",
-            "decimal-slip",
+            FindingKind.SHARE,
+            FindingCause.DECIMAL_SLIP,
             r,
             f"{head}; the printed share is {scale:g} times that{also}",
         )
@@ -652,8 +665,9 @@ def _explain_share(
             f", which is what {m.source.split(',')[0]} reports ({m.value_printed} {m.unit_printed})"
         )
     if abs(p - r) <= 0.5 and abs(p - r) <= 0.1 * abs(r):
-        return _finding(share, "share", "small-gap", r, f"{head}; {text}{also}")
-    return _finding(share, "share", "unexplained", r, f"{head}; {text}{also}")
+        return _finding(share, FindingKind.SHARE, FindingCause.SMALL_GAP, r,
+                        f"{head}; {text}{also}")
+    return _finding(share, FindingKind.SHARE, FindingCause.UNEXPLAINED, r, f"{head}; {text}{also}")
 
 
 def _other_sources(index: CellIndex, share: Observation) -> list[Observation]:
@@ -718,7 +732,8 @@ def check_share_identity(index: CellIndex, rule: ShareIdentityRule) -> list[Find
             if k != worst and math.isfinite(recs[k].hi)
         ]
         ratio = s.printed_number / r if r > 0 else math.inf
-        cause = "impossible-share" if ratio > 2 or ratio < 0.5 else "inconsistent-shares"
+        cause = (FindingCause.IMPOSSIBLE_SHARE if ratio > 2 or ratio < 0.5
+                 else FindingCause.INCONSISTENT_SHARES)
         total_d, a_d = denoms[0].mid, denoms[1].mid
         text = (
             f"{_where(s)} {s.year}: printed {s.value_printed}%, but with "
@@ -731,9 +746,9 @@ def check_share_identity(index: CellIndex, rule: ShareIdentityRule) -> list[Find
             f"{' and '.join(others)} "
             f"it would be {_fmt(r, 2)}%"
         )
-        if alts and cause != "impossible-share":
+        if alts and cause != FindingCause.IMPOSSIBLE_SHARE:
             text += f"; the three shares do not fit together (else {'; '.join(alts)})"
-        findings.append(_finding(s, "shares", cause, r, text))
+        findings.append(_finding(s, FindingKind.SHARES, cause, r, text))
     return findings
 
 
@@ -758,11 +773,11 @@ def check_duplicates(observations: Iterable[Observation]) -> list[Finding]:
             factor = other.value / other.printed_number if other.printed_number else 1.0
             rec = first.value / factor
             scale = _decimal_slip(other.printed_number, rec)
-            cause = "decimal-slip" if scale is not None else "unexplained"
+            cause = FindingCause.DECIMAL_SLIP if scale is not None else FindingCause.UNEXPLAINED
             findings.append(
                 _finding(
                     other,
-                    "duplicate",
+                    FindingKind.DUPLICATE,
                     cause,
                     rec,
                     f"{_where(other)} {other.year} prints {other.value_printed} where "
@@ -802,8 +817,8 @@ def check_conversions(index: CellIndex, rule: ConversionRule) -> list[Finding]:
         findings.append(
             _finding(
                 usd,
-                "conversion",
-                "unexplained",
+                FindingKind.CONVERSION,
+                FindingCause.UNEXPLAINED,
                 rec,
                 f"{usd.location} {usd.year}: {cny.value_printed} billion yuan printed as US$ "
                 f"{usd.value_printed} billion implies {_fmt(iv.mid, 3)} yuan per dollar, while "
@@ -825,8 +840,8 @@ def check_counts(index: CellIndex, dataset: Dataset, rule: CountRule) -> list[Fi
         findings.append(
             _finding(
                 o,
-                "duplicate",
-                "unexplained",
+                FindingKind.DUPLICATE,
+                FindingCause.UNEXPLAINED,
                 float(len(rows)),
                 f"{o.location} {o.year}: the text says {o.value_printed}, Table {rule.table} "
                 f"lists {len(rows)}",
@@ -868,8 +883,8 @@ def check_units(observations: Iterable[Observation], flagged: Iterable[Finding])
         findings.append(
             _finding(
                 worst,
-                "unit",
-                "unit-error",
+                FindingKind.UNIT,
+                FindingCause.UNIT_ERROR,
                 worst.printed_number * factor,
                 f"{_where(worst)}: '{_label(worst)}' ({span}) is stated in "
                 f"{worst.unit_printed} but "
