@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 MINI = Path(__file__).parent / "data" / "corridor_mini"
 #: tests/conftest.py -> parents[1] is the repository root; the reference data is its sibling
@@ -33,6 +34,16 @@ def _database_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 def in_ci() -> bool:
     return os.environ.get("CI") == "true"
+
+
+# Hypothesis settings, in one place. Property tests set only how many examples they need.
+# dev: the machine's speed must not decide a test (no deadline); ci: the same, plus the same
+# examples on every run and the blob that reproduces a failure. HYPOTHESIS_PROFILE overrides.
+settings.register_profile("dev", parent=settings.get_profile("default"), deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", parent=settings.get_profile("dev"), derandomize=True,
+                          print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if in_ci() else "dev"))
 
 
 def locate_shared(folder: Path, required: Sequence[str], what: str, *, ci: bool) -> Path:

@@ -385,7 +385,7 @@ _EXTENSIONS = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     origin=_ORIGINS,
     size=st.integers(min_value=0, max_value=2**64 - 1),
@@ -399,7 +399,7 @@ def test_sign_open_round_trip(origin: str, size: int, root: bytes, extensions: l
     assert got == Checkpoint(origin, size, root, tuple(extensions))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(data=st.data())
 def test_any_single_character_change_is_rejected_or_harmless(data: st.DataObject) -> None:
     signer = _seeded(ORIGIN, 6)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from longjiang.ledger.corridor_ext import container_check_digit
@@ -181,7 +181,7 @@ def test_normalise_timestamp(text: str, expected: str) -> None:
     offset=st.integers(-23 * 60 - 59, 23 * 60 + 59),
     colon=st.booleans(),
 )
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 def test_normalise_timestamp_is_utc_rounded_to_the_millisecond(
     moment: datetime, offset: int, colon: bool
 ) -> None:
@@ -656,7 +656,7 @@ def epcis_document(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(epcis_document())
 def test_generated_documents_match_oracle(oracle: Any, document: dict[str, Any]) -> None:
     parsed = parse_document(document)  # the generator only makes valid documents
@@ -671,7 +671,7 @@ def _both_ways(hasher: EventHasher, event: dict[str, Any]) -> tuple[str | None, 
     return hasher._pre_hash_by_field(dict(event)), hasher._pre_hash_tree(dict(event))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60)
 @given(st.lists(epcis_document(), min_size=2, max_size=4))
 def test_field_by_field_pre_hash_is_the_tree_pre_hash(documents: list[dict[str, Any]]) -> None:
     """The ledger's hasher remembers what each field gives; one hasher per context sees every

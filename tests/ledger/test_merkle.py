@@ -301,7 +301,7 @@ def test_every_proof_up_to_size_48_matches_the_reference(big_tree: MerkleTree) -
             verify_consistency(size1, size, p, big_tree.root(size1), root)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(data=st.data(), size=st.integers(min_value=1, max_value=400))
 def test_fast_matches_reference(big_tree: MerkleTree, data: st.DataObject, size: int) -> None:
     entries = ENTRIES[:size]
@@ -342,7 +342,7 @@ def test_freshly_built_trees_match_reference() -> None:
 _FLIP = st.tuples(st.integers(min_value=0, max_value=31), st.integers(min_value=0, max_value=7))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     data=st.data(),
     size=st.integers(min_value=1, max_value=300),
@@ -418,7 +418,7 @@ def test_tampered_inclusion_proofs(
         assert err.calculated is not None and err.calculated != r
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     data=st.data(),
     size2=st.integers(min_value=2, max_value=300),

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from longjiang.errors import InputError, LongjiangError, NotFoundError
@@ -83,7 +83,7 @@ OPS = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(ops=st.lists(OPS, min_size=1, max_size=25))
 def test_every_transaction_balances_in_each_currency(ops: list[tuple[object, ...]]) -> None:
     with Journal.open("sqlite://") as j:

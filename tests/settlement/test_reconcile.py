@@ -101,7 +101,7 @@ PAYMENT = st.builds(
     st.sampled_from(["in", "in", "out"]))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(es=st.lists(ENTRY, max_size=12), ps=st.lists(PAYMENT, max_size=12))
 def test_indexed_matcher_equals_nested_loops(es: list[StatementEntry], ps: list[Expected]) -> None:
     es = [StatementEntry(i, e.line, f"R{i}", e.currency, e.amount_minor, e.direction, e.booking_date,
