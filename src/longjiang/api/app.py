@@ -21,6 +21,7 @@ from longjiang.api import crossings, flows, ledger, network, routing, settlement
 from longjiang.api.deps import Corridor
 from longjiang.api.problems import install_problem_handlers
 from longjiang.api.responses import PROBLEM_MEDIA_TYPE, FastJSON, Problem, ProblemItem
+from longjiang.api.tiles import router as tiles_router
 from longjiang.config import Settings
 from longjiang.network.load import load_network
 from longjiang.routing.planner import Planner
@@ -117,6 +118,7 @@ def create_app(corridor_path: Path | None = None,
     app.include_router(routing.router)
     app.include_router(stats.router)
     app.include_router(ledger.router)
+    app.include_router(tiles_router)
     app.include_router(flows.router)
     app.include_router(crossings.router)
     app.include_router(settlement.router)

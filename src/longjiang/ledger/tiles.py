@@ -25,6 +25,7 @@ covers it, so a reader who sees a checkpoint finds its tiles.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, select
 
-from longjiang.errors import InputError, StorageError
+from longjiang.errors import InputError, NotFoundError, StorageError
 from longjiang.ledger.checkpoint import parse_checkpoint
 from longjiang.ledger.merkle import HASH_SIZE, leaf_hash
 from longjiang.ledger.parties import access_statement, event_statement
@@ -43,7 +44,8 @@ from longjiang.ledger.service import Ledger
 from longjiang.ledger.store import SqlTreeStore, access_records, entries
 
 __all__ = ["TILE_HEIGHT", "TILE_WIDTH", "DirectorySink", "TileSink", "TileWriteReport",
-           "encode_index", "entry_bundle", "split_bundle", "tile_path", "write_tiles"]
+           "encode_index", "entry_bundle", "parse_tile_path", "read_tile", "split_bundle",
+           "tile_path", "write_tiles"]
 
 #: hashes per full tile, and the tree height one tile level spans
 TILE_WIDTH = 256
@@ -72,6 +74,48 @@ def tile_path(level: int | str, index: int, width: int = TILE_WIDTH) -> str:
         raise InputError(f"tile width must be 1..{TILE_WIDTH}, got {width}")
     path = f"tile/{level}/{encode_index(index)}"
     return path if width == TILE_WIDTH else f"{path}.p/{width}"
+
+
+_INDEX_PART = re.compile(r"x\d{3}")
+_LAST_PART = re.compile(r"\d{3}")
+_NUMBER = re.compile(r"[1-9]\d{0,2}|0")
+#: the largest tile path: level 63 is the spec's last; an index fits 2**64 leaves
+_MAX_PATH = 120
+
+
+def parse_tile_path(path: str) -> tuple[int | str, int, int]:
+    """``(level or "entries", index, width)`` of a tile path ``tile/...``, in the spec's
+    canonical form only (so that one tile has one name); :class:`InputError` otherwise."""
+    if len(path) > _MAX_PATH:
+        raise InputError("tile path too long", field="path")
+    parts = path.split("/")
+    if len(parts) < 3 or parts[0] != "tile":
+        raise InputError("not a tile path: expected tile/<L>/<N>[.p/<W>]", field="path")
+    width = TILE_WIDTH
+    if parts[-2].endswith(".p"):
+        w = parts[-1]
+        if not _NUMBER.fullmatch(w) or not 1 <= int(w) < TILE_WIDTH:
+            raise InputError(f"partial tile width must be 1..{TILE_WIDTH - 1}, got {w!r}",
+                             field="path")
+        width = int(w)
+        parts = [*parts[:-2], parts[-2][:-2]]
+    level_text, groups = parts[1], parts[2:]
+    level: int | str
+    if level_text == "entries":
+        level = "entries"
+    elif _NUMBER.fullmatch(level_text) and int(level_text) <= 63:
+        level = int(level_text)
+    else:
+        raise InputError(f"tile level must be 0..63 or entries, got {level_text!r}",
+                         field="path")
+    if not groups or not all(_INDEX_PART.fullmatch(g) for g in groups[:-1]) \
+            or not _LAST_PART.fullmatch(groups[-1]):
+        raise InputError("tile index must be 3-digit groups, all but the last x-prefixed",
+                         field="path")
+    index = int("".join(g.lstrip("x") for g in groups))
+    if encode_index(index) != "/".join(groups):
+        raise InputError("tile index is not in canonical form", field="path")
+    return level, index, width
 
 
 def entry_bundle(entries_data: Sequence[bytes]) -> bytes:
@@ -213,6 +257,31 @@ def _tiles_to_write(previous: int, size: int) -> Iterator[tuple[int, int, int]]:
             width = min(TILE_WIDTH, nodes - index * TILE_WIDTH)
             yield level, index, width
         level += 1
+
+
+def _check_exists(level: int, index: int, width: int, size: int) -> None:
+    """A tile of ``width`` exists for some tree size up to ``size``, else NotFound."""
+    nodes = size >> (TILE_HEIGHT * level)
+    if index * TILE_WIDTH + width > nodes:
+        raise NotFoundError("no such tile in the log")
+
+
+def read_tile(ledger: Ledger, path: str) -> bytes:
+    """The bytes of the tile or entry bundle at ``path``, read from the ledger's database:
+    the same bytes :func:`write_tiles` writes. Partial tiles of any past size are served
+    (their nodes never change); a tile the log does not have yet is :class:`NotFoundError`."""
+    level, index, width = parse_tile_path(path)
+    size = ledger.latest_checkpoint().size
+    with ledger.store.read() as conn:
+        store = SqlTreeStore(conn)
+        first = index * TILE_WIDTH
+        if level == "entries":
+            _check_exists(0, index, width, size)
+            return entry_bundle(_leaf_entries(ledger, conn, first, first + width))
+        assert isinstance(level, int)
+        _check_exists(level, index, width, size)
+        height = TILE_HEIGHT * level
+        return b"".join(store.get_nodes([(height, first + k) for k in range(width)]))
 
 
 def write_tiles(ledger: Ledger, sink: TileSink,
