@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from longjiang.cli._errors import handle_errors
-from longjiang.errors import InputError
+from longjiang.errors import InputError, LongjiangError
 
 __all__ = ["app"]
 
@@ -73,3 +73,43 @@ def serve(
     finally:
         server.server_close()
         witness.state.close()
+
+
+@app.command()
+@handle_errors
+def push(
+    policy: Annotated[Path | None, typer.Option(
+        "--policy", help="witness policy file (default: $LONGJIANG_WITNESS_POLICY)")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="SQLAlchemy database URL of the ledger (default: $LONGJIANG_DB, "
+                     "then settings)")] = None,
+    every: Annotated[float, typer.Option(
+        "--every", help="seconds between rounds; 0: one round and exit", min=0)] = 0.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds per witness request",
+                                           min=0.1, max=60)] = 5.0,
+) -> None:
+    """The operator's side: send the ledger's current checkpoint to the policy's witnesses
+    and publish it once a quorum cosigned. Captures never wait for this; run it beside
+    `longjiang serve` with --every to keep the published checkpoint fresh."""
+    import time
+
+    from longjiang.ledger.service import Ledger, database_url
+    from longjiang.witness.policy import load_policy, policy_from_env
+
+    chosen = load_policy(policy) if policy is not None else policy_from_env()
+    if chosen is None:
+        raise InputError("no witness policy: give --policy or set LONGJIANG_WITNESS_POLICY")
+    with Ledger.open(database_url(db), witness_policy=chosen) as ledger:
+        while True:
+            cp, collected = ledger.witness_checkpoint(timeout)
+            published = len(collected.lines) >= chosen.quorum
+            failures = "; ".join(f"{k}: {v}" for k, v in sorted(collected.failures.items()))
+            typer.echo(f"size {cp.size}: {len(collected.lines)} of {chosen.quorum} "
+                       f"cosignatures{', published' if published else ', not published'}"
+                       f"{' (' + failures + ')' if failures else ''}")
+            if every == 0:
+                if not published:
+                    raise LongjiangError(f"checkpoint of size {cp.size} not published: "
+                                         "fewer cosignatures than the quorum")
+                return
+            time.sleep(every)

@@ -8,11 +8,11 @@ reveal leaf hashes, never events.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from longjiang.errors import InputError, NotFoundError
+from longjiang.errors import InputError, NotFoundError, StorageError
 from longjiang.ledger.access import Access, AccessRecord
 from longjiang.ledger.checkpoint import sign_checkpoint
 from longjiang.ledger.merkle import (
@@ -36,12 +36,20 @@ from longjiang.ledger.store import (
     captures,
     checkpoints,
     entries,
+    log_meta,
     party_records,
     shipment_parties,
 )
 from longjiang.ledger.tree import MerkleTree, range_hashes
 
-__all__ = ["Reads"]
+if TYPE_CHECKING:
+    from longjiang.witness.client import Collected
+    from longjiang.witness.policy import WitnessPolicy
+
+__all__ = ["WITNESSED_SIZE", "Reads"]
+
+#: log_meta key of the size of the newest checkpoint with a quorum of cosignatures.
+WITNESSED_SIZE = "witnessed_size"
 
 
 def _proof_size(store: SqlTreeStore, size: int | None) -> int:
@@ -56,8 +64,10 @@ def _proof_size(store: SqlTreeStore, size: int | None) -> int:
 class Reads:
     """Reads of shipment data (access-checked) and of the public log (checkpoints, proofs)."""
 
-    def __init__(self, ctx: LogContext, access: Access) -> None:
+    def __init__(self, ctx: LogContext, access: Access,
+                 witness_policy: WitnessPolicy | None = None) -> None:
         self.ctx = ctx
+        self.witness_policy = witness_policy
         self.access = access
 
     # -- shipment data -------------------------------------------------------
@@ -98,7 +108,7 @@ class Reads:
         """Events ``reader`` may see (of its shipments), in log order, ``limit`` after ``after``."""
         self.ctx.log_key()
         if not 1 <= limit <= 1000:
-            raise InputError("limit must be between 1 and 1000", field="limit")
+            raise InputError(f"limit must be between 1 and 1000, got {limit}", field="limit")
         query = select(entries).where(entries.c.leaf_index > after)
         if shipment_id is not None:
             query = query.where(entries.c.shipment_id == shipment_id)
@@ -139,10 +149,16 @@ class Reads:
     # -- the public log ------------------------------------------------------
 
     def latest_checkpoint(self) -> SignedCheckpoint:
-        """The signed checkpoint of the log as it is, read only: the stored one of the
-        current size, or (when none was stored for it) one signed for it and not stored.
-        A C2SP checkpoint has no timestamp and Ed25519 is deterministic, so both are the
-        same bytes."""
+        """The published checkpoint, read only.
+
+        Without a witness policy: the stored one of the current size, or (when none was
+        stored for it) one signed for it and not stored (a C2SP checkpoint has no timestamp
+        and Ed25519 is deterministic, so both are the same bytes). With a policy: the
+        newest stored checkpoint with a quorum of the policy's cosignatures
+        (:meth:`witness_checkpoint` makes them); none yet is a :class:`NotFoundError`.
+        """
+        if self.witness_policy is not None:
+            return self._witnessed_checkpoint(self.witness_policy)
         origin, signer = self.ctx.log_key()
         with self.ctx.store.read() as conn:
             tree = MerkleTree(SqlTreeStore(conn))
@@ -159,6 +175,54 @@ class Reads:
         self.ctx.log_key()
         with self.ctx.store.write() as conn:
             return self.ctx.write_checkpoint(conn)
+
+    def _witnessed_checkpoint(self, policy: WitnessPolicy) -> SignedCheckpoint:
+        self.ctx.log_key()
+        with self.ctx.store.read() as conn:
+            size = conn.execute(select(log_meta.c.value)
+                                .where(log_meta.c.key == WITNESSED_SIZE)).scalar()
+            row = None if size is None else conn.execute(
+                select(checkpoints).where(checkpoints.c.size == int(size))).first()
+        if row is None:
+            raise NotFoundError("no checkpoint has a quorum of witness cosignatures yet")
+        if not policy.satisfied(row.note):
+            raise StorageError(f"the witnessed checkpoint of size {row.size} lacks the quorum "
+                               "of the configured witness policy (was the policy changed?)")
+        return SignedCheckpoint(int(row.size), bytes(row.root), row.note)
+
+    def witness_checkpoint(self, known_sizes: dict[str, int],
+                           timeout: float = 5.0) -> tuple[SignedCheckpoint, Collected]:
+        """Sign (if needed) a checkpoint of the current size, send it to the policy's
+        witnesses and, with a quorum of cosignatures, store them with it and publish it.
+
+        The operator's write (never called by a GET). Captures never wait for it: a
+        witness that cannot be reached only delays publication. ``known_sizes`` carries
+        what this process knows of each witness's size from one call to the next.
+        """
+        from longjiang.witness.client import collect_cosignatures
+
+        policy = self.witness_policy
+        if policy is None:
+            raise InputError("no witness policy is configured (LONGJIANG_WITNESS_POLICY)")
+        cp = self.sign_checkpoint()
+        collected = collect_cosignatures(
+            policy, cp.note, cp.size, known_sizes,
+            lambda old: self.consistency_proof(old, cp.size), timeout)
+        if len(collected.lines) < policy.quorum:
+            return cp, collected
+        note = cp.note + "".join(collected.lines[w.verifier.name]
+                                 for w in policy.witnesses if w.verifier.name in collected.lines)
+        with self.ctx.store.write() as conn:
+            conn.execute(checkpoints.update().where(checkpoints.c.size == cp.size)
+                         .values(note=note))
+            current = conn.execute(select(log_meta.c.value)
+                                   .where(log_meta.c.key == WITNESSED_SIZE)).scalar()
+            if current is None:
+                conn.execute(log_meta.insert().values(key=WITNESSED_SIZE, value=str(cp.size)))
+            elif int(current) < cp.size:
+                conn.execute(log_meta.update().where(log_meta.c.key == WITNESSED_SIZE)
+                             .values(value=str(cp.size)))
+        return SignedCheckpoint(cp.size, cp.root, note), collected
 
     def inclusion_proof(self, leaf_index: int, tree_size: int | None = None) -> list[bytes]:
         """``PATH(leaf_index, D[tree_size])`` from stored nodes (public), one node query."""

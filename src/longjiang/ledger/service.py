@@ -18,7 +18,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -59,6 +59,10 @@ from longjiang.ledger.records import (
 from longjiang.ledger.registry import PartyRecord, Registry
 from longjiang.ledger.rules import RuleBook
 from longjiang.ledger.store import LedgerStore, SqlTreeStore, entries, log_meta
+
+if TYPE_CHECKING:
+    from longjiang.witness.client import Collected
+    from longjiang.witness.policy import WitnessPolicy
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -120,17 +124,26 @@ class Ledger:
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
         workers: int | None = None,
         nonces: NonceBook | None = None,
+        witness_policy: WitnessPolicy | None = None,
     ) -> None:
         self.ctx = LogContext(store, rules=rules, clock=clock, new_id=new_id,
                               random_bytes=random_bytes, workers=workers)
         self.registry = Registry(self.ctx)
         self.access = Access(self.ctx, self.registry, nonces)
         self.pipeline = CapturePipeline(self.ctx, self.access)
-        self.reads = Reads(self.ctx, self.access)
+        self.reads = Reads(self.ctx, self.access, witness_policy)
+        self.witness_sizes: dict[str, int] = {}
 
     @classmethod
     def open(cls, url: str, **kwargs: Any) -> Ledger:
-        """Open the ledger database at ``url`` (run :meth:`init` once to create it)."""
+        """Open the ledger database at ``url`` (run :meth:`init` once to create it).
+
+        Without a ``witness_policy`` argument, the policy file named by
+        ``$LONGJIANG_WITNESS_POLICY`` (if set) is used: see :meth:`witness_checkpoint`."""
+        if "witness_policy" not in kwargs:
+            from longjiang.witness.policy import policy_from_env
+
+            kwargs["witness_policy"] = policy_from_env()
         return cls(LedgerStore.open(url), **kwargs)
 
     @property
@@ -299,6 +312,15 @@ class Ledger:
     def sign_checkpoint(self) -> SignedCheckpoint:
         """Sign and store a checkpoint of the current size (captures do this themselves)."""
         return self.reads.sign_checkpoint()
+
+    @property
+    def witness_policy(self) -> WitnessPolicy | None:
+        return self.reads.witness_policy
+
+    def witness_checkpoint(self, timeout: float = 5.0) -> tuple[SignedCheckpoint, Collected]:
+        """Have the current checkpoint cosigned by the witness policy's witnesses; with a
+        quorum it becomes the published one (:meth:`latest_checkpoint`)."""
+        return self.reads.witness_checkpoint(self.witness_sizes, timeout)
 
     def inclusion_proof(self, leaf_index: int, tree_size: int | None = None) -> list[bytes]:
         """``PATH(leaf_index, D[tree_size])`` from stored nodes (public)."""
