@@ -10,6 +10,7 @@ import pytest
 from longjiang.errors import InputError
 from longjiang.flows.assign import TrafficClass, assign
 from longjiang.flows.corridor import (
+    ChangeStatus,
     CorridorModel,
     CorridorResult,
     DemandRow,
@@ -88,6 +89,9 @@ def test_tongjiang_bridge_carries_flow_only_after_opening(
                      if c.key == "crossing:suifenhe_grodekovo_rail")
     assert grodekovo.volume_b_t is not None and grodekovo.volume_a_t is not None
     assert grodekovo.volume_b_t < grodekovo.volume_a_t  # the bridge relieves Suifenhe
+    assert grodekovo.status is ChangeStatus.BOTH
+    back = {c.key: c.status for c in compare_results(base_2023, before).elements}
+    assert back["crossing:tongjiang_nizhneleninskoye_rail"] is ChangeStatus.GONE
 
 
 def test_closing_a_crossing_moves_flow(model_2023: CorridorModel, base_2023: CorridorResult,
