@@ -3,6 +3,7 @@ customs services), publication only with the quorum, captures unaffected by a de
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -10,10 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from longjiang.cli.main import build_app
 from longjiang.errors import InputError, NotFoundError
 from longjiang.ledger.checkpoint import open_checkpoint
-from longjiang.ledger.service import Ledger
+from longjiang.ledger.service import OPERATOR, Ledger, verify_bundle
 from longjiang.witness.cosignature import generate_witness_key
 from longjiang.witness.policy import load_policy, parse_policy, policy_from_env
 from tests.ledger.ledger_helpers import (
@@ -136,6 +139,38 @@ def test_publication_waits_for_the_quorum_and_captures_never_wait(
         assert len(collected.lines) == 2
         assert witnessed.latest_checkpoint().size == first + 2
         assert led.audit().ok
+
+        # verification with the policy pinned requires the quorum; without, as before
+        bundle = json.loads(json.dumps(witnessed.bundle("SHP-1", OPERATOR)))
+        report = verify_bundle(bundle, log_key=info.verifier_key, witnesses=policy)
+        assert report.ok, report.to_json()
+        assert any(c.what == "witnesses" and c.ok for c in report.checks)
+        bare = dict(bundle, checkpoint=bundle["checkpoint"].split("\u2014 customs-")[0])
+        assert verify_bundle(bare, log_key=info.verifier_key).ok
+        lacking = verify_bundle(bare, log_key=info.verifier_key, witnesses=policy)
+        assert not lacking.ok
+        assert [c.message for c in lacking.checks if not c.ok] == [
+            "the checkpoint lacks the witness quorum: 0 of 2 required cosignatures"]
+        one = bundle["checkpoint"].rsplit("\u2014 customs-ru", 1)[0]
+        assert "1 of 2 required cosignatures (customs-cn.example/witness)" in str(
+            verify_bundle(dict(bundle, checkpoint=one), witnesses=policy).to_json())
+        tail = bundle["checkpoint"][-20:]
+        policy_file = tmp_path / "witnesses.policy"
+        policy_file.write_text(
+            f"witness {cn.signer.verifier().to_string()} http://127.0.0.1:{cn.port}\n"
+            f"witness {ru.signer.verifier().to_string()} http://127.0.0.1:{ru.port}\n"
+            "quorum 2\n", encoding="utf-8")
+        app = build_app("ledger")
+        for name, content, code in (("full.json", bundle, 0), ("bare.json", bare, 6)):
+            (tmp_path / name).write_text(json.dumps(content), encoding="utf-8")
+            result = CliRunner().invoke(app, ["ledger", "verify", str(tmp_path / name),
+                                              "--log-key", info.verifier_key,
+                                              "--witnesses", str(policy_file)])
+            assert result.exit_code == code, result.output
+        assert "lacks the witness quorum: 0 of 2" in result.output
+        # a byte of the last cosignature changed: it no longer verifies
+        bad = bundle["checkpoint"][:-20] + tail.replace(tail[5], "A" if tail[5] != "A" else "B")
+        assert not verify_bundle(dict(bundle, checkpoint=bad), witnesses=policy).ok
         witnessed.close()
     finally:
         cn.kill()

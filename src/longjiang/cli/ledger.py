@@ -297,13 +297,21 @@ def verify(
     file: Annotated[Path, typer.Argument(help="a bundle written by `ledger bundle`")],
     log_key: Annotated[str | None, typer.Option(
         help="the log's public key to trust (default: the key inside the bundle)")] = None,
+    witnesses: Annotated[Path | None, typer.Option(
+        "--witnesses", help="a witness policy file to pin: the checkpoint must carry its "
+                            "quorum of cosignatures (default: $LONGJIANG_WITNESS_POLICY; "
+                            "none: not required)")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check a bundle offline: event hashes, party signatures, proofs, checkpoint signature.
+    """Check a bundle offline: event hashes, party signatures, proofs, checkpoint signature
+    (and, with a witness policy, the quorum of witness cosignatures).
 
     Exits 0 only when everything verifies.
     """
-    report = verify_bundle(_read_json(file), log_key=log_key)
+    from longjiang.witness.policy import load_policy, policy_from_env
+
+    policy = load_policy(witnesses) if witnesses is not None else policy_from_env()
+    report = verify_bundle(_read_json(file), log_key=log_key, witnesses=policy)
     if as_json:
         _print_json(report.to_json())
     else:

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -72,6 +72,9 @@ from longjiang.ledger.registry import (
 )
 from longjiang.ledger.store import SqlTreeStore, entries
 from longjiang.ledger.tree import MerkleTree
+
+if TYPE_CHECKING:
+    from longjiang.witness.policy import WitnessPolicy
 
 __all__ = ["BUNDLE_FORMAT", "BundleCheck", "BundleReport", "make_bundle", "verify_bundle"]
 
@@ -170,11 +173,14 @@ def _need(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where
     return value
 
 
-def verify_bundle(bundle: Any, *, log_key: str | None = None) -> BundleReport:
+def verify_bundle(bundle: Any, *, log_key: str | None = None,
+                  witnesses: WitnessPolicy | None = None) -> BundleReport:
     """Check a bundle offline: checkpoint signature, event hashes, party signatures, proofs.
 
     ``log_key`` pins the log's verifier key; without it the key inside the
-    bundle is used (and the report says so). Malformed bundles raise
+    bundle is used (and the report says so). ``witnesses`` pins a witness policy: the
+    checkpoint must then carry valid cosignatures of its quorum (check "witnesses");
+    without one, cosignatures are not required. Malformed bundles raise
     :class:`InputError`; failed checks are in the report (``ok`` is False).
     """
     if not isinstance(bundle, Mapping) or bundle.get("format") != BUNDLE_FORMAT:
@@ -196,6 +202,8 @@ def verify_bundle(bundle: Any, *, log_key: str | None = None) -> BundleReport:
         return BundleReport(shipment, None, key, log_key is not None, tuple(checks))
     checks.append(BundleCheck("checkpoint", True,
                               f"signed by {verifier.name}, size {cp.size}"))
+    if witnesses is not None:
+        checks.append(_check_witnesses(note, witnesses))
     party_checks, spans = _check_parties(party_keys, verifier, cp.size, cp.root_hash)
     for n, item in enumerate(items):
         where = f"/entries/{n}"
@@ -234,6 +242,23 @@ def verify_bundle(bundle: Any, *, log_key: str | None = None) -> BundleReport:
     if not items:
         checks.append(BundleCheck("entries", False, "the bundle holds no events"))
     return BundleReport(shipment, cp.size, key, log_key is not None, tuple(checks))
+
+
+def _check_witnesses(note: str, policy: WitnessPolicy) -> BundleCheck:
+    """The checkpoint's cosignatures against a pinned witness policy."""
+    try:
+        found = policy.cosigners(note)
+    except SignatureError as exc:
+        reason = getattr(exc, "reason", str(exc))
+        return BundleCheck("witnesses", False, f"a witness cosignature does not verify "
+                           f"({reason})")
+    names = sorted(c.witness for c in found)
+    if len(names) < policy.quorum:
+        return BundleCheck("witnesses", False, f"the checkpoint lacks the witness quorum: "
+                           f"{len(names)} of {policy.quorum} required cosignatures"
+                           f"{' (' + ', '.join(names) + ')' if names else ''}")
+    return BundleCheck("witnesses", True, f"cosigned by {len(names)} of the pinned witnesses "
+                       f"(quorum {policy.quorum}): {', '.join(names)}")
 
 
 def _check_access(item: Any, where: str, shipment: str, spans: Mapping[str, list[KeySpan]],
