@@ -1,6 +1,6 @@
 /* A ledger bundle verified in the browser with WebCrypto (SHA-256 and Ed25519), nothing from the server.
  *
- * LJ.verify.bundle(data)  -> report { ok, ed25519, shipment, treeSize, checkpoint, entries, access, parties }
+ * LJ.verify.bundle(data[, pinned witnesses])  -> report { ok, ed25519, shipment, treeSize, checkpoint, entries, access, parties }
  *   data is a parsed "longjiang-ledger-bundle/v1" or "/v2" object (src/longjiang/ledger/bundles.py); a file
  *   that is not one raises LJ.verify.BundleError naming where it is wrong. Each check in the report
  *   is { ok, code, ... }: code names what failed (a message key of the page), null when it passed.
@@ -152,6 +152,46 @@
     const size = Number(body[1]);
     if (!Number.isSafeInteger(size)) fail("checkpoint.malformed");
     return { origin: body[0], size: size, root: root };
+  };
+
+  /* c2sp.org/tlog-cosignature: a witness key "<name>+<8 hex key id>+<base64(0x04 || public key)>",
+   * the key id being SHA-256(name || 0x0A || 0x04 || public key)[:4]; or null. */
+  V.parseWitnessKey = async function (text) {
+    if (typeof text !== "string" || text.length > 200) return null;
+    const parts = LJ.sign.splitKey(text.trim(), 3);
+    if (!parts) return null;
+    const [name, id, b64] = parts;
+    const raw = b64decode(b64);
+    if (!name || /\s/.test(name) || !/^[0-9a-fA-F]{8}$/.test(id) || !raw || raw.length !== 33 || raw[0] !== 4) return null;
+    const publicKey = raw.slice(1);
+    const digest = await sha256(concat(enc.encode(name + "\n"), Uint8Array.of(4), publicKey));
+    const want = Array.from(digest.slice(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");
+    if (want !== id.toLowerCase()) return null;
+    return { name: name, keyId: want, publicKey: publicKey };
+  };
+
+  /* The names of the pinned witnesses whose cosignature/v1 lines on `note` verify (signed message:
+   * "cosignature/v1\ntime <t>\n" + the checkpoint text; line blob: key id, 8-byte time, signature).
+   * Lines of other keys are ignored; a bad line of a pinned witness throws "witnesses.signature". */
+  V.cosigners = async function (note, witnesses) {
+    const split = note.lastIndexOf("\n\n");
+    const text = note.slice(0, split + 1), lines = note.slice(split + 2, -1).split("\n");
+    const found = [];
+    for (const line of lines) {
+      const rest = line.slice(SIG_PREFIX.length), space = rest.indexOf(" ");
+      const name = rest.slice(0, space), blob = b64decode(rest.slice(space + 1));
+      if (!blob || blob.length < 4) continue;
+      const id = Array.from(blob.slice(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");
+      const w = witnesses.find((k) => k.name === name && k.keyId === id);
+      if (!w || found.includes(name)) continue;
+      if (blob.length !== 76) throw new Error("witnesses.signature");
+      let time = 0n;
+      for (const b of blob.slice(4, 12)) time = time * 256n + BigInt(b);
+      const message = enc.encode("cosignature/v1\ntime " + time.toString() + "\n" + text);
+      if (!await V.ed25519Verify(w.publicKey, message, blob.slice(12))) throw new Error("witnesses.signature");
+      found.push(name);
+    }
+    return found;
   };
 
   V.eventStatement = (shipment, party, eventHash) =>
@@ -315,10 +355,13 @@
     return bundle;
   };
 
-  V.bundle = async function (data) {
+  /* `pinned`: optional { keys: [witness key strings], quorum: n }; the checkpoint must then carry
+   * cosignatures of `quorum` of them (report.witnesses); without it none are required. */
+  V.bundle = async function (data, pinned) {
     const b = V.read(data);
     const report = { ok: false, ed25519: await LJ.sign.hasEd25519(), shipment: b.shipment, treeSize: null,
-                     logKey: b.logKey, checkpoint: { ok: false, code: null }, entries: [], access: [], parties: [] };
+                     logKey: b.logKey, checkpoint: { ok: false, code: null }, entries: [], access: [], parties: [],
+                     witnesses: null };
     if (!report.ed25519) return report;       // "not verified in this browser"
     let cp, logVerifier;
     try {
@@ -332,6 +375,23 @@
     }
     report.checkpoint.ok = true;
     report.treeSize = cp.size;
+    if (pinned) {
+      const keys = [];
+      for (const text of pinned.keys || []) {
+        const key = await V.parseWitnessKey(text);
+        if (key) keys.push(key);
+      }
+      const quorum = Number.isSafeInteger(pinned.quorum) && pinned.quorum > 0 ? pinned.quorum : keys.length || 1;
+      const w = { ok: false, code: null, quorum: quorum, names: [] };
+      try {
+        w.names = await V.cosigners(b.note, keys);
+        w.ok = keys.length >= quorum && w.names.length >= quorum;
+        if (!w.ok) w.code = keys.length < quorum ? "witnesses.keys" : "witnesses.quorum";
+      } catch (err) {
+        w.code = "witnesses.signature";
+      }
+      report.witnesses = w;
+    }
     report.parties = [];
     const spans = {};
     if (b.v2) {
@@ -368,7 +428,8 @@
       }
       report.access.push({ ok: code === null, code: code, leafIndex: item.leafIndex, party: item.party, item: item });
     }
-    report.ok = report.entries.length > 0 && [...report.entries, ...report.access, ...report.parties].every((c) => c.ok);
+    report.ok = report.entries.length > 0 && [...report.entries, ...report.access, ...report.parties].every((c) => c.ok)
+      && (report.witnesses === null || report.witnesses.ok);
     report.empty = report.entries.length === 0;
     return report;
   };
