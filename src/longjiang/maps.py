@@ -8,18 +8,20 @@ import math
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from longjiang.network.geometry import link_lonlat
 from longjiang.network.model import Link, Mode, Network, Status
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
     from longjiang.routing.planner import Route
 
-__all__ = ["MODE_COLORS", "draw_basemap", "leg_geometry", "link_geometry", "network_map",
-           "route_map"]
+__all__ = ["MODE_COLORS", "draw_basemap", "finish_map", "leg_geometry", "link_geometry",
+           "network_map", "route_map"]
 
 BASEMAP = Path(__file__).parent / "data" / "basemap" / "countries_110m.geojson"
 
@@ -85,6 +87,16 @@ def _bbox(points: Sequence[tuple[float, float]], margin: float = 1.5
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
     return (min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin)
+
+
+def finish_map(fig: Figure, ax: Axes, path: Path, *, handles: Sequence[Artist], title: str,
+               note: str, legend_loc: Literal["lower left", "lower right"] = "lower left") -> None:
+    """Legend, title and the basemap/drawing note at the foot, then write ``path``."""
+    ax.legend(handles=handles, loc=legend_loc, fontsize=8, framealpha=0.9)
+    ax.set_title(title, fontsize=11)
+    fig.text(0.01, 0.01, note, fontsize=7, color="#555")
+    fig.tight_layout(rect=(0, 0.025, 1, 1))
+    fig.savefig(path)
 
 
 def route_map(network: Network, routes: Sequence[Route], path: Path, *, title: str) -> Path:
@@ -153,13 +165,9 @@ def route_map(network: Network, routes: Sequence[Route], path: Path, *, title: s
         if len(routes) > 1:
             handles.append(Line2D([0], [0], color="#555", linestyle=(0, (4, 2)),
                                   label="alternatives"))
-        ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
-        ax.set_title(title, fontsize=11)
-        fig.text(0.01, 0.01, "Basemap: Natural Earth 1:110m. Sea legs follow searoute lanes; "
-                 "land legs are drawn straight between their ends.", fontsize=7,
-                 color="#555")
-        fig.tight_layout(rect=(0, 0.025, 1, 1))
-        fig.savefig(path)
+        finish_map(fig, ax, path, handles=handles, title=title,
+                   note="Basemap: Natural Earth 1:110m. Sea legs follow searoute lanes; "
+                        "land legs are drawn straight between their ends.")
     finally:
         plt.close(fig)
     return path
@@ -199,12 +207,9 @@ def network_map(network: Network, path: Path, *, title: str,
         handles.append(Line2D([0], [0], color="#555", linestyle=":", label="planned / closed"))
         handles.append(Line2D([0], [0], marker="X", color="#b03a2e", linestyle="",
                               label="border crossing"))
-        ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
-        ax.set_title(title, fontsize=11)
-        fig.text(0.01, 0.01, "Basemap: Natural Earth 1:110m. Sea legs follow searoute lanes; "
-                 "land links are drawn straight between their ends.", fontsize=7, color="#555")
-        fig.tight_layout(rect=(0, 0.025, 1, 1))
-        fig.savefig(path)
+        finish_map(fig, ax, path, handles=handles, title=title,
+                   note="Basemap: Natural Earth 1:110m. Sea legs follow searoute lanes; "
+                        "land links are drawn straight between their ends.")
     finally:
         plt.close(fig)
     return path

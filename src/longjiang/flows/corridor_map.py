@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 from longjiang.flows.corridor import CorridorResult, ElementKind, ElementLoad
-from longjiang.maps import MODE_COLORS, draw_basemap, link_geometry
+from longjiang.maps import MODE_COLORS, draw_basemap, finish_map, link_geometry
 from longjiang.network.model import Mode, Network
 
 __all__ = ["FLOW_MAP_BBOX", "flows_map"]
@@ -103,13 +103,10 @@ def flows_map(network: Network, result: CorridorResult, path: Path, *, title: st
                               linestyle="", markersize=10, label="bottleneck, v/c ≥ 1"))
         handles.append(Line2D([0], [0], marker="o", color="#d68910", markerfacecolor="none",
                               linestyle="", markersize=10, label="v/c ≥ 0.8"))
-        ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9)
-        ax.set_title(title, fontsize=11)
-        fig.text(0.01, 0.01, "Basemap: Natural Earth 1:110m. Line width ∝ tonnes per year on a "
-                 "link (both directions). Flows beyond the frame (to Europe, South China, Japan) "
-                 "are cut off.", fontsize=7, color="#555")
-        fig.tight_layout(rect=(0, 0.025, 1, 1))
-        fig.savefig(path)
+        finish_map(fig, ax, path, handles=handles, title=title, legend_loc="lower right",
+                   note="Basemap: Natural Earth 1:110m. Line width ∝ tonnes per year on a "
+                        "link (both directions). Flows beyond the frame (to Europe, South China, "
+                        "Japan) are cut off.")
     finally:
         plt.close(fig)
     return path

@@ -24,7 +24,7 @@ from longjiang.errors import DataError, InputError, NoRouteError
 from longjiang.network.model import Link, Mode, Network, Status, TransferKind
 from longjiang.network.places import PlaceIndex
 from longjiang.routing.cargo import Cargo, CargoKind
-from longjiang.routing.graph import TRANSFER_KINDS, StateGraph, build_state_graph
+from longjiang.routing.graph import TRANSFER_KINDS, StateGraph, build_state_graph, frozen
 from longjiang.routing.search import Adjacency, dominates, pareto_paths, shortest_path
 
 __all__ = [
@@ -313,7 +313,7 @@ class Planner:
                 hours += crossing.dwell_h
                 cost += crossing.fee_usd_per_teu * teu
             w[e] = (hours, cost, co2_per_km * dist, dist)
-        w.setflags(write=False)
+        frozen(w)
         with self._lock:
             if len(self._weights_cache) >= _GRAPH_CACHE_SIZE:
                 self._weights_cache.pop(next(iter(self._weights_cache)))
@@ -469,17 +469,21 @@ class Planner:
             elapsed_h += step.duration_h
         return closed
 
+    def _usable(self, key: _GraphKey, weights: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        """:meth:`usable_edges` under the conditions of ``key``, finite ``weights`` only."""
+        return self.usable_edges(key.date, modes=key.modes, avoid_nodes=key.avoid_nodes,
+                                 avoid_crossings=key.avoid_crossings,
+                                 avoid_countries=key.avoid_countries,
+                                 include_planned=key.include_planned, weights=weights,
+                                 blocked_links=key.blocked_links)
+
     def _graph(self, key: _GraphKey) -> Adjacency:
         """The usable part of the state graph for ``key``, weighed (cached, a few entries)."""
         with self._lock:
             adj = self._graph_cache.get(key)
         if adj is None:
             weights = self.weights(key.cargo)
-            mask = self.usable_edges(key.date, modes=key.modes, avoid_nodes=key.avoid_nodes,
-                                     avoid_crossings=key.avoid_crossings,
-                                     avoid_countries=key.avoid_countries,
-                                     include_planned=key.include_planned, weights=weights,
-                                     blocked_links=key.blocked_links)
+            mask = self._usable(key, weights)
             active = np.flatnonzero(mask)
             adj = Adjacency.build(self._state_graph.n_states, self.tail[active], self.head[active],
                                   weights[active], edge_ids=active)
@@ -492,11 +496,7 @@ class Planner:
     def _layered(self, key: _GraphKey, via_ids: Sequence[str]) -> Adjacency:
         """One copy of the usable graph per leg between vias, joined at each via node."""
         weights = self.weights(key.cargo)
-        mask = self.usable_edges(key.date, modes=key.modes, avoid_nodes=key.avoid_nodes,
-                                 avoid_crossings=key.avoid_crossings,
-                                 avoid_countries=key.avoid_countries,
-                                 include_planned=key.include_planned, weights=weights,
-                                 blocked_links=key.blocked_links)
+        mask = self._usable(key, weights)
         n_states = self._state_graph.n_states
         active = np.flatnonzero(mask)
         layers = len(via_ids) + 1
