@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from tests.ledger.ledger_helpers import (
     counter_ids,
@@ -80,3 +81,28 @@ def test_the_tracker_requires_the_pinned_witness_quorum(browsing: Browsing,
         False, "witnesses.signature")
     assert r["unpinned"] == {"ok": True, "witnesses": None}  # as before without a pinned list
     assert out["wrongType"] is None  # the log's own key (type 0x01) is no witness key
+
+
+def test_the_tracker_page_takes_pinned_witnesses_from_its_address(
+        browsing: Browsing, tmp_path: Path) -> None:
+    bundle = _bundle(tmp_path)
+    note = bundle["checkpoint"]
+    text = note.split("\n\n")[0] + "\n"
+    both = note + CN.cosign(text, 1_767_000_000) + RU.cosign(text, 1_767_000_001)
+    one = note + CN.cosign(text, 1_767_000_000)
+    query = urlencode([("lang", "zh"), ("witness", CN.verifier().to_string()),
+                       ("witness", RU.verifier().to_string()), ("quorum", "2")])
+    page = browsing.page
+    browsing.goto(f"/tracker?{query}")
+    for name, checkpoint, state in (("one.json", one, "failed"), ("both.json", both, "verified")):
+        path = tmp_path / name
+        path.write_text(json.dumps(dict(bundle, checkpoint=checkpoint)), encoding="utf-8")
+        page.set_input_files("#tracker-bundle", str(path))
+        page.wait_for_selector(f"#tracker-mark[data-state={state}]")
+        if state == "failed":
+            failure = page.locator("#tracker-failures > li[data-check=witnesses]")
+            assert failure.get_attribute("data-code") == "witnesses.quorum"
+            assert "2" in failure.inner_text() and "1" in failure.inner_text()
+        else:
+            assert "联署" in page.locator("#tracker-failures > li[data-check=witnesses-ok]"
+                                        ).inner_text()

@@ -154,6 +154,16 @@
     await show(data, null);
   }
 
+  /* Witnesses the user pins in the page's address (?witness=<key>&witness=<key>&quorum=<n>, keys as
+   * tlog-cosignature verifier keys): the checkpoint must then carry the quorum of their cosignatures. */
+  function pinnedWitnesses() {
+    const params = new URLSearchParams(window.location.search);
+    const keys = params.getAll("witness").slice(0, 32);
+    if (!keys.length) return null;
+    const quorum = Number(params.get("quorum") || keys.length);
+    return { keys: keys, quorum: Number.isSafeInteger(quorum) && quorum > 0 ? quorum : keys.length };
+  }
+
   /* ---------- the mark ---------- */
   function setMark(state, text) {
     mark.dataset.state = state;
@@ -183,6 +193,13 @@
       failures.append(LJ.el("li", { "data-check": "checkpoint", text: failureText(report.checkpoint) }));
       return;
     }
+    if (report.witnesses && !report.witnesses.ok) {
+      setMark("failed", LJ.t("tracker.mark_failed"));
+      failures.append(LJ.el("li", { "data-check": "witnesses", "data-code": report.witnesses.code,
+        text: LJ.t("tracker.fail." + report.witnesses.code, { count: LJ.fmt.num(report.witnesses.names.length),
+                                                               quorum: LJ.fmt.num(report.witnesses.quorum) }) }));
+      return;
+    }
     if (report.empty) {
       setMark("failed", LJ.t("tracker.mark_failed"));
       failures.append(LJ.el("li", { "data-check": "entries", text: LJ.t("tracker.fail.entries.none") }));
@@ -209,6 +226,9 @@
     }
     setMark("verified", LJ.t("tracker.mark_verified", { events: LJ.fmt.num(report.entries.length),
       access: LJ.fmt.num(report.access.length), size: LJ.fmt.num(report.treeSize) }));
+    if (report.witnesses) failures.append(LJ.el("li", { class: "tracker-witnesses", "data-check": "witnesses-ok",
+      text: LJ.t("tracker.witnesses_ok", { count: LJ.fmt.num(report.witnesses.names.length),
+                                          quorum: LJ.fmt.num(report.witnesses.quorum) }) }));
     const unchecked = report.entries.filter((e) => e.content !== "ok").length;
     if (unchecked) failures.append(LJ.el("li", { class: "tracker-unchecked", "data-check": "content",
       text: LJ.t("tracker.mark_unchecked", { n: LJ.fmt.num(unchecked) }) }));
@@ -367,7 +387,7 @@
     timeline.dataset.state = "loading";
     let report;
     try {
-      report = await V.bundle(data);
+      report = await V.bundle(data, pinnedWitnesses());
     } catch (err) {
       if (!(err instanceof V.BundleError)) throw err;
       setMark("failed", LJ.t("tracker.mark_not_bundle"));
