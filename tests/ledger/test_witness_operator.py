@@ -168,6 +168,14 @@ def test_publication_waits_for_the_quorum_and_captures_never_wait(
                                               "--witnesses", str(policy_file)])
             assert result.exit_code == code, result.output
         assert "lacks the witness quorum: 0 of 2" in result.output
+        # the operator's command: one round, published (a new capture first)
+        _capture(led, 4)
+        pushed = CliRunner().invoke(build_app("witness"), [
+            "witness", "push", "--policy", str(policy_file), "--db",
+            f"sqlite:///{tmp_path / 'w.db'}"])
+        assert pushed.exit_code == 0, pushed.output
+        assert f"size {first + 3}: 2 of 2 cosignatures, published" in pushed.output
+        assert witnessed.latest_checkpoint().size == first + 3
         # a byte of the last cosignature changed: it no longer verifies
         bad = bundle["checkpoint"][:-20] + tail.replace(tail[5], "A" if tail[5] != "A" else "B")
         assert not verify_bundle(dict(bundle, checkpoint=bad), witnesses=policy).ok
