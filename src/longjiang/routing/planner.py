@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from longjiang.errors import DataError, InputError, NoRouteError
+from longjiang.errors import InputError, NoRouteError
 from longjiang.network.model import Link, Mode, Network, Status, TransferKind
 from longjiang.network.places import PlaceIndex
 from longjiang.routing.cargo import Cargo, CargoKind
-from longjiang.routing.graph import TRANSFER_KINDS, StateGraph, build_state_graph, frozen
+from longjiang.routing.costs import EdgeCosts
+from longjiang.routing.graph import TRANSFER_KINDS, StateGraph, build_state_graph
 from longjiang.routing.search import Adjacency, dominates, pareto_paths, shortest_path
 
 __all__ = [
@@ -36,9 +37,6 @@ __all__ = [
     "StepKind",
     "TransferStep",
 ]
-
-#: maximum gross mass of a 20 or 40 ft container (ISO 668:2020, 1CC and 1AA), tonnes
-MAX_GROSS_T = 30.48
 
 #: modes used unless the user asks for others (air and pipeline carry no containers)
 DEFAULT_MODES = frozenset({Mode.RAIL, Mode.ROAD, Mode.SEA, Mode.RIVER})
@@ -217,7 +215,8 @@ class Planner:
         self._link_crossing = np.asarray(
             [crossing_ids.index(lk.crossing) if lk.crossing and lk.crossing in network.crossings
              else -1 for lk in links], dtype=np.int64)
-        self._weights_cache: dict[tuple[CargoKind, float | None], npt.NDArray[np.float64]] = {}
+        self._costs = EdgeCosts(network, graph, cache_size=_GRAPH_CACHE_SIZE)
+        self._weights_cache = self._costs.cache
         self._graph_cache: dict[_GraphKey, Adjacency] = {}
         self._link_index = {lk.id: i for i, lk in enumerate(links)}
         # the API plans in a thread pool: the caches are shared
@@ -228,97 +227,9 @@ class Planner:
         :mod:`longjiang.routing.graph`)."""
         return self._state_graph
 
-    # ------------------------------------------------------------------ weights
-    def _mass_t(self, cargo: Cargo) -> float:
-        if cargo.tonnes is not None:
-            spec = self.network.cargo.get(str(cargo.kind)) if cargo.is_container else None
-            if spec is not None and cargo.tonnes + spec.tare_t > MAX_GROSS_T:
-                raise InputError(
-                    f"Invalid cargo {cargo!s}: {cargo.tonnes:g} t of payload plus the "
-                    f"{spec.tare_t:g} t box exceeds the {MAX_GROSS_T} t maximum gross mass of "
-                    "a container (ISO 668)", field="cargo")
-            return cargo.tonnes
-        spec = self.network.cargo.get(str(cargo.kind))
-        if spec is None:
-            raise DataError(f"No cargo spec for {cargo.kind!s} in cargo.csv")
-        return spec.payload_t
-
-    def _teu(self, cargo: Cargo) -> float:
-        if cargo.kind is CargoKind.BULK:
-            spec = self.network.cargo.get(str(CargoKind.CONTAINER_20))
-            payload = spec.payload_t if spec else 10.0
-            return self._mass_t(cargo) / payload
-        spec = self.network.cargo.get(str(cargo.kind))
-        return spec.teu if spec else (2.0 if cargo.kind is CargoKind.CONTAINER_40 else 1.0)
-
-    def _unit_cost(self, per_teu: float | None, per_feu: float | None, per_t: float | None,
-                   cargo: Cargo) -> float | None:
-        """Cost for this cargo from rates per TEU, per FEU and per tonne (None: not carried)."""
-        if cargo.kind is CargoKind.CONTAINER_20:
-            return per_teu
-        if cargo.kind is CargoKind.CONTAINER_40:
-            if per_feu is not None:
-                return per_feu
-            return None if per_teu is None else 2 * per_teu
-        return None if per_t is None else per_t * self._mass_t(cargo)
-
     def weights(self, cargo: Cargo) -> npt.NDArray[np.float64]:
         """Edge weights (time h, cost USD, CO2e kg, distance km) for ``cargo``; inf: not carried."""
-        key = (cargo.kind, cargo.tonnes)
-        with self._lock:
-            cached = self._weights_cache.get(key)
-        if cached is not None:
-            return cached
-        net = self.network
-        mass = self._mass_t(cargo)
-        teu = self._teu(cargo)
-        per_mode: dict[str, tuple[float, float, float]] = {}
-        for mode in Mode:
-            params = net.modes.get(mode)
-            factor = net.emission_factors.get(mode)
-            if params is None or factor is None:
-                per_mode[str(mode)] = (np.inf, np.inf, np.inf)
-                continue
-            rate = self._unit_cost(params.cost_usd_per_teu_km, params.cost_usd_per_feu_km,
-                                   params.cost_usd_per_t_km, cargo)
-            per_mode[str(mode)] = (
-                params.speed_kmh,
-                np.inf if rate is None else rate,
-                mass * factor.g_co2e_per_t_km_wtw / 1000.0,
-            )
-        per_transfer: list[tuple[float, float, float]] = []
-        for kind in TRANSFER_KINDS:
-            tp = net.transfers.get(kind)
-            if tp is None:
-                per_transfer.append((np.inf, np.inf, np.inf))
-                continue
-            cost = self._unit_cost(tp.cost_usd_per_teu, tp.cost_usd_per_feu, tp.cost_usd_per_t,
-                                   cargo)
-            per_transfer.append((tp.duration_h, np.inf if cost is None else cost,
-                                 tp.co2e_kg_per_t * mass))
-        w = np.zeros((len(self.tail), 4))
-        links = net.links
-        for e in range(len(self.tail)):
-            li = int(self.edge_link[e])
-            if li < 0:
-                w[e, :3] = per_transfer[int(self.edge_transfer[e])]
-                continue
-            link = links[li]
-            speed, rate, co2_per_km = per_mode[str(link.mode)]
-            dist = link.distance_km
-            hours = link.duration_h if link.duration_h is not None else dist / speed
-            cost = rate * dist
-            if link.crossing and link.crossing in net.crossings:
-                crossing = net.crossings[link.crossing]
-                hours += crossing.dwell_h
-                cost += crossing.fee_usd_per_teu * teu
-            w[e] = (hours, cost, co2_per_km * dist, dist)
-        frozen(w)
-        with self._lock:
-            if len(self._weights_cache) >= _GRAPH_CACHE_SIZE:
-                self._weights_cache.pop(next(iter(self._weights_cache)))
-            self._weights_cache[key] = w
-        return w
+        return self._costs.weights(cargo)
 
     # ------------------------------------------------------------------ masks
     def usable_edges(self, date: dt.date, *, modes: Iterable[Mode] = DEFAULT_MODES,
@@ -437,7 +348,7 @@ class Planner:
         if not sources or not targets:
             raise NoRouteError(f"No route from {src} to {dst}: one of them has no links")
         weights = self.weights(key.cargo)
-        teu = self._teu(key.cargo)
+        teu = self._costs.teu(key.cargo)
         if optimize is Criterion.PARETO:
             lower = self._lower_bounds(adj, targets)
             found = pareto_paths(adj, sources, targets, lower_bounds=lower)
