@@ -168,3 +168,34 @@ def test_a_killed_witness_never_cosigns_a_fork(tmp_path: Path) -> None:
         assert _post(port, _body(10, 15))[0] == 200
     finally:
         _kill(proc)
+
+
+def test_the_http_face_bounds_and_routes(tmp_path: Path) -> None:
+    import threading
+
+    from longjiang.witness.server import make_server
+
+    server = make_server("127.0.0.1", 0, _witness(tmp_path))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = int(server.server_address[1])
+    try:
+        assert _post(port, _body(0, 3))[0] == 200
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/add-checkpoint")
+        assert conn.getresponse().status == 405
+        conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", "/elsewhere", body=b"x")
+        assert conn.getresponse().status == 404
+        conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.putrequest("POST", "/add-checkpoint")
+        conn.putheader("Content-Length", str(10**9))
+        conn.endheaders()
+        assert conn.getresponse().status == 413  # refused before reading a byte of it
+        conn.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.witness.state.close()
