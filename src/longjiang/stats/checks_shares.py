@@ -83,7 +83,7 @@ def check_shares(index: CellIndex, rule: ShareRule) -> list[Finding]:
         if rec.overlaps(share.printed_interval, _EPS):
             continue
         factor, unit = (1e9, " billion") if btable != rule.table and base.mid > 1e8 else (1.0, "")
-        findings.append(_explain_share(index, share, part, pi, base, base_text, rec, factor, unit))
+        findings.append(_explain_share(index, share, part, pi, base_text, rec, factor, unit))
     return findings
 
 
@@ -92,7 +92,6 @@ def _explain_share(
     share: Observation,
     part: Observation,
     part_interval: Interval,
-    base: Interval,
     base_text: str,
     rec: Interval,
     base_factor: float = 1.0,
