@@ -193,7 +193,8 @@ def _declared_length(request: Request) -> int | None:
     if raw is None:
         return None
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        raise InputError("Content-Length must be a whole number", field="Content-Length")
+        raise InputError(f"Content-Length must be a whole number, got {raw[:40]!r}",
+                         field="Content-Length")
     return int(raw)
 
 

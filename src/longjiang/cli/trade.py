@@ -278,8 +278,8 @@ def journey(
         raise InputError(f"no order {order!r}", field="order")
     moment = _moment(when, "when") or dt.datetime.now(dt.UTC)
     if moment.tzinfo is None:
-        raise InputError("--when needs its UTC offset, e.g. 2026-11-06T09:15+08:00",
-                         field="when")
+        raise InputError("--when needs its UTC offset, e.g. 2026-11-06T09:15+08:00, got "
+                         f"{when!r}", field="when")
     with Ledger.open(_url(db)) as ledger:
         result = record_step(ledger, found[0], steps[step], shipment_id=shipment,
                              party_id=party, signer=read_key_file(key), epcs=epc, when=moment,

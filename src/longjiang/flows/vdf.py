@@ -62,6 +62,12 @@ def _as_float(name: str, values: object, n: int | None) -> FloatArray:
     return array
 
 
+def _first(values: FloatArray, bad: NDArray[np.bool_]) -> str:
+    """The first link where ``bad`` holds, and its value, for an error message."""
+    i = int(np.flatnonzero(bad)[0])
+    return f"link {i}: {float(values[i])!r}"
+
+
 @dataclass(frozen=True, eq=False)
 class BPR:
     """BPR function ``t0 · (1 + b · (v/c)^p)``, one parameter set per link."""
@@ -79,9 +85,12 @@ class BPR:
         b = _as_float("b", self.b, n)
         power = _as_float("power", self.power, n)
         if np.any(fft < 0):
-            raise InputError("free_flow_time must be >= 0", field="free_flow_time")
+            raise InputError(f"free_flow_time must be >= 0 ({_first(fft, fft < 0)})",
+                             field="free_flow_time")
         if np.any(b < 0) or np.any(power < 0):
-            raise InputError("BPR b and power must be >= 0", field="b")
+            i = int(np.flatnonzero((b < 0) | (power < 0))[0])
+            raise InputError(f"BPR b and power must be >= 0 (link {i}: b {float(b[i])!r}, "
+                             f"power {float(power[i])!r})", field="b")
         congestible = (b > 0) & (power > 0) & (fft > 0)
         if np.any(congestible & (cap <= 0)):
             bad = int(np.flatnonzero(congestible & (cap <= 0))[0])
@@ -140,11 +149,14 @@ class Conical:
         cap = _as_float("capacity", self.capacity, n)
         alpha = _as_float("alpha", self.alpha, n)
         if np.any(fft < 0):
-            raise InputError("free_flow_time must be >= 0", field="free_flow_time")
+            raise InputError(f"free_flow_time must be >= 0 ({_first(fft, fft < 0)})",
+                             field="free_flow_time")
         if np.any(cap <= 0):
-            raise InputError("conical capacity must be > 0", field="capacity")
+            raise InputError(f"conical capacity must be > 0 ({_first(cap, cap <= 0)})",
+                             field="capacity")
         if np.any(alpha <= 1.0):
-            raise InputError("conical alpha must be > 1", field="alpha")
+            raise InputError(f"conical alpha must be > 1 ({_first(alpha, alpha <= 1.0)})",
+                             field="alpha")
         object.__setattr__(self, "free_flow_time", fft)
         object.__setattr__(self, "capacity", cap)
         object.__setattr__(self, "alpha", alpha)

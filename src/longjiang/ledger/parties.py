@@ -423,7 +423,7 @@ def key_statement(party_id: str, action: str, verifier_key: str, date: str) -> b
 def format_request_date(moment: datetime) -> str:
     """``moment`` in UTC as RFC 3339 with seconds, e.g. ``2026-03-02T01:00:00Z``."""
     if moment.tzinfo is None:
-        raise InputError("request dates must be timezone-aware")
+        raise InputError(f"request dates must be timezone-aware, got {moment.isoformat()}")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -435,8 +435,8 @@ def body_digest(body: bytes) -> str:
 def check_nonce(nonce: str) -> str:
     """``nonce`` if it is 16-64 characters of A-Z a-z 0-9 - _, else :class:`InputError`."""
     if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
-        raise InputError("a request nonce is 16-64 characters of A-Z, a-z, 0-9, '-', '_'",
-                         field="Longjiang-Nonce")
+        raise InputError("a request nonce is 16-64 characters of A-Z, a-z, 0-9, '-', '_', "
+                         f"got {repr(nonce)[:80]}", field="Longjiang-Nonce")
     return nonce
 
 
@@ -446,12 +446,13 @@ def request_statement(party_id: str, method: str, target: str, date: str, nonce:
     check_party_id(party_id)
     check_nonce(nonce)
     if not _METHOD.fullmatch(method.upper()) or not _TARGET.fullmatch(target):
-        raise InputError("malformed request method or target", field="target")
+        raise InputError(f"malformed request method or target: {method[:16]!r} "
+                         f"{target[:120]!r}", field="target")
     if not _DIGEST.fullmatch(digest):
-        raise InputError("Content-Digest must be sha-256=:<base64 of 32 bytes>:",
-                         field="Content-Digest")
+        raise InputError("Content-Digest must be sha-256=:<base64 of 32 bytes>:, got "
+                         f"{digest[:80]!r}", field="Content-Digest")
     if "\n" in date:
-        raise InputError("malformed request date", field="Longjiang-Date")
+        raise InputError(f"malformed request date {date[:40]!r}", field="Longjiang-Date")
     text = (f"{REQUEST_STATEMENT_TAG}\nparty {party_id}\n{method.upper()} {target}\n"
             f"date {date}\nnonce {nonce}\ndigest {digest}\n")
     return text.encode("ascii")

@@ -41,7 +41,8 @@ def paid_event_document(journal: Journal, payment_id: str, *, epc: str, payee_gl
     if not _GLN.match(payee_gln):
         raise InputError(f"payee GLN {payee_gln!r}: expected 13 digits", field="gln")
     if when.tzinfo is None:
-        raise InputError("the event time needs a time zone", field="when")
+        raise InputError(f"the event time needs a time zone, got {when.isoformat()}",
+                         field="when")
     with journal.store.read() as conn:
         row = conn.execute(select(t.payments, t.invoices.c.shipment_id)
                            .join(t.invoices, t.invoices.c.invoice_no == t.payments.c.invoice_no,

@@ -67,7 +67,8 @@ def cagr_percent(first_value: float, last_value: float, years: int) -> float:
     if years <= 0:
         raise InputError(f"CAGR needs a span of at least one year, got {years}", field="years")
     if first_value <= 0 or last_value <= 0:
-        raise InputError("CAGR needs positive values", field="value")
+        raise InputError(f"CAGR needs positive values, got {first_value} and {last_value}",
+                         field="value")
     return float(((last_value / first_value) ** (1 / years) - 1) * 100)
 
 

@@ -230,9 +230,11 @@ def summary_messages(orders: Sequence[Resolved], period: Period, sender: Sender,
     without, it sums the given lists: their numbers come from the list receipts (CEB604).
     """
     if (period.start is None) != (period.end is None):
-        raise InputError("startTime and endTime go in pairs", field="period")
+        given = "startTime" if period.start is not None else "endTime"
+        raise InputError(f"startTime and endTime go in pairs, got only {given}", field="period")
     if period.start and period.end and period.end < period.start:
-        raise InputError("endTime must not be before startTime", field="period")
+        raise InputError(f"endTime must not be before startTime, got {period.start.isoformat()} "
+                         f"to {period.end.isoformat()}", field="period")
     invt_nos = invt_nos or {}
     groups: dict[tuple[str, str, str], list[Resolved]] = {}
     for r in orders:

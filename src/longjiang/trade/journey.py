@@ -75,7 +75,8 @@ def journey_document(resolved: Resolved, step: Step, *, epcs: Sequence[str], whe
     carrier's custody steps need in the ledger's role rules.
     """
     if when.tzinfo is None:
-        raise InputError("the event time needs its UTC offset", field="when")
+        raise InputError(f"the event time needs its UTC offset, got {when.isoformat()}",
+                         field="when")
     if not epcs:
         raise InputError("epcs: name what travels (e.g. the parcel's SSCC or the container)",
                          field="epcs")
