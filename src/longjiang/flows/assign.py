@@ -40,6 +40,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from longjiang._arrays import frozen
 from longjiang.errors import InputError
 from longjiang.flows.aon import ParallelLoading, all_or_nothing
 from longjiang.flows.network import Network
@@ -100,8 +101,7 @@ class TrafficClass:
                 raise InputError(
                     f"class {self.name!r}: {name} must be >= 0, got {value!r}", field=name
                 )
-        demand.setflags(write=False)
-        object.__setattr__(self, "demand", demand)
+        object.__setattr__(self, "demand", frozen(demand))
         if self.link_cost is not None:
             extra = np.array(self.link_cost, dtype=np.float64)
             if extra.ndim != 1 or not np.all(np.isfinite(extra)) or np.any(extra < 0):
@@ -109,8 +109,7 @@ class TrafficClass:
                     f"class {self.name!r}: link_cost must be one finite value >= 0 per link",
                     field="link_cost",
                 )
-            extra.setflags(write=False)
-            object.__setattr__(self, "link_cost", extra)
+            object.__setattr__(self, "link_cost", frozen(extra))
 
 
 @dataclass(frozen=True)

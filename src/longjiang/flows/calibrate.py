@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from longjiang._arrays import frozen
 from longjiang.errors import InputError
 from longjiang.flows.aon import all_or_nothing
 from longjiang.flows.assign import Algorithm, AssignmentResult, TrafficClass, assign
@@ -74,8 +75,7 @@ class Count:
         if self.weight is not None and not (math.isfinite(self.weight) and self.weight > 0):
             raise InputError(f"count {self.name!r}: weight must be > 0, got {self.weight!r}",
                              field="weight")
-        links.setflags(write=False)
-        object.__setattr__(self, "links", links)
+        object.__setattr__(self, "links", frozen(links))
 
     @property
     def w(self) -> float:

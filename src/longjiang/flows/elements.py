@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from longjiang._arrays import frozen
 from longjiang.errors import InputError
 
 __all__ = ["ElementBPR"]
@@ -87,7 +88,7 @@ class ElementBPR:
         seen[1:] = member_element[order][1:] != member_element[order][:-1]
         first[member_element[order][seen]] = member_link[order][seen]
         for array in (t0, member_link, member_element, base, capacity, b, power, first):
-            array.setflags(write=False)
+            frozen(array)
         object.__setattr__(self, "free_flow_time", t0)
         object.__setattr__(self, "member_link", member_link)
         object.__setattr__(self, "member_element", member_element)

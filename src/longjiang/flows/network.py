@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from longjiang._arrays import frozen
 from longjiang.errors import InputError
 from longjiang.flows.vdf import VolumeDelayFunction
 
@@ -126,7 +127,7 @@ class KernelGraph:
             table[pair_keys] = np.arange(len(pair_keys), dtype=np.int32)
         zone_destination = zone_nodes.copy()
         for array in (k_tail, k_head, zone_origin, zone_destination):
-            array.setflags(write=False)
+            frozen(array)
         return cls(
             node_count=k_count,
             tail=k_tail,
@@ -203,8 +204,8 @@ class Network:
         blocked = np.ascontiguousarray(self.blocked_zones, dtype=bool)
         if blocked.shape != zones.shape:
             raise InputError("blocked_zones must have one value per zone", field="blocked_zones")
-        for frozen in (node_ids, tail, head, length, toll, zones, blocked):
-            frozen.setflags(write=False)
+        for array in (node_ids, tail, head, length, toll, zones, blocked):
+            frozen(array)
         object.__setattr__(self, "node_ids", node_ids)
         object.__setattr__(self, "tail", tail)
         object.__setattr__(self, "head", head)

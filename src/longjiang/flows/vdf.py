@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from longjiang._arrays import frozen
 from longjiang.errors import InputError
 
 __all__ = ["BPR", "Conical", "VolumeDelayFunction"]
@@ -58,8 +59,7 @@ def _as_float(name: str, values: object, n: int | None) -> FloatArray:
         raise InputError(f"{name} has {array.shape[0]} values, expected {n}", field=name)
     if not np.all(np.isfinite(array)):
         raise InputError(f"{name} contains a non-finite value", field=name)
-    array.setflags(write=False)
-    return array
+    return frozen(array)
 
 
 def _first(values: FloatArray, bad: NDArray[np.bool_]) -> str:
@@ -101,12 +101,11 @@ class BPR:
         # 1/c where the link is congestible, 0 elsewhere (constant-time links)
         scale = np.zeros(n)
         np.divide(1.0, cap, out=scale, where=congestible)
-        scale.setflags(write=False)
         object.__setattr__(self, "free_flow_time", fft)
         object.__setattr__(self, "capacity", cap)
         object.__setattr__(self, "b", b)
         object.__setattr__(self, "power", power)
-        object.__setattr__(self, "_ratio_scale", scale)
+        object.__setattr__(self, "_ratio_scale", frozen(scale))
 
     def _ratio(self, volume: FloatArray) -> FloatArray:
         return np.maximum(volume, 0.0) * self._ratio_scale

@@ -13,10 +13,11 @@ import threading
 import numpy as np
 import numpy.typing as npt
 
+from longjiang._arrays import frozen
 from longjiang.errors import DataError, InputError
 from longjiang.network.model import Mode, Network
 from longjiang.routing.cargo import Cargo, CargoKind
-from longjiang.routing.graph import TRANSFER_KINDS, StateGraph, frozen
+from longjiang.routing.graph import TRANSFER_KINDS, StateGraph
 
 __all__ = ["MAX_GROSS_T", "EdgeCosts"]
 

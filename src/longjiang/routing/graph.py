@@ -16,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from longjiang._arrays import frozen
 from longjiang.network.model import Facility, Mode, Network, TransferKind
 
-__all__ = ["TRANSFER_KINDS", "StateGraph", "build_state_graph", "frozen"]
+__all__ = ["TRANSFER_KINDS", "StateGraph", "build_state_graph"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -32,15 +32,6 @@ TRANSFER_KINDS: tuple[TransferKind, ...] = tuple(TransferKind)
 
 _LAND = (Mode.RAIL, Mode.ROAD)
 _WATER = (Mode.SEA, Mode.RIVER)
-
-
-_A = TypeVar("_A", bound="np.ndarray[Any, Any]")
-
-
-def frozen(array: _A) -> _A:
-    """``array``, made read-only (shared arrays must not be changed by a caller)."""
-    array.setflags(write=False)
-    return array
 
 
 @dataclass(frozen=True, eq=False)
