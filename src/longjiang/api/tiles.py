@@ -17,17 +17,19 @@ from fastapi import APIRouter, Request, Response
 from fastapi import Path as PathParam
 
 from longjiang.api.ledger import LedgerDep
-from longjiang.ledger.tiles import read_tile
+from longjiang.ledger.tiles import (
+    CHECKPOINT_CACHE,
+    CHECKPOINT_TYPE,
+    TILE_CACHE,
+    TILE_TYPE,
+    read_tile,
+)
 
 __all__ = ["CHECKPOINT_CACHE", "TILE_CACHE", "router"]
 
 router = APIRouter(prefix="/log", tags=["ledger"])
 
-#: the checkpoint changes with every append: revalidate every time
-CHECKPOINT_CACHE = "no-cache"
-#: tiles never change once served
-TILE_CACHE = "public, max-age=31536000, immutable"
-_BINARY = "application/octet-stream"
+_BINARY = TILE_TYPE
 
 
 @router.get("/checkpoint", response_class=Response,
@@ -36,7 +38,7 @@ _BINARY = "application/octet-stream"
 def checkpoint(ledger: LedgerDep) -> Response:
     """The log's published checkpoint (C2SP tlog-checkpoint)."""
     note = ledger.latest_checkpoint().note
-    return Response(note.encode("utf-8"), media_type="text/plain; charset=utf-8",
+    return Response(note.encode("utf-8"), media_type=CHECKPOINT_TYPE,
                     headers={"Cache-Control": CHECKPOINT_CACHE})
 
 

@@ -43,9 +43,10 @@ from longjiang.ledger.registry import record_statement
 from longjiang.ledger.service import Ledger
 from longjiang.ledger.store import SqlTreeStore, access_records, entries
 
-__all__ = ["TILE_HEIGHT", "TILE_WIDTH", "DirectorySink", "TileSink", "TileWriteReport",
-           "encode_index", "entry_bundle", "parse_tile_path", "read_tile", "split_bundle",
-           "tile_path", "write_tiles"]
+__all__ = ["CHECKPOINT_CACHE", "CHECKPOINT_TYPE", "TILE_CACHE", "TILE_HEIGHT", "TILE_TYPE",
+           "TILE_WIDTH", "DirectorySink", "TileSink", "TileWriteReport", "encode_index",
+           "entry_bundle", "parse_tile_path", "read_tile", "split_bundle", "tile_path",
+           "write_tiles"]
 
 #: hashes per full tile, and the tree height one tile level spans
 TILE_WIDTH = 256
@@ -54,6 +55,14 @@ TILE_HEIGHT = 8
 MAX_ENTRY = 0xFFFF
 #: leaves read from the database per query
 _CHUNK = 4096
+
+#: how the checkpoint is served (tlog-tiles: mutable, not cached beyond a few seconds):
+#: caches revalidate every time
+CHECKPOINT_TYPE = "text/plain; charset=utf-8"
+CHECKPOINT_CACHE = "no-cache"
+#: how tiles and entry bundles are served: every tile path is immutable, full or partial
+TILE_TYPE = "application/octet-stream"
+TILE_CACHE = "public, max-age=31536000, immutable"
 
 
 def encode_index(n: int) -> str:
@@ -147,7 +156,12 @@ def split_bundle(bundle: bytes, where: str = "entry bundle") -> list[bytes]:
 
 
 class TileSink(Protocol):
-    """Where tiles go: a directory, a bucket."""
+    """Where tiles go: a directory, a bucket (:class:`longjiang.ledger.objectstore.BucketSink`).
+
+    ``immutable`` says whether the bytes at ``path`` can ever change: true for every tile and
+    entry bundle (full or partial), false for the checkpoint; a sink that serves over HTTP
+    turns it into the cache headers above.
+    """
 
     def exists(self, path: str) -> bool: ...
 
@@ -306,7 +320,7 @@ def write_tiles(ledger: Ledger, sink: TileSink,
                 hashes = store.get_nodes([(height, first + k) for k in range(width)])
                 if any(len(h) != HASH_SIZE for h in hashes):
                     raise StorageError(f"tile {path}: a stored node is not {HASH_SIZE} bytes")
-                sink.write(path, b"".join(hashes), immutable=width == TILE_WIDTH)
+                sink.write(path, b"".join(hashes), immutable=True)
                 tiles += 1
             if level != 0:
                 continue
@@ -320,7 +334,7 @@ def write_tiles(ledger: Ledger, sink: TileSink,
                 if leaf_hash(entry) != stored:
                     raise StorageError(f"leaf {first + k}: the stored record does not hash to "
                                        f"the stored leaf (run ledger audit)")
-            sink.write(path, entry_bundle(data), immutable=width == TILE_WIDTH)
+            sink.write(path, entry_bundle(data), immutable=True)
             bundles += 1
     sink.write("checkpoint", published.note.encode("utf-8"), immutable=False)
     return TileWriteReport(size=size, previous_size=previous, tiles_written=tiles,
