@@ -320,7 +320,7 @@ def resolve(order: Order) -> tuple[Resolved, list[Problem]]:
         heads[head] = fill(head, None)
         if item is not None:
             lists[item] = tuple(fill(item, i) for i in range(len(order.items)))
-    _check_order(order, problems, report)
+    _check_order(order, report)
     return Resolved(order, heads, lists), problems
 
 
@@ -351,7 +351,7 @@ def _check_code(name: str, value: str) -> str | None:
     return None
 
 
-def _check_order(order: Order, problems: list[Problem],
+def _check_order(order: Order,
                  report: Callable[[str, int | None, str, str | None, str], None]) -> None:
     limit = 99 if order.side is Side.IMPORT else 100
     if not order.items:
