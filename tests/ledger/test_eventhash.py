@@ -24,13 +24,12 @@ from longjiang.ledger.epcis import (
 )
 from longjiang.ledger.eventhash import (
     EventHasher,
-    canonical_gs1_uri,
     event_hash,
     event_hashes,
-    gs1_check_digit,
     normalise_timestamp,
     pre_hash_strings,
 )
+from longjiang.ledger.gs1 import canonical_gs1_uri, gs1_check_digit
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "epcis"
 CTX = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"

@@ -34,7 +34,6 @@ from longjiang.ledger.cbv import (
     MEASUREMENT_TYPES,
     SENSOR_ALARM_TYPES,
     SOURCE_DEST_TYPES,
-    epc_uri_is_valid,
     event_list_of,
 )
 from longjiang.ledger.corridor_ext import (
@@ -43,6 +42,7 @@ from longjiang.ledger.corridor_ext import (
     corridor_fields,
     frozen_instance,
 )
+from longjiang.ledger.gs1 import epc_uri_is_valid
 
 __all__ = [
     "ACTIONS",

@@ -57,11 +57,9 @@ from longjiang.ledger.cbv import (
     SENSOR_ALARM_TYPES,
     SENSOR_COMPONENTS,
     SOURCE_DEST_TYPES,
-    canonical_gs1_uri,
-    epc_uri_is_valid,
     event_list_of,
-    gs1_check_digit,
 )
+from longjiang.ledger.gs1 import canonical_gs1_uri, epc_uri_is_valid, gs1_check_digit
 
 __all__ = [
     "HASH_VERSION",
