@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from longjiang.cli._errors import exit_for, handle_errors
+from longjiang.cli.ledger_mirror import register as register_mirror_command
 from longjiang.cli.ledger_tiles import register as register_tile_commands
 from longjiang.errors import InputError, ProofError
 from longjiang.ledger.epcis import EPCISValidationError, event_list_of, parse_document
@@ -370,3 +371,4 @@ def demo(
 
 
 register_tile_commands(app)
+register_mirror_command(app)

@@ -1,0 +1,120 @@
+"""Where a tile log is read from: a directory, or a web server, CDN or bucket over HTTP.
+
+A source answers :meth:`TileSource.fetch` with the bytes at a path of the log (``checkpoint``,
+``tile/...``), or None when the server has no such file (404). Anything else (a refused
+connection, a 500, a file larger than any tile) is a :class:`StorageError` naming the URL.
+"""
+
+from __future__ import annotations
+
+import http.client
+import urllib.parse
+from pathlib import Path
+from typing import Protocol
+
+from longjiang.errors import InputError, StorageError
+
+__all__ = ["MAX_FETCH", "DirectorySource", "HttpSource", "TileSource", "open_source"]
+
+#: the largest file a reader accepts: an entry bundle of 256 entries of at most 64 KiB each
+MAX_FETCH = 256 * (0xFFFF + 2)
+
+
+class TileSource(Protocol):
+    #: where the log is read from, for messages
+    name: str
+
+    def fetch(self, path: str) -> bytes | None: ...
+
+    def close(self) -> None: ...
+
+
+class DirectorySource:
+    """A log written by ``ledger tiles --out DIR`` (or a mirror's state directory)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.name = str(root)
+
+    def fetch(self, path: str) -> bytes | None:
+        file = self.root.joinpath(*path.split("/"))
+        try:
+            with file.open("rb") as fh:
+                data = fh.read(MAX_FETCH + 1)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            raise StorageError(f"cannot read {file}: {exc}") from None
+        if len(data) > MAX_FETCH:
+            raise StorageError(f"{file}: larger than any tile ({MAX_FETCH} bytes)")
+        return data
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class HttpSource:
+    """A log served over HTTP(S) under ``base`` (one kept-alive connection)."""
+
+    def __init__(self, base: str, *, timeout: float = 30.0) -> None:
+        parsed = urllib.parse.urlsplit(base)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise InputError(f"not an http(s) URL: {base!r}", field="url")
+        self.name = base.rstrip("/")
+        self._https = parsed.scheme == "https"
+        self._host = parsed.hostname
+        self._port = parsed.port
+        self._prefix = parsed.path.rstrip("/") + "/"
+        self._timeout = timeout
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            self._conn = cls(self._host, self._port, timeout=self._timeout)
+        return self._conn
+
+    def fetch(self, path: str) -> bytes | None:
+        url = f"{self.name}/{path}"
+        for attempt in (1, 2):  # a kept-alive connection the server closed is opened again
+            conn = self._connection()
+            try:
+                conn.request("GET", self._prefix + path, headers={"Accept-Encoding": "identity"})
+                response = conn.getresponse()
+                data = response.read(MAX_FETCH + 1)
+                if response.will_close:
+                    self.close()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if attempt == 2:
+                    raise StorageError(f"{url}: the server closed the connection") from None
+            except (OSError, http.client.HTTPException) as exc:
+                self.close()
+                raise StorageError(f"{url}: {exc}") from None
+        if response.status == 404:
+            return None
+        if response.status != 200:
+            raise StorageError(f"{url}: HTTP {response.status} {response.reason}")
+        if len(data) > MAX_FETCH:
+            self.close()
+            raise StorageError(f"{url}: larger than any tile ({MAX_FETCH} bytes)")
+        return data
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def open_source(url: str) -> TileSource:
+    """A tile source from ``http(s)://...``, ``file://...`` or a directory path."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme in ("http", "https"):
+        return HttpSource(url)
+    if parsed.scheme == "file":
+        return DirectorySource(Path(urllib.parse.unquote(parsed.path)))
+    if parsed.scheme == "" or len(parsed.scheme) == 1:  # a path (or a Windows drive)
+        return DirectorySource(Path(url))
+    raise InputError(f"cannot read a log from {url!r}: expected http(s)://, file:// or a "
+                     "directory", field="url")
