@@ -183,3 +183,64 @@ def test_publication_waits_for_the_quorum_and_captures_never_wait(
     finally:
         cn.kill()
         ru.kill()
+
+
+def test_the_server_pushes_each_append_to_the_witnesses(tmp_path: Path, led: Ledger) -> None:
+    """The API hands every append to a background pusher: the capture is answered at once,
+    the checkpoint is published when both witnesses cosigned it, and a witness that is down
+    delays publication until it is back (retried), without losing or delaying a capture."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from longjiang.api.ledger import router
+    from longjiang.api.problems import install_problem_handlers
+    from longjiang.witness.pusher import WitnessPusher
+    from tests.ledger.api_helpers import capture_headers, post
+    from tests.ledger.ledger_helpers import shipping_document
+
+    info = led.log_info()
+    cn = _Witness(tmp_path, "customs-cn.example/witness", info.verifier_key, info.origin)
+    ru = _Witness(tmp_path, "customs-ru.example/witness", info.verifier_key, info.origin)
+    cn.start()
+    ru.start()
+    witnessed = None
+    try:
+        policy = parse_policy(
+            f"witness {cn.signer.verifier().to_string()} http://127.0.0.1:{cn.port}\n"
+            f"witness {ru.signer.verifier().to_string()} http://127.0.0.1:{ru.port}\n"
+            "quorum 2\n")
+        witnessed = Ledger.open(f"sqlite:///{tmp_path / 'w.db'}", witness_policy=policy,
+                                clock=fixed_clock, new_id=counter_ids())
+        app = FastAPI()
+        install_problem_handlers(app)
+        app.include_router(router)
+        app.state.ledger = witnessed
+        app.state.witness_pusher = WitnessPusher(witnessed, retry=0.2, max_retry=0.4,
+                                                 timeout=2)
+        client = TestClient(app, raise_server_exceptions=False)
+        doc = shipping_document("SHP-1")
+        assert post(client, doc, capture_headers("shipper-cn", "SHP-1", doc)).status_code == 202
+        size = witnessed.log_info().size
+        pusher: WitnessPusher = app.state.witness_pusher
+        assert pusher.wait_published(size, timeout=20)
+        published = client.get("/api/ledger/checkpoint").json()
+        assert published["size"] == size and len(policy.cosigners(published["checkpoint"])) == 2
+
+        ru.kill()
+        doc = document(event("departing", 5, **named(source="rail-cn")))
+        answered = post(client, doc, capture_headers("rail-cn", "SHP-1", doc))
+        assert answered.status_code == 202 and witnessed.log_info().size == size + 1
+        assert not pusher.wait_published(size + 1, timeout=1.5)  # retried, still one of two
+        failed = [r for r in pusher.rounds if r.size == size + 1]
+        assert failed and not any(r.published for r in failed)
+        assert "customs-ru.example/witness" in failed[-1].failures
+        assert client.get("/api/ledger/checkpoint").json()["size"] == size
+        ru.start()
+        assert pusher.wait_published(size + 1, timeout=20)  # the retry finds it back
+        assert client.get("/api/ledger/checkpoint").json()["size"] == size + 1
+        pusher.close()
+    finally:
+        cn.kill()
+        ru.kill()
+        if witnessed is not None:
+            witnessed.close()

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from longjiang.api.deps import CorridorDep, IsoDate
-from longjiang.api.ledger import get_ledger
+from longjiang.api.ledger import appended, get_ledger
 from longjiang.api.responses import FastJSON, problem_responses
 from longjiang.config import Settings
 from longjiang.crossings.bookings import BookingStore
@@ -272,6 +272,7 @@ def booking_gate(request: Request, booking: BookingPath,
     except LongjiangError as error:  # the gate operation stands; the ledger refused its event
         return FastJSON({**done.to_json(), "ledger": {
             "recorded": False, "reason": f"the ledger refused the event: {error}"}})
+    appended(request)
     return FastJSON({**done.to_json(), "ledger": {"recorded": True, **receipt.to_json()}})
 
 

@@ -158,7 +158,24 @@ def get_ledger(request: Request) -> Ledger:
     if ledger is None:
         ledger = Ledger.open(database_url())
         request.app.state.ledger = ledger
+        if ledger.witness_policy is not None:
+            appended(request)  # publish what was appended before the server started
     return ledger
+
+
+def appended(request: Request) -> None:
+    """Something was appended to the application's ledger: with a witness policy, its new
+    checkpoint goes to the witnesses in the background (``app.state.witness_pusher``), and
+    is published once a quorum cosigned it. The request never waits for a witness."""
+    ledger: Ledger | None = getattr(request.app.state, "ledger", None)
+    if ledger is None or ledger.witness_policy is None:
+        return
+    from longjiang.witness.pusher import WitnessPusher
+
+    pusher: WitnessPusher | None = getattr(request.app.state, "witness_pusher", None)
+    if pusher is None or pusher.ledger is not ledger:
+        pusher = request.app.state.witness_pusher = WitnessPusher(ledger)
+    pusher.notify()
 
 
 def get_limits(request: Request) -> LedgerLimits:
@@ -344,6 +361,7 @@ async def capture(
     sigs = [decode_signature(s, "Longjiang-Signatures") for s in signatures.split(",") if s]
     result = await run_in_threadpool(ledger.capture, document, shipment_id=shipment,
                                      party_id=submitter.party_id, signatures=sigs)
+    appended(request)
     location = str(request.url_for("capture_status", capture_id=result.capture_id))
     return JSONResponse(result.to_json(), status_code=202, headers={"Location": location})
 
@@ -498,6 +516,7 @@ async def change_access(request: Request, ledger: LedgerDep, limits: LimitsDep,
     record = await run_in_threadpool(ledger.change_access, shipment_id, member.party_id,
                                      str(fields["action"]), str(fields["party"]),
                                      str(fields["date"]), signature)
+    appended(request)
     return JSONResponse({**record.to_json(), "treeSize": record.tree_size}, status_code=201)
 
 
