@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import longjiang.ledger.epcis as epcis_module
 from longjiang.errors import InputError
 from longjiang.ledger.corridor_ext import (
     check_container_number,
@@ -32,6 +31,7 @@ from longjiang.ledger.epcis import (
     parse_document,
     parse_event,
 )
+from longjiang.ledger.epcis.values import parse_timestamp, parse_timestamp_general
 from longjiang.ledger.eventhash import event_hashes
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "epcis"
@@ -615,7 +615,7 @@ def test_fast_timestamp_parsing_agrees_with_the_general_rules(value: str) -> Non
         except Exception as error:  # the same error, if any
             return "raised", type(error).__name__
 
-    assert outcome(epcis_module._parse_timestamp) == outcome(epcis_module._parse_timestamp_general)
+    assert outcome(parse_timestamp) == outcome(parse_timestamp_general)
 
 
 # -- the classes of disagreement with GS1's JSON Schema, each fixed (see test_epcis_schema) --

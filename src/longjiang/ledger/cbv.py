@@ -5,17 +5,15 @@ Both the validator (:mod:`longjiang.ledger.epcis`) and the event hash
 neither of those modules imports the other. The GS1 identifier grammar (EPC URIs, Digital Link)
 is :mod:`longjiang.ledger.gs1`. The vocabulary term lists are those of the EPCIS 2.0 JSON-LD
 context (https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld; CBV 2.0 sections
-7.1-7.5).
+7.1-7.5). :func:`canonical_vocab` gives a value's one canonical form, the CBV 2.0 web URI.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from longjiang.errors import InputError
+import re
 
 __all__ = [
+    "ABSOLUTE_URI",
     "BIZ_STEPS",
     "BIZ_TRANSACTION_TYPES",
     "CBV_WEB_PREFIX",
@@ -28,7 +26,9 @@ __all__ = [
     "SENSOR_ALARM_TYPES",
     "SENSOR_COMPONENTS",
     "SOURCE_DEST_TYPES",
-    "event_list_of",
+    "VOCABULARIES",
+    "canonical_vocab",
+    "gs1_term",
 ]
 
 #: the EPCIS 2.0 JSON-LD context, versioned and unversioned, and the pre-release location
@@ -247,20 +247,48 @@ MEASUREMENT_TYPES = frozenset(
 )
 
 
-def event_list_of(document: Mapping[str, Any]) -> list[Any]:
-    """The events of an ``EPCISDocument`` or ``EPCISQueryDocument`` (no validation)."""
-    body = document.get("epcisBody")
-    if not isinstance(body, Mapping):
-        raise InputError("an EPCIS document needs an epcisBody object", field="/epcisBody")
-    if "eventList" in body:
-        events = body["eventList"]
-    elif "event" in body:
-        events = [body["event"]]
-    elif isinstance(body.get("queryResults"), Mapping):
-        results = body["queryResults"].get("resultsBody")
-        events = results.get("eventList") if isinstance(results, Mapping) else None
-    else:
-        events = None
-    if not isinstance(events, list):
-        raise InputError("an EPCIS document needs an event list", field="/epcisBody/eventList")
-    return events
+
+#: an absolute URI: a scheme, a colon and no white space (RFC 3986 section 3, loosely);
+#: ``\Z``, not ``$``: "$" also matches before a final newline, which no valid value has
+ABSOLUTE_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+\Z")
+
+#: vocabulary kind (the EPCIS field it types) -> (CBV 2.0 terms, web URI prefix, CBV 1.x URN prefix)
+VOCABULARIES: dict[str, tuple[frozenset[str], str, str]] = {
+    "bizStep": (BIZ_STEPS, CBV_WEB_PREFIX + "BizStep-", "urn:epcglobal:cbv:bizstep:"),
+    "disposition": (DISPOSITIONS, CBV_WEB_PREFIX + "Disp-", "urn:epcglobal:cbv:disp:"),
+    "bizTransactionType": (
+        BIZ_TRANSACTION_TYPES,
+        CBV_WEB_PREFIX + "BTT-",
+        "urn:epcglobal:cbv:btt:",
+    ),
+    "sourceDestType": (SOURCE_DEST_TYPES, CBV_WEB_PREFIX + "SDT-", "urn:epcglobal:cbv:sdt:"),
+    "errorReason": (ERROR_REASONS, CBV_WEB_PREFIX + "ER-", "urn:epcglobal:cbv:er:"),
+}
+
+
+def gs1_term(value: str) -> str:
+    """``value`` without a ``gs1:`` prefix or the GS1 web vocabulary namespace: under the
+    EPCIS context ``gs1:ALARM_CONDITION``, ``https://gs1.org/voc/ALARM_CONDITION`` and the bare
+    term are one IRI."""
+    if value.startswith("gs1:"):
+        return value[4:]
+    if value.startswith(GS1_VOC_PREFIX):
+        return value[len(GS1_VOC_PREFIX):]
+    return value
+
+
+def canonical_vocab(kind: str, value: str) -> str | None:
+    """The CBV 2.0 web URI of a vocabulary value given bare, as web URI, as CURIE or as CBV 1.x URN.
+
+    A URI outside the CBV namespaces is a user vocabulary value and is returned as is;
+    ``None`` when ``value`` is not acceptable for ``kind`` (a key of :data:`VOCABULARIES`).
+    """
+    terms, web, legacy = VOCABULARIES[kind]
+    if value in terms:
+        return web + value
+    for prefix in (web, legacy, "cbv:" + web[len(CBV_WEB_PREFIX) :]):
+        if value.startswith(prefix):
+            return web + value[len(prefix) :] if value[len(prefix) :] in terms else None
+    if value.startswith((CBV_WEB_PREFIX, "urn:epcglobal:cbv:", "cbv:")):
+        return None
+    return value if ABSOLUTE_URI.match(value) else None

@@ -57,8 +57,8 @@ from longjiang.ledger.cbv import (
     SENSOR_ALARM_TYPES,
     SENSOR_COMPONENTS,
     SOURCE_DEST_TYPES,
-    event_list_of,
 )
+from longjiang.ledger.epcis.model import event_list_of
 from longjiang.ledger.gs1 import canonical_gs1_uri, epc_uri_is_valid, gs1_check_digit
 
 __all__ = [
