@@ -483,6 +483,31 @@ def _print(title: str, rows: list[dict[str, Any]]) -> None:
         print("  ".join(cells))
 
 
+def _tiles_and_mirror(tmp: Path, args: argparse.Namespace,
+                      parts: set[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A ledger of ``--tile-entries`` signed events, written as tiles and mirrored."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from ledger_tiles import bench_mirror, bench_tiles
+
+    ledger = _fresh(f"sqlite:///{tmp / 'tiles.db'}")
+    start = time.perf_counter()
+    for _ in ledger.capture_many(iter(_submissions(0, args.tile_entries, args.batch))):
+        pass
+    print(f"filled {args.tile_entries} events in {time.perf_counter() - start:.1f} s",
+          file=sys.stderr)
+    extra = iter(range(1))
+
+    def more() -> None:
+        for i in extra:
+            for _ in ledger.capture_many(iter(_submissions(10**8 + i * 1000, 1000, 1000))):
+                pass
+
+    tile_rows = [bench_tiles(ledger, tmp, more)]
+    mirror_rows = (bench_mirror(ledger, tmp, s3=not args.no_s3) if "mirror" in parts else [])
+    ledger.close()
+    return tile_rows, mirror_rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-size", type=int, default=1_000_000)
@@ -492,7 +517,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--auth-requests", type=int, default=300)
     parser.add_argument("--witness-requests", type=int, default=300)
-    parser.add_argument("--parts", default="capture,proofs,audit,auth,witness",
+    parser.add_argument("--tile-entries", type=int, default=100_000,
+                        help="signed events in the ledger written as tiles and mirrored")
+    parser.add_argument("--no-s3", action="store_true",
+                        help="do not mirror from an S3-compatible server (moto's)")
+    parser.add_argument("--parts", default="capture,proofs,audit,auth,witness,tiles,mirror",
                         help="which parts to run, comma-separated")
     parser.add_argument("--audit-size", type=int, default=20_000,
                         help="entries to fill and audit (10^6: about 10 minutes)")
@@ -525,6 +554,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                       + ([args.postgres] if args.postgres else []))] if "auth" in parts else []
         witness_rows = ([bench_witness(Path(tmp), args.witness_requests)]
                         if "witness" in parts else [])
+        tile_rows: list[dict[str, Any]] = []
+        mirror_rows: list[dict[str, Any]] = []
+        if parts & {"tiles", "mirror"}:
+            tile_rows, mirror_rows = _tiles_and_mirror(Path(tmp), args, parts)
 
     _print("Capture (signed, verified EPCIS events; durable commits)", capture_rows)
     _print("Batched capture: one process (workers 0, the reference) against the worker "
@@ -545,11 +578,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                [{k: row[k] for k in ("capture_per_s_access_lists", "capture_per_s_before")}])
     _print("Witness add-checkpoint on loopback (median µs) against one fsync, the "
            "log's checkpoint signing and the decision without HTTP", witness_rows)
+    _print("Tiles written from a ledger of signed events, against reading the leaf data "
+           "alone", tile_rows)
+    _print("Mirror: every entry, tile, root and signature verified, against the floors "
+           "(SHA-256 + root of every entry; one Ed25519 check per entry)", mirror_rows)
     result = {"benchmark": "ledger", "python": sys.version.split()[0],
               "platform": platform.platform(), "cores": os.cpu_count(),
               "capture": capture_rows, "batched": batched_rows, "proofs": proof_rows,
               "audit": audit_rows, "auth": auth_rows,
-              "witness": witness_rows}
+              "witness": witness_rows, "tiles": tile_rows, "mirror": mirror_rows}
     print(json.dumps(result, indent=1))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")

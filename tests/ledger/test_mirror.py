@@ -221,6 +221,24 @@ def test_mirror_with_worker_processes_agrees(led: Ledger, tmp_path: Path) -> Non
     assert (tmp_path / "a" / STATE_FILE).read_bytes() == (tmp_path / "b" / STATE_FILE).read_bytes()
 
 
+def test_structure_only_mirror_counts_what_it_did_not_check(tmp_path: Path) -> None:
+    served, state = tmp_path / "s", tmp_path / "m"
+    intruder = NoteSigner("shipper-cn", hashlib.sha256(b"not the shipper").digest())
+    entries = [*history(5), event_entry("shipper-cn", 9, signer=intruder)]
+    publish(served, entries)
+    quick = mirror(DirectorySource(served), state, LOG_KEY, signatures=False)
+    assert (quick.signatures_verified, quick.unchecked) == (0, len(entries))
+    # the structure is still checked: a rewritten entry is still found
+    forged = list(entries)
+    forged[3] = event_entry("shipper-cn", 99)
+    publish(served, [*forged, event_entry("shipper-cn", 10)])
+    assert _conflict(served, state).kind == "rewritten-entry"
+    # the full check of the same log finds the bad signature
+    publish(served, entries)
+    with pytest.raises(MirrorConflict, match="bad-signature: entry 7"):
+        mirror(DirectorySource(served), tmp_path / "full", LOG_KEY)
+
+
 def test_mirror_over_http(led: Ledger, http_root: tuple[Path, str], tmp_path: Path) -> None:
     root, url = http_root
     _events(led, 260)
@@ -453,4 +471,4 @@ def test_cli_mirror_and_its_conflict_exit(tmp_path: Path) -> None:
 
     result = runner.invoke(ledger_app, ["mirror", "ftp://x", "--state", str(state),
                                         "--log-key", LOG_KEY])
-    assert result.exit_code == 2 and "expected http(s)://" in result.output
+    assert result.exit_code == 2 and "expected http(s)://, s3://" in result.output

@@ -26,18 +26,26 @@ __all__ = ["register"]
 @handle_errors
 def mirror(
     url: Annotated[str, typer.Argument(help="the tile server: http(s)://.../ (the log's prefix, "
-                                            "e.g. http://host:8000/log), file:// or a directory")],
+                                            "e.g. http://host:8000/log), s3://BUCKET/PREFIX, "
+                                            "file:// or a directory")],
     state: Annotated[Path, typer.Option("--state", help="the mirror's directory: the verified "
                                         "copy of the log and what it has seen")],
     log_key: Annotated[str, typer.Option(
         "--log-key", envvar="LONGJIANG_LOG_KEY",
         help="the log's public key to trust (name+id+base64, as `ledger init` prints it)")],
+    endpoint_url: Annotated[str | None, typer.Option(
+        "--endpoint-url", help="for s3:// URLs: the S3-compatible server (default: AWS, or "
+                               "boto3's configuration)")] = None,
     bundle: Annotated[list[Path] | None, typer.Option(
         "--bundle", help="a shipment bundle whose events are re-derived and checked against "
                          "the mirrored leaves (repeatable)")] = None,
     workers: Annotated[int, typer.Option(
         "--workers", min=0, max=64, help="processes that check signatures while this one hashes "
                                          "(0: in this process)")] = 0,
+    signatures: Annotated[bool, typer.Option(
+        "--signatures/--no-signatures",
+        help="check each entry's Ed25519 signature (--no-signatures: the log's structure, "
+             "consistency and the entries' form only; the fast watch for forks)")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Mirror and monitor a log: verify the checkpoint's signature, every new entry and tile,
@@ -50,7 +58,7 @@ def mirror(
     from longjiang.ledger.mirror import mirror as run_mirror
     from longjiang.ledger.tilesource import open_source
 
-    source = open_source(url)
+    source = open_source(url, endpoint_url=endpoint_url)
     err = Console(stderr=True)
     try:
         with Progress(TextColumn("[bold]mirroring"), BarColumn(), MofNCompleteColumn(),
@@ -62,7 +70,8 @@ def mirror(
             def show(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total, refresh=True)
 
-            report = run_mirror(source, state, log_key, workers=workers, progress=show)
+            report = run_mirror(source, state, log_key, workers=workers,
+                                signatures=signatures, progress=show)
         checked = 0
         for path in bundle or []:
             try:
@@ -88,6 +97,9 @@ def mirror(
                f"{report.entries_verified} new entries, {report.signatures_verified} signatures")
     if checked:
         typer.echo(f"{checked} bundle entries re-derived from their events and found in the log")
+    if report.unchecked:
+        typer.echo(f"note: {report.unchecked} entries of this mirror were never signature-"
+                   "checked (mirrored with --no-signatures)")
     if report.waiting:
         typer.echo(f"note: {report.waiting} entries are signed by parties the log has not "
                    "registered yet; they are checked once their registration appears")

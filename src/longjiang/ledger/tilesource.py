@@ -14,7 +14,8 @@ from typing import Protocol
 
 from longjiang.errors import InputError, StorageError
 
-__all__ = ["MAX_FETCH", "DirectorySource", "HttpSource", "TileSource", "open_source"]
+__all__ = ["MAX_FETCH", "BucketSource", "DirectorySource", "HttpSource", "TileSource",
+           "open_source"]
 
 #: the largest file a reader accepts: an entry bundle of 256 entries of at most 64 KiB each
 MAX_FETCH = 256 * (0xFFFF + 2)
@@ -107,14 +108,39 @@ class HttpSource:
             self._conn = None
 
 
-def open_source(url: str) -> TileSource:
-    """A tile source from ``http(s)://...``, ``file://...`` or a directory path."""
+class BucketSource:
+    """A log in an S3-compatible bucket (``s3://BUCKET/PREFIX``), read with boto3 and its
+    usual credentials: for a bucket that is not public. A public bucket, or a CDN in front
+    of one, is read as any web server with :class:`HttpSource`."""
+
+    def __init__(self, url: str, *, endpoint_url: str | None = None) -> None:
+        from longjiang.ledger.objectstore import BucketSink
+
+        self.sink = BucketSink.from_url(url, endpoint_url=endpoint_url,
+                                        path_style=endpoint_url is not None)
+        self.name = str(self.sink)
+
+    def fetch(self, path: str) -> bytes | None:
+        data = self.sink.read(path)
+        if data is not None and len(data) > MAX_FETCH:
+            raise StorageError(f"{self.name}/{path}: larger than any tile ({MAX_FETCH} bytes)")
+        return data
+
+    def close(self) -> None:
+        """Nothing to release (boto3 pools its connections)."""
+
+
+def open_source(url: str, *, endpoint_url: str | None = None) -> TileSource:
+    """A tile source from ``http(s)://...``, ``s3://BUCKET/PREFIX`` (``endpoint_url`` for a
+    server other than AWS), ``file://...`` or a directory path."""
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme in ("http", "https"):
         return HttpSource(url)
+    if parsed.scheme == "s3":
+        return BucketSource(url, endpoint_url=endpoint_url)
     if parsed.scheme == "file":
         return DirectorySource(Path(urllib.parse.unquote(parsed.path)))
     if parsed.scheme == "" or len(parsed.scheme) == 1:  # a path (or a Windows drive)
         return DirectorySource(Path(url))
-    raise InputError(f"cannot read a log from {url!r}: expected http(s)://, file:// or a "
-                     "directory", field="url")
+    raise InputError(f"cannot read a log from {url!r}: expected http(s)://, s3://, file:// "
+                     "or a directory", field="url")
