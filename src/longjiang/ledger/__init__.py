@@ -4,9 +4,11 @@ What users import comes from here (``from longjiang.ledger import Ledger``), loa
 use so that importing one sub-module does not load the rest. Sub-modules, in the order data
 flows:
 
-- :mod:`longjiang.ledger.cbv`: the EPCIS/CBV 2.0 vocabulary shared by validation and hashing;
-  :mod:`longjiang.ledger.epcis` (validation), :mod:`longjiang.ledger.eventhash` (CBV 2.0
-  event hash), :mod:`longjiang.ledger.rules` (who may record what);
+- :mod:`longjiang.ledger.gs1` (the GS1 identifier grammar: EPC URIs, Digital Link) and
+  :mod:`longjiang.ledger.cbv` (the CBV 2.0 vocabularies), shared by validation and hashing;
+  :mod:`longjiang.ledger.epcis` (the event model, its checks field group by field group, and
+  parsing), :mod:`longjiang.ledger.eventhash` (CBV 2.0 event hash),
+  :mod:`longjiang.ledger.rules` (who may record what);
 - :mod:`longjiang.ledger.intake` and :mod:`longjiang.ledger.pipeline`: the capture pipeline;
 - :mod:`longjiang.ledger.parties` (keys and the byte strings parties sign),
   :mod:`longjiang.ledger.registry` (registrations and key changes in the log) and

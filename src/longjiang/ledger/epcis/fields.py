@@ -232,6 +232,7 @@ class FieldChecker:
         return value
 
     def quantities(self, obj: Mapping[str, Any], key: str, at: str) -> tuple[QuantityElement, ...]:
+        """A list of quantity elements (``quantityList``, ``childQuantityList``, ...)."""
         items = self.array(obj, key, at)
         result: list[QuantityElement] = []
         for i, item in enumerate(items or []):
@@ -239,41 +240,48 @@ class FieldChecker:
             if not isinstance(item, dict):
                 self.out.add(where, "expected a quantity element object", item)
                 continue
-            epc_class = self.string(item, "epcClass", where, required=True)
-            if epc_class is not None and (problem := self.epc_class_problem(epc_class)) is not None:
-                self.out.add(f"{where}/epcClass", problem, epc_class)
-                epc_class = None
-            quantity: Decimal | None = None
-            if "quantity" in item:
-                q = item["quantity"]
-                if isinstance(q, bool) or not isinstance(q, (int, float)):
-                    self.out.add(f"{where}/quantity", "expected a number", q)
-                elif q < 0:
-                    self.out.add(f"{where}/quantity", "expected a quantity >= 0", q)
-                else:
-                    try:
-                        quantity = Decimal(str(q))
-                    except InvalidOperation:  # pragma: no cover - str of a float always parses
-                        self.out.add(f"{where}/quantity", "expected a finite number", q)
-            uom = self.string(item, "uom", where)
-            if uom is not None and not UOM.match(uom):
-                self.out.add(
-                    f"{where}/uom",
-                    "expected a UN/ECE Recommendation 20 unit code (2-3 of A-Z, 0-9)",
-                    uom,
-                )
-            if uom is not None and "quantity" not in item:
-                self.out.add(f"{where}/uom", "uom is only allowed together with quantity", uom)
-            extra = set(item) - {"epcClass", "quantity", "uom"}
-            for key2 in sorted(extra):
-                self.out.add(
-                    f"{where}/{pointer_token(key2)}",
-                    "unexpected field in a quantity element",
-                    key2,
-                )
-            if epc_class is not None:
-                result.append(QuantityElement(epc_class, quantity, uom))
+            element = self.quantity_element(item, where)
+            if element is not None:
+                result.append(element)
         return tuple(result)
+
+    def quantity_element(self, item: Mapping[str, Any], where: str) -> QuantityElement | None:
+        """One quantity element: an EPC class, and a quantity >= 0 with its unit, if any."""
+        epc_class = self.string(item, "epcClass", where, required=True)
+        if epc_class is not None and (problem := self.epc_class_problem(epc_class)) is not None:
+            self.out.add(f"{where}/epcClass", problem, epc_class)
+            epc_class = None
+        quantity = self.quantity(item["quantity"], where) if "quantity" in item else None
+        uom = self.string(item, "uom", where)
+        if uom is not None and not UOM.match(uom):
+            self.out.add(
+                f"{where}/uom",
+                "expected a UN/ECE Recommendation 20 unit code (2-3 of A-Z, 0-9)",
+                uom,
+            )
+        if uom is not None and "quantity" not in item:
+            self.out.add(f"{where}/uom", "uom is only allowed together with quantity", uom)
+        extra = set(item) - {"epcClass", "quantity", "uom"}
+        for key2 in sorted(extra):
+            self.out.add(
+                f"{where}/{pointer_token(key2)}",
+                "unexpected field in a quantity element",
+                key2,
+            )
+        return None if epc_class is None else QuantityElement(epc_class, quantity, uom)
+
+    def quantity(self, q: Any, where: str) -> Decimal | None:
+        """A quantity element's ``quantity`` (at ``where``/quantity): a number >= 0."""
+        if isinstance(q, bool) or not isinstance(q, (int, float)):
+            self.out.add(f"{where}/quantity", "expected a number", q)
+        elif q < 0:
+            self.out.add(f"{where}/quantity", "expected a quantity >= 0", q)
+        else:
+            try:
+                return Decimal(str(q))
+            except InvalidOperation:  # pragma: no cover - str of a float always parses
+                self.out.add(f"{where}/quantity", "expected a finite number", q)
+        return None
 
     def location(self, obj: Mapping[str, Any], key: str, at: str) -> str | None:
         if key not in obj:

@@ -9,7 +9,7 @@ themselves are checked by :class:`~.check.EventChecker`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from longjiang.ledger.cbv import CBV_WEB_PREFIX, EPCIS_CONTEXT_URLS, GS1_VOC_PREFIX
@@ -166,6 +166,25 @@ def parse_document(document: Any, *, check_events: bool = True) -> EPCISDocument
     else:
         prefixes = context_prefixes(document["@context"], out, "/@context")
     checker = EventChecker(out, prefixes)
+    _check_header(checker, document, kind)
+    version = checker.string(document, "schemaVersion", "", required=True)
+    if version is not None and version not in ("2.0",):
+        out.add("/schemaVersion", "expected schemaVersion '2.0'", version)
+    created = checker.timestamp(document, "creationDate", "", required=True)
+    body = checker.obj(document, "epcisBody", "", required=True)
+    events_at, raw_events = (
+        ("/epcisBody/eventList", None) if body is None else _event_list(checker, body, kind)
+    )
+    events = check_event_list(raw_events or [], events_at, prefixes, out) if check_events else []
+    if out.problems:
+        raise EPCISValidationError(out.problems)
+    assert created is not None and version is not None and isinstance(kind, str)
+    return EPCISDocument(kind, version, created, tuple(events), document)
+
+
+def _check_header(checker: EventChecker, document: Mapping[str, Any], kind: Any) -> None:
+    """The top-level fields of a document of type ``kind``, its id, sender and receiver, and
+    its ``epcisHeader``."""
     if isinstance(kind, str) and kind in DOCUMENT_FIELDS:
         checker.fields(document, DOCUMENT_FIELDS[kind], "", f"an {kind}")
     if "id" in document:
@@ -178,37 +197,36 @@ def parse_document(document: Any, *, check_events: bool = True) -> EPCISDocument
         master = checker.obj(header, "epcisMasterData", "/epcisHeader")
         if master is not None:
             checker.array(master, "vocabularyList", "/epcisHeader/epcisMasterData")
-    version = checker.string(document, "schemaVersion", "", required=True)
-    if version is not None and version not in ("2.0",):
-        out.add("/schemaVersion", "expected schemaVersion '2.0'", version)
-    created = checker.timestamp(document, "creationDate", "", required=True)
-    body = checker.obj(document, "epcisBody", "", required=True)
-    events_at = "/epcisBody/eventList"
-    raw_events: list[Any] | None = None
-    if body is not None:
-        if kind == "EPCISQueryDocument":
-            checker.fields(body, frozenset(["queryResults"]), "/epcisBody", "epcisBody")
-            results = checker.obj(body, "queryResults", "/epcisBody", required=True)
-            if results is not None:
-                rw = "/epcisBody/queryResults"
-                checker.fields(results, QUERY_RESULTS_FIELDS, rw, "queryResults")
-                checker.string(results, "queryName", rw, required=True)
-                checker.string(results, "subscriptionID", rw)
-                rb = checker.obj(results, "resultsBody", rw, required=True)
-                if rb is not None:
-                    checker.fields(rb, frozenset(["eventList", "vocabularyList"]),
-                                   f"{rw}/resultsBody", "resultsBody")
-                    events_at = "/epcisBody/queryResults/resultsBody/eventList"
-                    raw_events = checker.array(
-                        rb, "eventList", "/epcisBody/queryResults/resultsBody", required=True
-                    )
-        elif "event" in body and "eventList" not in body:
-            events_at = "/epcisBody/event"
-            raw_events = [body["event"]]
-        else:
-            raw_events = checker.array(body, "eventList", "/epcisBody", required=True)
-    events = check_event_list(raw_events or [], events_at, prefixes, out) if check_events else []
-    if out.problems:
-        raise EPCISValidationError(out.problems)
-    assert created is not None and version is not None and isinstance(kind, str)
-    return EPCISDocument(kind, version, created, tuple(events), document)
+
+
+def _event_list(
+    checker: EventChecker, body: Mapping[str, Any], kind: Any
+) -> tuple[str, list[Any] | None]:
+    """Where the events of ``body`` are (a JSON pointer) and the events, if there is a list."""
+    if kind == "EPCISQueryDocument":
+        return _query_event_list(checker, body)
+    if "event" in body and "eventList" not in body:
+        return "/epcisBody/event", [body["event"]]
+    return "/epcisBody/eventList", checker.array(body, "eventList", "/epcisBody", required=True)
+
+
+def _query_event_list(
+    checker: EventChecker, body: Mapping[str, Any]
+) -> tuple[str, list[Any] | None]:
+    """:func:`_event_list` of an EPCISQueryDocument: the events are in its queryResults."""
+    checker.fields(body, frozenset(["queryResults"]), "/epcisBody", "epcisBody")
+    results = checker.obj(body, "queryResults", "/epcisBody", required=True)
+    if results is None:
+        return "/epcisBody/eventList", None
+    rw = "/epcisBody/queryResults"
+    checker.fields(results, QUERY_RESULTS_FIELDS, rw, "queryResults")
+    checker.string(results, "queryName", rw, required=True)
+    checker.string(results, "subscriptionID", rw)
+    rb = checker.obj(results, "resultsBody", rw, required=True)
+    if rb is None:
+        return "/epcisBody/eventList", None
+    checker.fields(rb, frozenset(["eventList", "vocabularyList"]), f"{rw}/resultsBody",
+                   "resultsBody")
+    return "/epcisBody/queryResults/resultsBody/eventList", checker.array(
+        rb, "eventList", "/epcisBody/queryResults/resultsBody", required=True
+    )
