@@ -98,13 +98,15 @@ def bench_mirror(ledger: Ledger, tmp: Path, s3: bool) -> list[dict[str, Any]]:
     key = ledger.log_info().verifier_key
     rows = []
     floors = _floors(root)
-    for workers in (0, 2):
-        state = tmp / f"mirror-{workers}"
+    for workers, signatures in ((0, True), (2, True), (0, False)):
+        state = tmp / f"mirror-{workers}-{signatures}"
         shutil.rmtree(state, ignore_errors=True)
         start = time.perf_counter()
-        report = mirror(DirectorySource(root), state, key, workers=workers)
+        report = mirror(DirectorySource(root), state, key, workers=workers,
+                        signatures=signatures)
         seconds = time.perf_counter() - start
-        rows.append({"source": "directory", "workers": workers,
+        rows.append({"source": "directory" if signatures else "directory, --no-signatures",
+                     "workers": workers,
                      "entries": report.entries_verified,
                      "signatures": report.signatures_verified, "seconds": round(seconds, 2),
                      "entries_per_s": round(report.entries_verified / seconds), **floors})
