@@ -199,3 +199,30 @@ def test_the_http_face_bounds_and_routes(tmp_path: Path) -> None:
         server.shutdown()
         server.server_close()
         server.witness.state.close()
+
+
+def test_the_c2sp_cosignature_example_has_our_layout() -> None:
+    """c2sp.org/tlog-cosignature's example: a checkpoint with the log's signature and one
+    cosignature. The specification publishes no witness key for it (so its signature cannot
+    be checked by anyone); what can be checked is that its checkpoint parses and that its
+    cosignature line has the layout our witnesses write: key ID (4 bytes), timestamp
+    (8 bytes, big-endian seconds) and the 64-byte Ed25519 signature."""
+    import datetime as dt
+
+    from longjiang.ledger.checkpoint import parse_checkpoint
+    from longjiang.witness.cosignature import generate_witness_key
+
+    body = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+    line = ("\u2014 witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZ"
+            "CB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==")
+    checkpoint = parse_checkpoint(body)
+    assert (checkpoint.origin, checkpoint.size) == ("example.com/behind-the-sofa", 20852163)
+    blob = base64.b64decode(line.split(" ", 2)[2])
+    assert len(blob) == 4 + 8 + 64
+    when = dt.datetime.fromtimestamp(int.from_bytes(blob[4:12], "big"), dt.UTC)
+    assert when == dt.datetime(2023, 3, 20, 12, 25, 47, tzinfo=dt.UTC)
+    ours = generate_witness_key("witness.example.com/w1").cosign(body, 1679315147)
+    name, encoded = ours.rstrip("\n").split(" ", 2)[1:]
+    mine = base64.b64decode(encoded)
+    assert name == "witness.example.com/w1" and len(mine) == len(blob)
+    assert mine[4:12] == blob[4:12]  # the same timestamp encodes to the same bytes
