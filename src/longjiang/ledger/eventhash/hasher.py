@@ -124,6 +124,38 @@ class EventHasher:
         ``eventTime``/``action`` (top-level extensions are then taken apart). Values are
         remembered by ``repr``, exact for JSON values.
         """
+        found = self._field_keys(plain)
+        if found is None:
+            return None
+        keys, terms = found
+        assembled = self._field_pieces(plain, keys, terms)
+        if assembled is None:
+            return None
+        pieces, rest, converter = assembled
+        if "type" in plain:
+            if converter is None:
+                converter = self._converter(terms, self._table(terms))
+            event_type = str(converter.replaced(plain["type"]))
+        else:
+            event_type = ""
+        out = ["eventType=", event_type]
+        for order_name, _ in PROPERTY_ORDER:
+            found_pieces = pieces.get(order_name)
+            if found_pieces:
+                if len(found_pieces) > 1:
+                    found_pieces.sort()
+                out += found_pieces
+        if len(rest) > 1:
+            rest.sort()
+        out += rest
+        return "".join(out)
+
+    def _table(self, terms: set[str]) -> dict[str, str]:
+        return self.hasher.bare_name_table(terms) if terms else {}
+
+    def _field_keys(self, plain: dict[str, Any]) -> tuple[list[tuple[Any, ...]], set[str]] | None:
+        """The memo key of each top-level field and the vocabulary terms of them all; ``None``
+        for an ``@``-key or an ignored key."""
         keys: list[tuple[Any, ...]] = []
         terms: set[str] = set()
         field_terms = self._field_terms
@@ -148,6 +180,14 @@ class EventHasher:
             keys.append(key)
             if found:
                 terms |= found
+        return keys, terms
+
+    def _field_pieces(
+        self, plain: dict[str, Any], keys: list[tuple[Any, ...]], terms: set[str]
+    ) -> tuple[dict[str, list[str]], list[str], Converter | None] | None:
+        """What the fields give: canonical-order pieces by element name, the generic rest, and
+        the converter if one was needed; ``None`` when fields interact (see
+        :meth:`_pre_hash_by_field`)."""
         table_key = frozenset(terms)
         parts_memo = self._field_parts.get(table_key)
         if parts_memo is None:
@@ -161,8 +201,7 @@ class EventHasher:
             field = parts_memo.get(key)
             if field is None:
                 if converter is None:
-                    table = self.hasher.bare_name_table(terms) if terms else {}
-                    converter = self._converter(terms, table)
+                    converter = self._converter(terms, self._table(terms))
                 field = parts_memo[key] = self._field_parts_of(converter, name, value)
             parts, names, field_timed = field
             if names is None or not seen.isdisjoint(names):
@@ -177,26 +216,7 @@ class EventHasher:
                         pieces[node_name] = [piece]
                 if leftover is not None:
                     rest.append(leftover)
-        if not timed:
-            return None
-        if "type" in plain:
-            if converter is None:
-                table = self.hasher.bare_name_table(terms) if terms else {}
-                converter = self._converter(terms, table)
-            event_type = str(converter.replaced(plain["type"]))
-        else:
-            event_type = ""
-        out = ["eventType=", event_type]
-        for order_name, _ in PROPERTY_ORDER:
-            found_pieces = pieces.get(order_name)
-            if found_pieces:
-                if len(found_pieces) > 1:
-                    found_pieces.sort()
-                out += found_pieces
-        if len(rest) > 1:
-            rest.sort()
-        out += rest
-        return "".join(out)
+        return (pieces, rest, converter) if timed else None
 
     def _field_parts_of(self, converter: Converter, name: str, value: Any) -> _FieldParts:
         """What field ``name`` gives the pre-hash string: for each node it becomes, the node's
