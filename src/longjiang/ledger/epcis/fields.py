@@ -70,12 +70,14 @@ class FieldChecker:
         self.expanded: dict[str, str | None] = {}
 
     def epc_problem(self, value: str) -> str | None:
+        """Why ``value`` is not an acceptable EPC (``None`` if it is), remembered."""
         if value in self.epc_problems:
             return self.epc_problems[value]
         problem = self.epc_problems[value] = check_epc(value)
         return problem
 
     def epc_class_problem(self, value: str) -> str | None:
+        """Why ``value`` is not an acceptable EPC class (``None`` if it is), remembered."""
         memo = self.memo.epc_class_problems
         if value in memo:
             return memo[value]
@@ -87,6 +89,8 @@ class FieldChecker:
     def string(
         self, obj: Mapping[str, Any], key: str, at: str, *, required: bool = False
     ) -> str | None:
+        """``obj[key]`` if it is a string; a problem if it is not, or if it is required and
+        absent."""
         if key not in obj:
             if required:
                 self.out.add(f"{at}/{key}", f"missing required field {key!r}")
@@ -100,6 +104,7 @@ class FieldChecker:
     def timestamp(
         self, obj: Mapping[str, Any], key: str, at: str, *, required: bool = False
     ) -> datetime | None:
+        """``obj[key]`` as an aware datetime (RFC 3339, offset from -14:00 to +14:00)."""
         value = self.string(obj, key, at, required=required)
         if value is None:
             return None
@@ -116,6 +121,7 @@ class FieldChecker:
     def uri(
         self, obj: Mapping[str, Any], key: str, at: str, *, required: bool = False
     ) -> str | None:
+        """``obj[key]`` if it is an absolute URI."""
         value = self.string(obj, key, at, required=required)
         if value is not None and not ABSOLUTE_URI.match(value):
             self.out.add(f"{at}/{key}", "expected an absolute URI", value)
@@ -141,6 +147,7 @@ class FieldChecker:
     def vocab(
         self, kind: str, obj: Mapping[str, Any], key: str, at: str, *, required: bool = False
     ) -> str | None:
+        """``obj[key]`` as the canonical CBV web URI of vocabulary ``kind`` (or a user URI)."""
         value = self.string(obj, key, at, required=required)
         if value is None:
             return None
@@ -150,6 +157,7 @@ class FieldChecker:
         return canonical
 
     def vocab_value(self, kind: str, value: Any, at: str) -> str | None:
+        """:meth:`vocab` of a value already taken out of its object (at ``at``)."""
         if not isinstance(value, str):
             self.out.add(at, "expected a string", value)
             return None
@@ -159,6 +167,7 @@ class FieldChecker:
         return canonical
 
     def vocab_problem(self, kind: str, value: str, at: str) -> None:
+        """The problem of a value that is neither a CBV term of ``kind`` nor a URI."""
         terms = sorted(VOCABULARIES[kind][0])
         self.out.add(
             at,
@@ -169,6 +178,7 @@ class FieldChecker:
     def array(
         self, obj: Mapping[str, Any], key: str, at: str, *, required: bool = False
     ) -> list[Any] | None:
+        """``obj[key]`` if it is a JSON array."""
         if key not in obj:
             if required:
                 self.out.add(f"{at}/{key}", f"missing required field {key!r}")
@@ -182,6 +192,7 @@ class FieldChecker:
     def obj(
         self, parent: Mapping[str, Any], key: str, at: str, *, required: bool = False
     ) -> Mapping[str, Any] | None:
+        """``parent[key]`` if it is a JSON object."""
         if key not in parent:
             if required:
                 self.out.add(f"{at}/{key}", f"missing required field {key!r}")
@@ -195,6 +206,8 @@ class FieldChecker:
     # -- composite checks --
 
     def epcs(self, obj: Mapping[str, Any], key: str, at: str) -> tuple[str, ...]:
+        """A list of EPCs (``epcList``, ``childEPCs``...): each an instance identifier, no
+        repeats."""
         items = self.array(obj, key, at)
         result: list[str] = []
         for i, item in enumerate(items or []):
@@ -222,6 +235,7 @@ class FieldChecker:
                 first[item] = i
 
     def epc(self, obj: Mapping[str, Any], key: str, at: str) -> str | None:
+        """``obj[key]`` if it is an instance identifier (``parentID``)."""
         value = self.string(obj, key, at)
         if value is None:
             return None
@@ -284,6 +298,7 @@ class FieldChecker:
         return None
 
     def location(self, obj: Mapping[str, Any], key: str, at: str) -> str | None:
+        """A ``readPoint`` or ``bizLocation``: ``{"id": URI}`` and extension fields."""
         if key not in obj:
             return None
         loc = obj[key]
@@ -306,6 +321,7 @@ class FieldChecker:
         return value
 
     def is_extension_key(self, key: str) -> bool:
+        """Whether ``key`` is an extension key (see :meth:`expand_key`)."""
         return self.expand_key(key) is not None
 
     def fields(self, obj: Mapping[str, Any], allowed: frozenset[str], at: str, what: str) -> None:
@@ -341,6 +357,8 @@ class FieldChecker:
     def source_dest(
         self, event: Mapping[str, Any], list_key: str, id_key: str, at: str
     ) -> tuple[SourceDest, ...]:
+        """A ``sourceList`` or ``destinationList``: each a ``type`` (a CBV source/destination
+        type or a URI) and ``id_key``."""
         items = self.array(event, list_key, at)
         result: list[SourceDest] = []
         known = self.memo.source_dest
@@ -377,6 +395,7 @@ class FieldChecker:
     def biz_transactions(
         self, event: Mapping[str, Any], at: str, *, required: bool
     ) -> tuple[BizTransaction, ...]:
+        """A ``bizTransactionList``: each a URI with an optional CBV type."""
         items = self.array(event, "bizTransactionList", at, required=required)
         if required and items is not None and not items:
             self.out.add(f"{at}/bizTransactionList", "expected at least one business transaction")

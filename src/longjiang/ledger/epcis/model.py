@@ -119,6 +119,8 @@ ALLOWED_FIELDS = {etype: COMMON_FIELDS | fields for etype, fields in TYPE_FIELDS
 
 @dataclass(frozen=True)
 class QuantityElement:
+    """A quantity of objects of one EPC class (``quantityList`` and the like)."""
+
     epc_class: str
     quantity: Decimal | None
     uom: str | None
@@ -126,12 +128,16 @@ class QuantityElement:
 
 @dataclass(frozen=True)
 class BizTransaction:
+    """A business transaction an event belongs to."""
+
     biz_transaction: str
     type: str | None  # canonical CBV web URI for CBV types, else the URI given
 
 
 @dataclass(frozen=True)
 class SourceDest:
+    """A source or destination of a transfer (owning party, possessing party, location)."""
+
     id: str
     type: str  # canonical CBV web URI for CBV types, else the URI given
 
@@ -164,11 +170,14 @@ class EPCISEvent:
 
     @property
     def event_type(self) -> str:
+        """The event type's name (``ObjectEvent``...)."""
         return type(self).__name__
 
 
 @dataclass(frozen=True)
 class ObjectEvent(EPCISEvent):
+    """Objects observed, added or deleted."""
+
     action: Action = Action.OBSERVE
     epc_list: tuple[str, ...] = ()
     quantity_list: tuple[QuantityElement, ...] = ()
@@ -177,6 +186,8 @@ class ObjectEvent(EPCISEvent):
 
 @dataclass(frozen=True)
 class AggregationEvent(EPCISEvent):
+    """Children aggregated to (or disaggregated from) a parent, e.g. cartons on a pallet."""
+
     action: Action = Action.OBSERVE
     parent_id: str | None = None
     child_epcs: tuple[str, ...] = ()
@@ -185,6 +196,8 @@ class AggregationEvent(EPCISEvent):
 
 @dataclass(frozen=True)
 class TransactionEvent(EPCISEvent):
+    """Objects associated with (or dissociated from) business transactions."""
+
     action: Action = Action.OBSERVE
     parent_id: str | None = None
     epc_list: tuple[str, ...] = ()
@@ -193,6 +206,8 @@ class TransactionEvent(EPCISEvent):
 
 @dataclass(frozen=True)
 class TransformationEvent(EPCISEvent):
+    """Inputs consumed and outputs produced."""
+
     transformation_id: str | None = None
     input_epc_list: tuple[str, ...] = ()
     input_quantity_list: tuple[QuantityElement, ...] = ()
@@ -203,6 +218,8 @@ class TransformationEvent(EPCISEvent):
 
 @dataclass(frozen=True)
 class AssociationEvent(EPCISEvent):
+    """Children (sensors, say) associated with a parent object that does not contain them."""
+
     action: Action = Action.OBSERVE
     parent_id: str | None = None
     child_epcs: tuple[str, ...] = ()

@@ -51,6 +51,8 @@ def offset_in_range(hours: int, minutes: int) -> bool:
 
 
 def parse_timestamp(value: str) -> datetime | None:
+    """``value`` as an aware datetime; ``None`` if it is not an RFC 3339 timestamp with an
+    offset from -14:00 to +14:00."""
     m = _TIMESTAMP_ASCII.match(value)
     if m is None:  # not the usual ASCII form: the general rules
         return parse_timestamp_general(value)
@@ -66,6 +68,7 @@ def parse_timestamp(value: str) -> datetime | None:
 
 
 def parse_timestamp_general(value: str) -> datetime | None:
+    """:func:`parse_timestamp` by the general rules (any Unicode digits the pattern allows)."""
     if not _TIMESTAMP.match(value):
         return None
     main, _, rest = value.partition(".")
@@ -129,6 +132,7 @@ def check_epc(value: str) -> str | None:
 
 
 def check_epc_class(value: str) -> str | None:
+    """Why ``value`` is not an acceptable EPC class / quantity identifier (``None`` if it is)."""
     if value.startswith(("urn:epc:class:", "urn:epc:idpat:")):
         if epc_uri_is_valid(value):
             return None

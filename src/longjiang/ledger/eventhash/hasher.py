@@ -93,6 +93,7 @@ class EventHasher:
         return Converter(dict(namespaces), table, memo)
 
     def pre_hash(self, event: Mapping[str, Any]) -> str:
+        """The pre-hash string of ``event`` (by field when that is exact, else as one tree)."""
         plain = dict(event)
         return self._pre_hash_by_field(plain) or self._pre_hash_tree(plain)
 

@@ -67,18 +67,21 @@ class Hasher:
     # -- memoised pure steps --
 
     def value(self, text: str) -> str:
+        """:func:`canonical_value`, remembered."""
         found = self._values.get(text)
         if found is None:
             found = self._values[text] = canonical_value(text)
         return found
 
     def time(self, text: str) -> str:
+        """:func:`normalise_timestamp`, remembered."""
         found = self._times.get(text)
         if found is None:
             found = self._times[text] = normalise_timestamp(text)
         return found
 
     def bare_name_table(self, terms: set[str]) -> dict[str, str]:
+        """:func:`bare_names` of ``terms``, remembered."""
         key = frozenset(terms)
         table = self._bare.get(key)
         if table is None:
@@ -88,6 +91,7 @@ class Hasher:
     # -- tree -> string --
 
     def field_string(self, node: Node, sub_order: Order | None) -> str:
+        """One field: ``name=value`` (normalised) and what is below it, in ``sub_order``."""
         below = self.ordered(node.children, sub_order) if sub_order else ""
         text = node.text.strip()
         if text:
@@ -153,6 +157,7 @@ class Hasher:
         return "".join(values)
 
     def event_pre_hash(self, tree: Node) -> str:
+        """The pre-hash string of one restructured event tree."""
         ordered = self.ordered(tree.children, PROPERTY_ORDER)
         rest = [
             c for c in tree.children if not (isinstance(c, Node) and c.name in EXCLUDED_FIELDS)
@@ -162,6 +167,7 @@ class Hasher:
     # -- documents --
 
     def document(self, document: Mapping[str, Any]) -> list[str]:
+        """The pre-hash strings of the events of ``document``, the algorithm's way."""
         if not isinstance(document, Mapping):
             raise InputError("an EPCIS document must be a JSON object")
         terms = vocabulary_terms(document, self.tables)

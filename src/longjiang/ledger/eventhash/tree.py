@@ -18,6 +18,8 @@ __all__ = ["Converter", "ConverterMemo", "Node", "Pair", "context_namespaces", "
 
 
 class Node:
+    """An element: its name (``{namespace}local`` for extensions), its text and its children."""
+
     __slots__ = ("children", "name", "text")
 
     def __init__(self, name: str, text: str, children: list[Node | Pair] | None = None) -> None:
@@ -37,6 +39,8 @@ class Pair:
 
 
 def context_namespaces(context: Any) -> dict[str, str]:
+    """Prefix -> ``{namespace}`` of the entries of ``context`` (the XML names of extension
+    keys)."""
     namespaces: dict[str, str] = {}
     if isinstance(context, list):
         for entry in context:
@@ -51,6 +55,8 @@ def context_namespaces(context: Any) -> dict[str, str]:
 
 @dataclass
 class ConverterMemo:
+    """Converted keys and string values, for converters that start alike."""
+
     keys: dict[str, str] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
 
@@ -72,6 +78,7 @@ class Converter:
         self.memo = memo if memo is not None else ConverterMemo()
 
     def key(self, text: str) -> str:
+        """A JSON key as an element name (a declared prefix expanded to ``{namespace}``)."""
         found = self.memo.keys.get(text)
         if found is None:
             prefix, sep, local = text.partition(":")
@@ -87,12 +94,14 @@ class Converter:
         return found
 
     def value(self, text: str) -> str:
+        """A string value with a declared prefix expanded to its namespace."""
         prefix, sep, local = text.partition(":")
         if sep and prefix in self.namespaces:
             return self.namespaces[prefix].replace("{", "").replace("}", "") + local
         return text
 
     def replaced(self, value: Any) -> Any:
+        """``value`` with bare vocabulary names replaced by their URIs."""
         if not self.table:
             return value
         if isinstance(value, str):
@@ -100,6 +109,7 @@ class Converter:
         return replace_bare_names(value, self.table)
 
     def convert(self, obj: Any) -> Node:
+        """``obj`` (a JSON value) as a tree."""
         if isinstance(obj, str):
             return Node("", self.text(obj), [])
         if isinstance(obj, dict):

@@ -41,6 +41,7 @@ __all__ = [
 
 
 def context_entries(document: Mapping[str, Any]) -> list[Any]:
+    """The entries of a document's ``@context`` (a list; empty if there is none)."""
     context = document.get("@context")
     if isinstance(context, list):
         return context
@@ -48,6 +49,7 @@ def context_entries(document: Mapping[str, Any]) -> list[Any]:
 
 
 def has_epcis_context(document: Mapping[str, Any]) -> bool:
+    """Whether a document's ``@context`` names the EPCIS 2.0 context."""
     return any(isinstance(c, str) and c in EPCIS_CONTEXT_URLS for c in context_entries(document))
 
 
@@ -81,6 +83,7 @@ class VocabTables:
 
     @classmethod
     def build(cls) -> VocabTables:
+        """The tables of the CBV 2.0 and GS1 web vocabularies."""
         return cls(
             biz={t: f"{CBV_WEB_PREFIX}BizStep-{t}" for t in BIZ_STEPS},
             disp={t: f"{CBV_WEB_PREFIX}Disp-{t}" for t in DISPOSITIONS},
@@ -108,6 +111,7 @@ def literal_terms(obj: Any, found: set[str]) -> None:
 
 
 def curies_of(entries: Iterable[Any]) -> dict[str, str]:
+    """Prefix -> namespace: ``cbv`` and ``gs1``, and those the context entries declare."""
     curies = dict(_CURIE_PREFIXES)
     for entry in entries:
         if isinstance(entry, dict):
@@ -187,6 +191,7 @@ def bare_names(terms: Iterable[str]) -> dict[str, str]:
 
 
 def replace_bare_names(obj: Any, table: Mapping[str, str]) -> Any:
+    """``obj`` with every string that ``table`` names replaced (a copy)."""
     if isinstance(obj, str):
         return table.get(obj, obj)
     if isinstance(obj, list):
