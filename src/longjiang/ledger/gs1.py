@@ -352,12 +352,21 @@ _DL_KEY_SEGMENT = re.compile(
 
 
 def _canonical_digital_link(uri: str) -> str | None:
+    """The constrained canonical form of a GS1 Digital Link URI, in the reference's steps."""
     # quick exit: every result is an id.gs1.org URI, reached either directly or by
     # re-hosting a URI that names a GS1 key in its path
     if "id.gs1.org" not in uri and _DL_KEY_SEGMENT.search(uri) is None:
         return None
     if _DL_URI_PATTERN.match(uri) is None:
         return None
+    uri = _serial_over_lot(_without_cpv(_gtin14(_rehosted(uri))))
+    if any(p.match(uri) for p in _DL_VALID):
+        return uri
+    return None
+
+
+def _rehosted(uri: str) -> str:
+    """Without a query, AI short names as numbers, on id.gs1.org."""
     if "?" in uri:
         uri = uri[: uri.index("?")]
     for short, ai in _DL_SHORT_NAMES:
@@ -366,8 +375,12 @@ def _canonical_digital_link(uri: str) -> str | None:
         for key in _DL_PRIMARY_KEYS:
             at = uri.find(f"/{key}/")
             if at != -1:
-                uri = "https://id.gs1.org" + uri[at:]
-                break
+                return "https://id.gs1.org" + uri[at:]
+    return uri
+
+
+def _gtin14(uri: str) -> str:
+    """A GTIN-13, -12 or -8 padded to 14 digits."""
     if re.match(r"^https://id.gs1.org/01/\d{14}", uri) is None:
         if re.match(r"^https://id.gs1.org/01/\d{13}", uri):
             uri = uri.replace("/01/", "/01/0")
@@ -375,7 +388,11 @@ def _canonical_digital_link(uri: str) -> str | None:
             uri = uri.replace("/01/", "/01/00")
         elif re.match(r"^https://id.gs1.org/01/\d{8}", uri):
             uri = uri.replace("/01/", "/01/000000")
-    # drop a consumer product variant (AI 22)
+    return uri
+
+
+def _without_cpv(uri: str) -> str:
+    """Without a consumer product variant (AI 22)."""
     after_cpv = uri[uri.find("/22/") + 4 :]
     key_with_cpv = (r"https://id.gs1.org/8006/\d{18}/22/", r"https://id.gs1.org/01/\d{14}/22/")
     if any(re.match(k + _AI82 + r"{0,20}$", uri) for k in key_with_cpv):
@@ -385,7 +402,11 @@ def _canonical_digital_link(uri: str) -> str | None:
         for k in key_with_cpv
     ):
         uri = uri[: uri.find("/22/")] + after_cpv[after_cpv.find("/") :]
-    # keep the finest level of identification: a serial wins over a lot
+    return uri
+
+
+def _serial_over_lot(uri: str) -> str:
+    """The finest level of identification: a serial wins over a lot."""
     if re.match(
         rf"https://id.gs1.org/8006/\d{{18}}/10/{_AI82}{{0,20}}/21/{_AI82}{{0,20}}$", uri
     ) or re.match(
@@ -393,9 +414,7 @@ def _canonical_digital_link(uri: str) -> str | None:
     ):
         after_lot = uri[uri.find("/10/") + 4 :]
         uri = uri[: uri.find("/10/")] + after_lot[after_lot.find("/") :]
-    if any(p.match(uri) for p in _DL_VALID):
-        return uri
-    return None
+    return uri
 
 
 def canonical_gs1_uri(uri: str) -> str | None:
