@@ -733,3 +733,25 @@ def test_duplicate_epcs_in_one_list_are_refused(key: str) -> None:
                  "outputEPCList": ["urn:epc:id:sscc:6901234.0000000024"]}
     assert _problems(_doc(event)) == [
         f"/epcisBody/eventList/0/{key}/2: duplicate EPC: the same as item 0 (got '{SSCC}')"]
+
+
+def test_every_event_type_has_its_check_and_its_class() -> None:
+    from longjiang.ledger.epcis.check import WHAT
+    from longjiang.ledger.epcis.model import EVENT_CLASSES, EVENT_TYPES, TYPE_FIELDS
+
+    assert set(WHAT) == set(EVENT_CLASSES) == set(TYPE_FIELDS) == set(EVENT_TYPES)
+    assert all(cls.__name__ == etype for etype, cls in EVENT_CLASSES.items())
+
+
+@pytest.mark.parametrize("name", [
+    "ACTIONS", "BIZ_STEPS", "BIZ_TRANSACTION_TYPES", "DISPOSITIONS", "EPCIS_CONTEXT_URLS",
+    "EVENT_TYPES", "SOURCE_DEST_TYPES", "Action", "AggregationEvent", "AssociationEvent",
+    "BizTransaction", "EPCISDocument", "EPCISEvent", "EPCISValidationError", "ObjectEvent",
+    "QuantityElement", "SourceDest", "TransactionEvent", "TransformationEvent",
+    "canonical_vocab", "event_list_of", "parse_document", "parse_event", "parse_events"])
+def test_the_names_of_the_epcis_module_stay_importable_from_it(name: str) -> None:
+    """What ``longjiang.ledger.epcis`` offered as one module, the package still offers."""
+    import longjiang.ledger.epcis as epcis
+
+    assert name in epcis.__all__
+    assert getattr(epcis, name) is not None

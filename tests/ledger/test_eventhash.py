@@ -772,3 +772,16 @@ def test_context_forms_match_oracle(oracle: Any, context: str) -> None:
             {"example": "https://ns.example.com/epcis/", "cbvmda": "urn:epcglobal:cbv:mda:"},
         ]
     assert event_hashes(document) == oracle(document)
+
+
+@pytest.mark.parametrize("name", [
+    "HASH_VERSION", "EXCLUDED_FIELDS", "PROPERTY_ORDER", "EventHasher", "canonical_gs1_uri",
+    "canonical_value", "epc_uri_is_valid", "event_hash", "event_hashes",
+    "event_hashes_in_context", "gs1_check_digit", "normalise_timestamp", "pre_hash_string",
+    "pre_hash_strings"])
+def test_the_names_of_the_eventhash_module_stay_importable_from_it(name: str) -> None:
+    """What ``longjiang.ledger.eventhash`` offered as one module, the package still offers."""
+    import longjiang.ledger.eventhash as eventhash
+
+    assert name in eventhash.__all__
+    assert getattr(eventhash, name) is not None
