@@ -8,7 +8,7 @@ split by great-circle proportion).
 The issue asks for at least 60 % of the links to be sourced, with every trunk railway and every
 road that reaches a border crossing among them. That target is **not reached yet**: the third
 sourcing pass brought the share from 100 to 115 of 247 links (47 %), the fourth to 124 of 247
-(50 %), the fifth to 132 of 247 (53 %). These tests therefore ratchet what has been reached
+(50 %), the fifth to 136 of 247 (55 %). These tests therefore ratchet what has been reached
 instead of pretending the target is met:
 
 * the sourced share may not fall below the reached floor;
@@ -39,8 +39,8 @@ from longjiang.network import load_network
 from longjiang.network.model import Link, Mode, Network, Status
 
 TARGET_SHARE = 0.60
-#: share reached by the fifth sourcing pass (132 of 247 links); may only go up
-REACHED_SHARE = 132 / 247
+#: share reached by the fifth sourcing pass (136 of 247 links); may only go up
+REACHED_SHARE = 136 / 247
 
 #: trunk railways still estimated after the fifth pass (station km not found in a source)
 TRUNK_RAIL_GAPS = frozenset({
@@ -50,8 +50,7 @@ TRUNK_RAIL_GAPS = frozenset({
     "rail_fulitun_fujin", "rail_fujin_qianjin", "rail_fujin_tongjiang",
     "rail_mudanjiang_linkou", "rail_linkou_jiamusi", "rail_linkou_jixi",
     "rail_jixi_mishan_station", "rail_jinzhou_dalian_dalian_port",
-    "rail_grodekovo_ussuriysk", "rail_ugolnaya_nakhodka", "rail_nakhodka_vostochny",
-    "rail_khabarovsk_komsomolsk", "rail_brest_malaszewicze", "rail_malaszewicze_warsaw",
+    "rail_brest_malaszewicze", "rail_malaszewicze_warsaw",
     "rail_berlin_duisburg", "rail_duisburg_rotterdam",
 })
 
