@@ -45,7 +45,7 @@ import numpy as np
 
 from longjiang.flows.aon import ParallelLoading
 from longjiang.flows.assign import Algorithm, TrafficClass, assign
-from longjiang.flows.network import Network, node_imbalance
+from longjiang.flows.network import FlowNetwork, node_imbalance
 from longjiang.flows.tntp import TntpNet, read_net, read_trips
 
 TOLL_FACTOR = 0.02
@@ -56,14 +56,14 @@ AEQ_MIN_FREE_FLOW_TIME = 1e-9
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / "../shared/data/tntp"
 
 
-def objective(net: Network, tntp: TntpNet, flow: np.ndarray) -> float:
+def objective(net: FlowNetwork, tntp: TntpNet, flow: np.ndarray) -> float:
     """Beckmann objective plus the fixed generalised-cost terms (as the TNTP best-known value)."""
     fixed = TOLL_FACTOR * tntp.toll + DISTANCE_FACTOR * tntp.length
     return float(np.sum(net.vdf.integral(flow)) + fixed @ flow)
 
 
 def run_ours(
-    net: Network, demand: np.ndarray, gap: float, parallel: ParallelLoading | None
+    net: FlowNetwork, demand: np.ndarray, gap: float, parallel: ParallelLoading | None
 ) -> dict[str, Any]:
     cls = TrafficClass("car", demand, toll_factor=TOLL_FACTOR, distance_factor=DISTANCE_FACTOR)
     start = time.perf_counter()
@@ -259,7 +259,7 @@ def run_calibration(data: Path) -> dict[str, Any]:
 def _runs(
     args: argparse.Namespace,
     tntp: TntpNet,
-    net: Network,
+    net: FlowNetwork,
     demand: np.ndarray,
     parallel: ParallelLoading | None,
 ) -> list[dict[str, Any]]:

@@ -7,10 +7,10 @@ import heapq
 import numpy as np
 from numpy.typing import NDArray
 
-from longjiang.flows.network import Network
+from longjiang.flows.network import FlowNetwork
 
 
-def shortest_distances(network: Network, cost: NDArray[np.float64]) -> NDArray[np.float64]:
+def shortest_distances(network: FlowNetwork, cost: NDArray[np.float64]) -> NDArray[np.float64]:
     """Zone-to-zone shortest generalised costs by textbook Dijkstra over the link list.
 
     A blocked zone may start or end a path but is never expanded as an intermediate node.

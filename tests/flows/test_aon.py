@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from longjiang.flows.aon import UnreachableDemandError, all_or_nothing
-from longjiang.flows.network import Network, node_imbalance
+from longjiang.flows.network import FlowNetwork, node_imbalance
 from longjiang.flows.vdf import BPR
 
 from ._reference import shortest_distances
@@ -16,9 +16,9 @@ from ._reference import shortest_distances
 
 def _network(
     tails: list[int], heads: list[int], nodes: int, zones: int, blocked: list[bool]
-) -> Network:
+) -> FlowNetwork:
     links = len(tails)
-    return Network(
+    return FlowNetwork(
         node_ids=np.arange(1, nodes + 1),
         tail=np.array(tails),
         head=np.array(heads),
@@ -31,7 +31,7 @@ def _network(
 
 
 @st.composite
-def problems(draw: st.DrawFn) -> tuple[Network, np.ndarray, np.ndarray]:
+def problems(draw: st.DrawFn) -> tuple[FlowNetwork, np.ndarray, np.ndarray]:
     nodes = draw(st.integers(3, 9))
     zones = draw(st.integers(2, nodes))
     # a ring both ways keeps everything reachable; extra random links (parallel ones too)
@@ -57,7 +57,7 @@ def problems(draw: st.DrawFn) -> tuple[Network, np.ndarray, np.ndarray]:
 @settings(max_examples=150, deadline=None)
 @given(problems())
 def test_aon_loads_shortest_paths_and_balances(
-    problem: tuple[Network, np.ndarray, np.ndarray],
+    problem: tuple[FlowNetwork, np.ndarray, np.ndarray],
 ) -> None:
     net, cost, demand = problem
     reference = shortest_distances(net, cost)

@@ -7,13 +7,13 @@ import pytest
 
 from longjiang.errors import InputError
 from longjiang.flows.assign import Algorithm, IterationReport, Objective, TrafficClass, assign
-from longjiang.flows.network import Network, node_imbalance
+from longjiang.flows.network import FlowNetwork, node_imbalance
 from longjiang.flows.vdf import BPR, Conical, VolumeDelayFunction
 
 
-def _two_routes(vdf: VolumeDelayFunction, toll: tuple[float, float] = (0.0, 0.0)) -> Network:
+def _two_routes(vdf: VolumeDelayFunction, toll: tuple[float, float] = (0.0, 0.0)) -> FlowNetwork:
     """Zone 0 → zone 1 over two parallel links."""
-    return Network(
+    return FlowNetwork(
         node_ids=np.array([1, 2]),
         tail=np.array([0, 0]),
         head=np.array([1, 1]),
@@ -93,7 +93,7 @@ def test_multi_class_tolls_and_pce() -> None:
     assert result.class_costs["truck"][0] - result.class_costs["car"][0] == pytest.approx(5.0)
 
 
-def _grid(blocked: bool) -> Network:
+def _grid(blocked: bool) -> FlowNetwork:
     """3×3 grid, both directions; zones are corners 0, 2, 8 and the centre 4."""
     tails, heads = [], []
     for r in range(3):
@@ -107,7 +107,7 @@ def _grid(blocked: bool) -> Network:
                 heads += [node + 3, node]
     links = len(tails)
     rng = np.random.default_rng(7)
-    return Network(
+    return FlowNetwork(
         node_ids=np.arange(9),
         tail=np.array(tails),
         head=np.array(heads),

@@ -10,17 +10,17 @@ import pytest
 from longjiang.errors import InputError
 from longjiang.flows.assign import TrafficClass, assign
 from longjiang.flows.calibrate import Count, calibrate, count_volumes, path_sums
-from longjiang.flows.network import Network
+from longjiang.flows.network import FlowNetwork
 from longjiang.flows.tntp import read_flow, read_net, read_trips
 from longjiang.flows.vdf import BPR
 
 
-def _two_routes() -> Network:
+def _two_routes() -> FlowNetwork:
     """Zones 0 and 1 (nodes 0, 1) and zone 2 (node 2): 0→1 direct, 0→3→1, 1→2, 0→2."""
     tail = np.array([0, 0, 3, 1, 0])
     head = np.array([1, 3, 1, 2, 2])
     n = len(tail)
-    return Network(node_ids=np.arange(4), tail=tail, head=head, length=np.ones(n),
+    return FlowNetwork(node_ids=np.arange(4), tail=tail, head=head, length=np.ones(n),
                    toll=np.zeros(n),
                    vdf=BPR(np.array([1.0, 0.6, 0.6, 1.0, 3.0]), np.full(n, 100.0),
                            np.full(n, 0.15), np.full(n, 4.0)),

@@ -21,7 +21,7 @@ from longjiang.flows.corridor import (
     read_demand,
 )
 from longjiang.flows.elements import ElementBPR
-from longjiang.flows.network import Network as FlowNetwork
+from longjiang.flows.network import FlowNetwork
 from longjiang.flows.vdf import BPR
 from longjiang.network import Network, load_network
 from longjiang.routing import Planner

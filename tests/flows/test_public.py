@@ -14,7 +14,7 @@ def test_public_names() -> None:
             "BPR",
             "Conical",
             "IterationReport",
-            "Network",
+            "FlowNetwork",
             "Objective",
             "ParallelLoading",
             "TntpFlows",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from longjiang.stats import Dataset, Link, Observation, Origin
+from longjiang.stats import CooperationArea, Dataset, Observation, Origin
 
 FACTORS = {"billion dollars": 1e9, "percent": 1.0, "persons": 1.0, "billion yuan": 1e9}
 BASE = {"billion dollars": "USD", "percent": "percent", "persons": "persons", "billion yuan": "CNY"}
@@ -54,5 +54,5 @@ def dataset(*observations: Observation) -> Dataset:
     for o in observations:
         if o.indicator not in seen:
             seen.add(o.indicator)
-            meta.append((o.indicator, o.indicator, o.unit, Link.TRADE))
+            meta.append((o.indicator, o.indicator, o.unit, CooperationArea.TRADE))
     return Dataset(observations=tuple(observations), indicator_meta=tuple(meta), tables=())

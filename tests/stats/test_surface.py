@@ -7,10 +7,10 @@ import longjiang.stats
 
 def test_public_names() -> None:
     assert sorted(longjiang.stats.__all__) == [
+        "CooperationArea",
         "Dataset",
         "Finding",
         "Indicator",
-        "Link",
         "Observation",
         "Origin",
         "SeriesPoint",

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from longjiang.cli._errors import handle_errors
 from longjiang.config import Settings
+from longjiang.dates import parse_date
 from longjiang.errors import DataError, InputError
 from longjiang.flows.corridor import (
     COMMODITIES,
@@ -26,7 +27,6 @@ from longjiang.flows.corridor import (
     compare_results,
     criticality,
     load_flow_data,
-    parse_date,
     read_demand,
 )
 from longjiang.network.load import load_network

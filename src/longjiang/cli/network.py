@@ -14,11 +14,11 @@ from rich.table import Table
 from longjiang.cli._common import corridor, output_path
 from longjiang.cli._errors import handle_errors
 from longjiang.config import Settings
+from longjiang.dates import parse_date
 from longjiang.network.export import link_properties, node_properties, to_geojson
 from longjiang.network.figures import figure_warnings
 from longjiang.network.load import load_network
 from longjiang.network.places import PlaceIndex
-from longjiang.routing.query import parse_date
 
 __all__ = ["app"]
 
@@ -105,7 +105,7 @@ def export(
     if output is not None:
         output_path(output, (".geojson", ".json"))
     network = corridor()
-    day = parse_date(date, today=dt.date.today()) if date else None
+    day = parse_date(date, default=dt.date.today()) if date else None
     text = json.dumps(to_geojson(network, date=day), ensure_ascii=False)
     if output is None:
         typer.echo(text)
@@ -131,7 +131,7 @@ def map_(
 
     output_path(output, (".png", ".svg", ".pdf"))
     network = corridor()
-    day = parse_date(date, today=dt.date.today()) if date else None
+    day = parse_date(date, default=dt.date.today()) if date else None
     boxes = {"corridor": (118.0, 38.0, 142.0, 54.0), "all": None}
     if region not in boxes:
         from longjiang.errors import InputError

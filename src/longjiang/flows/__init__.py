@@ -1,6 +1,6 @@
 """Equilibrium assignment of demand on congested networks.
 
-* :mod:`~longjiang.flows.network`: the array-backed :class:`Network` (links, zones, VDF).
+* :mod:`~longjiang.flows.network`: the array-backed :class:`FlowNetwork` (links, zones, VDF).
 * :mod:`~longjiang.flows.vdf`: volume-delay functions (:class:`BPR`, :class:`Conical`).
 * :mod:`~longjiang.flows.aon`: all-or-nothing loading on array kernels.
 * :mod:`~longjiang.flows.assign`: Frank-Wolfe, conjugate and bi-conjugate Frank-Wolfe,
@@ -17,7 +17,7 @@ from longjiang.flows.assign import (
     TrafficClass,
     assign,
 )
-from longjiang.flows.network import Network, node_imbalance
+from longjiang.flows.network import FlowNetwork, node_imbalance
 from longjiang.flows.tntp import TntpFlows, TntpNet, read_flow, read_net, read_nodes, read_trips
 from longjiang.flows.vdf import BPR, Conical, VolumeDelayFunction
 
@@ -27,8 +27,8 @@ __all__ = [
     "AonResult",
     "AssignmentResult",
     "Conical",
+    "FlowNetwork",
     "IterationReport",
-    "Network",
     "Objective",
     "ParallelLoading",
     "TntpFlows",

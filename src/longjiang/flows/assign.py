@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 from longjiang._arrays import frozen
 from longjiang.errors import InputError
 from longjiang.flows.aon import ParallelLoading, all_or_nothing
-from longjiang.flows.network import Network
+from longjiang.flows.network import FlowNetwork
 
 __all__ = [
     "Algorithm",
@@ -207,7 +207,7 @@ def _line_search(
 
 
 def assign(
-    network: Network,
+    network: FlowNetwork,
     classes: Sequence[TrafficClass],
     *,
     algorithm: Algorithm = Algorithm.BFW,

@@ -41,7 +41,7 @@ from longjiang._arrays import frozen
 from longjiang.errors import InputError
 from longjiang.flows.aon import all_or_nothing
 from longjiang.flows.assign import Algorithm, AssignmentResult, TrafficClass, assign
-from longjiang.flows.network import KernelGraph, Network
+from longjiang.flows.network import FlowNetwork, KernelGraph
 
 __all__ = ["CalibrationResult", "Count", "OuterReport", "calibrate", "count_volumes",
            "path_sums"]
@@ -172,7 +172,7 @@ def _signed_aon(graph: KernelGraph, cost: FloatArray, delta: FloatArray) -> Floa
 
 
 def calibrate(
-    network: Network,
+    network: FlowNetwork,
     classes: Sequence[TrafficClass],
     counts: Sequence[Count],
     *,

@@ -53,7 +53,6 @@ from longjiang.flows.corridor_data import (
     FlowData,
     default_flows_path,
     load_flow_data,
-    parse_date,
     read_commodities,
     read_demand,
 )
@@ -88,7 +87,6 @@ __all__ = [
     "criticality",
     "default_flows_path",
     "load_flow_data",
-    "parse_date",
     "read_commodities",
     "read_demand",
 ]

@@ -6,7 +6,6 @@ problem is collected and reported with its file, line and field.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,7 +31,6 @@ __all__ = [
     "FlowData",
     "default_flows_path",
     "load_flow_data",
-    "parse_date",
     "read_commodities",
     "read_demand",
 ]
@@ -238,13 +236,3 @@ def read_demand(path: Path | None, network: Network,
     if not rows:
         raise InputError(f"{path.name}: no demand rows", field="demand")
     return tuple(rows)
-
-
-def parse_date(text: str | None, *, default: dt.date) -> dt.date:
-    """``YYYY-MM-DD`` or the default."""
-    if text is None or text == "":
-        return default
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"Invalid date: {text!r}; expected YYYY-MM-DD", field="date") from None

@@ -31,8 +31,7 @@ from longjiang.flows.corridor_data import (
 )
 from longjiang.flows.corridor_result import CorridorResult, ElementLoad, LinkFlow, Unserved
 from longjiang.flows.elements import ElementBPR
-from longjiang.flows.network import Network as FlowNetwork
-from longjiang.flows.network import node_imbalance
+from longjiang.flows.network import FlowNetwork, node_imbalance
 from longjiang.network.model import Link, Mode, Network, TransferKind
 from longjiang.routing.cargo import Cargo, CargoKind
 from longjiang.routing.graph import TRANSFER_KINDS

@@ -1,6 +1,6 @@
 """The array-backed assignment network.
 
-A :class:`Network` holds links as parallel arrays (tail, head, length, toll) with
+A :class:`FlowNetwork` holds links as parallel arrays (tail, head, length, toll) with
 one :mod:`volume-delay function <longjiang.flows.vdf>` over all of them, and the
 zones (origin/destination centroids) as node indices. It is immutable and is
 validated when built; the graph the shortest-path kernel runs on is derived once,
@@ -23,7 +23,7 @@ from longjiang._arrays import frozen
 from longjiang.errors import InputError
 from longjiang.flows.vdf import VolumeDelayFunction
 
-__all__ = ["KernelGraph", "Network", "node_imbalance"]
+__all__ = ["FlowNetwork", "KernelGraph", "node_imbalance"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -35,7 +35,7 @@ _DENSE_PAIR_TABLE_LIMIT = 1 << 24
 
 @dataclass(frozen=True, eq=False)
 class KernelGraph:
-    """The directed graph the shortest-path kernel runs on (derived from a Network).
+    """The directed graph the shortest-path kernel runs on (derived from a FlowNetwork).
 
     Links with the same (tail, head) in the kernel graph form one *pair*; the
     kernel sees each pair once, with the cost of its cheapest link.
@@ -154,7 +154,7 @@ def _int_array(name: str, values: object) -> IntArray:
 
 
 @dataclass(frozen=True, eq=False)
-class Network:
+class FlowNetwork:
     """Links, zones and the volume-delay function of an assignment problem.
 
     Nodes are ``0 .. node_count-1`` (``node_ids`` gives their external ids);
@@ -228,7 +228,7 @@ class Network:
         return int(self.zone_nodes.shape[0])
 
 
-def node_imbalance(network: Network, link_flow: FloatArray, demand: FloatArray) -> FloatArray:
+def node_imbalance(network: FlowNetwork, link_flow: FloatArray, demand: FloatArray) -> FloatArray:
     """Per node: inflow − outflow − (trips attracted − trips produced).
 
     Zero (to rounding) at every node for any feasible flow of ``demand``

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from longjiang.errors import DataError, InputError, Problem, ValidationError
-from longjiang.flows.network import Network
+from longjiang.flows.network import FlowNetwork
 from longjiang.flows.vdf import BPR
 
 __all__ = [
@@ -61,7 +61,7 @@ class TntpNet:
     link_type: IntArray
     node_ids: IntArray
 
-    def to_network(self) -> Network:
+    def to_network(self) -> FlowNetwork:
         """The assignment network: BPR links, zones 1..zone_count, blocked below FIRST THRU NODE.
 
         Only zones may be non-through nodes here: a FIRST THRU NODE above
@@ -78,7 +78,7 @@ class TntpNet:
         head = np.array([index[int(v)] for v in self.term_node], dtype=np.int64)
         zone_ids = np.arange(1, self.zone_count + 1, dtype=np.int64)
         zone_nodes = np.array([index[int(z)] for z in zone_ids], dtype=np.int64)
-        return Network(
+        return FlowNetwork(
             node_ids=self.node_ids,
             tail=tail,
             head=head,

@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from longjiang.dates import parse_date
 from longjiang.errors import InputError
 from longjiang.network.model import Mode, Network
 from longjiang.routing.cargo import Cargo
 from longjiang.routing.planner import DEFAULT_MODES, Criterion, Planner, Route
 
-__all__ = ["FAR_AHEAD_YEARS", "RouteQuery", "check_date", "history_start", "parse_date",
+__all__ = ["FAR_AHEAD_YEARS", "RouteQuery", "check_date", "history_start",
            "parse_modes"]
 
 #: a date more than this many years after today is planned with a warning
@@ -35,16 +36,6 @@ def parse_modes(text: str | None) -> frozenset[Mode]:
     if not modes:
         raise InputError(f"No mode in {text!r}; expected e.g. rail,road,sea", field="modes")
     return frozenset(modes)
-
-
-def parse_date(text: str | None, *, today: dt.date) -> dt.date:
-    """ISO date, or ``today`` when empty."""
-    if text is None or not text.strip():
-        return today
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"Invalid date: {text!r}; expected YYYY-MM-DD", field="date") from None
 
 
 def _dated_changes(network: Network) -> list[dt.date]:
@@ -106,7 +97,7 @@ class RouteQuery:
         except ValueError:
             raise InputError(f"Unknown criterion: {optimize!r}; expected one of "
                              f"{', '.join(Criterion)}", field="optimize") from None
-        return cls(origin, destination, parse_date(date, today=today), Cargo.parse(cargo),
+        return cls(origin, destination, parse_date(date, default=today), Cargo.parse(cargo),
                    criterion, parse_modes(modes), tuple(via),
                    tuple(a for item in avoid for a in item.split(",") if a.strip()),
                    include_planned)

@@ -5,9 +5,9 @@ and list the printed figures that disagree with :func:`run_checks`.
 """
 
 from longjiang.stats._model import (
+    CooperationArea,
     Finding,
     Indicator,
-    Link,
     Observation,
     Origin,
     SeriesPoint,
@@ -17,10 +17,10 @@ from longjiang.stats.checks import run_checks
 from longjiang.stats.dataset import Dataset, default_stats_path, load_dataset
 
 __all__ = [
+    "CooperationArea",
     "Dataset",
     "Finding",
     "Indicator",
-    "Link",
     "Observation",
     "Origin",
     "SeriesPoint",

@@ -8,10 +8,10 @@ from enum import StrEnum
 from longjiang.errors import NotFoundError
 
 __all__ = [
+    "CooperationArea",
     "Finding",
     "Indicator",
     "Interval",
-    "Link",
     "Observation",
     "Origin",
     "SeriesPoint",
@@ -20,8 +20,9 @@ __all__ = [
 ]
 
 
-class Link(StrEnum):
-    """The five links ("five connectivities") of the Belt and Road Initiative."""
+class CooperationArea(StrEnum):
+    """The five links ("five connectivities") of the Belt and Road Initiative: the area of
+    cooperation an indicator or table belongs to (its ``link`` column)."""
 
     POLICY = "policy"
     CONNECTIVITY = "connectivity"
@@ -32,11 +33,11 @@ class Link(StrEnum):
     @property
     def label(self) -> str:
         return {
-            Link.POLICY: "Policy coordination",
-            Link.CONNECTIVITY: "Connectivity of infrastructure",
-            Link.TRADE: "Unimpeded trade",
-            Link.FINANCE: "Financial integration",
-            Link.PEOPLE: "Closer people-to-people ties",
+            CooperationArea.POLICY: "Policy coordination",
+            CooperationArea.CONNECTIVITY: "Connectivity of infrastructure",
+            CooperationArea.TRADE: "Unimpeded trade",
+            CooperationArea.FINANCE: "Financial integration",
+            CooperationArea.PEOPLE: "Closer people-to-people ties",
         }[self]
 
 
@@ -168,7 +169,7 @@ class Indicator:
     id: str
     name: str
     unit: str
-    link: Link
+    link: CooperationArea
     partners: tuple[str, ...] = ()
     tables: tuple[int, ...] = ()
     first_year: int | None = None
@@ -197,7 +198,7 @@ class TableInfo:
     title: str
     unit_printed: str
     kind: str
-    link: Link
+    link: CooperationArea
     source: str
 
 

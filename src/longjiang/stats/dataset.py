@@ -15,8 +15,8 @@ from pathlib import Path
 
 from longjiang.errors import DataError, InputError, Problem, ValidationError
 from longjiang.stats._model import (
+    CooperationArea,
     Indicator,
-    Link,
     Observation,
     Origin,
     SeriesPoint,
@@ -77,7 +77,7 @@ class Dataset:
     """The loaded statistics: observations, indicator metadata, tables and text records."""
 
     observations: tuple[Observation, ...]
-    indicator_meta: tuple[tuple[str, str, str, Link], ...]
+    indicator_meta: tuple[tuple[str, str, str, CooperationArea], ...]
     tables: tuple[TableInfo, ...]
     records: tuple[tuple[int, tuple[dict[str, str], ...]], ...] = ()
 
@@ -241,9 +241,9 @@ def _read_dicts(file: Path) -> list[dict[str, str]]:
         raise DataError(f"Cannot read {file}: {exc}") from exc
 
 
-def _read_indicators(file: Path) -> list[tuple[str, str, str, Link]]:
+def _read_indicators(file: Path) -> list[tuple[str, str, str, CooperationArea]]:
     problems: list[Problem] = []
-    out: list[tuple[str, str, str, Link]] = []
+    out: list[tuple[str, str, str, CooperationArea]] = []
     seen: set[str] = set()
     for line, row in enumerate(_read_dicts(file), start=2):
         ident = (row.get("id") or "").strip()
@@ -257,7 +257,7 @@ def _read_indicators(file: Path) -> list[tuple[str, str, str, Link]]:
                 Problem(file.name, line, "unit", unit, f"expected one of {sorted(BASE_UNITS)}")
             )
         try:
-            link = Link((row.get("link") or "").strip())
+            link = CooperationArea((row.get("link") or "").strip())
         except ValueError:
             problems.append(
                 Problem(
@@ -265,7 +265,7 @@ def _read_indicators(file: Path) -> list[tuple[str, str, str, Link]]:
                     line,
                     "link",
                     row.get("link"),
-                    f"expected one of {[x.value for x in Link]}",
+                    f"expected one of {[x.value for x in CooperationArea]}",
                 )
             )
             continue
@@ -286,7 +286,7 @@ def _read_tables(file: Path) -> list[TableInfo]:
                     title=row["title"],
                     unit_printed=row["unit_printed"],
                     kind=row["kind"],
-                    link=Link(row["link"]),
+                    link=CooperationArea(row["link"]),
                     source=row["source"],
                 )
             )

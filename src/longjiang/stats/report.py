@@ -13,57 +13,58 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from longjiang.errors import InputError
-from longjiang.stats._model import Finding, Link, Origin, SeriesPoint
+from longjiang.stats._model import CooperationArea, Finding, Origin, SeriesPoint
 from longjiang.stats.charts import display_scale, render_chart
 from longjiang.stats.dataset import Dataset
 
 __all__ = ["build_report", "write_report"]
 
 #: charts per link: (indicator, partner or None)
-_CHARTS: dict[Link, tuple[tuple[str, str | None], ...]] = {
-    Link.POLICY: (),
-    Link.CONNECTIVITY: (),
-    Link.TRADE: (
+_CHARTS: dict[CooperationArea, tuple[tuple[str, str | None], ...]] = {
+    CooperationArea.POLICY: (),
+    CooperationArea.CONNECTIVITY: (),
+    CooperationArea.TRADE: (
         ("china-trade", "Russia"),
         ("heilongjiang-trade", "Russia"),
         ("heilongjiang-imports", "Russia"),
         ("heilongjiang-trade-share", None),
     ),
-    Link.FINANCE: (("heilongjiang-foreign-investment", None), ("heilongjiang-odi", None)),
-    Link.PEOPLE: (("heilongjiang-inbound-tourists", None),),
+    CooperationArea.FINANCE: (("heilongjiang-foreign-investment", None),
+                              ("heilongjiang-odi", None)),
+    CooperationArea.PEOPLE: (("heilongjiang-inbound-tourists", None),),
 }
 
-_INTRO: dict[Link, str] = {
-    Link.POLICY: (
+_INTRO: dict[CooperationArea, str] = {
+    CooperationArea.POLICY: (
         "Heilongjiang's strategies followed the national ones within months: the Eastern Silk "
         "Road Belt (2014), the Longjiang Silk Road Belt (2014) and 'One Window, Four Districts' "
         "(2017)."
     ),
-    Link.CONNECTIVITY: (
+    CooperationArea.CONNECTIVITY: (
         "Table 2 of the paper is a layout plan, not a list of operating links: every item below "
         "is planned unless other sources show it built."
     ),
-    Link.TRADE: (
+    CooperationArea.TRADE: (
         "Trade with Russia dominates: China–Russia trade passed 100 billion USD in 2018 and, by "
         "China's customs, reached about 245 billion USD in 2024. The paper's trade tables carry "
         "most of the slips the checks find."
     ),
-    Link.FINANCE: (
+    CooperationArea.FINANCE: (
         "Tables 8 and 9 state 'billion dollars' where the figures are in 100 million USD "
         "(亿美元); charts show the corrected values."
     ),
-    Link.PEOPLE: (
+    CooperationArea.PEOPLE: (
         "Russia's share of the province's foreign visitors rose from 67% to 84% between 2013 and "
         "2017 while their number fell; Table 11 is internally consistent."
     ),
 }
 
-_TEXT_TABLES: dict[Link, tuple[int, ...]] = {
-    Link.POLICY: (1,),
-    Link.CONNECTIVITY: (2,),
-    Link.TRADE: (7,),
-    Link.FINANCE: (),
-    Link.PEOPLE: (10,),
+_TEXT_TABLES: dict[CooperationArea, tuple[int, ...]] = {
+    CooperationArea.POLICY: (1,),
+    CooperationArea.CONNECTIVITY: (2,),
+    CooperationArea.TRADE: (7,),
+    CooperationArea.FINANCE: (),
+    CooperationArea.PEOPLE: (10,),
 }
 
 _URL = re.compile(r",?\s*(?:mirrored at\s*)?<?https?://[^\s);>]+>?")
@@ -100,7 +101,7 @@ def _chart_img(
     return f'<img alt="{_esc(alt)}" src="data:image/png;base64,{encoded}">'
 
 
-def _figures_table(dataset: Dataset, link: Link, findings: Sequence[Finding]) -> str:
+def _figures_table(dataset: Dataset, link: CooperationArea, findings: Sequence[Finding]) -> str:
     """Latest figure of each indicator of this link (one row per indicator and partner)."""
     flagged = {(f.indicator, f.partner, f.year) for f in findings}
     rows = []
@@ -198,7 +199,7 @@ def _findings_table(findings: Sequence[Finding]) -> str:
 def build_report(dataset: Dataset, findings: Sequence[Finding]) -> str:
     """The report as one self-contained HTML document."""
     tables_by_link = {
-        link: tuple(t.number for t in dataset.tables if t.link is link) for link in Link
+        link: tuple(t.number for t in dataset.tables if t.link is link) for link in CooperationArea
     }
     parts = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
@@ -212,7 +213,7 @@ def build_report(dataset: Dataset, findings: Sequence[Finding]) -> str:
         f"<p><b>{len(findings)} findings</b> in the paper's tables and text "
         f"({', '.join(sorted({f.cause for f in findings}))}).</p>",
     ]
-    for link in Link:
+    for link in CooperationArea:
         parts.append(f'<h2 id="{link.value}">{_esc(link.label)}</h2>')
         parts.append(f"<p>{_esc(_INTRO[link])}</p>")
         for number in _TEXT_TABLES[link]:
@@ -221,7 +222,7 @@ def build_report(dataset: Dataset, findings: Sequence[Finding]) -> str:
         for indicator, partner in _CHARTS[link]:
             parts.append(_chart_img(dataset, indicator, partner, findings))
         mine = [f for f in findings if f.table is not None and f.table in tables_by_link[link]]
-        if link is Link.FINANCE:
+        if link is CooperationArea.FINANCE:
             mine += [f for f in findings if f.table is None and f.kind in ("conversion", "unit")]
         if mine:
             parts.append(f"<h3>Findings in this part ({len(mine)})</h3>")
