@@ -136,5 +136,5 @@ def test_serve_runs_the_factory_and_survives_an_unreachable_ledger(
                   "3 workers\n"
     assert err == ("warning: the ledger cannot be opened (cannot open the ledger database: "
                    "connection refused Is it up?); its endpoints answer 503\n")
-    with pytest.raises(StorageError):  # --demo asked for what cannot be had
+    with pytest.raises(StorageError, match="cannot open the ledger database: connection refused"):  # --demo asked for what cannot be had
         _common.serve_app(host="127.0.0.1", port=8123, workers=1, demo=True, access_log=False)

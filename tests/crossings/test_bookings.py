@@ -119,7 +119,7 @@ def test_gate_in_window_then_departure(store: BookingStore, clock: Clock) -> Non
     clock.now = SLOT - dt.timedelta(minutes=30)
     result = store.check_in(b.id)
     assert not result.late and result.booking.status == "checked_in"
-    with pytest.raises(BookingStateError):
+    with pytest.raises(BookingStateError, match="is checked_in; only a booked slot can be cancelled"):
         store.cancel(b.id)
     clock.now = SLOT + dt.timedelta(minutes=40)
     done = store.depart(b.id)
@@ -151,7 +151,7 @@ def test_no_show_frees_the_place_and_counts_against_the_carrier(store: BookingSt
     assert store.carrier_no_shows("carrier-a") == 1
     assert [n for s, n in store.day(SUIFENHE, SLOT.date(), Direction.OUT, VehicleClass.TRUCK)
             if s.start == SLOT] == [0]
-    with pytest.raises(BookingStateError):
+    with pytest.raises(BookingStateError, match="is no_show; only a booked slot can check in"):
         store.check_in(b.id)
 
 

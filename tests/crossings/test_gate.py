@@ -92,7 +92,7 @@ def test_ledger_refuses_a_gate_outside_the_shipment(ledger: Ledger, calendar,
     store = BookingStore(ledger.store, calendar, clock=Clock(NOW))
     booking = store.book("suifenhe_pogranichny_road", SLOT, Direction.OUT, "黑A12348",
                          carrier="c", shipment_id=DEMO_SHIPMENT)
-    with pytest.raises(LongjiangError):
+    with pytest.raises(LongjiangError, match="pogranichny-gate is not on the access list of shipment SMGS-24617093: a member"):
         gate.record(booking, "arriving", [BOX], SLOT)
 
 

@@ -25,7 +25,7 @@ def test_valid_plates(raw: str, country: str, text: str) -> None:
 @pytest.mark.parametrize("raw", ["ABC123", "黑I12345", "字A12345", "Б123ВС 25", "А123ВС 5",
                                  "А123ВС 012", "", "黑A123456789"])
 def test_invalid_plates_name_the_formats(raw: str) -> None:
-    with pytest.raises(InputError) as info:
+    with pytest.raises(InputError, match=r"^plate: ") as info:
         parse_plate(raw)
     assert info.value.field == "plate"
     message = str(info.value)

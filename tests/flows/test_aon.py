@@ -65,7 +65,7 @@ def test_aon_loads_shortest_paths_and_balances(
     expected_spt = float(np.sum(np.where(off_diagonal & (demand > 0), reference, 0.0) * demand))
     finite = np.isfinite(reference) | (demand == 0) | ~off_diagonal
     if not finite.all():
-        with pytest.raises(UnreachableDemandError):
+        with pytest.raises(UnreachableDemandError, match="no path from zone index"):
             all_or_nothing(net.graph, cost, demand)
         return
     result = all_or_nothing(net.graph, cost, demand)

@@ -191,5 +191,5 @@ def test_bad_requests_are_rejected() -> None:
         TrafficClass("x", DEMAND, pce=0.0)
     with pytest.raises(InputError, match=">= 0"):
         TrafficClass("x", -DEMAND)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'msa' is not a valid Algorithm"):
         Algorithm("msa")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def test_bad_volume_files_are_reported_with_line_and_field(tmp_path: Path,
                     "manzhouli_zabaikalsk_rail,2023,100,\n"
                     "tongjiang_nizhneleninskoye_rail,2023,100,x\n"
                     "tongjiang_nizhneleninskoye_rail,2023,200,x\n", encoding="utf-8")
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError, match=re.escape("5 problems found: v.csv:2: crossing='atlantis' is not a crossing id of the")) as info:
         read_volumes(path, network)
     found = {(p.line, p.field) for p in info.value.problems}
     assert found == {(2, "crossing"), (3, "year"), (4, "tonnes_per_year"), (5, "source"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -98,7 +99,7 @@ def test_net_problems_are_all_reported(tmp_path: Path) -> None:
     bad = NET.replace("\t2\t3\t100\t1\t1\t0.15", "\t2\tX\t100\t1\t1\t0.15").replace(
         "\t4\t3\t100\t1\t2\t0.15", "\t4\t3\t100\t1\t-2\t0.15"
     )
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ValidationError, match=re.escape("term_node='X' expected a node number >= 1 [invalid] (and 1 more)")) as caught:
         read_net(_write(tmp_path, "bad_net.tntp", bad))
     problems = caught.value.problems
     assert [(p.line, p.field, p.value) for p in problems] == [
@@ -117,7 +118,7 @@ def test_missing_metadata_end_and_zone_count(tmp_path: Path) -> None:
 
 def test_trips_problems(tmp_path: Path) -> None:
     bad = TRIPS.replace("3 :    6.0;", "7 :    6.0;").replace("2 :      4.0;", "2 :   -4.0;")
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ValidationError, match=re.escape("trips='-4.0' expected a finite number >= 0 [invalid] (and 1 more)")) as caught:
         read_trips(_write(tmp_path, "bad_trips.tntp", bad), 3)
     assert {p.field for p in caught.value.problems} == {"destination", "trips"}
     with pytest.raises(ValidationError, match="network has 5 zones"):

@@ -62,12 +62,12 @@ def test_naming_oneself_does_not_let_one_in(opened: Ledger, where: str) -> None:
     with pytest.raises(AuthorizationError, match="rail-ru is not on the access list"):
         submit(opened, "rail-ru", "SHP-1", doc)
     assert opened.log_info().size == size
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no shipment 'SHP-1' that rail-ru may read"):
         opened.shipment_events("SHP-1", party("rail-ru"))
 
 
 def test_a_grant_lets_a_party_in_and_is_a_log_entry(opened: Ledger) -> None:
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no shipment 'SHP-1' that rail-ru may read"):
         opened.shipment_events("SHP-1", party("rail-ru"))
     record = change(opened, "rail-cn", "grant", "rail-ru")  # any member may grant
     assert record.leaf_index == 9 and record.tree_size == 10  # after 8 registrations, 1 event
@@ -88,10 +88,12 @@ def test_revoke_and_read_after_revoke(opened: Ledger) -> None:
     change(opened, "shipper-cn", "grant", "customs-cn")
     assert opened.events(party("customs-cn"))
     change(opened, "shipper-cn", "revoke", "customs-cn")
-    for read in (lambda: opened.shipment_events("SHP-1", party("customs-cn")),
-                 lambda: opened.bundle("SHP-1", party("customs-cn")),
-                 lambda: opened.event("0", party("customs-cn"))):
-        with pytest.raises(NotFoundError):
+    unknown = "no shipment 'SHP-1' that customs-cn may read"
+    for read, message in ((lambda: opened.shipment_events("SHP-1", party("customs-cn")), unknown),
+                          (lambda: opened.bundle("SHP-1", party("customs-cn")), unknown),
+                          (lambda: opened.event("0", party("customs-cn")),
+                           "no event '0' in the ledger")):
+        with pytest.raises(NotFoundError, match=message):
             read()
     assert opened.events(party("customs-cn")) == []
     with pytest.raises(AuthorizationError, match="not on the access list"):
@@ -122,14 +124,14 @@ def test_who_may_revoke(opened: Ledger) -> None:
 
 def test_grants_are_checked(opened: Ledger) -> None:
     size = opened.log_info().size
-    with pytest.raises(NotFoundError):  # a non-member: the same 404 as an unknown shipment
+    with pytest.raises(NotFoundError, match="no shipment 'SHP-1' that outsider-cn may read"):  # a non-member: the same 404 as an unknown shipment
         change(opened, "outsider-cn", "grant", "outsider-cn")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no shipment 'SHP-404' that shipper-cn may read"):
         change(opened, "shipper-cn", "grant", "rail-ru", shipment="SHP-404")
     with pytest.raises(ConflictError, match="already on the access list"):
         change(opened, "shipper-cn", "grant", "rail-cn")
     date, signature = sign_access(signer_for("rail-cn"), "SHP-1", "grant", "rail-ru", FIXED_NOW)
-    with pytest.raises(SignatureError):  # signed by rail-cn, claimed by shipper-cn
+    with pytest.raises(SignatureError, match="the access change is not signed by shipper-cn"):  # signed by rail-cn, claimed by shipper-cn
         opened.change_access("SHP-1", "shipper-cn", "grant", "rail-ru", date, signature)
     with pytest.raises(InputError, match="unknown access change"):
         opened.change_access("SHP-1", "rail-cn", "promote", "rail-ru", date, signature)

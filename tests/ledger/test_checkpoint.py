@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def _seeded(name: str, byte: int) -> NoteSigner:
 
 
 def _reason(note: str | bytes, verifiers: list[NoteVerifier | str]) -> str:
-    with pytest.raises(NoteError) as info:
+    with pytest.raises(NoteError, match="signed note does not verify") as info:
         open_checkpoint(note, verifiers)
     assert str(info.value) == OPAQUE  # one opaque message for untrusted input
     assert isinstance(info.value, SignatureError)
@@ -90,14 +91,14 @@ def test_go_open_with_one_known_and_one_unknown_signature() -> None:
 
 def test_go_open_rejections() -> None:
     msg = TEXT + "\n" + PETER_SIG + ENOCH_SIG
-    with pytest.raises(NoteError) as info:
+    with pytest.raises(NoteError, match="signed note does not verify") as info:
         open_note(msg, [])
     assert info.value.reason == "no signature from a known key"
-    with pytest.raises(NoteError) as info:
+    with pytest.raises(NoteError, match="signed note does not verify") as info:
         open_note(TEXT + "\n" + PETER_SIG * 101, [PETER_VKEY])
     assert info.value.reason == "too many signatures"
     corrupt = TEXT + "\n" + PETER_SIG[:60] + "ABCD" + PETER_SIG[60:]
-    with pytest.raises(NoteError) as info:
+    with pytest.raises(NoteError, match="signed note does not verify") as info:
         open_note(corrupt, [PETER_VKEY])
     assert info.value.reason.startswith("invalid signature")
     bad_messages: list[str | bytes] = [
@@ -110,7 +111,7 @@ def test_go_open_rejections() -> None:
         TEXT + "\n" + PETER_SIG + "Unexpected line.\n",
     ]
     for bad in bad_messages:
-        with pytest.raises(NoteError):
+        with pytest.raises(NoteError, match="signed note does not verify"):
             open_note(bad, [PETER_VKEY])
             pytest.fail(f"accepted {bad!r}")
 
@@ -131,19 +132,19 @@ def test_go_verifier_key_manglings_are_rejected() -> None:
         for j in range(i + 1, len(raw) + 1):
             if i == 0 and j == len(raw):
                 continue
-            with pytest.raises(InputError):
+            with pytest.raises(InputError, match="verifier key"):
                 NoteVerifier.from_string(raw[i:j].decode())
             rejected += 1
     for i in range(len(raw)):
         mangled = bytearray(raw)
         mangled[i] += 1
-        with pytest.raises(InputError):
+        with pytest.raises(InputError, match="verifier key"):
             NoteVerifier.from_string(mangled.decode())
     for key in (
         GO["wrong_length_key_with_adjusted_id"],
         GO["unknown_algorithm_key_with_adjusted_id"],
     ):
-        with pytest.raises(InputError):
+        with pytest.raises(InputError, match="verifier key"):
             NoteVerifier.from_string(key)
     assert rejected > 2000
 
@@ -154,12 +155,12 @@ def test_go_signer_key_manglings_are_rejected() -> None:
         for j in range(i + 1, len(raw) + 1):
             if i == 0 and j == len(raw):
                 continue
-            with pytest.raises(InputError):
+            with pytest.raises(InputError, match="malformed signer key"):
                 NoteSigner.from_string(raw[i:j].decode())
     for i in range(len(raw)):
         mangled = bytearray(raw)
         mangled[i] += 1
-        with pytest.raises(InputError):
+        with pytest.raises(InputError, match="signer key"):
             NoteSigner.from_string(mangled.decode())
 
 
@@ -244,7 +245,7 @@ def test_tampered_checkpoint_fails() -> None:
     signed = sign_checkpoint(ORIGIN, 10, _tree_root(10), log)
     tampered = signed.replace("\n10\n", "\n11\n", 1)
     assert _reason(tampered, [log.verifier()]).startswith("invalid signature")
-    with pytest.raises(NoteError) as info:
+    with pytest.raises(NoteError, match="signed note does not verify") as info:
         open_checkpoint(signed, [log.verifier()], origin="another.example/log")
     assert info.value.reason == "checkpoint origin does not match the expected log"
 
@@ -297,7 +298,7 @@ def test_malformed_notes_are_rejected() -> None:
         "lone surrogate": good.replace(ORIGIN, "\udc80", 1),
     }
     for name, note in cases.items():
-        with pytest.raises(NoteError):
+        with pytest.raises(NoteError, match="signed note does not verify"):
             open_checkpoint(note, verifiers)
             pytest.fail(f"accepted: {name}")
     assert open_checkpoint(good, verifiers).size == 3
@@ -317,32 +318,37 @@ def test_size_limits() -> None:
     huge = text + "\n" + "\u2014 x " + "A" * MAX_NOTE_BYTES + "\n"
     assert _reason(huge, [log.verifier()]) == "note too large"
     assert _reason(huge.encode(), [log.verifier()]) == "note too large"
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="a note carries at most 100 signatures"):
         sign_note(text, [log] * 101)
 
 
 def test_signing_inputs_are_validated() -> None:
     log = _seeded(ORIGIN, 1)
     root = _tree_root(2)
-    for call in (
-        lambda: sign_note("no newline", [log]),
-        lambda: sign_note("bell\x07\n", [log]),
-        lambda: sign_note("text\n", []),
-        lambda: sign_checkpoint("", 2, root, log),
-        lambda: sign_checkpoint("two\nlines", 2, root, log),
-        lambda: sign_checkpoint(ORIGIN, -1, root, log),
-        lambda: sign_checkpoint(ORIGIN, 2**64, root, log),
-        lambda: sign_checkpoint(ORIGIN, 2, root[:31], log),
-        lambda: sign_checkpoint(ORIGIN, 2, root, log, extensions=[""]),
-        lambda: NoteSigner("bad name", bytes(32)),
-        lambda: NoteSigner("a+b", bytes(32)),
-        lambda: NoteSigner(ORIGIN, bytes(31)),
-        lambda: NoteVerifier(ORIGIN, 0, log.public_key),
-        lambda: NoteSigner.from_string("PRIVATE+KEY+x+00000000+" + "A" * 44),
+    origin = "checkpoint origin must be a non-empty line without control characters"
+    size = re.escape("checkpoint size must be an integer in [0, 2**64 - 1]")
+    for call, message in (
+        (lambda: sign_note("no newline", [log]), "note text must end with a newline"),
+        (lambda: sign_note("bell\x07\n", [log]),
+         "note text must not contain control characters other than newline"),
+        (lambda: sign_note("text\n", []), "a signed note needs at least one signer"),
+        (lambda: sign_checkpoint("", 2, root, log), origin),
+        (lambda: sign_checkpoint("two\nlines", 2, root, log), origin),
+        (lambda: sign_checkpoint(ORIGIN, -1, root, log), size),
+        (lambda: sign_checkpoint(ORIGIN, 2**64, root, log), size),
+        (lambda: sign_checkpoint(ORIGIN, 2, root[:31], log), "checkpoint root hash must be 32 bytes"),
+        (lambda: sign_checkpoint(ORIGIN, 2, root, log, extensions=[""]),
+         "checkpoint extension lines must be non-empty single lines"),
+        (lambda: NoteSigner("bad name", bytes(32)), "invalid key name 'bad name'"),
+        (lambda: NoteSigner("a+b", bytes(32)), r"invalid key name 'a\+b'"),
+        (lambda: NoteSigner(ORIGIN, bytes(31)), "an Ed25519 private key seed is 32 bytes"),
+        (lambda: NoteVerifier(ORIGIN, 0, log.public_key), "key ID 00000000 does not match key"),
+        (lambda: NoteSigner.from_string("PRIVATE+KEY+x+00000000+" + "A" * 44),
+         "unsupported signer key type 0x00"),
     ):
-        with pytest.raises(InputError):
+        with pytest.raises(InputError, match=message):
             call()
-    with pytest.raises(InputError):  # two different keys with the same name and key ID
+    with pytest.raises(InputError, match=re.escape("ambiguous verifier keys for ledger.longjiang.example/corridor+")):  # two different keys with the same name and key ID
         clash = NoteVerifier.__new__(NoteVerifier)
         object.__setattr__(clash, "name", ORIGIN)
         object.__setattr__(clash, "key_id", log.key_id)
@@ -364,7 +370,7 @@ def test_parse_checkpoint_directly() -> None:
     root = _tree_root(4)
     text = f"{ORIGIN}\n4\n{base64.b64encode(root).decode()}\n"
     assert parse_checkpoint(text) == Checkpoint(ORIGIN, 4, root)
-    with pytest.raises(NoteError):
+    with pytest.raises(NoteError, match="signed note does not verify"):
         parse_checkpoint(text[:-1])
 
 

@@ -133,7 +133,7 @@ def test_rate_limiter_refills_with_time() -> None:
     limiter = RateLimiter(per_minute=60, clock=lambda: now[0])
     for _ in range(6):
         limiter.take("a")
-    with pytest.raises(RateLimited) as caught:
+    with pytest.raises(RateLimited, match="a sent more than 60 requests a minute") as caught:
         limiter.take("a")
     assert caught.value.retry_after == pytest.approx(1.0)
     now[0] = 1.0
@@ -208,6 +208,6 @@ def test_memory_nonces_are_bounded() -> None:
     later = FIXED_NOW + timedelta(minutes=5)
     assert book.claim("a", "n1", FIXED_NOW, later) and not book.claim("a", "n1", FIXED_NOW, later)
     assert book.claim("b", "n1", FIXED_NOW, later)  # per party
-    with pytest.raises(StorageError):
+    with pytest.raises(StorageError, match="too many requests in the replay window; try again later"):
         book.claim("a", "n2", FIXED_NOW, later)  # full of nonces still in their window
     assert book.claim("a", "n2", later + timedelta(seconds=1), later + timedelta(minutes=5))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -57,8 +58,18 @@ def _hexes(items: Sequence[str]) -> list[bytes]:
     return [bytes.fromhex(h) for h in items]
 
 
-def _raises_proof_error(fn: Callable[[], None]) -> ProofError:
-    with pytest.raises(ProofError) as info:
+#: what refusing a corrupted inclusion proof says (a wrong shape, or a root that differs)
+INCLUSION_REFUSALS = (r"^(inclusion proof for leaf \d+ of tree size \d+ (does not verify|must have "
+                      r"\d+ hashes)|leaf index \d+ is out of range|index must be an integer|"
+                      r"proof\[\d+\] must be 32 bytes)")
+#: what refusing a corrupted consistency proof says
+CONSISTENCY_REFUSALS = (r"^(consistency proof from size \d+ to \d+ (does not match root[12]|must "
+                        r"(be empty|have \d+ hashes))|size1 \d+ is larger than size2|"
+                        r"root[12] must be 32 bytes|proof\[\d+\] must be 32 bytes)")
+
+
+def _raises_proof_error(fn: Callable[[], None], match: str) -> ProofError:
+    with pytest.raises(ProofError, match=match) as info:
         fn()
     return info.value
 
@@ -160,7 +171,7 @@ def test_known_inclusion_proofs_reject_corruptions(case: dict[str, object]) -> N
     good = _hexes(case["proof_hex"])  # type: ignore[arg-type]
     root = KAT_ROOTS[size - 1]
     for desc, i, n, p, r, leaf in _inclusion_probes(index, size, good, root, KAT_LEAVES[index]):
-        with pytest.raises(ProofError):
+        with pytest.raises(ProofError, match=INCLUSION_REFUSALS):
             verify_inclusion(leaf, i, n, p, r)
             pytest.fail(f"verified corrupted proof: {desc}")
 
@@ -196,7 +207,7 @@ def test_known_consistency_proofs_reject_corruptions(case: dict[str, object]) ->
         flipped[i] = bytes([flipped[i][0] ^ 16]) + flipped[i][1:]
         probes.append((f"proof[{i}] bit 4", size1, size2, flipped, r1, r2))
     for desc, s1, s2, p, a, b in probes:
-        with pytest.raises(ProofError):
+        with pytest.raises(ProofError, match=CONSISTENCY_REFUSALS):
             verify_consistency(s1, s2, p, a, b)
             pytest.fail(f"verified corrupted proof: {desc}")
 
@@ -209,15 +220,19 @@ def test_known_consistency_proofs_reject_corruptions(case: dict[str, object]) ->
 def test_single_leaf_tree() -> None:
     h = leaf_hash(b"data")
     verify_inclusion(h, 0, 1, [], h)  # root of a one-leaf tree is its leaf hash
-    err = _raises_proof_error(lambda: verify_inclusion(h, 0, 1, [], SOME_HASH))
+    err = _raises_proof_error(lambda: verify_inclusion(h, 0, 1, [], SOME_HASH),
+                              "inclusion proof for leaf 0 of tree size 1 does not verify")
     assert err.expected == SOME_HASH and err.calculated == h
-    _raises_proof_error(lambda: verify_inclusion(b"", 0, 1, [], h))
-    _raises_proof_error(lambda: verify_inclusion(h, 0, 1, [], b""))
+    _raises_proof_error(lambda: verify_inclusion(b"", 0, 1, [], h),
+                        "leaf_hash must be 32 bytes, got 0")
+    _raises_proof_error(lambda: verify_inclusion(h, 0, 1, [], b""), "root must be 32 bytes, got 0")
 
 
 @pytest.mark.parametrize(("index", "size"), [(0, 0), (1, 0), (1, 1), (2, 1), (-1, 4), (8, 7)])
 def test_inclusion_index_out_of_range(index: int, size: int) -> None:
-    err = _raises_proof_error(lambda: verify_inclusion(SOME_HASH, index, size, [], EMPTY_ROOT))
+    err = _raises_proof_error(lambda: verify_inclusion(SOME_HASH, index, size, [], EMPTY_ROOT),
+                              rf"leaf index {index} is out of range for tree size {size}|"
+                              rf"index must be an integer in \[0, 2\*\*64 - 1\], got {index}")
     assert err.expected is None and err.calculated is None
 
 
@@ -238,7 +253,7 @@ def test_inclusion_rejects_malformed_arguments() -> None:
         lambda: verify_inclusion(KAT_LEAVES[2], 2, 8, ["00" * 32, *good[1:]], root),  # type: ignore[list-item]
     ]
     for call in bad_calls:
-        err = _raises_proof_error(call)
+        err = _raises_proof_error(call, "must be")
         assert err.expected is None and err.calculated is None, err
 
 
@@ -248,24 +263,32 @@ def test_consistency_trivial_cases() -> None:
     verify_consistency(0, 8, [], EMPTY_ROOT, r8)  # every tree extends the empty tree
     verify_consistency(1, 1, [], r1, r1)
     verify_consistency(8, 8, [], r8, r8)
-    err = _raises_proof_error(lambda: verify_consistency(8, 8, [], r1, r8))
+    err = _raises_proof_error(lambda: verify_consistency(8, 8, [], r1, r8),
+                              "consistency proof from size 8 to 8 does not match root2")
     assert err.expected == r8 and err.calculated == r1
-    err = _raises_proof_error(lambda: verify_consistency(0, 8, [], SOME_HASH, r8))
+    err = _raises_proof_error(lambda: verify_consistency(0, 8, [], SOME_HASH, r8),
+                              "root1 of an empty tree must be SHA-256 of the empty string")
     assert err.expected == SOME_HASH and err.calculated == EMPTY_ROOT
-    err = _raises_proof_error(lambda: verify_consistency(0, 0, [], EMPTY_ROOT, SOME_HASH))
+    err = _raises_proof_error(lambda: verify_consistency(0, 0, [], EMPTY_ROOT, SOME_HASH),
+                              "root2 of an empty tree must be SHA-256 of the empty string")
     assert err.expected == SOME_HASH and err.calculated == EMPTY_ROOT
     for size1, size2, p in [(0, 0, [EMPTY_ROOT]), (0, 1, [EMPTY_ROOT]), (1, 1, [EMPTY_ROOT])]:
         _raises_proof_error(
-            lambda s1=size1, s2=size2, q=p: verify_consistency(s1, s2, q, EMPTY_ROOT, EMPTY_ROOT)
+            lambda s1=size1, s2=size2, q=p: verify_consistency(s1, s2, q, EMPTY_ROOT, EMPTY_ROOT),
+            rf"consistency proof from size {size1} to {size2} must be empty, got 1 hashes",
         )
     # time travel to the past, and an empty proof where one is needed
     for size1, size2 in [(1, 0), (2, 1), (9, 8)]:
-        err = _raises_proof_error(lambda s1=size1, s2=size2: verify_consistency(s1, s2, [], r1, r8))
+        err = _raises_proof_error(lambda s1=size1, s2=size2: verify_consistency(s1, s2, [], r1, r8),
+                                  f"size1 {size1} is larger than size2 {size2}")
         assert err.expected is None and err.calculated is None
-    _raises_proof_error(lambda: verify_consistency(1, 2, [], r1, KAT_ROOTS[1]))
+    _raises_proof_error(lambda: verify_consistency(1, 2, [], r1, KAT_ROOTS[1]),
+                        "consistency proof from size 1 to 2 must have 1 hashes, got 0")
     # hashes that are not 32 bytes
-    _raises_proof_error(lambda: verify_consistency(1, 1, [], b"dont care", b"dont care"))
-    _raises_proof_error(lambda: verify_consistency(-1, 1, [], r1, r1))
+    _raises_proof_error(lambda: verify_consistency(1, 1, [], b"dont care", b"dont care"),
+                        "root2 must be 32 bytes, got 9")
+    _raises_proof_error(lambda: verify_consistency(-1, 1, [], r1, r1),
+                        r"size1 must be an integer in \[0, 2\*\*64 - 1\], got -1")
 
 
 def test_consistency_failure_reports_the_failing_root() -> None:
@@ -274,9 +297,11 @@ def test_consistency_failure_reports_the_failing_root() -> None:
     good = tree.consistency_proof(3, 7)
     r3, r7 = tree.root(3), tree.root(7)
     verify_consistency(3, 7, good, r3, r7)
-    err = _raises_proof_error(lambda: verify_consistency(3, 7, good, SOME_HASH, r7))
+    err = _raises_proof_error(lambda: verify_consistency(3, 7, good, SOME_HASH, r7),
+                              "consistency proof from size 3 to 7 does not match root1")
     assert err.expected == SOME_HASH and err.calculated == r3
-    err = _raises_proof_error(lambda: verify_consistency(3, 7, good, r3, SOME_HASH))
+    err = _raises_proof_error(lambda: verify_consistency(3, 7, good, r3, SOME_HASH),
+                              "consistency proof from size 3 to 7 does not match root2")
     assert err.expected == SOME_HASH and err.calculated == r7
     assert r7.hex() in str(err) and SOME_HASH.hex() in str(err)
 
@@ -411,7 +436,8 @@ def test_tampered_inclusion_proofs(
     if reference_accepts:
         verify_inclusion(leaf, i, n, p, r)
         return
-    err = _raises_proof_error(lambda: verify_inclusion(leaf, i, n, p, r))
+    err = _raises_proof_error(lambda: verify_inclusion(leaf, i, n, p, r),
+                              INCLUSION_REFUSALS)
     if kind in ("flip", "wrong_leaf", "wrong_root", "swap"):
         # same shape, different hashes: the roots are compared and reported
         assert err.expected == r
@@ -466,7 +492,8 @@ def test_tampered_consistency_proofs(
     if reference_accepts:
         verify_consistency(s1, s2, p, r1, r2)
         return
-    err = _raises_proof_error(lambda: verify_consistency(s1, s2, p, r1, r2))
+    err = _raises_proof_error(lambda: verify_consistency(s1, s2, p, r1, r2),
+                              CONSISTENCY_REFUSALS)
     if kind in ("flip", "root1", "root2"):
         assert err.expected in (r1, r2)
         assert err.calculated is not None and err.calculated != err.expected
@@ -565,7 +592,7 @@ def test_stale_writer_is_refused_until_refresh() -> None:
     store = MemoryTreeStore()
     a, b = MerkleTree(store), MerkleTree(store)
     a.extend(LEAVES[:5])
-    with pytest.raises(StorageError):
+    with pytest.raises(StorageError, match="the store holds 5 leaves but this tree has 0; another writer appended:"):
         b.append(LEAVES[5])
     b.refresh()
     assert b.append(LEAVES[5]) == 5
@@ -580,7 +607,7 @@ def test_extend_batches_in_one_write_and_returns_first_index() -> None:
     assert tree.extend(LEAVES[:10]) == 0
     assert tree.extend(LEAVES[10:11]) == 10
     assert tree.size == 11 and tree.root() == mth(ENTRIES[:11])
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="leaf hash 1 must be 32 bytes, got 5"):
         tree.extend([LEAVES[0], b"short"])
     assert tree.size == 11  # nothing appended from a bad batch
 
@@ -598,7 +625,8 @@ def test_tree_rejects_bad_requests() -> None:
         lambda: tree.consistency_proof(1, 9),
         lambda: tree.leaf_hash(8),
     ):
-        with pytest.raises(InputError):
+        with pytest.raises(InputError, match=r"out of range|must be in \[|exceeds the log's size|"
+                                             r"must be a non-negative integer"):
             call()
     assert tree.consistency_proof(0, 8) == [] and tree.consistency_proof(8, 8) == []
 
@@ -606,16 +634,16 @@ def test_tree_rejects_bad_requests() -> None:
 def test_memory_store_is_append_only_and_atomic() -> None:
     store = MemoryTreeStore()
     store.put_nodes([(0, 0, LEAVES[0]), (0, 1, LEAVES[1]), (1, 0, node_hash(LEAVES[0], LEAVES[1]))])
-    with pytest.raises(StorageError):
+    with pytest.raises(StorageError, match=re.escape("tree node (0, 4) out of order: next index at level 0 is 3")):
         store.put_nodes([(0, 2, LEAVES[2]), (0, 4, LEAVES[4])])  # gap at level 0
-    with pytest.raises(StorageError):
+    with pytest.raises(StorageError, match=re.escape("tree node (0, 1) out of order: next index at level 0 is 2")):
         store.put_nodes([(0, 1, LEAVES[1])])  # overwrite
-    with pytest.raises(StorageError):
+    with pytest.raises(StorageError, match=re.escape("tree node (0, 2) must be 32 bytes")):
         store.put_nodes([(0, 2, b"short")])
     assert store.leaf_count() == 2 and store.node_count() == 3
-    with pytest.raises(StorageError):
+    with pytest.raises(StorageError, match=re.escape("tree node (1, 1) is not stored")):
         store.get_node(1, 1)
-    with pytest.raises(StorageError):
+    with pytest.raises(StorageError, match=re.escape("tree node (-1, 0) is not stored")):
         store.get_node(-1, 0)
 
 
@@ -630,5 +658,5 @@ def test_plans_are_aligned_perfect_subtrees() -> None:
             assert sum(1 for a, b in ranges if (b - a) & (b - a - 1)) <= 1
     assert merkle.perfect_subtrees(8, 13) == [(2, 2), (0, 12)]
     assert merkle.perfect_subtrees(0, 0) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=re.escape("range [3, 5) is not aligned at 3 for level 1")):
         merkle.perfect_subtrees(3, 5)  # not aligned

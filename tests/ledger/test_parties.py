@@ -56,9 +56,9 @@ def test_event_statement_is_exact_and_signature_binds_shipment_and_party() -> No
         b"longjiang-ledger/event/v1\nshipment SHP-1\nparty rail-cn\nevent " + HASH.encode() + b"\n")
     sig = sign_event(signer_for("rail-cn"), "SHP-1", HASH)
     verify_event_signature(party("rail-cn"), "SHP-1", HASH, sig)
-    with pytest.raises(SignatureError):
+    with pytest.raises(SignatureError, match="is not rail-cn's signature for shipment SHP-2"):
         verify_event_signature(party("rail-cn"), "SHP-2", HASH, sig)
-    with pytest.raises(SignatureError):
+    with pytest.raises(SignatureError, match="is not rail-ru's signature for shipment SHP-1"):
         verify_event_signature(party("rail-ru"), "SHP-1", HASH, sig)
     with pytest.raises(InputError, match="event hash"):
         event_statement("SHP-1", "rail-cn", "sha256:abc")
@@ -190,7 +190,7 @@ def test_rules_file_problems_are_all_reported(tmp_path: Path) -> None:
         "customs,inspecting,sometimes,no,\n"
         "shipper,shipping,any,maybe,\n", encoding="utf-8")
     (tmp_path / "crossings.csv").write_text("id,country_a,country_b\nx-y,CN,RU\n", encoding="utf-8")
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError, match="role='pirate' expected one of shipper, forwarder, carrier_rail, carrier_road,") as info:
         RuleBook.load(tmp_path)
     assert [(p.line, p.field) for p in info.value.problems] == [
         (2, "role"), (3, "condition"), (4, "opens_shipment")]

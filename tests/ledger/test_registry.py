@@ -54,7 +54,7 @@ def test_a_rotated_key_signs_from_its_leaf_on(opened: Ledger) -> None:
     assert record.leaf_index == before + 1
     # the old key no longer signs
     doc = departing(20)
-    with pytest.raises(SignatureError):
+    with pytest.raises(SignatureError, match="is not rail-cn's signature for shipment SHP-1"):
         submit(opened, "rail-cn", "SHP-1", doc)
     after = opened.capture(doc, shipment_id="SHP-1", party_id="rail-cn",
                            signatures=sign_document(new, "SHP-1", doc)).receipts[0].leaf_index

@@ -120,7 +120,7 @@ def test_put_nodes_is_atomic(store: LedgerStore) -> None:
 
 def test_a_failed_transaction_leaves_nothing(store: LedgerStore) -> None:
     store.migrate()
-    with pytest.raises(RuntimeError), store.write() as conn:
+    with pytest.raises(RuntimeError, match="crash before commit"), store.write() as conn:
         MerkleTree(SqlTreeStore(conn)).extend(leaves(4))
         raise RuntimeError("crash before commit")
     with store.read() as conn:

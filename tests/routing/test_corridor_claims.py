@@ -90,6 +90,6 @@ def test_river_crossing_unusable_in_its_closed_season(planner: Planner) -> None:
                                 modes=[Mode.RIVER, Mode.ROAD])
         assert route.crossings == ("heihe_blagoveshchensk_river",)
         assert [leg.mode for leg in route.legs if leg.crossing] == [mode]
-    with pytest.raises(NoRouteError):
+    with pytest.raises(NoRouteError, match="No route from heihe to blagoveshchensk on 2021-04-20 with modes river, road"):
         planner.plan("heihe", "blagoveshchensk", date=ice_drift, avoid_crossings=others,
                      modes=[Mode.RIVER, Mode.ROAD])

@@ -56,7 +56,7 @@ def test_duplicate_invoice_and_wrong_settlement_refused(journal: Journal) -> Non
     with pytest.raises(InputError, match="cannot settle it"):
         journal.expect_payment("P", "in", "harbin-trading", "vtb", "RUB", 10_00, DAY,
                                invoice_no="INV-1")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="invoice 'INV-404' does not exist"):
         journal.expect_payment("P", "in", "harbin-trading", "vtb", "CNY", 10_00, DAY,
                                invoice_no="INV-404")
     assert len(journal.transaction_sums()) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -51,8 +52,12 @@ def test_parse_amount_is_exact() -> None:
 
 def test_parse_rate() -> None:
     assert parse_rate("11.2816") == Decimal("11.2816")
-    for bad in ("0", "-1", "1e3", "abc", "0.000000001"):
-        with pytest.raises(InputError):
+    for bad, reason in (("0", "a rate must be greater than zero"),
+                        ("-1", "expected a positive decimal rate"),
+                        ("1e3", "expected a positive decimal rate"),
+                        ("abc", "expected a positive decimal rate"),
+                        ("0.000000001", "expected a positive decimal rate")):
+        with pytest.raises(InputError, match=f"^rate '{re.escape(bad)}': {reason}"):
             parse_rate(bad)
 
 

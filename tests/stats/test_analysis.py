@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from longjiang.errors import InputError
@@ -40,9 +42,9 @@ def test_cagr_over_the_span() -> None:
 
 
 def test_cagr_rejects_bad_input() -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="CAGR needs a span of at least one year, got 0"):
         cagr_percent(100.0, 110.0, 0)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=re.escape("CAGR needs positive values, got 0.0 and 110.0")):
         cagr_percent(0.0, 110.0, 3)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def test_contradiction_is_refused_unless_keep_both(tmp_path: Path) -> None:
         "2019,Import,China,Russian Federation,TOTAL,70000000000",
         "2020,Export,China,Russian Federation,TOTAL,60000000000",
     )
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError, match=re.escape("2 problems found: comtrade.csv:2: value='70.000' china-imports Russia 2019")) as info:
         import_comtrade(load_dataset(), path)
     assert [p.line for p in info.value.problems] == [2, 3]
     assert all(p.kind == "conflict" and "--keep-both" in p.message for p in info.value.problems)
@@ -64,7 +65,7 @@ def test_bad_rows_are_all_reported(tmp_path: Path) -> None:
         "2025,Re-export,China,Atlantis,27,abc",
         "2025,Export,Russian Federation,China,TOTAL,5",
     )
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError, match=re.escape("6 problems found: comtrade.csv:2: year='20x5' expected a year such as 2021")) as info:
         import_comtrade(load_dataset(), path)
     fields = {(p.line, p.field) for p in info.value.problems}
     assert {
@@ -87,7 +88,7 @@ def test_non_utf8_file_is_one_error_naming_file_and_line(tmp_path: Path) -> None
     path = tmp_path / "comtrade.csv"
     path.write_bytes((API + "2025,Export,China,Russian Federation,TOTAL,1.0e11\n").encode()
                      + "2025,Import,China,Российская Федерация,TOTAL,1e11\n".encode("cp1251"))
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError, match=re.escape("1 problem found: comtrade.csv:3: not UTF-8 text (byte 0xd0 at offset 131);")) as info:
         import_comtrade(load_dataset(), path)
     (problem,) = info.value.problems
     assert (problem.file, problem.line, problem.kind) == ("comtrade.csv", 3, "encoding")
@@ -104,7 +105,7 @@ def test_values_that_are_not_trade_figures_are_refused(tmp_path: Path, value: st
                                                        says: str) -> None:
     """Today no existing figure contradicts 2031: such values would merge silently."""
     path = write(tmp_path, API, f"2031,Export,China,Russian Federation,TOTAL,{value}")
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError, match=re.escape("comtrade.csv:2: value=")) as info:
         import_comtrade(load_dataset(), path)
     (problem,) = info.value.problems
     assert (problem.line, problem.field) == (2, "value") and says in problem.message
@@ -112,7 +113,7 @@ def test_values_that_are_not_trade_figures_are_refused(tmp_path: Path, value: st
 
 def test_year_in_other_scripts_digits_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, API, "٢٠٢٥,Export,China,Russian Federation,TOTAL,1e11")
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError, match=re.escape("1 problem found: comtrade.csv:2: year='٢٠٢٥' expected a year such as 2021")) as info:
         import_comtrade(load_dataset(), path)
     assert [p.field for p in info.value.problems] == ["year"]
 

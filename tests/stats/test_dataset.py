@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def test_series_prefers_the_paper_table_and_counts_alternatives(ds: Dataset) -> 
 
 
 def test_unknown_indicator_suggests_close_ids(ds: Dataset) -> None:
-    with pytest.raises(UnknownIndicatorError) as info:
+    with pytest.raises(UnknownIndicatorError, match="Unknown indicator: 'china-trad'; did you mean 'china-trade',") as info:
         ds.series("china-trad")
     assert "china-trade" in info.value.suggestions
 
@@ -115,7 +116,7 @@ def test_validation_reports_every_problem(tmp_path: Path) -> None:
     (folder / "observations.csv").write_text(
         "\n".join([header, bad1, bad2, *lines[3:]]) + "\n", encoding="utf-8"
     )
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError, match=re.escape("2 problems found: observations.csv:2: year='20x3' expected a year such as 2018")) as info:
         load_dataset(folder)
     fields = {(p.line, p.field) for p in info.value.problems}
     assert (2, "year") in fields and (3, "indicator") in fields

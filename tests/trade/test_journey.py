@@ -69,7 +69,7 @@ def test_departure_message_from_the_gate_events(order, tmp_path: Path,  # type: 
         run_demo(ledger, keys_dir=tmp_path / "keys")
         movement = gate_movement(ledger, DEMO_SHIPMENT, OPERATOR, crossing="suifenhe-grodekovo",
                                  customs_code="1903")
-        with pytest.raises(NotFoundError):
+        with pytest.raises(NotFoundError, match="no departure at heihe-blagoveshchensk recorded for shipment SMGS-24617093"):
             gate_movement(ledger, DEMO_SHIPMENT, OPERATOR, crossing="heihe-blagoveshchensk",
                           customs_code="1903")
     # the demo's departure at Suifenhe, 2026-03-04 16:40 +08:00

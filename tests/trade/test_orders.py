@@ -17,7 +17,7 @@ from tests.trade.helpers import export_doc, import_doc, many_exports
 
 
 def _problems(text: str, fmt: OrderFormat, name: str = "orders.json") -> list[Problem]:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ValidationError, match=r"^\d+ problems? found: ") as caught:
         parse_orders(text, name, fmt)
     return list(caught.value.problems)
 
