@@ -190,13 +190,13 @@ def test_bucket_holds_the_directory_bytes_read_by_the_spec_client(
 
 
 def test_a_bucket_without_prefix(led: Ledger, s3_server: str, s3_bucket: str) -> None:
-    sink = BucketSink(s3_bucket, endpoint_url=s3_server, path_style=True)
-    assert str(sink) == f"s3://{s3_bucket}" and sink.key("checkpoint") == "checkpoint"
-    report = write_tiles(led, sink)
+    with BucketSink(s3_bucket, endpoint_url=s3_server, path_style=True) as sink:
+        assert str(sink) == f"s3://{s3_bucket}" and sink.key("checkpoint") == "checkpoint"
+        report = write_tiles(led, sink)
+        assert sink.read("tile/0/999") is None
+        assert not sink.exists("tile/0/999") and sink.exists("checkpoint")
     assert HttpSpecClient(f"{s3_server}/{s3_bucket}", led.log_info().verifier_key
                           ).verify() == report.size
-    assert sink.read("tile/0/999") is None
-    assert not sink.exists("tile/0/999") and sink.exists("checkpoint")
 
 
 # -- errors ----------------------------------------------------------------------------------

@@ -43,17 +43,23 @@ def tiles(
 
     if out is None and bucket is None:
         raise InputError("give --out DIR, --bucket s3://BUCKET/PREFIX, or both", field="out")
+    from longjiang.ledger.objectstore import BucketSink
+
     targets: list[tuple[str, TileSink]] = []
     if out is not None:
         targets.append((str(out), DirectorySink(out)))
     if bucket is not None:
-        from longjiang.ledger.objectstore import BucketSink
-
         sink = BucketSink.from_url(bucket, endpoint_url=endpoint_url, path_style=path_style)
         targets.append((str(sink), sink))
-    with Ledger.open(database_url(db)) as ledger:
-        published = ledger.latest_checkpoint()
-        reports = [(where, write_tiles(ledger, sink, published)) for where, sink in targets]
+    try:
+        with Ledger.open(database_url(db)) as ledger:
+            published = ledger.latest_checkpoint()
+            reports = [(where, write_tiles(ledger, target, published))
+                       for where, target in targets]
+    finally:
+        for _, target in targets:
+            if isinstance(target, BucketSink):
+                target.close()
     for where, report in reports:
         if as_json:
             typer.echo(json.dumps({"target": where, "size": report.size,

@@ -160,6 +160,16 @@ class BucketSink:
         """The boto3 S3 client (to register event hooks, say)."""
         return self._client
 
+    def close(self) -> None:
+        """Close the client's connections."""
+        self._client.close()
+
+    def __enter__(self) -> BucketSink:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def __str__(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
 
