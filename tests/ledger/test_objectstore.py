@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from longjiang.cli.ledger import app as ledger_app
 from longjiang.errors import InputError, StorageError
-from longjiang.ledger.objectstore import BucketSink, parse_bucket_url
+from longjiang.ledger.objectstore import MAX_OBJECT_BYTES, BucketSink, parse_bucket_url
 from longjiang.ledger.service import Ledger
 from longjiang.ledger.tiles import DirectorySink, write_tiles
 from tests.ledger.conftest import _free_port
@@ -232,6 +232,18 @@ def test_missing_credentials_are_named(led: Ledger, s3_server: str, s3_bucket: s
                                            r"checkpoint: no S3 credentials \(set "
                                            "AWS_ACCESS_KEY_ID"):
         write_tiles(led, _sink(s3_server, s3_bucket))
+
+
+def test_an_object_larger_than_any_tile_is_not_read(s3_server: str, s3_bucket: str) -> None:
+    with _sink(s3_server, s3_bucket) as sink:
+        sink.client.put_object(Bucket=s3_bucket, Key="corridor/log/checkpoint",
+                               Body=b"x" * (MAX_OBJECT_BYTES + 1))
+        with pytest.raises(StorageError, match=re.escape(
+                f"cannot read s3://{s3_bucket}/corridor/log/checkpoint: "
+                f"{MAX_OBJECT_BYTES + 1} bytes, more than the {MAX_OBJECT_BYTES}")):
+            sink.read("checkpoint")
+        sink.write("checkpoint", b"x" * MAX_OBJECT_BYTES, immutable=False)
+        assert sink.read("checkpoint") == b"x" * MAX_OBJECT_BYTES
 
 
 def test_without_boto3_the_error_names_the_extra() -> None:
