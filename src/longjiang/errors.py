@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 __all__ = [
     "AuthenticationError",
@@ -37,6 +38,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLarge",
     "Problem",
+    "ProblemKind",
     "ProofError",
     "RateLimited",
     "SignatureError",
@@ -73,6 +75,61 @@ class DataError(LongjiangError):
     http_status = 422
 
 
+class ProblemKind(StrEnum):
+    """What kind of problem validation found: a :class:`Problem`'s ``kind``.
+
+    Its value is what the JSON of a problem (``kind``) and its text (``[kind]``) show.
+    """
+
+    BAD_DATE = "bad-date"
+    BAD_FIGURE = "bad-figure"
+    BAD_GAUGE = "bad-gauge"
+    BAD_HEADER = "bad-header"
+    BAD_MONTHS = "bad-months"
+    BAD_NUMBER = "bad-number"
+    BAD_ROW = "bad-row"
+    BAD_SOURCE = "bad-source"
+    BAD_VALUE = "bad-value"
+    CONFLICT = "conflict"
+    CONTROL_CHARACTER = "control-character"
+    CROSSING_MODE = "crossing-mode"
+    CURRENCY = "currency"
+    DUPLICATE = "duplicate"
+    DUPLICATE_ID = "duplicate-id"
+    EMPTY_FILE = "empty-file"
+    ENCODING = "encoding"
+    FIGURE_MISMATCH = "figure-mismatch"
+    FIGURE_NO_PATH = "figure-no-path"
+    FIGURE_UNKNOWN_NODE = "figure-unknown-node"
+    FIGURE_UNREADABLE = "figure-unreadable"
+    FILE = "file"
+    FORMAT = "format"
+    GAUGE_BREAK_WITHOUT_TRANSFER = "gauge-break-without-transfer"
+    GEOMETRY_TOO_LONG = "geometry-too-long"
+    HEADER = "header"
+    IMPOSSIBLE_DISTANCE = "impossible-distance"
+    INVALID = "invalid"
+    IO = "io"
+    MISSING = "missing"
+    MISSING_CROSSING = "missing-crossing"
+    MISSING_FACILITY = "missing-facility"
+    MISSING_FILE = "missing-file"
+    MISSING_GAUGE = "missing-gauge"
+    MISSING_PARAMETERS = "missing-parameters"
+    SELF_LOOP = "self-loop"
+    SUSPECT_DISTANCE = "suspect-distance"
+    SYNTAX = "syntax"
+    UNKNOWN = "unknown"
+    UNKNOWN_CROSSING = "unknown-crossing"
+    UNKNOWN_FIELD = "unknown-field"
+    UNKNOWN_ID = "unknown-id"
+    UNKNOWN_LINK = "unknown-link"
+    UNKNOWN_MODE = "unknown-mode"
+    UNKNOWN_NODE = "unknown-node"
+    UNREACHABLE_NODE = "unreachable-node"
+    UNSUPPORTED = "unsupported"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found by validation: where, what, and what was expected.
@@ -87,8 +144,12 @@ class Problem:
     field: str | None
     value: str | None
     message: str
-    kind: str = "invalid"
+    kind: ProblemKind = ProblemKind.INVALID
     pointer: str | None = None
+
+    def __post_init__(self) -> None:
+        # a kind given by its value (``"duplicate"``) is the member; an unknown one is refused
+        object.__setattr__(self, "kind", ProblemKind(self.kind))
 
     @classmethod
     def at(cls, pointer: str, message: str, value: str | None = None) -> Problem:

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from longjiang.errors import InputError, NotFoundError, Problem, ValidationError
+from longjiang.errors import InputError, NotFoundError, Problem, ProblemKind, ValidationError
 from longjiang.network.model import Mode, Network
 
 __all__ = [
@@ -157,11 +157,12 @@ def _read(path: Path, columns: tuple[str, ...],
             missing = [c for c in columns if c not in (reader.fieldnames or ())]
             if missing:
                 problems.append(Problem(name, 1, None, None,
-                                        f"missing columns {', '.join(missing)}", "header"))
+                                        f"missing columns {', '.join(missing)}",
+                                        ProblemKind.HEADER))
                 return []
             return [(i, row) for i, row in enumerate(reader, start=2)]
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(name, None, None, None, f"cannot read: {exc}", "file"))
+        problems.append(Problem(name, None, None, None, f"cannot read: {exc}", ProblemKind.FILE))
         return []
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from longjiang.errors import InputError, Problem, ValidationError
+from longjiang.errors import InputError, Problem, ProblemKind, ValidationError
 from longjiang.flows.assign import TrafficClass
 from longjiang.flows.calibrate import Count, OuterReport, calibrate
 from longjiang.flows.corridor import (
@@ -58,26 +58,26 @@ def read_volumes(path: Path | None, network: Network, *, year: int | None = None
         crossing = row.text("crossing")
         if crossing and crossing not in network.crossings:
             row.problem("crossing", crossing, "is not a crossing id of the corridor",
-                        "unknown-id")
+                        ProblemKind.UNKNOWN_ID)
         raw_year = row.text("year")
         value = 0
         if raw_year:
             try:
                 value = int(raw_year)
             except ValueError:
-                row.problem("year", raw_year, "is not a year (YYYY)", "bad-number")
+                row.problem("year", raw_year, "is not a year (YYYY)", ProblemKind.BAD_NUMBER)
             else:
                 if not 1900 <= value <= 2100:
                     row.problem("year", raw_year, "is not a year between 1900 and 2100",
-                                "bad-number")
+                                ProblemKind.BAD_NUMBER)
         tonnes = row.number("tonnes_per_year", positive=True)
         if tonnes is not None and tonnes > _MAX_VOLUME_T:
             row.problem("tonnes_per_year", row.text("tonnes_per_year"),
-                        f"is more than {_MAX_VOLUME_T:.0e} t/year", "bad-number")
+                        f"is more than {_MAX_VOLUME_T:.0e} t/year", ProblemKind.BAD_NUMBER)
         source = row.text("source")
         if row.ok and (crossing, value) in seen:
             row.problem("crossing", crossing, f"has a second volume for {value} (first on line "
-                        f"{seen[crossing, value]})", "duplicate-id")
+                        f"{seen[crossing, value]})", ProblemKind.DUPLICATE_ID)
         if row.ok and tonnes is not None:
             seen[crossing, value] = row.line
             rows.append(CrossingVolume(crossing, value, tonnes, source, row.line))

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from longjiang.errors import InputError, Problem, ValidationError
+from longjiang.errors import InputError, Problem, ProblemKind, ValidationError
 from longjiang.network.load import read_rows
 from longjiang.network.model import Mode, Network
 
@@ -128,7 +128,8 @@ def _check_source(row: Any, source: str) -> None:
     if not source:
         return  # already reported as missing
     if source.lower().startswith("estimate") and not source.lower().startswith("estimate:"):
-        row.problem("source", source, "an estimate is written 'estimate: method'", "bad-source")
+        row.problem("source", source, "an estimate is written 'estimate: method'",
+                    ProblemKind.BAD_SOURCE)
 
 
 def read_commodities(path: Path, problems: list[Problem]) -> dict[str, Commodity]:
@@ -145,14 +146,16 @@ def read_commodities(path: Path, problems: list[Problem]) -> dict[str, Commodity
             try:
                 modes.add(Mode(part))
             except ValueError:
-                row.problem("modes", part, f"is not a mode ({', '.join(Mode)})", "unknown-mode")
+                row.problem("modes", part, f"is not a mode ({', '.join(Mode)})",
+                            ProblemKind.UNKNOWN_MODE)
         vot = row.number("value_of_time_usd_per_t_h", positive=True)
         source = row.text("source")
         _check_source(row, source)
         if name and name not in COMMODITIES:
-            row.problem("commodity", name, f"is not one of {', '.join(COMMODITIES)}", "bad-value")
+            row.problem("commodity", name, f"is not one of {', '.join(COMMODITIES)}",
+                        ProblemKind.BAD_VALUE)
         if name in result:
-            row.problem("commodity", name, "is defined twice", "duplicate")
+            row.problem("commodity", name, "is defined twice", ProblemKind.DUPLICATE)
         if row.ok and vot is not None:
             result[name] = Commodity(name, frozenset(modes), vot, source)
     return result
@@ -168,20 +171,23 @@ def _read_capacities(path: Path, problems: list[Problem], network: Network) -> l
         source = row.text("source")
         _check_source(row, source)
         if kind is ElementKind.CROSSING and element_id and element_id not in network.crossings:
-            row.problem("id", element_id, "is not a crossing id of the corridor", "unknown-id")
+            row.problem("id", element_id, "is not a crossing id of the corridor",
+                        ProblemKind.UNKNOWN_ID)
         if kind is ElementKind.LINK and element_id and element_id not in {
             lk.id for lk in network.links
         }:
-            row.problem("id", element_id, "is not a link id of the corridor", "unknown-id")
+            row.problem("id", element_id, "is not a link id of the corridor",
+                        ProblemKind.UNKNOWN_ID)
         if kind is ElementKind.NODE and element_id:
             if not network.has_node(element_id):
-                row.problem("id", element_id, "is not a node id of the corridor", "unknown-id")
+                row.problem("id", element_id, "is not a node id of the corridor",
+                            ProblemKind.UNKNOWN_ID)
             elif "gauge" not in {str(f) for f in network.node(element_id).facilities}:
                 row.problem("id", element_id, "has no gauge-break yard (facility 'gauge')",
-                            "bad-value")
+                            ProblemKind.BAD_VALUE)
         key = f"{kind}:{element_id}"
         if row.ok and key in seen:
-            row.problem("id", element_id, f"{kind} listed twice", "duplicate")
+            row.problem("id", element_id, f"{kind} listed twice", ProblemKind.DUPLICATE)
         if row.ok and kind is not None and capacity is not None:
             seen.add(key)
             rows.append(CapacityRow(kind, element_id, capacity, source, row.line))
@@ -219,16 +225,17 @@ def read_demand(path: Path | None, network: Network,
         _check_source(row, source)
         for name, node_id in (("origin", origin), ("destination", destination)):
             if node_id and not network.has_node(node_id):
-                row.problem(name, node_id, "is not a node id of the corridor", "unknown-id")
+                row.problem(name, node_id, "is not a node id of the corridor",
+                            ProblemKind.UNKNOWN_ID)
         if origin and origin == destination:
-            row.problem("destination", destination, "equals the origin", "bad-value")
+            row.problem("destination", destination, "equals the origin", ProblemKind.BAD_VALUE)
         if commodity and commodity not in commodities:
             row.problem("commodity", commodity,
-                        f"is not one of {', '.join(sorted(commodities))}", "bad-value")
+                        f"is not one of {', '.join(sorted(commodities))}", ProblemKind.BAD_VALUE)
         if tonnes is not None and tonnes > MAX_DEMAND_T_PER_YEAR:
             row.problem("tonnes_per_year", row.text("tonnes_per_year"),
                         f"is more than {MAX_DEMAND_T_PER_YEAR:.0e} t/year (about the world's "
-                        "seaborne trade); the flow costs would overflow", "bad-number")
+                        "seaborne trade); the flow costs would overflow", ProblemKind.BAD_NUMBER)
         if row.ok and tonnes is not None:
             rows.append(DemandRow(origin, destination, commodity, tonnes, source, row.line))
     if problems:

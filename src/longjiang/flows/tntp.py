@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from longjiang.errors import DataError, InputError, Problem, ValidationError
+from longjiang.errors import DataError, InputError, Problem, ProblemKind, ValidationError
 from longjiang.flows.network import FlowNetwork
 from longjiang.flows.vdf import BPR
 
@@ -130,7 +130,8 @@ def _metadata(path: Path, lines: list[str], problems: list[Problem]) -> tuple[di
         if name == "END OF METADATA":
             return meta, number + 1
         meta[name] = match.group(2).strip()
-    problems.append(Problem(str(path), None, "<END OF METADATA>", None, "missing", "missing"))
+    problems.append(Problem(str(path), None, "<END OF METADATA>", None, "missing",
+                            ProblemKind.MISSING))
     return meta, len(lines)
 
 
@@ -142,7 +143,8 @@ def _meta_int(
         if default is not None:
             return default
         problems.append(
-            Problem(str(path), None, f"<{name}>", None, "required metadata is missing", "missing")
+            Problem(str(path), None, f"<{name}>", None, "required metadata is missing",
+                    ProblemKind.MISSING)
         )
         return 0
     try:
@@ -268,7 +270,7 @@ def read_net(path: Path | str) -> TntpNet:
             )
         )
     if not len(init) and not problems:
-        problems.append(Problem(str(path), None, None, None, "no links", "missing"))
+        problems.append(Problem(str(path), None, None, None, "no links", ProblemKind.MISSING))
     node_ids = np.unique(np.concatenate([init, term, np.arange(1, zones + 1, dtype=np.int64)]))
     if declared_nodes >= 0 and len(node_ids) > declared_nodes and not problems:
         problems.append(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from longjiang.errors import AuthorizationError, DataError, Problem, ValidationError
+from longjiang.errors import AuthorizationError, DataError, Problem, ProblemKind, ValidationError
 from longjiang.ledger.cbv import CBV_WEB_PREFIX
 from longjiang.ledger.epcis import EPCISEvent
 from longjiang.ledger.parties import Party, Role
@@ -96,7 +96,8 @@ def _read_csv(path: Path, columns: Sequence[str]) -> list[tuple[int, dict[str, s
             missing = [c for c in columns if c not in (reader.fieldnames or [])]
             if missing:
                 raise ValidationError(
-                    [Problem(str(path), 1, c, None, "missing column", "missing") for c in missing]
+                    [Problem(str(path), 1, c, None, "missing column",
+                             ProblemKind.MISSING) for c in missing]
                 )
             return [(i, row) for i, row in enumerate(reader, start=2)]
     except OSError as exc:
@@ -146,7 +147,7 @@ class RuleBook:
             kind = row["event_kind"].strip()
             if not kind:
                 problems.append(Problem(where, line, "event_kind", kind, "expected an event kind",
-                                        "missing"))
+                                        ProblemKind.MISSING))
                 continue
             rules.append(RoleRule(role, kind, condition, opens == "yes", row.get("note") or ""))
         crossings: dict[str, Crossing] = {}

@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from longjiang.errors import Problem
+from longjiang.errors import Problem, ProblemKind
 from longjiang.network.model import Mode, Network, Status
 
 __all__ = ["FIGURE_TOLERANCE", "SourcedFigure", "check_figures", "figure_warnings",
@@ -58,7 +58,7 @@ def read_figures(folder: Path) -> tuple[list[SourcedFigure], list[Problem]]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(path.name, None, None, None, f"cannot be read: {exc}",
-                                    "figure-unreadable"))
+                                    ProblemKind.FIGURE_UNREADABLE))
             continue
         for number, raw in enumerate(text.splitlines(), start=1):
             if not _MARK.match(raw):
@@ -73,7 +73,7 @@ def read_figures(folder: Path) -> tuple[list[SourcedFigure], list[Problem]]:
             if match is None or mode is None:
                 problems.append(Problem(path.name, number, "figure", raw.strip()[:200],
                                         f"is not of the form {_EXPECTED} with a mode of "
-                                        f"{', '.join(Mode)}", "bad-figure"))
+                                        f"{', '.join(Mode)}", ProblemKind.BAD_FIGURE))
                 continue
             figures.append(SourcedFigure(match["a"], match["b"], mode, float(match["km"]),
                                          match["source"].strip(), path.name, number))
@@ -119,19 +119,20 @@ def check_figures(network: Network, figures: list[SourcedFigure],
         missing = [n for n in (fig.from_id, fig.to_id) if not network.has_node(n)]
         if missing:
             warnings.append(Problem(*where, f"names {', '.join(missing)}, not a node id of the "
-                                    "dataset", "figure-unknown-node"))
+                                    "dataset", ProblemKind.FIGURE_UNKNOWN_NODE))
             continue
         km = modelled_km(network, fig.from_id, fig.to_id, fig.mode)
         if km is None:
             warnings.append(Problem(*where, f"has no operating {fig.mode} path in the dataset "
                                     f"(source: {fig.distance_km:g} km, {fig.source})",
-                                    "figure-no-path"))
+                                    ProblemKind.FIGURE_NO_PATH))
             continue
         diff = (km - fig.distance_km) / fig.distance_km
         if abs(diff) > tolerance:
             warnings.append(Problem(
                 *where, f"{fig.mode} path is {km:.1f} km in the dataset but {fig.distance_km:g} "
-                f"km in {fig.source}: {diff:+.0%}, more than {tolerance:.0%}", "figure-mismatch"))
+                f"km in {fig.source}: {diff:+.0%}, more than {tolerance:.0%}",
+                ProblemKind.FIGURE_MISMATCH))
     return warnings
 
 

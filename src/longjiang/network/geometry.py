@@ -19,7 +19,7 @@ from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
 
-from longjiang.errors import Problem
+from longjiang.errors import Problem, ProblemKind
 from longjiang.network.geo import great_circle_km
 from longjiang.network.model import Link, Network, Waypoint
 
@@ -46,10 +46,10 @@ def read_geometry(folder: Path, problems: list[Problem]) -> Mapping[str, tuple[W
                 try:
                     seq = int(raw_seq)
                 except ValueError:
-                    row.problem("seq", raw_seq, "is not a whole number", "bad-number")
+                    row.problem("seq", raw_seq, "is not a whole number", ProblemKind.BAD_NUMBER)
                 else:
                     if seq < 1:
-                        row.problem("seq", raw_seq, "must be 1 or more", "bad-number")
+                        row.problem("seq", raw_seq, "must be 1 or more", ProblemKind.BAD_NUMBER)
             lat = row.number_signed("lat", -90, 90)
             lon = row.number_signed("lon", -180, 180)
             point = Waypoint(link=link, seq=seq, place=row.text("place"), lat=lat or 0.0,
@@ -57,7 +57,7 @@ def read_geometry(folder: Path, problems: list[Problem]) -> Mapping[str, tuple[W
                              line=row.line)
             if row.ok and (link, seq) in seen:
                 row.problem("seq", raw_seq, f"is used twice for link {link!r} (first at "
-                            f"{seen[link, seq]})", "duplicate-id")
+                            f"{seen[link, seq]})", ProblemKind.DUPLICATE_ID)
             if not row.ok:
                 continue
             seen[link, seq] = f"{row.file}:{row.line}"
@@ -87,7 +87,8 @@ def check_geometry(network: Network) -> list[Problem]:
         link = links.get(link_id)
         if link is None:
             problems.append(Problem(first.file, first.line, "link", link_id,
-                                    "is not a link id of the links files", "unknown-link"))
+                                    "is not a link id of the links files",
+                                    ProblemKind.UNKNOWN_LINK))
             continue
         if not (network.has_node(link.from_id) and network.has_node(link.to_id)):
             continue  # reported by the link checks
@@ -96,5 +97,5 @@ def check_geometry(network: Network) -> list[Problem]:
             problems.append(Problem(
                 first.file, first.line, "link", link_id,
                 f"waypoint path is {km:.1f} km, longer than the link's {link.distance_km:g} km: "
-                "a waypoint is off the line or misplaced", "geometry-too-long"))
+                "a waypoint is off the line or misplaced", ProblemKind.GEOMETRY_TOO_LONG))
     return problems

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from longjiang.config import default_corridor_path
-from longjiang.errors import DataError, Problem, ValidationError
+from longjiang.errors import DataError, Problem, ProblemKind, ValidationError
 from longjiang.network.model import (
     CargoSpec,
     Crossing,
@@ -69,14 +69,15 @@ class _Row:
         self.problems = problems
         self.ok = True
 
-    def problem(self, field: str | None, value: str | None, message: str, kind: str) -> None:
+    def problem(self, field: str | None, value: str | None, message: str,
+                kind: ProblemKind) -> None:
         self.problems.append(Problem(self.file, self.line, field, value, message, kind))
         self.ok = False
 
     def text(self, name: str, *, required: bool = True) -> str:
         value = (self.data.get(name) or "").strip()
         if required and not value:
-            self.problem(name, value, "is empty; a value is required", "missing")
+            self.problem(name, value, "is empty; a value is required", ProblemKind.MISSING)
         return value
 
     def number(self, name: str, *, required: bool = True, positive: bool = False) -> float | None:
@@ -86,16 +87,16 @@ class _Row:
         try:
             value = float(raw)
         except ValueError:
-            self.problem(name, raw, "is not a number", "bad-number")
+            self.problem(name, raw, "is not a number", ProblemKind.BAD_NUMBER)
             return None
         if value != value or value in (float("inf"), float("-inf")):
-            self.problem(name, raw, "is not a finite number", "bad-number")
+            self.problem(name, raw, "is not a finite number", ProblemKind.BAD_NUMBER)
             return None
         if positive and value <= 0:
-            self.problem(name, raw, "must be greater than 0", "bad-number")
+            self.problem(name, raw, "must be greater than 0", ProblemKind.BAD_NUMBER)
             return None
         if value < 0:
-            self.problem(name, raw, "must not be negative", "bad-number")
+            self.problem(name, raw, "must not be negative", ProblemKind.BAD_NUMBER)
             return None
         return value
 
@@ -106,10 +107,10 @@ class _Row:
         try:
             value = float(raw)
         except ValueError:
-            self.problem(name, raw, "is not a number", "bad-number")
+            self.problem(name, raw, "is not a number", ProblemKind.BAD_NUMBER)
             return None
         if not low <= value <= high:
-            self.problem(name, raw, f"is outside [{low:g}, {high:g}]", "bad-number")
+            self.problem(name, raw, f"is outside [{low:g}, {high:g}]", ProblemKind.BAD_NUMBER)
             return None
         return value
 
@@ -120,7 +121,7 @@ class _Row:
         try:
             return dt.date.fromisoformat(raw)
         except ValueError:
-            self.problem(name, raw, "is not a date (expected YYYY-MM-DD)", "bad-date")
+            self.problem(name, raw, "is not a date (expected YYYY-MM-DD)", ProblemKind.BAD_DATE)
             return None
 
     def enum(self, name: str, enum: Callable[[str], T], allowed: str) -> T | None:
@@ -130,7 +131,7 @@ class _Row:
         try:
             return enum(raw)
         except ValueError:
-            kind = "unknown-mode" if name in ("mode", "modes") else "bad-value"
+            kind = ProblemKind.UNKNOWN_MODE if name in ("mode", "modes") else ProblemKind.BAD_VALUE
             self.problem(name, raw, f"is not one of {allowed}", kind)
             return None
 
@@ -140,7 +141,7 @@ class _Row:
             return False
         if raw in ("yes", "true", "1"):
             return True
-        self.problem(name, raw, "is not yes/no", "bad-value")
+        self.problem(name, raw, "is not yes/no", ProblemKind.BAD_VALUE)
         return False
 
 
@@ -155,7 +156,7 @@ def read_rows(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> 
     try:
         data = path.read_bytes()
     except OSError as exc:
-        problems.append(Problem(name, None, None, None, f"cannot be read: {exc}", "io"))
+        problems.append(Problem(name, None, None, None, f"cannot be read: {exc}", ProblemKind.IO))
         return
     text = _decode(name, data, problems)
     _check_control_characters(name, text, problems)
@@ -164,12 +165,13 @@ def read_rows(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> 
         header = tuple(reader.fieldnames or ())
     except csv.Error as exc:
         problems.append(Problem(name, 1, None, None, f"header is not valid CSV: {exc}",
-                                "bad-header"))
+                                ProblemKind.BAD_HEADER))
         return
     missing = [c for c in columns if c not in header]
     if missing:
         problems.append(Problem(name, 1, None, None,
-                                f"header lacks column(s) {', '.join(missing)}", "bad-header"))
+                                f"header lacks column(s) {', '.join(missing)}",
+                                ProblemKind.BAD_HEADER))
         return
     try:
         for row in reader:
@@ -177,12 +179,12 @@ def read_rows(path: Path, columns: tuple[str, ...], problems: list[Problem]) -> 
                 continue
             if None in row:
                 problems.append(Problem(name, reader.line_num, None, None,
-                                        "has more cells than the header", "bad-row"))
+                                        "has more cells than the header", ProblemKind.BAD_ROW))
                 continue
             yield _Row(name, reader.line_num, row, problems)
     except csv.Error as exc:
         problems.append(Problem(name, reader.line_num, None, None,
-                                f"is not valid CSV: {exc}", "bad-row"))
+                                f"is not valid CSV: {exc}", ProblemKind.BAD_ROW))
 
 
 #: C0 controls other than tab and line ends, DEL, C1 controls and the Unicode line separators
@@ -201,7 +203,7 @@ def _check_control_characters(name: str, text: str, problems: list[Problem]) -> 
             problems.append(Problem(
                 name, number, None, repr(char),
                 f"contains the control character {label} at column {found.start() + 1}; "
-                "remove it", "control-character"))
+                "remove it", ProblemKind.CONTROL_CHARACTER))
 
 
 def _decode(name: str, data: bytes, problems: list[Problem]) -> str:
@@ -221,7 +223,7 @@ def _decode(name: str, data: bytes, problems: list[Problem]) -> str:
             problems.append(Problem(
                 name, number, None, byte,
                 f"is not valid UTF-8 (byte {byte} at column {exc.start + 1}); save the file as "
-                "UTF-8", "bad-header" if number == 1 else "bad-row"))
+                "UTF-8", ProblemKind.BAD_HEADER if number == 1 else ProblemKind.BAD_ROW))
     return data.decode("utf-8", errors="replace")
 
 
@@ -258,10 +260,12 @@ def _node(row: _Row) -> Node | None:
         try:
             facilities.add(Facility(item))
         except ValueError:
-            row.problem("facilities", item, f"is not one of {', '.join(Facility)}", "bad-value")
+            row.problem("facilities", item, f"is not one of {', '.join(Facility)}",
+                        ProblemKind.BAD_VALUE)
     kind = row.text("kind")
     if kind and kind not in NODE_KINDS:
-        row.problem("kind", kind, f"is not one of {', '.join(sorted(NODE_KINDS))}", "bad-value")
+        row.problem("kind", kind, f"is not one of {', '.join(sorted(NODE_KINDS))}",
+                    ProblemKind.BAD_VALUE)
     lat = row.number_signed("lat", -90, 90)
     lon = row.number_signed("lon", -180, 180)
     node = Node(
@@ -286,21 +290,24 @@ def _link(row: _Row) -> Link | None:
         try:
             gauges = tuple(sorted({int(g) for g in raw_gauge.split("/")}))
         except ValueError:
-            row.problem("gauge_mm", raw_gauge, "is not 1435, 1520 or 1435/1520", "bad-gauge")
+            row.problem("gauge_mm", raw_gauge, "is not 1435, 1520 or 1435/1520",
+                        ProblemKind.BAD_GAUGE)
         else:
             if not set(gauges) <= GAUGES_MM:
-                row.problem("gauge_mm", raw_gauge, "is not 1435, 1520 or 1435/1520", "bad-gauge")
+                row.problem("gauge_mm", raw_gauge, "is not 1435, 1520 or 1435/1520",
+                            ProblemKind.BAD_GAUGE)
     raw_months = row.text("months", required=False)
     try:
         months = parse_months(raw_months)
     except ValueError:
         row.problem("months", raw_months, "is not a month range like 1-12, 5-10 or 12-3",
-                    "bad-months")
+                    ProblemKind.BAD_MONTHS)
         months = frozenset()
     opened = row.date("opened")
     closed = row.date("closed")
     if opened and closed and closed <= opened:
-        row.problem("closed", closed.isoformat(), f"is not after opened {opened}", "bad-date")
+        row.problem("closed", closed.isoformat(), f"is not after opened {opened}",
+                    ProblemKind.BAD_DATE)
     link = Link(
         id=row.text("id"), from_id=row.text("from"), to_id=row.text("to"),
         mode=mode or Mode.ROAD, distance_km=distance or 0.0,
@@ -319,7 +326,7 @@ def _crossing(row: _Row) -> Crossing | None:
         try:
             modes.add(Mode(item))
         except ValueError:
-            row.problem("modes", item, f"is not one of {', '.join(Mode)}", "unknown-mode")
+            row.problem("modes", item, f"is not one of {', '.join(Mode)}", ProblemKind.UNKNOWN_MODE)
     crossing = Crossing(
         id=row.text("id"), name_en=row.text("name_en"), cn_node=row.text("cn_node"),
         ru_node=row.text("ru_node"), modes=frozenset(modes),
@@ -404,7 +411,7 @@ def _read_all(folder: Path, pattern: str, columns: tuple[str, ...],
     if required and not paths:
         problems.append(Problem(pattern, None, None, None,
                                 f"no such file in the dataset folder {str(folder)!r}",
-                                "missing-file"))
+                                ProblemKind.MISSING_FILE))
     for path in paths:
         before = len(problems)
         rows = 0
@@ -414,7 +421,7 @@ def _read_all(folder: Path, pattern: str, columns: tuple[str, ...],
             if key and key in seen:
                 field = "/".join(columns[:key_columns])
                 row.problem(field, key, f"duplicates the id defined at {seen[key]}",
-                            "duplicate-id")
+                            ProblemKind.DUPLICATE_ID)
                 continue
             if key:
                 seen[key] = f"{row.file}:{row.line}"
@@ -424,7 +431,7 @@ def _read_all(folder: Path, pattern: str, columns: tuple[str, ...],
         if need_rows and rows == 0 and len(problems) == before:
             problems.append(Problem(path.name, 1, None, None,
                                     "has a header but no rows; the dataset needs them",
-                                    "empty-file"))
+                                    ProblemKind.EMPTY_FILE))
     return items
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from longjiang.errors import Problem
+from longjiang.errors import Problem, ProblemKind
 from longjiang.network.geo import great_circle_km
 from longjiang.network.geometry import check_geometry
 from longjiang.network.model import Facility, Link, Mode, Network, Node, TransferKind
@@ -38,7 +38,8 @@ _TRANSFERS_FOR_FACILITY = (
 _REQUIRED_CARGO = ("20ft", "40ft")
 
 
-def _problem(link: Link, field: str, value: object, message: str, kind: str) -> Problem:
+def _problem(link: Link, field: str, value: object, message: str,
+             kind: ProblemKind) -> Problem:
     return Problem(link.file, link.line, field, None if value is None else str(value), message,
                    kind)
 
@@ -67,24 +68,25 @@ def _check_links(network: Network) -> list[Problem]:
         for field, node_id in (("from", link.from_id), ("to", link.to_id)):
             if not network.has_node(node_id):
                 problems.append(_problem(link, field, node_id, "is not a known node id",
-                                         "unknown-node"))
+                                         ProblemKind.UNKNOWN_NODE))
                 ends_known = False
         if link.crossing is not None and link.crossing not in network.crossings:
             problems.append(_problem(link, "crossing", link.crossing,
-                                     "is not a crossing id of crossings.csv", "unknown-crossing"))
+                                     "is not a crossing id of crossings.csv",
+                                     ProblemKind.UNKNOWN_CROSSING))
         if link.mode is Mode.RAIL and not link.gauges_mm:
             problems.append(_problem(link, "gauge_mm", "", "is empty; a rail link needs its gauge "
-                                     "(1435, 1520 or 1435/1520)", "missing-gauge"))
+                                     "(1435, 1520 or 1435/1520)", ProblemKind.MISSING_GAUGE))
         if link.mode is not Mode.RAIL and link.gauges_mm:
             problems.append(_problem(link, "gauge_mm", "/".join(map(str, link.gauges_mm)),
                                      f"is set on a {link.mode} link; only rail has a gauge",
-                                     "bad-gauge"))
+                                     ProblemKind.BAD_GAUGE))
         if not ends_known:
             continue
         a, b = network.node(link.from_id), network.node(link.to_id)
         if link.from_id == link.to_id:
             problems.append(_problem(link, "to", link.to_id, "equals from: a link needs two "
-                                     "different ends", "self-loop"))
+                                     "different ends", ProblemKind.SELF_LOOP))
             continue
         gc = great_circle_km(a.lat, a.lon, b.lat, b.lon)
         slack = max(IMPOSSIBLE_SLACK[0], IMPOSSIBLE_SLACK[1] * gc)
@@ -92,13 +94,13 @@ def _check_links(network: Network) -> list[Problem]:
             problems.append(_problem(
                 link, "distance_km", f"{link.distance_km:g}",
                 f"is shorter than the great-circle distance {gc:.1f} km between "
-                f"{a.id} and {b.id}: impossible", "impossible-distance"))
+                f"{a.id} and {b.id}: impossible", ProblemKind.IMPOSSIBLE_DISTANCE))
         elif (link.distance_km > SUSPECT_RATIO * gc
               and link.distance_km - gc > SUSPECT_MIN_DETOUR_KM):
             problems.append(_problem(
                 link, "distance_km", f"{link.distance_km:g}",
                 f"is more than {SUSPECT_RATIO:g} times the great-circle distance {gc:.1f} km "
-                f"between {a.id} and {b.id}: suspect", "suspect-distance"))
+                f"between {a.id} and {b.id}: suspect", ProblemKind.SUSPECT_DISTANCE))
         needed = _FACILITY_FOR_MODE.get(link.mode)
         if needed is not None:
             for end in (a, b):
@@ -106,7 +108,7 @@ def _check_links(network: Network) -> list[Problem]:
                     problems.append(_problem(
                         link, "from" if end is a else "to", end.id,
                         f"is the end of a {link.mode} link but has no '{needed}' facility",
-                        "missing-facility"))
+                        ProblemKind.MISSING_FACILITY))
     return problems
 
 
@@ -121,7 +123,7 @@ def _check_crossing_links(network: Network) -> list[Problem]:
             problems.append(_problem(
                 link, "crossing", crossing.id,
                 f"is used by this {link.mode} link, but the crossing lists only the modes "
-                f"{listed}", "crossing-mode"))
+                f"{listed}", ProblemKind.CROSSING_MODE))
         if (link.crossing is not None or link.mode not in _CROSSING_MODES
                 or not network.has_node(link.from_id) or not network.has_node(link.to_id)):
             continue
@@ -130,7 +132,8 @@ def _check_crossing_links(network: Network) -> list[Problem]:
             problems.append(_problem(
                 link, "crossing", "",
                 f"is empty, but this {link.mode} link joins {a.id} ({a.country}) and {b.id} "
-                f"({b.country}): a link across a border needs its crossing", "missing-crossing"))
+                f"({b.country}): a link across a border needs its crossing",
+                ProblemKind.MISSING_CROSSING))
     return problems
 
 
@@ -186,7 +189,7 @@ def _gauge_problem(node: Node, chain: list[str]) -> Problem:
                  "and 1520 mm rail links meet,")
     return Problem(node.file, node.line, "facilities", ";".join(sorted(node.facilities)),
                    f"{where} but no node there has a 'gauge' transfer facility",
-                   "gauge-break-without-transfer")
+                   ProblemKind.GAUGE_BREAK_WITHOUT_TRANSFER)
 
 
 def _check_reachability(network: Network) -> list[Problem]:
@@ -225,7 +228,7 @@ def _check_reachability(network: Network) -> list[Problem]:
                 stack.append(j)
     return [
         Problem(n.file, n.line, "id", n.id, "is not reachable from the rest of the network: no "
-                "route reaches it", "unreachable-node")
+                "route reaches it", ProblemKind.UNREACHABLE_NODE)
         for i, n in enumerate(network.nodes) if not reached[i]
     ]
 
@@ -285,7 +288,7 @@ def _check_references(network: Network) -> list[Problem]:
                 problems.append(Problem(crossing.file or "crossings.csv", crossing.line or None,
                                         field, node_id,
                                         f"of crossing {crossing.id} is not a known node id",
-                                        "unknown-node"))
+                                        ProblemKind.UNKNOWN_NODE))
     for port in network.ports:
         where = (port.file or "ports.csv", port.line or None)
         refs = [("node", port.node)]
@@ -295,12 +298,12 @@ def _check_references(network: Network) -> list[Problem]:
             if not network.has_node(node_id):
                 problems.append(Problem(*where, field, node_id,
                                         f"of port {port.id} is not a known node id",
-                                        "unknown-node"))
+                                        ProblemKind.UNKNOWN_NODE))
         for crossing_id in port.crossings:
             if crossing_id not in network.crossings:
                 problems.append(Problem(*where, "crossing", crossing_id,
                                         f"of port {port.id} is not a crossing id",
-                                        "unknown-crossing"))
+                                        ProblemKind.UNKNOWN_CROSSING))
     return problems
 
 
@@ -311,7 +314,7 @@ def _check_parameters(network: Network) -> list[Problem]:
     problems: list[Problem] = []
 
     def missing(file: str, field: str, value: str, message: str) -> None:
-        problems.append(Problem(file, None, field, value, message, "missing-parameters"))
+        problems.append(Problem(file, None, field, value, message, ProblemKind.MISSING_PARAMETERS))
 
     first_link: dict[Mode, Link] = {}
     for link in network.links:

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
-from longjiang.errors import InputError, Problem, ValidationError
+from longjiang.errors import InputError, Problem, ProblemKind, ValidationError
 from longjiang.settlement.money import Currency, currency, format_minor
 
 __all__ = [
@@ -207,20 +207,20 @@ def parse_camt053(data: bytes, name: str) -> Statement:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise ValidationError([Problem(name, exc.position[0] if exc.position else None, None,
-                                       None, f"not well-formed XML: {exc.msg}", "syntax")]
+                                       None, f"not well-formed XML: {exc.msg}", ProblemKind.SYNTAX)]
                               ) from None
     ns = etree.QName(root).namespace or ""
     if etree.QName(root).localname != "Document" or not CAMT053_NS.match(ns):
         raise ValidationError([Problem(name, root.sourceline, "Document", ns or
                                        etree.QName(root).localname, "not a camt.053 statement "
                                        "(expected the namespace urn:iso:std:iso:20022:tech:xsd:"
-                                       "camt.053.001.NN)", "format")])
+                                       "camt.053.001.NN)", ProblemKind.FORMAT)])
     q = {"c": ns}
     stmt = root.find("c:BkToCstmrStmt/c:Stmt", q)
     msg_id = root.findtext("c:BkToCstmrStmt/c:GrpHdr/c:MsgId", namespaces=q)
     if stmt is None or not msg_id:
         raise ValidationError([Problem(name, root.sourceline, "BkToCstmrStmt", None,
-                                       "expected GrpHdr/MsgId and a Stmt", "format")])
+                                       "expected GrpHdr/MsgId and a Stmt", ProblemKind.FORMAT)])
     problems: list[Problem] = []
     acct = (stmt.findtext("c:Acct/c:Id/c:IBAN", namespaces=q)
             or stmt.findtext("c:Acct/c:Id/c:Othr/c:Id", namespaces=q) or "").strip()
@@ -250,7 +250,7 @@ def parse_camt053(data: bytes, name: str) -> Statement:
         cur = _held(ccy, name, line, "Ntry/Amt@Ccy", problems)
         if cur is not None and held_ccy is not None and cur.code != held_ccy.code:
             problems.append(Problem(name, line, "Ntry/Amt@Ccy", ccy, "differs from the "
-                                    f"account's currency {held_ccy.code}", "currency"))
+                                    f"account's currency {held_ccy.code}", ProblemKind.CURRENCY))
             continue
         minor = _minor(amt.text if amt is not None else None, cur, name, line, problems)
         direction = text(k.get("CdtDbtInd"))
@@ -269,7 +269,8 @@ def parse_camt053(data: bytes, name: str) -> Statement:
             problems.append(Problem(name, line, "AcctSvcrRef", None, "every entry needs the "
                                     "bank's reference (it makes re-imports idempotent)"))
         elif ref in seen:
-            problems.append(Problem(name, line, "AcctSvcrRef", ref, "listed twice", "duplicate"))
+            problems.append(Problem(name, line, "AcctSvcrRef", ref, "listed twice",
+                                    ProblemKind.DUPLICATE))
         seen.add(ref)
         if minor is None or cur is None or direction not in ("CRDT", "DBIT") or not ref or (
                 booked is None and value is None):
@@ -321,7 +322,8 @@ def _held(code: str, name: str, line: int | None, fld: str,
     try:
         return currency(code, field=fld)
     except InputError:
-        problems.append(Problem(name, line, fld, code, "not a currency we hold", "currency"))
+        problems.append(Problem(name, line, fld, code, "not a currency we hold",
+                                ProblemKind.CURRENCY))
         return None
 
 

@@ -33,7 +33,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from longjiang.errors import InputError, Problem, ValidationError
+from longjiang.errors import InputError, Problem, ProblemKind, ValidationError
 from longjiang.settlement.money import currencies
 
 __all__ = [
@@ -98,7 +98,7 @@ def _decode_cbr(data: bytes, name: str) -> None:
         declared = re.search(r'encoding="([^"]+)"', head)
         raise ValidationError([Problem(name, 1, "encoding", declared.group(1) if declared
                                        else None, "a Bank of Russia file declares "
-                                       "windows-1251", "encoding")])
+                                       "windows-1251", ProblemKind.ENCODING)])
     if any(b >= 0x80 for b in data):
         try:
             data.decode("utf-8")
@@ -108,7 +108,7 @@ def _decode_cbr(data: bytes, name: str) -> None:
         # re-saved the file, and the currency names would read as mojibake
         raise ValidationError([Problem(name, 1, "encoding", "utf-8", "the bytes are UTF-8 "
                                        "but the file declares windows-1251 (re-saved by an "
-                                       "editor?): download the file again", "encoding")])
+                                       "editor?): download the file again", ProblemKind.ENCODING)])
 
 
 def _parse_xml(data: bytes, name: str) -> Any:
@@ -122,7 +122,8 @@ def _parse_xml(data: bytes, name: str) -> Any:
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else None
         raise ValidationError([Problem(name, line, None, None,
-                                       f"not well-formed XML: {exc.msg}", "syntax")]) from None
+                                       f"not well-formed XML: {exc.msg}",
+                                       ProblemKind.SYNTAX)]) from None
 
 
 def _comma_decimal(text: str | None, name: str, line: int | None, field: str,
@@ -130,7 +131,7 @@ def _comma_decimal(text: str | None, name: str, line: int | None, field: str,
     raw = (text or "").strip()
     if not _COMMA_DECIMAL.match(raw):
         problems.append(Problem(name, line, field, raw, "expected a decimal with a comma, "
-                                "such as 11,2816", "format"))
+                                "such as 11,2816", ProblemKind.FORMAT))
         return None
     value = Decimal(raw.replace(",", "."))
     if value == 0:
@@ -144,7 +145,7 @@ def _nominal(text: str | None, name: str, line: int | None,
     raw = (text or "").strip()
     if raw not in {"1", "10", "100", "1000", "10000", "100000", "1000000"}:
         problems.append(Problem(name, line, "Nominal", raw,
-                                "expected a power of ten from 1 to 1000000", "format"))
+                                "expected a power of ten from 1 to 1000000", ProblemKind.FORMAT))
         return None
     return int(raw)
 
@@ -157,12 +158,12 @@ def parse_cbr_daily(data: bytes, name: str) -> list[Rate]:
     if tag != "ValCurs" or root.find("Valute") is None:
         raise ValidationError([Problem(name, 1, "root", str(tag), "expected a Bank of Russia "
                                        "XML_daily document (<ValCurs> with <Valute>)",
-                                       "format")])
+                                       ProblemKind.FORMAT)])
     effective = _cbr_date(root.get("Date"))
     if effective is None:
         raise ValidationError([Problem(name, root.sourceline, "Date",
                                        root.get("Date"), "expected a date DD.MM.YYYY",
-                                       "format")])
+                                       ProblemKind.FORMAT)])
     held = currencies()
     out: list[Rate] = []
     seen: set[str] = set()
@@ -172,7 +173,8 @@ def parse_cbr_daily(data: bytes, name: str) -> list[Rate]:
         if code not in held or code == "RUB":
             continue
         if code in seen:
-            problems.append(Problem(name, line, "CharCode", code, "listed twice", "duplicate"))
+            problems.append(Problem(name, line, "CharCode", code, "listed twice",
+                                    ProblemKind.DUPLICATE))
             continue
         seen.add(code)
         nominal = _nominal(valute.findtext("Nominal"), name, line, problems)
@@ -200,7 +202,7 @@ def parse_cbr_dynamic(data: bytes, name: str) -> list[Rate]:
     if tag != "ValCurs" or root.find("Record") is None:
         raise ValidationError([Problem(name, 1, "root", str(tag), "expected a Bank of Russia "
                                        "XML_dynamic document (<ValCurs> with <Record>)",
-                                       "format")])
+                                       ProblemKind.FORMAT)])
     cbr_id = root.get("ID")
     by_id = {c.cbr_id: c.code for c in currencies().values() if c.cbr_id}
     code = by_id.get(cbr_id)
@@ -209,7 +211,7 @@ def parse_cbr_dynamic(data: bytes, name: str) -> list[Rate]:
                                        cbr_id, "not the Bank of Russia id of a currency we "
                                        "hold (" + ", ".join(f"{k} {v}" for k, v in
                                                             sorted(by_id.items())) + ")",
-                                       "unknown")])
+                                       ProblemKind.UNKNOWN)])
     out: list[Rate] = []
     seen: set[date] = set()
     for record in root.iterfind("Record"):
@@ -217,11 +219,11 @@ def parse_cbr_dynamic(data: bytes, name: str) -> list[Rate]:
         effective = _cbr_date(record.get("Date"))
         if effective is None:
             problems.append(Problem(name, line, "Date", record.get("Date"),
-                                    "expected a date DD.MM.YYYY", "format"))
+                                    "expected a date DD.MM.YYYY", ProblemKind.FORMAT))
             continue
         if effective in seen:
             problems.append(Problem(name, line, "Date", record.get("Date"), "listed twice",
-                                    "duplicate"))
+                                    ProblemKind.DUPLICATE))
             continue
         seen.add(effective)
         if record.get("Id") not in (None, cbr_id):
@@ -249,10 +251,11 @@ def parse_cfets_csv(data: bytes, name: str) -> list[Rate]:
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise ValidationError([Problem(name, line, "encoding", None, "not UTF-8 text (a CFETS "
-                                       "table is read as UTF-8 CSV)", "encoding")]) from None
+                                       "table is read as UTF-8 CSV)",
+                                       ProblemKind.ENCODING)]) from None
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
-        raise ValidationError([Problem(name, 1, None, None, "empty file", "format")])
+        raise ValidationError([Problem(name, 1, None, None, "empty file", ProblemKind.FORMAT)])
     header = [h.strip() for h in rows[0]]
     date_col = next((i for i, h in enumerate(header) if h in ("Date", "日期")), None)
     pair_col = next((i for i, h in enumerate(header) if h.replace(" ", "") == "CNY/RUB"), None)
@@ -260,7 +263,7 @@ def parse_cfets_csv(data: bytes, name: str) -> list[Rate]:
         missing = "a Date (日期) column" if date_col is None else "a CNY/RUB column"
         raise ValidationError([Problem(name, 1, "header", ",".join(header)[:200],
                                        f"expected {missing} (CFETS central parity table)",
-                                       "format")])
+                                       ProblemKind.FORMAT)])
     problems: list[Problem] = []
     out: list[Rate] = []
     seen: set[date] = set()
@@ -276,30 +279,31 @@ def parse_cfets_csv(data: bytes, name: str) -> list[Rate]:
             day = date.fromisoformat(raw_date)
         except ValueError:
             problems.append(Problem(name, line, header[date_col], raw_date,
-                                    "expected a date YYYY-MM-DD", "format"))
+                                    "expected a date YYYY-MM-DD", ProblemKind.FORMAT))
             continue
         if day in seen:
             problems.append(Problem(name, line, header[date_col], raw_date, "listed twice",
-                                    "duplicate"))
+                                    ProblemKind.DUPLICATE))
             continue
         seen.add(day)
         if not _DOT_DECIMAL.match(raw_rate) or Decimal(raw_rate) == 0:
             problems.append(Problem(name, line, "CNY/RUB", raw_rate,
-                                    "expected roubles per yuan, such as 11.3188", "format"))
+                                    "expected roubles per yuan, such as 11.3188",
+                                    ProblemKind.FORMAT))
             continue
         out.append(Rate(RateSource.CFETS, "CNY", "RUB", 1, Decimal(raw_rate), day, day, name))
     if problems:
         raise ValidationError(problems)
     if not out:
         raise ValidationError([Problem(name, None, None, None, "no rates in the file",
-                                       "format")])
+                                       ProblemKind.FORMAT)])
     return out
 
 
 def parse_rates_file(data: bytes, name: str) -> list[Rate]:
     """Rates from a file of any of the three kinds, told apart by their content."""
     if not data.strip():
-        raise ValidationError([Problem(name, 1, None, None, "empty file", "format")])
+        raise ValidationError([Problem(name, 1, None, None, "empty file", ProblemKind.FORMAT)])
     start = data.lstrip()[:400]
     if start.startswith(b"<"):
         if b"<Record" in data[:4096] and b"<Valute" not in data[:4096]:

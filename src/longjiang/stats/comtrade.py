@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from longjiang.errors import DataError, Problem, ValidationError
+from longjiang.errors import DataError, Problem, ProblemKind, ValidationError
 from longjiang.stats._model import Observation, Origin
 from longjiang.stats.dataset import Dataset
 
@@ -116,14 +116,15 @@ def read_comtrade(path: Path) -> list[ComtradeRow]:
         raise ValidationError([Problem(
             path.name, line, None, None,
             f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "export the file from Comtrade as UTF-8 CSV", "encoding")]) from None
+            "export the file from Comtrade as UTF-8 CSV", ProblemKind.ENCODING)]) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         headers = {h.strip().lower(): h for h in (reader.fieldnames or [])}
         raw = list(reader)
     except csv.Error as exc:
         raise ValidationError([Problem(path.name, reader.line_num or None, None, None,
-                                       f"not a readable CSV file: {exc}", "format")]) from None
+                                       f"not a readable CSV file: {exc}",
+                                       ProblemKind.FORMAT)]) from None
     columns: dict[str, str] = {}
     for field, names in _ALIASES.items():
         for name in names:
@@ -152,7 +153,7 @@ def read_comtrade(path: Path) -> list[ComtradeRow]:
                     "reporter",
                     get("reporter"),
                     "only figures reported by China can be merged",
-                    "unsupported",
+                    ProblemKind.UNSUPPORTED,
                 )
             )
         partner = _COUNTRIES.get(get("partner").lower())
@@ -188,7 +189,7 @@ def read_comtrade(path: Path) -> list[ComtradeRow]:
                     "commodity",
                     get("commodity"),
                     "only all-commodity rows (TOTAL) can be merged",
-                    "unsupported",
+                    ProblemKind.UNSUPPORTED,
                 )
             )
         try:
@@ -257,7 +258,7 @@ def import_comtrade(
                     f"{obs.indicator} {obs.partner} {obs.year} contradicts {c.value_printed} "
                     f"{c.unit_corrected or c.unit_printed} from {c.source}; "
                     "use --keep-both to keep both",
-                    "conflict",
+                    ProblemKind.CONFLICT,
                 )
             )
             continue

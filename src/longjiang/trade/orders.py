@@ -26,7 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from longjiang.errors import InputError, Problem, ValidationError
+from longjiang.errors import InputError, Problem, ProblemKind, ValidationError
 from longjiang.trade.model import SECTIONS, Locator, Order
 from longjiang.trade.resolve import Resolved, resolve, section_fields
 from longjiang.trade.spec import Side, bulk
@@ -101,7 +101,7 @@ def validate_orders(orders: Sequence[Order],
             problems.append(Problem(order.locator.file, line, where, order.order_no,
                                     f"orderNo appears twice for this platform "
                                     f"(first at {first.file}:{first.line or first.pointer})",
-                                    kind="duplicate"))
+                                    kind=ProblemKind.DUPLICATE))
         seen.setdefault(key, order)
     if not orders and not problems:
         problems.append(Problem("<input>", None, None, None, "no orders found"))
@@ -158,7 +158,7 @@ def _section(raw: object, section: str, allowed: frozenset[str], locator: Locato
             line, where = locator.locate(section, index, str(key))
             problems.append(Problem(locator.file, line, where, _value(value),
                                     f"unknown field: not a CEB field of {section}",
-                                    kind="unknown-field"))
+                                    kind=ProblemKind.UNKNOWN_FIELD))
             continue
         text = value if type(value) is str else _value(value)
         if text is None:
@@ -279,7 +279,7 @@ def _csv_order(name: str, first: int, rows: list[tuple[int, dict[str, str]]],
                 problems.append(Problem(name, line, column, value,
                                         "unknown column: expected a CEB field, items.<field>, "
                                         "payment.<field>, logistics.<field> or "
-                                        "inventory.<field>", kind="unknown-field"))
+                                        "inventory.<field>", kind=ProblemKind.UNKNOWN_FIELD))
                 continue
             target = doc if section == "order" else doc.setdefault(section, {})
             if field in target and target[field] != value:
