@@ -26,6 +26,7 @@ from longjiang.errors import InputError, ProofError, SignatureError, StorageErro
 from longjiang.ledger.checkpoint import NoteSigner, sign_checkpoint
 from longjiang.ledger.mirror import (
     STATE_FILE,
+    DamagedCopy,
     MirrorConflict,
     check_bundle_entries,
     mirror,
@@ -232,7 +233,7 @@ def test_structure_only_mirror_counts_what_it_did_not_check(tmp_path: Path) -> N
     forged = list(entries)
     forged[3] = event_entry("shipper-cn", 99)
     publish(served, [*forged, event_entry("shipper-cn", 10)])
-    assert _conflict(served, state).kind == "rewritten-entry"
+    assert _conflict(served, state).kind == "fork"
     # the full check of the same log finds the bad signature
     publish(served, entries)
     with pytest.raises(MirrorConflict, match="bad-signature: entry 7"):
@@ -289,35 +290,78 @@ def _conflict(served: Path, state: Path) -> MirrorConflict:
     return caught.value
 
 
+def _rewritten(count: int, where: int) -> list[bytes]:
+    entries = history(count)
+    entries[where] = event_entry("shipper-cn", 10_000 + where)
+    return entries
+
+
 def test_rollback_is_reported_with_both_checkpoints(tmp_path: Path) -> None:
     served, state = tmp_path / "s", tmp_path / "m"
     publish(served, history(300))
     seen = (served / "checkpoint").read_text()
     mirror(DirectorySource(served), state, LOG_KEY)
+    # an older checkpoint that is a prefix of what was seen: a stale copy, not evidence
     publish(served, history(100))
+    with pytest.raises(StorageError, match="a stale copy: its checkpoint has size 102"):
+        mirror(DirectorySource(served), state, LOG_KEY)
+    # a smaller checkpoint that is not a prefix: the log signed both
+    publish(served, _rewritten(100, 50))
     found = _conflict(served, state)
     assert found.kind == "rollback" and found.old_checkpoint == seen
-    assert "size 102; the one seen before has 302" in str(found)
+    assert "size 102 and is not a prefix of the one of size 302" in str(found)
 
 
-@pytest.mark.parametrize(("where", "kind", "message"), [
-    (261, "rewritten-entry", "entry 261 differs from the one verified before"),
-    (100, "fork", "entry 100 differs from the copy verified before")],
-    ids=["in-held-partial-tile", "in-full-tile"])
-def test_rewritten_history_is_a_fork(tmp_path: Path, where: int, kind: str,
-                                     message: str) -> None:
+@pytest.mark.parametrize("where", [261, 100], ids=["in-held-partial-tile", "in-full-tile"])
+def test_rewritten_history_is_a_fork(tmp_path: Path, where: int) -> None:
     """The operator re-signs a log where one old entry is another event: whether the entry
-    sits in the tile the mirror held partially or in a full one, the mirror sees it."""
+    sits in the tile the mirror held partially or in a full one, the mirror sees it, and
+    calls it a fork because the server's own tiles give the new signed root while their
+    prefix does not give the old one."""
     served, state = tmp_path / "s", tmp_path / "m"
-    entries = history(298)  # 300 entries: tile 0 full, tile 1 held partially
-    publish(served, entries)
+    publish(served, history(298))  # 300 entries: tile 0 full, tile 1 held partially
     mirror(DirectorySource(served), state, LOG_KEY)
-    forged = history(400)
-    forged[where] = event_entry("shipper-cn", 10_000)
-    publish(served, forged)
+    publish(served, _rewritten(398, where))
     found = _conflict(served, state)
-    assert found.kind == kind and message in str(found)
+    assert found.kind == "fork"
+    assert "their first 300 leaves do not give the root signed for size 300" in str(found)
     assert found.old_checkpoint is not None and found.old_checkpoint != found.new_checkpoint
+
+
+def test_a_damaged_copy_is_not_a_fork(tmp_path: Path) -> None:
+    """Bytes flipped in tiles already mirrored and in new ones (a broken CDN, a man in the
+    middle): the server's files do not give its own signed root, so nothing accuses the log."""
+    served, state = tmp_path / "s", tmp_path / "m"
+    publish(served, history(298))
+    mirror(DirectorySource(served), state, LOG_KEY)
+    publish(served, history(598))
+    for name in ("tile/0/000", "tile/0/001"):
+        tile = served / name
+        tile.write_bytes(b"\xff" + tile.read_bytes()[1:])
+    with pytest.raises(DamagedCopy, match="disagree with its own signed checkpoint of size 600"):
+        mirror(DirectorySource(served), state, LOG_KEY)
+    # an entry bundle garbled on the way: the same
+    publish(served, history(598))
+    bundle = served / "tile/entries/001"
+    bundle.write_bytes(b"\xff\xff\x00")
+    with pytest.raises(DamagedCopy, match="runs past the end"):
+        mirror(DirectorySource(served), state, LOG_KEY)
+    # the honest copy then mirrors
+    publish(served, history(598))
+    assert mirror(DirectorySource(served), state, LOG_KEY).size == 600
+
+
+def test_deleted_partial_tiles_fall_back_to_the_full_ones(tmp_path: Path) -> None:
+    """tlog-tiles lets a log delete a partial tile once the full one exists; a checkpoint a
+    little behind the tiles is then read from the full tiles' first entries."""
+    served, state, older = tmp_path / "s", tmp_path / "m", tmp_path / "older"
+    publish(older, history(298))
+    publish(served, history(510))  # tile 1 is full now
+    shutil.copytree(older, served, dirs_exist_ok=True)  # with the older checkpoint
+    for partial in ("tile/0/001.p/44", "tile/entries/001.p/44"):
+        (served / partial).unlink()
+    report = mirror(DirectorySource(served), state, LOG_KEY)
+    assert report.size == 300 and report.entries_verified == 300
 
 
 def test_two_roots_for_one_size_is_a_fork(tmp_path: Path) -> None:
@@ -335,20 +379,25 @@ def test_tampered_tiles_and_bundles(tmp_path: Path) -> None:
     publish(served, history(600))
     level0 = served / "tile/0/001"
     level0.write_bytes(level0.read_bytes()[:-1] + b"\x00")
-    found = _conflict(served, state)
-    assert found.kind == "tampered-tile" and "tile/0/001 is not the hashes" in str(found)
+    with pytest.raises(DamagedCopy, match="tile/0/001 is not the hashes of tile/entries/001"):
+        mirror(DirectorySource(served), state, LOG_KEY)
 
     publish(served, history(600))
     upper = served / "tile/1/000.p/2"
     upper.write_bytes(upper.read_bytes()[::-1])
-    assert _conflict(served, state).kind == "tampered-tile"
+    with pytest.raises(DamagedCopy, match=r"tile/1/000\.p/2 does not match the tiles below"):
+        mirror(DirectorySource(served), state, LOG_KEY)
 
     publish(served, history(600))
     bundle = served / "tile/entries/000"
     bundle.write_bytes(bundle.read_bytes()[:-3])
-    found = _conflict(served, state)
-    assert found.kind == "tampered-entry" and "runs past the end" in str(found)
-    assert found.old_checkpoint is None  # a first mirror has seen nothing before
+    with pytest.raises(DamagedCopy, match="runs past the end"):
+        mirror(DirectorySource(served), state, LOG_KEY)
+    publish(served, history(600))
+    (served / "tile/0/000").unlink()
+    with pytest.raises(StorageError, match="tile/0/000 is missing"):
+        mirror(DirectorySource(served), state, LOG_KEY)
+    assert not (state / STATE_FILE).exists()  # nothing recorded by any of these runs
 
 
 def test_entries_must_be_signed_statements(tmp_path: Path) -> None:
@@ -459,7 +508,7 @@ def test_cli_mirror_and_its_conflict_exit(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["size"] == 42
 
-    publish(served, history(10))
+    publish(served, _rewritten(10, 5))
     result = runner.invoke(ledger_app, args)
     assert result.exit_code == 6 and issubclass(MirrorConflict, ProofError)
     assert "LOG CONFLICT" in result.output and "rollback" in result.output
@@ -472,3 +521,75 @@ def test_cli_mirror_and_its_conflict_exit(tmp_path: Path) -> None:
     result = runner.invoke(ledger_app, ["mirror", "ftp://x", "--state", str(state),
                                         "--log-key", LOG_KEY])
     assert result.exit_code == 2 and "expected http(s)://, s3://" in result.output
+
+
+def test_the_pinned_witness_quorum_is_required(tmp_path: Path) -> None:
+    from longjiang.witness.cosignature import generate_witness_key
+    from longjiang.witness.policy import parse_policy
+
+    served = tmp_path / "s"
+    publish(served, history(3))
+    cn, ru = generate_witness_key("cn.example/w"), generate_witness_key("ru.example/w")
+    policy = parse_policy(f"witness {cn.verifier().to_string()} http://127.0.0.1:1\n"
+                          f"witness {ru.verifier().to_string()} http://127.0.0.1:2\n"
+                          "quorum 2\n")
+    note = (served / "checkpoint").read_text()
+    body = note.split("\n\n", 1)[0] + "\n"
+    (served / "checkpoint").write_text(note + cn.cosign(body, 1_700_000_000))
+    with pytest.raises(SignatureError, match="lacks the witness quorum"):
+        mirror(DirectorySource(served), tmp_path / "m", LOG_KEY, witnesses=policy)
+    (served / "checkpoint").write_text(note + cn.cosign(body, 1_700_000_000)
+                                       + ru.cosign(body, 1_700_000_001))
+    assert mirror(DirectorySource(served), tmp_path / "m", LOG_KEY,
+                  witnesses=policy).size == 5
+
+
+def test_gzip_sent_unasked_is_read(tmp_path: Path) -> None:
+    """tlog-tiles lets a server send tiles gzip-compressed without negotiation: a server
+    that gzips every answer is mirrored like any other."""
+    import gzip
+
+    root = tmp_path / "www"
+    publish(root, history(300))
+
+    class Gzipping(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            path = root / self.path.removeprefix("/log/")
+            if not path.is_file():
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = gzip.compress(path.read_bytes())
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gzipping)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    source = HttpSource(f"http://127.0.0.1:{server.server_address[1]}/log")
+    try:
+        assert mirror(source, tmp_path / "m", LOG_KEY).size == 302
+    finally:
+        source.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_damaged_partial_tiles_in_the_state_are_refused(tmp_path: Path) -> None:
+    served, state = tmp_path / "s", tmp_path / "m"
+    publish(served, history(298))
+    mirror(DirectorySource(served), state, LOG_KEY)
+    saved = json.loads((state / STATE_FILE).read_text())
+    saved["tree"]["levels"] = [[]]
+    (state / STATE_FILE).write_text(json.dumps(saved))
+    with pytest.raises(StorageError, match="partial tile of level 0 does not fit the size"):
+        mirror(DirectorySource(served), state, LOG_KEY)

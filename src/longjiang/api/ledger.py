@@ -163,6 +163,9 @@ def get_ledger(request: Request) -> Ledger:
     return ledger
 
 
+_PUSHER_LOCK = threading.Lock()
+
+
 def appended(request: Request) -> None:
     """Something was appended to the application's ledger: with a witness policy, its new
     checkpoint goes to the witnesses in the background (``app.state.witness_pusher``), and
@@ -172,9 +175,12 @@ def appended(request: Request) -> None:
         return
     from longjiang.witness.pusher import WitnessPusher
 
-    pusher: WitnessPusher | None = getattr(request.app.state, "witness_pusher", None)
-    if pusher is None or pusher.ledger is not ledger:
-        pusher = request.app.state.witness_pusher = WitnessPusher(ledger)
+    with _PUSHER_LOCK:  # one pusher per application, even when two first appends race
+        pusher: WitnessPusher | None = getattr(request.app.state, "witness_pusher", None)
+        if pusher is None or pusher.ledger is not ledger or pusher.closed:
+            if pusher is not None:
+                pusher.close()
+            pusher = request.app.state.witness_pusher = WitnessPusher(ledger)
     pusher.notify()
 
 

@@ -46,6 +46,10 @@ def mirror(
         "--signatures/--no-signatures",
         help="check each entry's Ed25519 signature (--no-signatures: the log's structure, "
              "consistency and the entries' form only; the fast watch for forks)")] = True,
+    witnesses: Annotated[Path | None, typer.Option(
+        "--witnesses", help="a witness policy file to pin: each checkpoint must carry its "
+                            "quorum of cosignatures (default: $LONGJIANG_WITNESS_POLICY; "
+                            "none: not required)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Mirror and monitor a log: verify the checkpoint's signature, every new entry and tile,
@@ -57,7 +61,9 @@ def mirror(
     from longjiang.ledger.mirror import MirrorConflict, check_bundle_entries
     from longjiang.ledger.mirror import mirror as run_mirror
     from longjiang.ledger.tilesource import open_source
+    from longjiang.witness.policy import load_policy, policy_from_env
 
+    policy = load_policy(witnesses) if witnesses is not None else policy_from_env()
     source = open_source(url, endpoint_url=endpoint_url)
     err = Console(stderr=True)
     try:
@@ -71,7 +77,7 @@ def mirror(
                 progress.update(task, completed=done, total=total, refresh=True)
 
             report = run_mirror(source, state, log_key, workers=workers,
-                                signatures=signatures, progress=show)
+                                signatures=signatures, witnesses=policy, progress=show)
         checked = 0
         for path in bundle or []:
             try:

@@ -43,21 +43,42 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from longjiang.errors import InputError, ProofError, SignatureError, StorageError
+from longjiang.errors import (
+    InputError,
+    LongjiangError,
+    ProofError,
+    SignatureError,
+    StorageError,
+)
 from longjiang.ledger.checkpoint import (
     Checkpoint,
     NoteVerifier,
     ed25519_verify,
     open_checkpoint,
 )
-from longjiang.ledger.merkle import HASH_SIZE
+from longjiang.ledger.merkle import (
+    HASH_SIZE,
+    consistency_ranges,
+    fold_right,
+    perfect_subtrees,
+)
 from longjiang.ledger.statements import Statement, parse_statement
-from longjiang.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, split_bundle, tile_path
-from longjiang.ledger.tilesource import TileSource
+from longjiang.ledger.tiles import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    entry_bundle,
+    split_bundle,
+    tile_path,
+)
+from longjiang.ledger.tilesource import DirectorySource, TileSource
 
-__all__ = ["MirrorConflict", "MirrorReport", "mirror"]
+if TYPE_CHECKING:
+    from longjiang.witness.policy import WitnessPolicy
+
+__all__ = ["DamagedCopy", "MirrorConflict", "MirrorReport", "check_bundle_entries", "mirror",
+           "root_from_tiles"]
 
 STATE_FILE = "mirror.json"
 STATE_FORMAT = "longjiang-ledger-mirror/v1"
@@ -87,6 +108,15 @@ class MirrorConflict(ProofError):
     def evidence(self) -> dict[str, Any]:
         return {"kind": self.kind, "message": str(self), "seen_before": self.old_checkpoint,
                 "server": self.new_checkpoint}
+
+
+class DamagedCopy(StorageError):
+    """The server's files disagree with its own signed checkpoint (a damaged, truncated or
+    tampered copy, or a man in the middle): no evidence against the log, which signed
+    nothing inconsistent; mirror from another copy."""
+
+    code = "damaged-tiles"
+    http_status = 502
 
 
 @dataclass(frozen=True)
@@ -165,6 +195,10 @@ class _Tree:
         if len(tree.stack) != bin(tree.size).count("1") or any(
                 len(h) != HASH_SIZE for h in tree.stack):
             raise ValueError("compact range does not fit the size")
+        for level, hashes in enumerate(tree.levels):
+            if len(hashes) != (tree.size >> (TILE_HEIGHT * level)) % TILE_WIDTH or any(
+                    len(h) != HASH_SIZE for h in hashes):
+                raise ValueError(f"partial tile of level {level} does not fit the size")
         return tree
 
 
@@ -180,6 +214,8 @@ class _State:
     waiting: list[tuple[int, str, str]] = field(default_factory=list)
     #: entries whose signatures were not checked (mirrored with signatures=False)
     unchecked: int = 0
+    #: the root of the tree verified before this run
+    tree_root_before: bytes = b""
 
     def to_json(self) -> dict[str, Any]:
         return {"format": STATE_FORMAT, "origin": self.origin, "checkpoint": self.note,
@@ -307,6 +343,8 @@ class _Checker:
         self.signatures = signatures
         #: the raw public key of each verifier key string met, parsed once
         self.raw: dict[str, bytes] = {}
+        #: the first entry that is not a valid signed statement, if any
+        self.bad: str | None = None
 
     def _public(self, key: str) -> bytes:
         raw = self.raw.get(key)
@@ -401,7 +439,7 @@ def _read_checkpoint(source: TileSource, log_key: NoteVerifier,
 
 
 def mirror(source: TileSource, state_dir: Path, log_key: str, *, workers: int = 0,
-           signatures: bool = True,
+           signatures: bool = True, witnesses: WitnessPolicy | None = None,
            progress: Callable[[int, int], None] | None = None) -> MirrorReport:
     """Bring the mirror in ``state_dir`` up to ``source``'s checkpoint, verifying everything.
 
@@ -409,25 +447,38 @@ def mirror(source: TileSource, state_dir: Path, log_key: str, *, workers: int = 
     ``signatures=False`` checks everything but the entries' Ed25519 signatures (the log's
     structure, consistency and the entries' form: the fast way to watch a large log for
     forks); the entries left unchecked are counted in the state and the report.
-    Raises :class:`MirrorConflict` (with both checkpoints) when the log contradicts itself
-    or what was verified before; nothing of the run is recorded then.
+    With ``witnesses``, the checkpoint must carry the policy's quorum of cosignatures.
+
+    Raises :class:`MirrorConflict` (with both signed checkpoints) only on proof that the log
+    signed two inconsistent trees: two roots for one size, a smaller checkpoint that is not
+    a prefix of the one seen before, or a new checkpoint whose own tiles do not extend the
+    old one. Files of the server that disagree with its own checkpoint are a
+    :class:`DamagedCopy`. Nothing of a failed run is recorded.
     """
     verifier = NoteVerifier.from_string(log_key)
     state = _State.load(state_dir)
     new, new_note = _read_checkpoint(source, verifier, state.origin)
+    if witnesses is not None and not witnesses.satisfied(new_note):
+        raise SignatureError(f"{source.name}: the checkpoint of size {new.size} lacks the "
+                             f"witness quorum ({witnesses.quorum} cosignatures of the policy)")
     old_size, old_note = state.tree.size, state.note
 
     def conflict(kind: str, message: str) -> MirrorConflict:
         return MirrorConflict(kind, message, old_note, new_note)
 
     if new.size < old_size:
-        raise conflict("rollback", f"the server's checkpoint has size {new.size}; the one seen "
-                       f"before has {old_size}")
+        mine = DirectorySource(state_dir)
+        if root_from_tiles(mine, new.size, old_size) == new.root_hash:
+            raise StorageError(f"{source.name}: a stale copy: its checkpoint has size "
+                               f"{new.size}, a prefix of the size {old_size} verified before")
+        raise conflict("rollback", f"the server's checkpoint has size {new.size} and is not a "
+                       f"prefix of the one of size {old_size} seen before")
     if new.size == old_size:
         if new.root_hash != state.tree.root():
             raise conflict("fork", f"two different roots for size {new.size}")
         return MirrorReport(new.origin, new.size, old_size, 0, 0, new.root_hash,
                             len(state.waiting), state.unchecked)
+    state.tree_root_before = state.tree.root()
     checks = _Signatures(workers if signatures else 0, enabled=signatures)
     checker = _Checker(state, verifier, checks)
     try:
@@ -437,24 +488,21 @@ def mirror(source: TileSource, state_dir: Path, log_key: str, *, workers: int = 
         for path, data in _follow(source, state.tree, new.size, checker, conflict, progress):
             _write_file(state_dir.joinpath(*path.split("/")), data, durable=False)
         checks.finish()
-    except MirrorConflict as found:
-        # a tile that disagrees with the tree may be the trace of older history rewritten
-        where = (_first_changed_leaf(source, state_dir, old_size)
-                 if old_size and found.kind == "tampered-tile" else None)
-        if where is not None:
-            raise _fork(conflict, where, old_size) from found
-        raise
+    except _Mismatch as found:
+        raise _judge(source, new, old_size, state.tree_root_before, conflict,
+                     str(found)) from None
     finally:
         checks.close()
+    root = state.tree.root()
+    if root != new.root_hash:
+        raise _judge(source, new, old_size, state.tree_root_before, conflict,
+                     "the entries do not give the checkpoint's root")
+    # the signed root covers every entry fetched: a bad one is the log's own doing
+    if checker.bad is not None:
+        raise conflict("bad-entry", checker.bad)
     if checks.failed is not None:
         raise conflict("bad-signature", f"entry {checks.failed}: the signature does not "
                        "verify with the signer's key at that point of the log")
-    root = state.tree.root()
-    if root != new.root_hash:
-        where = _first_changed_leaf(source, state_dir, old_size)
-        if where is not None:
-            raise _fork(conflict, where, old_size)
-        raise conflict("tampered-entry", "the entries do not give the checkpoint's root")
     state.origin, state.note = new.origin, new_note
     state.unchecked += checks.skipped
     os.sync()  # the tiles are on disk before the state that counts them
@@ -464,10 +512,121 @@ def mirror(source: TileSource, state_dir: Path, log_key: str, *, workers: int = 
                         checks.checked, root, len(state.waiting), state.unchecked)
 
 
-def _fork(conflict: Callable[[str, str], MirrorConflict], where: int,
-          old_size: int) -> MirrorConflict:
-    return conflict("fork", f"entry {where} differs from the copy verified before: the "
-                    f"server's tree does not extend the checkpoint of size {old_size}")
+class _Mismatch(Exception):
+    """The server's files disagree with each other or with what was verified before; who is
+    at fault is judged by :func:`_judge`."""
+
+
+def _judge(source: TileSource, new: Checkpoint, old_size: int, old_root: bytes,
+           conflict: Callable[[str, str], MirrorConflict], found: str) -> LongjiangError:
+    """A fork when the server's own tiles hash to its signed root and their first
+    ``old_size`` leaves do not give the root verified before: the log signed two trees that
+    disagree. Otherwise the server's copy is damaged (its files do not give its own root, or
+    agree with both checkpoints while its entries do not)."""
+    roots: tuple[bytes, bytes] | None = None
+    if old_size:
+        try:
+            roots = consistency_roots_from_tiles(source, old_size, new.size)
+        except (StorageError, InputError, ProofError):
+            roots = None
+    if roots is not None and roots[1] == new.root_hash and roots[0] != old_root:
+        return conflict("fork", f"the server's tiles give its signed root for size {new.size}, "
+                        f"and their first {old_size} leaves do not give the root signed for "
+                        f"size {old_size}: the log does not extend the checkpoint seen before "
+                        f"({found})")
+    return DamagedCopy(f"{source.name}: its files disagree with its own signed checkpoint of "
+                       f"size {new.size}: {found}; no evidence against the log")
+
+
+def fetch_tile(source: TileSource, level: int | str, index: int, width: int) -> bytes | None:
+    """A tile or entry bundle of ``width``; when the partial one is gone (tlog-tiles lets a
+    log delete partial tiles once the full tile exists), the full tile's first ``width``."""
+    data = source.fetch(tile_path(level, index, width))
+    if data is not None or width == TILE_WIDTH:
+        return data
+    full = source.fetch(tile_path(level, index, TILE_WIDTH))
+    if full is None:
+        return None
+    if level != "entries":
+        return full[:HASH_SIZE * width]
+    return entry_bundle(split_bundle(full, tile_path(level, index))[:width])
+
+
+def consistency_roots_from_tiles(source: TileSource, size1: int,
+                                 size2: int) -> tuple[bytes, bytes]:
+    """The two roots (of ``size1`` and of ``size2`` leaves) that the RFC 9162 consistency
+    proof made of the server's tile nodes implies (RFC 9162 2.1.4.2). Both come from the
+    same nodes, so when the second is the log's signed root, the first is the prefix that
+    signed tree commits to."""
+    cache: dict[tuple[int, int], bytes] = {}
+
+    def node(height: int, index: int) -> bytes:
+        return _tile_node(source, cache, size2, height, index)
+
+    proof = [fold_right([node(h, i) for h, i in perfect_subtrees(a, b)])
+             for a, b in consistency_ranges(size1, size2)]
+    if size1 & (size1 - 1) == 0:  # the old tree is a perfect subtree: its own node
+        proof.insert(0, node(size1.bit_length() - 1, 0))
+    fn, sn = size1 - 1, size2 - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    if not proof:
+        raise ProofError("empty consistency proof")
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            raise ProofError("consistency proof too long")
+        if fn & 1 or fn == sn:
+            fr, sr = _node(c, fr), _node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = _node(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ProofError("consistency proof too short")
+    return fr, sr
+
+
+def _tile_node(source: TileSource, cache: dict[tuple[int, int], bytes], tiles_size: int,
+               height: int, index: int) -> bytes:
+    """The tree node at ``(height, index)``, from the tile of the level below its height."""
+    level, rest = divmod(height, TILE_HEIGHT)
+    first = index << rest
+    tile = first // TILE_WIDTH
+    width = min(TILE_WIDTH, (tiles_size >> (TILE_HEIGHT * level)) - tile * TILE_WIDTH)
+    if width <= 0:
+        raise StorageError(f"{source.name}: node ({height}, {index}) is beyond the tree")
+    if (level, tile) not in cache:
+        data = fetch_tile(source, level, tile, width)
+        if data is None or len(data) != HASH_SIZE * width:
+            raise StorageError(f"{source.name}: {tile_path(level, tile, width)} is missing "
+                               "or short")
+        cache[(level, tile)] = data
+    data = cache[(level, tile)]
+    k = first % TILE_WIDTH
+    return _perfect_root([data[HASH_SIZE * j:HASH_SIZE * (j + 1)]
+                          for j in range(k, k + (1 << rest))])
+
+
+def _perfect_root(hashes: list[bytes]) -> bytes:
+    while len(hashes) > 1:
+        hashes = [_node(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+    return hashes[0]
+
+
+def root_from_tiles(source: TileSource, size: int, tiles_size: int) -> bytes:
+    """The root of the first ``size`` leaves, from the hash tiles of a tree of ``tiles_size``
+    (>= ``size``): one node per perfect subtree. :class:`StorageError` when a tile is
+    missing or short."""
+    if size == 0:
+        return hashlib.sha256(b"").digest()
+    cache: dict[tuple[int, int], bytes] = {}
+    return fold_right([_tile_node(source, cache, tiles_size, h, i)
+                       for h, i in perfect_subtrees(0, size)])
 
 
 def _follow(source: TileSource, tree: _Tree, size: int, checker: _Checker,
@@ -479,81 +638,63 @@ def _follow(source: TileSource, tree: _Tree, size: int, checker: _Checker,
     for n in range(first, (size + TILE_WIDTH - 1) // TILE_WIDTH):
         width = min(TILE_WIDTH, size - n * TILE_WIDTH)
         path = tile_path("entries", n, width)
-        data = source.fetch(path)
+        data = fetch_tile(source, "entries", n, width)
         if data is None:
             raise StorageError(f"{source.name}: {path} is missing")
         try:
             entries = split_bundle(data, path)
         except InputError as exc:
-            raise conflict("tampered-entry", str(exc)) from None
+            raise _Mismatch(str(exc)) from None
         if len(entries) != width:
-            raise conflict("tampered-entry", f"{path} holds {len(entries)} entries, not {width}")
+            raise _Mismatch(f"{path} holds {len(entries)} entries, not {width}")
         held = tree.levels[0]
         base = n * TILE_WIDTH
         for k, entry in enumerate(entries[:len(held)]):
             if hashlib.sha256(b"\x00" + entry).digest() != held[k]:
-                raise conflict("rewritten-entry", f"entry {base + k} differs from the one "
-                               "verified before")
+                raise _Mismatch(f"entry {base + k} differs from the one verified before")
         tile0 = tile_path(0, n, width)
-        level0 = source.fetch(tile0)
+        level0 = fetch_tile(source, 0, n, width)
+        if level0 is None:
+            raise StorageError(f"{source.name}: {tile0} is missing")
         done: list[tuple[int, int, list[bytes]]] = []
         for k in range(len(held), width):
             entry = entries[k]
             try:
                 checker.check(base + k, entry)
             except (InputError, SignatureError) as exc:
-                raise conflict("bad-entry", str(exc)) from None
+                # judged at the end: it is evidence only if the signed root covers it
+                if checker.bad is None:
+                    checker.bad = str(exc)
             done.extend((lv, i, list(h)) for lv, i, h in
                         tree.append(hashlib.sha256(b"\x00" + entry).digest()))
         hashes = done[0][2] if done and done[0][0] == 0 else tree.levels[0]
         if level0 != b"".join(hashes):
-            raise conflict("tampered-tile", f"{tile0} is not the hashes of {path}")
+            raise _Mismatch(f"{tile0} is not the hashes of {path}")
         yield path, data
         yield tile0, level0
         for level, index, upper in done:
             if level == 0:
                 continue
-            yield _check_tile(source, level, index, upper, conflict)
+            yield _check_tile(source, level, index, upper)
         if progress is not None:
             progress(tree.size, size)
     for level in range(1, len(tree.levels)):
         upper = tree.levels[level]
         if upper:
             index = (tree.size >> (TILE_HEIGHT * level)) // TILE_WIDTH
-            yield _check_tile(source, level, index, upper, conflict)
+            yield _check_tile(source, level, index, upper)
 
 
-def _check_tile(source: TileSource, level: int, index: int, hashes: list[bytes],
-                conflict: Callable[[str, str], MirrorConflict]) -> tuple[str, bytes]:
+def _check_tile(source: TileSource, level: int, index: int,
+                hashes: list[bytes]) -> tuple[str, bytes]:
     path = tile_path(level, index, len(hashes))
     data = b"".join(hashes)
-    if source.fetch(path) != data:
-        raise conflict("tampered-tile", f"{path} does not match the tiles below it")
+    served = fetch_tile(source, level, index, len(hashes))
+    if served is None:
+        raise StorageError(f"{source.name}: {path} is missing")
+    if served != data:
+        raise _Mismatch(f"{path} does not match the tiles below it")
     return path, data
-
-
-def _first_changed_leaf(source: TileSource, state_dir: Path, old_size: int) -> int | None:
-    """The first leaf below ``old_size`` whose hash on the server differs from the mirror's
-    copy (evidence of a fork), or None."""
-    for n in range((old_size + TILE_WIDTH - 1) // TILE_WIDTH):
-        width = min(TILE_WIDTH, old_size - n * TILE_WIDTH)
-        path = tile_path(0, n, width)
-        try:
-            mine = (state_dir.joinpath(*path.split("/"))).read_bytes()
-        except OSError:
-            return None
-        theirs = source.fetch(tile_path(0, n, TILE_WIDTH if n < old_size // TILE_WIDTH
-                                        else width))
-        if theirs is None:
-            bundle = source.fetch(tile_path("entries", n, width))
-            if bundle is None:
-                return n * TILE_WIDTH
-            theirs = b"".join(hashlib.sha256(b"\x00" + e).digest()
-                              for e in split_bundle(bundle))
-        for k in range(width):
-            if mine[32 * k:32 * k + 32] != theirs[32 * k:32 * k + 32]:
-                return n * TILE_WIDTH + k
-    return None
 
 
 def check_bundle_entries(bundle: Any, state_dir: Path) -> int:

@@ -8,7 +8,9 @@ connection, a 500, a file larger than any tile) is a :class:`StorageError` namin
 from __future__ import annotations
 
 import http.client
+import time
 import urllib.parse
+import zlib
 from pathlib import Path
 from typing import Protocol
 
@@ -80,9 +82,9 @@ class HttpSource:
         for attempt in (1, 2):  # a kept-alive connection the server closed is opened again
             conn = self._connection()
             try:
-                conn.request("GET", self._prefix + path, headers={"Accept-Encoding": "identity"})
+                conn.request("GET", self._prefix + path, headers={"Accept-Encoding": "gzip"})
                 response = conn.getresponse()
-                data = response.read(MAX_FETCH + 1)
+                data = self._read(response, url)
                 if response.will_close:
                     self.close()
                 break
@@ -100,6 +102,28 @@ class HttpSource:
         if len(data) > MAX_FETCH:
             self.close()
             raise StorageError(f"{url}: larger than any tile ({MAX_FETCH} bytes)")
+        return data
+
+    def _read(self, response: http.client.HTTPResponse, url: str) -> bytes:
+        """The body, within ``MAX_FETCH`` bytes (after gzip, which tlog-tiles lets a server
+        send unasked) and the whole-request time limit (a slow server cannot hold a read)."""
+        deadline = time.monotonic() + self._timeout
+        raw = bytearray()
+        while len(raw) <= MAX_FETCH:
+            chunk = response.read(65536)
+            if not chunk:
+                break
+            raw += chunk
+            if time.monotonic() > deadline:
+                self.close()
+                raise StorageError(f"{url}: slower than {self._timeout:g} s")
+        data = bytes(raw)
+        if response.getheader("Content-Encoding", "").strip().lower() == "gzip":
+            inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            try:
+                data = inflate.decompress(data, MAX_FETCH + 1)
+            except zlib.error as exc:
+                raise StorageError(f"{url}: bad gzip ({exc})") from None
         return data
 
     def close(self) -> None:

@@ -65,6 +65,10 @@ class WitnessPusher:
                 self._thread.start()
         self._wake.set()
 
+    @property
+    def closed(self) -> bool:
+        return self._stop.is_set()
+
     def close(self) -> None:
         self._stop.set()
         self._wake.set()
@@ -80,7 +84,10 @@ class WitnessPusher:
     def _run(self) -> None:
         delay: float | None = None
         while not self._stop.is_set():
-            self._wake.wait(delay)
+            if delay is None:
+                self._wake.wait()
+            else:  # after a failed round the full delay: new appends do not cut it short
+                self._stop.wait(delay)
             self._wake.clear()
             if self._stop.is_set():
                 return
