@@ -751,9 +751,9 @@ def test_reference_corners_are_followed(oracle: Any) -> None:
 def test_broken_document_is_an_input_error() -> None:
     from longjiang.errors import InputError
 
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="an EPCIS document needs an epcisBody object"):
         event_hashes({"type": "EPCISDocument"})
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="an EPCIS event must be a JSON object"):
         event_hashes({"type": "EPCISDocument", "epcisBody": {"eventList": ["not an event"]}})
 
 

@@ -4,6 +4,7 @@ headers C2SP tlog-tiles recommends; anything but a canonical tile path of the lo
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -72,15 +73,22 @@ def test_tiles_the_log_does_not_have_are_404(client: TestClient, path: str) -> N
     assert response.status_code == 404, response.text
 
 
-@pytest.mark.parametrize("path", [
-    "tile/0/1", "tile/0/x000/001", "tile/00/000", "tile/64/000", "tile/0/000.p/0",
-    "tile/0/000.p/256", "tile/0/000.p/05", "tile/abc/000", "tile/0/000/extra",
-    "tile/0/" + "x000/" * 40 + "000",
+@pytest.mark.parametrize(("path", "reason"), [
+    ("tile/0/1", "tile index must be 3-digit groups"),
+    ("tile/0/x000/001", "tile index is not in canonical form"),
+    ("tile/00/000", "tile level must be 0..63 or entries, got '00'"),
+    ("tile/64/000", "tile level must be 0..63 or entries, got '64'"),
+    ("tile/0/000.p/0", "partial tile width must be 1..255, got '0'"),
+    ("tile/0/000.p/256", "partial tile width must be 1..255, got '256'"),
+    ("tile/0/000.p/05", "partial tile width must be 1..255, got '05'"),
+    ("tile/abc/000", "tile level must be 0..63 or entries, got 'abc'"),
+    ("tile/0/000/extra", "tile index must be 3-digit groups"),
+    ("tile/0/" + "x000/" * 40 + "000", "tile path too long"),
 ])
-def test_non_canonical_paths_are_refused(client: TestClient, path: str) -> None:
+def test_non_canonical_paths_are_refused(client: TestClient, path: str, reason: str) -> None:
     response = client.get(f"/log/{path}")
     assert response.status_code in (404, 422), response.text
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match=re.escape(reason)):
         parse_tile_path(path)
 
 

@@ -78,7 +78,7 @@ def test_cosignatures_verify_and_tampering_rejects() -> None:
     assert [c.witness for c in cosignatures(signed, [w2.verifier()])] == ["b.example/w"]
     other = _note(4)
     forged = other + w1.cosign(text, 10)  # a cosignature of size 3 pasted onto size 4
-    with pytest.raises(NoteError):
+    with pytest.raises(NoteError, match="signed note does not verify"):
         cosignatures(forged, [w1.verifier()])
 
 

@@ -93,7 +93,7 @@ def test_bad_geometry_rows_are_all_reported(broken_copy: Broken) -> None:
         "rail_harbin_mudanjiang,1,B,45.0,128.5,t\n",            # seq used twice
         "rail_harbin_dalian,x,C,95.0,122.0,t\n",                # bad seq and latitude
     ]))
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError, match=r"\d+ problems? found") as info:
         load_network(folder)
     found = {(p.file, p.line, p.kind) for p in info.value.problems}
     assert ("geometry.csv", 2, "geometry-too-long") in found

@@ -15,7 +15,7 @@ BrokenCopy = Callable[[Edits], Path]
 
 
 def problems_of(path: Path) -> list[Problem]:
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError, match=r"\d+ problems? found") as info:
         load_network(path)
     return list(info.value.problems)
 
