@@ -8,7 +8,6 @@ import pytest
 
 from longjiang.errors import UnknownPlaceError
 from longjiang.network import PlaceIndex, load_network
-from longjiang.network.load import parse_months
 
 
 @pytest.fixture
@@ -40,23 +39,6 @@ def test_unknown_place_suggests_closest(index: PlaceIndex) -> None:
 def test_search_prefix(index: PlaceIndex) -> None:
     assert index.search("su")[0].id == "suifenhe"
     assert index.search("") == []
-
-
-@pytest.mark.parametrize(
-    ("text", "months"),
-    [("1-12", set(range(1, 13))), ("", set(range(1, 13))), ("5-10", {5, 6, 7, 8, 9, 10}),
-     ("12-3", {12, 1, 2, 3}), ("5-6;9-10", {5, 6, 9, 10}), ("7", {7})],
-)
-def test_parse_months(text: str, months: set[int]) -> None:
-    assert parse_months(text) == months
-
-
-@pytest.mark.parametrize(("text", "reason"), [
-    ("0-3", "^0-3$"), ("5-13", "^5-13$"), ("a-b", "invalid literal for int"),
-    ("1-2-3", "^1-2-3$")])
-def test_parse_months_rejects(text: str, reason: str) -> None:
-    with pytest.raises(ValueError, match=reason):
-        parse_months(text)
 
 
 def test_short_english_names_find_ports(tmp_path: Path, mini_path: Path) -> None:
