@@ -593,3 +593,16 @@ def test_damaged_partial_tiles_in_the_state_are_refused(tmp_path: Path) -> None:
     (state / STATE_FILE).write_text(json.dumps(saved))
     with pytest.raises(StorageError, match="partial tile of level 0 does not fit the size"):
         mirror(DirectorySource(served), state, LOG_KEY)
+
+
+def test_one_run_at_a_time_per_state_directory(tmp_path: Path) -> None:
+    import fcntl
+
+    served, state = tmp_path / "s", tmp_path / "m"
+    publish(served, history(3))
+    state.mkdir()
+    with (state / ".lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(StorageError, match="another mirror run is using it"):
+            mirror(DirectorySource(served), state, LOG_KEY)
+    assert mirror(DirectorySource(served), state, LOG_KEY).size == 5

@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -455,6 +457,31 @@ def mirror(source: TileSource, state_dir: Path, log_key: str, *, workers: int = 
     old one. Files of the server that disagree with its own checkpoint are a
     :class:`DamagedCopy`. Nothing of a failed run is recorded.
     """
+    with _locked(state_dir):
+        return _mirror(source, state_dir, log_key, workers=workers, signatures=signatures,
+                       witnesses=witnesses, progress=progress)
+
+
+@contextmanager
+def _locked(state_dir: Path) -> Iterator[None]:
+    """One mirror run at a time per state directory (an advisory lock on ``.lock``)."""
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        handle = (state_dir / ".lock").open("a")
+    except OSError as exc:
+        raise StorageError(f"cannot use {state_dir}: {exc}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StorageError(f"{state_dir}: another mirror run is using it") from None
+        yield
+
+
+def _mirror(source: TileSource, state_dir: Path, log_key: str, *, workers: int = 0,
+           signatures: bool = True, witnesses: WitnessPolicy | None = None,
+           progress: Callable[[int, int], None] | None = None) -> MirrorReport:
+    """The run itself, under the lock."""
     verifier = NoteVerifier.from_string(log_key)
     state = _State.load(state_dir)
     new, new_note = _read_checkpoint(source, verifier, state.origin)
