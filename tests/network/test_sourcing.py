@@ -8,8 +8,8 @@ split by great-circle proportion).
 The issue asks for at least 60 % of the links to be sourced, with every trunk railway and every
 road that reaches a border crossing among them. That target is **not reached yet**: the third
 sourcing pass brought the share from 100 to 115 of 247 links (47 %), the fourth to 124 of 247
-(50 %), the fifth to 136 of 247 (55 %), the sixth to 140 of 247 (57 %), the seventh to 147 of
-247 (59.5 %). These tests therefore
+(50 %), the fifth to 136 of 247 (55 %), the sixth to 140 of 247 (57 %), the seventh to 151 of
+247 (61 %, over the share asked for, but the lists below are not empty). These tests therefore
 ratchet what has been reached instead of pretending the target is met:
 
 * the sourced share may not fall below the reached floor;
@@ -40,14 +40,12 @@ from longjiang.network import load_network
 from longjiang.network.model import Link, Mode, Network, Status
 
 TARGET_SHARE = 0.60
-#: share reached by the seventh sourcing pass (147 of 247 links); may only go up
-REACHED_SHARE = 147 / 247
+#: share reached by the seventh sourcing pass (151 of 247 links); may only go up
+REACHED_SHARE = 151 / 247
 
 #: trunk railways still estimated after the seventh pass (station km not found in a source)
 TRUNK_RAIL_GAPS = frozenset({
-    "rail_fujin_tongjiang",
-    "rail_mudanjiang_linkou", "rail_linkou_jiamusi", "rail_linkou_jixi",
-    "rail_jixi_mishan_station", "rail_jinzhou_dalian_dalian_port",
+    "rail_fujin_tongjiang", "rail_jinzhou_dalian_dalian_port",
     "rail_brest_malaszewicze", "rail_malaszewicze_warsaw",
 })
 
