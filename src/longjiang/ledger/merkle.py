@@ -36,6 +36,7 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "MAX_TREE_SIZE",
+    "consistency_path_roots",
     "consistency_proof",
     "consistency_proof_length",
     "consistency_ranges",
@@ -338,6 +339,46 @@ def verify_inclusion(
         )
 
 
+def consistency_path_roots(size1: int, size2: int, path: Sequence[bytes]) -> tuple[bytes, bytes]:
+    """The two roots, ``(fr, sr)``, that a consistency path implies (RFC 9162 2.1.4.2 steps
+    3-7 without the final comparisons), for ``0 < size1 < size2``. ``path`` is the proof
+    with the old tree's own root prepended when ``size1`` is a power of two (step 2)."""
+    if not path:
+        raise ProofError("empty consistency proof")
+    # 3. fn = first - 1, sn = second - 1.
+    fn, sn = size1 - 1, size2 - 1
+    # 4. Skip the levels where the old tree's last node is a right child.
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    # 5. fr = sr = the first value.
+    fr = sr = path[0]
+    # 6. For each subsequent value c:
+    for c in path[1:]:
+        # a. sn == 0 with hashes left: fail.
+        if sn == 0:
+            raise ProofError("consistency proof is longer than the path to the root")
+        # b. c is a left sibling: it is in both trees.
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            # iii. skip the levels where this node has no right sibling.
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            # otherwise c is a right sibling, only in the new tree.
+            sr = node_hash(sr, c)
+        # c. one level up.
+        fn >>= 1
+        sn >>= 1
+    # 7. sn must be 0 (fr is compared by the caller).
+    if sn != 0:
+        raise ProofError("consistency proof is shorter than the path to the root")
+    return fr, sr
+
+
 def root_from_consistency_proof(
     size1: int, size2: int, proof: Sequence[bytes], root1: bytes
 ) -> bytes:
@@ -380,37 +421,7 @@ def root_from_consistency_proof(
     # 2. If size1 is an exact power of two, prepend first_hash.
     if size1 & (size1 - 1) == 0:
         path = [old, *path]
-    # 3. fn = first - 1, sn = second - 1.
-    fn, sn = size1 - 1, size2 - 1
-    # 4. Skip the levels where the old tree's last node is a right child.
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    # 5. fr = sr = the first value.
-    fr = sr = path[0]
-    # 6. For each subsequent value c:
-    for c in path[1:]:
-        # a. sn == 0 with hashes left: fail.
-        if sn == 0:
-            raise ProofError("consistency proof is longer than the path to the root")
-        # b. c is a left sibling: it is in both trees.
-        if fn & 1 or fn == sn:
-            fr = node_hash(c, fr)
-            sr = node_hash(c, sr)
-            # iii. skip the levels where this node has no right sibling.
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            # otherwise c is a right sibling, only in the new tree.
-            sr = node_hash(sr, c)
-        # c. one level up.
-        fn >>= 1
-        sn >>= 1
-    # 7. sn must be 0 and fr must equal first_hash.
-    if sn != 0:
-        raise ProofError("consistency proof is shorter than the path to the root")
+    fr, sr = consistency_path_roots(size1, size2, path)
     if fr != old:
         raise ProofError(
             f"consistency proof from size {size1} to {size2} does not match root1",

@@ -35,10 +35,8 @@ from __future__ import annotations
 import base64
 import binascii
 import fcntl
-import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -61,10 +59,15 @@ from longjiang.ledger.checkpoint import (
     open_checkpoint,
 )
 from longjiang.ledger.merkle import (
+    EMPTY_ROOT,
     HASH_SIZE,
+    consistency_path_roots,
     consistency_ranges,
     fold_right,
+    leaf_hash,
+    node_hash,
     perfect_subtrees,
+    root_from_leaves,
 )
 from longjiang.ledger.statements import Statement, parse_statement
 from longjiang.ledger.tiles import (
@@ -73,6 +76,7 @@ from longjiang.ledger.tiles import (
     entry_bundle,
     split_bundle,
     tile_path,
+    write_file,
 )
 from longjiang.ledger.tilesource import DirectorySource, TileSource
 
@@ -142,10 +146,6 @@ class MirrorReport:
                 "signaturesUnchecked": self.unchecked}
 
 
-def _node(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
 @dataclass
 class _Tree:
     """A tree's compact range (the roots of its perfect subtrees, largest first) and, per
@@ -161,7 +161,7 @@ class _Tree:
         self.levels[0].append(leaf)
         h, n, height = leaf, self.size, 0
         while n & 1:
-            h = _node(self.stack.pop(), h)
+            h = node_hash(self.stack.pop(), h)
             n >>= 1
             height += 1
             if height % TILE_HEIGHT == 0:
@@ -179,12 +179,7 @@ class _Tree:
             self.levels[level] = []
 
     def root(self) -> bytes:
-        if not self.stack:
-            return hashlib.sha256(b"").digest()
-        h = self.stack[-1]
-        for left in reversed(self.stack[:-1]):
-            h = _node(left, h)
-        return h
+        return fold_right(self.stack)
 
     def to_json(self) -> dict[str, Any]:
         return {"size": self.size, "stack": [h.hex() for h in self.stack],
@@ -248,25 +243,6 @@ class _State:
         except (ValueError, KeyError, TypeError) as exc:
             raise StorageError(f"{path} is damaged ({exc}); mirror into a new "
                                "directory") from None
-
-
-def _write_file(path: Path, data: bytes, *, durable: bool) -> None:
-    """Write to a temporary name and rename, so a reader never sees half a file."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                if durable:
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc}") from None
 
 
 def _verify_batch(items: list[tuple[bytes, bytes, bytes]]) -> int:
@@ -513,7 +489,7 @@ def _mirror(source: TileSource, state_dir: Path, log_key: str, *, workers: int =
         # written last): a failed run leaves files the state does not count, which the next
         # run writes again.
         for path, data in _follow(source, state.tree, new.size, checker, conflict, progress):
-            _write_file(state_dir.joinpath(*path.split("/")), data, durable=False)
+            write_file(state_dir.joinpath(*path.split("/")), data, durable=False)
         checks.finish()
     except _Mismatch as found:
         raise _judge(source, new, old_size, state.tree_root_before, conflict,
@@ -533,8 +509,8 @@ def _mirror(source: TileSource, state_dir: Path, log_key: str, *, workers: int =
     state.origin, state.note = new.origin, new_note
     state.unchecked += checks.skipped
     os.sync()  # the tiles are on disk before the state that counts them
-    _write_file(state_dir / STATE_FILE, json.dumps(state.to_json()).encode(), durable=True)
-    _write_file(state_dir / "checkpoint", new_note.encode("utf-8"), durable=True)
+    write_file(state_dir / STATE_FILE, json.dumps(state.to_json()).encode(), durable=True)
+    write_file(state_dir / "checkpoint", new_note.encode("utf-8"), durable=True)
     return MirrorReport(new.origin, new.size, old_size, new.size - old_size,
                         checks.checked, root, len(state.waiting), state.unchecked)
 
@@ -594,28 +570,7 @@ def consistency_roots_from_tiles(source: TileSource, size1: int,
              for a, b in consistency_ranges(size1, size2)]
     if size1 & (size1 - 1) == 0:  # the old tree is a perfect subtree: its own node
         proof.insert(0, node(size1.bit_length() - 1, 0))
-    fn, sn = size1 - 1, size2 - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    if not proof:
-        raise ProofError("empty consistency proof")
-    fr = sr = proof[0]
-    for c in proof[1:]:
-        if sn == 0:
-            raise ProofError("consistency proof too long")
-        if fn & 1 or fn == sn:
-            fr, sr = _node(c, fr), _node(c, sr)
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
-        else:
-            sr = _node(sr, c)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise ProofError("consistency proof too short")
-    return fr, sr
+    return consistency_path_roots(size1, size2, proof)
 
 
 def _tile_node(source: TileSource, cache: dict[tuple[int, int], bytes], tiles_size: int,
@@ -635,14 +590,8 @@ def _tile_node(source: TileSource, cache: dict[tuple[int, int], bytes], tiles_si
         cache[(level, tile)] = data
     data = cache[(level, tile)]
     k = first % TILE_WIDTH
-    return _perfect_root([data[HASH_SIZE * j:HASH_SIZE * (j + 1)]
+    return root_from_leaves([data[HASH_SIZE * j:HASH_SIZE * (j + 1)]
                           for j in range(k, k + (1 << rest))])
-
-
-def _perfect_root(hashes: list[bytes]) -> bytes:
-    while len(hashes) > 1:
-        hashes = [_node(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
-    return hashes[0]
 
 
 def root_from_tiles(source: TileSource, size: int, tiles_size: int) -> bytes:
@@ -650,7 +599,7 @@ def root_from_tiles(source: TileSource, size: int, tiles_size: int) -> bytes:
     (>= ``size``): one node per perfect subtree. :class:`StorageError` when a tile is
     missing or short."""
     if size == 0:
-        return hashlib.sha256(b"").digest()
+        return EMPTY_ROOT
     cache: dict[tuple[int, int], bytes] = {}
     return fold_right([_tile_node(source, cache, tiles_size, h, i)
                        for h, i in perfect_subtrees(0, size)])
@@ -677,7 +626,7 @@ def _follow(source: TileSource, tree: _Tree, size: int, checker: _Checker,
         held = tree.levels[0]
         base = n * TILE_WIDTH
         for k, entry in enumerate(entries[:len(held)]):
-            if hashlib.sha256(b"\x00" + entry).digest() != held[k]:
+            if leaf_hash(entry) != held[k]:
                 raise _Mismatch(f"entry {base + k} differs from the one verified before")
         tile0 = tile_path(0, n, width)
         level0 = fetch_tile(source, 0, n, width)
@@ -693,7 +642,7 @@ def _follow(source: TileSource, tree: _Tree, size: int, checker: _Checker,
                 if checker.bad is None:
                     checker.bad = str(exc)
             done.extend((lv, i, list(h)) for lv, i, h in
-                        tree.append(hashlib.sha256(b"\x00" + entry).digest()))
+                        tree.append(leaf_hash(entry)))
         hashes = done[0][2] if done and done[0][0] == 0 else tree.levels[0]
         if level0 != b"".join(hashes):
             raise _Mismatch(f"{tile0} is not the hashes of {path}")
@@ -758,7 +707,7 @@ def check_bundle_entries(bundle: Any, state_dir: Path) -> int:
         if not 0 <= index < state.tree.size:
             raise InputError(f"bundle {where}: leaf {index} is beyond the mirrored size "
                              f"{state.tree.size}; mirror first")
-        leaf = hashlib.sha256(b"\x00" + statement + signature).digest()
+        leaf = leaf_hash(statement + signature)
         if _mirrored_leaf(state_dir, index, state.tree.size) != leaf:
             raise MirrorConflict("rewritten-entry", f"bundle {where}: leaf {index} of the log "
                                  "is not this event signed by its party", state.note, None)

@@ -192,21 +192,27 @@ class DirectorySink:
             raise StorageError(f"cannot read {self._file(path)}: {exc}") from None
 
     def write(self, path: str, data: bytes, *, immutable: bool) -> None:
-        target = self._file(path)
+        write_file(self._file(path), data)
+
+
+def write_file(target: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to a temporary name beside ``target`` and rename it, so a reader never
+    sees half a file; ``durable`` syncs it to disk first. :class:`StorageError` on failure."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                if durable:
                     fh.flush()
                     os.fsync(fh.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            raise StorageError(f"cannot write {target}: {exc}") from None
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise StorageError(f"cannot write {target}: {exc}") from None
 
 
 @dataclass(frozen=True)
