@@ -30,12 +30,14 @@ from longjiang.ledger.service import Ledger
 from tests.ledger.api_helpers import capture_headers, post
 from tests.ledger.ledger_helpers import (
     backends,
+    change,
     counter_ids,
     database_url,
     document,
     event,
     fixed_clock,
     named,
+    open_shipment,
     register_cast,
     seeded,
     shipping_document,
@@ -194,3 +196,17 @@ def s3_bucket(s3_server: str, s3_credentials: None) -> str:
                        "Resource": f"arn:aws:s3:::{name}/*"}]}))
     client.close()
     return name
+
+
+@pytest.fixture
+def tiled(tmp_path: Path) -> Iterator[Ledger]:
+    """A ledger for the tile, mirror and bucket tests: the cast registered, SHP-1 opened by
+    the shipper and customs-cn granted access (party records, an event, an access change)."""
+    ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}", clock=fixed_clock,
+                         new_id=counter_ids(), random_bytes=seeded("log"), workers=0)
+    ledger.init()
+    register_cast(ledger)
+    open_shipment(ledger)
+    change(ledger, "shipper-cn", "grant", "customs-cn")
+    yield ledger
+    ledger.close()

@@ -168,3 +168,13 @@ def change(led: Ledger, by: str, action: str, subject: str,
     """``by`` signs and appends a grant or revocation of ``subject``'s access."""
     date, signature = sign_access(signer_for(by), shipment, action, subject, FIXED_NOW)
     return led.change_access(shipment, by, action, subject, date, signature)
+
+
+def add_events(led: Ledger, count: int, first: int = 0) -> None:
+    """``count`` shipping events of the shipper on SHP-1 in one capture, each with its own
+    eventID and read point (the tile, mirror and bucket tests grow the log with it)."""
+    doc = document(*[event("shipping", (first + i) % 600, eventID=(
+        f"urn:uuid:00000000-0000-4000-8000-{first + i:012d}"), **{
+            "readPoint": {"id": f"urn:epc:id:sgln:6901234.00011.{first + i}"}})
+        for i in range(count)])
+    submit(led, "shipper-cn", "SHP-1", doc)

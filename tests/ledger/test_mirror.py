@@ -40,18 +40,7 @@ from longjiang.ledger.service import Ledger
 from longjiang.ledger.statements import parse_statement
 from longjiang.ledger.tiles import DirectorySink, write_tiles
 from longjiang.ledger.tilesource import DirectorySource, HttpSource, open_source
-from tests.ledger.ledger_helpers import (
-    counter_ids,
-    document,
-    event,
-    fixed_clock,
-    open_shipment,
-    party,
-    register_cast,
-    seeded,
-    signer_for,
-    submit,
-)
+from tests.ledger.ledger_helpers import add_events, party, signer_for
 
 runner = CliRunner()
 ORIGIN = "example.org/corridor-log"
@@ -136,23 +125,6 @@ def history(count: int) -> list[bytes]:
 # -- fixtures --------------------------------------------------------------------------------
 
 @pytest.fixture
-def led(tmp_path: Path) -> Ledger:
-    ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}", clock=fixed_clock,
-                         new_id=counter_ids(), random_bytes=seeded("log"), workers=0)
-    ledger.init()
-    register_cast(ledger)
-    open_shipment(ledger)
-    return ledger
-
-
-def _events(led: Ledger, count: int, first: int = 0) -> None:
-    doc = document(*[event("shipping", (first + i) % 600, eventID=(
-        f"urn:uuid:00000000-0000-4000-8000-{first + i:012d}"))
-        for i in range(count)])
-    submit(led, "shipper-cn", "SHP-1", doc)
-
-
-@pytest.fixture
 def http_root(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """A plain web server (the standard library's) serving a directory."""
     root = tmp_path / "www"
@@ -179,23 +151,23 @@ def http_root(tmp_path: Path) -> Iterator[tuple[Path, str]]:
 
 # -- the user's path -------------------------------------------------------------------------
 
-def test_mirror_follows_a_ledger_incrementally(led: Ledger, tmp_path: Path) -> None:
+def test_mirror_follows_a_ledger_incrementally(tiled: Ledger, tmp_path: Path) -> None:
     served, state = tmp_path / "served", tmp_path / "mirror"
-    key = led.log_info().verifier_key
-    write_tiles(led, DirectorySink(served))
+    key = tiled.log_info().verifier_key
+    write_tiles(tiled, DirectorySink(served))
     first = mirror(DirectorySource(served), state, key)
-    size = led.log_info().size
+    size = tiled.log_info().size
     assert (first.previous_size, first.size, first.entries_verified) == (0, size, size)
     assert first.signatures_verified == size  # party records by the log, the event by its party
 
-    _events(led, 600)  # two full level-0 tiles and a level-1 tile
-    write_tiles(led, DirectorySink(served))
+    add_events(tiled, 600)  # two full level-0 tiles and a level-1 tile
+    write_tiles(tiled, DirectorySink(served))
     seen: list[tuple[int, int]] = []
     second = mirror(DirectorySource(served), state, key, progress=lambda d, t: seen.append((d, t)))
     assert (second.previous_size, second.size) == (size, size + 600)
     assert second.entries_verified == 600 and second.signatures_verified == 600
     assert seen[-1] == (size + 600, size + 600) and len(seen) == 3
-    assert second.root == led.latest_checkpoint().root
+    assert second.root == tiled.latest_checkpoint().root
 
     # nothing new: nothing fetched but the checkpoint, nothing verified again
     again = mirror(DirectorySource(served), state, key)
@@ -212,10 +184,10 @@ def test_mirror_follows_a_ledger_incrementally(led: Ledger, tmp_path: Path) -> N
     assert len(saved["tree"]["stack"]) == bin(second.size).count("1")
 
 
-def test_mirror_with_worker_processes_agrees(led: Ledger, tmp_path: Path) -> None:
-    _events(led, 300)
-    write_tiles(led, DirectorySink(tmp_path / "t"))
-    key = led.log_info().verifier_key
+def test_mirror_with_worker_processes_agrees(tiled: Ledger, tmp_path: Path) -> None:
+    add_events(tiled, 300)
+    write_tiles(tiled, DirectorySink(tmp_path / "t"))
+    key = tiled.log_info().verifier_key
     alone = mirror(DirectorySource(tmp_path / "t"), tmp_path / "a", key, workers=0)
     pooled = mirror(DirectorySource(tmp_path / "t"), tmp_path / "b", key, workers=2)
     assert alone == pooled
@@ -240,14 +212,14 @@ def test_structure_only_mirror_counts_what_it_did_not_check(tmp_path: Path) -> N
         mirror(DirectorySource(served), tmp_path / "full", LOG_KEY)
 
 
-def test_mirror_over_http(led: Ledger, http_root: tuple[Path, str], tmp_path: Path) -> None:
+def test_mirror_over_http(tiled: Ledger, http_root: tuple[Path, str], tmp_path: Path) -> None:
     root, url = http_root
-    _events(led, 260)
-    write_tiles(led, DirectorySink(root / "log"))
+    add_events(tiled, 260)
+    write_tiles(tiled, DirectorySink(root / "log"))
     source = open_source(url)
     try:
-        report = mirror(source, tmp_path / "m", led.log_info().verifier_key)
-        assert report.size == led.log_info().size and report.entries_verified == report.size
+        report = mirror(source, tmp_path / "m", tiled.log_info().verifier_key)
+        assert report.size == tiled.log_info().size and report.entries_verified == report.size
         assert source.fetch("tile/0/999") is None  # a 404 is "no such file"
     finally:
         source.close()
@@ -255,14 +227,14 @@ def test_mirror_over_http(led: Ledger, http_root: tuple[Path, str], tmp_path: Pa
         HttpSource("http://127.0.0.1:9/log").fetch("checkpoint")
 
 
-def test_bundle_events_rederived_against_the_mirror(led: Ledger, tmp_path: Path) -> None:
+def test_bundle_events_rederived_against_the_mirror(tiled: Ledger, tmp_path: Path) -> None:
     from longjiang.ledger.service import OPERATOR
 
-    _events(led, 3)
-    write_tiles(led, DirectorySink(tmp_path / "t"))
-    mirror(DirectorySource(tmp_path / "t"), tmp_path / "m", led.log_info().verifier_key)
-    bundle = led.bundle("SHP-1", OPERATOR)
-    assert check_bundle_entries(bundle, tmp_path / "m") == 4
+    add_events(tiled, 3)
+    write_tiles(tiled, DirectorySink(tmp_path / "t"))
+    mirror(DirectorySource(tmp_path / "t"), tmp_path / "m", tiled.log_info().verifier_key)
+    bundle = tiled.bundle("SHP-1", OPERATOR)
+    assert check_bundle_entries(bundle, tmp_path / "m") == 5  # 4 events and the grant
 
     changed = json.loads(json.dumps(bundle))
     changed["entries"][1]["event"]["bizStep"] = "receiving"

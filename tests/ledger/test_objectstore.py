@@ -21,15 +21,8 @@ from longjiang.ledger.objectstore import MAX_OBJECT_BYTES, BucketSink, parse_buc
 from longjiang.ledger.service import Ledger
 from longjiang.ledger.tiles import DirectorySink, write_tiles
 from tests.ledger.conftest import _free_port
-from tests.ledger.ledger_helpers import (
-    change,
-    counter_ids,
-    fixed_clock,
-    open_shipment,
-    register_cast,
-    seeded,
-)
-from tests.ledger.test_tiles import SpecClient, _many
+from tests.ledger.ledger_helpers import add_events
+from tests.ledger.test_tiles import SpecClient
 
 runner = CliRunner()
 
@@ -53,17 +46,6 @@ class HttpSpecClient(SpecClient):
                                   response.headers["Cache-Control"])
             data: bytes = response.read()
             return data
-
-
-@pytest.fixture
-def led(tmp_path: Path) -> Ledger:
-    ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}", clock=fixed_clock,
-                         new_id=counter_ids(), random_bytes=seeded("log"), workers=0)
-    ledger.init()
-    register_cast(ledger)
-    open_shipment(ledger)
-    change(ledger, "shipper-cn", "grant", "customs-cn")
-    return ledger
 
 
 def _sink(s3_server: str, bucket: str, prefix: str = "corridor/log") -> BucketSink:
@@ -135,15 +117,15 @@ def test_bad_endpoint_urls_are_input_errors(s3_credentials: None) -> None:
 # -- tiles in a bucket -----------------------------------------------------------------------
 
 def test_bucket_holds_the_directory_bytes_read_by_the_spec_client(
-        led: Ledger, tmp_path: Path, s3_server: str, s3_bucket: str) -> None:
+        tiled: Ledger, tmp_path: Path, s3_server: str, s3_bucket: str) -> None:
     sink = _sink(s3_server, s3_bucket)
     puts = _record_puts(sink)
-    vkey = led.log_info().verifier_key
+    vkey = tiled.log_info().verifier_key
     base = f"{s3_server}/{s3_bucket}/corridor/log"
     directory = tmp_path / "tiles"
 
-    first = write_tiles(led, sink)
-    assert write_tiles(led, DirectorySink(directory)) == first
+    first = write_tiles(tiled, sink)
+    assert write_tiles(tiled, DirectorySink(directory)) == first
     files = _files(directory)
     assert _listing(sink) == set(files)
     assert {path: _get(f"{base}/{path}") for path in files} == files
@@ -153,10 +135,10 @@ def test_bucket_holds_the_directory_bytes_read_by_the_spec_client(
     assert client.verify() == first.size
 
     # past two full level-0 tiles: a level-1 tile appears; only new and partial tiles go up
-    _many(led, 600)
+    add_events(tiled, 600)
     puts.clear()
-    second = write_tiles(led, sink)
-    assert write_tiles(led, DirectorySink(directory)) == second
+    second = write_tiles(tiled, sink)
+    assert write_tiles(tiled, DirectorySink(directory)) == second
     new = set(_files(directory)) - set(files)
     assert second.size > 512 and new
     assert puts[-1] == "corridor/log/checkpoint"
@@ -176,54 +158,54 @@ def test_bucket_holds_the_directory_bytes_read_by_the_spec_client(
 
     # nothing new: only the checkpoint is written again
     puts.clear()
-    third = write_tiles(led, sink)
+    third = write_tiles(tiled, sink)
     assert (third.tiles_written, third.bundles_written) == (0, 0)
     assert puts == ["corridor/log/checkpoint"]
     # three more: the new partial level-0 tile and its bundle (tile/1/000.p/2 is there)
-    _many(led, 3, first=600)
+    add_events(tiled, 3, first=600)
     puts.clear()
-    fourth = write_tiles(led, sink)
+    fourth = write_tiles(tiled, sink)
     width = fourth.size - 512
     assert puts == [f"corridor/log/tile/0/002.p/{width}",
                     f"corridor/log/tile/entries/002.p/{width}", "corridor/log/checkpoint"]
     assert HttpSpecClient(base, vkey).verify() == fourth.size
 
 
-def test_a_bucket_without_prefix(led: Ledger, s3_server: str, s3_bucket: str) -> None:
+def test_a_bucket_without_prefix(tiled: Ledger, s3_server: str, s3_bucket: str) -> None:
     with BucketSink(s3_bucket, endpoint_url=s3_server, path_style=True) as sink:
         assert str(sink) == f"s3://{s3_bucket}" and sink.key("checkpoint") == "checkpoint"
-        report = write_tiles(led, sink)
+        report = write_tiles(tiled, sink)
         assert sink.read("tile/0/999") is None
         assert not sink.exists("tile/0/999") and sink.exists("checkpoint")
-    assert HttpSpecClient(f"{s3_server}/{s3_bucket}", led.log_info().verifier_key
+    assert HttpSpecClient(f"{s3_server}/{s3_bucket}", tiled.log_info().verifier_key
                           ).verify() == report.size
 
 
 # -- errors ----------------------------------------------------------------------------------
 
-def test_no_such_bucket_names_the_bucket(led: Ledger, s3_server: str,
+def test_no_such_bucket_names_the_bucket(tiled: Ledger, s3_server: str,
                                          s3_credentials: None) -> None:
     sink = _sink(s3_server, "no-such-bucket")
     with pytest.raises(StorageError, match=re.escape(
             f"cannot read s3://no-such-bucket/corridor/log/checkpoint: no bucket "
             f"'no-such-bucket' at {s3_server}")):
-        write_tiles(led, sink)
+        write_tiles(tiled, sink)
     with pytest.raises(StorageError, match="cannot write s3://no-such-bucket/corridor/log/x: "
                                            "no bucket 'no-such-bucket'"):
         sink.write("x", b"", immutable=True)
 
 
-def test_an_endpoint_that_does_not_answer(led: Ledger, s3_credentials: None) -> None:
+def test_an_endpoint_that_does_not_answer(tiled: Ledger, s3_credentials: None) -> None:
     endpoint = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
     sink = BucketSink("tiles", "log", endpoint_url=endpoint, path_style=True, max_attempts=1,
                       timeout_s=2)
     with pytest.raises(StorageError, match=re.escape(
             f"cannot read s3://tiles/log/checkpoint: the S3 endpoint {endpoint} does not "
             f"answer")):
-        write_tiles(led, sink)
+        write_tiles(tiled, sink)
 
 
-def test_missing_credentials_are_named(led: Ledger, s3_server: str, s3_bucket: str,
+def test_missing_credentials_are_named(tiled: Ledger, s3_server: str, s3_bucket: str,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Without credentials nothing is sent; the error names the key and what to set."""
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
@@ -231,7 +213,7 @@ def test_missing_credentials_are_named(led: Ledger, s3_server: str, s3_bucket: s
     with pytest.raises(StorageError, match=f"cannot read s3://{s3_bucket}/corridor/log/"
                                            r"checkpoint: no S3 credentials \(set "
                                            "AWS_ACCESS_KEY_ID"):
-        write_tiles(led, _sink(s3_server, s3_bucket))
+        write_tiles(tiled, _sink(s3_server, s3_bucket))
 
 
 def test_an_object_larger_than_any_tile_is_not_read(s3_server: str, s3_bucket: str) -> None:
@@ -261,11 +243,11 @@ def test_without_boto3_the_error_names_the_extra() -> None:
 # -- the command line ------------------------------------------------------------------------
 
 def test_cli_writes_tiles_to_a_bucket_and_a_directory(
-        led: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_server: str,
+        tiled: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_server: str,
         s3_bucket: str) -> None:
     monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'ledger.db'}")
-    vkey = led.log_info().verifier_key
-    led.close()
+    vkey = tiled.log_info().verifier_key
+    tiled.close()
     url = f"s3://{s3_bucket}/cli"
     result = runner.invoke(ledger_app, ["tiles", "--bucket", url, "--endpoint-url", s3_server,
                                         "--path-style", "--json"])
@@ -288,9 +270,9 @@ def test_cli_writes_tiles_to_a_bucket_and_a_directory(
 
 
 def test_cli_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_server: str,
-                    s3_credentials: None, led: Ledger) -> None:
+                    s3_credentials: None, tiled: Ledger) -> None:
     monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'ledger.db'}")
-    led.close()
+    tiled.close()
     result = runner.invoke(ledger_app, ["tiles"])
     assert result.exit_code == 2
     assert "give --out DIR, --bucket s3://BUCKET/PREFIX, or both" in result.output

@@ -23,18 +23,7 @@ from longjiang.cli.ledger import app as ledger_app
 from longjiang.errors import InputError
 from longjiang.ledger.service import Ledger
 from longjiang.ledger.tiles import DirectorySink, encode_index, split_bundle, write_tiles
-from tests.ledger.ledger_helpers import (
-    change,
-    counter_ids,
-    document,
-    event,
-    fixed_clock,
-    open_shipment,
-    register_cast,
-    seeded,
-    signer_for,
-    submit,
-)
+from tests.ledger.ledger_helpers import add_events, signer_for
 
 runner = CliRunner()
 
@@ -133,25 +122,6 @@ class SpecClient:
 
 # -- fixtures --------------------------------------------------------------------------------
 
-@pytest.fixture
-def led(tmp_path: Path) -> Ledger:
-    ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}", clock=fixed_clock,
-                         new_id=counter_ids(), random_bytes=seeded("log"), workers=0)
-    ledger.init()
-    register_cast(ledger)
-    open_shipment(ledger)
-    change(ledger, "shipper-cn", "grant", "customs-cn")
-    return ledger
-
-
-def _many(led: Ledger, count: int, first: int = 0) -> None:
-    doc = document(*[event("shipping", (first + i) % 600, eventID=(
-        f"urn:uuid:00000000-0000-4000-8000-{first + i:012d}"), **{
-            "readPoint": {"id": f"urn:epc:id:sgln:6901234.00011.{first + i}"}})
-        for i in range(count)])
-    submit(led, "shipper-cn", "SHP-1", doc)
-
-
 # -- tests -----------------------------------------------------------------------------------
 
 def test_index_encoding_follows_the_spec() -> None:
@@ -169,15 +139,15 @@ def test_bundle_that_runs_short_is_an_input_error() -> None:
         split_bundle(b"\x00\x01a\x00\x05ab", "tile/entries/000")
 
 
-def test_tiles_read_by_the_spec_client_and_incremental(led: Ledger, tmp_path: Path) -> None:
+def test_tiles_read_by_the_spec_client_and_incremental(tiled: Ledger, tmp_path: Path) -> None:
     out = tmp_path / "tiles"
-    vkey = led.log_info().verifier_key
-    first = write_tiles(led, DirectorySink(out))
-    assert first.previous_size == 0 and first.size == led.log_info().size
+    vkey = tiled.log_info().verifier_key
+    first = write_tiles(tiled, DirectorySink(out))
+    assert first.previous_size == 0 and first.size == tiled.log_info().size
     assert SpecClient(out, vkey).verify() == first.size
 
-    _many(led, 600)  # past two full level-0 tiles: a level-1 tile appears
-    second = write_tiles(led, DirectorySink(out))
+    add_events(tiled, 600)  # past two full level-0 tiles: a level-1 tile appears
+    second = write_tiles(tiled, DirectorySink(out))
     assert second.previous_size == first.size and second.size > 512
     assert SpecClient(out, vkey).verify() == second.size
     assert (out / "tile/0/001").stat().st_size == 256 * 32
@@ -186,21 +156,21 @@ def test_tiles_read_by_the_spec_client_and_incremental(led: Ledger, tmp_path: Pa
     # full tiles are never written again; nothing new: nothing but the checkpoint is written
     full = out / "tile/0/000"
     stamp = full.stat().st_mtime_ns
-    third = write_tiles(led, DirectorySink(out))
+    third = write_tiles(tiled, DirectorySink(out))
     assert (third.tiles_written, third.bundles_written) == (0, 0)
-    _many(led, 3, first=600)
-    fourth = write_tiles(led, DirectorySink(out))
+    add_events(tiled, 3, first=600)
+    fourth = write_tiles(tiled, DirectorySink(out))
     # only tile/0/002.p/101 and its bundle: tile/1/000.p/2 is already there
     assert (fourth.tiles_written, fourth.bundles_written) == (1, 1)
     assert full.stat().st_mtime_ns == stamp
     assert SpecClient(out, vkey).verify() == fourth.size
 
 
-def test_entries_are_the_leaf_data_of_each_kind(led: Ledger, tmp_path: Path) -> None:
+def test_entries_are_the_leaf_data_of_each_kind(tiled: Ledger, tmp_path: Path) -> None:
     """Party records (signed by the log), the event (by its submitter), the grant (by a
     member): each entry is its statement then the 64-byte signature over it."""
-    write_tiles(led, DirectorySink(tmp_path))
-    size = led.log_info().size
+    write_tiles(tiled, DirectorySink(tmp_path))
+    size = tiled.log_info().size
     found = split_bundle((tmp_path / f"tile/entries/000.p/{size}").read_bytes())
     tags = [e.split(b"\n", 1)[0] for e in found]
     assert tags == [b"longjiang-ledger/party/v1"] * 8 + [
@@ -213,14 +183,14 @@ def test_entries_are_the_leaf_data_of_each_kind(led: Ledger, tmp_path: Path) -> 
                                   b"party shipper-cn\ngrant customs-cn\n"
                                   b"date 2026-03-10T12:00:00Z\n")
     assert signer_for("shipper-cn").verifier().verify(access_entry[:-64], access_entry[-64:])
-    log_key = led.ctx.log_key()[1].verifier()
+    log_key = tiled.ctx.log_key()[1].verifier()
     assert all(log_key.verify(e[:-64], e[-64:]) for e in found[:8])
 
 
-def test_cli_writes_tiles(led: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_writes_tiles(tiled: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'ledger.db'}")
-    vkey = led.log_info().verifier_key
-    led.close()
+    vkey = tiled.log_info().verifier_key
+    tiled.close()
     result = runner.invoke(ledger_app, ["tiles", "--out", str(tmp_path / "t"), "--json"])
     assert result.exit_code == 0, result.output
     assert '"tilesWritten": 1' in result.output

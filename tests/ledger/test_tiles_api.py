@@ -16,23 +16,24 @@ from longjiang.api.tiles import router
 from longjiang.errors import InputError
 from longjiang.ledger.service import Ledger
 from longjiang.ledger.tiles import DirectorySink, parse_tile_path, write_tiles
-from tests.ledger.test_tiles import SpecClient, _many, led  # noqa: F401  (led is a fixture)
+from tests.ledger.ledger_helpers import add_events
+from tests.ledger.test_tiles import SpecClient
 
 
 @pytest.fixture
-def client(led: Ledger) -> TestClient:  # noqa: F811
+def client(tiled: Ledger) -> TestClient:
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(router)
-    app.state.ledger = led
+    app.state.ledger = tiled
     return TestClient(app, raise_server_exceptions=False)
 
 
-def test_served_paths_are_the_written_files(led: Ledger, client: TestClient,  # noqa: F811
+def test_served_paths_are_the_written_files(tiled: Ledger, client: TestClient,
                                             tmp_path: Path) -> None:
-    _many(led, 600)
+    add_events(tiled, 600)
     out = tmp_path / "tiles"
-    write_tiles(led, DirectorySink(out))
+    write_tiles(tiled, DirectorySink(out))
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert "checkpoint" in files and len(files) > 5
     for name in files:
@@ -46,12 +47,12 @@ def test_served_paths_are_the_written_files(led: Ledger, client: TestClient,  # 
             assert response.headers["content-type"] == "application/octet-stream"
             assert "immutable" in response.headers["cache-control"]
             assert "max-age=31536000" in response.headers["cache-control"]
-    assert SpecClient(out, led.log_info().verifier_key).verify() == led.log_info().size
+    assert SpecClient(out, tiled.log_info().verifier_key).verify() == tiled.log_info().size
 
 
 def test_entry_bundles_are_gzipped_when_accepted(client: TestClient, tmp_path: Path,
-                                                 led: Ledger) -> None:  # noqa: F811
-    size = led.log_info().size
+                                                 tiled: Ledger) -> None:
+    size = tiled.log_info().size
     plain = client.get(f"/log/tile/entries/000.p/{size}", headers={"Accept-Encoding": "identity"})
     raw = client.stream("GET", f"/log/tile/entries/000.p/{size}",
                         headers={"Accept-Encoding": "gzip"})
