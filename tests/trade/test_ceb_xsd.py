@@ -148,3 +148,19 @@ def test_missing_schemas_fail_in_ci_and_skip_elsewhere(tmp_path: Path) -> None:
         locate_ceb(tmp_path, ci=True)
     with pytest.raises(pytest.skip.Exception, match="CEB schemas not found"):
         locate_ceb(tmp_path, ci=False)
+
+
+def test_markup_characters_in_values_are_escaped(ceb_schemas: CebSchemas) -> None:
+    docs = many_exports(2)
+    docs[1]["items"][0]["gname"] = "毛衣 <A&B> 'x'"
+    docs[1]["ebcName"] = "Север & Юг"
+    for kind in ("303", "505", "603"):
+        [message] = build_messages(_orders(docs), [MessageKind(kind)], SENDER, now=NOW)
+        assert b"<A&amp;B>" not in message.xml and b"&lt;A&amp;B&gt;" in message.xml
+        assert ceb_schemas.errors(message.xml, side="export") == []
+        root = etree.fromstring(message.xml)
+        texts = [element.text for element in root.iter()]
+        # read back, the values are what was given (the waybill names the goods in goodsInfo)
+        assert any(text and "毛衣 <A&B> 'x'" in text for text in texts)
+        assert texts.count("Север & Юг") == 1
+        assert "针织女式毛衣" in texts or kind == "505"  # the other order's values, unescaped

@@ -164,20 +164,30 @@ _ENVELOPE = {"guid": "guid", "appType": "app_type", "appTime": "app_time",
 def _writer(side: Side, element: str) -> _Writer:
     """The writer of one element, generated once as straight-line code from its field table
     (as :mod:`dataclasses` makes ``__init__``): each field in schema order, envelope fields
-    from the arguments, a missing mandatory field an :class:`InputError`."""
+    from the arguments, a missing mandatory field an :class:`InputError`. The element is one
+    f-string; values are escaped only when one of them holds ``&``, ``<`` or ``>``.
+    """
     lines = ["def write(values, guid, app_type, app_time, app_status, esc, missing):",
-             f"    p = [{f'<ceb:{element}>'!r}]"]
-    for spec in element_fields(side, element):
+             "    joined = ''.join(values.values())",
+             "    if '&' in joined or '<' in joined or '>' in joined:",
+             "        values = {k: esc(v) for k, v in values.items()}",
+             "    get = values.get"]
+    pieces = [f"<ceb:{element}>"]
+    for k, spec in enumerate(element_fields(side, element)):
         name = spec.name
         open_tag, close_tag = f"<ceb:{name}>", f"</ceb:{name}>"
         if name in _ENVELOPE:
-            lines.append(f"    p.append({open_tag!r} + esc({_ENVELOPE[name]}) + {close_tag!r})")
+            pieces.append(f"{open_tag}{{esc({_ENVELOPE[name]})}}{close_tag}")
             continue
-        lines.append(f"    v = values.get({name!r})\n    if v is not None:\n"
-                     f"        p.append({open_tag!r} + esc(v) + {close_tag!r})")
+        lines.append(f"    v{k} = get({name!r})")
         if spec.mandatory:
-            lines.append(f"    else:\n        missing({element!r}, {name!r}, {spec.format!r})")
-    lines.append(f"    p.append({f'</ceb:{element}>'!r})\n    return ''.join(p)")
+            lines.append(f"    if v{k} is None:\n"
+                         f"        missing({element!r}, {name!r}, {spec.format!r})")
+            pieces.append(f"{open_tag}{{v{k}}}{close_tag}")
+        else:
+            pieces.append(f"{{'' if v{k} is None else {open_tag!r} + v{k} + {close_tag!r}}}")
+    pieces.append(f"</ceb:{element}>")
+    lines.append(f"    return f{''.join(pieces)!r}")
     env: dict[str, Any] = {}
     exec("\n".join(lines), env)  # the source is built above from our own field table
     write: _Writer = env["write"]
