@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from longjiang.errors import Problem
@@ -200,33 +201,82 @@ def _plan(side: Side, element: str) -> _Plan:
 Filler = Callable[..., dict[str, str]]
 
 
+class _Report:
+    """The problems of one order, each (section, item, field) once; the slow paths a
+    generated filler calls when a value is missing or does not fit."""
+
+    __slots__ = ("order", "problems", "seen")
+
+    def __init__(self, order: Order) -> None:
+        self.order = order
+        self.problems: list[Problem] = []
+        self.seen: set[tuple[str, int | None, str]] = set()
+
+    def report(self, section: str, index: int | None, name: str, value: str | None,
+               message: str) -> None:
+        key = (section, index, name)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        locator = self.order.locator
+        line, where = locator.locate(section, index, name)
+        self.problems.append(Problem(locator.file, line, where, value, message))
+
+    def bad(self, element: str, index: int | None, k: int, value: str, error: str) -> None:
+        """Field ``k`` of ``element`` has a value that does not fit: report it where it was
+        given (the first source that holds it)."""
+        _spec, sources, _derive, _const, asked, _check = _plan(self.order.side,
+                                                                element).fields[k]
+        section, name = next((src for src in sources if self._given(src, index)), asked)
+        self.report(section, index if section == "items" else None, name, value, error)
+
+    def missing(self, element: str, index: int | None, k: int) -> None:
+        """Field ``k`` of ``element`` is mandatory and nothing gives it."""
+        spec, _sources, _derive, _const, (section, name), _check = _plan(
+            self.order.side, element).fields[k]
+        self.report(section, index if section == "items" else None, name, None,
+                    f"required for {element} ({spec.format})")
+
+    def _given(self, source: Source, index: int | None) -> bool:
+        section, name = source
+        if section == "items":
+            return index is not None and bool(self.order.items[index].get(name))
+        return bool(self.order.section(section).get(name))
+
+
 @cache
 def _filler(side: Side, element: str) -> Filler:
     """``_plan(side, element)`` as one straight-line function (generated once, like
     :mod:`dataclasses` makes ``__init__``): for each field, the first source that has a value,
-    else the derivation, then the field's check; ``bad(k, value, error)`` and ``missing(k)``
-    report field ``k`` of the plan. A loop over the plan did the same at a third the speed.
+    else the derivation, then the field's check; a value that does not fit, or a mandatory
+    field nothing gives, goes to the order's :class:`_Report`. A loop over the plan did the
+    same at a third the speed.
     """
     plan = _plan(side, element)
     env: dict[str, Any] = {}
-    lines = ["def fill(s_order, s_payment, s_logistics, s_inventory, s_items, order, bad, "
-             "missing):", "    out = {}"]
+    lines = ["def fill(s_order, s_payment, s_logistics, s_inventory, s_items, order, index, "
+             "report):", "    out = {}"]
     for k, (spec, sources, derive, constant, _asked, check) in enumerate(plan.fields):
         key = repr(spec.name)
         if constant is not None:
             env[f"k{k}"] = constant
             lines.append(f"    out[{key}] = k{k}")
             continue
-        env[f"c{k}"] = check
+        env[f"c{k}"], env[f"ok{k}"] = check, _good_values(spec)
         lookup = " or ".join(f"s_{section}.get({name!r})" for section, name in sources)
         lines.append(f"    v = {lookup}")
         if derive is not None:
             env[f"d{k}"] = derive
             lines.append(f"    if not v:\n        v = d{k}(order)")
-        lines.append(f"    if v:\n        e = c{k}(v)\n        if e is None:\n"
-                     f"            out[{key}] = v\n        else:\n            bad({k}, v, e)")
+        lines.append(f"    if v:\n        if v in ok{k}:\n            out[{key}] = v\n"
+                     f"        else:\n            e = c{k}(v)\n            if e is None:\n"
+                     f"                out[{key}] = v\n"
+                     f"                if len(ok{k}) > {_GOOD_VALUES}:\n"
+                     f"                    ok{k}.clear()\n"
+                     f"                ok{k}.add(v)\n            else:\n"
+                     f"                report.bad({element!r}, index, {k}, v, e)")
         if spec.mandatory:
-            lines.append(f"    else:\n        missing({k})")
+            lines.append(f"    else:\n        report.missing({element!r}, index, {k})")
     lines.append("    return out")
     exec("\n".join(lines), env)  # the source is built above from our own field table
     fill: Filler = env["fill"]
@@ -234,9 +284,10 @@ def _filler(side: Side, element: str) -> Filler:
 
 
 @cache
-def _fillers(side: Side) -> Mapping[str, Filler]:
-    return {element: _filler(side, element) for pair in ORDER_ELEMENTS[side]
-            for element in pair if element is not None}
+def _fillers(side: Side) -> tuple[tuple[str, Filler, str | None, Filler | None], ...]:
+    """(head element, its filler, item element, its filler) of each document of the chain."""
+    return tuple((head, _filler(side, head), item, _filler(side, item) if item else None)
+                 for head, item in ORDER_ELEMENTS[side])
 
 
 @cache
@@ -269,66 +320,40 @@ class Resolved:
 
 def resolve(order: Order) -> tuple[Resolved, list[Problem]]:
     """Fill every element of the order's chain; every value that does not fit is a problem."""
-    side = order.side
-    problems: list[Problem] = []
-    seen: set[tuple[str, int | None, str]] = set()
-
-    def report(section: str, index: int | None, name: str, value: str | None,
-               message: str) -> None:
-        key = (section, index, name)
-        if key in seen:
-            return
-        seen.add(key)
-        line, where = order.locator.locate(section, index, name)
-        problems.append(Problem(order.locator.file, line, where, value, message))
-
-    fillers = _fillers(side)
-    sections: dict[str, Mapping[str, str]] = {
-        "order": order.head, "payment": order.payment, "logistics": order.logistics,
-        "inventory": order.inventory, "items": {}}
-
-    # the element and item being filled, for the slow paths that report a problem
-    where: list[Any] = [None, None]
-
-    def origin_of(k: int) -> Source:
-        _spec, sources, _derive, _const, asked, _check = _plan(side, where[0]).fields[k]
-        return next((src for src in sources if sections[src[0]].get(src[1])), asked)
-
-    def bad(k: int, value: str, error: str) -> None:
-        section, name = origin_of(k)
-        report(section, where[1] if section == "items" else None, name, value, error)
-
-    def missing(k: int) -> None:
-        spec, _sources, _derive, _const, (section, name), _check = _plan(
-            side, where[0]).fields[k]
-        report(section, where[1] if section == "items" else None, name, None,
-               f"required for {where[0]} ({spec.format})")
-
-    head_section, payment, logistics, inventory = (order.head, order.payment,
-                                                   order.logistics, order.inventory)
-
-    def fill(element: str, index: int | None) -> dict[str, str]:
-        item = order.items[index] if index is not None else {}
-        sections["items"] = item
-        where[0], where[1] = element, index
-        return fillers[element](head_section, payment, logistics, inventory, item, order,
-                                bad, missing)
-
+    report = _Report(order)
+    head, payment, logistics, inventory = (order.head, order.payment, order.logistics,
+                                           order.inventory)
+    items = order.items
     heads: dict[str, Mapping[str, str]] = {}
     lists: dict[str, tuple[Mapping[str, str], ...]] = {}
-    for head, item in ORDER_ELEMENTS[side]:
-        heads[head] = fill(head, None)
-        if item is not None:
-            lists[item] = tuple(fill(item, i) for i in range(len(order.items)))
-    _check_order(order, report)
-    return Resolved(order, heads, lists), problems
+    for head_element, fill_head, item_element, fill_item in _fillers(order.side):
+        heads[head_element] = fill_head(head, payment, logistics, inventory, _NO_ITEM, order,
+                                        None, report)
+        if item_element is not None and fill_item is not None:
+            lists[item_element] = tuple([
+                fill_item(head, payment, logistics, inventory, item, order, i, report)
+                for i, item in enumerate(items)])
+    _check_order(order, report.report)
+    return Resolved(order, heads, lists), report.problems
+
+
+_NO_ITEM: Mapping[str, str] = MappingProxyType({})
+
+
+#: how many values of one field are remembered as fitting (codes, names and amounts repeat
+#: from order to order; the set is emptied when it grows past this, so it adapts)
+_GOOD_VALUES = 4096
+
+
+@cache
+def _good_values(spec: FieldSpec) -> set[str]:
+    """Values of the field ``spec`` known to fit it (shared by every element that has it)."""
+    return set()
 
 
 def _checker(spec: FieldSpec) -> Callable[[str], str | None]:
-    """The check of one field's values: format, then code list (memoised: codes, names and
-    amounts repeat from order to order)."""
+    """The check of one field's values: format, then code list."""
 
-    @lru_cache(maxsize=4096)
     def check(value: str) -> str | None:
         return _check_code(spec.name, value) or check_value(spec, value)
 
