@@ -100,6 +100,18 @@ def test_json_lines_problems_name_the_line() -> None:
     assert "negative" in problem.message
 
 
+def test_json_lines_end_at_newlines_only() -> None:
+    """U+2028 and U+2029 are allowed unescaped in JSON strings: they do not end a line."""
+    first, second, third = many_exports(3)
+    first["ebcName"] = "哈尔滨\u2028北方"
+    second["items"][0]["gmodel"] = "针织\u2029女式"
+    text = "\r\n".join(_json(d) for d in (first, second)) + "\n\n" + _json(third)
+    orders = parse_orders(text, "o.jsonl", OrderFormat.JSONL)
+    assert orders[0].order.head["ebcName"] == "哈尔滨\u2028北方"
+    assert orders[1].order.items[0]["gmodel"] == "针织\u2029女式"
+    assert [r.order.locator.line for r in orders] == [1, 2, 4]
+
+
 def test_csv_problems_name_row_and_column() -> None:
     docs = many_exports(2)
     docs[1]["items"][1]["unit"] = "pcs"

@@ -228,7 +228,7 @@ def _from_json(text: str, name: str, problems: list[Problem]) -> Iterable[Order]
 
 def _from_json_lines(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
     decoder = _decoder()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -239,6 +239,22 @@ def _from_json_lines(text: str, name: str, problems: list[Problem]) -> Iterable[
         order = _order_from(doc, Locator(name, number, ""), problems)
         if order is not None:
             yield order
+
+
+def _lines(text: str) -> Iterable[str]:
+    """The lines of a JSON Lines text, one at a time (not a copy of the whole text at once).
+
+    Lines end at ``\n`` only, as JSON Lines defines them (a ``\r`` before it is whitespace
+    to JSON): ``str.splitlines`` would also cut at characters such as U+2028, which JSON
+    allows unescaped inside a string.
+    """
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            end = size
+        yield text[start:end]
+        start = end + 1
 
 
 def _from_csv(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
