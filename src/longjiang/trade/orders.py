@@ -24,6 +24,7 @@ from dataclasses import replace
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
+from sys import intern as _intern
 from typing import Any
 
 from longjiang.errors import InputError, Problem, ProblemKind, ValidationError
@@ -148,7 +149,10 @@ def _section(raw: object, section: str, allowed: frozenset[str], locator: Locato
         return out
     for key, value in raw.items():
         if type(value) is str and len(value) <= MAX_VALUE_CHARS and key in allowed:
-            stripped = value.strip()  # the common case, checked first
+            # the common case, checked first; interned, because most values (names, codes,
+            # amounts) repeat from order to order, and 100,000 orders held as separate copies
+            # took a third more memory (and the time to fault it in)
+            stripped = _intern(value.strip())
             if stripped:
                 out[key] = stripped
             continue
