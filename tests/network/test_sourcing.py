@@ -9,8 +9,8 @@ The issue asks for at least 60 % of the links to be sourced, with every trunk ra
 road that reaches a border crossing among them. That target is **not reached yet**: the third
 sourcing pass brought the share from 100 to 115 of 247 links (47 %), the fourth to 124 of 247
 (50 %), the fifth to 136 of 247 (55 %), the sixth to 140 of 247 (57 %), the seventh to 151 of
-247 (61 %, over the share asked for, but the lists below are not empty), the eighth to 156 of 247
-(63 %). These tests therefore
+247 (61 %, over the share asked for, but the lists below are not empty), the eighth to 157 of 247
+(64 %). These tests therefore
 ratchet what has been reached instead of pretending the target is met:
 
 * the sourced share may not fall below the reached floor;
@@ -41,8 +41,8 @@ from longjiang.network import load_network
 from longjiang.network.model import Link, Mode, Network, Status
 
 TARGET_SHARE = 0.60
-#: share reached by the eighth sourcing pass (156 of 247 links); may only go up
-REACHED_SHARE = 156 / 247
+#: share reached by the eighth sourcing pass (157 of 247 links); may only go up
+REACHED_SHARE = 157 / 247
 
 #: trunk railways still estimated after the eighth pass (station km not found in a source)
 TRUNK_RAIL_GAPS = frozenset({
@@ -56,8 +56,8 @@ BORDER_ROAD_GAPS = frozenset({
     "road_dongning_suifenhe", "road_suifenhe_mishan", "road_mishan_hulin", "road_hulin_raohe",
     "road_raohe_fuyuan", "road_fuyuan_tongjiang", "road_tongjiang_luobei", "road_jiayin_xunke",
     "road_xunke_sunwu", "road_sunwu_heihe", "road_heihe_huma", "road_huma_mohe",
-    "road_jixi_hulin", "road_yichun_jiayin", "road_heihe_heihe_airport",
-    "road_hulin_hulin_station", "road_fuyuan_heixiazi",
+    "road_yichun_jiayin", "road_heihe_heihe_airport", "road_hulin_hulin_station",
+    "road_fuyuan_heixiazi",
     "road_pogranichny_ussuriysk", "road_poltavka_ussuriysk", "road_turiy_rog_spassk_dalny",
     "road_markovo_ruzhino", "road_birobidzhan_nizhneleninskoye", "road_amurzet_birobidzhan",
     "road_pashkovo_obluchye", "road_poyarkovo_zavitaya",
