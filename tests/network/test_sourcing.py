@@ -9,8 +9,8 @@ The issue asks for at least 60 % of the links to be sourced, with every trunk ra
 road that reaches a border crossing among them. That target is **not reached yet**: the third
 sourcing pass brought the share from 100 to 115 of 247 links (47 %), the fourth to 124 of 247
 (50 %), the fifth to 136 of 247 (55 %), the sixth to 140 of 247 (57 %), the seventh to 151 of
-247 (61 %, over the share asked for, but the lists below are not empty), the eighth to 157 of 247
-(64 %). These tests therefore
+247 (61 %, over the share asked for, but the lists below are not empty), the eighth to 160 of 248
+(65 %; a direct road was added). These tests therefore
 ratchet what has been reached instead of pretending the target is met:
 
 * the sourced share may not fall below the reached floor;
@@ -41,8 +41,8 @@ from longjiang.network import load_network
 from longjiang.network.model import Link, Mode, Network, Status
 
 TARGET_SHARE = 0.60
-#: share reached by the eighth sourcing pass (157 of 247 links); may only go up
-REACHED_SHARE = 157 / 247
+#: share reached by the eighth sourcing pass (160 of 248 links); may only go up
+REACHED_SHARE = 160 / 248
 
 #: trunk railways still estimated after the eighth pass (station km not found in a source)
 TRUNK_RAIL_GAPS = frozenset({
@@ -59,8 +59,7 @@ BORDER_ROAD_GAPS = frozenset({
     "road_yichun_jiayin", "road_heihe_heihe_airport", "road_hulin_hulin_station",
     "road_fuyuan_heixiazi",
     "road_pogranichny_ussuriysk", "road_poltavka_ussuriysk", "road_turiy_rog_spassk_dalny",
-    "road_markovo_ruzhino", "road_birobidzhan_nizhneleninskoye", "road_amurzet_birobidzhan",
-    "road_pashkovo_obluchye", "road_poyarkovo_zavitaya",
+    "road_markovo_ruzhino", "road_pashkovo_obluchye", "road_poyarkovo_zavitaya",
     "road_konstantinovka_blagoveshchensk", "road_ushakovo_shimanovsk",
     "road_dzhalinda_skovorodino", "road_turiy_rog_ussuriysk",
     "road_lesozavodsk_checkpoint_ruzhino", "road_hulin_ussuri_hulin",
