@@ -208,7 +208,8 @@ def _loads(text: str, decoder: json.JSONDecoder | None = None) -> Any:
 
 
 def _decoder() -> json.JSONDecoder:
-    return json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
+    return json.JSONDecoder(parse_float=Decimal, parse_int=str,
+                            parse_constant=_no_constant)
 
 
 def _no_constant(name: str) -> None:
