@@ -149,3 +149,30 @@ def test_dates_at_the_ends_of_the_calendar_are_refused(client: TestClient, path:
     response = client.get(path.format(date))
     assert response.status_code == 422
     assert "1900-01-01..2200-12-31" in response.json()["detail"]
+
+
+def test_slots_say_which_may_be_booked_now_and_why_not(client: TestClient,
+                                                        clock: Clock) -> None:
+    clock.now = dt.datetime(2027, 3, 8, 0, 55, tzinfo=dt.UTC)  # 10:55 at Pogranichny
+    url = "/api/crossings/suifenhe_pogranichny_road/slots"
+
+    def day(date: str) -> dict:
+        answer = client.get(url, params={"date": date, "direction": "out", "carriage": "truck"})
+        assert answer.status_code == 200
+        return answer.json()
+
+    today = day("2027-03-08")
+    assert today["now"] == "2027-03-08T00:55:00+00:00"
+    marks = {s["start"][11:16]: (s["bookable"], s["unbookable"]) for s in today["slots"]}
+    assert marks["09:00"] == marks["10:00"] == (False, "past")
+    assert marks["11:00"] == (False, "too-close")
+    assert marks["12:00"] == marks["20:00"] == (True, None)
+    assert all(s["free"] > 0 for s in today["slots"])  # free places, however late it is
+    assert all(s["bookable"] for s in day("2027-03-18")["slots"])
+    assert {s["unbookable"] for s in day("2027-03-19")["slots"]} == {"beyond-horizon"}
+    # the booking refuses what the listing marks, and takes what it offers
+    for start, n in (("2027-03-08T10:00:00+10:00", 1), ("2027-03-08T11:00:00+10:00", 2),
+                     ("2027-03-19T09:00:00+10:00", 3)):
+        refused = _book(client, f"黑A2000{n}", slot=start)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "slot"
+    assert _book(client, "黑A20004", slot="2027-03-08T12:00:00+10:00").status_code == 201

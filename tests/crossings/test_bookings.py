@@ -50,7 +50,7 @@ def test_last_place_then_slot_full(store: BookingStore) -> None:
 @pytest.mark.parametrize(("kwargs", "field", "words"), [
     ({"plate": "ABC123"}, "plate", "matches neither"),
     ({"start": SLOT + dt.timedelta(days=11)}, "slot", "outside the booking horizon"),
-    ({"start": dt.datetime(2027, 3, 8, 9, tzinfo=VLA)}, "slot", "past or too close"),
+    ({"start": dt.datetime(2027, 3, 8, 9, tzinfo=VLA)}, "slot", "is in the past"),
     ({"start": dt.datetime(2027, 3, 10, 9, 30, tzinfo=VLA)}, "slot", "not a slot start"),
     ({"start": dt.datetime(2027, 3, 10, 22, tzinfo=VLA)}, "slot", "not a slot start"),
     ({"crossing": "heixiazi_khabarovsk_road"}, "date", "closed on that date"),
@@ -162,3 +162,35 @@ def test_policy_is_configurable(db_url: str, calendar) -> None:
         s.book(SUIFENHE, SLOT + dt.timedelta(days=2), Direction.OUT, "黑A12345", carrier="c")
     with pytest.raises(InputError, match="horizon_days"):
         BookingPolicy(horizon_days=0)
+
+
+def test_unbookable_names_why_and_booking_follows_it(db_url: str, calendar) -> None:
+    policy = BookingPolicy()
+    now = dt.datetime(2027, 3, 8, 10, 55, tzinfo=VLA)
+    assert policy.unbookable(dt.datetime(2027, 3, 8, 10, tzinfo=VLA), now) == "past"
+    assert policy.unbookable(now, now) == "past"
+    assert policy.unbookable(dt.datetime(2027, 3, 8, 11, tzinfo=VLA), now) == "too-close"
+    assert policy.unbookable(dt.datetime(2027, 3, 8, 12, tzinfo=VLA), now) is None
+    assert policy.unbookable(dt.datetime(2027, 3, 18, 20, tzinfo=VLA), now) is None
+    assert policy.unbookable(dt.datetime(2027, 3, 19, 9, tzinfo=VLA), now) == "beyond-horizon"
+    # the horizon counts local days of the slot's time zone, not of UTC
+    early = dt.datetime(2027, 3, 8, 8, 30, tzinfo=VLA)
+    assert early.astimezone(dt.UTC).date() == dt.date(2027, 3, 7)
+    assert policy.unbookable(dt.datetime(2027, 3, 18, 9, tzinfo=VLA), early) is None
+    # booking refuses exactly the slots the rule names, each with its own words
+    words = {"past": "is in the past", "too-close": "is too close to book",
+             "beyond-horizon": "outside the booking horizon of 10 days"}
+    with BookingStore.open(db_url, calendar, clock=lambda: now) as s:
+        seen = set()
+        for day in (dt.date(2027, 3, 8), dt.date(2027, 3, 18), dt.date(2027, 3, 19)):
+            for n, (slot, _) in enumerate(s.day(SUIFENHE, day, Direction.OUT, VehicleClass.BUS)):
+                why = policy.unbookable(slot.start, now)
+                seen.add(why)
+                if why is None:
+                    assert s.book(SUIFENHE, slot.start, Direction.OUT, plate(n + 100 * day.day),
+                                  carriage=VehicleClass.BUS, carrier="c").status == "booked"
+                else:
+                    with pytest.raises(InputError, match=words[why]):
+                        s.book(SUIFENHE, slot.start, Direction.OUT, plate(n),
+                               carriage=VehicleClass.BUS, carrier="c")
+        assert seen == {None, "past", "too-close", "beyond-horizon"}

@@ -167,12 +167,22 @@ def crossing_calendar(store: BookingsDep) -> FastJSON:
 def crossing_slots(crossing: CrossingPath, date: Annotated[IsoDate, Query()],
                    store: BookingsDep, direction: Direction | None = None,
                    carriage: VehicleClass | None = None) -> FastJSON:
-    """Every slot of the local date: start, direction, vehicle class, capacity, booked, free."""
+    """Every slot of the local date: start, direction, vehicle class, capacity, booked, free,
+    and whether it may be booked now: ``bookable``, and when not, ``unbookable`` says why
+    (``past``, ``too-close``: it starts within the latest arrival time, ``beyond-horizon``)
+    by the rule the booking applies. ``now`` is the server's time of the answer."""
     cid = store.calendar.resolve(crossing)
     rows = store.day(cid, date, direction, carriage)
+    now = store.clock()
+    slots = []
+    for s, n in rows:
+        why = store.policy.unbookable(s.start, now)
+        slots.append({**s.to_json(n), "bookable": why is None,
+                      "unbookable": None if why is None else str(why)})
     return FastJSON({"crossing": cid, "date": date.isoformat(),
+                     "now": now.isoformat(timespec="seconds"),
                      "closed": None if rows else store.calendar.closed_reason(cid, date),
-                     "slots": [s.to_json(n) for s, n in rows]})
+                     "slots": slots})
 
 
 @router.post("/crossings/{crossing}/bookings", status_code=201, summary="Book a slot",

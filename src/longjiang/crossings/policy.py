@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
 from longjiang.errors import ConflictError, InputError
 
-__all__ = ["BookingPolicy", "BookingStateError", "SlotFullError"]
+__all__ = ["BookingPolicy", "BookingStateError", "SlotFullError", "Unbookable"]
 
 
 class SlotFullError(ConflictError):
@@ -28,6 +29,14 @@ class BookingStateError(ConflictError):
 
     code = "booking-state"
     http_status = 409
+
+
+class Unbookable(StrEnum):
+    """Why a slot cannot be booked at a given moment (whatever its free places)."""
+
+    PAST = "past"                      #: the slot has started
+    TOO_CLOSE = "too-close"            #: it starts before the latest arrival time from now
+    BEYOND_HORIZON = "beyond-horizon"  #: its day is after the last day open for booking
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +57,38 @@ class BookingPolicy:
             raise InputError("arrive_latest must be shorter than arrive_earliest",
                              field="arrive_latest")
 
+    def last_bookable_day(self, now: dt.datetime, tz: dt.tzinfo | None) -> dt.date:
+        """The last local day (in the slot's time zone ``tz``) open for booking at ``now``."""
+        return now.astimezone(tz).date() + dt.timedelta(days=self.horizon_days)
+
+    def unbookable(self, start: dt.datetime, now: dt.datetime) -> Unbookable | None:
+        """Why a slot at ``start`` may not be booked at ``now``, or None when it may.
+
+        The one rule of the booking horizon: booking refuses what this names, and the slot
+        listings mark it.
+        """
+        if start <= now:
+            return Unbookable.PAST
+        if start <= now + self.arrive_latest:
+            return Unbookable.TOO_CLOSE
+        if start.date() > self.last_bookable_day(now, start.tzinfo):
+            return Unbookable.BEYOND_HORIZON
+        return None
+
     def check_bookable(self, start: dt.datetime, now: dt.datetime) -> None:
         """An :class:`InputError` unless a slot at ``start`` may be booked at ``now``."""
-        if start <= now + self.arrive_latest:
-            raise InputError(f"slot: {start.isoformat()} is in the past or too close to book "
-                             f"(the truck must arrive {_text(self.arrive_latest)} before its "
-                             f"slot; now {now.isoformat(timespec='minutes')})", field="slot")
-        local_now = now.astimezone(start.tzinfo)
-        last_day = local_now.date() + dt.timedelta(days=self.horizon_days)
-        if start.date() > last_day:
+        why = self.unbookable(start, now)
+        if why is None:
+            return
+        if why is Unbookable.BEYOND_HORIZON:
             raise InputError(f"slot: {start.isoformat()} is outside the booking horizon of "
                              f"{self.horizon_days} days (last bookable day "
-                             f"{last_day.isoformat()})", field="slot")
+                             f"{self.last_bookable_day(now, start.tzinfo).isoformat()})",
+                             field="slot")
+        what = "in the past" if why is Unbookable.PAST else "too close to book"
+        raise InputError(f"slot: {start.isoformat()} is {what} (the truck must arrive "
+                         f"{_text(self.arrive_latest)} before its slot; now "
+                         f"{now.isoformat(timespec='minutes')})", field="slot")
 
     def check_changeable(self, start: dt.datetime, now: dt.datetime, what: str) -> None:
         """An :class:`InputError` after the change cut-off of a booked slot at ``start``."""
