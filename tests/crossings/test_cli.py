@@ -68,7 +68,7 @@ def test_bad_input_is_one_line_and_writes_nothing(db: list[str], args, words) ->
     if words is None:
         assert result.exit_code == 0
         again = book(db, "黑A12345", "suifenhe_pogranichny_road", "2027-03-10T11:00+10:00")
-        assert again.exit_code == 2 and "plate: '黑A12345' already has an active booking" in \
+        assert again.exit_code == 9 and "plate: '黑A12345' already has an active booking" in \
             again.stderr
         return
     assert result.exit_code != 0

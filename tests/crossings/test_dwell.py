@@ -102,7 +102,7 @@ def test_route_book_takes_the_slot(network, tmp_path: Path) -> None:
     assert booking["plate"] == "黑A24680" and booking["status"] == "booked"
     again = _route("--date", day.isoformat(), "--depart", "02:00", "--book", "--plate",
                    "黑A24680", *db)
-    assert again.exit_code == 2 and "already has an active booking" in again.stderr
+    assert again.exit_code == 9 and "already has an active booking" in again.stderr
     missing = _route("--date", day.isoformat(), "--book", *db)
     assert missing.exit_code == 2 and "plate: --book needs --plate" in missing.stderr
 

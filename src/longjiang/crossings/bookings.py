@@ -21,7 +21,7 @@ from longjiang.crossings.calendar import CrossingCalendar, Direction, Slot, Vehi
 from longjiang.crossings.plates import parse_plate
 from longjiang.crossings.policy import BookingPolicy, BookingStateError, SlotFullError
 from longjiang.crossings.schema import bookings, migrate, slots
-from longjiang.errors import InputError, NotFoundError
+from longjiang.errors import ConflictError, InputError, NotFoundError
 from longjiang.ledger.store import LedgerStore, insert_rows
 
 __all__ = ["ACTIVE", "Booking", "BookingStore", "CheckIn"]
@@ -242,9 +242,8 @@ class BookingStore:
                 other = conn.execute(select(bookings.c.id, bookings.c.slot_start).where(
                     bookings.c.active_key == active_key)).first()
             held = f" ({other.id}, slot {other.slot_start})" if other is not None else ""
-            raise InputError(f"plate: {valid.text!r} already has an active booking at "
-                             f"{crossing} {direction}{held}; change or cancel it",
-                             field="plate") from None
+            raise ConflictError(f"plate: {valid.text!r} already has an active booking at "
+                                f"{crossing} {direction}{held}; change or cancel it") from None
         return Booking(booking_id, crossing, direction, carriage, slot.start, valid.text,
                        carrier_text or "", shipment, contact_text, "booked", created, None, None)
 
