@@ -49,6 +49,17 @@ def test_token_before_the_body(client: TestClient, monkeypatch: pytest.MonkeyPat
     assert r.status_code == 401 and "LONGJIANG_TRADE_TOKEN" in r.json()["detail"]
 
 
+def test_missing_and_wrong_token_get_one_answer(client: TestClient) -> None:
+    """A refused token is not told from a missing one: same status, headers, body."""
+    missing = client.get("/api/trade/orders")
+    wrong = client.get("/api/trade/orders", headers={"Authorization": "Bearer wrong-token-xxxxxxxxxxx"})
+    not_bearer = client.get("/api/trade/orders", headers={"Authorization": f"Basic {TOKEN}"})
+    assert missing.status_code == wrong.status_code == not_bearer.status_code == 401
+    assert missing.json() == wrong.json() == not_bearer.json()
+    assert missing.headers["www-authenticate"] == wrong.headers["www-authenticate"]
+    assert "missing or wrong" in wrong.json()["detail"]
+
+
 def test_body_bounded(client: TestClient) -> None:
     r = client.post("/api/trade/orders", content=b"[]",
                     headers={**JSON, "Content-Length": str(64 * 1024 * 1024)})
@@ -94,6 +105,11 @@ def test_orders_flow(client: TestClient) -> None:
     assert cost["totalCny"] == "1340.00" and cost["date"] == "2026-11-06"
     r = client.get(f"/api/trade/orders/{a}/landed-cost", headers=AUTH)
     assert r.status_code == 422 and "EUR rate" in r.json()["detail"]
+    # a rate given as 0 is named as given, not as missing
+    r = client.get(f"/api/trade/orders/{a}/landed-cost", headers=AUTH, params={"eur_cny": "0"})
+    assert r.status_code == 422
+    assert "must be more than 0, got 0" in r.json()["detail"]
+    assert "is needed" not in r.json()["detail"]
     assert client.get("/api/trade/orders/NOPE", headers=AUTH).status_code == 404
     check = client.get("/api/trade/check", headers=AUTH).json()
     assert check["ready"] is False and len(check["mismatches"]) == 1

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from longjiang.cli.main import build_app
 from tests.trade.conftest import CebSchemas
-from tests.trade.helpers import export_doc, many_exports
+from tests.trade.helpers import export_doc, import_doc, many_exports
 from tests.trade.test_receipts import receipt_xml
 
 
@@ -98,3 +98,39 @@ def test_import_receipts_status_landed_cost(run, tmp_path: Path) -> None:  # typ
     cost = json.loads(run("landed-cost", a, "--eur-cny", "7.80", "--json").output)
     assert cost["regime"] == "eaeu-duty-free" and cost["totalCny"] == "1340.00"
     assert "EUR rate" in run("landed-cost", a, code=2).stderr
+
+
+def test_landed_cost_prints_every_amount_in_cents(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    doc = import_doc()
+    run("import", str(_write(tmp_path / "o.json", [doc])))
+    lines = {line.split()[0]: line.split()[2] for line in
+             run("landed-cost", doc["orderNo"]).output.splitlines()[1:]}
+    assert lines["insurance"] == "0.00"  # no insuredFee on the list: shown as the others are
+    assert all(len(amount.partition(".")[2]) == 2 for amount in lines.values()), lines
+
+
+def test_landed_cost_rate_of_zero_is_named(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    docs = many_exports(1)
+    run("import", str(_write(tmp_path / "o.json", docs)))
+    err = run("landed-cost", docs[0]["orderNo"], "--eur-cny", "0", code=2).stderr
+    assert "EUR rate (yuan per euro) must be more than 0, got 0" in err
+
+
+def test_dxp_warning_only_after_messages_are_made(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    orders = _write(tmp_path / "o.json", many_exports(1))  # flag A: nothing to declare
+    failed = run("declare", str(orders), "--out", str(tmp_path / "d"), code=2)
+    assert failed.stderr.startswith("error: no export list declared for summary")
+    assert "warning" not in failed.stderr
+    made = run("messages", str(orders), "--kind", "303", "--out", str(tmp_path / "m"))
+    assert "1 message(s) written" in made.output
+    assert "warning: no --dxp-id" in made.stderr
+
+
+def test_consignment_messages_name_the_missing_options(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    orders = _write(tmp_path / "o.json", many_exports(1))
+    err = run("messages", str(orders), "--kind", "507,509,607", "--operator-code", "X123",
+              "--out", str(tmp_path / "m"), code=2).stderr
+    assert err.startswith("error: CEB507 (arrival) needs --operator-name and --domestic-traf-no; "
+                          "CEB509 (departure) needs --leave-time or --shipment")
+    assert "operatorName" not in err and "warning" not in err
+    assert not (tmp_path / "m").exists()  # nothing written

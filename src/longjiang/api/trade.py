@@ -73,8 +73,9 @@ def authenticate(request: Request) -> None:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(),
                                                              token.encode()):
-        raise AuthenticationError("a trade request needs Authorization: Bearer <token>",
-                                  challenge=BEARER)
+        # one answer for a missing and a wrong token: which of the two is not said
+        raise AuthenticationError("the trade token is missing or wrong: a trade request needs "
+                                  "Authorization: Bearer <token>", challenge=BEARER)
 
 
 Authenticated = Annotated[None, Depends(authenticate)]

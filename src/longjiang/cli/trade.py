@@ -131,17 +131,39 @@ def _sender(resolved: list[Any], cop_code: str | None, cop_name: str | None,
 
     first = resolved[0].order.head
     code = cop_code or first.get("ebpCode", "")
-    if dxp_id is None:
-        print(f"warning: no --dxp-id (the data exchange id the China E-Port assigned); "
-              f"BaseTransfer dxpId is set to the copCode {code!r}", file=sys.stderr)
     return Sender(code, cop_name or first.get("ebpName", ""), dxp_id or code)
 
 
-def _write(messages: list[Any], out: Path) -> None:
+def _write(messages: list[Any], out: Path, sender: Any, dxp_id: str | None) -> None:
+    """Write the messages; then, only when they were made, warn of a dxpId taken from copCode."""
     out.mkdir(parents=True, exist_ok=True)
     for message in messages:
         (out / message.file_name).write_bytes(message.xml)
     typer.echo(f"{len(messages)} message(s) written to {out}")
+    if dxp_id is None:
+        print(f"warning: no --dxp-id (the data exchange id the China E-Port assigned); "
+              f"BaseTransfer dxpId is set to the copCode {sender.cop_code!r}", file=sys.stderr)
+
+
+#: what a consignment message needs from the command line, by message kind
+_MOVEMENT_OPTIONS = {
+    "507": ("CEB507 (arrival)", ("--operator-code", "--operator-name", "--domestic-traf-no")),
+    "509": ("CEB509 (departure)", ("--leave-time or --shipment",)),
+}
+
+
+def _check_movement(kinds: list[Any], given: dict[str, object]) -> None:
+    """One error naming every option a consignment message needs and did not get."""
+    problems = []
+    for kind in kinds:
+        if kind.value not in _MOVEMENT_OPTIONS:
+            continue
+        label, options = _MOVEMENT_OPTIONS[kind.value]
+        missing = [o for o in options if not given[o]]
+        if missing:
+            problems.append(f"{label} needs {' and '.join(missing)}")
+    if problems:
+        raise InputError("; ".join(problems), field="kind")
 
 
 @app.command("messages")
@@ -193,6 +215,9 @@ def messages(
             raise InputError(f"--kind: unknown message {part!r} (expected "
                              f"{', '.join(k.value for k in MessageKind if k.value != '701')}; "
                              "701 is `trade declare`)", field="kind") from None
+    _check_movement(kinds, {"--operator-code": operator_code, "--operator-name": operator_name,
+                            "--domestic-traf-no": domestic_traf_no,
+                            "--leave-time or --shipment": leave_time or shipment})
     if route is not None:
         if orders is None:
             raise InputError("--route needs an orders file", field="route")
@@ -225,7 +250,7 @@ def messages(
             else:
                 made += waybill_messages(groups, sender, now=now,
                                          invt_nos=_known_lists(db) if orders is None else {})
-    _write(made, out)
+    _write(made, out, sender, dxp_id)
 
 
 def _gate_movement(db: str | None, key: Path | None, shipment: str, crossing: str,
@@ -351,7 +376,7 @@ def declare(
     made = summary_messages(resolved, Period(start, end, decl_agent_code, decl_agent_name),
                             sender, now=now,
                             invt_nos={} if period or orders is not None else _known_lists(db))
-    _write(made, out)
+    _write(made, out, sender, dxp_id)
 
 
 @app.command("receipts")
@@ -453,10 +478,16 @@ def landed_cost_command(
         return
     typer.echo(f"{cost.order_no} on {cost.on.isoformat()}: {cost.regime}")
     for line in cost.lines:
-        typer.echo(f"  {line.key:<16} {line.currency} {line.amount:>12}  {line.basis}")
-    typer.echo(f"  {'total':<16} CNY {cost.total_cny:>12}")
+        typer.echo(f"  {line.key:<16} {line.currency} {_cents(line.amount):>12}  {line.basis}")
+    typer.echo(f"  {'total':<16} CNY {_cents(cost.total_cny):>12}")
     for note in cost.notes:
         typer.echo(f"  note: {note}")
+
+
+def _cents(amount: Decimal) -> str:
+    """An amount with at least two decimals (0 → 0.00); more only when it has them."""
+    cents = amount.quantize(Decimal("0.01"))
+    return format(cents if cents == amount else amount, "f")
 
 
 def _iso(yyyymmdd: str | None) -> str | None:

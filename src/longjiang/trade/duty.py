@@ -199,9 +199,12 @@ def landed_cost(resolved: Resolved, *, on: date, eur_cny: Decimal | None = None,
 
 
 def _eaeu_cost(resolved: Resolved, on: date, eur_cny: Decimal | None) -> LandedCost:
-    if eur_cny is None or eur_cny <= 0:
+    if eur_cny is None:
         raise InputError("an EUR rate (yuan per euro on the day) is needed to compare the "
                          "parcel with the EAEU thresholds", field="eur_cny")
+    if eur_cny <= 0:
+        raise InputError(f"the EUR rate (yuan per euro) must be more than 0, got {eur_cny}",
+                         field="eur_cny")
     policy = eaeu_policy(on)
     order, waybill = resolved.heads["OrderHead"], resolved.heads["Logistics"]
     goods, freight = _dec(order, "goodsValue"), _dec(waybill, "freight")
