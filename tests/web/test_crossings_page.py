@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.web.conftest import LANGS, PHONE, Browsing, LiveServer, check_clean, open_page
+from tests.web.conftest import DESKTOP, LANGS, PHONE, Browsing, LiveServer, check_clean, open_page
 
 from longjiang.crossings.bookings import BookingStore
 from longjiang.crossings.calendar import load_calendar
@@ -128,3 +128,50 @@ def test_phone_size(browser: Any, live_server: LiveServer) -> None:
         check_clean(b)
     finally:
         b.context.close()
+
+
+#: the legend line under the heat map that explains a "–" cell, in each language
+OFF_LEGEND = {"en": "Cannot be booked now", "zh": "现在不可预约", "ru": "Сейчас записаться нельзя"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_slots_that_cannot_be_booked_now_are_marked_and_not_offered(
+        browsing: Browsing, bookings: BookingStore, lang: str) -> None:
+    page = browsing.page
+    clock = bookings.clock
+    bookings.clock = lambda: dt.datetime(2027, 3, 8, 0, 55, tzinfo=dt.UTC)  # 10:55 local
+    try:
+        browsing.goto(f"/crossings?lang={lang}&crossing=suifenhe_pogranichny_road"
+                      "&date=2027-03-08&direction=out&carriage=truck")
+        _ready(page)
+        marked = {cell.get_attribute("data-start")[11:16]: cell.get_attribute("data-unbookable")
+                  for cell in page.locator("#cx-calendar button.cx-off").all()}
+        assert marked == {"09:00": "past", "10:00": "past", "11:00": "too-close"}
+        for start in ("2027-03-08T09:00:00+10:00", "2027-03-08T11:00:00+10:00"):
+            cell = page.locator(f"#cx-calendar button[data-start='{start}']")
+            assert cell.is_disabled() and cell.inner_text() == "–"
+            assert page.locator(f"#cx-slot option[value='{start}']").count() == 0
+        why = page.locator("#cx-calendar button[data-start='2027-03-08T11:00:00+10:00']")
+        assert {"en": "less than 10 minutes", "zh": "不足10分钟",
+                "ru": "меньше 10 минут"}[lang] in why.get_attribute("aria-label")
+        first = page.locator("#cx-calendar button[data-start='2027-03-08T12:00:00+10:00']")
+        assert first.is_enabled() and int(first.inner_text()) > 0
+        options = page.locator("#cx-slot option").evaluate_all("os => os.map(o => o.value)")
+        assert options[1] == "2027-03-08T12:00:00+10:00"  # after "choose a slot"
+        assert OFF_LEGEND[lang] in page.locator("#cx-calendar").inner_text()
+        browsing.screenshot(f"crossings-past-{lang}")
+        page.set_viewport_size(PHONE)
+        page.locator("#cx-calendar").scroll_into_view_if_needed()
+        browsing.screenshot(f"crossings-past-phone-{lang}")
+        page.set_viewport_size(DESKTOP)
+    finally:
+        bookings.clock = clock
+    # ten days from 10 March: the 19th is beyond the booking horizon (NOW is 8 March)
+    browsing.goto(f"/crossings?lang={lang}&{QUERY}")
+    _ready(page)
+    late = page.locator("#cx-calendar button[data-start^='2027-03-19']")
+    assert late.count() == 12
+    assert {c.get_attribute("data-unbookable") for c in late.all()} == {"beyond-horizon"}
+    assert page.locator("#cx-calendar button.cx-off").count() == 12
+    assert page.locator("#cx-slot option[value^='2027-03-19']").count() == 0
+    assert page.locator("#cx-slot option[value^='2027-03-18']").count() == 12

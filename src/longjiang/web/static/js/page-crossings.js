@@ -51,6 +51,9 @@
     return share < 0.25 ? 1 : share < 0.5 ? 2 : share < 0.75 ? 3 : 4;
   }
 
+  /* the server says whether a slot may be booked now (the booking's own rule) */
+  const bookable = (slot) => slot.bookable !== false;
+
   function choose(start) {
     const select = $("cx-slot");
     select.value = start;
@@ -85,6 +88,15 @@
           const slot = byHour.get(h);
           if (!slot) { cells.push(el("td", { class: "cx-none" })); continue; }
           slotsByStart.set(slot.start, slot);
+          if (!bookable(slot)) {
+            /* past, too close or beyond the horizon, by the server's clock: shown, not offered */
+            const label = LJ.t("cx.calendar.cell_off", { date: LJ.fmt.date(day.date), hour: h,
+              why: LJ.t("cx.why." + slot.unbookable) });
+            cells.push(el("td", {}, el("button", { type: "button", class: "cx-cell cx-off",
+              "data-start": slot.start, "data-unbookable": slot.unbookable, "aria-label": label,
+              title: label, disabled: true, text: "–" })));
+            continue;
+          }
           const label = LJ.t("cx.calendar.cell", { date: LJ.fmt.date(day.date), hour: h,
             free: LJ.fmt.num(slot.free), capacity: LJ.fmt.num(slot.capacity) });
           cells.push(el("td", {}, el("button", { type: "button",
@@ -102,7 +114,8 @@
     const legend = el("p", { class: "cx-legend" }, [0, 1, 2, 3, 4].map((l) =>
       el("span", { class: "cx-swatch cx-l" + l, "aria-hidden": "true" })).concat(
       [" " + LJ.t("cx.calendar.legend")]));
-    box.replaceChildren(table, legend);
+    const off = el("p", { class: "cx-legend", text: "– " + LJ.t("cx.calendar.legend_off") });
+    box.replaceChildren(table, legend, off);
     box.dataset.state = "ready";
     fillSlots();
   }
@@ -110,7 +123,7 @@
   function fillSlots() {
     const select = $("cx-slot");
     const keep = select.value;
-    const free = [...slotsByStart.values()].filter((slot) => slot.free > 0);
+    const free = [...slotsByStart.values()].filter((slot) => slot.free > 0 && bookable(slot));
     select.replaceChildren(el("option", { value: "", text: LJ.t("cx.book.choose") }),
       ...free.map((slot) => el("option", { value: slot.start,
         text: slotText(slot.start) + " (" + LJ.fmt.num(slot.free) + ")" })));
