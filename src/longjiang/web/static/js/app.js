@@ -155,6 +155,31 @@
 
   LJ.today = () => new Date().toISOString().slice(0, 10);
 
+  /* The navigation row scrolls sideways when it is wider than the window (phones): say which
+   * end hides items (CSS fades that end out), and bring the current page's item into view. */
+  function navHint() {
+    const nav = document.querySelector(".top .nav");
+    if (!nav) return;
+    const mark = () => {
+      const start = nav.scrollLeft > 1;
+      const end = nav.scrollLeft + nav.clientWidth < nav.scrollWidth - 1;
+      if (start || end) nav.dataset.more = start && end ? "both" : start ? "start" : "end";
+      else delete nav.dataset.more;
+    };
+    const current = nav.querySelector('a[aria-current="page"]');
+    if (current && nav.scrollWidth > nav.clientWidth) {
+      const item = current.parentElement;
+      if (item.offsetLeft + item.offsetWidth > nav.clientWidth) {
+        nav.scrollLeft = item.offsetLeft - (nav.clientWidth - item.offsetWidth) / 2;
+      }
+    }
+    mark();
+    nav.addEventListener("scroll", mark, { passive: true });
+    window.addEventListener("resize", mark);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", navHint);
+  else navHint();
+
   window.addEventListener("unhandledrejection", (event) => {
     const err = event.reason;
     LJ.notice(err instanceof Problem ? err.message : LJ.t("problem.unexpected"));

@@ -204,13 +204,17 @@
     }
     const head = ["#", LJ.t("route.col.from"), LJ.t("route.col.to"), LJ.t("route.col.mode"), LJ.t("route.col.km"),
                   LJ.t("route.col.time"), LJ.t("route.col.cost"), LJ.t("route.col.co2e")];
+    /* each cell names its column: narrow screens show a row as a block with the names (CSS) */
+    for (const row of rows) [...row.children].forEach((td, i) => { td.dataset.label = head[i]; });
+    const foot = [LJ.el("th", { scope: "row", colspan: 4, text: LJ.t("route.total") }),
+      cell(LJ.fmt.num(route.distance_km, 0), "num"), cell(LJ.fmt.hours(route.duration_h), "num"),
+      cell(LJ.fmt.usd(route.cost_usd), "num"), cell(LJ.fmt.num(route.co2e_kg, 0), "num")];
+    foot.slice(1).forEach((td, i) => { td.dataset.label = head[i + 4]; });
     return LJ.el("table", { class: "data legs" }, [
       LJ.el("caption", { text: LJ.t("route.legs") }),
       LJ.el("thead", {}, LJ.el("tr", {}, head.map((h, i) => LJ.el("th", { scope: "col", class: i >= 4 ? "num" : null, text: h })))),
       LJ.el("tbody", {}, rows),
-      LJ.el("tfoot", {}, LJ.el("tr", {}, [LJ.el("th", { scope: "row", colspan: 4, text: LJ.t("route.total") }),
-        cell(LJ.fmt.num(route.distance_km, 0), "num"), cell(LJ.fmt.hours(route.duration_h), "num"),
-        cell(LJ.fmt.usd(route.cost_usd), "num"), cell(LJ.fmt.num(route.co2e_kg, 0), "num")])),
+      LJ.el("tfoot", {}, LJ.el("tr", {}, foot)),
     ]);
   }
 

@@ -1,0 +1,76 @@
+"""How every page looks: one navigation label per page, the header's height, phones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.web.conftest import DESKTOP, LANGS, PHONE, check_clean, open_page
+
+PATHS = ("/", "/route", "/crossings", "/tracker", "/trade", "/settlement", "/flows", "/stats")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_header_and_nav_labels_the_same_on_every_page(browser: Any, live_server: Any,
+                                                      lang: str) -> None:
+    """At 1280 px the header is one row on every page, whichever item is the current one,
+    and each navigation item has one label everywhere."""
+    b = open_page(browser, live_server, viewport=DESKTOP)
+    try:
+        heights: dict[str, float] = {}
+        labels: dict[str, list[str]] = {}
+        for path in PATHS:
+            b.goto(f"{path}?lang={lang}")
+            heights[path] = b.page.locator("header.top").bounding_box()["height"]
+            labels[path] = b.page.locator("header .nav a").all_inner_texts()
+            if path in ("/route", "/crossings"):
+                b.screenshot(f"look-header-{path.strip('/')}-{lang}")
+        assert len(set(heights.values())) == 1, heights
+        assert max(heights.values()) < 60, heights          # one row, not two
+        assert len({tuple(v) for v in labels.values()}) == 1, labels
+        check_clean(b)
+    finally:
+        b.context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_phone_nav_shows_there_is_more(browser: Any, live_server: Any, lang: str) -> None:
+    """At 390 px the navigation row scrolls sideways: its hidden end fades out (data-more),
+    and the current page's item is scrolled into view."""
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        b.goto(f"/?lang={lang}")
+        nav = b.page.locator("header .nav")
+        assert nav.get_attribute("data-more") == "end"
+        b.goto(f"/stats?lang={lang}")
+        box = b.page.locator('header .nav a[aria-current="page"]').bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert nav.get_attribute("data-more") in ("start", "both")
+        b.screenshot(f"look-phone-nav-{lang}")
+        check_clean(b)
+    finally:
+        b.context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_phone_route_legs_without_sideways_scroll(browser: Any, live_server: Any, lang: str) -> None:
+    """At 390 px each leg of the route is a block: km, time and cost are on screen, named."""
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        b.goto(f"/route?lang={lang}&from=Harbin&to=Moscow&date=2023-06-01&optimize=time&modes=rail")
+        b.page.wait_for_selector("#route-results[data-state=ready]")
+        table = b.page.locator("table.legs")
+        assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+        first = table.locator("tbody tr:not(.transfer)").first
+        for i in (5, 6, 7):
+            td = first.locator(f"td:nth-child({i})")
+            td.scroll_into_view_if_needed()
+            box = td.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (i, box)
+            label = td.evaluate("td => getComputedStyle(td, '::before').content")
+            assert label.strip('"') == td.get_attribute("data-label") != ""
+        first.scroll_into_view_if_needed()
+        b.screenshot(f"look-phone-legs-{lang}")
+        check_clean(b)
+    finally:
+        b.context.close()
