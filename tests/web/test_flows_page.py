@@ -161,3 +161,16 @@ def test_a_new_date_stops_the_running_ranking(browsing: Browsing) -> None:
     assert page.locator("#crit-result").get_attribute("data-state") == "idle"
     assert not page.locator("#crit-progress").is_visible()
     assert page.locator("#crit-result [role=alert]").count() == 0
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_parallel_lines_have_names_of_their_own(browsing: Browsing, lang: str) -> None:
+    """The two Mohe–Daqing pipelines join the same two places: each row of the bottleneck
+    table says which line it is, and no two rows read the same."""
+    page = browsing.page
+    browsing.goto(f"/flows?lang={lang}&date=2023-06-01")
+    page.wait_for_selector("#bottlenecks[data-state=ready]")
+    names = page.locator("#bottleneck-table tbody tr button.flows-focus").all_inner_texts()
+    assert len(names) == len(set(names)), names
+    second = {"en": "line 2, opened 2018", "zh": "2线，2018年投用", "ru": "нитка 2, с 2018 г."}[lang]
+    assert any(second in n for n in names), "\n".join(names)

@@ -57,7 +57,19 @@
     if (!l) return null;
     const a = nodes.get(l.from), b = nodes.get(l.to);
     return (a ? LJ.placeName(a.properties) : l.from) + " – " + (b ? LJ.placeName(b.properties) : l.to) +
-      " (" + LJ.t("mode." + M.modeKey(l)).toLowerCase() + ")";
+      " (" + LJ.t("mode." + M.modeKey(l)).toLowerCase() + parallelText(l) + ")";
+  }
+
+  /* Links of one mode between the same two places (the two Mohe–Daqing pipelines) share a name:
+   * each says which it is, numbered by opening date, with its year. */
+  function parallelText(l) {
+    const pair = (x) => [x.from, x.to].sort().join("|") + "|" + M.modeKey(x);
+    const same = [...links.values()].filter((x) => pair(x) === pair(l));
+    if (same.length < 2) return "";
+    same.sort((x, y) => (x.opened || "9999").localeCompare(y.opened || "9999") || x.id.localeCompare(y.id));
+    const n = same.indexOf(l) + 1;
+    return l.opened ? LJ.t("flows.parallel_opened", { n: LJ.fmt.num(n), year: l.opened.slice(0, 4) })
+      : LJ.t("flows.parallel", { n: LJ.fmt.num(n) });
   }
 
   function elementName(key, fallback) {
