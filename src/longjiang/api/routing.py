@@ -25,7 +25,13 @@ from starlette.responses import Response
 from longjiang.api.deps import Corridor, CorridorDep, IsoDate
 from longjiang.api.responses import FastJSON, problem_responses
 from longjiang.crossings.calendar import CrossingCalendar, load_calendar
-from longjiang.crossings.replan import ForecastCache, departure_time, plan_with_queues
+from longjiang.crossings.replan import (
+    ForecastCache,
+    departure_time,
+    needs_forecasts,
+    plan_with_queues,
+)
+from longjiang.errors import ValidationError
 from longjiang.routing.answer import route_answer
 from longjiang.routing.planner import Criterion, Route
 from longjiang.routing.query import RouteQuery, check_date
@@ -192,8 +198,13 @@ async def route(
     calendar = _calendar(request, corridor)
     fixed = dwell is Dwell.FIXED
     queues = None
-    if not fixed and set(calendar.crossings) & {c for r in routes for c in r.crossings}:
-        queues = _forecasts(request)  # the forecasts read the bookings: off the event loop
+    if not fixed and needs_forecasts(corridor.network, routes, calendar, query,
+                                     corridor.planner):
+        try:
+            queues = _forecasts(request)  # the forecasts read the bookings: off the event loop
+        except ValidationError:  # a dataset the slot calendar does not fit: fixed dwells
+            queues = None
+    if queues is not None:
         answers = _answers(request, queues)
         key = (query, today, depart)
         body = answers.get(key)

@@ -302,11 +302,11 @@ def route_dwells(network: Any, routes: list[Any], date: dt.date, depart: str | N
     from longjiang.config import Settings
     from longjiang.crossings.bookings import BookingStore
     from longjiang.crossings.calendar import load_calendar
-    from longjiang.crossings.replan import departure_time, plan_with_queues
+    from longjiang.crossings.replan import departure_time, needs_forecasts, plan_with_queues
 
     departure = departure_time(date, depart)
     calendar = load_calendar(network, strict=False)
-    if fixed or not set(calendar.crossings) & {c for r in routes for c in r.crossings}:
+    if fixed or not needs_forecasts(network, routes, calendar, query, planner):
         return plan_with_queues(network, routes, departure, calendar, fixed=fixed)
     with BookingStore.open(db or Settings.from_env().database_url, calendar) as store:
         return plan_with_queues(network, routes, departure, calendar, source=store,

@@ -17,9 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from longjiang.crossings.calendar import CrossingCalendar, Direction
 from longjiang.crossings.dwell import DwellNote, Forecaster, forecast_dwells
@@ -27,11 +27,11 @@ from longjiang.crossings.forecast import ArrivalSource, CrossingForecast, foreca
 from longjiang.errors import InputError, NoRouteError
 from longjiang.network.model import Network
 from longjiang.routing.answer import route_answer
-from longjiang.routing.planner import Planner, Route
+from longjiang.routing.planner import Criterion, Planner, Route, StepKind, TransferStep
 from longjiang.routing.query import RouteQuery
 
 __all__ = ["CST", "DEFAULT_DEPARTURE", "ForecastCache", "RerouteNote", "departure_time",
-           "fastest_with_queues", "plan_with_queues", "route_answer"]
+           "fastest_with_queues", "needs_forecasts", "plan_with_queues", "route_answer"]
 
 #: the hour cargo leaves on the route's date, China Standard Time, unless told otherwise
 DEFAULT_DEPARTURE = dt.time(8, 0)
@@ -113,11 +113,14 @@ def plan_with_queues(network: Network, routes: Sequence[Route], departure: dt.da
     """The routes re-timed with forecast waits at their crossings, and the dwell notes
     (``fixed``: the routes as planned, every border dwell noted as the dataset's figure).
 
-    With ``query`` and ``planner`` and a time-optimised query of one route, the routes that
-    avoid each forecast crossing of the best route in turn are re-timed too, and the fastest
-    with the forecast waits is the answer.
+    With ``query`` and ``planner``, a time-optimised query of one route is answered by
+    :func:`fastest_with_queues`, also when the planned route crosses at no crossing with
+    slots (the search weighs a crossing with its fixed dwell, which can be longer than the
+    forecast wait: a route through it may then be the fastest); a Pareto query's set gets the
+    fastest route through each crossing with slots as candidates, and keeps the routes no
+    other beats on time, cost and CO2e with the forecast waits.
     """
-    if fixed or not set(calendar.crossings) & {c for r in routes for c in r.crossings}:
+    if fixed or not needs_forecasts(network, routes, calendar, query, planner):
         empty = replace(calendar, rows=())  # no slots anywhere: every dwell is the fixed one
         timed = [forecast_dwells(r, network, empty, departure) for r in routes]
         if fixed:
@@ -128,10 +131,140 @@ def plan_with_queues(network: Network, routes: Sequence[Route], departure: dt.da
         (r, list(n)) for r, n in (forecast_dwells(r, network, calendar, departure, source=source,
                                                   forecaster=forecaster) for r in routes)]
     if query is not None and planner is not None and len(routes) == 1 \
-            and str(query.optimize) == "time":
+            and query.optimize is Criterion.TIME:
         timed_any = [fastest_with_queues(timed_any[0], query, planner, network, calendar,
                                          departure, source, forecaster)]
+    elif query is not None and planner is not None and query.optimize is Criterion.PARETO:
+        timed_any = _pareto_with_queues(timed_any, query, planner, network, calendar,
+                                        departure, source, forecaster)
     return [r for r, _ in timed_any], [notes for _, notes in timed_any]
+
+
+def needs_forecasts(network: Network, routes: Sequence[Route], calendar: CrossingCalendar,
+                    query: RouteQuery | None = None, planner: Planner | None = None) -> bool:
+    """Whether the answer can depend on the queue forecasts: a route crosses at a crossing
+    with slots, or the query searches for the fastest (or the Pareto set) and the network
+    has such a crossing that the query does not avoid."""
+    slots = {c for c in calendar.crossings if c in network.crossings}
+    if slots & {c for r in routes for c in r.crossings}:
+        return True
+    searching = query is not None and planner is not None and (
+        (query.optimize is Criterion.TIME and len(routes) == 1)
+        or query.optimize is Criterion.PARETO)
+    return searching and query is not None and bool(slots - set(query.avoid))
+
+
+class _Optimistic:
+    """The network with no dwell at the crossings with slots, and a planner over it.
+
+    A forecast dwell (the wait plus the inspection) is never below zero, so a route's time
+    here is a lower bound of its time with the forecast waits; and a route planned here,
+    re-timed with the forecasts over this network, gets its border dwells from the forecast
+    alone (there is no fixed dwell left to take out).
+    """
+
+    _kept: ClassVar[dict[tuple[int, frozenset[str]], tuple[Network, _Optimistic]]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, network: Network, with_slots: frozenset[str]) -> None:
+        crossings = {cid: replace(c, dwell_h=0.0) if cid in with_slots else c
+                     for cid, c in network.crossings.items()}
+        self.network = replace(network, crossings=crossings)
+        self.planner = Planner(self.network)
+        self.fixed = {cid: network.crossings[cid].dwell_h for cid in with_slots}
+
+    def real(self, route: Route) -> Route:
+        """A route planned here, with the dataset's dwell at each border again (what the
+        planner over the real network would give for the same path)."""
+        steps = tuple(
+            replace(step, duration_h=self.fixed[step.detail])
+            if isinstance(step, TransferStep) and step.kind is StepKind.BORDER
+            and step.detail in self.fixed else step
+            for step in route.steps)
+        return replace(route, steps=steps,
+                       transfers=tuple(s for s in steps if isinstance(s, TransferStep)),
+                       duration_h=sum(s.duration_h for s in steps))
+
+    @classmethod
+    def of(cls, network: Network, with_slots: Sequence[str]) -> _Optimistic:
+        """The one for ``network`` (kept: the planner caches its graphs)."""
+        key = (id(network), frozenset(with_slots))
+        with cls._lock:
+            kept = cls._kept.get(key)
+        if kept is not None and kept[0] is network:
+            return kept[1]
+        made = cls(network, frozenset(with_slots))
+        with cls._lock:
+            if len(cls._kept) >= 8:
+                cls._kept.clear()
+            cls._kept[key] = (network, made)
+        return made
+
+
+def _candidates(query: RouteQuery, optimistic: _Optimistic, with_slots: Sequence[str],
+                bound: Callable[[], float] | None = None) -> Iterator[Route]:
+    """Routes in the order of their lower-bound time: the fastest with no dwell at the
+    crossings with slots; then, each crossing with slots it passes set aside, the next.
+
+    With first-in first-out queues the earliest arrival at a crossing is best, so the first
+    route through a crossing is the fastest through it under any waits (for a route that
+    crosses the border once). Stops when the lower bound reaches ``bound()``, when a route
+    passes no crossing with slots (its time is then its real time, and every later one is
+    slower), or when nothing is left.
+    """
+    slots = set(with_slots)
+    set_aside: list[str] = []
+    time_query = replace(query, optimize=Criterion.TIME)
+    while True:
+        try:
+            route = replace(time_query, avoid=(*query.avoid, *set_aside)).run(
+                optimistic.planner)[0]
+        except NoRouteError:
+            return
+        if bound is not None and route.duration_h >= bound() - 1e-6:
+            return
+        yield route
+        used = [c for c in route.crossings if c in slots and c not in set_aside]
+        if not used:
+            return
+        set_aside.extend(used)
+
+
+def _pareto_with_queues(timed: list[tuple[Route, list[Note]]], query: RouteQuery,
+                        planner: Planner, network: Network, calendar: CrossingCalendar,
+                        departure: dt.datetime, source: ArrivalSource | None,
+                        forecaster: Forecaster | None) -> list[tuple[Route, list[Note]]]:
+    """The Pareto set with the forecast waits: the planner's set (found with the fixed
+    dwells) and the fastest route through each crossing with slots, re-timed, less every
+    route another beats or equals on time, cost and CO2e; by time."""
+    forecasts = forecaster if forecaster is not None else ForecastCache(calendar, source)
+    with_slots = [c for c in calendar.crossings if c in network.crossings]
+    optimistic = _Optimistic.of(network, with_slots)
+    candidates = list(timed)
+    known = {_key(r) for r, _ in timed}
+    for route in _candidates(query, optimistic, with_slots):
+        retimed, notes = forecast_dwells(optimistic.real(route), network, calendar, departure,
+                                         source=source, forecaster=forecasts)
+        if _key(retimed) not in known:
+            known.add(_key(retimed))
+            candidates.append((retimed, list(notes)))
+    kept = [(r, n) for r, n in candidates
+            if not any(_beats(other, r) for other, _ in candidates if other is not r)]
+    return sorted(kept, key=lambda pair: (pair[0].duration_h, pair[0].cost_usd,
+                                          pair[0].co2e_kg))
+
+
+def _key(route: Route) -> tuple[str, ...]:
+    return route.nodes
+
+
+def _beats(a: Route, b: Route) -> bool:
+    """``a`` is no worse than ``b`` on time, cost and CO2e, and better on one."""
+    no_worse = (a.duration_h <= b.duration_h + 1e-9 and a.cost_usd <= b.cost_usd + 1e-9
+                and a.co2e_kg <= b.co2e_kg + 1e-9)
+    better = (a.duration_h < b.duration_h - 1e-9 or a.cost_usd < b.cost_usd - 1e-9
+              or a.co2e_kg < b.co2e_kg - 1e-9)
+    return no_worse and better
 
 
 def fastest_with_queues(best: tuple[Route, list[Note]], query: RouteQuery, planner: Planner,
@@ -142,31 +275,27 @@ def fastest_with_queues(best: tuple[Route, list[Note]], query: RouteQuery, plann
     through one other crossing with slots, or the best through none of them.
 
     The planner's search weighs each crossing with its fixed dwell; the waits depend on the
-    hour the cargo arrives. So the search is split by crossing: for each crossing with slots,
-    the best route that uses no other crossing with slots (the legs before it as short as
-    they can be, so the cargo arrives as early as it can: with first-in first-out queues it
-    leaves no later), and the best that uses none; each is re-timed with the forecast, and
-    the fastest wins. For a route that crosses the border once, this is the time-optimal
-    route under the forecast waits.
+    hour the cargo arrives. So the routes are searched again with no dwell at the crossings
+    with slots (a lower bound of any wait), in the order of that bound, one crossing set
+    aside after another (:func:`_candidates`); each is re-timed with the forecast, and the
+    search stops when the bound reaches the fastest found. The first route through a
+    crossing arrives there as early as any (with first-in first-out queues it leaves no
+    later), so for a route that crosses the border once, this is the time-optimal route
+    under the forecast waits, including one through a crossing whose fixed dwell had kept
+    the planner away from it.
     """
     route, notes = best
     planned = route.crossings
     with_slots = [c for c in calendar.crossings if c in network.crossings]
     forecasts = forecaster if forecaster is not None else ForecastCache(calendar, source)
-    seen = {planned}
-    for through in (None, *with_slots):
-        others = tuple(c for c in with_slots if c != through and c not in query.avoid)
-        try:
-            other = replace(query, avoid=(*query.avoid, *others)).run(planner)[0]
-        except NoRouteError:
-            continue
-        if other.crossings in seen:
-            continue
-        seen.add(other.crossings)
-        timed, other_notes = forecast_dwells(other, network, calendar, departure,
-                                             source=source, forecaster=forecasts)
+    optimistic = _Optimistic.of(network, with_slots)
+    fastest = [route.duration_h]
+    for other in _candidates(query, optimistic, with_slots, bound=lambda: fastest[0]):
+        timed, other_notes = forecast_dwells(optimistic.real(other), network, calendar,
+                                             departure, source=source, forecaster=forecasts)
         if timed.duration_h < route.duration_h - 1e-6:
             route, notes = timed, list(other_notes)
+            fastest[0] = route.duration_h
     if route.crossings != planned:
         where = ", ".join(planned) or "no crossing"
         notes = [*notes, RerouteNote(
