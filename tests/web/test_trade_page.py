@@ -107,13 +107,58 @@ def test_orders_mismatches_timeline_and_cost(browsing: Browsing, orders: dict[st
     expect(page.locator(".trade-timeline li")).to_have_count(2)
 
 
+REFUSED = {"en": "missing or wrong", "zh": "令牌缺失或错误", "ru": "не указан или неверен"}
+#: the cost form's messages for a rate of 99999999999999 and of 0
+RATE_TOO_LARGE = {"en": "must be less than 1,000,000", "zh": "须小于 1,000,000",
+                  "ru": "должно быть меньше 1 000 000"}
+RATE_ZERO = {"en": "must be more than 0", "zh": "须大于 0", "ru": "должно быть больше 0"}
+
+
 def test_wrong_token_is_a_readable_message(browsing: Browsing, orders: dict[str, str],
                                            token: str) -> None:
     page = browsing.page
     browsing.goto("/trade?lang=zh")
     unlock(page, "贸易令牌", "显示订单", "not-the-token-000000")
-    expect(page.locator("#trade-token-error")).to_contain_text("贸易令牌被拒绝")
+    expect(page.locator("#trade-token-error")).to_contain_text(REFUSED["zh"])
     assert page.locator("#trade-orders").get_attribute("data-state") == "locked"
+    browsing.watch.allow_http_error("/api/trade/")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_refused_token_leaves_no_order_on_the_page(browsing: Browsing, orders: dict[str, str],
+                                                   token: str, lang: str) -> None:
+    """Someone at an unlocked page types another token: nothing read with the first stays."""
+    page = browsing.page
+    label, button, rate = TEXTS[lang][1], TEXTS[lang][2], TEXTS[lang][6]
+    browsing.goto(f"/trade?lang={lang}")
+    unlock(page, label, button, token)
+    page.wait_for_selector("#trade-orders[data-state=ready]")
+    ebc = page.locator(".trade-orders tbody tr td").nth(1).inner_text()
+    page.locator(f".trade-orders tr[data-order='{orders['bad']}'] button").click()
+    page.wait_for_selector(".trade-mismatches")
+    # the rate field says what is wrong with a number it cannot take
+    for typed, said in (("99999999999999", RATE_TOO_LARGE), ("0", RATE_ZERO)):
+        page.get_by_label(rate, exact=True).fill(typed)
+        page.get_by_role("button", name=TEXTS[lang][7]).click()
+        expect(page.locator("#trade-cost [role=alert]")).to_contain_text(said[lang])
+    page.locator("#trade-cost").scroll_into_view_if_needed()
+    browsing.screenshot(f"trade-rate-message-{lang}")
+    page.locator("#trade-title").scroll_into_view_if_needed()
+    unlock(page, label, button, "wrong-token-xxxxxxxxxxx")
+    page.wait_for_selector("#trade-orders[data-state=locked]")
+    message = page.locator("#trade-token-error")
+    expect(message).to_contain_text(REFUSED[lang])
+    if lang != "en":  # all in the page's language: no English detail from the server
+        assert "request" not in message.inner_text() and "token" not in message.inner_text()
+    html = page.content()
+    for order_no in orders.values():
+        assert order_no not in html, f"order {order_no} still in the page"
+    assert ebc not in html
+    assert page.locator(".trade-orders, .trade-mismatches, .trade-timeline, .trade-cost,"
+                        " .trade-facts").count() == 0
+    assert page.locator("#trade-detail").is_hidden()
+    assert page.evaluate("sessionStorage.getItem('lj.trade.token')") is None
+    browsing.screenshot(f"trade-refused-{lang}")
     browsing.watch.allow_http_error("/api/trade/")
 
 

@@ -8,10 +8,11 @@
   const TOKEN_KEY = "lj.trade.token";
   const DOCS = ["order", "payment", "waybill", "list"];
   const CURRENCY = { "142": "CNY", "300": "EUR", "502": "USD", "344": "RUB" };
-  const NUMBER = /^[0-9]{1,6}(\.[0-9]{1,8})?$/;
   const moneyFormats = new Map();
   let token = null;
   let current = null;
+  /* counts the locks: an answer that arrives after one is dropped */
+  let generation = 0;
 
   /* an exact decimal string as money in the page's locale */
   function money(amount, ccy) {
@@ -77,22 +78,44 @@
       ].concat(DOCS.map((d) => docCell(o, d))))))]));
   }
 
-  async function loadOrders(given) {
+  /* Forget the token and everything read with it: the orders, the open order, its cost. A
+   * request still under way when this happens finds the page moved on and shows nothing. */
+  function lock(message) {
+    generation += 1;
+    token = null;
+    current = null;
+    sessionStorage.removeItem(TOKEN_KEY);
     const box = document.getElementById("trade-orders");
-    const err = document.getElementById("trade-token-error");
-    err.textContent = "";
+    box.replaceChildren(el("p", { class: "muted", text: LJ.t("trade.orders.locked") }));
+    box.dataset.state = "locked";
+    document.getElementById("trade-detail").hidden = true;
+    document.getElementById("trade-detail-title").textContent = LJ.t("trade.detail.title");
+    for (const id of ["trade-detail-body", "trade-mismatches", "trade-timeline", "trade-cost"]) {
+      document.getElementById(id).replaceChildren();
+    }
+    document.getElementById("trade-cost-form").reset();
+    document.getElementById("trade-token-error").textContent = message || "";
+  }
+
+  /* a refused token (401) locks the page; any other failure is shown where it happened */
+  const refused = (e) => e instanceof LJ.Problem && e.status === 401;
+
+  async function loadOrders(given) {
+    lock("");
+    const box = document.getElementById("trade-orders");
+    box.replaceChildren(el("p", { class: "muted", text: LJ.t("trade.loading") }));
     box.dataset.state = "loading";
     token = given;
+    const mine = generation;
     try {
       const data = await LJ.api("/api/trade/orders", options());
+      if (mine !== generation) return;
       sessionStorage.setItem(TOKEN_KEY, given);
       box.replaceChildren(ordersTable(data.orders));
       box.dataset.state = "ready";
     } catch (e) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      token = null;
-      err.textContent = e.message;
-      box.dataset.state = "locked";
+      if (mine !== generation) return;
+      lock(refused(e) ? LJ.t("trade.token_refused") : e.message);
     }
   }
 
@@ -143,8 +166,10 @@
     const body = document.getElementById("trade-detail-body");
     body.replaceChildren(el("p", { class: "muted", text: LJ.t("trade.loading") }));
     document.getElementById("trade-cost").replaceChildren();
+    const mine = generation;
     try {
       const o = await LJ.api("/api/trade/orders/" + encodeURIComponent(orderNo), options());
+      if (mine !== generation) return;
       current = o;
       document.getElementById("trade-detail-title").textContent = LJ.t("trade.detail.of", { order: o.orderNo });
       body.replaceChildren(summary(o));
@@ -159,7 +184,9 @@
       document.getElementById("trade-detail-title").focus();
       if (!exportSide) await landedCost();
     } catch (e) {
-      body.replaceChildren(el("p", { class: "field-error", role: "alert", text: e.message }));
+      if (mine !== generation) return;
+      if (refused(e)) lock(LJ.t("trade.token_refused"));
+      else body.replaceChildren(el("p", { class: "field-error", role: "alert", text: e.message }));
     }
   }
 
@@ -184,6 +211,19 @@
         el("tbody", {}, rows)]))]);
   }
 
+  /* what is wrong with a number typed in the cost form (the key of its message), or null:
+   * the API takes up to 6 digits before the point and 8 after */
+  function numberProblem(value, name) {
+    const parts = /^([0-9]+)(?:\.([0-9]+))?$/.exec(value);
+    if (!parts) return "bad_number";
+    if (parts[1].length > 6) return "too_large";
+    if (parts[2] && parts[2].length > 8) return "too_precise";
+    const zero = /^0*(\.0*)?$/.test(value);
+    if (name === "eur_cny" && zero) return "not_positive";
+    if (name === "duty" && parts[1] !== "0") return "not_fraction";
+    return null;
+  }
+
   async function landedCost(event) {
     if (event) event.preventDefault();
     if (!current) return;
@@ -192,11 +232,13 @@
     const fields = current.side === "export" ? [["trade-eur", "eur_cny"]]
       : [["trade-annual", "annual_used"], ["trade-duty", "duty"]];
     for (const [id, name] of fields) {
-      const value = document.getElementById(id).value.trim().replace(",", ".");
+      const value = document.getElementById(id).value.trim().replace(",", ".").replace(/^0+(?=[0-9])/, "");
       if (!value) continue;
-      if (!NUMBER.test(value)) {
+      const problem = numberProblem(value, name);
+      if (problem) {
+        const field = document.querySelector(`label[for="${id}"]`).textContent;
         box.replaceChildren(el("p", { class: "field-error", role: "alert",
-          text: LJ.t("trade.cost.bad_number", { field: document.querySelector(`label[for="${id}"]`).textContent }) }));
+          text: LJ.t("trade.cost." + problem, { field: field, max: LJ.fmt.num(1000000), places: LJ.fmt.num(8) }) }));
         return;
       }
       params.set(name, value);
@@ -205,11 +247,15 @@
       box.replaceChildren(el("p", { class: "muted", text: LJ.t("trade.cost.need_rate") }));
       return;
     }
+    const mine = generation;
     try {
       const cost = await LJ.api(`/api/trade/orders/${encodeURIComponent(current.orderNo)}/landed-cost?${params}`, options());
+      if (mine !== generation) return;
       box.replaceChildren(costTable(cost));
     } catch (e) {
-      box.replaceChildren(el("p", { class: "field-error", role: "alert", text: e.message }));
+      if (mine !== generation) return;
+      if (refused(e)) lock(LJ.t("trade.token_refused"));
+      else box.replaceChildren(el("p", { class: "field-error", role: "alert", text: e.message }));
     }
   }
 
@@ -217,7 +263,7 @@
     event.preventDefault();
     const given = document.getElementById("trade-token").value.trim();
     if (!given) {
-      document.getElementById("trade-token-error").textContent = LJ.t("trade.token_missing");
+      lock(LJ.t("trade.token_missing"));
       return;
     }
     loadOrders(given);
