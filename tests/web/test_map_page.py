@@ -101,3 +101,22 @@ def test_language_switch_keeps_the_query(browsing: Browsing) -> None:
     # remembered: the next page opens in Chinese without ?lang=
     page.get_by_role("link", name="路线规划").click()
     assert page.locator("html").get_attribute("lang") == "zh-CN"
+
+
+LOCALES = {"en": "en-GB", "zh": "zh-CN", "ru": "ru-RU"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_crossing_list_in_the_order_of_the_chosen_language(browsing: Browsing, lang: str) -> None:
+    """The crossings are listed by the names shown, in the language's alphabetical order."""
+    page = browsing.page
+    browsing.goto(f"/?lang={lang}&date=2023-06-01")
+    page.wait_for_selector("#map[data-state=ready]")
+    names = page.locator("#crossing-list button").evaluate_all(
+        "bs => bs.map(b => b.childNodes[1].textContent)")
+    assert len(names) >= 15
+    expected = page.evaluate("([names, locale]) => [...names].sort(new Intl.Collator(locale).compare)",
+                             [names, LOCALES[lang]])
+    assert names == expected
+    if lang == "ru":  # Russian names first: Благовещенск before Тунцзян
+        assert names[0][0] in "АБВГДЕ", names[:3]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -150,3 +151,18 @@ def test_planner_warning_shown(browsing: Browsing) -> None:
     page.wait_for_selector("#route-results[data-state=ready]")
     notice = page.locator("#notice")
     assert notice.is_visible() and "years ahead" in notice.inner_text()
+
+
+def test_the_date_field_allows_what_the_api_accepts(browsing: Browsing) -> None:
+    """The form's first and last dates are the API's: both plan, the days outside are refused."""
+    page = browsing.page
+    browsing.goto("/route?lang=en")
+    field = page.get_by_label("Date", exact=True)
+    first, last = field.get_attribute("min"), field.get_attribute("max")
+    base = browsing.base + "/api/route?from=Harbin&to=Vladivostok&date="
+    assert page.request.get(base + first).status == 200
+    assert page.request.get(base + last).status == 200
+    before = (dt.date.fromisoformat(first) - dt.timedelta(days=1)).isoformat()
+    after = (dt.date.fromisoformat(last) + dt.timedelta(days=1)).isoformat()
+    assert page.request.get(base + before).status == 422
+    assert page.request.get(base + after).status == 422

@@ -118,7 +118,13 @@
     }
     crossingList.replaceChildren();
     let open = 0;
-    for (const c of crossings) {
+    /* the list in the alphabetical order of the chosen language (the names it shows) */
+    const collator = new Intl.Collator(LJ.locale);
+    const label = (c) => LJ.placeName(c.cn) + " – " + LJ.placeName(c.ru) + " (" +
+      c.modes.map((m) => LJ.t("mode." + m).toLowerCase()).join(", ") + ")";
+    const sorted = crossings.map((c) => [label(c), c]).sort((a, b) => collator.compare(a[0], b[0]) ||
+      a[1].id.localeCompare(b[1].id)).map((pair) => pair[1]);
+    for (const c of sorted) {
       const state = crossingState(c, usable);
       open += state.isOpen ? 1 : 0;
       const at = [(c.cn.lat + c.ru.lat) / 2, (c.cn.lon + c.ru.lon) / 2];
@@ -131,7 +137,7 @@
       crossingList.append(LJ.el("li", {}, LJ.el("button", { type: "button", class: "linkish",
         "data-crossing": c.id, onclick: () => { map.panTo(at); crossingDetails(c, usable); } }, [
         LJ.el("span", { class: "dot " + (state.isOpen ? "dot-open" : "dot-closed"), "aria-hidden": "true" }),
-        LJ.placeName(c.cn) + " – " + LJ.placeName(c.ru) + " (" + c.modes.map((m) => LJ.t("mode." + m).toLowerCase()).join(", ") + ")",
+        label(c),
         LJ.el("span", { class: "state", text: state.text }),
       ])));
     }
