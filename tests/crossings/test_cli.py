@@ -42,6 +42,28 @@ def test_slots_json_contract(db: list[str]) -> None:
     assert {s["vehicle_class"] for s in slots} == {"truck", "bus", "car"}
 
 
+def test_slots_say_which_may_not_be_booked_now(db: list[str]) -> None:
+    """The listing marks slots by the booking's own rule: at 10:55 Pogranichny time the
+    09:00 and 10:00 slots are past, 11:00 is too close, 12:00 may be booked."""
+    now = ["--now", "2027-03-10T10:55+10:00"]
+    args = ("slots", "suifenhe_pogranichny_road", "--date", "2027-03-10", "--direction", "out",
+            "--carriage", "truck", *now, *db)
+    slots = {s["start"][11:16]: s for s in json.loads(run(*args, "--json").stdout)}
+    assert [(slots[h]["bookable"], slots[h]["unbookable"]) for h in ("09:00", "10:00", "11:00",
+                                                                      "12:00")] == [
+        (False, "past"), (False, "past"), (False, "too-close"), (True, None)]
+    text = run(*args).stdout.splitlines()
+    assert next(line for line in text if "T09:00" in line).endswith("(not bookable: past)")
+    assert "not bookable" not in next(line for line in text if "T12:00" in line)
+    refused = run("book", "suifenhe_pogranichny_road", "--slot", "2027-03-10T11:00+10:00",
+                  "--direction", "out", "--plate", "黑A12345", "--carriage", "truck", *now, *db)
+    assert refused.exit_code == 2 and "too close to book" in refused.stderr
+    later = "2027-03-21"  # beyond the 10-day horizon
+    far = json.loads(run("slots", "suifenhe_pogranichny_road", "--date", later, "--direction",
+                         "out", "--carriage", "truck", "--json", *now, *db).stdout)
+    assert far and {s["unbookable"] for s in far} == {"beyond-horizon"}
+
+
 def test_book_until_slot_full(db: list[str]) -> None:
     ids = []
     for n in range(4):  # Luobei-Amurzet pontoon: 4 places an hour

@@ -172,16 +172,10 @@ def crossing_slots(crossing: CrossingPath, date: Annotated[IsoDate, Query()],
     (``past``, ``too-close``: it starts within the latest arrival time, ``beyond-horizon``)
     by the rule the booking applies. ``now`` is the server's time of the answer."""
     cid = store.calendar.resolve(crossing)
-    rows = store.day(cid, date, direction, carriage)
-    now = store.clock()
-    slots = []
-    for s, n in rows:
-        why = store.policy.unbookable(s.start, now)
-        slots.append({**s.to_json(n), "bookable": why is None,
-                      "unbookable": None if why is None else str(why)})
+    slots, now = store.listing(cid, date, direction, carriage)
     return FastJSON({"crossing": cid, "date": date.isoformat(),
                      "now": now.isoformat(timespec="seconds"),
-                     "closed": None if rows else store.calendar.closed_reason(cid, date),
+                     "closed": None if slots else store.calendar.closed_reason(cid, date),
                      "slots": slots})
 
 

@@ -78,18 +78,20 @@ def slots(crossing: CrossingArg,
           direction: Annotated[Direction | None, typer.Option(help="out or in")] = None,
           carriage: Annotated[VehicleClass | None, typer.Option(
               help="vehicle class: truck, bus or car")] = None,
-          db: DbOption = None, as_json: JsonOption = False) -> None:
-    """The day's slots with their capacity and booked places."""
-    with _store(db, None) as store:
+          db: DbOption = None, now: NowOption = None, as_json: JsonOption = False) -> None:
+    """The day's slots with their capacity and booked places; a slot that may not be booked
+    now says why (past, too close, beyond the booking horizon)."""
+    with _store(db, now) as store:
         cid = store.calendar.resolve(crossing)
         day = _date(date)
-        rows = store.day(cid, day, direction, carriage)
-        if not rows and not as_json:
+        data, _now = store.listing(cid, day, direction, carriage)
+        if not data and not as_json:
             typer.echo(f"{cid}: no slots on {day}: {store.calendar.closed_reason(cid, day)}")
             return
-    data = [s.to_json(n) for s, n in rows]
-    lines = [f"{s.start.isoformat()}  {s.direction:<3} {s.vehicle_class:<5} "
-             f"{n:>3}/{s.capacity:<3} {s.note}" for s, n in rows]
+    lines = [f"{s['start']}  {s['direction']:<3} {s['vehicle_class']:<5} "
+             f"{s['booked']:>3}/{s['capacity']:<3} {s['note']}"
+             + ("" if s["bookable"] else f"  (not bookable: {s['unbookable']})")
+             for s in data]
     _print(data, as_json, "\n".join(lines))
 
 

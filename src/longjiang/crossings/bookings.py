@@ -161,6 +161,19 @@ class BookingStore:
                                     day_slots[-1].start + dt.timedelta(hours=1))
         return [(s, counts.get(s.key, 0)) for s in day_slots]
 
+    def listing(self, crossing: str, date: dt.date, direction: Direction | None = None,
+                vehicle_class: VehicleClass | None = None
+                ) -> tuple[list[dict[str, Any]], dt.datetime]:
+        """:meth:`day` as JSON, each slot with whether it may be booked now (``bookable``,
+        and when not, ``unbookable``: why, by the rule the booking applies), and that now."""
+        now = self.clock()
+        slots = []
+        for slot, booked in self.day(crossing, date, direction, vehicle_class):
+            why = self.policy.unbookable(slot.start, now)
+            slots.append({**slot.to_json(booked), "bookable": why is None,
+                          "unbookable": None if why is None else str(why)})
+        return slots, now
+
     def get(self, booking_id: str) -> Booking:
         """The booking with this id (:class:`NotFoundError` otherwise)."""
         if not self._ready:
