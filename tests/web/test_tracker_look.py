@@ -1,0 +1,56 @@
+"""The tracker's timeline as read: words whole, counts in the language's plural forms."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.web.conftest import LANGS, PHONE, LiveServer, check_clean, open_page
+
+from longjiang.ledger.demo import DEMO_SHIPMENT
+from longjiang.ledger.records import OPERATOR
+
+#: the words of the timeline's values that the line breaking cut in two (URNs and keys may break)
+BROKEN_WORDS = """els => els.flatMap(el => {
+  const out = [];
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const re = /[\\p{Script=Latin}\\p{Script=Cyrillic}]+/gu;  // Chinese breaks between any two characters
+    for (let m = re.exec(node.data); m; m = re.exec(node.data)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (tops.size > 1 && !/[:\\d]/.test(node.data)) out.push(m[0]);
+    }
+  }
+  return out;
+})"""
+
+
+@pytest.fixture(scope="module")
+def bundle_file(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("look") / "bundle.json"
+    path.write_text(json.dumps(live_server.ledger.bundle(DEMO_SHIPMENT, OPERATOR), ensure_ascii=False),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_timeline_words_are_not_cut(browser: Any, live_server: LiveServer, bundle_file: Path,
+                                    lang: str, viewport: dict[str, int]) -> None:
+    b = open_page(browser, live_server, viewport=viewport)
+    try:
+        b.goto(f"/tracker?lang={lang}")
+        b.page.set_input_files("#tracker-bundle", str(bundle_file))
+        b.page.wait_for_selector("#tracker-mark[data-state=verified]")
+        broken = b.page.locator("#tracker-timeline dd").evaluate_all(BROKEN_WORDS)
+        assert broken == []
+        b.page.locator("#tracker-timeline > li").first.scroll_into_view_if_needed()
+        b.screenshot(f"look-tracker-{lang}-{viewport['width']}")
+        check_clean(b)
+    finally:
+        b.context.close()
