@@ -7,12 +7,14 @@ is imported by the core.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from longjiang.web.assets import AssetStore, load_assets
@@ -27,8 +29,6 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
 
-#: FastAPI's interactive documentation loads its own scripts from a CDN: no strict CSP there
-_DOCS = ("/docs", "/redoc")
 
 
 class SecurityHeaders:
@@ -45,8 +45,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = self._all if str(scope.get("path", "")).startswith(_DOCS) \
-            else self._all + self._csp
+        extra = self._all + self._csp
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -65,8 +64,48 @@ def _page_endpoint(renderer: _Renderer,
     return endpoint
 
 
+def _docs_page(title: str, store: AssetStore, openapi_url: str) -> str:
+    """The API documentation page: Swagger UI from our assets, started by our docs.js."""
+    return ("<!doctype html>\n"
+            '<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(title)} – API</title>"
+            f'<link rel="icon" href="{store.url("favicon.svg")}" type="image/svg+xml">'
+            f'<link rel="stylesheet" href="{store.url("vendor/swagger-ui/swagger-ui.css")}">'
+            "</head><body>"
+            f'<div id="swagger-ui" data-openapi="{html.escape(openapi_url)}"></div>'
+            f'<script src="{store.url("vendor/swagger-ui/swagger-ui-bundle.js")}"></script>'
+            f'<script src="{store.url("js/docs.js")}"></script>'
+            "</body></html>\n")
+
+
+def _mount_docs(app: FastAPI, store: AssetStore) -> None:
+    """Replace FastAPI's /docs and /redoc (scripts from a CDN, inline script) with our page.
+
+    The page is Swagger UI with every file served by the app, under the same CSP as the
+    other pages; ``/redoc`` now leads to it, and the OAuth2 redirect page (no OAuth2 here)
+    is gone.
+    """
+    theirs = {app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url} - {None}
+    kept: list[BaseRoute] = [r for r in app.router.routes
+                             if getattr(r, "path", None) not in theirs]
+    app.router.routes[:] = kept
+    if app.openapi_url is None:
+        return
+    page = _docs_page(app.title, store, app.openapi_url).encode()
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+
+    async def redoc(request: Request) -> Response:
+        return RedirectResponse("/docs", status_code=308)
+
+    app.add_api_route("/docs", docs, methods=["GET"], include_in_schema=False, name="docs")
+    app.add_api_route("/redoc", redoc, methods=["GET"], include_in_schema=False)
+
+
 def mount_web(app: FastAPI, assets: AssetStore | None = None) -> None:
-    """Serve the pages at ``/``, ``/route`` … and the assets under ``/static/``."""
+    """Serve the pages at ``/``, ``/route`` …, the assets under ``/static/`` and ``/docs``."""
     store = assets or load_assets()
     renderer = _Renderer(store)
     app.state.web_assets = store
@@ -84,4 +123,5 @@ def mount_web(app: FastAPI, assets: AssetStore | None = None) -> None:
         return store.respond(request, store.build, "favicon.svg")
 
     app.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
+    _mount_docs(app, store)
     app.add_middleware(SecurityHeaders)

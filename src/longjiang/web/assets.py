@@ -1,4 +1,4 @@
-"""Static assets: our own JS and CSS, Leaflet from its installed package, the shipped basemap.
+"""Static assets: our JS and CSS, Leaflet and Swagger UI from their packages, the basemap.
 
 Every asset is read once, compressed once (gzip) and served from memory under
 ``/static/<build>/<path>``, where ``<build>`` is a hash over the content of every asset.
@@ -8,7 +8,8 @@ prefix. A request with an old build hash still gets the current file, with reval
 instead of the long cache, so a page open across an upgrade keeps working.
 
 Third-party front-end files are never part of the repository: Leaflet comes from the
-``xstatic-leaflet`` package on PyPI, installed as a dependency.
+``xstatic-leaflet`` package on PyPI and Swagger UI (the ``/docs`` page) from
+``swagger-ui-bundle-v2``, both installed as dependencies.
 """
 
 from __future__ import annotations
@@ -72,6 +73,12 @@ def _leaflet_dir() -> Path:
     return Path(leaflet.BASE_DIR)
 
 
+def _swagger_ui_dir() -> Path:
+    from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
+
+    return Path(str(swagger_ui_path))
+
+
 class AssetStore:
     """The assets by path, with the build hash that prefixes their URLs."""
 
@@ -111,7 +118,7 @@ class AssetStore:
 
 
 def load_assets() -> AssetStore:
-    """Our static folder, Leaflet's distribution files and the basemap, read once."""
+    """Our static folder, Leaflet's and Swagger UI's distribution files, the basemap: read once."""
     files: dict[str, bytes] = {}
     static = resources.files("longjiang.web") / "static"
     files.update(_walk(Path(str(static)), ""))
@@ -119,6 +126,9 @@ def load_assets() -> AssetStore:
     for name in ("leaflet.js", "leaflet.css"):
         files["vendor/leaflet/" + name] = (leaflet / name).read_bytes()
     files.update(_walk(leaflet / "images", "vendor/leaflet/images/"))
+    swagger = _swagger_ui_dir()
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        files["vendor/swagger-ui/" + name] = (swagger / name).read_bytes()
     basemap = resources.files("longjiang") / "data" / "basemap" / "countries_110m.geojson"
     files["basemap/countries_110m.geojson"] = basemap.read_bytes()
     return AssetStore(files)
