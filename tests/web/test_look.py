@@ -74,3 +74,24 @@ def test_phone_route_legs_without_sideways_scroll(browser: Any, live_server: Any
         check_clean(b)
     finally:
         b.context.close()
+
+
+PLURALS = {
+    "en": {1: "1 route found.", 2: "2 routes found.", 1013: "1,013 routes found."},
+    "zh": {1: "找到 1 条路线。", 1013: "找到 1,013 条路线。"},
+    "ru": {1: "Найден 1 маршрут.", 3: "Найдено 3 маршрута.", 13: "Найдено 13 маршрутов.",
+           21: "Найден 21 маршрут.", 1013: "Найдено 1\u00a0013 маршрутов."},
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_counts_in_the_plural_forms_of_the_language(browser: Any, live_server: Any, lang: str) -> None:
+    """Counts pick their noun form with Intl.PluralRules (Russian one/few/many), numbers by locale."""
+    b = open_page(browser, live_server, viewport=DESKTOP)
+    try:
+        b.goto(f"/route?lang={lang}")
+        for n, text in PLURALS[lang].items():
+            assert b.page.evaluate("n => LJ.t('route.found', { n })", n) == text
+        check_clean(b)
+    finally:
+        b.context.close()

@@ -54,3 +54,21 @@ def test_timeline_words_are_not_cut(browser: Any, live_server: LiveServer, bundl
         check_clean(b)
     finally:
         b.context.close()
+
+
+VERIFIED = {"en": "13 events and 3 access changes", "zh": "13 个事件和 3 项访问权限变更",
+            "ru": "13 событий и 3 изменения доступа"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_verified_counts_in_plural_forms(browser: Any, live_server: LiveServer, bundle_file: Path,
+                                         lang: str) -> None:
+    b = open_page(browser, live_server)
+    try:
+        b.goto(f"/tracker?lang={lang}")
+        b.page.set_input_files("#tracker-bundle", str(bundle_file))
+        b.page.wait_for_selector("#tracker-mark[data-state=verified]")
+        assert VERIFIED[lang] in b.page.locator("#tracker-mark-text").inner_text()
+        check_clean(b)
+    finally:
+        b.context.close()

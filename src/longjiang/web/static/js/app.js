@@ -14,11 +14,29 @@
   const locale = { en: "en-GB", zh: "zh-CN", ru: "ru-RU" }[LJ.lang] || "en-GB";
   LJ.locale = locale;
 
+  /* Messages may hold two ICU-style forms besides {name}:
+   *   {name, number}                          the number, formatted for the locale
+   *   {name, plural, one {# event} other {# events}}   the branch Intl.PluralRules picks for the
+   *                                           number (=N matches exactly), # standing for it
+   * (Russian has one/few/many/other, Chinese only other). Branches hold no braces. */
+  const pluralRules = new Intl.PluralRules(locale);
+  const integer = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  const own = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+  function plural(n, body) {
+    const branches = {};
+    body.replace(/(=\d+|\w+)\s*\{([^{}]*)\}/g, (m, cat, text) => { branches[cat] = text; return m; });
+    const text = own(branches, "=" + n) ? branches["=" + n]
+      : own(branches, pluralRules.select(n)) ? branches[pluralRules.select(n)] : branches.other || "";
+    return text.replace(/#/g, integer.format(n));
+  }
   LJ.t = function (key, values) {
-    let text = Object.prototype.hasOwnProperty.call(LJ.messages, key) ? LJ.messages[key] : key;
+    let text = own(LJ.messages, key) ? LJ.messages[key] : key;
     if (values) {
-      text = text.replace(/\{(\w+)\}/g, (m, name) =>
-        Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : m);
+      text = text.replace(/\{(\w+), plural,((?:\s*(?:=\d+|\w+)\s*\{[^{}]*\})+)\s*\}/g, (m, name, body) =>
+        own(values, name) ? plural(Number(values[name]), body) : m);
+      text = text.replace(/\{(\w+), number\}/g, (m, name) =>
+        own(values, name) ? integer.format(Number(values[name])) : m);
+      text = text.replace(/\{(\w+)\}/g, (m, name) => own(values, name) ? String(values[name]) : m);
     }
     return text;
   };

@@ -273,8 +273,8 @@
   function summaryText(s) {
     return LJ.t("flows.summary", { date: LJ.fmt.date(s.date), demand: mt(s.demand_t), served: mt(s.served_t),
       unserved: mt(s.unserved_t), cost: musd(s.total_cost_usd, 0) }) +
-      " " + (s.converged ? LJ.t("flows.converged", { n: LJ.fmt.num(s.iterations) })
-        : LJ.t("flows.not_converged", { n: LJ.fmt.num(s.iterations) }));
+      " " + (s.converged ? LJ.t("flows.converged", { n: s.iterations })
+        : LJ.t("flows.not_converged", { n: s.iterations }));
   }
 
   /* -- the year's flows ------------------------------------------------------------- */
@@ -377,7 +377,7 @@
       if (!data) throw new LJ.Problem(0, null);
       const seconds = (performance.now() - start) / 1000;
       critBox.replaceChildren(
-        el("p", { class: "summary", text: LJ.t("flows.crit.done", { n: LJ.fmt.num(data.evaluated),
+        el("p", { class: "summary", text: LJ.t("flows.crit.done", { n: data.evaluated,
           s: LJ.fmt.num(seconds, 1), date: LJ.fmt.date(data.date) }) }),
         table("crit-table", LJ.t("flows.crit.caption"),
           ["#", LJ.t("flows.col.element"), LJ.t("flows.col.kind"), LJ.t("flows.col.base_volume"),

@@ -133,7 +133,7 @@
       const want = tableFilter.value;
       const chosen = findings.filter((f) => !want || (want === "text" ? f.table === null : String(f.table) === want));
       findingsList.replaceChildren(el("p", { class: "summary", text: LJ.t("stats.findings.count", {
-        n: LJ.fmt.num(chosen.length) }) }), el("ol", { class: "plain stats-finding-list" }, chosen.map((f) => {
+        n: chosen.length }) }), el("ol", { class: "plain stats-finding-list" }, chosen.map((f) => {
         const ind = byId.get(f.indicator);
         return el("li", { class: "stats-finding", "data-cause": f.cause }, [
           el("h3", {}, [f.table === null ? LJ.t("stats.findings.text") : LJ.t("stats.table_n", { n: f.table }),
@@ -198,8 +198,8 @@
     toc.append(el("li", {}, el("a", { href: "#findings", text: LJ.t("stats.findings.title") })));
     chartsBox.replaceChildren(...sections);
     const newer = all.flat().filter((p) => KIND[p.origin] !== "paper").length;
-    summary.textContent = LJ.t("stats.summary", { n: LJ.fmt.num(indicators.length),
-      points: LJ.fmt.num(all.flat().length), newer: LJ.fmt.num(newer), findings: LJ.fmt.num(findings.length) });
+    summary.textContent = LJ.t("stats.summary", { n: indicators.length,
+      points: all.flat().length, newer: newer, findings: findings.length });
     chartsBox.dataset.state = "ready";
   }
 

@@ -224,14 +224,14 @@
       }
       return;
     }
-    setMark("verified", LJ.t("tracker.mark_verified", { events: LJ.fmt.num(report.entries.length),
-      access: LJ.fmt.num(report.access.length), size: LJ.fmt.num(report.treeSize) }));
+    setMark("verified", LJ.t("tracker.mark_verified", { events: report.entries.length,
+      access: report.access.length, size: LJ.fmt.num(report.treeSize) }));
     if (report.witnesses) failures.append(LJ.el("li", { class: "tracker-witnesses", "data-check": "witnesses-ok",
       text: LJ.t("tracker.witnesses_ok", { count: LJ.fmt.num(report.witnesses.names.length),
                                           quorum: LJ.fmt.num(report.witnesses.quorum) }) }));
     const unchecked = report.entries.filter((e) => e.content !== "ok").length;
     if (unchecked) failures.append(LJ.el("li", { class: "tracker-unchecked", "data-check": "content",
-      text: LJ.t("tracker.mark_unchecked", { n: LJ.fmt.num(unchecked) }) }));
+      text: LJ.t("tracker.mark_unchecked", { n: unchecked }) }));
   }
 
   /* Which log key the checkpoint was checked with: this server's, or only the bundle's own. */
@@ -416,12 +416,12 @@
     timeline.replaceChildren(...rows.map((r) => r.li));
     showLogKey(report.logKey);
     if (shipment) offerSave(data); else $("tracker-save").hidden = true;
-    let text = LJ.t("tracker.summary", { shipment: data.shipment, events: LJ.fmt.num(entries.length),
-      parties: LJ.fmt.num(new Set(entries.map((e) => e.party)).size) });
+    let text = LJ.t("tracker.summary", { shipment: data.shipment, events: entries.length,
+      parties: new Set(entries.map((e) => e.party)).size });
     if (shipment && Array.isArray(shipment.events)) {
       const inBundle = new Set(entries.map((e) => e.leafIndex));
       const later = shipment.events.filter((e) => !inBundle.has(e.leafIndex)).length;
-      if (later) text += " " + LJ.t("tracker.not_yet_in_checkpoint", { n: LJ.fmt.num(later) });
+      if (later) text += " " + LJ.t("tracker.not_yet_in_checkpoint", { n: later });
     }
     summary.textContent = text;
     drawMap(items);
