@@ -72,11 +72,17 @@ def test_journal_flow(client: TestClient) -> None:
     inv = {"invoice": "INV-1", "party": "amur-logistics", "currency": "RUB",
            "amount": "5000.00", "date": "2023-05-26", "shipment": "SHP-1"}
     assert client.post("/api/settlement/invoices", json=inv, headers=AUTH).status_code == 201
-    assert client.post("/api/settlement/invoices", json=inv, headers=AUTH).status_code == 422
+    again = client.post("/api/settlement/invoices", json=inv, headers=AUTH)
+    assert again.status_code == 409, again.text
+    assert again.json()["title"] == "Conflicts with what is recorded"
+    assert again.json()["type"].endswith("/conflict")
+    assert "invoice 'INV-1' exists already" in again.json()["detail"]
     pay = {"payment": "P1", "direction": "in", "party": "amur-logistics", "bank": "vtb",
            "currency": "RUB", "amount": "5000.00", "date": "2023-05-26", "invoice": "INV-1",
            "expected": True}
     assert client.post("/api/settlement/payments", json=pay, headers=AUTH).status_code == 201
+    twice = client.post("/api/settlement/payments", json=pay, headers=AUTH)
+    assert twice.status_code == 409 and "exists already" in twice.json()["detail"]
     assert client.get("/api/settlement/invoices/open", headers=AUTH).json()[0]["open"] == "5000.00"
     r = client.post("/api/settlement/pacs008", headers=AUTH,
                     json={"payments": ["P1"], "debtor": "Amur Logistics", "debtor_agent": "SABRRUMM",

@@ -117,3 +117,15 @@ def test_journal_pacs008_reconcile_reports(run, tmp_path: Path) -> None:  # type
     div = json.loads(run("rates", "divergence", "--json", "--svg", str(tmp_path / "d.svg")))
     assert div[0]["date"] == "2023-05-26"
     assert (tmp_path / "d.svg").read_text().startswith("<svg")
+
+
+def test_convert_funds_says_gain_or_loss_with_a_positive_amount(run) -> None:  # type: ignore[no-untyped-def]
+    load(run)
+    # the reference on 2023-05-26 is 11.2816 roubles per yuan: 1000 yuan at 11.2000 is
+    # 11200.00 roubles instead of 11281.60, a loss of 81.60; at 11.3000 a gain of 18.40
+    loss = run("convert-funds", "--bank", "vtb", "--from", "CNY", "--to", "RUB", "--amount",
+               "1000.00", "--rate", "11.2000", "--date", "2023-05-26")
+    assert "FX loss 81.60 RUB" in loss and "-" not in loss.split("FX loss")[1]
+    gain = run("convert-funds", "--bank", "vtb", "--from", "CNY", "--to", "RUB", "--amount",
+               "1000.00", "--rate", "11.3000", "--date", "2023-05-26")
+    assert "FX gain 18.40 RUB" in gain

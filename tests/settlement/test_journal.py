@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from longjiang.errors import InputError, LongjiangError, NotFoundError
+from longjiang.errors import ConflictError, InputError, LongjiangError, NotFoundError
 from longjiang.settlement.journal import Journal, Posting, UnbalancedError
 from longjiang.settlement.rates import RateSource
 
@@ -51,7 +51,7 @@ def test_unbalanced_manual_entry_writes_nothing(journal: Journal) -> None:
 
 def test_duplicate_invoice_and_wrong_settlement_refused(journal: Journal) -> None:
     journal.issue_invoice("INV-1", "harbin-trading", "CNY", 10_00, DAY)
-    with pytest.raises(InputError, match="exists already"):
+    with pytest.raises(ConflictError, match="invoice 'INV-1' exists already"):
         journal.issue_invoice("INV-1", "harbin-trading", "CNY", 10_00, DAY)
     with pytest.raises(InputError, match="cannot settle it"):
         journal.expect_payment("P", "in", "harbin-trading", "vtb", "RUB", 10_00, DAY,

@@ -46,8 +46,16 @@ def test_parse_amount_is_exact() -> None:
     for bad in ("1e5", "NaN", "1,5", "", "Infinity", "١٢"):
         with pytest.raises(InputError, match="expected a decimal amount"):
             parse_amount(bad, currency("CNY"))
-    with pytest.raises(InputError, match="larger than"):
-        parse_amount("999999999999999999", currency("CNY"))
+    for bad, reason in (("NaN", "not a number"), ("abc", "not a number"),
+                        ("1e5", "written out in digits")):
+        with pytest.raises(InputError, match=reason):
+            parse_amount(bad, currency("CNY"))
+    # too large: the bound is named, whether the amount is written out or not
+    for big in ("999999999999999999", "1e30", "1" * 30):
+        with pytest.raises(InputError, match=r"at most 100,000,000,000,000 CNY in one amount"):
+            parse_amount(big, currency("CNY"))
+    with pytest.raises(InputError, match=r"at most 10,000,000,000,000,000 JPY"):
+        parse_amount("1e17", currency("JPY"))
 
 
 def test_parse_rate() -> None:

@@ -19,17 +19,27 @@ from starlette.routing import Match
 
 from longjiang.api.responses import PROBLEM_MEDIA_TYPE, FastJSON
 from longjiang.errors import (
+    AuthenticationError,
+    AuthorizationError,
+    ConflictError,
+    DataError,
     InputError,
     LongjiangError,
+    NoRouteError,
+    NotFoundError,
+    PayloadTooLarge,
     Problem,
     ProofError,
+    RateLimited,
+    SignatureError,
+    StorageError,
     UnknownPlaceError,
     ValidationError,
 )
 from longjiang.stats._model import UnknownIndicatorError
 
-__all__ = ["PROBLEM_BASE", "allowed_methods", "install_problem_handlers", "json_safe",
-           "problem_response"]
+__all__ = ["PROBLEM_BASE", "TITLES", "allowed_methods", "describe_pattern", "error_message",
+           "install_problem_handlers", "json_safe", "problem_response", "title_for"]
 
 PROBLEM_BASE = "https://longjiang-corridor.org/problems/"
 MEDIA_TYPE = PROBLEM_MEDIA_TYPE
@@ -41,6 +51,92 @@ _MAX_DEPTH = 4
 _MAX_ITEMS = 20
 
 _log = logging.getLogger("longjiang.api")
+
+
+#: the title of a problem per error class (a subclass takes its nearest listed ancestor's):
+#: what the CLI's exit codes group, in words; a request that fails validation is "Invalid input"
+TITLES: dict[type[LongjiangError], str] = {
+    LongjiangError: "Request failed",
+    InputError: "Invalid input",
+    PayloadTooLarge: "Request body too large",
+    DataError: "Invalid data",
+    ValidationError: "Invalid data",
+    NotFoundError: "Not found",
+    UnknownPlaceError: "Unknown place",
+    UnknownIndicatorError: "Unknown indicator",
+    NoRouteError: "No route found",
+    ProofError: "Proof does not verify",
+    SignatureError: "Signature does not verify",
+    AuthorizationError: "Not allowed",
+    AuthenticationError: "Not authenticated",
+    StorageError: "Database unavailable",
+    ConflictError: "Conflicts with what is recorded",
+    RateLimited: "Too many requests",
+}
+#: titles of the errors the web framework raises itself, by status
+_HTTP_TITLES = {400: "Malformed request", 404: "Not found", 405: "Method not allowed",
+                406: "Not acceptable", 413: "Request body too large",
+                415: "Unsupported media type", 422: "Invalid input", 429: "Too many requests"}
+
+#: what a parameter's pattern stands for, in words, by the pattern (see :func:`describe_pattern`)
+_PATTERN_HINTS: dict[str, str] = {}
+
+
+def title_for(exc: LongjiangError) -> str:
+    """The problem title of a core error: its class's, or its nearest listed ancestor's."""
+    for cls in type(exc).__mro__:
+        if cls in TITLES:
+            return TITLES[cls]
+    return TITLES[LongjiangError]  # pragma: no cover - every core error is a LongjiangError
+
+
+def describe_pattern(pattern: str, words: str) -> str:
+    """Record what ``pattern`` (a parameter's regular expression) expects, in words such as
+    ``"a time HH:MM"``: a value that does not match is refused with them, never the regex."""
+    _PATTERN_HINTS[pattern] = words
+    return pattern
+
+
+def error_message(err: Mapping[str, Any]) -> str:
+    """One validation error of the request as a sentence (never a regular expression)."""
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    if kind == "string_pattern_mismatch":
+        return "expected " + _PATTERN_HINTS.get(str(ctx.get("pattern", "")),
+                                                "another form of value")
+    if kind == "missing":
+        return "is required"
+    if kind == "json_invalid":
+        return "expected a JSON document"
+    if kind == "string_too_short":
+        least = ctx.get("min_length", 1)
+        return "must not be empty" if least == 1 else f"needs at least {least} characters"
+    if kind == "string_too_long":
+        return f"is longer than the {ctx.get('max_length')} characters allowed"
+    if kind == "too_long":
+        return f"has more than the {ctx.get('max_length')} items allowed"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} items"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "expected a whole number"
+    if kind in ("float_parsing", "float_type", "decimal_parsing", "finite_number"):
+        return "expected a number"
+    if kind in ("bool_parsing", "bool_type"):
+        return "expected true or false"
+    if kind in ("date_parsing", "date_from_datetime_parsing", "date_type",
+                "date_from_datetime_inexact"):
+        return "expected a date YYYY-MM-DD"
+    if kind == "extra_forbidden":
+        return "is not a field this request takes"
+    if kind in ("enum", "literal_error"):
+        return f"expected {ctx.get('expected', 'one of the listed values')}"
+    bounds = {"greater_than_equal": ("at least", "ge"), "less_than_equal": ("at most", "le"),
+              "greater_than": ("more than", "gt"), "less_than": ("less than", "lt")}
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"must be {words} {ctx.get(key)}"
+    message = str(err.get("msg", ""))
+    return message.removeprefix("Value error, ")
 
 
 def _short(text: str) -> str:
@@ -116,7 +212,7 @@ def core_problem(request: Request, exc: LongjiangError) -> FastJSON:
     if exc.http_status == 401 and isinstance(challenge, str):
         headers["WWW-Authenticate"] = challenge  # RFC 9110: a 401 names how to authenticate
     status = exc.http_status if 400 <= exc.http_status <= 599 else 500
-    return problem_response(status, exc.code, type(exc).__name__, str(exc), request.url.path,
+    return problem_response(status, exc.code, title_for(exc), str(exc), request.url.path,
                             headers=headers, **_extra(exc))
 
 
@@ -125,18 +221,18 @@ def validation_problem(request: Request, exc: RequestValidationError) -> FastJSO
     errors = []
     for err in exc.errors():
         item: dict[str, Any] = {"field": _field(err.get("loc", ())),
-                                "message": str(err.get("msg", ""))}
+                                "message": error_message(err)}
         if "input" in err:
             item["value"] = json_safe(err["input"])
         errors.append(item)
-    if any(e["field"] == "body" and "JSON" in e["message"] for e in errors):
+    if any(err.get("type") == "json_invalid" for err in exc.errors()):
         detail = "body: expected a JSON document"
     else:
         detail = "; ".join(
             f"{e['field']}: {e['message']}"
             + (f" (got {e['value']!r})" if isinstance(e.get("value"), str | int | float) else "")
             for e in errors)
-    return problem_response(422, "bad-input", "Invalid request", detail, request.url.path,
+    return problem_response(422, "bad-input", TITLES[InputError], detail, request.url.path,
                             errors=errors)
 
 
@@ -177,7 +273,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = allowed_methods(request)
-        return problem_response(exc.status_code, code, str(exc.detail), str(exc.detail),
+        title = _HTTP_TITLES.get(exc.status_code, str(exc.detail))
+        return problem_response(exc.status_code, code, title, str(exc.detail),
                                 request.url.path, headers=headers)
 
     @app.exception_handler(Exception)

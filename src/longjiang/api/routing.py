@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.responses import Response
 
 from longjiang.api.deps import Corridor, CorridorDep, IsoDate
+from longjiang.api.problems import describe_pattern
 from longjiang.api.responses import FastJSON, problem_responses
 from longjiang.crossings.calendar import CrossingCalendar, load_calendar
 from longjiang.crossings.replan import (
@@ -36,17 +37,18 @@ from longjiang.routing.answer import route_answer
 from longjiang.routing.planner import Criterion, Route
 from longjiang.routing.query import RouteQuery, check_date
 
-__all__ = ["CARGO_PATTERN", "MODES_PATTERN", "router"]
+__all__ = ["MODES_PATTERN", "router"]
 
 router = APIRouter(prefix="/api", tags=["routing"])
 
-_TONNES = r"([1-9][0-9]{0,5}(\.[0-9]{1,3})?|0\.[0-9]{0,2}[1-9])"
+#: a departure time; the cargo is read by :meth:`RouteQuery.parse`, whose errors say what is
+#: wrong in words (bulk without tonnes, a box over its maximum mass), as the CLI's do
+_DEPART = describe_pattern(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "a time HH:MM such as 08:00")
 _MODE = "(rail|road|river|sea|air|pipeline)"
-#: what :meth:`longjiang.routing.cargo.Cargo.parse` accepts, in lower case (payload limits of
-#: containers are checked against the dataset: 422)
-CARGO_PATTERN = rf"^((20ft|40ft)(:{_TONNES})?|bulk:{_TONNES})$"
 #: comma-separated transport modes
-MODES_PATTERN = rf"^{_MODE}(,{_MODE})*$"
+MODES_PATTERN = describe_pattern(rf"^{_MODE}(,{_MODE})*$",
+                                 "transport modes separated by commas, such as rail,road "
+                                 "(rail, road, river, sea, air, pipeline)")
 
 Place = Annotated[str, Query(min_length=1, max_length=200)]
 
@@ -160,7 +162,7 @@ async def route(
     destination: Annotated[str, Query(alias="to", min_length=1, max_length=200,
                                       description="destination")],
     date: Annotated[IsoDate | None, Query(description="travel date (default today)")] = None,
-    cargo: Annotated[str, Query(pattern=CARGO_PATTERN, max_length=40,
+    cargo: Annotated[str, Query(min_length=1, max_length=40,
                                 description="20ft, 40ft, 40ft:TONNES or bulk:TONNES")] = "40ft",
     optimize: Annotated[Criterion, Query(description="the criterion, or pareto")]
     = Criterion.TIME,
@@ -176,7 +178,7 @@ async def route(
         description="border dwell: forecast (the queue forecast for the hour the cargo "
                     "arrives, where the crossing has slots) or fixed (the dataset's)")]
     = Dwell.FORECAST,
-    depart: Annotated[str | None, Query(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+    depart: Annotated[str | None, Query(pattern=_DEPART,
                                         description="departure time HH:MM, UTC+8 "
                                                     "(default 08:00)")] = None,
 ) -> Response:

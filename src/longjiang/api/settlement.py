@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from longjiang.api.deps import IsoDate
+from longjiang.api.problems import describe_pattern, error_message
 from longjiang.api.responses import problem_responses
 from longjiang.config import Settings
 from longjiang.errors import AuthenticationError, InputError, PayloadTooLarge
@@ -45,10 +46,14 @@ MAX_JSON_BYTES = 1024 * 1024
 MAX_STATEMENT_BYTES = 64 * 1024 * 1024
 _LOCK = threading.Lock()
 M = TypeVar("M", bound=BaseModel)
-_CCY = r"^[A-Za-z]{3}$"
-_AMOUNT = r"^-?[0-9]{1,18}(\.[0-9]{1,18})?$"
-_REF = r"^[A-Za-z0-9/\-?:().,'+ ]{1,35}$"
-_NAME = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
+_CCY = describe_pattern(r"^[A-Za-z]{3}$", "a three-letter currency code such as CNY")
+_REF = describe_pattern(r"^[A-Za-z0-9/\-?:().,'+ ]{1,35}$",
+                        "a reference of 1 to 35 letters, digits, spaces or /-?:().,'+")
+_NAME = describe_pattern(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$",
+                         "a name of 1 to 64 letters, digits, dots, dashes or underscores, "
+                         "starting with a letter or digit")
+#: amounts are strings read by :func:`parse_amount` (its errors say what is wrong in words)
+_AMOUNT_TEXT = "a decimal amount such as 1234.56"
 PUBLIC = problem_responses(404, 422, 503)
 PRIVATE = problem_responses(401, 404, 409, 413, 415, 422, 503)
 
@@ -106,7 +111,7 @@ async def _model(request: Request, model: type[M]) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise InputError(f"{where}: {first['msg']}", field=where) from None
+        raise InputError(f"{where}: {error_message(first)}", field=where) from None
 
 
 def _json_body(model: type[BaseModel]) -> dict[str, Any]:
@@ -157,12 +162,17 @@ def rates_series(journal: JournalDep,
     """Both CNY/RUB series (roubles per yuan) and their day-by-day divergence."""
     from longjiang.settlement.reports import as_json, divergence, series
 
+    if start is not None and end is not None and start > end:
+        raise InputError(f"the range is reversed: from={start.isoformat()} is after "
+                         f"to={end.isoformat()}", field="from")
+
     return {"series": series(journal, start, end),
             "divergence": as_json(divergence(journal, start, end))}
 
 
 @router.get("/convert", responses=PUBLIC)
-def convert(journal: JournalDep, amount: Annotated[str, Query(pattern=_AMOUNT, max_length=40)],
+def convert(journal: JournalDep, amount: Annotated[str, Query(min_length=1, max_length=40,
+                                                              description=_AMOUNT_TEXT)],
             src: Annotated[str, Query(alias="from", pattern=_CCY)],
             dst: Annotated[str, Query(alias="to", pattern=_CCY)],
             on: Annotated[IsoDate, Query(alias="date")],
@@ -198,7 +208,7 @@ class InvoiceIn(BaseModel):
     invoice: str = Field(pattern=_REF)
     party: str = Field(pattern=_NAME)
     currency: str = Field(pattern=_CCY)
-    amount: str = Field(pattern=_AMOUNT, max_length=40)
+    amount: str = Field(min_length=1, max_length=40, description=_AMOUNT_TEXT)
     date: dt.date
     due: dt.date | None = None
     order: str | None = Field(None, pattern=_NAME)
@@ -227,14 +237,14 @@ class PaymentIn(BaseModel):
     party: str = Field(pattern=_NAME)
     bank: str = Field(pattern=_NAME)
     currency: str = Field(pattern=_CCY)
-    amount: str = Field(pattern=_AMOUNT, max_length=40)
+    amount: str = Field(min_length=1, max_length=40, description=_AMOUNT_TEXT)
     date: dt.date
     invoice: str | None = Field(None, pattern=_REF)
     end_to_end_id: str | None = Field(None, pattern=_REF)
     uetr: str | None = Field(None, max_length=36)
     refs: list[str] = Field(default_factory=list, max_length=10)
     expected: bool = False
-    settles: str | None = Field(None, pattern=_AMOUNT, max_length=40,
+    settles: str | None = Field(None, min_length=1, max_length=40,
                                 description="the amount of the invoice's currency settled "
                                             "by a payment in another currency")
     source: Literal["cbr", "cfets"] = "cbr"
@@ -270,7 +280,7 @@ class ConversionIn(BaseModel):
     bank: str = Field(pattern=_NAME)
     from_currency: str = Field(alias="from", pattern=_CCY)
     to_currency: str = Field(alias="to", pattern=_CCY)
-    amount: str = Field(pattern=_AMOUNT, max_length=40)
+    amount: str = Field(min_length=1, max_length=40, description=_AMOUNT_TEXT)
     rate: str = Field(max_length=20)
     date: dt.date
     source: Literal["cbr", "cfets"] = "cbr"

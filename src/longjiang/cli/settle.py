@@ -309,7 +309,8 @@ def convert_funds(bank: Annotated[str, typer.Option("--bank")],
         _json(out)
     else:
         typer.echo(f"bought {out['bought']} {d} (reference {out['at_reference']}): FX "
-                   f"{'gain' if c.gain_minor >= 0 else 'loss'} {out['fx_gain']} {d}")
+                   f"{'gain' if c.gain_minor >= 0 else 'loss'} {_money(abs(c.gain_minor), d)} "
+                   f"{d}")
 
 
 @app.command("entry")

@@ -16,13 +16,10 @@ import numpy.typing as npt
 from longjiang._arrays import frozen
 from longjiang.errors import DataError, InputError
 from longjiang.network.model import Mode, Network
-from longjiang.routing.cargo import Cargo, CargoKind
+from longjiang.routing.cargo import MAX_GROSS_T, Cargo, CargoKind
 from longjiang.routing.graph import TRANSFER_KINDS, StateGraph
 
 __all__ = ["MAX_GROSS_T", "EdgeCosts"]
-
-#: maximum gross mass of a 20 or 40 ft container (ISO 668:2020, 1CC and 1AA), tonnes
-MAX_GROSS_T = 30.48
 
 
 class EdgeCosts:

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from longjiang.errors import InputError, NotFoundError, StorageError
+from longjiang.errors import ConflictError, InputError, NotFoundError, StorageError
 from longjiang.settlement import store as t
 from longjiang.settlement.money import MAX_MINOR, Currency, convert_minor, currency
 from longjiang.settlement.ratebook import MAX_RATE_AGE_DAYS, RateBook
@@ -210,7 +210,7 @@ class Journal(RateBook):
                     issued_on=day.isoformat(), due_on=due.isoformat() if due else None,
                     order_ref=order_ref, shipment_id=shipment_id, txn_id=txn))
         except IntegrityError:
-            raise InputError(f"invoice {invoice_no!r} exists already", field="invoice") from None
+            raise ConflictError(f"invoice {invoice_no!r} exists already") from None
         return txn
 
     def expect_payment(self, payment_id: str, direction: str, party: str, bank: str,
@@ -277,8 +277,8 @@ class Journal(RateBook):
                 if post:
                     self.post_payment_on(conn, payment_id, value_date)
         except IntegrityError:
-            raise InputError(f"payment {payment_id!r} (or its end-to-end id or UETR) exists "
-                             "already", field="payment") from None
+            raise ConflictError(f"payment {payment_id!r} (or its end-to-end id or UETR) "
+                                "exists already") from None
         return payment_id
 
     def post_payment_on(self, conn: Connection, payment_id: str, day: date,

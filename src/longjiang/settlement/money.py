@@ -93,9 +93,9 @@ def parse_amount(text: str, cur: Currency, *, field: str = "amount",
                  allow_negative: bool = False) -> int:
     """A decimal string in major units -> minor units; exact, bounded, or an InputError."""
     raw = text.strip() if isinstance(text, str) else ""
+    largest = MAX_MINOR // 10**cur.exponent
     if not _AMOUNT.match(raw):
-        raise InputError(f"{field} {text!r}: expected a decimal amount such as 1234.56",
-                         field=field)
+        raise InputError(f"{field} {text!r}: {_not_amount(raw, largest, cur)}", field=field)
     value = Decimal(raw)
     if value.is_signed() and value != 0 and not allow_negative:
         raise InputError(f"{field} {text!r}: must not be negative", field=field)
@@ -106,9 +106,22 @@ def parse_amount(text: str, cur: Currency, *, field: str = "amount",
                          f"this amount has {places}", field=field)
     minor = int(value.scaleb(cur.exponent))
     if abs(minor) > MAX_MINOR:
-        raise InputError(f"{field} {text!r}: larger than the {MAX_MINOR // 10**cur.exponent} "
-                         f"{cur.code} we hold in one amount", field=field)
+        raise InputError(f"{field} {text!r}: at most {largest:,} {cur.code} in one amount",
+                         field=field)
     return minor
+
+
+def _not_amount(raw: str, largest: int, cur: Currency) -> str:
+    """Why ``raw``, which is not a plain decimal amount, is refused, in words."""
+    try:
+        value = Decimal(raw[:60])
+    except InvalidOperation:
+        return "not a number; expected a decimal amount such as 1234.56"
+    if not value.is_finite():
+        return "not a number; expected a decimal amount such as 1234.56"
+    if abs(value) > largest:
+        return f"at most {largest:,} {cur.code} in one amount"
+    return "expected a decimal amount written out in digits, such as 1234.56"
 
 
 def parse_rate(text: str, *, field: str = "rate") -> Decimal:
