@@ -72,3 +72,34 @@ def test_verified_counts_in_plural_forms(browser: Any, live_server: LiveServer, 
         check_clean(b)
     finally:
         b.context.close()
+
+
+NOT_A_KEY = {"en": "This is not a party key file (more than one line).",
+             "zh": "这不是参与方密钥文件（不止一行）。",
+             "ru": "Это не файл ключа участника (больше одной строки)."}
+NOT_A_BUNDLE = {"en": 'At /format: expected "longjiang-ledger-bundle/v1" or "longjiang-ledger-bundle/v2".',
+                "zh": '位置 /format：应为 "longjiang-ledger-bundle/v1"或"longjiang-ledger-bundle/v2"。',
+                "ru": 'В /format: ожидается "longjiang-ledger-bundle/v1" или "longjiang-ledger-bundle/v2".'}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_what_is_wrong_with_a_file_in_the_page_language(browser: Any, live_server: LiveServer,
+                                                        tmp_path: Path, lang: str) -> None:
+    """The reasons the key file and bundle checks give are shown in the page's language."""
+    key = tmp_path / "two.key"
+    key.write_text("PRIVATE+KEY+a+b+c\nsecond line\n", encoding="ascii")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"format": "something else"}), encoding="utf-8")
+    b = open_page(browser, live_server)
+    try:
+        b.goto(f"/tracker?lang={lang}")
+        b.page.set_input_files("#tracker-key", str(key))
+        b.page.wait_for_function("document.getElementById('tracker-key-error').textContent !== ''")
+        assert b.page.locator("#tracker-key-error").inner_text() == NOT_A_KEY[lang]
+        b.page.set_input_files("#tracker-bundle", str(other))
+        b.page.wait_for_selector("#tracker-mark[data-state=failed]")
+        assert b.page.locator("#tracker-failures li[data-check=format]").inner_text() == NOT_A_BUNDLE[lang]
+        b.screenshot(f"look-tracker-errors-{lang}")
+        check_clean(b)
+    finally:
+        b.context.close()

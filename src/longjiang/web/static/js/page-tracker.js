@@ -67,6 +67,37 @@
     return (names && (names[LJ.lang] || names.en)) || id;
   }
 
+  /* What the key file and bundle checks (sign.js, verify.js) found wrong, in the page's language:
+   * their details are fixed English phrases, each with a message here; a value they quote is kept. */
+  const DETAILS = [
+    [/^more than one line$/, "lines"],
+    [/^expected PRIVATE\+KEY\+party\+keyid\+base64key$/, "key_layout"],
+    [/^party id (".*")$/s, "party_id"],
+    [/^key id (".*")$/s, "key_id"],
+    [/^the key is not base64$/, "key_base64"],
+    [/^not an Ed25519 key$/, "not_ed25519"],
+    [/^no public key$/, "no_public_key"],
+    [/^request target$/, "target"],
+    [/^missing or of the wrong type$/, "missing"],
+    [/^too long$/, "too_long"],
+    [/^not base64$/, "base64"],
+    [/^expected an object$/, "object"],
+    [/^too many entries$/, "entries"],
+    [/^too many records$/, "records"],
+    [/^expected ("[^"]*"(?: or "[^"]*")*)$/, "expected"],
+  ];
+  const anyOf = new Intl.ListFormat(LJ.locale, { type: "disjunction" });
+  function detailText(detail) {
+    if (typeof detail !== "string") return "";
+    for (const [pattern, name] of DETAILS) {
+      const m = pattern.exec(detail);
+      if (!m) continue;
+      const value = name === "expected" ? anyOf.format(m[1].split(" or ")) : m[1];
+      return LJ.t("tracker.detail." + name, { value: value });
+    }
+    return detail;
+  }
+
   async function onKeyFile() {
     keyError.textContent = "";
     const file = keyInput.files[0];
@@ -77,7 +108,7 @@
       key = await S.importKey(parsed);
     } catch (err) {
       keyInput.value = "";
-      keyError.textContent = err instanceof S.KeyError ? LJ.t(err.code, { detail: err.detail })
+      keyError.textContent = err instanceof S.KeyError ? LJ.t(err.code, { detail: detailText(err.detail) })
         : err.message === "too_large" ? LJ.t("tracker.key.too_large") : LJ.t("tracker.key.malformed", { detail: "" });
       return;
     }
@@ -391,7 +422,7 @@
     } catch (err) {
       if (!(err instanceof V.BundleError)) throw err;
       setMark("failed", LJ.t("tracker.mark_not_bundle"));
-      failures.append(LJ.el("li", { "data-check": "format", text: LJ.t("tracker.fail.format", { where: err.where, detail: err.detail }) }));
+      failures.append(LJ.el("li", { "data-check": "format", text: LJ.t("tracker.fail.format", { where: err.where, detail: detailText(err.detail) }) }));
       timeline.replaceChildren();
       summary.textContent = LJ.t("tracker.timeline_none");
       timeline.dataset.state = "none";
