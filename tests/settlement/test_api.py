@@ -116,3 +116,19 @@ def test_journal_flow(client: TestClient) -> None:
     assert bal["exposure"]["CNY"]["bank"] == "100.41"
     assert all(t["debit"] == t["credit"] for t in bal["totals"].values())
     assert client.get("/api/settlement/reports/fx", headers=AUTH).json()[0]["gain"] == "0.41"
+
+
+def test_body_errors_are_sentences(client: TestClient) -> None:
+    inv = {"invoice": "INV-2", "party": "amur-logistics", "currency": "yuan",
+           "amount": "5000.00", "date": "2023-05-26"}
+    r = client.post("/api/settlement/invoices", json=inv, headers=AUTH)
+    assert r.status_code == 422
+    assert r.json()["detail"] == "currency: expected a three-letter currency code such as CNY"
+    assert r.json()["title"] == "Invalid input"
+    r = client.post("/api/settlement/invoices", json={**inv, "currency": "CNY", "amount": "1e30"},
+                    headers=AUTH)
+    assert r.status_code == 422
+    assert r.json()["detail"] == "amount '1e30': at most 100,000,000,000,000 CNY in one amount"
+    r = client.post("/api/settlement/invoices", json={**inv, "currency": "CNY", "extra": 1},
+                    headers=AUTH)
+    assert r.json()["detail"] == "extra: is not a field this request takes"
