@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -166,3 +167,29 @@ def test_the_date_field_allows_what_the_api_accepts(browsing: Browsing) -> None:
     after = (dt.date.fromisoformat(last) + dt.timedelta(days=1)).isoformat()
     assert page.request.get(base + before).status == 422
     assert page.request.get(base + after).status == 422
+
+
+SUGGESTION = {"en": "Dalian", "zh": "大连", "ru": "Далянь"}
+SAME_PLACE = {"en": "Origin and destination are the same place",
+              "zh": "起点和终点是同一个地点", "ru": "Пункт отправления и назначения совпадают"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_suggestions_and_same_place_in_the_page_language(browsing: Browsing, lang: str) -> None:
+    """"Did you mean" offers places by their names in the chosen language; the same place at both
+    ends, written in two languages, is said beside the destination in the page's language."""
+    page = browsing.page
+    browsing.goto(f"/route?lang={lang}&from=Harbin&to=Atlantis")
+    error = page.locator("#route-to-error")
+    error.locator("button[data-place=dalian]").wait_for()
+    assert error.locator("button[data-place=dalian]").inner_text() == SUGGESTION[lang]
+    if lang != "en":  # none of the suggestions in English
+        names = error.locator("button[data-place]").all_inner_texts()
+        assert len(names) >= 2 and not any(re.search("[A-Za-z]", n) for n in names), names
+    browsing.screenshot(f"route-suggestions-{lang}")
+    browsing.watch.allow_http_error("/api/route")
+    browsing.goto(f"/route?lang={lang}&from=Harbin&to=%E5%93%88%E5%B0%94%E6%BB%A8")
+    page.wait_for_selector("#route-results[data-state=error]")
+    assert SAME_PLACE[lang] in page.locator("#route-to-error").inner_text()
+    assert page.get_by_role("textbox").first.is_visible()
+    assert page.locator("#notice").is_hidden()

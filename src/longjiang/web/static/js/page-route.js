@@ -91,12 +91,26 @@
     const buttons = (suggestions || []).map((s) => {
       const match = /\(([^()]+)\)$/.exec(s);
       const id = match ? match[1] : s;
-      const shown = match ? s.slice(0, match.index).trim() : s;
+      /* the API names a suggestion in English, with its id: show the name in the page's language */
+      const shown = nodes.has(id) ? LJ.placeName(nodes.get(id).properties)
+        : match ? s.slice(0, match.index).trim() : s;
       return LJ.el("button", { type: "button", "data-place": id, text: shown,
         onclick: () => { input.value = id; clearError(input); input.focus(); } });
     });
     box.replaceChildren(LJ.el("div", { text: message }),
       buttons.length ? LJ.el("div", {}, [LJ.t("route.did_you_mean") + " ", ...buttons]) : null);
+  }
+
+  /* The place a name denotes when it is one of a place's names (en, zh, ru, pinyin) or its id. */
+  function placeId(text) {
+    const t = (text || "").trim().toLocaleLowerCase();
+    if (!t) return null;
+    if (nodes.has(t)) return t;
+    for (const [id, f] of nodes) {
+      const p = f.properties;
+      if ([p.name_en, p.name_zh, p.name_ru, p.pinyin].some((n) => n && n.toLocaleLowerCase() === t)) return id;
+    }
+    return null;
   }
 
   function placeProblem(err, q) {
@@ -280,6 +294,14 @@
     performance.mark("lj-plan-start");
     try {
       await ready;
+      const origin = placeId(q.get("from"));
+      if (origin && origin === placeId(q.get("to"))) {  // said here, in the page's language
+        showFieldError(fields.to, LJ.t("route.same_place"));
+        fields.to.focus();
+        results.dataset.state = "error";
+        status.textContent = "";
+        return;
+      }
       const answer = await LJ.api("/api/route?" + q.toString());
       if (mine !== requestSeq) return;
       current = answer; selected = 0;
