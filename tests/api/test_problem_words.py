@@ -128,3 +128,41 @@ def test_validation_messages_never_show_a_regex() -> None:
     assert error_message({"type": "value_error",
                           "msg": "Value error, expected a date YYYY-MM-DD"}) == \
         "expected a date YYYY-MM-DD"
+
+
+def _patterns(node: object) -> set[str]:
+    """Every ``pattern`` of a parameter or field in an OpenAPI document."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                found.add(value)
+            else:
+                found |= _patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _patterns(value)
+    return found
+
+
+def test_every_pattern_a_request_can_fail_is_described_in_words(
+        client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value that fails any declared pattern is refused with words: each pattern of the
+    request parameters and bodies of the whole API has its description."""
+    from longjiang.api.problems import _PATTERN_HINTS
+
+    document = client.get("/openapi.json").json()
+    requests = [op.get("parameters", []) for path in document["paths"].values()
+                for op in path.values() if isinstance(op, dict)]
+    bodies = {name: schema for name, schema in document["components"]["schemas"].items()
+              if name not in {"FeatureCollection"}}
+    declared = _patterns(requests) | _patterns(bodies)
+    assert declared  # the API does declare patterns
+    undescribed = sorted(p for p in declared if p not in _PATTERN_HINTS)
+    assert undescribed == []
+    monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'ledger.db'}")
+    with TestClient(create_app(today=lambda: dt.date(2027, 3, 8))) as full:
+        refused = full.get("/api/crossing-bookings/NOT-HEX")
+    assert refused.status_code == 422
+    assert "a booking id (up to 32 lower-case hexadecimal digits)" in refused.text
+    assert "^[" not in refused.text

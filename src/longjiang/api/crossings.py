@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from longjiang.api.deps import CorridorDep, IsoDate
 from longjiang.api.ledger import appended, get_ledger
+from longjiang.api.problems import describe_pattern
 from longjiang.api.responses import FastJSON, problem_responses
 from longjiang.config import Settings
 from longjiang.crossings.bookings import BookingStore
@@ -123,7 +124,8 @@ async def booking_store(request: Request) -> BookingStore:
 
 BookingsDep = Annotated[BookingStore, Depends(booking_store)]
 CrossingPath = Annotated[str, Path(max_length=120, description="crossing id or English name")]
-BookingPath = Annotated[str, Path(max_length=32, pattern="^[0-9a-f]{1,32}$")]
+BookingPath = Annotated[str, Path(max_length=32, pattern=describe_pattern(
+    "^[0-9a-f]{1,32}$", "a booking id (up to 32 lower-case hexadecimal digits)"))]
 TAGS: list[str | Enum] = ["crossings"]
 #: the bearer token of the checkpoint gates (check-in, departure, no-show)
 GATE_TOKEN_ENV = "LONGJIANG_GATE_TOKEN"
@@ -246,7 +248,8 @@ def _gate(request: Request, crossing: str) -> GateRecorder | str:
              dependencies=[Depends(authenticate_gate)],
              responses=problem_responses(400, 401, 404, 409, 422))
 def booking_gate(request: Request, booking: BookingPath,
-                 action: Annotated[str, Path(pattern="^(checkin|depart|noshow)$")],
+                 action: Annotated[str, Path(pattern=describe_pattern(
+                     "^(checkin|depart|noshow)$", "checkin, depart or noshow"))],
                  store: BookingsDep, body: GateRequest | None = None) -> FastJSON:
     """``checkin`` (late: moved to the next free slot), ``depart``, ``noshow``: the gate's
     operations, with the gate token (``LONGJIANG_GATE_TOKEN``).

@@ -77,6 +77,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from longjiang.api.problems import describe_pattern
 from longjiang.api.responses import problem_responses
 from longjiang.errors import (
     AuthenticationError,
@@ -95,7 +96,10 @@ router = APIRouter(prefix="/api", tags=["ledger"])
 _SIGNED_HEADERS = ("Longjiang-Party", "Longjiang-Date", "Longjiang-Nonce", "Content-Digest",
                    "Longjiang-Signature")
 _JSON_TYPES = ("application/json", "application/ld+json")
-_SHIPMENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_CAPTURE_ID = describe_pattern(r"^[A-Za-z0-9_-]+$", "a capture id of letters, digits, '_' and '-'")
+_SHIPMENT_PATTERN = describe_pattern(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+    "a shipment id of letters, digits, '.', '_' and '-', starting with a letter or digit")
 _MAX_INDEX = 2**62
 
 
@@ -375,7 +379,7 @@ async def capture(
 @router.get("/capture/{capture_id}", summary="A capture job and its receipts",
             responses=problem_responses(*_SIGNED))
 def capture_status(ledger: LedgerDep, reader: ReaderDep,
-                   capture_id: Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+                   capture_id: Annotated[str, Path(max_length=64, pattern=_CAPTURE_ID)]
                    ) -> dict[str, Any]:
     return ledger.capture_status(capture_id, reader)
 

@@ -32,6 +32,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from longjiang.api.deps import IsoDate
+from longjiang.api.problems import describe_pattern
 from longjiang.api.responses import problem_responses
 from longjiang.config import Settings
 from longjiang.errors import AuthenticationError, InputError, PayloadTooLarge
@@ -48,8 +49,13 @@ MAX_ORDERS_BYTES = 16 * 1024 * 1024
 MAX_RECEIPT_BYTES = 8 * 1024 * 1024
 _LOCK = threading.Lock()
 PRIVATE = problem_responses(401, 404, 413, 422, 503)
-_RATE = r"^[0-9]{1,6}(\.[0-9]{1,8})?$"
-_ORDER_NO = r"^[^\x00-\x1f/]{1,60}$"
+_RATE = describe_pattern(r"^[0-9]{1,6}(\.[0-9]{1,8})?$",
+                         "a number below 1,000,000 with at most 8 decimals, such as 7.8")
+_KINDS = describe_pattern(r"^(CEB)?[0-9]{3}(,(CEB)?[0-9]{3}){0,11}$",
+                          "message kinds such as 303,403,505,603 (at most 12)")
+_ORDER_NO = describe_pattern(
+    r"^[^\x00-\x1f/]{1,60}$",
+    "an order number of 1 to 60 characters, without / or control characters")
 
 
 def get_trade_store(request: Request) -> TradeStore:
@@ -257,7 +263,7 @@ def _messages_json(messages: list[Any]) -> dict[str, Any]:
              summary="Unsigned CEB messages for posted orders")
 async def post_messages(
     request: Request, _: Authenticated,
-    kind: Annotated[str, Query(pattern=r"^(CEB)?[0-9]{3}(,(CEB)?[0-9]{3}){0,11}$")]
+    kind: Annotated[str, Query(pattern=_KINDS)]
     = "303,403,505,603",
     cop_code: Annotated[str | None, Query(max_length=18)] = None,
     cop_name: Annotated[str | None, Query(max_length=100)] = None,
