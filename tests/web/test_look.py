@@ -95,3 +95,35 @@ def test_counts_in_the_plural_forms_of_the_language(browser: Any, live_server: A
         check_clean(b)
     finally:
         b.context.close()
+
+
+#: the smallest text of the SVG charts under a selector, in CSS pixels as shown
+SMALLEST_TEXT = """sel => Math.min(...[...document.querySelectorAll(sel + ' svg[viewBox]')].flatMap(svg => {
+  const k = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * k);
+}))"""
+
+CHARTS = {
+    "route": ("/route?lang={lang}&from=Harbin&to=Busan&optimize=pareto&date=2024-06-01",
+              "#route-results[data-state=ready]", ".route-choice"),
+    "stats": ("/stats?lang={lang}", "svg.stats-svg", "#charts"),
+    "crossings": ("/crossings?lang={lang}", "#cx-forecast[data-state=ready]", "#cx-forecast"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("chart", sorted(CHARTS))
+def test_chart_text_readable_on_a_phone(browser: Any, live_server: Any, chart: str, lang: str) -> None:
+    """At 390 px the charts' labels are at least 10 px: their text does not shrink with the SVG."""
+    path, ready, box = CHARTS[chart]
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        b.goto(path.format(lang=lang))
+        b.page.wait_for_selector(ready)
+        b.page.wait_for_timeout(100)  # the resize observer's first report
+        assert b.page.evaluate(SMALLEST_TEXT, box) >= 10
+        b.page.locator(box).first.scroll_into_view_if_needed()
+        b.screenshot(f"look-chart-{chart}-{lang}-phone")
+        check_clean(b)
+    finally:
+        b.context.close()

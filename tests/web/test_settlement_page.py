@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -111,6 +112,36 @@ def test_keyboard_and_phone(browser: Any, live_server: LiveServer, books: Journa
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"] + 1, f"page scrolls sideways: {width}px"
         b.screenshot("settlement-phone-zh")
+        check_clean(b)
+    finally:
+        b.context.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, PHONE], ids=["desktop", "phone"])
+def test_rate_chart_fills_its_panel_with_round_ticks(browser: Any, live_server: LiveServer, books: Journal,
+                                                      viewport: dict[str, int]) -> None:
+    """The rate chart is as wide as its panel, its y ticks are round numbers at equal steps,
+    and its labels are at least 10 px on a phone as on a desktop."""
+    b = open_page(browser, live_server, viewport=viewport)
+    try:
+        b.goto("/settlement?lang=en")
+        b.page.wait_for_selector("#rates-chart[data-state=ready]")
+        b.page.wait_for_timeout(100)
+        svg = b.page.locator("#rates-chart svg")
+        panel = b.page.locator("#rates-chart").bounding_box()
+        assert svg.bounding_box()["width"] >= 0.97 * panel["width"]
+        ticks = svg.locator("text.settle-ytick").evaluate_all("ts => ts.map(t => t.textContent)")
+        values = [Decimal(t.replace(",", "")) for t in ticks]
+        steps = {hi - lo for lo, hi in itertools.pairwise(values)}
+        assert len(values) >= 3 and len(steps) == 1, ticks
+        step = steps.pop()
+        assert step.normalize().as_tuple().digits[0] in (1, 2, 5) and len(
+            step.normalize().as_tuple().digits) <= 2, step          # 0.1, 0.2, 0.25, 0.5 …
+        smallest = svg.evaluate("""s => Math.min(...[...s.querySelectorAll('text')].map(t =>
+            parseFloat(getComputedStyle(t).fontSize) * s.getBoundingClientRect().width / s.viewBox.baseVal.width))""")
+        assert smallest >= 10
+        b.page.locator("#rates-chart").scroll_into_view_if_needed()
+        b.screenshot(f"settlement-chart-{viewport['width']}")
         check_clean(b)
     finally:
         b.context.close()

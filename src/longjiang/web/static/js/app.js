@@ -198,6 +198,30 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", navHint);
   else navHint();
 
+  /* Charts are SVGs with a viewBox, scaled to their box; their text must not shrink with them (a 760-unit
+   * chart on a 390 px phone would write 5 px labels). Each chart gets data-fit and --svg-k, the viewBox
+   * units per CSS pixel, kept up to date as it is resized; app.css sizes its text as pixels times --svg-k.
+   * Leaflet's own SVG layers and small icons (with a width of their own) are left alone. */
+  const fitObserver = new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const svg = entry.target, box = svg.viewBox && svg.viewBox.baseVal;
+      const width = svg.getBoundingClientRect().width;
+      if (box && box.width > 0 && width > 0) svg.style.setProperty("--svg-k", (box.width / width).toFixed(4));
+    }
+  });
+  function fitCharts(node) {
+    if (node.nodeType !== 1) return;
+    const found = node.matches("svg[viewBox]") ? [node] : [...node.querySelectorAll("svg[viewBox]")];
+    for (const svg of found) {
+      if (svg.hasAttribute("data-fit") || svg.hasAttribute("width") || svg.closest(".leaflet-container")) continue;
+      svg.setAttribute("data-fit", "");
+      fitObserver.observe(svg);
+    }
+  }
+  new MutationObserver((records) => {
+    for (const record of records) record.addedNodes.forEach(fitCharts);
+  }).observe(document.documentElement, { childList: true, subtree: true });
+
   window.addEventListener("unhandledrejection", (event) => {
     const err = event.reason;
     LJ.notice(err instanceof Problem ? err.message : LJ.t("problem.unexpected"));

@@ -30,7 +30,7 @@
   };
 
   C.scatter = function (o) {
-    const W = 480, H = 300, m = { l: 70, r: 16, t: 14, b: 46 };
+    const W = 480, H = 300, m = { l: 80, r: 18, t: 14, b: 50 };
     const xs = o.points.map((p) => p.x), ys = o.points.map((p) => p.y), cs = o.points.map((p) => p.c);
     const xt = C.ticks(Math.min(...xs), Math.max(...xs), 5), yt = C.ticks(Math.min(...ys), Math.max(...ys), 5);
     const x0 = xt[0], x1 = xt[xt.length - 1], y0 = yt[0], y1 = yt[yt.length - 1];
@@ -50,8 +50,8 @@
     }
     axis.append(LJ.svg("path", { d: `M${m.l},${m.t} V${H - m.b} H${W - m.r}`, fill: "none" }),
       LJ.svg("text", { x: (m.l + W - m.r) / 2, y: H - 8, "text-anchor": "middle", text: o.xLabel }),
-      LJ.svg("text", { x: 14, y: (m.t + H - m.b) / 2, "text-anchor": "middle",
-                       transform: `rotate(-90 14 ${(m.t + H - m.b) / 2})`, text: o.yLabel }));
+      LJ.svg("text", { x: 12, y: (m.t + H - m.b) / 2, "text-anchor": "middle",
+                       transform: `rotate(-90 12 ${(m.t + H - m.b) / 2})`, text: o.yLabel }));
     svg.append(axis);
     const dots = o.points.map((p, i) => {
       const t = cmax > cmin ? (p.c - cmin) / (cmax - cmin) : 0.5;

@@ -24,37 +24,65 @@
 
   /* -- the rate chart ---------------------------------------------------------------- */
 
+  /* Round ticks covering [lo, hi]: steps of 1, 2 or 5 times a power of ten. */
+  function niceTicks(lo, hi, count) {
+    if (!(hi > lo)) { const pad = Math.abs(lo) * 0.01 || 0.01; lo -= pad; hi += pad; }
+    const raw = (hi - lo) / count;
+    const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = Number(([1, 2, 5, 10].map((m) => m * mag).find((m) => m >= raw * 0.999)).toPrecision(6));
+    const ticks = [];
+    for (let v = Math.floor(lo / step) * step; v <= hi + step * 0.999; v += step) {
+      ticks.push(Number((Math.round(v / step) * step).toPrecision(12)));
+      if (ticks[ticks.length - 1] >= hi) break;
+    }
+    return { ticks, step, digits: (String(step).split(".")[1] || "").length };
+  }
+
+  /* The chart is drawn at its box's width in CSS pixels (so it fills the panel and its text is
+   * 11 px on any screen), and drawn again when the box's width changes. */
+  let lastChart = null;
+  const chartObserver = new ResizeObserver(() => {
+    if (!lastChart) return;
+    const width = Math.round(lastChart.box.clientWidth);
+    if (width && width !== lastChart.width) drawChart(lastChart.box, lastChart.series, lastChart.divergence);
+  });
+
   function drawChart(box, series, divergence) {
     box.replaceChildren();
     const all = [];
     for (const [source, rows] of Object.entries(series)) {
       for (const [d, v] of rows) all.push({ source, t: Date.parse(d + "T00:00:00Z"), v: Number(v), d });
     }
+    lastChart = null;
     if (all.length === 0) {
       box.append(el("p", { class: "muted", text: LJ.t("settle.rates.none") }));
       box.dataset.state = "empty";
+      drawDivergence(divergence);
       return;
     }
-    const W = 720, H = 300, L = 64, R = 16, T = 16, B = 40;
+    const boxWidth = Math.round(box.clientWidth) || 720;
+    lastChart = { box, series, divergence, width: boxWidth };
+    chartObserver.observe(box);
+    const W = Math.max(280, boxWidth), H = W < 500 ? 240 : 300, L = 64, R = 16, T = 16, B = 40;
     const t0 = Math.min(...all.map((p) => p.t)), t1 = Math.max(...all.map((p) => p.t));
-    let v0 = Math.min(...all.map((p) => p.v)), v1 = Math.max(...all.map((p) => p.v));
-    const pad = (v1 - v0) * 0.08 || 0.05;
-    v0 -= pad; v1 += pad;
+    const yt = niceTicks(Math.min(...all.map((p) => p.v)), Math.max(...all.map((p) => p.v)), W < 500 ? 4 : 5);
+    const v0 = yt.ticks[0], v1 = yt.ticks[yt.ticks.length - 1];
     const x = (t) => L + (t1 === t0 ? (W - L - R) / 2 : (t - t0) / (t1 - t0) * (W - L - R));
     const y = (v) => T + (v1 - v) / (v1 - v0) * (H - T - B);
-    const svg = LJ.svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img",
+    const svg = LJ.svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", class: "settle-svg",
       "aria-labelledby": "rates-chart-title" });
     svg.append(LJ.svg("title", { id: "rates-chart-title", text: LJ.t("settle.rates.chart_title") }));
     const axis = LJ.svg("g", { class: "axis" });
     axis.append(LJ.svg("line", { x1: L, y1: H - B, x2: W - R, y2: H - B }));
     axis.append(LJ.svg("line", { x1: L, y1: T, x2: L, y2: H - B }));
-    for (let i = 0; i <= 4; i++) {
-      const v = v0 + (v1 - v0) * i / 4;
-      axis.append(LJ.svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", text: rate(v) }));
+    for (const v of yt.ticks) {
+      axis.append(LJ.svg("line", { x1: L, y1: y(v), x2: W - R, y2: y(v), class: "settle-grid" }));
+      axis.append(LJ.svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", class: "settle-ytick",
+        text: LJ.fmt.num(v, yt.digits) }));
     }
-    const ticks = t1 === t0 ? [t0] : [t0, (t0 + t1) / 2, t1];
+    const ticks = t1 === t0 ? [t0] : W < 500 ? [t0, t1] : [t0, (t0 + t1) / 2, t1];
     ticks.forEach((t, i) => {
-      const anchor = ticks.length === 1 ? "middle" : ["start", "middle", "end"][i];
+      const anchor = ticks.length === 1 ? "middle" : i === 0 ? "start" : i === ticks.length - 1 ? "end" : "middle";
       axis.append(LJ.svg("text", { x: x(t), y: H - B + 18, "text-anchor": anchor,
         text: LJ.fmt.date(new Date(t).toISOString().slice(0, 10)) }));
     });
@@ -87,6 +115,10 @@
         " " + LJ.t("settle.source." + s)])));
     box.append(el("figure", { class: "chart" }, [svg, legend]));
     box.dataset.state = "ready";
+    drawDivergence(divergence);
+  }
+
+  function drawDivergence(divergence) {
     const wrap = document.getElementById("rates-divergence");
     wrap.replaceChildren();
     if (divergence.length) {
