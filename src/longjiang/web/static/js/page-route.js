@@ -98,7 +98,7 @@
         onclick: () => { input.value = id; clearError(input); input.focus(); } });
     });
     box.replaceChildren(LJ.el("div", { text: message }),
-      buttons.length ? LJ.el("div", {}, [LJ.t("route.did_you_mean") + " ", ...buttons]) : null);
+      ...(buttons.length ? [LJ.el("div", {}, [LJ.t("route.did_you_mean") + " ", ...buttons])] : []));
   }
 
   /* The place a name denotes when it is one of a place's names (en, zh, ru, pinyin) or its id. */
