@@ -88,7 +88,14 @@ def test_bad_plate_and_full_slot_in_the_page_language(browsing: Browsing,
     page.fill("#cx-plate", "А777АА 125")
     page.click("#cx-book-submit")
     page.locator("#cx-book-result .field-error", has_text="занят").wait_for()
-    browsing.watch.allow_http_error("/bookings")  # the 422 and the 409 the test asked for
+    # a plate that already has an active booking here: a conflict, said in Russian
+    page.locator("#cx-calendar button[data-start='2027-03-12T15:00:00+10:00']").click()
+    page.fill("#cx-plate", "黑B00001")
+    page.click("#cx-book-submit")
+    conflict = page.locator("#cx-book-result .field-error", has_text="уже есть действующая")
+    conflict.wait_for()
+    assert "active booking" not in conflict.inner_text()
+    browsing.watch.allow_http_error("/bookings")  # the 422 and the 409s the test asked for
 
 
 def test_keyboard_booking(browsing: Browsing) -> None:
