@@ -194,3 +194,20 @@ def test_suggestions_and_same_place_in_the_page_language(browsing: Browsing, lan
     assert said.startswith(SAME_PLACE[lang]) and "null" not in said, said
     assert page.get_by_role("textbox").first.is_visible()
     assert page.locator("#notice").is_hidden()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_crossing_has_the_same_name_as_on_the_crossings_page(browsing: Browsing,
+                                                                lang: str) -> None:
+    page = browsing.page
+    browsing.goto(f"/crossings?lang={lang}&crossing=suifenhe_pogranichny_road")
+    option = page.locator("#cx-crossing option[value=suifenhe_pogranichny_road]")
+    option.wait_for(state="attached")
+    name = option.inner_text()
+    browsing.goto(f"/route?lang={lang}&from=Harbin&to=Vladivostok&date=2027-03-10"
+                  "&optimize=time&modes=road")
+    page.wait_for_selector("#route-results[data-state=ready]")
+    assert name in page.locator(".totals").first.inner_text()
+    assert name in page.get_by_role("table").first.inner_text()
+    expected = {"en": "Suifenhe–Pogranichny (road)"}.get(lang)
+    assert expected is None or name == expected

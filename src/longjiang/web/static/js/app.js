@@ -98,6 +98,15 @@
     return en;
   };
 
+  /* The name of a border crossing (an /api/crossings object), the same on every page: in
+     English its own name ("Suifenhe–Pogranichny (road)"), in Chinese and Russian its two
+     checkpoints' names. */
+  LJ.crossingName = function (c) {
+    if (!c) return "";
+    if (LJ.lang === "en" && c.name_en) return c.name_en;
+    return LJ.placeName(c.cn) + "–" + LJ.placeName(c.ru);
+  };
+
   LJ.el = function (tag, attrs, children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attrs || {})) {

@@ -318,8 +318,7 @@
       const [calendar, crossings] = await Promise.all([LJ.api("/api/crossing-calendar"),
         LJ.api("/api/crossings")]);
       for (const c of crossings) {
-        /* English: the crossing's own name; Chinese and Russian: its two checkpoints' names */
-        names.set(c.id, LJ.lang === "en" ? c.name_en : LJ.placeName(c.cn) + "–" + LJ.placeName(c.ru));
+        names.set(c.id, LJ.crossingName(c));
       }
       const select = $("cx-crossing");
       select.replaceChildren(...calendar.map((c) => el("option", { value: c.id,

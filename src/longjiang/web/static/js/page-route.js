@@ -179,7 +179,7 @@
     let n = 0;
     const crossingName = (id) => {
       const c = crossingsById.get(id);
-      return c ? LJ.placeName(c.cn) + " – " + LJ.placeName(c.ru) : id;
+      return c ? LJ.crossingName(c) : id;
     };
     const dwellText = (t) => {
       const note = (route.dwell || []).find((d) => d.crossing === t.detail);
@@ -234,7 +234,7 @@
 
   function totals(route) {
     const crossings = route.crossings.length ? route.crossings.map((id) => {
-      const c = crossingsById.get(id); return c ? LJ.placeName(c.cn) + " – " + LJ.placeName(c.ru) : id; }).join(", ")
+      const c = crossingsById.get(id); return c ? LJ.crossingName(c) : id; }).join(", ")
       : LJ.t("route.no_crossing");
     return LJ.el("div", { class: "totals" }, [
       LJ.el("span", {}, [LJ.t("route.sum.distance") + ": ", LJ.el("b", { text: LJ.fmt.km(route.distance_km) })]),
