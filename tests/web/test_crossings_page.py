@@ -131,6 +131,14 @@ def test_phone_size(browser: Any, live_server: LiveServer) -> None:
         assert width <= PHONE["width"] + 1  # the heat map scrolls inside its box, not the page
         page.locator("#cx-calendar button.cx-cell").nth(3).click()
         assert page.locator("#cx-slot").input_value().endswith("12:00:00+10:00")
+        # the forecast chart is drawn at its box's width: nothing to scroll sideways
+        figure = page.locator("#cx-forecast figure")
+        assert figure.evaluate("f => f.scrollWidth <= f.clientWidth + 1")
+        svg = page.locator("#cx-forecast svg").bounding_box()
+        assert svg is not None and svg["width"] <= PHONE["width"]
+        assert page.locator("#cx-forecast rect.cx-bar").count() == 48
+        page.locator("#cx-forecast").scroll_into_view_if_needed()
+        b.screenshot("crossings-phone-forecast-zh")
         b.screenshot("crossings-phone-zh")
         check_clean(b)
     finally:

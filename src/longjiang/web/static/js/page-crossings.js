@@ -179,14 +179,28 @@
 
   /* -- the forecast chart ------------------------------------------------------------ */
 
+  /* the chart is drawn at its box's width (redrawn when that changes), so that its text keeps
+     its size on a phone as on a desktop */
+  let lastForecast = null;
+  const forecastObserver = new ResizeObserver(() => {
+    if (!lastForecast) return;
+    const width = Math.round(lastForecast.box.clientWidth);
+    if (width && Math.abs(width - lastForecast.width) > 8) drawForecast(...lastForecast.args);
+  });
+
   function drawForecast(hours, s) {
     const box = $("cx-forecast");
+    lastForecast = null;
     if (!hours.length || hours.every((h) => h.lanes === 0)) {
       box.replaceChildren(el("p", { class: "muted", text: LJ.t("cx.forecast.none") }));
       box.dataset.state = "closed";
       return;
     }
-    const W = 760, H = 280, L = 48, R = 48, T = 16, B = 44;
+    const boxWidth = Math.round(box.clientWidth) || 760;
+    lastForecast = { box, width: boxWidth, args: [hours, s] };
+    forecastObserver.observe(box);
+    const W = Math.max(320, boxWidth), H = W < 500 ? 240 : 280, L = 48, R = 48, T = 16, B = 44;
+    const every = W < 500 ? 12 : 6;  /* hours between the hour labels */
     const n = hours.length;
     /* axis tops at 1, 2 or 5 times a power of ten, so that the quarter ticks read well */
     const nice = (v) => {
@@ -213,7 +227,7 @@
         text: LJ.fmt.num(wMax * i / 4, 2) }));
     }
     hours.forEach((h, i) => {
-      if (i % 6 === 0) {
+      if (i % every === 0) {
         axis.append(LJ.svg("text", { x: x(i) + bw / 2, y: H - B + 16, "text-anchor": "middle",
           text: hourOf(h.start) }));
       }
