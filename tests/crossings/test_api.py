@@ -176,3 +176,28 @@ def test_slots_say_which_may_be_booked_now_and_why_not(client: TestClient,
         refused = _book(client, f"黑A2000{n}", slot=start)
         assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "slot"
     assert _book(client, "黑A20004", slot="2027-03-08T12:00:00+10:00").status_code == 201
+
+
+def test_a_booking_without_carrier_records_unknown_as_the_command_line_does(
+        client: TestClient) -> None:
+    body = {"slot": SLOT, "direction": "out", "plate": "黑A54321"}
+    answer = client.post("/api/crossings/suifenhe_pogranichny_road/bookings", json=body)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["carrier"] == "unknown"
+    empty = client.post("/api/crossings/suifenhe_pogranichny_road/bookings",
+                        json={**body, "plate": "黑A54322", "carrier": ""})
+    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "body.carrier"
+
+
+def test_every_crossing_operation_has_one_tag(client: TestClient) -> None:
+    """The router adds no tag of its own, so /docs lists each operation once."""
+    paths = client.get("/openapi.json").json()["paths"]
+    tags = {(method, path): op.get("tags", []) for path, ops in paths.items()
+            for method, op in ops.items() if "crossing" in path}
+    assert len(tags) >= 10
+    assert {k: v for k, v in tags.items() if len(v) != 1} == {}
+    assert tags[("get", "/api/crossings")] == ["network"]
+    assert tags[("get", "/api/crossing-calendar")] == ["crossings"]
+    everywhere = [(m, p, op["tags"]) for p, ops in paths.items() for m, op in ops.items()
+                  if len(op.get("tags", [])) > 1]
+    assert everywhere == []

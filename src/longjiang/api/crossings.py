@@ -41,7 +41,9 @@ __all__ = ["crossings_json", "get_booking_store", "router"]
 #: the WWW-Authenticate challenge of a refused request (RFC 6750)
 BEARER = 'Bearer realm="longjiang-gate"'
 
-router = APIRouter(prefix="/api", tags=["network"])
+#: no router-wide tag: each operation names its one tag (the crossing list is "network", the
+#: queue's operations are "crossings"), so /docs lists every operation once
+router = APIRouter(prefix="/api")
 
 
 def crossings_json(network: Network) -> list[dict[str, Any]]:
@@ -79,7 +81,7 @@ def _serialised(request: Request, network: Network) -> _Serialised:
 
 
 @router.get("/crossings", summary="Border crossings: checkpoints, dwell, fees, seasons, sources",
-            responses={200: {"content": {"application/json": {}}},
+            tags=["network"], responses={200: {"content": {"application/json": {}}},
                        304: {"description": "Not modified: the ETag in If-None-Match is current"}})
 async def crossings(
     request: Request, corridor: CorridorDep,
@@ -141,7 +143,9 @@ class BookingRequest(BaseModel):
     direction: Direction = Field(description="out = leaving China, in = entering China")
     plate: str = Field(max_length=20, description="Chinese or Russian registration plate")
     carriage: VehicleClass = VehicleClass.TRUCK
-    carrier: str = Field(min_length=1, max_length=64, description="the carrier party")
+    carrier: str = Field("unknown", min_length=1, max_length=64,
+                         description='the carrier party; "unknown" when not given (as the '
+                                     "command line's `crossing book` records it)")
     shipment_id: str | None = Field(None, max_length=64)
     contact: str | None = Field(None, max_length=100)
 
