@@ -114,12 +114,20 @@ def test_unknown_place_message_beside_field(browsing: Browsing) -> None:
     browsing.watch.allow_http_error("/api/route")
 
 
-def test_problem_shown_in_current_language(browsing: Browsing) -> None:
+@pytest.mark.parametrize(("lang", "words"), [("ru", "навалочный груз с массой"),
+                                              ("zh", "散货须填重量"),
+                                              ("en", "bulk needs tonnes")])
+def test_problem_shown_in_current_language(browsing: Browsing, lang: str, words: str) -> None:
+    """A refused cargo is explained wholly in the page's language (in English, the server's
+    own sentence), never the server's English after a translated prefix."""
     page = browsing.page
-    browsing.goto("/route?lang=ru&from=Harbin&to=Busan&cargo=bulk:-5")
+    browsing.goto(f"/route?lang={lang}&from=Harbin&to=Busan&cargo=bulk")
     notice = page.locator("#notice")
     notice.wait_for(state="visible")
-    assert "Проверьте" in notice.inner_text()
+    text = notice.inner_text()
+    assert words in text
+    if lang != "en":
+        assert "Invalid cargo" not in text and "bulk needs" not in text
     browsing.watch.allow_http_error("/api/route")
 
 

@@ -129,6 +129,22 @@
     return false;
   }
 
+  /* A field the server refused, said in the page's language: in English the server's own
+     sentence (it names the exact problem); in Chinese and Russian what the field expects. */
+  const BAD_FIELDS = { cargo: fields.tonnes, date: fields.date, modes: modeBoxes[0], depart: null,
+                       optimize: fields.optimize };
+  function inputProblem(err) {
+    if (!(err instanceof LJ.Problem) || err.status !== 422 || LJ.lang === "en") return false;
+    const first = (err.body.errors || [])[0];
+    const name = first ? String(first.field || "").split(".").pop() : "";
+    const key = "route.bad." + name;
+    if (!(name in BAD_FIELDS) || !LJ.has(key)) return false;
+    LJ.notice(LJ.t("problem.bad-input", { detail: LJ.t(key) }));
+    const input = BAD_FIELDS[name];
+    if (input) input.focus();
+    return true;
+  }
+
   /* ---- drawing ---- */
   function legLatLngs(leg) {
     const f = linkGeometry.get(leg.link);
@@ -322,7 +338,7 @@
         LJ.notice(LJ.t("problem.unexpected"));
         throw err;
       }
-      if (!placeProblem(err, q)) LJ.notice(err.message);
+      if (!placeProblem(err, q) && !inputProblem(err)) LJ.notice(err.message);
       results.replaceChildren(LJ.el("p", { class: "muted", text: LJ.t("route.results_hint") }));
       routeLayer.clearLayers();
     } finally {
