@@ -19,12 +19,12 @@ from sqlalchemy import select
 from longjiang.errors import InputError, SignatureError, StorageError
 from longjiang.ledger.access import Access
 from longjiang.ledger.checkpoint import NoteVerifier, open_checkpoint
-from longjiang.ledger.intake import AuditFinding, AuditRow, audit_share
+from longjiang.ledger.intake import AuditFinding, AuditRow, KeySpans, audit_share, key_at
 from longjiang.ledger.merkle import leaf_hash
 from longjiang.ledger.parties import Party, access_statement
 from longjiang.ledger.pipeline import PARALLEL_MIN_EVENTS
 from longjiang.ledger.records import LogContext
-from longjiang.ledger.registry import key_spans, record_statement
+from longjiang.ledger.registry import PartyRecord, key_spans, record_statement
 from longjiang.ledger.store import (
     SqlTreeStore,
     access_records,
@@ -75,10 +75,11 @@ _RecordLeaf = tuple[bytes, list[AuditProblem]]
 _Before = tuple[list[_RecordLeaf], AuditProblem | None]
 
 
-def _record_leaf(kind: str, row: Any, known: dict[str, Party],
+def _record_leaf(kind: str, row: Any, known: dict[str, Party], spans: KeySpans,
                  log_verifier: NoteVerifier) -> _RecordLeaf:
-    """Recompute a stored grant or revocation (``access``, signed by a member) or party
-    record (``party``, signed with the log key): its statement, signature and leaf."""
+    """Recompute a stored grant or revocation (``access``, signed by a member with the key
+    it held at the record's leaf) or party record (``party``, signed with the log key): its
+    statement, signature and leaf."""
     index = int(row.leaf_index)
     where = f"{kind}_records[{index}]"
     found: list[AuditProblem] = []
@@ -87,23 +88,57 @@ def _record_leaf(kind: str, row: Any, known: dict[str, Party],
         if kind == "access":
             statement = access_statement(row.shipment_id, row.party_id, row.action,
                                          row.subject, row.date)
-            party = known.get(row.party_id)
-            signed = party is not None and party.verify(statement, signature)
+            found.extend(_member_signature(where, index, statement, signature,
+                                           known.get(row.party_id), row.party_id, spans))
         else:
             party = known.get(row.party_id)
             if party is None:
                 raise InputError(f"party {row.party_id!r} is not registered")
             statement = record_statement(row, party)
-            signed = log_verifier.verify(statement, signature)
+            if not log_verifier.verify(statement, signature):
+                found.append(AuditProblem(where, "signature: not the log's", index))
     except (InputError, SignatureError) as exc:
         return leaf_hash(b""), [AuditProblem(where, f"record cannot be rebuilt: {exc}", index)]
-    if not signed:
-        who = "the log's" if kind == "party" else f"{row.party_id}'s"
-        found.append(AuditProblem(where, f"signature: not {who}", index))
     leaf = leaf_hash(statement + signature)
     if leaf != bytes(row.leaf_hash):
         found.append(AuditProblem(where, "stored leaf hash differs from the record's", index))
     return leaf, found
+
+
+def _member_signature(where: str, index: int, statement: bytes, signature: bytes,
+                      party: Party | None, party_id: str, spans: KeySpans) -> list[AuditProblem]:
+    """The problem, if any, of a member's signature at leaf ``index``: it must be made with
+    the key the member held at that leaf (a key rotated in later, or a revoked one, fails)."""
+    if party is None:
+        return [AuditProblem(where, f"signature: party {party_id!r} is not registered", index)]
+    try:
+        holder = key_at(party, spans, index)
+    except SignatureError as exc:
+        return [AuditProblem(where, f"signature: {exc}", index)]
+    if holder.verify(statement, signature):
+        return []
+    return [AuditProblem(where, f"signature: not made with the key {party_id} held at leaf "
+                         f"{index}", index)]
+
+
+def _key_change_problems(history: dict[str, list[PartyRecord]]) -> list[AuditProblem]:
+    """Key changes that do not fit the keys held when they were recorded: a revocation
+    must name the party's key at that point of the log, a rotation a key it never held."""
+    problems: list[AuditProblem] = []
+    for pid, records in sorted(history.items()):
+        for n, record in enumerate(records):
+            where = f"party_records[{record.leaf_index}]"
+            before = key_spans(records[:n])
+            if record.action == "revoke":
+                current = before[-1] if before and before[-1].until_leaf is None else None
+                if current is None or current.key != record.key:
+                    problems.append(AuditProblem(
+                        where, f"revokes a key that was not {pid}'s key at this leaf",
+                        record.leaf_index))
+            elif record.action == "rotate" and any(s.key == record.key for s in before):
+                problems.append(AuditProblem(
+                    where, f"rotates {pid} to a key it held before", record.leaf_index))
+    return problems
 
 
 def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditReport:
@@ -169,7 +204,7 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
                 index = int(r.leaf_index)
                 ahead = []
                 while checked < index and checked in records:
-                    ahead.append(_record_leaf(*records.pop(checked), known, log_verifier))
+                    ahead.append(_record_leaf(*records.pop(checked), known, spans, log_verifier))
                     checked += 1
                 gaps.append((ahead, AuditProblem(f"entries[{index}]", f"expected leaf index "
                              f"{checked}", index) if index != checked else None))
@@ -189,7 +224,7 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
         while in_flight:
             settle()
         while checked in records:
-            leaf, found = _record_leaf(*records.pop(checked), known, log_verifier)
+            leaf, found = _record_leaf(*records.pop(checked), known, spans, log_verifier)
             tree.extend([leaf])
             problems.extend(found)
             checked += 1
@@ -197,6 +232,7 @@ def run_audit(ctx: LogContext, access: Access, *, chunk: int = 2000) -> AuditRep
             problems.append(AuditProblem(f"{records[index][0]}_records[{index}]", "not in its "
                                          "place in the "
                                          "log (leaf index taken or out of order)", index))
+        problems.extend(_key_change_problems(history))
         if checked != size:
             problems.append(AuditProblem("log_head", f"size is {size} but {checked} "
                                          "entries are stored"))

@@ -34,7 +34,7 @@ from longjiang.ledger.parties import (
 from longjiang.ledger.rules import RuleBook
 
 __all__ = ["AuditFinding", "AuditRow", "CheckedEvent", "KeySpans", "audit_share", "check_parsed",
-           "check_share", "leaf_data", "named_ids", "share_sizes", "stored_json"]
+           "check_share", "key_at", "leaf_data", "named_ids", "share_sizes", "stored_json"]
 
 
 class CheckedEvent(NamedTuple):
@@ -150,7 +150,7 @@ AuditFinding = tuple[bytes, list[tuple[str, str, int | None]]]
 KeySpans = Mapping[str, Sequence[tuple[int, int | None, bytes]]]
 
 
-def _key_at(party: Party, spans: KeySpans | None, index: int) -> Party:
+def key_at(party: Party, spans: KeySpans | None, index: int) -> Party:
     """``party`` with the key it held at leaf ``index`` (its current key without spans)."""
     if spans is None or party.party_id not in spans:
         return party
@@ -188,7 +188,7 @@ def audit_share(rows: Sequence[AuditRow], parties: Mapping[str, Party],
         try:
             if party is None:
                 raise SignatureError(f"party {party_id!r} is not registered")
-            verify_event_signature(_key_at(party, spans, index), shipment_id, recomputed, sig)
+            verify_event_signature(key_at(party, spans, index), shipment_id, recomputed, sig)
         except (SignatureError, InputError) as exc:
             problems.append((where, f"signature: {exc}", index))
         try:
