@@ -26,9 +26,11 @@ def _free_port() -> int:
 def test_prepare_ledger_hints_loads_demo_once_and_leaves_a_full_ledger(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     hint = prepare_ledger(url, demo=False)
-    assert hint is not None and "longjiang serve --demo" in hint
+    assert hint is not None and "longjiang serve --demo --keys-dir DIR" in hint
     loaded = prepare_ledger(url, demo=True)
     assert loaded is not None and loaded.startswith("loaded the demo shipment")
+    # no keys were asked for: it says they are not kept and how to get them
+    assert "party keys not kept" in loaded and "--demo --keys-dir DIR" in loaded
     with Ledger.open(url) as ledger:
         size = ledger.log_info().size
     assert size > 0
@@ -36,6 +38,72 @@ def test_prepare_ledger_hints_loads_demo_once_and_leaves_a_full_ledger(tmp_path:
     assert prepare_ledger(url, demo=False) is None
     with Ledger.open(url) as ledger:
         assert ledger.log_info().size == size
+
+
+def test_serve_demo_writes_the_party_keys_to_keys_dir(tmp_path: Path) -> None:
+    from longjiang.ledger.demo import DEMO_PARTIES, DEMO_SHIPMENT
+    from longjiang.ledger.parties import read_key_file
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    keys = tmp_path / "keys"
+    note = prepare_ledger(url, demo=True, keys_dir=keys)
+    assert note is not None and note.startswith("loaded the demo shipment")
+    assert f"party keys in {keys}" in note
+    assert sorted(p.name for p in keys.iterdir()) == sorted(f"{p}.key" for p in DEMO_PARTIES)
+    with Ledger.open(url) as ledger:
+        for party in DEMO_PARTIES:  # each file is the party's registered key, owner-only
+            signer = read_key_file(keys / f"{party}.key")
+            assert ledger.authenticate_key(signer).party_id == party
+            assert (keys / f"{party}.key").stat().st_mode & 0o077 == 0
+        signer = read_key_file(keys / "cn-customs-suifenhe.key")
+        assert ledger.bundle(DEMO_SHIPMENT, ledger.authenticate_key(signer).party_id)
+    # a ledger that holds entries is left alone, and says that no keys were written
+    again = prepare_ledger(url, demo=True, keys_dir=tmp_path / "other")
+    assert again is not None and "the demo was not loaded and no keys were written" in again
+    assert not (tmp_path / "other").exists()
+
+
+def test_serve_demo_refuses_to_overwrite_key_files_before_touching_the_ledger(
+        tmp_path: Path) -> None:
+    from longjiang.errors import InputError
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "rzd-fer.key").write_text("mine\n", encoding="ascii")
+    with pytest.raises(InputError, match=r"rzd-fer\.key already exists; not overwriting"):
+        prepare_ledger(url, demo=True, keys_dir=keys)
+    assert (keys / "rzd-fer.key").read_text(encoding="ascii") == "mine\n"
+    assert [p.name for p in keys.iterdir()] == ["rzd-fer.key"]
+    # nothing was registered: the demo still loads once the folder is a fresh one
+    note = prepare_ledger(url, demo=True, keys_dir=tmp_path / "fresh")
+    assert note is not None and note.startswith("loaded the demo shipment")
+    with pytest.raises(InputError, match="give --demo too"):
+        prepare_ledger(url, demo=False, keys_dir=tmp_path / "k2")
+
+
+def test_serve_cli_demo_keys_dir_and_its_refusal(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line: --keys-dir reaches the demo; an existing key file is exit 2, one line."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from longjiang.cli.main import build_app
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'ledger.db'}")
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "hrb-machinery.key").write_text("x\n", encoding="ascii")
+    runner = CliRunner()
+    refused = runner.invoke(build_app(), ["serve", "--demo", "--keys-dir", str(keys)])
+    assert refused.exit_code == 2, refused.output
+    assert "hrb-machinery.key already exists" in refused.stderr
+    (keys / "hrb-machinery.key").unlink()
+    served = runner.invoke(build_app(), ["serve", "--demo", "--keys-dir", str(keys)])
+    assert served.exit_code == 0, served.output
+    assert f"party keys in {keys}" in served.stderr
+    assert (keys / "hrb-machinery.key").is_file()
 
 
 @pytest.mark.parametrize(("host", "url"), [("127.0.0.1", "http://127.0.0.1:8000/"),
@@ -123,7 +191,7 @@ def test_serve_runs_the_factory_and_survives_an_unreachable_ledger(
     calls: list[tuple[tuple[object, ...], dict[str, object]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append((a, k)))
 
-    def unreachable(url: str, *, demo: bool) -> str | None:
+    def unreachable(url: str, *, demo: bool, keys_dir: Path | None = None) -> str | None:
         raise StorageError("cannot open the ledger database: connection refused\n\tIs it up?")
 
     monkeypatch.setattr(_common, "prepare_ledger", unreachable)

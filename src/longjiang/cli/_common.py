@@ -30,27 +30,52 @@ def output_path(path: Path, suffixes: tuple[str, ...], *, option: str = "--outpu
     return path
 
 
-def prepare_ledger(database_url: str, *, demo: bool) -> str | None:
+def prepare_ledger(database_url: str, *, demo: bool, keys_dir: Path | None = None) -> str | None:
     """What ``serve`` says about the ledger: a hint if it is empty, the demo if asked for.
 
     With ``demo`` and an empty ledger the demo shipment is captured (the ``ledger demo``
-    code); with a ledger that already holds entries nothing is changed.
+    code, which writes each party's key file to ``keys_dir`` when given); with a ledger
+    that already holds entries nothing is changed. Key files already in ``keys_dir`` are
+    refused before anything is written to the ledger.
     """
-    from longjiang.ledger.demo import run_demo
+    from longjiang.ledger.demo import DEMO_PARTIES, run_demo
     from longjiang.ledger.service import Ledger
 
+    if keys_dir is not None:
+        if not demo:
+            raise InputError("--keys-dir is where --demo writes the demo parties' keys: "
+                             "give --demo too", field="keys-dir")
+        if keys_dir.exists() and not keys_dir.is_dir():
+            raise InputError(f"--keys-dir {str(keys_dir)!r} is a file, not a folder",
+                             field="keys-dir")
+        taken = [keys_dir / f"{party}.key" for party in DEMO_PARTIES
+                 if (keys_dir / f"{party}.key").exists()]
+        if taken:
+            raise InputError(f"--keys-dir {str(keys_dir)!r}: {taken[0].name} already exists; "
+                             "not overwriting key files (choose an empty folder)",
+                             field="keys-dir")
     with Ledger.open(database_url) as ledger:
         empty = ledger.store.version() == 0 or ledger.log_info().size == 0
         if not empty:
+            if keys_dir is not None:
+                return (f"the ledger is not empty: the demo was not loaded and no keys were "
+                        f"written to {keys_dir} (the keys of a demo loaded earlier are where "
+                        "it wrote them, or nowhere; a fresh database gets new ones)")
             return None
         if not demo:
-            return ("the ledger is empty: `longjiang serve --demo` (or `longjiang ledger demo`) "
-                    "loads a demo shipment for the tracker")
+            return ("the ledger is empty: `longjiang serve --demo --keys-dir DIR` (or "
+                    "`longjiang ledger demo --keys-dir DIR`) loads a demo shipment for the "
+                    "tracker and writes its parties' keys to DIR")
         if ledger.store.version() == 0:
             ledger.init()
-        result = run_demo(ledger)
-        return (f"loaded the demo shipment {result.shipment}: {result.events} events by "
-                f"{len(result.parties)} parties")
+        result = run_demo(ledger, keys_dir=keys_dir)
+    loaded = (f"loaded the demo shipment {result.shipment}: {result.events} events by "
+              f"{len(result.parties)} parties")
+    if keys_dir is None:
+        return (f"{loaded}\nparty keys not kept: to open the shipment as a party on /tracker, "
+                "start on a fresh database with `--demo --keys-dir DIR`")
+    return (f"{loaded}\nparty keys in {keys_dir} (one <party>.key each): load one on /tracker "
+            "to open the shipment as that party")
 
 
 def serve_url(host: str, port: int) -> str:
@@ -61,7 +86,8 @@ def serve_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def serve_app(*, host: str, port: int, workers: int, demo: bool, access_log: bool) -> None:
+def serve_app(*, host: str, port: int, workers: int, demo: bool, access_log: bool,
+              keys_dir: Path | None = None) -> None:
     """Check the settings and the ledger, print where to go, then run uvicorn's workers."""
     import uvicorn
 
@@ -70,7 +96,7 @@ def serve_app(*, host: str, port: int, workers: int, demo: bool, access_log: boo
     settings = Settings.from_env()
     load_network(settings.corridor_path)  # a broken dataset fails here, in one line
     try:
-        note = prepare_ledger(settings.database_url, demo=demo)
+        note = prepare_ledger(settings.database_url, demo=demo, keys_dir=keys_dir)
     except StorageError as exc:
         if demo:  # asked for the demo: it cannot be had
             raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -58,6 +59,9 @@ def build_app(command: str | None = None) -> typer.Typer:
         demo: Annotated[bool, typer.Option(
             "--demo", help="if the ledger is empty, load the demo shipment first "
                            "(as `longjiang ledger demo`)")] = False,
+        keys_dir: Annotated[Path | None, typer.Option(
+            help="with --demo: write each demo party's private key here, to open the demo "
+                 "shipment as a party on /tracker (refuses to overwrite key files)")] = None,
         access_log: Annotated[bool, typer.Option(
             "--access-log", help="log every request (costs throughput)")] = False,
     ) -> None:
@@ -66,7 +70,7 @@ def build_app(command: str | None = None) -> typer.Typer:
         from longjiang.cli._errors import handle_errors
 
         handle_errors(serve_app)(host=host, port=port, workers=workers, demo=demo,
-                                 access_log=access_log)
+                                 access_log=access_log, keys_dir=keys_dir)
 
     @app.command()
     def version() -> None:
