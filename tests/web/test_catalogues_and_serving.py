@@ -173,3 +173,35 @@ def test_crossings_json_with_etag(client: TestClient) -> None:
     etag = response.headers["etag"]
     assert client.get("/api/crossings", headers={"If-None-Match": etag}).status_code == 304
     assert client.get("/api/crossings", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def _fetch(url: str, method: str) -> tuple[int, dict[str, str], bytes]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def test_head_is_answered_wherever_get_is(live_server) -> None:
+    """Pages, static assets, /docs, the log's checkpoint and tiles, API reads: HEAD gets the
+    GET's status and headers and no body (over uvicorn, as a CDN origin would see it)."""
+    store = live_server.app.state.web_assets
+    paths = ["/", "/stats?lang=zh", "/docs", store.url("css/app.css"), store.url("js/app.js"),
+             "/favicon.ico", "/log/checkpoint", "/log/tile/0/000.p/1",
+             "/log/tile/entries/000.p/1", "/api/ledger/checkpoint", "/api/crossings",
+             "/api/network"]
+    for path in paths:
+        got_status, got, body = _fetch(live_server.url + path, "GET")
+        head_status, head, nothing = _fetch(live_server.url + path, "HEAD")
+        assert (got_status, head_status, nothing) == (200, 200, b""), path
+        assert body and int(head["content-length"]) == len(body), path
+        for name in ("content-type", "etag", "cache-control", "content-security-policy"):
+            assert head.get(name) == got.get(name), (path, name)
+    assert _fetch(live_server.url + "/no-such-page", "HEAD")[0] == 404
+    assert _fetch(live_server.url + "/api/crossings/suifenhe_pogranichny_road/bookings",
+                  "HEAD")[0] == 405

@@ -7,6 +7,7 @@ and ``GET /log/tile/entries/<N>[.p/<W>]`` are the hash tiles and entry bundles
 served ``public, max-age=31536000, immutable``. Entry bundles are gzip-compressed when the
 client accepts gzip, as the specification recommends. The bytes are those
 ``longjiang ledger tiles`` writes: the tiles are read from the ledger's stored tree.
+Every path answers ``HEAD`` too (the web layer's ``HeadAsGet``: the GET's headers, no body).
 """
 
 from __future__ import annotations

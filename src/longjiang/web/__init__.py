@@ -22,13 +22,41 @@ from longjiang.web.pages import PAGES as _PAGES
 from longjiang.web.pages import Page as _Page
 from longjiang.web.pages import Renderer as _Renderer
 
-__all__ = ["CSP", "AssetStore", "SecurityHeaders", "load_assets", "mount_web"]
+__all__ = ["CSP", "AssetStore", "HeadAsGet", "SecurityHeaders", "load_assets", "mount_web"]
 
 #: no inline scripts, nothing from other hosts, never framed
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
 
+
+class HeadAsGet:
+    """ASGI middleware answering ``HEAD`` wherever ``GET`` is answered (RFC 9110, 9.3.2).
+
+    The request goes on as a ``GET``, so it meets the same route, checks and caching rules
+    (ETag, 304); the answer keeps the ``GET``'s status and headers, ``Content-Length``
+    included, and its body is dropped. CDN origins and link checkers send ``HEAD``. A
+    signed request is checked as the ``GET`` it becomes: sign ``GET`` for it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        ended = False
+
+        async def send_head(message: Message) -> None:
+            nonlocal ended
+            if message["type"] != "http.response.body":
+                await send(message)
+            elif not ended and not message.get("more_body", False):
+                ended = True
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await self.app({**scope, "method": "GET"}, receive, send_head)
 
 
 class SecurityHeaders:
@@ -105,7 +133,8 @@ def _mount_docs(app: FastAPI, store: AssetStore) -> None:
 
 
 def mount_web(app: FastAPI, assets: AssetStore | None = None) -> None:
-    """Serve the pages at ``/``, ``/route`` …, the assets under ``/static/`` and ``/docs``."""
+    """Serve the pages at ``/``, ``/route`` …, the assets under ``/static/`` and ``/docs``;
+    answer ``HEAD`` wherever ``GET`` is answered."""
     store = assets or load_assets()
     renderer = _Renderer(store)
     app.state.web_assets = store
@@ -125,3 +154,4 @@ def mount_web(app: FastAPI, assets: AssetStore | None = None) -> None:
     app.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
     _mount_docs(app, store)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)  # outermost: every route, the API's GETs included
