@@ -153,3 +153,48 @@ def test_compare_json_is_the_same_under_any_hash_seed() -> None:
     links = json.loads(outputs[0])["links"]
     changes = [abs(c["volume_b_t"] - c["volume_a_t"]) for c in links]
     assert len(links) > 1 and all(a >= b - 1 for a, b in itertools.pairwise(changes))
+
+
+def test_criticality_cli_and_api_give_the_same_ranking(client: TestClient) -> None:
+    """The CLI and the API solve every equilibrium to one gap: the same numbers for a date
+    (the API used to rank against a base solved to 1e-4 while the CLI's was at 1e-3)."""
+    result = runner.invoke(app, ["criticality", "--date", "2023-06-01", "--top", "500",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    cli = json.loads(result.stdout)
+    api = client.get("/api/flows/criticality", params={"date": "2023-06-01", "top": 500}).json()
+    assert cli["evaluated"] == api["evaluated"] > 40
+    assert cli["ranking"] == api["ranking"]
+    rows = {r["key"]: r for r in api["ranking"]}
+    # demand cut off counts as unserved only: the rest of the demand costs what it did
+    gas = rows["crossing:heihe_blagoveshchensk_pipeline"]
+    assert gas["unserved_t"] == 25_840_000
+    assert gas["cost_increase_usd"] == 0 and gas["congestion_delay_increase_t_h"] == 0
+    assert gas["notes"] == ["cost_within_precision"]
+    for r in api["ranking"]:
+        assert r["cost_precision_usd"] > 0
+        # a fall in cost is only ever a Braess paradox, and it is said
+        assert r["cost_increase_usd"] >= 0 or "braess" in r["notes"], r
+        if r["congestion_delay_increase_t_h"] < 0:
+            assert "less_congested_detour" in r["notes"] or "braess" in r["notes"], r
+    # a real detour: Harbin–Changchun closed, freight takes longer but less congested lines
+    detour = rows["link:rail_harbin_changchun"]
+    assert detour["cost_increase_usd"] > 100e6 and detour["congestion_delay_increase_t_h"] < 0
+    assert detour["notes"] == ["less_congested_detour"]
+
+
+def test_criticality_names_links_by_their_places(client: TestClient) -> None:
+    """A link is named from its ends' names, as the assignment's elements are."""
+    doc = client.get("/api/flows/criticality", params={"date": "2023-06-01", "top": 500}).json()
+    names = {r["key"]: r["name"] for r in doc["ranking"]}
+    assert names["link:pipe_heihe_changling_gas"] == \
+        "Heihe water port–Changling gas station (pipeline)"
+    assert names["link:rail_karymskaya_tarskaya"] == "Karymskaya–Tarskaya (rail)"
+
+
+def test_criticality_table_prints_no_negative_zero() -> None:
+    result = runner.invoke(app, ["criticality", "--date", "2023-06-01", "--top", "30"])
+    assert result.exit_code == 0, result.output
+    assert "-0.0" not in result.stdout
+    assert "demand that still has a path" in result.stdout
+    assert "less congested" in result.stdout

@@ -130,7 +130,7 @@ def flows_criticality(request: Request, corridor: CorridorDep, date: DateQuery =
     if NDJSON in request.headers.get("accept", ""):
         return StreamingResponse(_criticality_lines(request, state, day, top, by),
                                  media_type=NDJSON, headers={"Cache-Control": "no-store"})
-    ranked = criticality(state.model(day), state.demand, base=state.result(day), rank=by)
+    ranked = criticality(state.model(day), state.demand, rank=by)
     return FastJSON({"date": day.isoformat(), "evaluated": len(ranked),
                      "ranking": [r.to_dict() for r in ranked[:top]]})
 
@@ -149,7 +149,7 @@ async def _criticality_lines(request: Request, state: _FlowsState, day: dt.date,
 
     def work() -> None:
         try:
-            ranked = criticality(state.model(day), state.demand, base=state.result(day), rank=by,
+            ranked = criticality(state.model(day), state.demand, rank=by,
                                  on_start=lambda n: put({"total": n}),
                                  on_step=lambda key: put({"step": key}))
             put({"date": day.isoformat(), "evaluated": len(ranked),

@@ -21,6 +21,7 @@ from longjiang.flows.corridor import (
     COMMODITIES,
     CorridorModel,
     CorridorResult,
+    CriticalityNote,
     CriticalityRank,
     DemandRow,
     FlowData,
@@ -75,6 +76,12 @@ def _write_flows(result: CorridorResult, path: Path) -> None:
 
 def _mt(x: float | None) -> str:
     return "—" if x is None else f"{x / 1e6:.2f}"
+
+
+def _millions(x: float) -> str:
+    """Millions with one decimal, never '-0.0'."""
+    text = f"{x / 1e6:,.1f}"
+    return "0.0" if text == "-0.0" else text
 
 
 @app.command("assign")
@@ -158,13 +165,28 @@ def criticality_command(
                               indent=2))
         return
     table = Table(title=f"Critical elements on {day.isoformat()} ({len(ranked)} closed in turn)")
-    for col in ("#", "closed", "base Mt", "unserved Mt", "cost +USD m", "delay +Mt·h"):
-        table.add_column(col, justify="left" if col == "closed" else "right", overflow="fold")
+    for col in ("#", "closed", "base Mt", "unserved Mt", "cost +USD m", "delay +Mt·h", "note"):
+        table.add_column(col, justify="left" if col in ("closed", "note") else "right",
+                         overflow="fold")
+    marks = {CriticalityNote.COST_WITHIN_PRECISION: "≈", CriticalityNote.BRAESS: "B",
+             CriticalityNote.LESS_CONGESTED_DETOUR: "D"}
     for i, r in enumerate(shown, 1):
         table.add_row(str(i), f"{r.name} [dim]{r.key}[/]", _mt(r.base_volume_t),
-                      _mt(r.unserved_t), f"{r.cost_increase_usd / 1e6:,.1f}",
-                      f"{r.congestion_delay_increase_t_h / 1e6:,.1f}")
-    Console().print(table)
+                      _mt(r.unserved_t), _millions(r.cost_increase_usd),
+                      _millions(r.congestion_delay_increase_t_h),
+                      " ".join(marks[n] for n in r.notes))
+    console = Console()
+    console.print(table)
+    console.print("Cost and delay changes are those of the demand that still has a path "
+                  "(demand cut off counts as unserved only).")
+    for note, text in ((CriticalityNote.COST_WITHIN_PRECISION,
+                        "cost change within the equilibrium's precision, shown as 0"),
+                       (CriticalityNote.BRAESS, "total cost falls without the element: the "
+                        "Braess paradox"),
+                       (CriticalityNote.LESS_CONGESTED_DETOUR, "freight detours over less "
+                        "congested elements: congestion delay falls")):
+        if any(note in r.notes for r in shown):
+            console.print(f"  {marks[note]}  {text}")
 
 
 @app.command("compare")

@@ -32,6 +32,7 @@ and compares two scenarios. This module re-exports their public names.
 from longjiang.flows.corridor_compare import (
     ChangeStatus,
     Comparison,
+    CriticalityNote,
     CriticalityRank,
     CriticalityRow,
     ElementChange,
@@ -56,10 +57,11 @@ from longjiang.flows.corridor_data import (
     read_commodities,
     read_demand,
 )
-from longjiang.flows.corridor_model import AssignmentProblem, CorridorModel
+from longjiang.flows.corridor_model import ASSIGN_GAP, AssignmentProblem, CorridorModel, link_name
 from longjiang.flows.corridor_result import CorridorResult, ElementLoad, LinkFlow, Unserved
 
 __all__ = [
+    "ASSIGN_GAP",
     "CAPACITY_COLUMNS",
     "COMMODITIES",
     "COMMODITY_COLUMNS",
@@ -73,6 +75,7 @@ __all__ = [
     "CongestionParams",
     "CorridorModel",
     "CorridorResult",
+    "CriticalityNote",
     "CriticalityRank",
     "CriticalityRow",
     "DemandRow",
@@ -86,6 +89,7 @@ __all__ = [
     "compare_results",
     "criticality",
     "default_flows_path",
+    "link_name",
     "load_flow_data",
     "read_commodities",
     "read_demand",

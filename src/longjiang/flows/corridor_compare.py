@@ -10,13 +10,14 @@ from enum import StrEnum
 from typing import Any
 
 from longjiang.flows.corridor_data import DemandRow
-from longjiang.flows.corridor_model import CorridorModel
-from longjiang.flows.corridor_result import CorridorResult
+from longjiang.flows.corridor_model import ASSIGN_GAP, CorridorModel, link_name
+from longjiang.flows.corridor_result import CorridorResult, Unserved
 from longjiang.network.model import Mode
 
 __all__ = [
     "ChangeStatus",
     "Comparison",
+    "CriticalityNote",
     "CriticalityRank",
     "CriticalityRow",
     "ElementChange",
@@ -35,38 +36,95 @@ class CriticalityRank(StrEnum):
     COST = "cost"
 
 
+class CriticalityNote(StrEnum):
+    """Why a row of :func:`criticality` reads the way it does (signs that need a word)."""
+
+    #: the cost change is smaller than the equilibrium's precision: reported as 0
+    COST_WITHIN_PRECISION = "cost_within_precision"
+    #: total cost *falls* when the element closes: the Braess paradox (selfish routing
+    #: overloads it; without it the flows spread better)
+    BRAESS = "braess"
+    #: freight moves to longer routes that are less congested: congestion delay down (the
+    #: cost, what the freight chooses by, does not fall)
+    LESS_CONGESTED_DETOUR = "less_congested_detour"
+
+
 @dataclass(frozen=True)
 class CriticalityRow:
-    """What closing one element does to the year's flows."""
+    """What closing one element does to the year's flows.
+
+    The cost and delay changes compare like with like: the demand that still has a path
+    after the closure, on the corridor with and without the element (demand that loses its
+    path is counted in ``unserved_t`` only). A change smaller than the equilibrium's
+    precision (its relative gap times the total) is within the solver's noise: it is
+    reported as 0 with the note :attr:`CriticalityNote.COST_WITHIN_PRECISION`.
+    """
 
     key: str
     name: str
     base_volume_t: float
     #: demand that has no path any more, t/year
     unserved_t: float
+    #: change in the total generalised cost (USD/year) of the demand still served; negative
+    #: only for a Braess paradox
     cost_increase_usd: float
+    #: change in the congestion delay (t·h/year) of the demand still served; negative when
+    #: the freight detours over less congested elements
     congestion_delay_increase_t_h: float
+    #: what the cost change can be trusted to (USD/year): the gap times the total cost
+    cost_precision_usd: float = 0.0
+    notes: tuple[CriticalityNote, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "name": self.name, "base_volume_t": round(self.base_volume_t),
                 "unserved_t": round(self.unserved_t),
-                "cost_increase_usd": round(self.cost_increase_usd),
-                "congestion_delay_increase_t_h": round(self.congestion_delay_increase_t_h)}
+                "cost_increase_usd": round(self.cost_increase_usd) or 0,
+                "congestion_delay_increase_t_h": round(self.congestion_delay_increase_t_h) or 0,
+                "cost_precision_usd": round(self.cost_precision_usd),
+                "notes": [str(n) for n in self.notes]}
+
+
+def _od(row: DemandRow | Unserved) -> tuple[str, str, str]:
+    return (row.origin, row.destination, row.commodity)
+
+
+def _row(key: str, name: str, volume: float, base: CorridorResult, closed: CorridorResult,
+         ref: CorridorResult, gap: float) -> CriticalityRow:
+    """One row: ``closed`` (the element shut) against ``ref`` (open, the same demand)."""
+    cost = closed.total_cost_usd - ref.total_cost_usd
+    delay = closed.congestion_delay_t_h - ref.congestion_delay_t_h
+    cost_tol = gap * max(closed.total_cost_usd, ref.total_cost_usd)
+    delay_tol = gap * max(closed.congestion_delay_t_h, ref.congestion_delay_t_h)
+    notes: list[CriticalityNote] = []
+    if abs(cost) <= cost_tol:
+        cost = 0.0
+        notes.append(CriticalityNote.COST_WITHIN_PRECISION)
+    elif cost < 0:
+        notes.append(CriticalityNote.BRAESS)
+    if abs(delay) <= delay_tol:
+        delay = 0.0
+    elif delay < 0 and CriticalityNote.BRAESS not in notes:
+        notes.append(CriticalityNote.LESS_CONGESTED_DETOUR)
+    return CriticalityRow(key, name, volume, closed.unserved_t - base.unserved_t, cost, delay,
+                          cost_tol, tuple(notes))
 
 
 def criticality(model: CorridorModel, demand: Sequence[DemandRow], *,
-                base: CorridorResult | None = None, gap: float = 1e-3,
+                gap: float = ASSIGN_GAP,
                 min_volume_t: float = 1.0, rank: CriticalityRank = CriticalityRank.UNSERVED,
                 on_start: Callable[[int], None] | None = None,
                 on_step: Callable[[str], None] | None = None) -> list[CriticalityRow]:
     """Close every crossing and every link that carries freight in turn, and re-assign.
 
-    Ranked by the demand left unserved, then by the increase in total cost of the demand
-    still served (the base cost of demand that loses its path is taken out of the base
-    total). A link that is the only link of its crossing is covered by the crossing.
+    Every equilibrium (the base and each closure) is solved to the same ``gap``. Ranked by
+    the demand left unserved, then by the increase in total cost of the demand still
+    served: when a closure leaves demand without a path, the reference is the open corridor
+    re-assigned without that demand (its congestion would otherwise count as a saving).
+    A link that is the only link of its crossing is covered by the crossing.
     """
-    base = base or model.assign(demand, gap=gap)
+    base = model.assign(demand, gap=gap)
     net = model.network
+    links_by_id = {lk.id: lk for lk in net.links}
     candidates: list[tuple[str, str, float]] = []
     crossing_volume: dict[str, float] = {}
     crossing_links: dict[str, int] = {}
@@ -82,21 +140,20 @@ def criticality(model: CorridorModel, demand: Sequence[DemandRow], *,
             continue
         if lf.crossing and crossing_links.get(lf.crossing, 0) == 1:
             continue
-        candidates.append((f"link:{lf.id}", f"{lf.from_id}–{lf.to_id} ({lf.mode})", lf.volume_t))
+        candidates.append((f"link:{lf.id}", link_name(net, links_by_id[lf.id]), lf.volume_t))
     if on_start is not None:
         on_start(len(candidates))
     rows: list[CriticalityRow] = []
-    base_unserved = {(u.origin, u.destination, u.commodity) for u in base.unserved}
+    base_unserved = {_od(u) for u in base.unserved}
+    refs: dict[frozenset[tuple[str, str, str]], CorridorResult] = {frozenset(): base}
     for key, name, volume in candidates:
         result = model.assign(demand, closed={key}, gap=gap)
-        # the base cost of demand that loses its path leaves the total: compare like with like
-        lost_cost = sum(u.tonnes_per_year * base.od_cost_usd_per_t.get(
-            (u.origin, u.destination, u.commodity), 0.0) for u in result.unserved
-            if (u.origin, u.destination, u.commodity) not in base_unserved)
-        rows.append(CriticalityRow(
-            key, name, volume, result.unserved_t - base.unserved_t,
-            result.total_cost_usd - (base.total_cost_usd - lost_cost),
-            result.congestion_delay_t_h - base.congestion_delay_t_h))
+        lost = frozenset(_od(u) for u in result.unserved) - base_unserved
+        ref = refs.get(lost)
+        if ref is None:
+            ref = model.assign([d for d in demand if _od(d) not in lost], gap=gap)
+            refs[lost] = ref
+        rows.append(_row(key, name, volume, base, result, ref, gap))
         if on_step is not None:
             on_step(key)
     if CriticalityRank(rank) is CriticalityRank.COST:

@@ -38,9 +38,23 @@ from longjiang.routing.graph import TRANSFER_KINDS
 from longjiang.routing.planner import Planner
 
 __all__ = [
+    "ASSIGN_GAP",
     "AssignmentProblem",
     "CorridorModel",
+    "link_name",
 ]
+
+#: the relative gap every corridor assignment is solved to (flows, criticality, comparison:
+#: the CLI and the API use this one value, so they give the same numbers for a date)
+ASSIGN_GAP = 1e-4
+
+
+def link_name(network: Network, link: Link) -> str:
+    """A link's name from its ends' English names: 'Heihe water port–Changling gas station
+    (pipeline)' (a node's qualifier in brackets left out)."""
+    ends = (network.node(link.from_id).name_en.split(" (")[0],
+            network.node(link.to_id).name_en.split(" (")[0])
+    return f"{ends[0]}–{ends[1]} ({link.mode})"
 
 
 FloatArray = NDArray[np.float64]
@@ -176,8 +190,7 @@ class CorridorModel:
                     np.zeros(0, dtype=np.int64)
                 share = len(links[i].months) / 12
                 base = params.link_base_delay_h
-                name = (f"{net.node(links[i].from_id).name_en.split(' (')[0]}–"
-                        f"{net.node(links[i].to_id).name_en.split(' (')[0]} ({links[i].mode})")
+                name = link_name(net, links[i])
             else:
                 node = net.node_index(row.id)
                 edges = np.flatnonzero((self._edge_transfer == gauge_kind)
@@ -215,7 +228,7 @@ class CorridorModel:
 
     # -- assignment
     def assign(self, demand: Sequence[DemandRow], *, closed: Iterable[str] = (),
-               gap: float = 1e-4, max_iter: int = 300,
+               gap: float = ASSIGN_GAP, max_iter: int = 300,
                on_iteration: Callable[[IterationReport], None] | None = None
                ) -> CorridorResult:
         """User-equilibrium flows of ``demand`` for the year, with ``closed`` elements shut."""
