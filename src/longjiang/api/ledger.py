@@ -434,6 +434,13 @@ def parties(ledger: LedgerDep) -> list[dict[str, Any]]:
             for p in ledger.list_parties()]
 
 
+def _within_log(ledger: Ledger, size: int | None, name: str) -> None:
+    """The request's tree size ``name`` (when given) is at most the log's size."""
+    if size is not None and size > (have := ledger.log_info().size):
+        raise InputError(f"{name} must be at most the log's size {have}, got {size}",
+                         field=name)
+
+
 @router.get("/ledger/proofs/inclusion", summary="Inclusion proof of a leaf (public)",
             responses=problem_responses(*_PUBLIC))
 def inclusion_proof(
@@ -447,7 +454,15 @@ def inclusion_proof(
         raise InputError("give exactly one of leafIndex and leafHash", field="leafIndex")
     index = leaf_index if leaf_index is not None else ledger.leaf_index_of(
         _hash_param(leaf_hash or "", "leafHash"))
+    _within_log(ledger, tree_size, "treeSize")
     size = tree_size if tree_size is not None else ledger.latest_checkpoint().size
+    if index >= size:
+        bound = f"treeSize {size}" if tree_size is not None else f"the log's size {size}"
+        if leaf_index is None:
+            raise InputError(f"leafHash is the hash of leaf {index}, not below {bound}",
+                             field="leafHash")
+        raise InputError(f"leafIndex must be below {bound}, got {leaf_index}",
+                         field="leafIndex")
     proof = ledger.inclusion_proof(index, size)
     return {"leafIndex": index, "treeSize": size,
             "inclusionProof": [base64.b64encode(p).decode("ascii") for p in proof]}
@@ -461,7 +476,12 @@ def consistency_proof(
     second: Annotated[int | None, Query(ge=0, le=_MAX_INDEX,
                                         description="newer tree size")] = None,
 ) -> dict[str, Any]:
+    _within_log(ledger, second, "second")
     size2 = second if second is not None else ledger.latest_checkpoint().size
+    if first > size2:
+        bound = "second" if second is not None else "the log's size"
+        raise InputError(f"first must be in [0, {size2}] (at most {bound}), got {first}",
+                         field="first")
     proof = ledger.consistency_proof(first, size2)
     return {"first": first, "second": size2,
             "consistencyProof": [base64.b64encode(p).decode("ascii") for p in proof]}
