@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
     from longjiang.routing.planner import Route
 
-__all__ = ["MODE_COLORS", "draw_basemap", "finish_map", "leg_geometry", "link_geometry",
-           "network_map", "route_map"]
+__all__ = ["MODE_COLORS", "draw_basemap", "drawing_note", "finish_map", "leg_geometry",
+           "link_geometry", "network_map", "route_map"]
 
 BASEMAP = Path(__file__).parent / "data" / "basemap" / "countries_110m.geojson"
 
@@ -82,6 +82,27 @@ def link_geometry(network: Network, link: Link) -> list[tuple[float, float]]:
     return link_lonlat(network, link)
 
 
+def drawing_note(network: Network, links: Sequence[Link], *, unlisted: int = 0) -> str:
+    """The map's foot: the basemap, and how the links on the map were drawn: sea links along
+    searoute lanes, land links along their sourced waypoints (``geometry.csv``) where the
+    dataset has them, else straight; ``unlisted`` land legs without a link are straight."""
+    land = {lk.id for lk in links if lk.mode is not Mode.SEA}
+    traced = len(land & set(network.geometry))
+    total = len(land) + unlisted
+    parts = ["Basemap: Natural Earth 1:110m."]
+    if any(lk.mode is Mode.SEA for lk in links):
+        parts.append("Sea links follow searoute lanes.")
+    if total and traced == total:
+        parts.append("Land links follow their sourced waypoints (geometry.csv).")
+    elif traced:
+        parts.append(f"{traced} of {total} land links follow their sourced waypoints "
+                     "(geometry.csv), the others are drawn straight between their ends.")
+    elif total:
+        parts.append("Land links are drawn straight between their ends (the dataset has no "
+                     "waypoints for them).")
+    return " ".join(parts)
+
+
 def _bbox(points: Sequence[tuple[float, float]], margin: float = 1.5
           ) -> tuple[float, float, float, float]:
     xs = [p[0] for p in points]
@@ -109,6 +130,8 @@ def route_map(network: Network, routes: Sequence[Route], path: Path, *, title: s
 
     lines: list[list[tuple[Mode, list[tuple[float, float]]]]] = []
     by_id = {lk.id: lk for lk in network.links}
+    drawn: dict[str, Link] = {}
+    unlisted = 0
     for route in routes:
         lines.append([])
         for leg in route.legs:
@@ -116,8 +139,10 @@ def route_map(network: Network, routes: Sequence[Route], path: Path, *, title: s
             if link is None:
                 a, b = network.node(leg.from_id), network.node(leg.to_id)
                 pts = leg_geometry(leg.mode, (a.lon, a.lat), (b.lon, b.lat))
+                unlisted += leg.mode is not Mode.SEA
             else:
                 pts = link_geometry(network, link)
+                drawn[link.id] = link
                 if link.from_id != leg.from_id:
                     pts = pts[::-1]
             lines[-1].append((leg.mode, pts))
@@ -166,8 +191,7 @@ def route_map(network: Network, routes: Sequence[Route], path: Path, *, title: s
             handles.append(Line2D([0], [0], color="#555", linestyle=(0, (4, 2)),
                                   label="alternatives"))
         finish_map(fig, ax, path, handles=handles, title=title,
-                   note="Basemap: Natural Earth 1:110m. Sea legs follow searoute lanes; "
-                        "land legs are drawn straight between their ends.")
+                   note=drawing_note(network, list(drawn.values()), unlisted=unlisted))
     finally:
         plt.close(fig)
     return path
@@ -208,8 +232,7 @@ def network_map(network: Network, path: Path, *, title: str,
         handles.append(Line2D([0], [0], marker="X", color="#b03a2e", linestyle="",
                               label="border crossing"))
         finish_map(fig, ax, path, handles=handles, title=title,
-                   note="Basemap: Natural Earth 1:110m. Sea legs follow searoute lanes; "
-                        "land links are drawn straight between their ends.")
+                   note=drawing_note(network, links))
     finally:
         plt.close(fig)
     return path

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from longjiang.errors import ValidationError
-from longjiang.maps import link_geometry, network_map
+from longjiang.maps import drawing_note, link_geometry, network_map
 from longjiang.network import load_network
 from longjiang.network.export import to_geojson
 from longjiang.network.geo import great_circle_km
@@ -59,6 +59,21 @@ def test_maps_draw_links_along_their_waypoints(network: Network, tmp_path: Path)
     assert pts[1] == (ulan_ude.lon, ulan_ude.lat) and len(pts) == 3
     out = network_map(network, tmp_path / "net.png", title="test")
     assert out.stat().st_size > 10_000
+
+
+def test_the_map_foot_says_how_links_are_drawn(network: Network) -> None:
+    """The caption names the waypoints where geometry.csv has them, straight lines elsewhere."""
+    traced = [lk for lk in network.links if lk.id in network.geometry]
+    straight = [lk for lk in network.links if lk.id not in network.geometry
+                and lk.mode.value != "sea"]
+    assert traced and straight
+    whole = drawing_note(network, network.links)
+    assert f"{len({lk.id for lk in traced})} of " in whole and "sourced waypoints" in whole
+    assert "the others are drawn straight" in whole and "searoute" in whole
+    assert "straight" not in drawing_note(network, traced[:3])
+    assert "waypoints (geometry.csv)" in drawing_note(network, traced[:3])
+    only_straight = drawing_note(network, straight[:2])
+    assert "drawn straight" in only_straight and "searoute" not in only_straight
 
 
 points = st.tuples(st.floats(-179.0, 179.0), st.floats(-80.0, 80.0))
