@@ -40,7 +40,7 @@ def test_messages_contract(run, tmp_path: Path, ceb_schemas: CebSchemas) -> None
     result = run("messages", str(orders), "--kind", "303,403,505,603", "--out", str(out),
                  "--dxp-id", "DXPENT0000012345")
     files = sorted(out.glob("*.xml"))
-    assert "8 message(s) written" in result.output  # 150 orders: 100 + 50 per kind
+    assert "8 messages written" in result.output  # 150 orders: 100 + 50 per kind
     assert len(files) == 8
     assert sorted(f.name[:6] for f in files) == ["CEB303"] * 2 + ["CEB403"] * 2 + [
         "CEB505"] * 2 + ["CEB603"] * 2
@@ -75,7 +75,10 @@ def test_rejected_import_stores_nothing(run, tmp_path: Path) -> None:  # type: i
 
 def test_import_receipts_status_landed_cost(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     docs = many_exports(2)
-    run("import", str(_write(tmp_path / "o.json", docs)))
+    assert "2 orders imported from o.json" in run("import", str(_write(tmp_path / "o.json",
+                                                                      docs))).output
+    assert "1 order imported from one.json" in run(
+        "import", str(_write(tmp_path / "one.json", many_exports(3)[2:]))).output
     a = docs[0]["orderNo"]
     folder = tmp_path / "receipts"
     folder.mkdir()
@@ -89,8 +92,8 @@ def test_import_receipts_status_landed_cost(run, tmp_path: Path) -> None:  # typ
          "returnInfo": "商品编码错误"}]))
     out = run("receipts", str(folder)).output
     assert f"{a}: list: rejected by customs (商品编码错误)" in out
-    assert "2 return(s) read, 2 new" in out
-    assert "2 return(s) read, 0 new" in run("receipts", str(folder)).output  # stored once
+    assert "2 returns read, 2 new" in out
+    assert "2 returns read, 0 new" in run("receipts", str(folder)).output  # stored once
     status = json.loads(run("status", a, "--json").output)
     assert [e["kind"] for e in status["timeline"]] == ["304", "604"]
     assert status["documents"]["order"]["meaning"] == "accepted by customs"
@@ -122,7 +125,7 @@ def test_dxp_warning_only_after_messages_are_made(run, tmp_path: Path) -> None: 
     assert failed.stderr.startswith("error: no export list declared for summary")
     assert "warning" not in failed.stderr
     made = run("messages", str(orders), "--kind", "303", "--out", str(tmp_path / "m"))
-    assert "1 message(s) written" in made.output
+    assert "1 message written" in made.output
     assert "warning: no --dxp-id" in made.stderr
 
 

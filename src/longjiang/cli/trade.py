@@ -83,6 +83,11 @@ def _echo_json(payload: object) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
+
+def _n(count: int, one: str, other: str | None = None) -> str:
+    """``1 order``, ``2 orders``: a count with its noun in the right number."""
+    return f"{count} {one if count == 1 else other or one + 's'}"
+
 @app.command("import")
 @handle_errors
 def import_orders(
@@ -99,7 +104,7 @@ def import_orders(
         count = store.save_orders(resolved)
     finally:
         store.close()
-    typer.echo(f"{count} order(s) imported from {orders.name}")
+    typer.echo(f"{_n(count, 'order')} imported from {orders.name}")
 
 
 @app.command("check")
@@ -116,11 +121,12 @@ def check(orders: OrdersArg = None, db: DbOption = None, as_json: JsonOption = F
         for mismatch in found:
             typer.echo(str(mismatch))
         if found:
-            typer.echo(f"{len(found)} mismatch(es) in {len({m.order_no for m in found})} of "
-                       f"{len(resolved)} order(s)", err=True)
+            typer.echo(f"{_n(len(found), 'mismatch', 'mismatches')} in "
+                       f"{len({m.order_no for m in found})} of {_n(len(resolved), 'order')}",
+                       err=True)
         else:
-            typer.echo(f"{len(resolved)} order(s) checked: order, payment, waybill and list "
-                       "agree")
+            typer.echo(f"{_n(len(resolved), 'order')} checked: order, payment, waybill and "
+                       "list agree")
     if found:
         raise typer.Exit(1)
 
@@ -139,7 +145,7 @@ def _write(messages: list[Any], out: Path, sender: Any, dxp_id: str | None) -> N
     out.mkdir(parents=True, exist_ok=True)
     for message in messages:
         (out / message.file_name).write_bytes(message.xml)
-    typer.echo(f"{len(messages)} message(s) written to {out}")
+    typer.echo(f"{_n(len(messages), 'message')} written to {out}")
     if dxp_id is None:
         print(f"warning: no --dxp-id (the data exchange id the China E-Port assigned); "
               f"BaseTransfer dxpId is set to the copCode {sender.cop_code!r}", file=sys.stderr)
@@ -408,7 +414,7 @@ def receipts(
         return
     for no, s in status.items():
         typer.echo(f"{no}: {s['answer']}")
-    typer.echo(f"{len(parsed)} return(s) read, {new} new, {unmatched} for no imported order")
+    typer.echo(f"{_n(len(parsed), 'return')} read, {new} new, {unmatched} for no imported order")
 
 
 @app.command("status")
