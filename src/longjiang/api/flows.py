@@ -29,6 +29,7 @@ from longjiang.flows.corridor import (
     load_flow_data,
     read_demand,
 )
+from longjiang.routing.query import check_date
 
 __all__ = ["router"]
 
@@ -95,12 +96,24 @@ def _state(request: Request, corridor: Corridor) -> _FlowsState:
 DateQuery = Annotated[IsoDate | None, Query(description="date (default 2023-06-01)")]
 
 
+def _warnings(corridor: Corridor, *dates: dt.date) -> list[str]:
+    """What the dates rest on when outside the dataset's history (as ``/api/route`` says)."""
+    today = corridor.today()
+    found: list[str] = []
+    for day in dict.fromkeys(dates):
+        found.extend(check_date(corridor.network, day, today=today))
+    return found
+
+
 @router.get("/assign", summary="The year's equilibrium freight flows on the corridor",
             response_model=None, responses=_RESPONSES)
 def flows_assign(request: Request, corridor: CorridorDep, date: DateQuery = None
                  ) -> Response:
-    """Link flows, the volume/capacity and delay of every limiting element, unserved demand."""
-    return FastJSON(_state(request, corridor).result(date or DEFAULT_DATE).to_dict())
+    """Link flows, the volume/capacity and delay of every limiting element, unserved demand;
+    ``warnings`` when the date is outside the dataset's history."""
+    day = date or DEFAULT_DATE
+    return FastJSON({**_state(request, corridor).result(day).to_dict(),
+                     "warnings": _warnings(corridor, day)})
 
 
 NDJSON = "application/x-ndjson"
@@ -128,15 +141,17 @@ def flows_criticality(request: Request, corridor: CorridorDep, date: DateQuery =
     day = date or DEFAULT_DATE
     state = _state(request, corridor)
     if NDJSON in request.headers.get("accept", ""):
-        return StreamingResponse(_criticality_lines(request, state, day, top, by),
+        return StreamingResponse(_criticality_lines(request, state, day, top, by,
+                                                    _warnings(corridor, day)),
                                  media_type=NDJSON, headers={"Cache-Control": "no-store"})
     ranked = criticality(state.model(day), state.demand, rank=by)
     return FastJSON({"date": day.isoformat(), "evaluated": len(ranked),
-                     "ranking": [r.to_dict() for r in ranked[:top]]})
+                     "ranking": [r.to_dict() for r in ranked[:top]],
+                     "warnings": _warnings(corridor, day)})
 
 
 async def _criticality_lines(request: Request, state: _FlowsState, day: dt.date, top: int,
-                             by: CriticalityRank) -> AsyncIterator[bytes]:
+                             by: CriticalityRank, warnings: list[str]) -> AsyncIterator[bytes]:
     """The ranking's progress as JSON lines, computed in the thread pool (a progress bar)."""
     loop = asyncio.get_running_loop()
     lines: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -153,7 +168,7 @@ async def _criticality_lines(request: Request, state: _FlowsState, day: dt.date,
                                  on_start=lambda n: put({"total": n}),
                                  on_step=lambda key: put({"step": key}))
             put({"date": day.isoformat(), "evaluated": len(ranked),
-                 "ranking": [r.to_dict() for r in ranked[:top]]})
+                 "ranking": [r.to_dict() for r in ranked[:top]], "warnings": warnings})
         except _Gone:
             pass
         except LongjiangError as exc:
@@ -185,4 +200,5 @@ def flows_compare(request: Request, corridor: CorridorDep,
     result_a = state.result(date_a)
     result_b = (state.model(date_b).assign(state.demand, closed=close)
                 if close else state.result(date_b))
-    return FastJSON(compare_results(result_a, result_b).to_dict())
+    return FastJSON({**compare_results(result_a, result_b).to_dict(),
+                     "warnings": _warnings(corridor, date_a, date_b)})
