@@ -128,7 +128,7 @@ def test_capture_rejects_invalid_documents_with_pointers(shipped: dict[str, Path
     assert result.exit_code == 3
     assert "/epcisBody/eventList/0/bizStep" in result.output
     assert "/epcisBody/eventList/0/eventTime" in result.output
-    assert "error: 2 problem(s) found; nothing appended" in result.output
+    assert "error: 2 problems found; nothing appended" in result.output
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
     result = runner.invoke(ledger_app, ["capture", str(broken), "--key",
@@ -156,7 +156,7 @@ def test_capture_of_several_files_stops_at_a_bad_one(shipped: dict[str, Path],
     assert result.exit_code == 3, result.output
     assert f"{files[0]}: capture " in result.output and f"{files[1]}: capture " in result.output
     assert f"{files[2]}: /epcisBody/eventList/0/bizStep" in result.output
-    assert f"error: 1 problem(s) found in {files[2]}; nothing of it appended" in result.output
+    assert f"error: 1 problem found in {files[2]}; nothing of it appended" in result.output
     timeline = runner.invoke(ledger_app, ["shipment", "SHP-1", "--json"])
     steps = [e["event"]["bizStep"] for e in json.loads(timeline.output)["events"]]
     assert steps == ["shipping", "departing", "departing"]
@@ -304,3 +304,30 @@ def test_party_rotate_and_revoke(shipped: dict[str, Path], tmp_path: Path) -> No
     assert ok.exit_code == 0, ok.output
     audit = runner.invoke(ledger_app, ["audit"])
     assert audit.exit_code == 0, audit.output
+
+
+def test_a_grant_audits_after_its_member_rotates_and_counts_read_well(
+        shipped: dict[str, Path], tmp_path: Path) -> None:
+    """The new user's path: grant, then rotate the granting party's key, then audit."""
+    granted = runner.invoke(ledger_app, ["grant", "SHP-1", "outsider", "--key",
+                                         str(shipped["shipper-cn"])])
+    assert granted.exit_code == 0, granted.output
+    new = tmp_path / "shipper-new.key"
+    public = runner.invoke(party_app, ["keygen", "shipper-cn", "-o", str(new)]).output.strip()
+    assert runner.invoke(party_app, ["rotate", public]).exit_code == 0
+    audit = runner.invoke(ledger_app, ["audit"])
+    assert audit.exit_code == 0, audit.output
+    assert audit.output.splitlines()[-1] == "audit ok"
+    assert audit.output.startswith("audited 6 entries, ")  # 3 parties, 1 event, grant, rotation
+    assert ", 6 checkpoints; root " in audit.output
+    revoked = runner.invoke(party_app, ["revoke", "shipper-cn"])
+    assert revoked.exit_code == 0, revoked.output
+    assert runner.invoke(ledger_app, ["audit"]).exit_code == 0
+    out = tmp_path / "bundle.json"
+    made = runner.invoke(ledger_app, ["bundle", "SHP-1", "-o", str(out)])
+    assert made.output.strip() == f"wrote {out}: 1 event of SHP-1"
+    verified = runner.invoke(ledger_app, ["verify", str(out)])
+    assert verified.exit_code == 0, verified.output
+    assert "and 2 key changes signed by the log" in verified.output  # shipper-cn's
+    assert "and 0 key changes signed by the log" in verified.output  # outsider's
+    assert "key change(s)" not in verified.output

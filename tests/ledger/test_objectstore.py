@@ -264,7 +264,7 @@ def test_cli_writes_tiles_to_a_bucket_and_a_directory(
                                         "--endpoint-url", s3_server, "--path-style"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"log size {size} (was 0 in {out}): 1 hash tiles, 1 entry bundles written",
+        f"log size {size} (was 0 in {out}): 1 hash tile, 1 entry bundle written",
         f"log size {size} (was {size} in {url}): 0 hash tiles, 0 entry bundles written"]
     assert SpecClient(out, vkey).verify() == size
 

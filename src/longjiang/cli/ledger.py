@@ -51,6 +51,11 @@ KeyOption = Annotated[Path | None, typer.Option("--key", help="your party's priv
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
+def counted(n: int, noun: str, nouns: str | None = None) -> str:
+    """``1 event``, ``2 events``: a count and its noun in the singular or the plural."""
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def _open(db: str | None) -> Ledger:
     return Ledger.open(database_url(db))
 
@@ -92,7 +97,7 @@ def init(db: DbOption = None,
     """Create (or migrate) the ledger database and the log's signing key."""
     with _open(db) as ledger:
         info = ledger.init(origin)
-    typer.echo(f"ledger ready: {info.origin}, {info.size} entries")
+    typer.echo(f"ledger ready: {info.origin}, {counted(info.size, 'entry', 'entries')}")
     typer.echo(f"log public key: {info.verifier_key}")
 
 
@@ -155,7 +160,7 @@ def capture(
         for problem in exc.problems:
             typer.echo(f"{current[-1]}: {problem}", err=True)
         where = f" in {current[-1]}; nothing of it appended" if stream else "; nothing appended"
-        typer.echo(f"error: {len(exc.problems)} problem(s) found{where}", err=True)
+        typer.echo(f"error: {counted(len(exc.problems), 'problem')} found{where}", err=True)
         raise typer.Exit(exit_for(exc)) from None
     except Exception:
         if stream and len(current) > captured:
@@ -289,7 +294,7 @@ def bundle(
         output.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror}") from None
-    typer.echo(f"wrote {output}: {len(data['entries'])} events of {shipment_id}")
+    typer.echo(f"wrote {output}: {counted(len(data['entries']), 'event')} of {shipment_id}")
 
 
 @app.command()
@@ -322,7 +327,7 @@ def verify(
             typer.echo("note: trusted the log key inside the bundle; pin it with --log-key")
     if not report.ok:
         failed = sum(not c.ok for c in report.checks)
-        raise ProofError(f"{failed} check(s) of {file} failed")
+        raise ProofError(f"{counted(failed, 'check')} of {file} failed")
     if not as_json:
         typer.echo(f"bundle verified: shipment {report.shipment}, tree size {report.tree_size}")
 
@@ -338,10 +343,12 @@ def audit(db: DbOption = None, as_json: JsonOption = False) -> None:
     else:
         for problem in report.problems:
             typer.echo(f"FAIL {problem}")
-        typer.echo(f"audited {report.entries_checked} entries, {report.nodes_checked} nodes, "
-                   f"{report.checkpoints_checked} checkpoints; root {report.root.hex()}")
+        typer.echo(f"audited {counted(report.entries_checked, 'entry', 'entries')}, "
+                   f"{counted(report.nodes_checked, 'node')}, "
+                   f"{counted(report.checkpoints_checked, 'checkpoint')}; "
+                   f"root {report.root.hex()}")
     if not report.ok:
-        raise ProofError(f"audit found {len(report.problems)} problem(s)")
+        raise ProofError(f"audit found {counted(len(report.problems), 'problem')}")
     if not as_json:
         typer.echo("audit ok")
 
@@ -364,8 +371,9 @@ def demo(
     if as_json:
         _print_json(result.to_json())
         return
-    typer.echo(f"shipment {result.shipment}: {result.events} events by "
-               f"{len(result.parties)} parties; log size {result.checkpoint.size}")
+    typer.echo(f"shipment {result.shipment}: {counted(result.events, 'event')} by "
+               f"{counted(len(result.parties), 'party', 'parties')}; "
+               f"log size {result.checkpoint.size}")
     if keys_dir:
         typer.echo(f"party keys in {keys_dir}")
 

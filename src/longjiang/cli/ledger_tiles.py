@@ -67,9 +67,12 @@ def tiles(
                                    "tilesWritten": report.tiles_written,
                                    "bundlesWritten": report.bundles_written}))
         else:
+            tiles_written = report.tiles_written
+            bundles_written = report.bundles_written
             typer.echo(f"log size {report.size} (was {report.previous_size} in {where}): "
-                       f"{report.tiles_written} hash tiles, {report.bundles_written} entry "
-                       f"bundles written")
+                       f"{tiles_written} hash tile{'' if tiles_written == 1 else 's'}, "
+                       f"{bundles_written} entry bundle{'' if bundles_written == 1 else 's'} "
+                       "written")
 
 
 def register(app: typer.Typer) -> None:

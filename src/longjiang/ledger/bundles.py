@@ -353,7 +353,8 @@ def _check_parties(infos: Mapping[str, Any], log_verifier: NoteVerifier, size: i
             checks.append(BundleCheck(what, False, str(exc)))
             continue
         spans[str(party_id)] = key_spans(records)
+        changes = len(records) - 1
         checks.append(BundleCheck(what, True, f"registration ({party.name_en}) and "
-                                  f"{len(records) - 1} key change(s) signed by the log and "
-                                  f"included in tree {size}"))
+                                  f"{changes} key change{'' if changes == 1 else 's'} signed "
+                                  f"by the log and included in tree {size}"))
     return checks, spans
