@@ -49,6 +49,20 @@ def test_nodes_json_and_show() -> None:
     assert "ferry_heihe_blagoveshchensk" in result.output
 
 
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_show_gives_whole_link_and_crossing_ids(columns: str) -> None:
+    result = runner.invoke(app, ["network", "show", "suifenhe", "--json"])
+    links = json.loads(result.output)["links"]
+    result = runner.invoke(app, ["network", "show", "suifenhe"], env={"COLUMNS": columns})
+    assert result.exit_code == 0
+    assert max(len(line) for line in result.output.splitlines()) <= int(columns)
+    words = set(result.output.replace("│", " ").split())
+    for link in links:
+        assert link["id"] in words and link["status"] in words
+        assert not link["crossing"] or link["crossing"] in words
+    assert "…" not in result.output
+
+
 def test_export_geojson(tmp_path: Path) -> None:
     out = tmp_path / "net.geojson"
     result = runner.invoke(app, ["network", "export", "--format", "geojson", "-o", str(out),

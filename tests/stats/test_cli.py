@@ -33,6 +33,20 @@ def test_list_table() -> None:
     assert code == 0 and "china-trade" in out
 
 
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_list_table_shows_every_id_and_name_whole(columns: str) -> None:
+    """At 80 columns as on a wide terminal: no id or name cut short, nothing wider."""
+    result = runner.invoke(app, ["list"], env={"COLUMNS": columns})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= int(columns)
+    words = set(" ".join(lines).replace("│", " ").split())
+    for indicator in json.loads(run("list", "--json")[1]):
+        assert indicator["id"] in words
+        assert set(indicator["name"].split()) <= words, indicator["name"]
+    assert "…" not in result.stdout
+
+
 def test_show_filters_by_partner_and_years() -> None:
     code, out, _ = run(
         "show", "china-trade", "--partner", "Russia", "--from", "2019", "--to", "2024", "--json"

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
+from rich.table import Column, Table
 
 from longjiang.cli._common import corridor, output_path
 from longjiang.cli._errors import handle_errors
@@ -78,16 +79,38 @@ def show(place: Annotated[str, typer.Argument(help="name in en/zh/ru/pinyin, or 
                   f"{node.country} {node.kind} {node.lat:.4f},{node.lon:.4f}")
     console.print(f"facilities: {', '.join(sorted(node.facilities)) or '-'}; source: "
                   f"{node.source}", markup=False)
-    table = Table("link", "to", "mode", "km", "gauge", "status", "opened", "months", "crossing")
+    rows: list[tuple[str, ...]] = []
     for lk in links:
-        other = lk.to_id if lk.from_id == node.id else lk.from_id
         months = sorted(lk.months)
-        table.add_row(lk.id, other, str(lk.mode), f"{lk.distance_km:g}",
-                      "/".join(map(str, lk.gauges_mm)), str(lk.status),
-                      lk.opened.isoformat() if lk.opened else "",
-                      "all" if len(months) == 12 else ",".join(map(str, months)),
-                      lk.crossing or "")
-    console.print(table)
+        rows.append((lk.id, lk.to_id if lk.from_id == node.id else lk.from_id, str(lk.mode),
+                     f"{lk.distance_km:g}", "/".join(map(str, lk.gauges_mm)), str(lk.status),
+                     lk.opened.isoformat() if lk.opened else "",
+                     "all" if len(months) == 12 else ",".join(map(str, months)),
+                     lk.crossing or ""))
+    console.print(_links_table(rows, console.width))
+
+
+def _links_table(rows: list[tuple[str, ...]], width: int) -> Table:
+    """The links of a place: one row each when the console is wide enough for whole ids,
+    else the ids in full on the left and the rest stacked beside them."""
+    wide = max((len(r[0]) + len(r[1]) + len(r[8]) for r in rows), default=0) + 75
+    if width >= wide:
+        table = Table(Column("link", no_wrap=True), Column("to", no_wrap=True), "mode", "km",
+                      "gauge", "status", Column("opened", no_wrap=True), "months",
+                      Column("crossing", no_wrap=True))
+        for row in rows:
+            table.add_row(*row)
+        return table
+    table = Table(Column("link", no_wrap=True), Column("to, what, when", overflow="fold"),
+                  box=None, show_edge=False, pad_edge=False, padding=(0, 2, 0, 0))
+    for link, other, mode, km, gauge, status, opened, months, crossing in rows:
+        what = " · ".join(x for x in (mode, f"{km} km", f"gauge {gauge}" if gauge else "",
+                                      status, f"opened {opened}" if opened else "",
+                                      f"months {months}") if x)
+        lines = [f"→ {other}", what] + ([f"crossing {crossing}"] if crossing else [])
+        table.add_row(link, escape("\n".join(lines)))
+        table.add_section()
+    return table
 
 
 @app.command()

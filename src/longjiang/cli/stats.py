@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
 
 from longjiang.cli._errors import handle_errors
@@ -60,19 +61,25 @@ def list_indicators(data: DataOption = None, as_json: JsonOption = False) -> Non
     if as_json:
         _print_json([i.to_dict() for i in indicators])
         return
-    table = Table(Column("id", no_wrap=True), "name", "unit", "link", "partners", "years", "tables")
-    for i in indicators:
-        years = f"{i.first_year}–{i.last_year}" if i.first_year is not None else ""
-        table.add_row(
-            i.id,
-            i.name,
-            i.unit,
-            i.link.value,
-            ", ".join(i.partners),
-            years,
-            ", ".join(str(t) for t in i.tables),
-        )
-    _console().print(table)
+    console = _console()
+    rows = [(i.id, i.name, i.unit, i.link.value, ", ".join(i.partners),
+             f"{i.first_year}–{i.last_year}" if i.first_year is not None else "",
+             ", ".join(str(t) for t in i.tables)) for i in indicators]
+    widest = max((len(r[0]) for r in rows), default=2)
+    if console.width >= widest + 80:
+        table = Table(Column("id", no_wrap=True), Column("name", ratio=3, min_width=20),
+                      "unit", "link", Column("partners", ratio=1), Column("years", no_wrap=True),
+                      "tables")
+        for row in rows:
+            table.add_row(*row)
+    else:  # narrow: the whole id, and under the name what the other columns say
+        table = Table(Column("id", no_wrap=True), Column("indicator", overflow="fold"),
+                      box=None, show_edge=False, pad_edge=False, padding=(0, 2, 1, 0))
+        for ident, name, unit, link, partners, years, tables in rows:
+            details = " · ".join(x for x in (unit, link, partners, years,
+                                            f"tables {tables}" if tables else "") if x)
+            table.add_row(ident, f"{name}\n[dim]{escape(details)}[/dim]")
+    console.print(table)
 
 
 @app.command("show")
