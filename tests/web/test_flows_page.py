@@ -174,3 +174,74 @@ def test_parallel_lines_have_names_of_their_own(browsing: Browsing, lang: str) -
     assert len(names) == len(set(names)), names
     second = {"en": "line 2, opened 2018", "zh": "2线，2018年投用", "ru": "нитка 2, с 2018 г."}[lang]
     assert any(second in n for n in names), "\n".join(names)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_criticality_and_compare_tables_fit_a_phone(browser: Any, live_server: Any,
+                                                    lang: str) -> None:
+    """At 390 px each row of the criticality and comparison tables is a block with every
+    number under its column's name: no column hidden behind a sideways scroll."""
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        page = b.page
+        b.goto(f"/flows?lang={lang}&date=2023-06-01")
+        page.wait_for_selector("#map[data-state=ready]")
+        # the date inputs take what the route form takes
+        for sel in ("#flows-date", "#cmp-a", "#cmp-b"):
+            assert page.locator(sel).get_attribute("min") == "1900-01-01"
+            assert page.locator(sel).get_attribute("max") == "2200-12-31"
+        page.locator("#crit-run").click()
+        page.wait_for_selector("#crit-result[data-state=done]", timeout=90_000)
+        page.fill("#cmp-a", "2015-06-01")
+        page.fill("#cmp-b", "2023-06-01")
+        page.locator("#cmp-run").click()
+        page.wait_for_selector("#cmp-result[data-state=ready]")
+        for table in ("#crit-table", "#cmp-table"):
+            wrap = page.locator(table).locator("xpath=..")
+            sizes = wrap.evaluate("(w) => [w.scrollWidth, w.clientWidth]")
+            assert sizes[0] <= sizes[1], (table, sizes)
+            # the last column (cost increase, v/c A → B) is on screen, under its label
+            cell = page.locator(f"{table} tbody tr").first.locator("td").last
+            box = cell.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= PHONE["width"], (table, box)
+            label = cell.evaluate("(td) => getComputedStyle(td, '::before').content")
+            assert label.strip('"') == cell.get_attribute("data-label") != ""
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        page.locator("#crit-table").scroll_into_view_if_needed()
+        b.screenshot(f"flows-phone-crit-{lang}")
+        page.locator("#cmp-table").scroll_into_view_if_needed()
+        b.screenshot(f"flows-phone-cmp-{lang}")
+        check_clean(b)
+    finally:
+        b.context.close()
+
+
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for ch in text:
+        depth += 1 if ch in "(（" else -1 if ch in ")）" else 0
+        deepest = max(deepest, depth)
+    return deepest
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_mode_labels_in_link_names(browsing: Browsing, lang: str) -> None:
+    """A link's mode in its name keeps its capitals (Russian gauge) and has one pair of
+    brackets in Chinese (not 铁路（宽轨 1520 毫米） inside another pair)."""
+    page = browsing.page
+    browsing.goto(f"/flows?lang={lang}&date=2023-06-01")
+    page.wait_for_selector("#bottlenecks[data-state=ready]")
+    page.fill("#cmp-a", "2015-06-01")
+    page.fill("#cmp-b", "2023-06-01")
+    page.locator("#cmp-run").click()
+    page.wait_for_selector("#cmp-result[data-state=ready]")
+    names = (page.locator("#bottleneck-table button.flows-focus").all_inner_texts()
+             + page.locator("#cmp-table button.flows-focus").all_inner_texts())
+    gauge = {"en": "(rail, Russian gauge 1520 mm)", "zh": "（铁路，宽轨 1520 毫米）",
+             "ru": "(ж/д, колея 1520 мм)"}[lang]
+    assert any(n.endswith(gauge) for n in names), "\n".join(names)
+    for n in names:
+        assert _bracket_depth(n) <= 1, n
+    if lang == "en":
+        assert not any("russian gauge" in n for n in names)
+    browsing.screenshot(f"flows-names-{lang}")

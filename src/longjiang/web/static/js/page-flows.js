@@ -56,8 +56,8 @@
     const l = links.get(id);
     if (!l) return null;
     const a = nodes.get(l.from), b = nodes.get(l.to);
-    return (a ? LJ.placeName(a.properties) : l.from) + " – " + (b ? LJ.placeName(b.properties) : l.to) +
-      " (" + LJ.t("mode." + M.modeKey(l)).toLowerCase() + parallelText(l) + ")";
+    return LJ.t("flows.link_name", { from: a ? LJ.placeName(a.properties) : l.from,
+      to: b ? LJ.placeName(b.properties) : l.to, mode: LJ.t("flows.in_name." + M.modeKey(l)) + parallelText(l) });
   }
 
   /* Links of one mode between the same two places (the two Mohe–Daqing pipelines) share a name:
@@ -76,8 +76,8 @@
     const [kind, id] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
     if (kind === "crossing" && crossings.has(id)) {
       const c = crossings.get(id);
-      return LJ.placeName(c.cn) + " – " + LJ.placeName(c.ru) + " (" +
-        c.modes.map((m) => LJ.t("mode." + m).toLowerCase()).join(", ") + ")";
+      return LJ.t("flows.link_name", { from: LJ.placeName(c.cn), to: LJ.placeName(c.ru),
+        mode: c.modes.map((m) => LJ.t("flows.in_name." + m)).join(LJ.t("flows.in_name.sep")) });
     }
     if (kind === "link") return linkName(id) || fallback || id;
     if (kind === "node" && nodes.has(id)) return LJ.placeName(nodes.get(id).properties);
@@ -247,13 +247,15 @@
 
   /* -- tables -------------------------------------------------------------------- */
 
-  function table(id, caption, heads, rows, numeric) {
-    return el("div", { class: "table-wrap" }, el("table", { class: "data", id }, [
+  /* a table; `stacked`: on a phone each row a block, every cell under its column's name
+   * (data-label), instead of columns hidden behind a sideways scroll */
+  function table(id, caption, heads, rows, numeric, stacked) {
+    return el("div", { class: "table-wrap" }, el("table", { class: stacked ? "data stacked" : "data", id }, [
       el("caption", { text: caption }),
       el("thead", {}, el("tr", {}, heads.map((h, i) => el("th", { scope: "col",
         class: numeric.includes(i) ? "num" : null, text: h })))),
       el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c, i) => el("td", {
-        class: numeric.includes(i) ? "num" : null }, c)))))]));
+        class: numeric.includes(i) ? "num" : null, "data-label": heads[i] }, c)))))]));
   }
 
   function bottlenecks() {
@@ -384,7 +386,7 @@
            LJ.t("flows.col.unserved"), LJ.t("flows.col.cost_increase")],
           data.ranking.map((r, i) => [LJ.fmt.num(i + 1), elementButton(r.key, r.name), kindText(r.key),
             mt(r.base_volume_t), mt(r.unserved_t),
-            musd(r.cost_increase_usd, 1)]), [0, 3, 4, 5]));
+            musd(r.cost_increase_usd, 1)]), [0, 3, 4, 5], true));
       critBox.dataset.state = "done";
     } catch (err) {
       if (abort.signal.aborted) return;   // the date changed: loadFlows has cleared the box
@@ -436,7 +438,7 @@
         changed.map((e) => [
           el("span", {}, [elementButton(e.key, e.name), status(e) ? el("span", { class: "flows-tag", text: status(e) }) : null]),
           e.volume_a_t === null ? "–" : mt(e.volume_a_t), e.volume_b_t === null ? "–" : mt(e.volume_b_t),
-          signed((e.volume_b_t || 0) - (e.volume_a_t || 0)), ratio(e.vc_a) + " → " + ratio(e.vc_b)]), [1, 2, 3, 4])
+          signed((e.volume_b_t || 0) - (e.volume_a_t || 0)), ratio(e.vc_a) + " → " + ratio(e.vc_b)]), [1, 2, 3, 4], true)
         : el("p", { class: "muted", text: LJ.t("flows.cmp.none") }));
     cmpBox.dataset.state = "ready";
     const changeView = viewInputs.find((i) => i.value === "change");
