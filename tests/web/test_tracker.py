@@ -394,21 +394,48 @@ def test_keyboard_opens_a_shipment(browsing: Browsing, live_server: LiveServer) 
     assert page.evaluate("document.activeElement.id") == "map"
 
 
+DEMO_HINT = {"en": "This server holds the demo shipment SMGS-24617093",
+             "zh": "此服务器上有演示货物 SMGS-24617093",
+             "ru": "На этом сервере есть демонстрационная отправка SMGS-24617093"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_demo_shipment_says_how_to_open_it_as_a_party(browser: Any, live_server: LiveServer,
+                                                      lang: str) -> None:
+    for name, viewport in (("desktop", None), ("phone", PHONE)):
+        b = open_page(browser, live_server, viewport=viewport)
+        try:
+            b.goto(f"/tracker?lang={lang}")
+            box = b.page.locator("#tracker-demo")
+            box.wait_for()
+            text = box.inner_text()
+            assert DEMO_HINT[lang] in text and "DIR/cn-customs-suifenhe.key" in text
+            assert "longjiang serve --demo --keys-dir DIR" in text
+            assert "longjiang ledger bundle SMGS-24617093 -o bundle.json" in text
+            assert b.page.locator("#tracker-empty").is_hidden()
+            width = b.page.evaluate("document.scrollingElement.scrollWidth")
+            assert width <= (viewport or {"width": 1280})["width"], f"scrolls sideways: {width}"
+            b.screenshot(f"tracker-demo-hint-{name}-{lang}")
+            # once a party's key is loaded the hint has done its work
+            b.page.set_input_files("#tracker-key", str(live_server.tmp / "keys" / "rzd-fer.key"))
+            b.page.wait_for_selector("#tracker-mark[data-state=verified]")
+            assert box.is_hidden()
+            check_clean(b)
+        finally:
+            b.context.close()
+
+
 # ---------------------------------------------------------------------------
-# An empty ledger: the page offers the demo
+# Keys the ledger no longer takes: one rotated out, one revoked
 # ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def _serve(ledger: Any, tmp: Path) -> Iterator[LiveServer]:
+    """The app on a free port over ``ledger``, in a thread; the ledger is closed afterwards."""
     import uvicorn
 
     from longjiang.api.app import create_app
-    from longjiang.ledger.service import Ledger
 
-    tmp = tmp_path_factory.mktemp("empty")
-    ledger = Ledger.open(f"sqlite:///{tmp / 'ledger.db'}")
-    ledger.init()
     app = create_app()
     app.state.ledger = ledger
     port = _free_port()
@@ -419,12 +446,93 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
     deadline = time.monotonic() + 30
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the empty test server did not start")
+            raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     yield LiveServer(app=app, url=f"http://127.0.0.1:{port}", ledger=ledger, tmp=tmp)
     server.should_exit = True
     thread.join(timeout=10)
     ledger.close()
+
+
+@pytest.fixture(scope="module")
+def changed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The demo with rzd-fer's key rotated (the new key in keys/rzd-fer.new.key) and
+    cn-customs-suifenhe's revoked."""
+    from longjiang.ledger.demo import run_demo
+    from longjiang.ledger.parties import generate_key, write_key_file
+    from longjiang.ledger.service import Ledger
+
+    tmp = tmp_path_factory.mktemp("changed")
+    ledger = Ledger.open(f"sqlite:///{tmp / 'ledger.db'}")
+    ledger.init()
+    run_demo(ledger, keys_dir=tmp / "keys")
+    new = generate_key("rzd-fer")
+    write_key_file(tmp / "keys" / "rzd-fer.new.key", new)
+    ledger.change_key("rzd-fer", "rotate", new.verifier().to_string())
+    revoked = ledger.get_party("cn-customs-suifenhe").verifier_key
+    ledger.change_key("cn-customs-suifenhe", "revoke", revoked)
+    yield from _serve(ledger, tmp)
+
+
+#: common.json's problem.unauthenticated, the message the trial met after "Signed in as"
+LJ_UNAUTHENTICATED = {"en": "This needs a signed request from a party: load your key file.",
+                      "zh": "需要参与方签名的请求：请加载您的密钥文件。",
+                      "ru": "Нужен подписанный запрос участника: загрузите файл ключа."}
+ROTATED = {"en": "is no longer the key of Russian Railways, Far Eastern Railway (demo key)",
+           "zh": "已不再是 俄罗斯铁路远东铁路局（演示密钥） 的密钥",
+           "ru": "больше не является ключом участника «ОАО «РЖД», Дальневосточная железная дорога"}
+REVOKED = {"en": "of Suifenhe Customs (demo key) has been revoked on the ledger",
+           "zh": "绥芬河海关（演示密钥） 的此密钥",
+           "ru": "участника «Таможня Суйфэньхэ (демо-ключ)» отозван в реестре"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_key_no_longer_the_partys_is_said_plainly(browser: Any, changed_server: LiveServer,
+                                                    lang: str) -> None:
+    keys = changed_server.tmp / "keys"
+    b = open_page(browser, changed_server)
+    page = b.page
+    try:
+        b.goto(f"/tracker?lang={lang}")
+        error = page.locator("#tracker-key-error")
+        # rotated out: said from the public party list, before any signed request
+        page.set_input_files("#tracker-key", str(keys / "rzd-fer.key"))
+        error.get_by_text(ROTATED[lang], exact=False).wait_for()
+        assert "rzd-fer+" in error.inner_text()
+        assert page.locator("#tracker-party").is_hidden()
+        assert page.locator("#tracker-shipment-form").is_hidden()
+        assert LJ_UNAUTHENTICATED[lang] not in page.locator("main").inner_text()
+        b.screenshot(f"tracker-rotated-{lang}")
+        # revoked: the server refuses it, and the page says why instead of "load your key file"
+        page.set_input_files("#tracker-key", str(keys / "cn-customs-suifenhe.key"))
+        error.get_by_text(REVOKED[lang], exact=False).wait_for()
+        assert page.locator("#tracker-party").is_hidden()
+        assert page.locator("#tracker-shipment-form").is_hidden()
+        assert LJ_UNAUTHENTICATED[lang] not in page.locator("main").inner_text()
+        b.watch.allow_http_error("/api/events")
+        # the party's current key opens the shipment
+        page.set_input_files("#tracker-key", str(keys / "rzd-fer.new.key"))
+        page.wait_for_selector("#tracker-mark[data-state=verified]")
+        assert error.inner_text() == ""
+        assert page.locator("#tracker-party").is_visible()
+        check_clean(b)
+    finally:
+        b.context.close()
+
+
+# ---------------------------------------------------------------------------
+# An empty ledger: the page offers the demo
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    from longjiang.ledger.service import Ledger
+
+    tmp = tmp_path_factory.mktemp("empty")
+    ledger = Ledger.open(f"sqlite:///{tmp / 'ledger.db'}")
+    ledger.init()
+    yield from _serve(ledger, tmp)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -437,6 +545,7 @@ def test_empty_ledger_offers_the_demo(browser: Any, empty_server: LiveServer, la
         assert "longjiang ledger demo --keys-dir DIR" in box.inner_text()
         assert "longjiang serve --demo" in box.inner_text()
         assert "longjiang ledger bundle SMGS-24617093 -o bundle.json" in box.inner_text()
+        assert b.page.locator("#tracker-demo").is_hidden()
         check_clean(b)
     finally:
         b.context.close()

@@ -42,11 +42,24 @@
   const local = (v) => String(v || "").split(/[:/#-]/).pop();   // CBV term: URN, web URI or bare name
   const bizStepName = (v) => String(v || "").replace(/^.*BizStep-/, "").split(":").pop();
 
-  /* ---------- ledger state, empty ledger ---------- */
+  /* ---------- ledger state: empty, or holding the demo ---------- */
+  /* the parties of the demo shipment (ledger/demo.py DEMO_PARTIES): all registered, the demo is here */
+  const DEMO_PARTIES = ["hrb-machinery", "cr-harbin", "cn-customs-suifenhe", "rzd-fer", "ru-customs-ussuriysk",
+                        "grodekovo-terminal", "primorye-machimport"];
+  let registered = null;     // the ledger's parties (public), once asked for
+  async function parties() {
+    if (!registered) registered = LJ.api("/api/ledger/parties").catch((err) => { registered = null; throw err; });
+    return registered;
+  }
+
   async function checkLedger() {
     try {
       const cp = await LJ.api("/api/ledger/checkpoint");
       $("tracker-empty").hidden = cp.size !== 0;
+      if (cp.size === 0) return;
+      const ids = new Set((await parties()).map((p) => p.party));
+      // the demo is loaded: how to open it as a party (its keys exist only if the demo was asked to write them)
+      $("tracker-demo").hidden = !!key || !DEMO_PARTIES.every((id) => ids.has(id));
     } catch (err) {
       // the ledger database is not there: the bundle file still works
       LJ.notice(err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected"));
@@ -113,17 +126,30 @@
       return;
     }
     keyInput.value = "";   // nothing of the file stays in the form
-    let registered = [];
-    try { registered = await LJ.api("/api/ledger/parties"); } catch (err) { registered = []; }
-    const me = registered.find((p) => p.party === key.party);
+    let known = [];
+    try { registered = null; known = await parties(); } catch (err) { known = []; }
+    const me = known.find((p) => p.party === key.party);
+    const name = me ? (me.names[LJ.lang] || me.names.en) : key.party;
+    // a key the ledger has since replaced (party rotate): said plainly, not "signed in" then refused
+    if (me && String(me.key).split("+")[1] !== key.keyId) {
+      notCurrent("tracker.key.rotated", name);
+      return;
+    }
     partyBox.replaceChildren(LJ.el("p", {}, [LJ.t("tracker.signed_in_as") + " ",
-      LJ.el("strong", { text: me ? (me.names[LJ.lang] || me.names.en) : key.party }), " (" + key.party + ")"]));
+      LJ.el("strong", { text: name }), " (" + key.party + ")"]));
     partyBox.hidden = false;
     form.hidden = false;
-    await listShipments();
+    $("tracker-demo").hidden = true;
+    await listShipments(name);
   }
 
-  async function listShipments() {
+  /* The loaded key is no longer the party's key (rotated out or revoked): no "signed in", no form. */
+  function notCurrent(message, name) {
+    keyError.textContent = LJ.t(message, { key: key.party + "+" + key.keyId, party: name });
+    key = null; form.hidden = true; partyBox.hidden = true;
+  }
+
+  async function listShipments(name) {
     shipmentList.replaceChildren();
     const ids = [];
     try {
@@ -137,7 +163,11 @@
         after = receipts[receipts.length - 1].leafIndex;
       }
     } catch (err) {
-      keyError.textContent = err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected");
+      // the server refused the key although it is the one registered: revoked (or replaced meanwhile)
+      const detail = err instanceof LJ.Problem && err.status === 401 ? String(err.body.detail || "") : "";
+      if (/ is revoked\b/.test(detail)) notCurrent("tracker.key.revoked", name);
+      else if (/^the request signature is not /.test(detail)) notCurrent("tracker.key.rotated", name);
+      else keyError.textContent = err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected");
       return;
     }
     if (ids.length === 0) {
