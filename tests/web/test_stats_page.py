@@ -106,7 +106,9 @@ def test_flagged_cells_with_explanations(browsing: Browsing, lang: str) -> None:
     items = page.locator("li.stats-finding")
     assert items.count() == len(findings) > 0
     first = items.first
-    assert findings[0]["explanation"] in first.locator(".stats-explanation").inner_text()
+    english = first.locator(".stats-explanation" if lang == "en" else ".stats-explanation-full p")
+    assert findings[0]["explanation"] in (english.text_content() or "")
+    assert english.locator("span").get_attribute("lang") == (None if lang == "en" else "en")
     cause = {"en": "impossible share", "zh": "不可能的占比", "ru": "невозможная доля"}[lang]
     assert cause in page.locator("li.stats-finding[data-cause=impossible-share]").first.inner_text()
     # flagged cells are ringed on their charts
@@ -120,6 +122,35 @@ def test_flagged_cells_with_explanations(browsing: Browsing, lang: str) -> None:
     assert items.count() == expected
     page.locator("#findings").scroll_into_view_if_needed()
     browsing.screenshot(f"stats-findings-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_flagged_cells_are_explained_in_the_pages_language(browsing: Browsing, lang: str) -> None:
+    """The finding of Table 6 2018 (printed '–60.0' with an en dash, recomputed -59.04): said
+    in the page's language from the finding's fields, every minus sign the one Intl writes."""
+    page = browsing.page
+    browsing.goto(f"/stats?lang={lang}")
+    page.wait_for_selector("#findings[data-state=ready]", state="attached", timeout=30_000)
+    item = page.locator("li.stats-finding[data-cause=wrong-base-period]").first
+    said = item.locator(".stats-explanation").inner_text()
+    expected = {
+        "en": "printed -60.0%, but 1.05 (2017) to 0.43 (2018) is -59.0%",
+        "zh": "说明：印刷值为 -60.0%，但按 2017 年和 2018 年的数值计算为 -59.04%。",
+        "ru": "Пояснение: Напечатано -60,0 %, но по значениям 2017 и 2018 годов получается -59,04 %.",
+    }[lang]
+    assert expected in said
+    facts = item.locator("dl.facts").inner_text()
+    assert {"en": "-60.0", "zh": "-60.0", "ru": "-60,0"}[lang] in facts
+    assert {"en": "-59.04", "zh": "-59.04", "ru": "-59,04"}[lang] in facts
+    whole = page.locator("#findings-list").inner_text()
+    assert not re.search(r"(^|[\s(:])[–−]\d", whole), "a minus sign other than Intl's"
+    if lang != "en":
+        assert "printed" not in said and "but" not in said
+        full = item.locator("details.stats-explanation-full")
+        full.locator("summary").click()
+        assert "January–November only" in full.inner_text()
+        item.scroll_into_view_if_needed()
+        browsing.screenshot(f"stats-finding-localised-{lang}")
 
 
 def test_stats_at_phone_size(browser: Any, live_server: Any) -> None:

@@ -141,18 +141,45 @@
           facts([
             [LJ.t("stats.col.indicator"), ind ? indicatorName(ind) : f.indicator],
             [LJ.t("stats.col.partner"), partnerName(f.partner)],
-            [LJ.t("stats.col.printed"), f.printed_text || LJ.fmt.num(f.printed, 3)],
+            [LJ.t("stats.col.printed"), printedText(f)],
             [LJ.t("stats.col.recomputed"), LJ.fmt.num(f.recomputed, 2)],
             [LJ.t("stats.col.cause"), translated("stats.cause." + slug(f.cause), f.cause)],
           ]),
-          el("p", { class: "stats-explanation" }, [el("strong", { text: LJ.t("stats.explanation_label") }),
-            el("span", { lang: "en", text: f.explanation })]),
+          ...explanation(f),
         ]);
       })));
     };
     tableFilter.onchange = show;
     show();
     findingsBox.dataset.state = "ready";
+  }
+
+  /* one minus sign on the page: the locale's, as Intl writes it (the paper prints some as en dashes) */
+  const MINUS = LJ.fmt.num(-1, 0).replace("1", "");
+  const oneMinus = (text) => String(text).replace(/(^|[\s(:])[-–−](?=\d)/g, "$1" + MINUS);
+  /* the printed figure in the page's number format, with as many decimals as the paper printed */
+  function printedText(f) {
+    const decimals = /[.,](\d+)/.exec(f.printed_text || "");
+    if (!f.printed_text) return LJ.fmt.num(f.printed, 3);
+    const digits = decimals ? decimals[1].length : 0;
+    return new Intl.NumberFormat(LJ.locale, { minimumFractionDigits: digits, maximumFractionDigits: digits })
+      .format(f.printed);
+  }
+
+  /* what the check found, said in the page's language from the finding's fields (kind, table,
+   * year, printed and recomputed values); the check's own reasoning, in English, in full below */
+  function explanation(f) {
+    const full = el("span", { lang: LJ.lang === "en" ? null : "en", text: oneMinus(f.explanation) });
+    const key = "stats.why." + f.kind;
+    if (LJ.lang === "en" || !LJ.has(key)) {
+      return [el("p", { class: "stats-explanation" }, [el("strong", { text: LJ.t("stats.explanation_label") }), full])];
+    }
+    const said = LJ.t(key, { printed: printedText(f), recomputed: LJ.fmt.num(f.recomputed, 2),
+                             year: String(f.year), previous: String(f.year - 1) });
+    return [el("p", { class: "stats-explanation" }, [el("strong", { text: LJ.t("stats.explanation_label") }),
+              el("span", { text: said })]),
+            el("details", { class: "stats-explanation-full" }, [
+              el("summary", { text: LJ.t("stats.explanation_full") }), el("p", {}, full)])];
   }
 
   function facts(rows) {
