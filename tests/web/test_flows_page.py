@@ -58,6 +58,9 @@ def test_criticality_shows_progress_then_ranking(browsing: Browsing, lang: str) 
     first = rows.first.locator("td").nth(1).inner_text()
     expected = {"en": "Heihe", "zh": "黑河", "ru": "Хэйхэ"}[lang]
     assert expected in first
+    # what the cost column means, said under the table
+    note = {"en": "freight cut off counts", "zh": "失去路径的货物只计入", "ru": "грузы без пути"}[lang]
+    assert note in page.locator("#crit-result .flows-note").inner_text()
     # a cost that falls is written with its sign before the currency
     costs = [rows.nth(i).locator("td").nth(5).inner_text() for i in range(rows.count())]
     assert not any("$-" in c or "$−" in c for c in costs)
@@ -245,3 +248,21 @@ def test_mode_labels_in_link_names(browsing: Browsing, lang: str) -> None:
     if lang == "en":
         assert not any("russian gauge" in n for n in names)
     browsing.screenshot(f"flows-names-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_date_before_the_history_is_flagged(browsing: Browsing, lang: str) -> None:
+    """As on the route page: the flows of 1850 are drawn, with the API's note on the date."""
+    page = browsing.page
+    browsing.goto(f"/flows?lang={lang}&date=1850-01-01")
+    page.wait_for_selector("#map[data-state=ready]")
+    notice = page.locator("#notice")
+    assert notice.is_visible()
+    prefix = {"en": "Note on this date: ", "zh": "日期提示（英文）：",
+              "ru": "Замечание о дате (по-английски): "}[lang]
+    assert notice.inner_text().startswith(prefix + "date 1850-01-01 is before the dataset's")
+    browsing.screenshot(f"flows-1850-{lang}")
+    page.fill("#flows-date", "2023-06-01")
+    page.locator("#flows-show").click()
+    page.wait_for_selector("#map[data-state=ready][data-date='2023-06-01']")
+    assert not notice.is_visible()

@@ -298,6 +298,10 @@
       return;
     }
     viewInputs.find((i) => i.value === "flows").checked = true;
+    /* a date outside the dataset's history: the API says what the flows rest on */
+    if (flows.warnings && flows.warnings.length) {
+      LJ.notice(LJ.t("flows.warning", { text: flows.warnings.join(" ") }), "info");
+    }
     summary.textContent = summaryText(flows.summary);
     drawFlows();
     bottlenecks();
@@ -384,9 +388,11 @@
         table("crit-table", LJ.t("flows.crit.caption"),
           ["#", LJ.t("flows.col.element"), LJ.t("flows.col.kind"), LJ.t("flows.col.base_volume"),
            LJ.t("flows.col.unserved"), LJ.t("flows.col.cost_increase")],
-          data.ranking.map((r, i) => [LJ.fmt.num(i + 1), elementButton(r.key, r.name), kindText(r.key),
-            mt(r.base_volume_t), mt(r.unserved_t),
-            musd(r.cost_increase_usd, 1)]), [0, 3, 4, 5], true));
+          data.ranking.map((r, i) => [LJ.fmt.num(i + 1), el("span", {}, [elementButton(r.key, r.name),
+            (r.notes || []).includes("braess") ? el("span", { class: "flows-tag", text: LJ.t("flows.crit.braess") }) : null]),
+            kindText(r.key), mt(r.base_volume_t), mt(r.unserved_t),
+            musd(r.cost_increase_usd, 1)]), [0, 3, 4, 5], true),
+        el("p", { class: "muted flows-note", text: LJ.t("flows.crit.note") }));
       critBox.dataset.state = "done";
     } catch (err) {
       if (abort.signal.aborted) return;   // the date changed: loadFlows has cleared the box
