@@ -34,7 +34,9 @@ def test_prepare_ledger_hints_loads_demo_once_and_leaves_a_full_ledger(tmp_path:
     with Ledger.open(url) as ledger:
         size = ledger.log_info().size
     assert size > 0
-    assert prepare_ledger(url, demo=True) is None  # not loaded twice
+    again = prepare_ledger(url, demo=True)  # not loaded twice, and it says so
+    assert again is not None and again.startswith("the ledger is not empty: the demo was not "
+                                                  "loaded (the party keys")
     assert prepare_ledger(url, demo=False) is None
     with Ledger.open(url) as ledger:
         assert ledger.log_info().size == size
@@ -104,6 +106,12 @@ def test_serve_cli_demo_keys_dir_and_its_refusal(tmp_path: Path,
     assert served.exit_code == 0, served.output
     assert f"party keys in {keys}" in served.stderr
     assert (keys / "hrb-machinery.key").is_file()
+    # started again the same way: the ledger is full, nothing is written, it serves and says so
+    before = (keys / "hrb-machinery.key").read_bytes()
+    again = runner.invoke(build_app(), ["serve", "--demo", "--keys-dir", str(keys)])
+    assert again.exit_code == 0, again.output
+    assert "the demo was not loaded and no keys were written" in again.stderr
+    assert (keys / "hrb-machinery.key").read_bytes() == before
 
 
 @pytest.mark.parametrize(("host", "url"), [("127.0.0.1", "http://127.0.0.1:8000/"),

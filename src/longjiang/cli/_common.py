@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from longjiang.config import Settings
@@ -36,36 +37,30 @@ def prepare_ledger(database_url: str, *, demo: bool, keys_dir: Path | None = Non
     With ``demo`` and an empty ledger the demo shipment is captured (the ``ledger demo``
     code, which writes each party's key file to ``keys_dir`` when given); with a ledger
     that already holds entries nothing is changed. Key files already in ``keys_dir`` are
-    refused before anything is written to the ledger.
+    refused before anything is written to the ledger (and not looked at when the demo
+    is not loaded: nothing is written then).
     """
     from longjiang.ledger.demo import DEMO_PARTIES, run_demo
     from longjiang.ledger.service import Ledger
 
-    if keys_dir is not None:
-        if not demo:
-            raise InputError("--keys-dir is where --demo writes the demo parties' keys: "
-                             "give --demo too", field="keys-dir")
-        if keys_dir.exists() and not keys_dir.is_dir():
-            raise InputError(f"--keys-dir {str(keys_dir)!r} is a file, not a folder",
-                             field="keys-dir")
-        taken = [keys_dir / f"{party}.key" for party in DEMO_PARTIES
-                 if (keys_dir / f"{party}.key").exists()]
-        if taken:
-            raise InputError(f"--keys-dir {str(keys_dir)!r}: {taken[0].name} already exists; "
-                             "not overwriting key files (choose an empty folder)",
-                             field="keys-dir")
+    if keys_dir is not None and not demo:
+        raise InputError("--keys-dir is where --demo writes the demo parties' keys: "
+                         "give --demo too", field="keys-dir")
     with Ledger.open(database_url) as ledger:
         empty = ledger.store.version() == 0 or ledger.log_info().size == 0
         if not empty:
-            if keys_dir is not None:
-                return (f"the ledger is not empty: the demo was not loaded and no keys were "
-                        f"written to {keys_dir} (the keys of a demo loaded earlier are where "
-                        "it wrote them, or nowhere; a fresh database gets new ones)")
-            return None
+            if not demo:
+                return None
+            written = "" if keys_dir is None else f" and no keys were written to {keys_dir}"
+            return (f"the ledger is not empty: the demo was not loaded{written} (the party keys "
+                    "of a demo loaded earlier are where its --keys-dir put them, or were not "
+                    "kept; a fresh database with --demo --keys-dir DIR gets new ones)")
         if not demo:
             return ("the ledger is empty: `longjiang serve --demo --keys-dir DIR` (or "
                     "`longjiang ledger demo --keys-dir DIR`) loads a demo shipment for the "
                     "tracker and writes its parties' keys to DIR")
+        if keys_dir is not None:
+            _check_keys_dir(keys_dir, DEMO_PARTIES)
         if ledger.store.version() == 0:
             ledger.init()
         result = run_demo(ledger, keys_dir=keys_dir)
@@ -76,6 +71,18 @@ def prepare_ledger(database_url: str, *, demo: bool, keys_dir: Path | None = Non
                 "start on a fresh database with `--demo --keys-dir DIR`")
     return (f"{loaded}\nparty keys in {keys_dir} (one <party>.key each): load one on /tracker "
             "to open the shipment as that party")
+
+
+def _check_keys_dir(keys_dir: Path, parties: Iterable[str]) -> None:
+    """An InputError if the demo could not write all its key files to ``keys_dir``."""
+    if keys_dir.exists() and not keys_dir.is_dir():
+        raise InputError(f"--keys-dir {str(keys_dir)!r} is a file, not a folder",
+                         field="keys-dir")
+    taken = [keys_dir / f"{party}.key" for party in parties
+             if (keys_dir / f"{party}.key").exists()]
+    if taken:
+        raise InputError(f"--keys-dir {str(keys_dir)!r}: {taken[0].name} already exists; "
+                         "not overwriting key files (choose an empty folder)", field="keys-dir")
 
 
 def serve_url(host: str, port: int) -> str:
