@@ -510,6 +510,8 @@ def test_a_key_no_longer_the_partys_is_said_plainly(browser: Any, changed_server
         assert page.locator("#tracker-shipment-form").is_hidden()
         assert LJ_UNAUTHENTICATED[lang] not in page.locator("main").inner_text()
         b.watch.allow_http_error("/api/events")
+        page.locator("#tracker-demo").wait_for()   # no party open: the demo's hint is back
+        b.screenshot(f"tracker-revoked-{lang}")
         # the party's current key opens the shipment
         page.set_input_files("#tracker-key", str(keys / "rzd-fer.new.key"))
         page.wait_for_selector("#tracker-mark[data-state=verified]")
@@ -518,6 +520,19 @@ def test_a_key_no_longer_the_partys_is_said_plainly(browser: Any, changed_server
         check_clean(b)
     finally:
         b.context.close()
+    phone = open_page(browser, changed_server, viewport=PHONE)
+    try:
+        phone.goto(f"/tracker?lang={lang}")
+        phone.page.set_input_files("#tracker-key", str(keys / "rzd-fer.key"))
+        message = phone.page.locator("#tracker-key-error").get_by_text(ROTATED[lang], exact=False)
+        message.wait_for()
+        message.scroll_into_view_if_needed()
+        width = phone.page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= PHONE["width"], f"the page scrolls sideways: {width} px"
+        phone.screenshot(f"tracker-rotated-phone-{lang}")
+        check_clean(phone)
+    finally:
+        phone.context.close()
 
 
 # ---------------------------------------------------------------------------

@@ -147,6 +147,7 @@
   function notCurrent(message, name) {
     keyError.textContent = LJ.t(message, { key: key.party + "+" + key.keyId, party: name });
     key = null; form.hidden = true; partyBox.hidden = true;
+    checkLedger();   // no party open: the demo's hint, if it applies, is back
   }
 
   async function listShipments(name) {
