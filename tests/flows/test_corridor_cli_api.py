@@ -214,3 +214,16 @@ def test_flows_endpoints_warn_about_dates_outside_the_history(client: TestClient
     lines = client.get("/api/flows/criticality", params={"date": "1850-01-01", "top": 1},
                        headers={"Accept": "application/x-ndjson"}).text.splitlines()
     assert "before the dataset's history" in json.loads(lines[-1])["warnings"][0]
+
+
+def test_flows_commands_warn_about_dates_outside_the_history() -> None:
+    result = runner.invoke(app, ["assign", "--date", "1850-01-01", "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: date 1850-01-01 is before the dataset's history")
+    json.loads(result.stdout)
+    result = runner.invoke(app, ["compare", "--date", "2023-06-01", "--date", "2400-06-01",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: date 2400-06-01 is ")
+    assert "years ahead" in result.stderr
+    assert runner.invoke(app, ["assign", "--date", "2023-06-01", "--json"]).stderr == ""

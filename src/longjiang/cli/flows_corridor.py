@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +33,7 @@ from longjiang.flows.corridor import (
 )
 from longjiang.network.load import load_network
 from longjiang.network.model import Network
+from longjiang.routing.query import check_date
 
 __all__ = ["app"]
 
@@ -56,7 +58,16 @@ def _setup(demand: Path | None) -> tuple[Network, tuple[DemandRow, ...], FlowDat
 
 
 def _model(network: Network, data: FlowData, date: dt.date) -> CorridorModel:
+    _warn(network, date)
     return CorridorModel(network, data, date)
+
+
+def _warn(network: Network, *dates: dt.date) -> None:
+    """On stderr, as ``route`` does: a date outside the dataset's history."""
+    today = dt.date.today()
+    for day in dict.fromkeys(dates):
+        for warning in check_date(network, day, today=today):
+            print(f"warning: {warning}", file=sys.stderr)
 
 
 def _write_flows(result: CorridorResult, path: Path) -> None:
@@ -215,6 +226,7 @@ def compare_command(
     data = load_flow_data(network)
     rows_a = read_demand(demands[0], network, data.commodities)
     rows_b = rows_a if len(demands) == 1 else read_demand(demands[1], network, data.commodities)
+    _warn(network, date_a, date_b)
     model_a = CorridorModel(network, data, date_a)
     model_b = model_a if date_b == date_a else CorridorModel(network, data, date_b)
     a = model_a.assign(rows_a)
