@@ -114,6 +114,29 @@ def test_serve_cli_demo_keys_dir_and_its_refusal(tmp_path: Path,
     assert (keys / "hrb-machinery.key").read_bytes() == before
 
 
+def test_ledger_demo_refuses_a_key_file_before_registering_anyone(tmp_path: Path) -> None:
+    """`ledger demo --keys-dir` (the code serve uses) left a half-loaded demo behind: the first
+    party registered, then the key file refused, and every later try "already loaded"."""
+    from typer.testing import CliRunner
+
+    from longjiang.cli.main import build_app
+
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "hrb-machinery.key").write_text("x\n", encoding="ascii")
+    runner = CliRunner()
+    refused = runner.invoke(build_app(), ["ledger", "demo", "--db", db, "--keys-dir", str(keys)])
+    assert refused.exit_code == 2
+    assert "hrb-machinery.key already exists; not overwriting" in refused.stderr
+    with Ledger.open(db) as ledger:
+        assert ledger.list_parties() == []
+    (keys / "hrb-machinery.key").unlink()
+    loaded = runner.invoke(build_app(), ["ledger", "demo", "--db", db, "--keys-dir", str(keys)])
+    assert loaded.exit_code == 0, loaded.stderr
+    assert len(list(keys.iterdir())) == 7
+
+
 @pytest.mark.parametrize(("host", "url"), [("127.0.0.1", "http://127.0.0.1:8000/"),
                                            ("0.0.0.0", "http://127.0.0.1:8000/"),
                                            ("::", "http://[::1]:8000/"),

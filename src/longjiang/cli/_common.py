@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 from longjiang.config import Settings
@@ -37,10 +36,10 @@ def prepare_ledger(database_url: str, *, demo: bool, keys_dir: Path | None = Non
     With ``demo`` and an empty ledger the demo shipment is captured (the ``ledger demo``
     code, which writes each party's key file to ``keys_dir`` when given); with a ledger
     that already holds entries nothing is changed. Key files already in ``keys_dir`` are
-    refused before anything is written to the ledger (and not looked at when the demo
-    is not loaded: nothing is written then).
+    refused (by ``run_demo``) before any party is registered; they are not looked at when
+    the demo is not loaded, as nothing is written then.
     """
-    from longjiang.ledger.demo import DEMO_PARTIES, run_demo
+    from longjiang.ledger.demo import run_demo
     from longjiang.ledger.service import Ledger
 
     if keys_dir is not None and not demo:
@@ -59,8 +58,6 @@ def prepare_ledger(database_url: str, *, demo: bool, keys_dir: Path | None = Non
             return ("the ledger is empty: `longjiang serve --demo --keys-dir DIR` (or "
                     "`longjiang ledger demo --keys-dir DIR`) loads a demo shipment for the "
                     "tracker and writes its parties' keys to DIR")
-        if keys_dir is not None:
-            _check_keys_dir(keys_dir, DEMO_PARTIES)
         if ledger.store.version() == 0:
             ledger.init()
         result = run_demo(ledger, keys_dir=keys_dir)
@@ -71,18 +68,6 @@ def prepare_ledger(database_url: str, *, demo: bool, keys_dir: Path | None = Non
                 "start on a fresh database with `--demo --keys-dir DIR`")
     return (f"{loaded}\nparty keys in {keys_dir} (one <party>.key each): load one on /tracker "
             "to open the shipment as that party")
-
-
-def _check_keys_dir(keys_dir: Path, parties: Iterable[str]) -> None:
-    """An InputError if the demo could not write all its key files to ``keys_dir``."""
-    if keys_dir.exists() and not keys_dir.is_dir():
-        raise InputError(f"--keys-dir {str(keys_dir)!r} is a file, not a folder",
-                         field="keys-dir")
-    taken = [keys_dir / f"{party}.key" for party in parties
-             if (keys_dir / f"{party}.key").exists()]
-    if taken:
-        raise InputError(f"--keys-dir {str(keys_dir)!r}: {taken[0].name} already exists; "
-                         "not overwriting key files (choose an empty folder)", field="keys-dir")
 
 
 def serve_url(host: str, port: int) -> str:

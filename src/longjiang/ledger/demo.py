@@ -244,6 +244,11 @@ def run_demo(
     if clash:
         raise InputError(f"the demo is already loaded in this ledger (party {clash[0]}); "
                          "use a fresh database")
+    if keys_dir is not None:  # refused before any party is registered: no half-loaded demo
+        taken = [keys_dir / f"{p}.key" for p in DEMO_PARTIES if (keys_dir / f"{p}.key").exists()]
+        if taken:
+            raise InputError(f"{taken[0]} already exists; not overwriting a key file "
+                             "(choose an empty folder)", field="keys-dir")
     signers: dict[str, NoteSigner] = {}
     for party_id, (role, country, en, zh, ru, idents) in DEMO_PARTIES.items():
         signer = generate_key(party_id, random_bytes)
