@@ -125,13 +125,13 @@ def test_a_long_queue_sends_the_route_to_another_crossing(network) -> None:
         for r in calendar.rows))
     departure = dt.datetime(2027, 3, 10, 2, 0, tzinfo=CST)
     timed = forecast_dwells(best, network, crowded, departure)
-    route, notes = fastest_with_queues(timed, query, planner, network, crowded, departure,
+    route, notes = fastest_with_queues(timed, query, network, crowded, departure,
                                         None)
     assert first not in route.crossings and route.duration_h < timed[0].duration_h
     assert notes[-1].to_json()["origin"] == "rerouted" and first in notes[-1].line()
     # without the crowd the best route stays
     plain = forecast_dwells(best, network, calendar, departure)
-    same, _ = fastest_with_queues(plain, query, planner, network, calendar, departure, None)
+    same, _ = fastest_with_queues(plain, query, network, calendar, departure, None)
     assert same.crossings == best.crossings
 
 
@@ -211,7 +211,7 @@ def test_the_fastest_route_under_the_queues_is_found_past_two_crowded_crossings(
         for r in calendar.rows))
     departure = dt.datetime(2027, 3, 10, 2, 0, tzinfo=CST)
     route, notes = fastest_with_queues(forecast_dwells(best, network, crowded, departure),
-                                       query, planner, network, crowded, departure, None)
+                                       query, network, crowded, departure, None)
     # the oracle: every road crossing with slots on its own
     times = {}
     for c in crowded.crossings:

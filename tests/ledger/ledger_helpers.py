@@ -81,6 +81,11 @@ def signer_for(party_id: str) -> NoteSigner:
     return NoteSigner(party_id, hashlib.sha256(f"party/{party_id}".encode()).digest())
 
 
+def rotated_signer(party_id: str) -> NoteSigner:
+    """The key a party rotates to (another fixed seed than :func:`signer_for`)."""
+    return NoteSigner(party_id, hashlib.sha256(f"rotated/{party_id}".encode()).digest())
+
+
 #: the cast of the tests: id -> (role, country, identifiers)
 CAST: dict[str, tuple[Role, str, tuple[str, ...]]] = {
     "shipper-cn": (Role.SHIPPER, "CN", ("urn:epc:id:pgln:6901234.00001",)),

@@ -6,8 +6,6 @@ later with the new key, or signed at a leaf where its member held no key, is nam
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 from sqlalchemy import text
 
@@ -15,11 +13,14 @@ from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.merkle import leaf_hash
 from longjiang.ledger.parties import access_statement, key_statement, sign_access
 from longjiang.ledger.service import Ledger
-from tests.ledger.ledger_helpers import FIXED_NOW, change, open_shipment, register_cast, signer_for
-
-
-def next_signer(party_id: str) -> NoteSigner:
-    return NoteSigner(party_id, hashlib.sha256(f"next/{party_id}".encode()).digest())
+from tests.ledger.ledger_helpers import (
+    FIXED_NOW,
+    change,
+    open_shipment,
+    register_cast,
+    rotated_signer,
+    signer_for,
+)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def rewrite_grant(led: Ledger, leaf_index: int, signer: NoteSigner, subject: str
 
 
 def test_a_grant_made_before_a_rotation_still_audits(granted: Ledger) -> None:
-    granted.change_key("shipper-cn", "rotate", next_signer("shipper-cn").verifier().to_string())
+    granted.change_key("shipper-cn", "rotate", rotated_signer("shipper-cn").verifier().to_string())
     report = granted.audit()
     assert report.problems == () and report.ok
 
@@ -54,12 +55,12 @@ def test_a_grant_made_before_a_revocation_still_audits(granted: Ledger) -> None:
     granted.change_key("shipper-cn", "revoke", signer_for("shipper-cn").verifier().to_string())
     assert granted.audit().problems == ()
     # and after a rotation that gives the party a key again
-    granted.change_key("shipper-cn", "rotate", next_signer("shipper-cn").verifier().to_string())
+    granted.change_key("shipper-cn", "rotate", rotated_signer("shipper-cn").verifier().to_string())
     assert granted.audit().problems == ()
 
 
 def test_a_grant_re_signed_with_a_key_rotated_in_later_is_named(granted: Ledger) -> None:
-    new = next_signer("shipper-cn")
+    new = rotated_signer("shipper-cn")
     granted.change_key("shipper-cn", "rotate", new.verifier().to_string())
     # the new key holder rewrites the grant at leaf 9, before its key held: outsider-cn in
     rewrite_grant(granted, 9, new, "outsider-cn")
@@ -86,7 +87,7 @@ def test_a_revocation_naming_a_key_not_held_then_is_named(granted: Ledger) -> No
     record = granted.change_key("shipper-cn", "revoke",
                                 signer_for("shipper-cn").verifier().to_string())
     assert granted.audit().ok
-    other = next_signer("shipper-cn").verifier().to_string()
+    other = rotated_signer("shipper-cn").verifier().to_string()
     statement = key_statement("shipper-cn", "revoke", other, record.date)
     _, log_signer = granted.ctx.log_key()
     signature = log_signer.sign(statement)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 
 import pytest
 
 from longjiang.errors import AuthenticationError, AuthorizationError, InputError, SignatureError
-from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.parties import body_digest, format_request_date, request_statement
 from longjiang.ledger.service import OPERATOR, Ledger, sign_document, verify_bundle
 from tests.ledger.ledger_helpers import (
@@ -19,13 +17,10 @@ from tests.ledger.ledger_helpers import (
     named,
     open_shipment,
     register_cast,
+    rotated_signer,
     signer_for,
     submit,
 )
-
-
-def new_signer(party_id: str) -> NoteSigner:
-    return NoteSigner(party_id, hashlib.sha256(f"rotated/{party_id}".encode()).digest())
 
 
 @pytest.fixture
@@ -49,7 +44,7 @@ def test_registrations_are_leaves_signed_by_the_log(opened: Ledger) -> None:
 
 def test_a_rotated_key_signs_from_its_leaf_on(opened: Ledger) -> None:
     before = submit(opened, "rail-cn", "SHP-1", departing(10)).receipts[0].leaf_index
-    new = new_signer("rail-cn")
+    new = rotated_signer("rail-cn")
     record = opened.change_key("rail-cn", "rotate", new.verifier().to_string())
     assert record.leaf_index == before + 1
     # the old key no longer signs
@@ -80,7 +75,7 @@ def test_a_rotated_key_signs_from_its_leaf_on(opened: Ledger) -> None:
 def test_a_revoked_key_signs_nothing_until_a_rotation(opened: Ledger) -> None:
     old = signer_for("rail-cn").verifier().to_string()
     with pytest.raises(InputError, match="not rail-cn's current key"):
-        opened.change_key("rail-cn", "revoke", new_signer("rail-cn").verifier().to_string())
+        opened.change_key("rail-cn", "revoke", rotated_signer("rail-cn").verifier().to_string())
     opened.change_key("rail-cn", "revoke", old)
     with pytest.raises(AuthorizationError, match="revoked"):
         submit(opened, "rail-cn", "SHP-1", departing(10))
@@ -90,7 +85,7 @@ def test_a_revoked_key_signs_nothing_until_a_rotation(opened: Ledger) -> None:
     with pytest.raises(AuthenticationError, match="revoked"):
         opened.authenticate_request("rail-cn", "GET", "/api/events", date, "n" * 16,
                                     body_digest(b""), signer_for("rail-cn").sign(statement))
-    new = new_signer("rail-cn")
+    new = rotated_signer("rail-cn")
     opened.change_key("rail-cn", "rotate", new.verifier().to_string())
     doc = departing(10)
     opened.capture(doc, shipment_id="SHP-1", party_id="rail-cn",

@@ -29,6 +29,7 @@ from longjiang.network.model import Network
 from longjiang.routing.answer import route_answer
 from longjiang.routing.planner import Criterion, Planner, Route, StepKind, TransferStep
 from longjiang.routing.query import RouteQuery
+from longjiang.routing.search import dominates
 
 __all__ = ["CST", "DEFAULT_DEPARTURE", "ForecastCache", "RerouteNote", "departure_time",
            "fastest_with_queues", "needs_forecasts", "plan_with_queues", "route_answer"]
@@ -132,11 +133,11 @@ def plan_with_queues(network: Network, routes: Sequence[Route], departure: dt.da
                                                   forecaster=forecaster) for r in routes)]
     if query is not None and planner is not None and len(routes) == 1 \
             and query.optimize is Criterion.TIME:
-        timed_any = [fastest_with_queues(timed_any[0], query, planner, network, calendar,
-                                         departure, source, forecaster)]
+        timed_any = [fastest_with_queues(timed_any[0], query, network, calendar, departure,
+                                         source, forecaster)]
     elif query is not None and planner is not None and query.optimize is Criterion.PARETO:
-        timed_any = _pareto_with_queues(timed_any, query, planner, network, calendar,
-                                        departure, source, forecaster)
+        timed_any = _pareto_with_queues(timed_any, query, network, calendar, departure, source,
+                                        forecaster)
     return [r for r, _ in timed_any], [notes for _, notes in timed_any]
 
 
@@ -145,13 +146,18 @@ def needs_forecasts(network: Network, routes: Sequence[Route], calendar: Crossin
     """Whether the answer can depend on the queue forecasts: a route crosses at a crossing
     with slots, or the query searches for the fastest (or the Pareto set) and the network
     has such a crossing that the query does not avoid."""
-    slots = {c for c in calendar.crossings if c in network.crossings}
+    slots = set(_with_slots(network, calendar))
     if slots & {c for r in routes for c in r.crossings}:
         return True
     searching = query is not None and planner is not None and (
         (query.optimize is Criterion.TIME and len(routes) == 1)
         or query.optimize is Criterion.PARETO)
     return searching and query is not None and bool(slots - set(query.avoid))
+
+
+def _with_slots(network: Network, calendar: CrossingCalendar) -> list[str]:
+    """The crossings of ``network`` that have a slot calendar."""
+    return [c for c in calendar.crossings if c in network.crossings]
 
 
 class _Optimistic:
@@ -231,43 +237,34 @@ def _candidates(query: RouteQuery, optimistic: _Optimistic, with_slots: Sequence
 
 
 def _pareto_with_queues(timed: list[tuple[Route, list[Note]]], query: RouteQuery,
-                        planner: Planner, network: Network, calendar: CrossingCalendar,
+                        network: Network, calendar: CrossingCalendar,
                         departure: dt.datetime, source: ArrivalSource | None,
                         forecaster: Forecaster | None) -> list[tuple[Route, list[Note]]]:
     """The Pareto set with the forecast waits: the planner's set (found with the fixed
     dwells) and the fastest route through each crossing with slots, re-timed, less every
     route another beats or equals on time, cost and CO2e; by time."""
     forecasts = forecaster if forecaster is not None else ForecastCache(calendar, source)
-    with_slots = [c for c in calendar.crossings if c in network.crossings]
+    with_slots = _with_slots(network, calendar)
     optimistic = _Optimistic.of(network, with_slots)
     candidates = list(timed)
-    known = {_key(r) for r, _ in timed}
+    known = {r.nodes for r, _ in timed}
     for route in _candidates(query, optimistic, with_slots):
         retimed, notes = forecast_dwells(optimistic.real(route), network, calendar, departure,
                                          source=source, forecaster=forecasts)
-        if _key(retimed) not in known:
-            known.add(_key(retimed))
+        if retimed.nodes not in known:
+            known.add(retimed.nodes)
             candidates.append((retimed, list(notes)))
     kept = [(r, n) for r, n in candidates
-            if not any(_beats(other, r) for other, _ in candidates if other is not r)]
+            if not any(dominates(_criteria(other), _criteria(r)) for other, _ in candidates)]
     return sorted(kept, key=lambda pair: (pair[0].duration_h, pair[0].cost_usd,
                                           pair[0].co2e_kg))
 
 
-def _key(route: Route) -> tuple[str, ...]:
-    return route.nodes
+def _criteria(route: Route) -> tuple[float, float, float]:
+    return route.duration_h, route.cost_usd, route.co2e_kg
 
 
-def _beats(a: Route, b: Route) -> bool:
-    """``a`` is no worse than ``b`` on time, cost and CO2e, and better on one."""
-    no_worse = (a.duration_h <= b.duration_h + 1e-9 and a.cost_usd <= b.cost_usd + 1e-9
-                and a.co2e_kg <= b.co2e_kg + 1e-9)
-    better = (a.duration_h < b.duration_h - 1e-9 or a.cost_usd < b.cost_usd - 1e-9
-              or a.co2e_kg < b.co2e_kg - 1e-9)
-    return no_worse and better
-
-
-def fastest_with_queues(best: tuple[Route, list[Note]], query: RouteQuery, planner: Planner,
+def fastest_with_queues(best: tuple[Route, list[Note]], query: RouteQuery,
                         network: Network, calendar: CrossingCalendar, departure: dt.datetime,
                         source: ArrivalSource | None,
                         forecaster: Forecaster | None = None) -> tuple[Route, list[Note]]:
@@ -286,7 +283,7 @@ def fastest_with_queues(best: tuple[Route, list[Note]], query: RouteQuery, plann
     """
     route, notes = best
     planned = route.crossings
-    with_slots = [c for c in calendar.crossings if c in network.crossings]
+    with_slots = _with_slots(network, calendar)
     forecasts = forecaster if forecaster is not None else ForecastCache(calendar, source)
     optimistic = _Optimistic.of(network, with_slots)
     fastest = [route.duration_h]
