@@ -30,12 +30,10 @@ from typing import Any
 from longjiang.errors import InputError, Problem, ProblemKind, ValidationError
 from longjiang.trade.model import SECTIONS, Locator, Order
 from longjiang.trade.resolve import Resolved, resolve, section_fields
+from longjiang.trade.shapes import MAX_VALUE_CHARS, read_order
 from longjiang.trade.spec import Side, bulk
 
 __all__ = ["OrderFormat", "load_orders", "parse_orders", "validate_orders"]
-
-#: a bound on the size of one value (the longest CEB field is C..5000)
-MAX_VALUE_CHARS = 5000
 
 
 class OrderFormat(StrEnum):
@@ -75,25 +73,33 @@ def parse_orders(text: str, name: str, fmt: OrderFormat | None = None, *,
     problems: list[Problem] = []
     with bulk():
         if fmt is OrderFormat.CSV:
-            orders = list(_from_csv(text, name, problems))
-        elif fmt is OrderFormat.JSONL:
-            orders = list(_from_json_lines(text, name, problems))
+            read: list[tuple[Order, Resolved | None]] = [
+                (order, None) for order in _from_csv(text, name, problems)]
         else:
-            orders = list(_from_json(text, name, problems))
+            docs = (_json_lines(text, name, problems) if fmt is OrderFormat.JSONL
+                    else _json_docs(text, name, problems))
+            read = list(_from_docs(docs, problems, fast=not list_defaults))
         if list_defaults:
-            orders = [replace(o, inventory={**list_defaults, **o.inventory}) for o in orders]
-        return validate_orders(orders, problems)
+            read = [(replace(o, inventory={**list_defaults, **o.inventory}), None)
+                    for o, _done in read]
+        return _validate(read, problems)
 
 
 def validate_orders(orders: Sequence[Order],
                     earlier: Sequence[Problem] = ()) -> list[Resolved]:
     """Resolve every order; all problems of all orders (and ``earlier``) are raised together."""
+    return _validate([(order, None) for order in orders], earlier)
+
+
+def _validate(orders: Sequence[tuple[Order, Resolved | None]],
+              earlier: Sequence[Problem]) -> list[Resolved]:
     problems: list[Problem] = list(earlier)
     resolved: list[Resolved] = []
     seen: dict[tuple[str, str], Order] = {}
-    for order in orders:
-        done, found = resolve(order)
-        problems.extend(found)
+    for order, done in orders:
+        if done is None:
+            done, found = resolve(order)
+            problems.extend(found)
         resolved.append(done)
         key = (order.head.get("ebpCode", ""), order.order_no)
         if order.order_no and key in seen:
@@ -216,22 +222,35 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number")
 
 
-def _from_json(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
+def _from_docs(docs: Iterable[tuple[object, Locator]], problems: list[Problem], *,
+               fast: bool) -> Iterable[tuple[Order, Resolved | None]]:
+    """Each decoded order with its elements when the function of its shape reads it
+    (:mod:`longjiang.trade.shapes`), else as read here, to be resolved."""
+    for doc, locator in docs:
+        done = read_order(doc, locator) if fast else None
+        if done is not None:
+            yield done
+            continue
+        order = _order_from(doc, locator, problems)
+        if order is not None:
+            yield order, None
+
+
+def _json_docs(text: str, name: str, problems: list[Problem]) -> Iterable[tuple[object, Locator]]:
     try:
         doc = _loads(text)
     except (json.JSONDecodeError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         problems.append(Problem(name, line, None, None, f"not valid JSON: {exc}"))
         return
-    docs = doc if isinstance(doc, list) else [doc]
-    for i, one in enumerate(docs):
-        pointer = f"/{i}" if isinstance(doc, list) else ""
-        order = _order_from(one, Locator(name, None, pointer), problems)
-        if order is not None:
-            yield order
+    if isinstance(doc, list):
+        for i, one in enumerate(doc):
+            yield one, Locator(name, None, f"/{i}")
+    else:
+        yield doc, Locator(name, None, "")
 
 
-def _from_json_lines(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
+def _json_lines(text: str, name: str, problems: list[Problem]) -> Iterable[tuple[object, Locator]]:
     decoder = _decoder()
     for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
@@ -241,9 +260,7 @@ def _from_json_lines(text: str, name: str, problems: list[Problem]) -> Iterable[
         except (json.JSONDecodeError, ValueError) as exc:
             problems.append(Problem(name, number, None, None, f"not valid JSON: {exc}"))
             continue
-        order = _order_from(doc, Locator(name, number, ""), problems)
-        if order is not None:
-            yield order
+        yield doc, Locator(name, number, "")
 
 
 def _lines(text: str) -> Iterable[str]:

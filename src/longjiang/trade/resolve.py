@@ -376,22 +376,28 @@ def _check_code(name: str, value: str) -> str | None:
     return None
 
 
+#: the item numbers 1, 2, 3 … as text, up to the longest order the spec allows
+_GNUMS = tuple(str(i + 1) for i in range(100))
+_TRADE_MODES = frozenset(m.value for m in TradeMode)
+
+
 def _check_order(order: Order,
                  report: Callable[[str, int | None, str, str | None, str], None]) -> None:
-    limit = 99 if order.side is Side.IMPORT else 100
-    if not order.items:
-        report("items", None, "items", None, "an order needs at least one item")
-    elif len(order.items) > limit:
-        report("items", None, "items", str(len(order.items)),
-               f"at most {limit} items per order (the spec's limit)")
-    for i, item in enumerate(order.items):
-        gnum = item.get("gnum")
-        if gnum and gnum != str(i + 1):
-            report("items", i, "gnum", gnum, f"items are numbered 1, 2, 3 …: expected {i + 1}")
+    items = order.items
     order_type = order.head.get("orderType")
+    limit = 99 if order_type == "I" else 100  # the import side (Order.side)
+    if not items:
+        report("items", None, "items", None, "an order needs at least one item")
+    elif len(items) > limit:
+        report("items", None, "items", str(len(items)),
+               f"at most {limit} items per order (the spec's limit)")
+    for i, item in enumerate(items):
+        gnum = item.get("gnum")
+        if gnum and (i >= len(_GNUMS) or gnum != _GNUMS[i]):
+            report("items", i, "gnum", gnum, f"items are numbered 1, 2, 3 …: expected {i + 1}")
     trade_mode = order.inventory.get("tradeMode")
     expected = ORDER_TYPES.get(order_type or "")
-    if expected is not None and trade_mode and trade_mode in {m.value for m in TradeMode} \
+    if expected is not None and trade_mode and trade_mode in _TRADE_MODES \
             and trade_mode != expected.value:
         report("inventory", None, "tradeMode", trade_mode,
                f"orderType {order_type} is declared under {expected.value}")
