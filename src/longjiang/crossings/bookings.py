@@ -251,12 +251,11 @@ class BookingStore:
                 self._take(conn, slot)
                 insert_rows(conn, bookings, tuple(row), [tuple(row.values())])
         except IntegrityError:
-            with self.store.read() as conn:
-                other = conn.execute(select(bookings.c.id, bookings.c.slot_start).where(
-                    bookings.c.active_key == active_key)).first()
-            held = f" ({other.id}, slot {other.slot_start})" if other is not None else ""
+            # the other booking's id is its capability (read, move, cancel) and its slot says
+            # when the truck comes: neither is told to a caller who only knows the plate
             raise ConflictError(f"plate: {valid.text!r} already has an active booking at "
-                                f"{crossing} {direction}{held}; change or cancel it") from None
+                                f"{crossing} {direction}; change or cancel it with its "
+                                "booking id") from None
         return Booking(booking_id, crossing, direction, carriage, slot.start, valid.text,
                        carrier_text or "", shipment, contact_text, "booked", created, None, None)
 

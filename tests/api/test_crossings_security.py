@@ -1,0 +1,48 @@
+"""The crossing endpoints against an anonymous caller: what a refused booking tells, dates
+outside the range the queue is planned over, slot times past the calendar's years."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from longjiang.api.app import create_app
+from longjiang.crossings.bookings import BookingStore
+from longjiang.crossings.calendar import load_calendar
+from tests.crossings.conftest import NOW, Clock
+
+SLOT = "2027-03-10T09:00:00+10:00"
+CROSSING = "suifenhe_pogranichny_road"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(today=lambda: dt.date(2027, 3, 8))
+    app.state.crossing_bookings = BookingStore.open(
+        f"sqlite:///{tmp_path / 'bookings.db'}", load_calendar(app.state.corridor.network),
+        clock=Clock(NOW))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+    app.state.crossing_bookings.close()
+
+
+def _book(client: TestClient, slot: str = SLOT, plate: str = "黑A12345"):
+    return client.post(f"/api/crossings/{CROSSING}/bookings",
+                       json={"slot": slot, "direction": "out", "plate": plate})
+
+
+def test_a_second_booking_of_a_plate_never_shows_the_first_ones_id(client: TestClient) -> None:
+    first = _book(client)
+    assert first.status_code == 201
+    booking_id = first.json()["id"]
+    again = _book(client, "2027-03-10T12:00:00+10:00")
+    assert again.status_code == 409
+    assert again.json()["detail"].startswith("plate: '黑A12345' already has an active booking")
+    # neither the capability (the id) nor when the truck comes (the slot) is in the answer
+    assert booking_id not in again.text and "09:00" not in again.text
+    same = _book(client)
+    assert same.status_code == 409 and booking_id not in same.text
