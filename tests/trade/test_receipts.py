@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from lxml import etree
 
 from longjiang.errors import InputError
 from longjiang.trade.ceb import CEB_NS
 from longjiang.trade.orders import parse_orders
 from longjiang.trade.receipts import DOCUMENTS, assign, parse_receipt, stage
 from tests.trade.conftest import CebSchemas
-from tests.trade.helpers import many_exports
+from tests.trade.helpers import import_doc, many_exports
 
 
 def receipt_xml(kind: str, body: str, returns: list[dict[str, str]]) -> bytes:
@@ -84,3 +85,61 @@ def test_returns_become_a_status_per_order() -> None:
 def test_bad_receipts_are_refused(data: bytes, message: str) -> None:
     with pytest.raises(InputError, match=message):
         parse_receipt(data, "r.xml")
+
+
+def _official(ceb_schemas: CebSchemas, side: str, kind: str) -> bytes:
+    return (ceb_schemas.folder / "samples" / side / f"CEB{kind}Message.xml").read_bytes()
+
+
+def _returns_set(xml: bytes, **values: str) -> bytes:
+    """The official sample with these fields of every return set (added where missing)."""
+    root = etree.fromstring(xml)
+    for body in root:
+        if not isinstance(body.tag, str):
+            continue
+        for name, value in values.items():
+            found = body.find(f"{{{CEB_NS}}}{name}")
+            if found is None:  # e.g. invtNo, which a later list return carries
+                found = etree.SubElement(body, f"{{{CEB_NS}}}{name}")
+                body.find(f"{{{CEB_NS}}}preNo").addnext(found)
+            found.text = value
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+def test_import_list_returns_match_by_copno_then_invtno(ceb_schemas: CebSchemas) -> None:
+    """CEB622 carries no orderNo: its list is named by copNo (ours: the order number)."""
+    orders = parse_orders(json.dumps(import_doc(), ensure_ascii=False), "o.json")
+    [order] = orders
+    no = order.order.order_no
+    assert order.heads["InventoryHead"]["copNo"] == no
+    sample = _official(ceb_schemas, "import", "622")
+    assert b"<orderNo>" not in sample  # the official shape: copNo, preNo, invtNo only
+    stored = parse_receipt(_returns_set(sample, copNo=no), "r622.xml")
+    assert all("orderNo" not in r.keys for r in stored)
+    assert {n for n, _ in assign(stored, orders)} == {no}
+    released = parse_receipt(_returns_set(sample, copNo=no, invtNo="19032026I000000042",
+                                          returnStatus="800", returnTime="20261107102646001",
+                                          returnInfo="放行"), "r622b.xml")
+    pairs = assign(released, orders)
+    assert pairs and {n for n, _ in pairs} == {no}
+    assert stage([r for _, r in pairs])["answer"] == "list: released"
+    # a later cancellation names the list by its number only: found through the 622
+    cancel = parse_receipt(_returns_set(_official(ceb_schemas, "import", "624"),
+                                        invtNo="19032026I000000042"), "r624.xml")
+    assert {n for n, _ in assign([*released, *cancel], orders)} == {no}
+    assert {n for n, _ in assign(cancel, orders, {"19032026I000000042": no})} == {no}
+    # another enterprise's list number or copNo finds nothing
+    other = parse_receipt(_returns_set(sample, copNo="IMP0000000000001"), "other.xml")
+    assert assign(other, orders) == []
+    assert assign(cancel, orders) == []
+
+
+def test_cancel_copno_is_not_taken_for_a_list() -> None:
+    """A cancellation's copNo is its own application's number, not the list's."""
+    orders = parse_orders(json.dumps(many_exports(1), ensure_ascii=False), "o.json")
+    no = orders[0].order.order_no
+    cancel = parse_receipt(receipt_xml("606", "InvtCancelReturn", [
+        {"guid": "G" * 36, "agentCode": "x", "copNo": no, "preNo": "B20261105000000002",
+         "invtNo": "19032026E000000009", "returnStatus": "100", "returnTime":
+         "20261107000000000", "returnInfo": "退单"}]))
+    assert assign(cancel, orders) == []

@@ -3,8 +3,9 @@
 Export receipts: CEB304 (order), 404 (payment received), 506 (waybill), 508 (arrival),
 510 (departure), 604 (list), 606 (list cancellation), 608 (master/house list), 702
 (consolidated declaration), 792 (its result). Import: CEB312, 412, 512, 514, 622, 624, 626,
-712. A return names its business by ``orderNo``, ``logisticsNo``, ``invtNo``, ``billNo``
-or ``copNo``; :func:`assign` finds the orders it concerns. ``returnStatus`` codes follow the
+712. A return names its business by ``orderNo``, ``copNo``, ``invtNo``, ``logisticsNo``,
+``billNo`` (the import list's CEB622 names its list by ``copNo`` and ``invtNo`` only);
+:func:`assign` finds the orders it concerns. ``returnStatus`` codes follow the
 specification (1 stored at the China E-Port … 120 accepted by customs, 399 cleared, 800
 released; a negative code is a processing error).
 """
@@ -167,40 +168,59 @@ def _summary_result(body: Any, name: str) -> Receipt:
                    {k: values[k] for k in _KEYS if values.get(k)}, invts, name)
 
 
+#: receipts answering a list: their ``copNo`` is the list's own (our CEB603/621 copNo)
+_LIST_KINDS = frozenset({"604", "622"})
+
+
 def assign(receipts: Iterable[Receipt], orders: Sequence[Resolved],
            known_invt: Mapping[str, str] | None = None) -> list[tuple[str, Receipt]]:
     """(orderNo, receipt) for every order a receipt concerns; unmatched receipts are left out.
 
-    ``known_invt`` maps list numbers to orders (from earlier list receipts); list receipts
-    in ``receipts`` add to it.
+    A return is matched by ``orderNo``; a list return without one (the import list's CEB622
+    carries none) by the list's ``copNo``, then by its list number ``invtNo``; then by
+    ``logisticsNo``, the list numbers of a summary result, the bill, or our consignment
+    ``copNo`` (message kind + bill). ``known_invt`` maps list numbers to orders (from earlier
+    list receipts); the list receipts in ``receipts`` add to it.
     """
     by_order: dict[str, str] = {}
+    by_list: dict[str, str] = {}
     by_waybill: dict[str, str] = {}
     by_bill: dict[str, list[str]] = {}
     for r in orders:
         no = r.order.order_no
         by_order[no] = no
         inv = r.heads.get("InventoryHead", {})
+        if inv.get("copNo"):
+            by_list[inv["copNo"]] = no
         if inv.get("logisticsNo"):
             by_waybill[inv["logisticsNo"]] = no
         if inv.get("billNo"):
             by_bill.setdefault(inv["billNo"], []).append(no)
+
+    def list_order(receipt: Receipt) -> str | None:
+        keys = receipt.keys
+        if keys.get("orderNo") in by_order:
+            return by_order[keys["orderNo"]]
+        if receipt.kind in _LIST_KINDS and keys.get("copNo") in by_list:
+            return by_list[keys["copNo"]]
+        return None
+
     invt = dict(known_invt or {})
     items = list(receipts)
     for receipt in items:
-        order_no = receipt.keys.get("orderNo")
-        if receipt.kind in {"604", "622"} and order_no in by_order and receipt.keys.get("invtNo"):
-            invt[receipt.keys["invtNo"]] = order_no
+        found = list_order(receipt) if receipt.kind in _LIST_KINDS else None
+        if found is not None and receipt.keys.get("invtNo"):
+            invt[receipt.keys["invtNo"]] = found
     out: list[tuple[str, Receipt]] = []
     for receipt in items:
         keys = receipt.keys
         targets: list[str] = []
-        if keys.get("orderNo") in by_order:
-            targets = [by_order[keys["orderNo"]]]
-        elif keys.get("logisticsNo") in by_waybill:
-            targets = [by_waybill[keys["logisticsNo"]]]
+        if (own := list_order(receipt)) is not None:
+            targets = [own]
         elif keys.get("invtNo") in invt:
             targets = [invt[keys["invtNo"]]]
+        elif keys.get("logisticsNo") in by_waybill:
+            targets = [by_waybill[keys["logisticsNo"]]]
         elif receipt.invt_nos:
             targets = sorted({invt[n] for n in receipt.invt_nos if n in invt})
         elif keys.get("billNo") in by_bill:
