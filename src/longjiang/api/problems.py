@@ -39,13 +39,22 @@ from longjiang.errors import (
 from longjiang.stats._model import UnknownIndicatorError
 
 __all__ = ["PROBLEM_BASE", "TITLES", "allowed_methods", "describe_pattern", "error_message",
-           "install_problem_handlers", "json_safe", "problem_response", "title_for"]
+           "install_problem_handlers", "json_safe", "message_text", "problem_response",
+           "title_for"]
 
 PROBLEM_BASE = "https://longjiang-corridor.org/problems/"
 MEDIA_TYPE = PROBLEM_MEDIA_TYPE
 
 #: longest string echoed back in a problem (a request value, a body excerpt)
 _MAX_TEXT = 200
+#: longest sentence of ours in a problem (its ``detail``, an error's ``message``): long enough
+#: for every message the core writes whole (the plate formats' hint is about 330 characters),
+#: and still a bound when many errors are joined into one detail
+_MAX_MESSAGE = 2000
+#: the members whose strings are our own sentences, bounded by :data:`_MAX_MESSAGE`
+_MESSAGE_KEYS = frozenset({"detail", "message"})
+#: where a long sentence may be cut, best first: between errors, clauses, words
+_CUTS = ("; ", ". ", ", ", " ")
 #: how deep and how many items of a rejected value are echoed back
 _MAX_DEPTH = 4
 _MAX_ITEMS = 20
@@ -143,6 +152,19 @@ def _short(text: str) -> str:
     return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
 
 
+def message_text(text: str, limit: int = _MAX_MESSAGE) -> str:
+    """``text`` (a sentence of ours) whole when it fits in ``limit`` characters, else cut at
+    the last boundary between errors, clauses or words in its second half, and marked "…"."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    for mark in _CUTS:
+        at = head.rfind(mark)
+        if at >= limit // 2:
+            return head[:at].rstrip(" ;,.") + " …"
+    return head + "…"
+
+
 def json_safe(value: Any, depth: int = 0) -> Any:
     """``value`` as something JSON can carry, bounded: bytes decoded, long text cut."""
     if value is None or isinstance(value, bool | int):
@@ -156,7 +178,11 @@ def json_safe(value: Any, depth: int = 0) -> Any:
     if depth >= _MAX_DEPTH:
         return _short(repr(value))
     if isinstance(value, Mapping):
-        return {_short(str(k)): json_safe(v, depth + 1)
+        # an error's own message (depth 1 in a problem's ``errors``), not an echoed value
+        ours = depth <= 1
+        return {_short(str(k)): message_text(v)
+                if ours and k in _MESSAGE_KEYS and isinstance(v, str)
+                else json_safe(v, depth + 1)
                 for k, v in list(value.items())[:_MAX_ITEMS]}
     if isinstance(value, list | tuple | set | frozenset):
         return [json_safe(v, depth + 1) for v in list(value)[:_MAX_ITEMS]]
@@ -165,9 +191,10 @@ def json_safe(value: Any, depth: int = 0) -> Any:
 
 def problem_response(status: int, code: str, title: str, detail: str, instance: str,
                      headers: Mapping[str, str] | None = None, **extra: Any) -> FastJSON:
-    """A problem+json response (every value made JSON-safe)."""
+    """A problem+json response (every value made JSON-safe; ``detail`` and the errors'
+    ``message`` are our sentences, bounded by :data:`_MAX_MESSAGE`, request values by 200)."""
     body = {"type": PROBLEM_BASE + code, "title": title, "status": status,
-            "detail": json_safe(detail), "instance": json_safe(instance),
+            "detail": message_text(detail), "instance": json_safe(instance),
             **{k: json_safe(v) for k, v in extra.items()}}
     return FastJSON(body, status_code=status, media_type=MEDIA_TYPE,
                     headers=dict(headers) if headers else None)
