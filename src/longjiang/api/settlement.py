@@ -9,6 +9,9 @@ Everything else is the books of the one company running the server and needs
 checked (in constant time) before the body is read; a body is read only up to
 ``Content-Length`` and at most 64 MiB (a camt.053 statement) or 1 MiB (JSON), then parsed.
 
+Dates are ``YYYY-MM-DD`` within 1900-01-01..2200-12-31 (:mod:`longjiang.settlement.checks`),
+and an invoice is not due before its date; a refused request writes nothing.
+
 The journal is ``app.state.settlement`` when the application sets one, else it is opened on
 first use from ``LONGJIANG_DB``.
 """
@@ -31,6 +34,7 @@ from longjiang.api.problems import describe_pattern, error_message
 from longjiang.api.responses import problem_responses
 from longjiang.config import Settings
 from longjiang.errors import AuthenticationError, InputError, PayloadTooLarge
+from longjiang.settlement.checks import check_day
 from longjiang.settlement.journal import Journal, Posting
 from longjiang.settlement.money import currency, parse_amount, parse_rate
 from longjiang.settlement.rates import RateSource
@@ -140,6 +144,7 @@ def rates_on(journal: JournalDep, on: Annotated[IsoDate, Query(alias="date")],
     """The rates of ``base`` in roubles by each publisher in effect on the date."""
     from longjiang.errors import NotFoundError
 
+    check_day(on, "date")
     out: list[dict[str, Any]] = []
     for s in RateSource:
         try:
@@ -162,6 +167,9 @@ def rates_series(journal: JournalDep,
     """Both CNY/RUB series (roubles per yuan) and their day-by-day divergence."""
     from longjiang.settlement.reports import as_json, divergence, series
 
+    for day, name in ((start, "from"), (end, "to")):
+        if day is not None:
+            check_day(day, name)
     if start is not None and end is not None and start > end:
         raise InputError(f"the range is reversed: from={start.isoformat()} is after "
                          f"to={end.isoformat()}", field="from")
@@ -179,6 +187,7 @@ def convert(journal: JournalDep, amount: Annotated[str, Query(min_length=1, max_
             source: Literal["cbr", "cfets"] = "cbr") -> dict[str, Any]:
     """``amount`` of ``from`` in ``to`` at the reference rate (as ``settle convert --json``)."""
     s, d = currency(src, field="from"), currency(dst, field="to")
+    check_day(on, "date")
     minor = parse_amount(amount, s)
     out, rate, _ = journal.convert(minor, s.code, d.code, on, RateSource(source))
     text = str(rate) if len(str(rate)) < 20 else f"{rate:.12f}".rstrip("0")
@@ -385,6 +394,8 @@ def report_trial(_: Authenticated, journal: JournalDep,
                  as_of: IsoDate | None = None) -> list[dict[str, Any]]:
     from longjiang.settlement.reports import as_json, trial_balance
 
+    if as_of is not None:
+        check_day(as_of, "as_of")
     out: list[dict[str, Any]] = as_json(trial_balance(journal, as_of))
     return out
 
@@ -400,7 +411,7 @@ def report_fx(_: Authenticated, journal: JournalDep,
 
 class Pacs008In(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    payments: list[str] = Field(min_length=1, max_length=1000)
+    payments: list[Annotated[str, Field(max_length=35)]] = Field(min_length=1, max_length=1000)
     debtor: str = Field(max_length=140)
     debtor_agent: str = Field(max_length=11)
     creditor_agent: str = Field(max_length=11)
@@ -411,19 +422,14 @@ class Pacs008In(BaseModel):
              openapi_extra=_json_body(Pacs008In))
 async def export_pacs008(request: Request, _: Authenticated, journal: JournalDep) -> Response:
     """A pacs.008.001.08 for ``{"payments": [...], "debtor": ..., "debtor_agent": BIC,
-    "creditor_agent": BIC}``."""
-    from longjiang.settlement.iso20022 import CreditTransfer, new_uetr, pacs008
-    from longjiang.settlement.journal import payment_transfers
+    "creditor_agent": BIC}``; each payment once. The request is checked whole before the
+    UETRs and end-to-end ids given to payments are stored: a refused one stores nothing."""
+    from longjiang.settlement.iso20022 import new_uetr
+    from longjiang.settlement.transfers import export_pacs008 as export
 
     m = await _model(request, Pacs008In)
-    rows = await run_in_threadpool(payment_transfers, journal, m.payments, new_uetr)
-    now = dt.datetime.now(dt.UTC)
-    transfers = [CreditTransfer(
-        end_to_end_id=e2e, uetr=uetr, currency=p.currency, amount_minor=int(p.amount_minor),
-        debtor=m.debtor, creditor=p.party, debtor_agent_bic=m.debtor_agent,
-        creditor_agent_bic=m.creditor_agent, settlement_date=dt.date.fromisoformat(p.value_date),
-        charge_bearer=m.charge_bearer, invoice_no=p.invoice_no,
-        order_ref=inv.order_ref if inv else None, shipment_id=inv.shipment_id if inv else None)
-        for p, uetr, e2e, inv in rows]
-    return Response(pacs008(f"LJ-{now:%Y%m%d%H%M%S}", transfers, now),
-                    media_type="application/xml")
+    document = await run_in_threadpool(lambda: export(
+        journal, m.payments, debtor=m.debtor, debtor_agent=m.debtor_agent,
+        creditor_agent=m.creditor_agent, charge_bearer=m.charge_bearer,
+        created=dt.datetime.now(dt.UTC), new_uetr=new_uetr))
+    return Response(document, media_type="application/xml")

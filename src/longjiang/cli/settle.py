@@ -347,24 +347,18 @@ def pacs008_cmd(payments: Annotated[list[str], typer.Argument(help="payment ids"
                 msg_id: Annotated[str | None, typer.Option("--msg-id")] = None,
                 charge_bearer: Annotated[str, typer.Option("--charge-bearer")] = "SHAR",
                 db: DbOption = None) -> None:
-    """Write a pacs.008.001.08 customer credit transfer for the payments."""
+    """Write a pacs.008.001.08 customer credit transfer for the payments (each once)."""
     from longjiang.cli._common import output_path
-    from longjiang.settlement.iso20022 import CreditTransfer, new_uetr, pacs008
-    from longjiang.settlement.journal import payment_transfers
+    from longjiang.settlement.iso20022 import new_uetr
+    from longjiang.settlement.transfers import export_pacs008
 
     target = output_path(output, (".xml",))
-    now = datetime.now(UTC)
     with _journal(db) as j:
-        rows = payment_transfers(j, payments, new_uetr)
-    transfers = [CreditTransfer(
-        end_to_end_id=e2e, uetr=uetr, currency=p.currency, amount_minor=int(p.amount_minor),
-        debtor=debtor, creditor=p.party, debtor_agent_bic=debtor_agent,
-        creditor_agent_bic=creditor_agent, settlement_date=date.fromisoformat(p.value_date),
-        charge_bearer=charge_bearer, invoice_no=p.invoice_no,
-        order_ref=inv.order_ref if inv else None, shipment_id=inv.shipment_id if inv else None)
-        for p, uetr, e2e, inv in rows]
-    target.write_bytes(pacs008(msg_id or f"LJ-{now:%Y%m%d%H%M%S}", transfers, now))
-    typer.echo(f"{len(transfers)} payment(s) written to {target}")
+        document = export_pacs008(j, payments, debtor=debtor, debtor_agent=debtor_agent,
+                                  creditor_agent=creditor_agent, charge_bearer=charge_bearer,
+                                  msg_id=msg_id, created=datetime.now(UTC), new_uetr=new_uetr)
+    target.write_bytes(document)
+    typer.echo(f"{len(payments)} payment(s) written to {target}")
 
 
 @app.command("reconcile")

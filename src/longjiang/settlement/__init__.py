@@ -13,7 +13,10 @@ first use so that importing the package loads no sub-module. Sub-modules:
   postings, in its invoice's currency or another.
 - :mod:`longjiang.settlement.reports`: trial balance, open invoices, realised FX, exposure,
   the CBR/CFETS divergence.
-- :mod:`longjiang.settlement.iso20022`: ``pacs.008`` export and ``camt.053`` import.
+- :mod:`longjiang.settlement.iso20022`: ``pacs.008`` export and ``camt.053`` import;
+  :mod:`~longjiang.settlement.transfers`: recorded payments into one ``pacs.008``, checked
+  whole before their UETRs are stored.
+- :mod:`longjiang.settlement.checks`: the date range and the printable text every write takes.
 - :mod:`longjiang.settlement.reconcile`: statement entries matched to expected payments.
 - :mod:`longjiang.settlement.links`: a paid invoice on the shipment's EPCIS timeline.
 """

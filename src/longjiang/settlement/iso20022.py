@@ -25,10 +25,13 @@ from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from longjiang.errors import InputError, Problem, ProblemKind, ValidationError
+from longjiang.settlement.checks import day_problem, text_problem
 from longjiang.settlement.money import Currency, currency, format_minor
 
 __all__ = [
+    "BIC",
     "CAMT053_NS",
+    "CHARGE_BEARERS",
     "MAX_STATEMENT_BYTES",
     "PACS008_NS",
     "CreditTransfer",
@@ -44,8 +47,10 @@ PACS008_NS = "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"
 CAMT053_NS = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(0[2-9]|1[0-2])$")
 #: a statement larger than this is refused before parsing (100,000 entries are ~80 MB)
 MAX_STATEMENT_BYTES = 256 * 1024 * 1024
-_BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 CHARGE_BEARERS = ("DEBT", "CRED", "SHAR", "SLEV")
+_ID35 = re.compile(r"^[A-Za-z0-9/\-?:().,'+ ]{1,35}$")
+_UETR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -88,16 +93,20 @@ def pacs008(msg_id: str, transfers: Sequence[CreditTransfer], created: datetime)
 
     if not transfers:
         raise InputError("a pacs.008 needs at least one payment", field="payments")
-    if not re.fullmatch(r"[A-Za-z0-9/\-?:().,'+ ]{1,35}", msg_id):
+    if not _ID35.fullmatch(msg_id):
         raise InputError(f"message id {msg_id!r}: 1-35 characters expected", field="msg_id")
-    for i, tr in enumerate(transfers):
-        for name in ("debtor_agent_bic", "creditor_agent_bic"):
-            if not _BIC.match(getattr(tr, name)):
-                raise InputError(f"transfers[{i}].{name} {getattr(tr, name)!r}: expected a "
-                                 "BIC such as BKCHCNBJ or SABRRUMM", field=name)
-        if tr.charge_bearer not in CHARGE_BEARERS:
-            raise InputError(f"transfers[{i}].charge_bearer {tr.charge_bearer!r}: expected "
-                             f"one of {', '.join(CHARGE_BEARERS)}", field="charge_bearer")
+    problems = [p for i, tr in enumerate(transfers) for p in _transfer_problems(i, tr)]
+    for name in ("end_to_end_id", "uetr"):
+        seen: dict[str, int] = {}
+        for i, tr in enumerate(transfers):
+            value = getattr(tr, name)
+            if value in seen:
+                problems.append(Problem.at(f"/transfers/{i}/{name}", "the same as in "
+                                           f"/transfers/{seen[value]}: one payment goes into "
+                                           "a message once", repr(value)))
+            seen.setdefault(value, i)
+    if problems:
+        raise ValidationError(problems)
     root = etree.Element(f"{{{PACS008_NS}}}Document", nsmap={None: PACS008_NS})
     body = _sub(root, "FIToFICstmrCdtTrf")
     hdr = _sub(body, "GrpHdr")
@@ -137,6 +146,45 @@ def pacs008(msg_id: str, transfers: Sequence[CreditTransfer], created: datetime)
                     _sub(doc, "Nb", nb[:35])
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                 pretty_print=True))
+
+
+def _transfer_problems(i: int, tr: CreditTransfer) -> list[Problem]:
+    """Every reason ``tr`` cannot go into a pacs.008 (checked before anything is built)."""
+    out: list[Problem] = []
+
+    def bad(name: str, value: object, message: str) -> None:
+        out.append(Problem.at(f"/transfers/{i}/{name}", message, repr(value)[:80]))
+
+    for name in ("debtor_agent_bic", "creditor_agent_bic"):
+        if not BIC.fullmatch(getattr(tr, name)):
+            bad(name, getattr(tr, name), "expected a BIC such as BKCHCNBJ or SABRRUMM")
+    if tr.charge_bearer not in CHARGE_BEARERS:
+        bad("charge_bearer", tr.charge_bearer, f"expected one of {', '.join(CHARGE_BEARERS)}")
+    if not _ID35.fullmatch(tr.end_to_end_id):
+        bad("end_to_end_id", tr.end_to_end_id, "expected 1 to 35 letters, digits, spaces or "
+            "/-?:().,'+")
+    if not _UETR.fullmatch(tr.uetr):
+        bad("uetr", tr.uetr, "expected a UUID version 4 in lower case")
+    for name, limit, required in (("debtor", 140, True), ("creditor", 140, True),
+                                  ("invoice_no", 35, False), ("order_ref", 64, False),
+                                  ("shipment_id", 64, False)):
+        value = getattr(tr, name)
+        why = None if value is None else text_problem(value, limit, required=required)
+        if why is not None:
+            bad(name, value, why)
+    for name in ("currency", "instructed_currency"):
+        code = getattr(tr, name)
+        if code is not None:
+            try:
+                currency(code, field=name)
+            except InputError as exc:
+                bad(name, code, str(exc))
+    if tr.amount_minor <= 0 or (tr.instructed_minor is not None and tr.instructed_minor <= 0):
+        bad("amount_minor", tr.amount_minor, "an amount must be greater than zero")
+    why = day_problem(tr.settlement_date)
+    if why is not None:
+        bad("settlement_date", tr.settlement_date.isoformat(), why)
+    return out
 
 
 def _rate_text(settle_minor: int, settle: Currency, instd_minor: int, instd: Currency) -> str:
@@ -260,6 +308,12 @@ def parse_camt053(data: bytes, name: str) -> Statement:
         if booked is None and value is None:
             problems.append(Problem(name, line, "BookgDt", None,
                                     "expected a booking or value date"))
+        for tag, day in (("BookgDt", booked), ("ValDt", value)):
+            why = day_problem(day) if day is not None else None
+            if day is not None and why is not None:
+                problems.append(Problem(name, line, tag, day.isoformat(), why,
+                                        ProblemKind.BAD_DATE))
+                booked = value = None
         dtls = k.get("NtryDtls")
         tx = kids(dtls).get("TxDtls") if dtls is not None else None
         tk = kids(tx) if tx is not None else {}
@@ -268,6 +322,10 @@ def parse_camt053(data: bytes, name: str) -> Statement:
         if not ref:
             problems.append(Problem(name, line, "AcctSvcrRef", None, "every entry needs the "
                                     "bank's reference (it makes re-imports idempotent)"))
+        elif len(ref) > 35:
+            problems.append(Problem(name, line, "AcctSvcrRef", ref[:60], f"{len(ref)} "
+                                    "characters, more than the 35 of ISO 20022's Max35Text"))
+            ref = ""
         elif ref in seen:
             problems.append(Problem(name, line, "AcctSvcrRef", ref, "listed twice",
                                     ProblemKind.DUPLICATE))

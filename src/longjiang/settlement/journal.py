@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from longjiang.errors import ConflictError, InputError, NotFoundError, StorageError
 from longjiang.settlement import store as t
+from longjiang.settlement.checks import check_day, check_text
 from longjiang.settlement.money import MAX_MINOR, Currency, convert_minor, currency
 from longjiang.settlement.ratebook import MAX_RATE_AGE_DAYS, RateBook
 from longjiang.settlement.rates import Rate, RateSource
@@ -97,14 +98,14 @@ def check_balanced(postings: Iterable[Posting]) -> None:
 
 
 def _name(value: str, field: str) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise InputError(f"{field} {value!r}: expected 1-64 letters, digits, '.', '_' or '-'",
                          field=field)
     return value
 
 
 def _ref(value: str, field: str) -> str:
-    if not isinstance(value, str) or not _REF.match(value) or value != value.strip():
+    if not isinstance(value, str) or not _REF.fullmatch(value) or value != value.strip():
         raise InputError(f"{field} {value!r}: expected 1-35 characters of the ISO 20022 "
                          "identifier set (letters, digits, / - ? : ( ) . , ' + space)",
                          field=field)
@@ -143,7 +144,11 @@ class Journal(RateBook):
 
     def _post(self, conn: Connection, kind: str, day: date, memo: str,
               lines: Sequence[Posting], **links: Any) -> int:
+        check_day(day, "date")
         check_balanced(lines)
+        if not any(p.amount_minor for p in lines):
+            raise InputError("postings: every amount is zero; a transaction needs at least "
+                             "one posting that moves money", field="postings")
         for p in lines:
             if abs(p.amount_minor) > MAX_MINOR:
                 raise InputError(f"posting to {p.account}: {p.amount_minor} minor units is "
@@ -170,13 +175,17 @@ class Journal(RateBook):
 
     def post_entry(self, day: date, memo: str, lines: Sequence[Posting]) -> int:
         """A manual entry: any accounts, balanced in every currency, or refused whole."""
+        check_day(day, "date")
+        check_text(memo, "memo", 500, required=False)
         checked: list[Posting] = []
         for i, p in enumerate(lines):
             cur = currency(p.currency, field=f"postings[{i}].currency")
-            kind, _, rest = p.account.partition(":")
-            if kind not in KINDS or (not rest.endswith(":" + cur.code) and rest != cur.code):
+            parts = p.account.split(":") if isinstance(p.account, str) else []
+            if len(parts) not in (2, 3) or parts[0] not in KINDS or parts[-1] != cur.code or (
+                    len(parts) == 3 and not _NAME.fullmatch(parts[1])):
                 raise InputError(f"postings[{i}].account {p.account!r}: expected kind:CCY or "
-                                 f"kind:party:CCY with a kind of {', '.join(KINDS)} and the "
+                                 f"kind:party:CCY with a kind of {', '.join(KINDS)}, a party "
+                                 "of 1-64 letters, digits, '.', '_' or '-', and the "
                                  f"posting's currency {cur.code}", field=f"postings[{i}]")
             checked.append(Posting(p.account, cur.code, p.amount_minor))
         if not checked:
@@ -192,6 +201,16 @@ class Journal(RateBook):
         _ref(invoice_no, "invoice")
         _name(party, "party")
         _positive(amount_minor, cur)
+        check_day(day, "date")
+        if due is not None:
+            check_day(due, "due")
+            if due < day:
+                raise InputError(f"due: {due.isoformat()} is before the invoice's date "
+                                 f"{day.isoformat()}", field="due")
+        if order_ref is not None:
+            _name(order_ref, "order")
+        if shipment_id is not None:
+            _name(shipment_id, "shipment")
         if received:
             lines = [Posting(account_code("expense", cur.code), cur.code, amount_minor),
                      Posting(account_code("payable", cur.code, party), cur.code, -amount_minor)]
@@ -230,6 +249,7 @@ class Journal(RateBook):
         _name(party, "party")
         _name(bank, "bank")
         _positive(amount_minor, cur)
+        check_day(value_date, "date")
         if direction not in ("in", "out"):
             raise InputError(f"direction {direction!r}: expected in or out", field="direction")
         if end_to_end_id is not None:
@@ -328,6 +348,7 @@ class Journal(RateBook):
 
     def post_payment(self, payment_id: str, day: date) -> int:
         """Post an expected payment (it happened on ``day``)."""
+        check_day(day, "date")
         with self.store.write() as conn:
             if conn.execute(select(t.payments.c.payment_id).where(
                     t.payments.c.payment_id == payment_id)).first() is None:
@@ -336,6 +357,7 @@ class Journal(RateBook):
 
     def refund(self, payment_id: str, amount_minor: int, day: date) -> int:
         """Give back part or all of a posted incoming payment (reopens the invoice)."""
+        check_day(day, "date")
         with self.store.write() as conn:
             p = conn.execute(select(t.payments).where(
                 t.payments.c.payment_id == payment_id)).first()
@@ -368,6 +390,8 @@ class Journal(RateBook):
         cur = currency(ccy)
         _name(bank, "bank")
         _positive(amount_minor, cur)
+        check_day(day, "date")
+        check_text(memo, "memo", 500, required=False)
         lines = [Posting(account_code("fees", cur.code), cur.code, amount_minor),
                  Posting(account_code("bank", cur.code, bank), cur.code, -amount_minor)]
         with self.store.write() as conn:
@@ -381,6 +405,7 @@ class Journal(RateBook):
         s, d = currency(src, field="from"), currency(dst, field="to")
         _name(bank, "bank")
         _positive(amount_minor, s)
+        check_day(day, "date")
         if deal_rate <= 0:
             raise InputError(f"deal rate {deal_rate}: must be greater than zero", field="rate")
         ref_rate, used = self.reference_rate(source, s.code, d.code, day)
@@ -425,31 +450,3 @@ class Journal(RateBook):
         with self.store.read() as conn:
             return {a: (c, int(v)) for a, c, v in conn.execute(q)}
 
-
-def payment_transfers(j: Journal, payment_ids: Sequence[str], new_uetr: Any) -> list[Any]:
-    """Rows of ``payment_ids`` joined with their invoices; a UETR is given (and stored) to
-    each payment that has none, and its payment id becomes its end-to-end id if it has none.
-    """
-    if not payment_ids:
-        raise InputError("name at least one payment", field="payments")
-    out = []
-    with j.store.write() as conn:
-        for pid in payment_ids:
-            row = conn.execute(select(t.payments).where(t.payments.c.payment_id == pid)).first()
-            if row is None:
-                raise NotFoundError(f"payment {pid!r} does not exist")
-            values: dict[str, str] = {}
-            if row.uetr is None:
-                values["uetr"] = new_uetr()
-            if row.end_to_end_id is None:
-                values["end_to_end_id"] = pid
-            if values:
-                conn.execute(update(t.payments).where(t.payments.c.payment_id == pid)
-                             .values(**values))
-            inv = None
-            if row.invoice_no:
-                inv = conn.execute(select(t.invoices).where(
-                    t.invoices.c.invoice_no == row.invoice_no)).first()
-            out.append((row, values.get("uetr", row.uetr),
-                        values.get("end_to_end_id", row.end_to_end_id), inv))
-    return out

@@ -38,7 +38,7 @@ def _bt(gln: str, ident: str) -> str:
 def paid_event_document(journal: Journal, payment_id: str, *, epc: str, payee_gln: str,
                         when: datetime, new_uuid: Callable[[], str]) -> tuple[str, dict[str, Any]]:
     """``(shipment id, EPCIS document)`` saying that ``payment_id`` paid its invoice."""
-    if not _GLN.match(payee_gln):
+    if not _GLN.fullmatch(payee_gln):
         raise InputError(f"payee GLN {payee_gln!r}: expected 13 digits", field="gln")
     if when.tzinfo is None:
         raise InputError(f"the event time needs a time zone, got {when.isoformat()}",

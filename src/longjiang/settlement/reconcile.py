@@ -30,7 +30,7 @@ from sqlalchemy import Connection, bindparam, func, select, text, update
 
 from longjiang.errors import InputError
 from longjiang.settlement import store as t
-from longjiang.settlement.iso20022 import StatementEntry, parse_camt053
+from longjiang.settlement.iso20022 import Statement, StatementEntry, parse_camt053
 from longjiang.settlement.journal import Journal
 from longjiang.settlement.money import currency, format_minor
 from longjiang.settlement.store import statement_entries
@@ -300,20 +300,7 @@ def reconcile_statement(j: Journal, data: bytes, name: str, *, tolerance_days: i
         raise InputError(f"{name}: a statement of a {stmt.currency} account, not "
                          f"{currency(expect_currency).code}", field="currency")
     with j.store.read() as conn:
-        dup = conn.execute(select(t.statements.c.statement_id, t.statements.c.imported_at,
-                                  t.statements.c.file_name).where(
-            (t.statements.c.sha256 == sha) | (t.statements.c.statement_id == stmt.key))).first()
-        if dup is not None:
-            raise InputError(f"{name}: statement {dup.statement_id} was imported on "
-                             f"{dup.imported_at} (from {dup.file_name}); nothing was posted "
-                             "again", field="file")
-        refs = [e.acct_svcr_ref for e in stmt.entries]
-        seen: dict[str, str] = {}
-        for i in range(0, len(refs), 500):
-            for ref, sid in conn.execute(select(statement_entries.c.acct_svcr_ref,
-                                                statement_entries.c.statement_id).where(
-                    statement_entries.c.acct_svcr_ref.in_(refs[i:i + 500]))):
-                seen[ref] = sid
+        seen = _imported(conn, stmt, sha, name)
     fresh = [e for e in stmt.entries if e.acct_svcr_ref not in seen]
     skipped = [(e, f"already imported with statement {seen[e.acct_svcr_ref]}")
                for e in stmt.entries if e.acct_svcr_ref in seen]
@@ -321,6 +308,10 @@ def reconcile_statement(j: Journal, data: bytes, name: str, *, tolerance_days: i
     by_seq = {m.entry.seq: m for m in result.matched}
     reasons = {e.seq: r for e, r in result.unmatched_entries}
     with j.store.write() as conn:
+        if _imported(conn, stmt, sha, name) != seen:
+            raise InputError(f"{name}: some of its entries were imported with another "
+                             "statement meanwhile; nothing was posted, import it again",
+                             field="file")
         conn.execute(t.statements.insert().values(
             statement_id=stmt.key, sha256=sha, account=stmt.account[:70],
             currency=stmt.currency, file_name=name[:255], entries=len(stmt.entries),
@@ -342,6 +333,26 @@ def reconcile_statement(j: Journal, data: bytes, name: str, *, tolerance_days: i
             t.insert_rows(conn, statement_entries, rows[i:i + 20000])
         post_matched(j, conn, result.matched)
     return Reconciliation(stmt.key, stmt.currency, result, len(result.matched), skipped)
+
+
+def _imported(conn: Connection, stmt: Statement, sha: str, name: str) -> dict[str, str]:
+    """The statement id of each of ``stmt``'s bank references already imported; an
+    :class:`InputError` when the same file or statement was imported before."""
+    dup = conn.execute(select(t.statements.c.statement_id, t.statements.c.imported_at,
+                              t.statements.c.file_name).where(
+        (t.statements.c.sha256 == sha) | (t.statements.c.statement_id == stmt.key))).first()
+    if dup is not None:
+        raise InputError(f"{name}: statement {dup.statement_id} was imported on "
+                         f"{dup.imported_at} (from {dup.file_name}); nothing was posted "
+                         "again", field="file")
+    refs = [e.acct_svcr_ref for e in stmt.entries]
+    seen: dict[str, str] = {}
+    for i in range(0, len(refs), 500):
+        for ref, sid in conn.execute(select(statement_entries.c.acct_svcr_ref,
+                                            statement_entries.c.statement_id).where(
+                statement_entries.c.acct_svcr_ref.in_(refs[i:i + 500]))):
+            seen[ref] = sid
+    return seen
 
 
 def post_matched(j: Journal, conn: Connection, matched: Sequence[Match]) -> None:

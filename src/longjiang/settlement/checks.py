@@ -1,0 +1,73 @@
+"""Checks shared by every write to the books: dates within range, text fit for a message.
+
+Dates of invoices, payments, entries, statements and rates lie within :data:`FIRST_DATE`
+..:data:`LAST_DATE` (1900-01-01..2200-12-31, the range the rest of the API accepts): a
+date outside it is a typing mistake, and dates near the ends of what ``datetime.date``
+holds overflow the arithmetic done on them (a rate's publication day, its age).
+
+Text that goes into an ISO 20022 message or the journal (a debtor's name, a memo) must be
+printable: no control characters (C0, C1, DEL), no lone surrogates, no Unicode
+noncharacters and no bidirectional overrides or isolates, which XML cannot carry or which
+would make a name read differently from how it is stored.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from longjiang.errors import InputError
+
+__all__ = ["FIRST_DATE", "LAST_DATE", "check_day", "check_text", "day_problem", "text_problem"]
+
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2200, 12, 31)
+#: embedding, override and isolate controls (UAX #9): they reorder what a reader sees
+_BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
+
+
+def day_problem(day: date) -> str | None:
+    """Why ``day`` is refused, or ``None`` when it is within range."""
+    if FIRST_DATE <= day <= LAST_DATE:
+        return None
+    return f"{day.isoformat()} is not within {FIRST_DATE.isoformat()}..{LAST_DATE.isoformat()}"
+
+
+def check_day(day: date, field: str) -> date:
+    """``day``, or an :class:`InputError` on ``field`` when it is out of range."""
+    problem = day_problem(day)
+    if problem is not None:
+        raise InputError(f"{field}: {problem}", field=field)
+    return day
+
+
+def _bad_character(ch: str) -> bool:
+    cp = ord(ch)
+    return (unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or cp in _BIDI
+            or 0xFDD0 <= cp <= 0xFDEF or (cp & 0xFFFE) == 0xFFFE)
+
+
+def text_problem(value: str, max_length: int, *, required: bool = True) -> str | None:
+    """Why ``value`` is refused as one line of printable text, or ``None``."""
+    if required and not value.strip():
+        return "is empty"
+    if len(value) > max_length:
+        return f"is {len(value)} characters long, more than the {max_length} allowed"
+    for i, ch in enumerate(value):
+        if _bad_character(ch):
+            return (f"holds the control character U+{ord(ch):04X} at position {i + 1}: "
+                    "only printable text is allowed")
+    return None
+
+
+def check_text(value: str, field: str, max_length: int, *, required: bool = True) -> str:
+    """``value``, or an :class:`InputError` on ``field`` saying what is wrong with it."""
+    problem = text_problem(value, max_length, required=required)
+    if problem is not None:
+        raise InputError(f"{field} {_shown(value)}: {problem}", field=field)
+    return value
+
+
+def _shown(value: str) -> str:
+    """``value`` quoted for a message (``repr`` escapes what is not printable), cut at 60."""
+    return repr(value[:60]) + ("..." if len(value) > 60 else "")
