@@ -72,8 +72,22 @@ class Mismatch:
         return asdict(self)
 
 
+#: amounts and weights as Decimal, by their text (the same few values recur from order to
+#: order; emptied when it grows past _DECIMALS)
+_decimals: dict[str, Decimal] = {}
+_DECIMALS = 4096
+_ZERO = Decimal(0)
+
+
 def _d(value: str | None) -> Decimal:
-    return Decimal(value) if value else Decimal(0)
+    if not value:
+        return _ZERO
+    number = _decimals.get(value)
+    if number is None:
+        if len(_decimals) > _DECIMALS:
+            _decimals.clear()
+        number = _decimals[value] = Decimal(value)
+    return number
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -89,8 +103,11 @@ def _fmt(value: Decimal) -> str:
 
 
 class _Checker:
+    __slots__ = ("found", "heads", "r", "side")
+
     def __init__(self, resolved: Resolved) -> None:
         self.r = resolved
+        self.heads = resolved.heads
         self.side = resolved.order.side
         self.found: list[Mismatch] = []
 
@@ -98,7 +115,7 @@ class _Checker:
         return _NAMES[(self.side, element)]
 
     def head(self, element: str) -> Mapping[str, str]:
-        return self.r.heads.get(element, {})
+        return self.heads.get(element, _EMPTY)
 
     def add(self, rule: str, a: tuple[str, str, str], b: tuple[str, str, str],
             message: str) -> None:
@@ -107,7 +124,7 @@ class _Checker:
 
     def same(self, rule: str, ea: str, eb: str, field: str, message: str,
              field_b: str | None = None) -> None:
-        heads = self.r.heads
+        heads = self.heads
         va, vb = heads[ea].get(field), heads[eb].get(field_b or field)
         if va is not None and vb is not None and va != vb:
             self.add(rule, (self.doc(ea), field, va), (self.doc(eb), field_b or field, vb),
@@ -115,13 +132,18 @@ class _Checker:
 
     def amounts(self, rule: str, a: tuple[str, str, Decimal], b: tuple[str, str, Decimal],
                 message: str) -> None:
+        """``a`` and ``b``: (element, field, amount); the elements are named as documents
+        only when the amounts differ."""
         if a[2] != b[2] and _cents(a[2]) != _cents(b[2]):
-            self.add(rule, (a[0], a[1], _fmt(a[2])), (b[0], b[1], _fmt(b[2])), message)
+            self.add(rule, (self.doc(a[0]) if a[0] in _ELEMENTS else a[0], a[1], _fmt(a[2])),
+                     (self.doc(b[0]) if b[0] in _ELEMENTS else b[0], b[1], _fmt(b[2])),
+                     message)
 
     def goods(self, order_el: str, list_el: str, inv_list: str) -> None:
         order = self.head(order_el)
-        total = Decimal(0)
-        for i, item in enumerate(self.r.lists.get("OrderList", ())):
+        total = _ZERO
+        lists = self.r.lists
+        for i, item in enumerate(lists.get("OrderList", ())):
             qty, price, line = _d(item.get("qty")), _d(item.get("price")), _d(
                 item.get("totalPrice"))
             total += line
@@ -131,15 +153,20 @@ class _Checker:
                                         _fmt(qty * price)),
                          (self.doc(order_el), f"OrderList[{i + 1}].totalPrice", _fmt(line)),
                          "an item's total price must be its quantity times its unit price")
-        self.amounts("goods-value", (self.doc(order_el), "goodsValue",
-                                     _d(order.get("goodsValue"))),
-                     (self.doc(order_el), "sum(OrderList.totalPrice)", total),
+        goods_value = _d(order.get("goodsValue"))
+        self.amounts("goods-value", (order_el, "goodsValue", goods_value),
+                     (order_el, "sum(OrderList.totalPrice)", total),
                      "the goods value must be the sum of the items' total prices")
-        listed = sum((_d(i.get("totalPrice")) for i in self.r.lists.get(inv_list, ())),
-                     Decimal(0))
-        self.amounts("list-value", (self.doc(order_el), "goodsValue", _d(order.get("goodsValue"))),
-                     (self.doc(list_el), "sum(InventoryList.totalPrice)", listed),
+        listed = _ZERO
+        for item in lists.get(inv_list, ()):
+            listed += _d(item.get("totalPrice"))
+        self.amounts("list-value", (order_el, "goodsValue", goods_value),
+                     (list_el, "sum(InventoryList.totalPrice)", listed),
                      "the list's goods must add up to the order's goods value")
+
+
+_EMPTY: Mapping[str, str] = {}
+_ELEMENTS = frozenset(element for _side, element in _NAMES)
 
 
 def _check_export(c: _Checker) -> None:
@@ -156,9 +183,9 @@ def _check_export(c: _Checker) -> None:
     order = c.head("OrderHead")
     paid = _d(order.get("goodsValue")) + _d(order.get("freight")) - _d(
         c.r.order.head.get("discount"))
-    c.amounts("payment-amount", (c.doc("Receipts"), "charge", _d(c.head("Receipts").get(
-        "charge"))), (c.doc("OrderHead"), "goodsValue+freight-discount", paid),
-        "the payment received must equal what the buyer paid for the order")
+    c.amounts("payment-amount", ("Receipts", "charge", _d(c.head("Receipts").get("charge"))),
+              ("OrderHead", "goodsValue+freight-discount", paid),
+              "the payment received must equal what the buyer paid for the order")
     inv, waybill = c.head("InventoryHead"), c.head("Logistics")
     net, gross = _d(inv.get("netWeight")), _d(inv.get("grossWeight"))
     if net > gross and _grams(net) > _grams(gross):
@@ -177,12 +204,12 @@ def _check_import(c: _Checker) -> None:
     order, payment = c.head("OrderHead"), c.head("PaymentHead")
     formula = (_d(order.get("goodsValue")) + _d(order.get("freight"))
                + _d(order.get("taxTotal")) - _d(order.get("discount")))
-    c.amounts("actual-paid", (c.doc("OrderHead"), "acturalPaid", _d(order.get("acturalPaid"))),
-              (c.doc("OrderHead"), "goodsValue+freight+taxTotal-discount", formula),
+    c.amounts("actual-paid", ("OrderHead", "acturalPaid", _d(order.get("acturalPaid"))),
+              ("OrderHead", "goodsValue+freight+taxTotal-discount", formula),
               "the amount paid must be goods value plus freight plus tax less discount")
-    c.amounts("payment-amount", (c.doc("OrderHead"), "acturalPaid",
+    c.amounts("payment-amount", ("OrderHead", "acturalPaid",
                                  _d(order.get("acturalPaid"))),
-              (c.doc("PaymentHead"), "amountPaid", _d(payment.get("amountPaid"))),
+              ("PaymentHead", "amountPaid", _d(payment.get("amountPaid"))),
               "the order's amount paid must equal the payment's")
     for field in ("consignee", "consigneeTelephone", "consigneeAddress"):
         c.same("consignee", "OrderHead", "LogisticsHead", field,
