@@ -8,7 +8,9 @@ and at most 16 MiB (orders) or 8 MiB (a receipt), then parsed. An order that doe
 is 404, whoever asks.
 
 - ``POST /orders``: validate and store orders (JSON object or array, JSON Lines, or CSV by
-  ``Content-Type``); nothing is stored when any problem is found (422 lists them all).
+  ``Content-Type``, UTF-8 unless its ``charset`` names gb18030 or windows-1251); nothing is
+  stored when any problem is found (422 lists them all), nor when an order is stored already
+  with other values (409, unless ``replace=true``; an order with receipts is never replaced).
 - ``GET /orders``: every stored order with its three-document status.
 - ``GET /orders/{orderNo}``: one order: its documents, mismatches field by field, receipts
   timeline; ``GET /orders/{orderNo}/landed-cost``: the landed cost with its breakdown.
@@ -48,6 +50,9 @@ TOKEN_ENV = "LONGJIANG_TRADE_TOKEN"
 MAX_ORDERS_BYTES = 16 * 1024 * 1024
 MAX_RECEIPT_BYTES = 8 * 1024 * 1024
 _LOCK = threading.Lock()
+#: body charsets read (the Content-Type's charset parameter) → Python codec
+_CHARSETS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gb18030": "gb18030",
+             "gbk": "gb18030", "gb2312": "gb18030", "windows-1251": "cp1251"}
 PRIVATE = problem_responses(401, 404, 413, 422, 503)
 _RATE = describe_pattern(r"^[0-9]{1,6}(\.[0-9]{1,8})?$",
                          "a number below 1,000,000 with at most 8 decimals, such as 7.8")
@@ -115,11 +120,24 @@ async def _posted_orders(request: Request) -> list[Any]:
     from longjiang.trade.orders import OrderFormat, parse_orders
 
     data = await _body(request, MAX_ORDERS_BYTES)
+    media, _, params = request.headers.get("content-type", "").partition(";")
+    media = media.strip().lower()
+    charset = "utf-8"
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    codec = _CHARSETS.get(charset)
+    if codec is None:
+        raise InputError(f"Content-Type charset {charset[:40]!r} is not one we read (expected "
+                         f"{', '.join(_CHARSETS)})", field="charset")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("the body is not UTF-8 text", field="body") from None
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"body: line {line}: byte 0x{data[exc.start]:02x} is not "
+                         f"{charset.upper()}: send UTF-8, or name the encoding, e.g. "
+                         "Content-Type: text/csv; charset=gb18030", field="body") from None
     fmt = (OrderFormat.CSV if media == "text/csv" else
            OrderFormat.JSONL if media in {"application/x-ndjson", "application/jsonl"} else
            OrderFormat.JSON if media == "application/json" else None)
@@ -164,13 +182,24 @@ def _overview(store: TradeStore) -> list[dict[str, Any]]:
             for r in orders]
 
 
-@router.post("/orders", responses=PRIVATE, openapi_extra=_orders_body(),
+@router.post("/orders", responses=problem_responses(401, 404, 409, 413, 422, 503),
+             openapi_extra=_orders_body(),
              summary="Validate and store orders (nothing stored when any is invalid)")
-async def post_orders(request: Request, _: Authenticated, store: StoreDep) -> dict[str, Any]:
-    """Orders with CEB field names; every problem by row or JSON pointer, field and value."""
+async def post_orders(
+    request: Request, _: Authenticated, store: StoreDep,
+    replace: Annotated[bool, Query(description=(
+        "replace stored orders that have other values (never one customs has answered)"))]
+    = False,
+) -> dict[str, Any]:
+    """Orders with CEB field names; every problem by row or JSON pointer, field and value.
+
+    An order stored before with other values is 409 (nothing stored) unless ``replace``;
+    one with customs receipts is 409 always. An order stored with the same values is left.
+    """
     resolved = await _posted_orders(request)
-    count = await run_in_threadpool(store.save_orders, resolved)
-    return {"imported": count, "orders": [r.order.order_no for r in resolved]}
+    saved = await run_in_threadpool(lambda: store.save_orders(resolved, replace=replace))
+    return {"imported": saved.stored, "replaced": saved.replaced,
+            "unchanged": saved.unchanged, "orders": [r.order.order_no for r in resolved]}
 
 
 @router.get("/orders", responses=PRIVATE, summary="Stored orders and their three documents")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from longjiang.cli._errors import handle_errors
-from longjiang.errors import InputError
+from longjiang.errors import DataError, InputError
 
 __all__ = ["app"]
 
@@ -39,11 +39,61 @@ def _url(db: str | None) -> str:
     return db or Settings.from_env().database_url
 
 
-def _orders(path: Path | None, db: str | None) -> list[Any]:
-    if path is not None:
-        from longjiang.trade.orders import load_orders
+EncodingOption = Annotated[str | None, typer.Option(
+    "--encoding", help="the orders file's encoding when it is not UTF-8: gb18030 (also gbk, "
+                       "the CSV default of Chinese Excel) or windows-1251")]
 
-        return load_orders(path)
+#: encodings an orders file may be read in: name given → Python codec
+ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gb18030": "gb18030",
+             "gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030",
+             "windows-1251": "cp1251", "cp1251": "cp1251"}
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> str:
+    """The text of an orders file: UTF-8 unless ``encoding`` says otherwise, or a DataError
+    naming the line of the first byte that does not decode."""
+    if encoding is not None and encoding.lower() not in ENCODINGS:
+        raise InputError(f"--encoding: {encoding!r} is not one we read (expected "
+                         f"{', '.join(ENCODINGS)})", field="encoding")
+    codec = ENCODINGS[encoding.lower()] if encoding else "utf-8-sig"
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        where = f"{name}: line {line}: byte 0x{data[exc.start]:02x} is not {codec.upper()}"
+        if encoding is not None:
+            raise DataError(f"{where}: is the file in {encoding}?") from None
+        try:
+            data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise DataError(f"{where}: the file is not UTF-8 text; save it as UTF-8") from None
+        raise DataError(f"{where}: the file is not UTF-8 but reads as GB18030 (GBK, the CSV "
+                        "encoding of Chinese Excel): save it as 'CSV UTF-8', or give "
+                        "--encoding gb18030") from None
+
+
+def _load(path: Path, encoding: str | None, *,
+          list_defaults: dict[str, str] | None = None) -> list[Any]:
+    """Read and validate an orders file (format by its suffix: .csv, .jsonl/.ndjson, JSON)."""
+    from longjiang.trade.orders import OrderFormat, parse_orders
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"Orders file not found: {str(path)!r}", field="orders") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read orders file {str(path)!r}: {exc.strerror or exc}",
+                         field="orders") from None
+    suffix = path.suffix.lower()
+    fmt = (OrderFormat.CSV if suffix == ".csv" else
+           OrderFormat.JSONL if suffix in {".jsonl", ".ndjson"} else None)
+    return parse_orders(_decode(data, path.name, encoding), path.name, fmt,
+                        list_defaults=list_defaults)
+
+
+def _orders(path: Path | None, db: str | None, encoding: str | None = None) -> list[Any]:
+    if path is not None:
+        return _load(path, encoding)
     from longjiang.trade.store import TradeStore
 
     store = TradeStore.open(_url(db))
@@ -92,28 +142,40 @@ def _n(count: int, one: str, other: str | None = None) -> str:
 @handle_errors
 def import_orders(
     orders: Annotated[Path, typer.Argument(help="JSON (object, array or JSON Lines) or CSV")],
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="replace stored orders that have other values (never one customs "
+                          "has answered: its receipts speak of the stored document)")] = False,
+    encoding: EncodingOption = None,
     db: DbOption = None,
 ) -> None:
-    """Validate orders and store them; nothing is stored when any problem is found."""
-    from longjiang.trade.orders import load_orders
+    """Validate orders and store them; nothing is stored when any problem is found.
+
+    An order already stored with the same values is left as it is; one stored with other
+    values is a conflict (exit 9) unless --replace is given.
+    """
     from longjiang.trade.store import TradeStore
 
-    resolved = load_orders(orders)
+    resolved = _load(orders, encoding)
     store = TradeStore.open(_url(db))
     try:
-        count = store.save_orders(resolved)
+        saved = store.save_orders(resolved, replace=replace)
     finally:
         store.close()
-    typer.echo(f"{_n(count, 'order')} imported from {orders.name}")
+    extra = [f"{saved.replaced} replaced"] if saved.replaced else []
+    if saved.unchanged:
+        extra.append(f"{saved.unchanged} already stored unchanged")
+    typer.echo(f"{_n(saved.stored, 'order')} imported from {orders.name}"
+               + (f" ({', '.join(extra)})" if extra else ""))
 
 
 @app.command("check")
 @handle_errors
-def check(orders: OrdersArg = None, db: DbOption = None, as_json: JsonOption = False) -> None:
+def check(orders: OrdersArg = None, encoding: EncodingOption = None, db: DbOption = None,
+          as_json: JsonOption = False) -> None:
     """The three-document match; exits 1 when any document mismatches."""
     from longjiang.trade.check import check_orders
 
-    resolved = _orders(orders, db)
+    resolved = _orders(orders, db, encoding)
     found = check_orders(resolved)
     if as_json:
         _echo_json({"orders": len(resolved), "mismatches": [m.to_dict() for m in found]})
@@ -201,6 +263,7 @@ def messages(
              "trafMode from its border leg where an order leaves it out")] = None,
     via: Annotated[list[str] | None, typer.Option(help="a place the route passes, e.g. "
                                                      "Suifenhe (repeatable)")] = None,
+    encoding: EncodingOption = None,
     db: DbOption = None,
 ) -> None:
     """Write unsigned CEB messages, one XML file each (at most 100 bodies per message)."""
@@ -227,11 +290,10 @@ def messages(
     if route is not None:
         if orders is None:
             raise InputError("--route needs an orders file", field="route")
-        from longjiang.trade.orders import load_orders
-
-        resolved = load_orders(orders, list_defaults=_route_transport(route, via or []))
+        resolved = _load(orders, encoding,
+                         list_defaults=_route_transport(route, via or []))
     else:
-        resolved = _orders(orders, db)
+        resolved = _orders(orders, db, encoding)
     sender = _sender(resolved, cop_code, cop_name, dxp_id)
     now = dt.datetime.now(CHINA).replace(tzinfo=None)
     made = build_messages(resolved, [k for k in kinds if k in ORDER_BODIES], sender, now=now)
@@ -291,6 +353,7 @@ def journey(
     = None,
     orders: Annotated[Path | None, typer.Option(
         "--orders", help="read the order from this file instead of the imported orders")] = None,
+    encoding: EncodingOption = None,
     db: DbOption = None,
 ) -> None:
     """Record a step of the order's journey in the ledger, naming order, waybill and list."""
@@ -304,7 +367,7 @@ def journey(
              "delivered": Step.DELIVERED}
     if step not in steps:
         raise InputError(f"--step: {step!r}; expected {', '.join(steps)}", field="step")
-    found = [r for r in _orders(orders, db) if r.order.order_no == order]
+    found = [r for r in _orders(orders, db, encoding) if r.order.order_no == order]
     if not found:
         raise InputError(f"no order {order!r}", field="order")
     moment = _moment(when, "when") or dt.datetime.now(dt.UTC)
@@ -363,12 +426,13 @@ def declare(
     cop_code: Annotated[str | None, typer.Option(help="BaseTransfer copCode")] = None,
     cop_name: Annotated[str | None, typer.Option(help="BaseTransfer copName")] = None,
     dxp_id: Annotated[str | None, typer.Option(help="BaseTransfer dxpId")] = None,
+    encoding: EncodingOption = None,
     db: DbOption = None,
 ) -> None:
     """CEB701: the consolidated declaration (汇总申报) of the lists declared for summary."""
     from longjiang.trade.consign import Period, summary_messages
 
-    resolved = _orders(orders, db)
+    resolved = _orders(orders, db, encoding)
     start = end = None
     if period is not None:
         first, sep, last = period.partition("..")
@@ -454,12 +518,14 @@ def landed_cost_command(
     consumption: Annotated[str, typer.Option(help="import: consumption tax rate")] = "0",
     duty: Annotated[str | None, typer.Option(help="import: customs duty rate (taxed in full)")]
     = None,
+    encoding: EncodingOption = None,
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
     """A parcel's landed cost with its breakdown (duty and tax on either side)."""
     from longjiang.trade.duty import landed_cost
 
-    resolved = [r for r in _orders(orders, db) if r.order.order_no == order] if orders else None
+    resolved = ([r for r in _orders(orders, db, encoding) if r.order.order_no == order]
+                if orders else None)
     if resolved is None:
         from longjiang.trade.store import TradeStore
 

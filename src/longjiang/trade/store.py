@@ -4,7 +4,8 @@ Tables are prefixed ``trd_``: ``trd_orders`` (one row per order, its import docu
 and ``trd_receipts`` (one row per return and order it concerns). Versions are kept in
 ``trd_schema_version``; :data:`MIGRATIONS` maps a version to a function run in one
 transaction (append, never edit). An import or a receipts run is one transaction: all of it
-is stored, or nothing.
+is stored, or nothing. An import never silently replaces a stored order: a changed one needs
+``replace``, and one with receipts is kept (:meth:`TradeStore.save_orders`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,15 +34,15 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
-from longjiang.errors import InputError, NotFoundError, StorageError
+from longjiang.errors import ConflictError, InputError, NotFoundError, StorageError
 from longjiang.trade.model import Locator, Order
 from longjiang.trade.orders import validate_orders
 from longjiang.trade.receipts import Receipt
 from longjiang.trade.resolve import Resolved
 
-__all__ = ["MIGRATIONS", "TradeStore"]
+__all__ = ["MIGRATIONS", "Saved", "TradeStore"]
 
 metadata = MetaData()
 schema_version = Table(
@@ -117,6 +119,44 @@ def _engine(url: str) -> Engine:
         raise StorageError(f"cannot open database {parsed.render_as_string()}: {exc}") from None
 
 
+#: order numbers per IN (...) query
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What an import did: orders stored new, stored in place of others, already stored."""
+
+    new: int
+    replaced: int
+    unchanged: int
+
+    @property
+    def stored(self) -> int:
+        """Orders written (new and replaced)."""
+        return self.new + self.replaced
+
+
+def _names(numbers: Sequence[str], limit: int = 10) -> str:
+    shown = ", ".join(numbers[:limit])
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+
+
+def _refuse(answered: Sequence[str], differing: Sequence[str]) -> None:
+    """:class:`ConflictError` naming the stored orders the import would replace, if any."""
+    parts = []
+    if answered:
+        parts.append(f"customs has answered {_names(answered)} (receipts are stored for "
+                     f"{'it' if len(answered) == 1 else 'them'}), so the stored document "
+                     "stays: give a changed order a new orderNo")
+    if differing:
+        parts.append(f"{_names(differing)} {'is' if len(differing) == 1 else 'are'} already "
+                     "stored with other values: give --replace (replace=true) to replace "
+                     f"{'it' if len(differing) == 1 else 'them'}")
+    if parts:
+        raise ConflictError("nothing imported: " + "; ".join(parts))
+
+
 class TradeStore:
     """The ``trd_`` tables."""
 
@@ -135,10 +175,14 @@ class TradeStore:
         self.engine.dispose()
 
     @contextmanager
-    def _tx(self) -> Iterator[Connection]:
+    def _tx(self, conflict: str | None = None) -> Iterator[Connection]:
         try:
             with self.engine.begin() as conn:
                 yield conn
+        except IntegrityError as exc:
+            if conflict is None:
+                raise StorageError(f"trade store: {exc.__class__.__name__}: {exc}") from None
+            raise ConflictError(conflict) from None
         except SQLAlchemyError as exc:
             raise StorageError(f"trade store: {exc.__class__.__name__}: {exc}") from None
 
@@ -156,20 +200,42 @@ class TradeStore:
                     applied.append(version)
         return applied
 
-    def save_orders(self, orders: Sequence[Resolved]) -> int:
-        """Store (or replace) validated orders, all in one transaction; how many."""
-        rows = [{"order_no": r.order.order_no, "ebp_code": r.order.head.get("ebpCode", ""),
-                 "side": r.order.side.value, "trade_mode": r.order.trade_mode.value,
-                 "document": json.dumps(r.order.to_dict(), ensure_ascii=False),
-                 "source": r.order.locator.file[:255], "imported_at": _now()} for r in orders]
-        with self._tx() as conn:
-            numbers = [row["order_no"] for row in rows]
-            for i in range(0, len(numbers), 500):
+    def save_orders(self, orders: Sequence[Resolved], *, replace: bool = False) -> Saved:
+        """Store validated orders, all in one transaction, or none of them.
+
+        An order already stored with the same document is left as it is. One stored with a
+        different document is a :class:`ConflictError` naming it, unless ``replace`` is given;
+        an order customs has answered (receipts stored for it) is never replaced: its receipts
+        speak of the document declared.
+        """
+        rows = {r.order.order_no: {
+            "order_no": r.order.order_no, "ebp_code": r.order.head.get("ebpCode", ""),
+            "side": r.order.side.value, "trade_mode": r.order.trade_mode.value,
+            "document": json.dumps(r.order.to_dict(), ensure_ascii=False),
+            "source": r.order.locator.file[:255], "imported_at": _now()} for r in orders}
+        with self._tx(conflict="another import stored some of these orders at the same time; "
+                               "run the import again to see which") as conn:
+            numbers = list(rows)
+            stored: dict[str, str] = {}
+            answered: set[str] = set()
+            for i in range(0, len(numbers), _CHUNK):
+                part = numbers[i:i + _CHUNK]
+                stored.update((no, doc) for no, doc in conn.execute(select(
+                    orders_table.c.order_no, orders_table.c.document).where(
+                    orders_table.c.order_no.in_(part))))
+                answered.update(conn.execute(select(receipts_table.c.order_no).where(
+                    receipts_table.c.order_no.in_(part)).distinct()).scalars().all())
+            unchanged = [no for no, doc in stored.items() if doc == rows[no]["document"]]
+            changed = sorted(set(stored) - set(unchanged))
+            _refuse(sorted(answered & set(changed)),
+                    [] if replace else sorted(set(changed) - answered))
+            for i in range(0, len(changed), _CHUNK):
                 conn.execute(delete(orders_table).where(
-                    orders_table.c.order_no.in_(numbers[i:i + 500])))
-            if rows:
-                conn.execute(orders_table.insert(), rows)
-        return len(rows)
+                    orders_table.c.order_no.in_(changed[i:i + _CHUNK])))
+            fresh = [row for no, row in rows.items() if no not in unchanged]
+            if fresh:
+                conn.execute(orders_table.insert(), fresh)
+        return Saved(len(fresh) - len(changed), len(changed), len(unchanged))
 
     def orders(self, order_nos: Sequence[str] | None = None) -> list[Resolved]:
         """The stored orders (all, or these), resolved again."""
