@@ -250,7 +250,9 @@ def messages(
     operator_code: Annotated[str, typer.Option(help="507: site operator's code")] = "",
     operator_name: Annotated[str, typer.Option(help="507: site operator's name")] = "",
     domestic_traf_no: Annotated[str, typer.Option(help="507: vehicle number")] = "",
-    leave_time: Annotated[str | None, typer.Option(help="509: departure, ISO date-time")] = None,
+    leave_time: Annotated[str | None, typer.Option(
+        help="509: departure, ISO date-time: China time (UTC+8) unless it carries a UTC "
+             "offset, e.g. 2026-11-06T09:15+10:00, which is converted")] = None,
     shipment: Annotated[str | None, typer.Option(
         help="509: take the departure time from this ledger shipment's departing event at "
              "--crossing")] = None,
@@ -417,8 +419,9 @@ def _known_lists(db: str | None) -> dict[str, str]:
 def declare(
     orders: OrdersArg = None,
     period: Annotated[str | None, typer.Option(
-        help="FROM..TO (dates or date-times): customs sums the lists of the period; without "
-             "it, the lists whose numbers came back in list receipts")] = None,
+        help="FROM..TO (dates or date-times, China time unless given with a UTC offset): "
+             "customs sums the lists of the period; without it, the lists whose numbers came "
+             "back in list receipts")] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for the XML files")] = Path("ceb"),
     decl_agent_code: Annotated[str, typer.Option(help="customs broker for the declaration "
                                                       "(default: the list's agent)")] = "",

@@ -7,13 +7,16 @@ bodies list the group's waybill numbers; the consolidated declaration groups the
 declared under ``statisticsFlag`` B (汇总申报) by customs office, declaring agent and
 e-commerce enterprise, either by period (``startTime``/``endTime``) or by list numbers.
 Bodies are sorted by their key and written 100 to a message, like the per-order messages.
+Times are written in China time (UTC+8): a time given with another UTC offset is converted
+(:func:`china_time`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from longjiang.errors import InputError, Problem, ValidationError
@@ -30,14 +33,20 @@ from longjiang.trade.resolve import Resolved
 from longjiang.trade.spec import Side
 
 __all__ = [
+    "CHINA_TZ",
     "Movement",
     "Period",
     "arrival_messages",
+    "china_time",
     "consignments",
     "departure_messages",
+    "summary_cop_no",
     "summary_messages",
     "waybill_messages",
 ]
+
+#: the zone of every time a CEB message writes (China Standard Time, UTC+8, no summer time)
+CHINA_TZ = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +119,24 @@ def _cop_no(kind: str, bill: str) -> str:
     return f"{kind}{bill}"[:30]
 
 
+def summary_cop_no(values: Mapping[str, str], invt_nos: Sequence[str]) -> str:
+    """CEB701's enterprise number (C..30): ``701`` and 27 hex digits of a SHA-256 of what is
+    declared (office, agents, enterprise, flags, period or list numbers), so that two
+    declarations differ and the same declaration written again keeps its number."""
+    fields = ("customsCode", "agentCode", "ebcCode", "declAgentCode", "summaryFlag",
+              "itemNameFlag", "startTime", "endTime")
+    content = "\x1f".join([*(f"{k}={values.get(k, '')}" for k in fields), *invt_nos])
+    return "701" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:27].upper()
+
+
+def china_time(moment: datetime) -> datetime:
+    """A time as CEB messages write it: China time (UTC+8), without a zone. A time with a UTC
+    offset is converted; one without is taken to be China time already."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=None)
+    return moment.astimezone(CHINA_TZ).replace(tzinfo=None)
+
+
 def _write(kind: MessageKind, bodies: list[tuple[str, str]], sender: Sender,
            guid: Callable[[], str]) -> list[Message]:
     messages = []
@@ -157,7 +184,7 @@ def departure_messages(groups: Sequence[Consignment], movement: Movement, sender
     if movement.leave_time is None:
         raise InputError("leaveTime is required for a departure (CEB509)", field="leaveTime")
     app_time = now.strftime("%Y%m%d%H%M%S")
-    leave = movement.leave_time.strftime("%Y%m%d%H%M%S")
+    leave = china_time(movement.leave_time).strftime("%Y%m%d%H%M%S")
     bodies = []
     for group in groups:
         inv = group.inventory
@@ -232,9 +259,11 @@ def summary_messages(orders: Sequence[Resolved], period: Period, sender: Sender,
     if (period.start is None) != (period.end is None):
         given = "startTime" if period.start is not None else "endTime"
         raise InputError(f"startTime and endTime go in pairs, got only {given}", field="period")
-    if period.start and period.end and period.end < period.start:
-        raise InputError(f"endTime must not be before startTime, got {period.start.isoformat()} "
-                         f"to {period.end.isoformat()}", field="period")
+    start = china_time(period.start) if period.start else None
+    end = china_time(period.end) if period.end else None
+    if start and end and end < start:
+        raise InputError(f"endTime must not be before startTime, got {start.isoformat()} "
+                         f"to {end.isoformat()} (China time)", field="period")
     invt_nos = invt_nos or {}
     groups: dict[tuple[str, str, str], list[Resolved]] = {}
     for r in orders:
@@ -250,7 +279,7 @@ def summary_messages(orders: Sequence[Resolved], period: Period, sender: Sender,
     for (customs, agent, ebc), members in sorted(groups.items()):
         first = members[0].heads["InventoryHead"]
         body_guid = guid()
-        values = {"customsCode": customs, "copNo": f"701{agent}{ebc}{app_time}"[:30],
+        values = {"customsCode": customs, "copNo": "",  # set below, from what is declared
                   "agentCode": agent, "agentName": first["agentName"], "ebcCode": ebc,
                   "ebcName": first["ebcName"],
                   "declAgentCode": period.decl_agent_code or agent,
@@ -258,9 +287,10 @@ def summary_messages(orders: Sequence[Resolved], period: Period, sender: Sender,
                   "summaryFlag": period.summary_flag, "itemNameFlag": period.item_name_flag,
                   "msgCount": "1", "msgSeqNo": "1"}
         lists = ""
-        if period.start and period.end:
-            values["startTime"] = period.start.strftime("%Y%m%d%H%M%S")
-            values["endTime"] = period.end.strftime("%Y%m%d%H%M%S")
+        numbers: list[str] = []
+        if start and end:
+            values["startTime"] = start.strftime("%Y%m%d%H%M%S")
+            values["endTime"] = end.strftime("%Y%m%d%H%M%S")
         else:
             numbers = sorted(n for r in members
                              if (n := invt_nos.get(r.order.order_no)
@@ -271,6 +301,7 @@ def summary_messages(orders: Sequence[Resolved], period: Period, sender: Sender,
                                  "a period", field="invtNo")
             lists = "".join(envelope_element(Side.EXPORT, "SummaryApplyList", {"invtNo": n},
                                              body_guid, app_time, sender) for n in numbers)
+        values["copNo"] = summary_cop_no(values, numbers)
         head = envelope_element(Side.EXPORT, "SummaryApplyHead", values, body_guid, app_time,
                                 sender)
         bodies.append((f"{customs}/{agent}/{ebc}",

@@ -26,7 +26,7 @@ from longjiang.errors import InputError, NotFoundError
 from longjiang.ledger.checkpoint import NoteSigner
 from longjiang.ledger.epcis import EPCIS_CONTEXT_URLS
 from longjiang.ledger.service import CaptureResult, Ledger, sign_document
-from longjiang.trade.consign import Movement
+from longjiang.trade.consign import Movement, china_time
 from longjiang.trade.resolve import Resolved
 
 __all__ = ["LIST_BTT", "Step", "ceb_ids", "gate_movement", "journey_document",
@@ -136,8 +136,6 @@ def gate_movement(ledger: Ledger, shipment_id: str, reader: Any, *, crossing: st
     if not departures:
         raise NotFoundError(f"no departure at {crossing} recorded for shipment {shipment_id}")
     left = dt.datetime.fromisoformat(departures[-1].event_time)
-    # CEB times are China time (UTC+8), without a zone
-    china = left.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
     return Movement(customs_code=customs_code, operator_code=operator_code,
                     operator_name=operator_name, domestic_traf_no=domestic_traf_no,
-                    leave_time=china)
+                    leave_time=china_time(left))
