@@ -14,16 +14,33 @@ would make a name read differently from how it is stored.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 
-from longjiang.errors import InputError
+from longjiang.errors import InputError, LongjiangError, Problem, ValidationError
 
-__all__ = ["FIRST_DATE", "LAST_DATE", "check_day", "check_text", "day_problem", "text_problem"]
+__all__ = ["FIRST_DATE", "LAST_DATE", "RequestError", "check_day", "check_text", "day_problem",
+           "text_problem"]
 
 FIRST_DATE = date(1900, 1, 1)
 LAST_DATE = date(2200, 12, 31)
 #: embedding, override and isolate controls (UAX #9): they reorder what a reader sees
 _BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
+
+
+class RequestError(InputError, ValidationError):
+    """A request with one or more problems, each at a JSON pointer of the request.
+
+    Bad input (422, exit code 2) like any :class:`InputError`, whose :attr:`field` is the
+    first problem's pointer, and a :class:`ValidationError` listing every problem found.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        self.field = self.problems[0].pointer if self.problems else None
+        head = str(self.problems[0]) if self.problems else "no details"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        LongjiangError.__init__(self, head + more)
 
 
 def day_problem(day: date) -> str | None:

@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from longjiang.errors import ConflictError, NotFoundError, Problem, ValidationError
+from longjiang.errors import ConflictError, NotFoundError, Problem
 from longjiang.settlement import store as t
-from longjiang.settlement.checks import text_problem
+from longjiang.settlement.checks import RequestError, text_problem
 from longjiang.settlement.iso20022 import BIC, CHARGE_BEARERS, CreditTransfer, pacs008
 from longjiang.settlement.journal import Journal
 
@@ -34,7 +34,7 @@ def check_transfer_request(payment_ids: Sequence[str], *, debtor: str, debtor_ag
                            creditor_agent: str, charge_bearer: str,
                            msg_id: str | None = None) -> None:
     """Every problem of a pacs.008 request found without the database, raised at once
-    (:class:`ValidationError`, each problem at the request's field)."""
+    (:class:`~longjiang.settlement.checks.RequestError`, each at the request's field)."""
     problems: list[Problem] = []
     if not payment_ids:
         problems.append(Problem.at("/payments", "name at least one payment"))
@@ -64,7 +64,7 @@ def check_transfer_request(payment_ids: Sequence[str], *, debtor: str, debtor_ag
         problems.append(Problem.at("/msg_id", "expected 1 to 35 letters, digits, spaces or "
                                    "/-?:().,'+", repr(msg_id[:40])))
     if problems:
-        raise ValidationError(problems)
+        raise RequestError(problems)
 
 
 def export_pacs008(j: Journal, payment_ids: Sequence[str], *, debtor: str, debtor_agent: str,
