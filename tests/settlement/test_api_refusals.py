@@ -207,3 +207,27 @@ def test_statement_refused_whole(served: tuple[TestClient, Journal]) -> None:
     assert counts(j) == before
     assert c.post("/api/settlement/statements", headers=AUTH,
                   content=statement("B1", dt.date(2023, 5, 26))).status_code == 200
+
+
+def test_file_names_are_printable(served: tuple[TestClient, Journal]) -> None:
+    """The file name is stored beside what it brought (a NUL is refused by PostgreSQL)."""
+    c, j = served
+    before = counts(j)
+    daily = (DATA / "cbr_daily_2023-05-26.xml").read_bytes()
+    for path in ("rates/files", "statements"):
+        r = c.post(f"/api/settlement/{path}", content=daily, headers=AUTH,
+                   params={"name": "d\x00.xml"})
+        assert problem(r).startswith("name 'd\\x00.xml': holds the control character U+0000")
+    assert counts(j) == before
+
+
+def test_payment_text_refused(served: tuple[TestClient, Journal]) -> None:
+    c, j = served
+    before = counts(j)
+    base = {"payment": "P-1", "direction": "in", "party": "amur", "bank": "vtb",
+            "currency": "RUB", "amount": "1.00", "date": "2023-05-26"}
+    assert problem(post(c, "payments", {**base, "refs": ["INV-1", "x\u0001"]})).startswith(
+        "refs[1] 'x\\x01': expected 1-35 characters")
+    assert problem(post(c, "payments", {**base, "party": "amur\n"})).startswith("party: ")
+    assert problem(post(c, "payments", {**base, "uetr": "x\u0000"})).startswith("uetr ")
+    assert counts(j) == before

@@ -34,7 +34,7 @@ from longjiang.api.problems import describe_pattern, error_message
 from longjiang.api.responses import problem_responses
 from longjiang.config import Settings
 from longjiang.errors import AuthenticationError, InputError, PayloadTooLarge
-from longjiang.settlement.checks import check_day
+from longjiang.settlement.checks import check_day, check_text
 from longjiang.settlement.journal import Journal, Posting
 from longjiang.settlement.money import currency, parse_amount, parse_rate
 from longjiang.settlement.rates import RateSource
@@ -206,6 +206,7 @@ async def import_rates(request: Request, _: Authenticated, journal: JournalDep,
     """Import a rates file (the body: XML_daily, XML_dynamic or CFETS CSV)."""
     from longjiang.settlement.rates import parse_rates_file
 
+    check_text(name, "name", 120)
     data = await _body(request, MAX_JSON_BYTES * 8)
     found = parse_rates_file(data, name)
     new, same = await run_in_threadpool(journal.import_rates, found)
@@ -345,6 +346,7 @@ async def post_statement(request: Request, _: Authenticated, journal: JournalDep
     """Import a camt.053 statement (the XML body), reconcile it and post the matches."""
     from longjiang.settlement.reconcile import reconcile_statement
 
+    check_text(name, "name", 120)
     data = await _body(request, MAX_STATEMENT_BYTES)
     rec = await run_in_threadpool(lambda: reconcile_statement(
         journal, data, name, tolerance_days=tolerance_days))

@@ -258,7 +258,7 @@ class Journal(RateBook):
                 r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", uetr):
             raise InputError(f"uetr {uetr!r}: expected a UUID version 4 in lower case",
                              field="uetr")
-        refs = [_ref(r, "remittance") for r in remittance]
+        refs = [_ref(r, f"refs[{i}]") for i, r in enumerate(remittance)]
         try:
             with self.store.write() as conn:
                 if invoice_no is not None:
