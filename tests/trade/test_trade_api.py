@@ -108,7 +108,8 @@ def test_orders_flow(client: TestClient) -> None:
     # a rate given as 0 is named as given, not as missing
     r = client.get(f"/api/trade/orders/{a}/landed-cost", headers=AUTH, params={"eur_cny": "0"})
     assert r.status_code == 422
-    assert "must be more than 0, got 0" in r.json()["detail"]
+    assert "eur_cny: expected yuan per euro from 1 to 100" in r.json()["detail"]
+    assert r.json()["detail"].endswith("got '0'")
     assert "is needed" not in r.json()["detail"]
     assert client.get("/api/trade/orders/NOPE", headers=AUTH).status_code == 404
     check = client.get("/api/trade/check", headers=AUTH).json()

@@ -116,7 +116,8 @@ def test_landed_cost_rate_of_zero_is_named(run, tmp_path: Path) -> None:  # type
     docs = many_exports(1)
     run("import", str(_write(tmp_path / "o.json", docs)))
     err = run("landed-cost", docs[0]["orderNo"], "--eur-cny", "0", code=2).stderr
-    assert "EUR rate (yuan per euro) must be more than 0, got 0" in err
+    assert "--eur-cny: expected yuan per euro from 1 to 100" in err and err.endswith(
+        "got '0'\n")
 
 
 def test_dxp_warning_only_after_messages_are_made(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

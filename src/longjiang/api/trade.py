@@ -38,6 +38,7 @@ from longjiang.api.problems import describe_pattern
 from longjiang.api.responses import problem_responses
 from longjiang.config import Settings
 from longjiang.errors import AuthenticationError, InputError, PayloadTooLarge
+from longjiang.trade.duty import OPTIONS
 from longjiang.trade.store import TradeStore
 
 __all__ = ["get_trade_store", "router"]
@@ -54,8 +55,6 @@ _LOCK = threading.Lock()
 _CHARSETS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "gb18030": "gb18030",
              "gbk": "gb18030", "gb2312": "gb18030", "windows-1251": "cp1251"}
 PRIVATE = problem_responses(401, 404, 413, 422, 503)
-_RATE = describe_pattern(r"^[0-9]{1,6}(\.[0-9]{1,8})?$",
-                         "a number below 1,000,000 with at most 8 decimals, such as 7.8")
 _KINDS = describe_pattern(r"^(CEB)?[0-9]{3}(,(CEB)?[0-9]{3}){0,11}$",
                           "message kinds such as 303,403,505,603 (at most 12)")
 _ORDER_NO = describe_pattern(
@@ -230,24 +229,36 @@ def get_order(order_no: OrderPath, _: Authenticated, store: StoreDep) -> dict[st
 def get_landed_cost(
     order_no: OrderPath, _: Authenticated, store: StoreDep,
     on: Annotated[IsoDate | None, Query(alias="date")] = None,
-    eur_cny: Annotated[str | None, Query(pattern=_RATE, description="yuan per euro")] = None,
-    annual_used: Annotated[str, Query(pattern=_RATE, description="import: CNY this year")] = "0",
-    vat: Annotated[str | None, Query(pattern=_RATE, description="import: VAT rate")] = None,
-    consumption: Annotated[str, Query(pattern=_RATE)] = "0",
-    duty: Annotated[str | None, Query(pattern=_RATE)] = None,
+    eur_cny: Annotated[str | None, Query(max_length=24, description=(
+        "export: " + OPTIONS["eur_cny"].what))] = None,
+    annual_used: Annotated[str, Query(max_length=24, description=(
+        "import: the buyer's purchases this year, " + OPTIONS["annual_used"].what))] = "0",
+    vat: Annotated[str | None, Query(max_length=24, description=(
+        "import: VAT rate (default: the standard rate), " + OPTIONS["vat"].what))] = None,
+    consumption: Annotated[str, Query(max_length=24, description=(
+        "import: consumption tax rate, " + OPTIONS["consumption"].what))] = "0",
+    duty: Annotated[str | None, Query(max_length=24, description=(
+        "import taxed in full: customs duty rate, " + OPTIONS["duty"].what))] = None,
 ) -> dict[str, Any]:
-    """Duty and tax on the destination side from the dated policy rows, and the total."""
-    from longjiang.trade.duty import landed_cost
+    """Duty and tax on the destination side from the dated policy rows, and the total.
 
+    The options are checked as the command line checks them (``duty.landed_cost_option``).
+    """
+    from longjiang.trade.duty import landed_cost, landed_cost_option
+
+    def option(name: str, text: str | None) -> Decimal | None:
+        return None if text is None else landed_cost_option(name, text, name)
+
+    rate, used = option("eur_cny", eur_cny), option("annual_used", annual_used) or Decimal(0)
+    vat_rate, duty_rate = option("vat", vat), option("duty", duty)
+    consumption_rate = option("consumption", consumption) or Decimal(0)
     resolved = store.order(order_no)
     head = resolved.heads["InventoryHead"]
     stamp = head.get("ieDate") or head.get("declTime") or ""
     when = on or (dt.date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8]))
                   if len(stamp) == 8 else dt.date.today())
-    return landed_cost(resolved, on=when, eur_cny=Decimal(eur_cny) if eur_cny else None,
-                       annual_used_cny=Decimal(annual_used), vat=Decimal(vat) if vat else None,
-                       consumption=Decimal(consumption),
-                       duty=Decimal(duty) if duty else None).to_dict()
+    return landed_cost(resolved, on=when, eur_cny=rate, annual_used_cny=used, vat=vat_rate,
+                       consumption=consumption_rate, duty=duty_rate).to_dict()
 
 
 @router.post("/check", responses=PRIVATE, openapi_extra=_orders_body(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -107,16 +107,13 @@ def _orders(path: Path | None, db: str | None, encoding: str | None = None) -> l
     return found
 
 
-def _decimal(text: str | None, name: str) -> Decimal | None:
+def _option(name: str, text: str | None) -> Decimal | None:
+    """A landed-cost option, range-checked as the API checks it (duty.landed_cost_option)."""
+    from longjiang.trade.duty import landed_cost_option
+
     if text is None:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InputError(f"--{name}: not a number: {text!r}", field=name) from None
-    if not value.is_finite():
-        raise InputError(f"--{name}: not a number: {text!r}", field=name)
-    return value
+    return landed_cost_option(name, text, "--" + name.replace("_", "-"))
 
 
 def _moment(text: str | None, name: str) -> dt.datetime | None:
@@ -515,12 +512,16 @@ def landed_cost_command(
         "--orders", help="read the order from this file instead of the imported orders")] = None,
     date: Annotated[str | None, typer.Option(help="date of the rules (default: the list's "
                                                   "ieDate or declTime, else today)")] = None,
-    eur_cny: Annotated[str | None, typer.Option(help="yuan per euro (export to the EAEU)")] = None,
-    annual_used: Annotated[str, typer.Option(help="import: the buyer's CNY this year")] = "0",
-    vat: Annotated[str | None, typer.Option(help="import: VAT rate, e.g. 0.09")] = None,
-    consumption: Annotated[str, typer.Option(help="import: consumption tax rate")] = "0",
-    duty: Annotated[str | None, typer.Option(help="import: customs duty rate (taxed in full)")]
+    eur_cny: Annotated[str | None, typer.Option(
+        help="yuan per euro (export to the EAEU), 1 to 100, e.g. 7.80")] = None,
+    annual_used: Annotated[str, typer.Option(
+        help="import: the buyer's CNY this year, 0 to below 1,000,000, in fen")] = "0",
+    vat: Annotated[str | None, typer.Option(help="import: VAT rate, 0 to below 1, e.g. 0.09")]
     = None,
+    consumption: Annotated[str, typer.Option(
+        help="import: consumption tax rate, 0 to below 1")] = "0",
+    duty: Annotated[str | None, typer.Option(
+        help="import: customs duty rate (taxed in full), 0 to below 1")] = None,
     encoding: EncodingOption = None,
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
@@ -543,11 +544,11 @@ def landed_cost_command(
     head = target.heads["InventoryHead"]
     when = (_moment(date, "date") or _moment(_iso(head.get("ieDate") or head.get("declTime")),
                                              "date") or dt.datetime.now(CHINA)).date()
-    cost = landed_cost(target, on=when, eur_cny=_decimal(eur_cny, "eur-cny"),
-                       annual_used_cny=_decimal(annual_used, "annual-used") or Decimal(0),
-                       vat=_decimal(vat, "vat"),
-                       consumption=_decimal(consumption, "consumption") or Decimal(0),
-                       duty=_decimal(duty, "duty"))
+    cost = landed_cost(target, on=when, eur_cny=_option("eur_cny", eur_cny),
+                       annual_used_cny=_option("annual_used", annual_used) or Decimal(0),
+                       vat=_option("vat", vat),
+                       consumption=_option("consumption", consumption) or Decimal(0),
+                       duty=_option("duty", duty))
     if as_json:
         _echo_json(cost.to_dict())
         return
@@ -560,9 +561,9 @@ def landed_cost_command(
 
 
 def _cents(amount: Decimal) -> str:
-    """An amount with at least two decimals (0 → 0.00); more only when it has them."""
-    cents = amount.quantize(Decimal("0.01"))
-    return format(cents if cents == amount else amount, "f")
+    from longjiang.trade.duty import cents
+
+    return cents(amount)
 
 
 def _iso(yyyymmdd: str | None) -> str | None:

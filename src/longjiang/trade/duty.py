@@ -10,7 +10,9 @@ single-transaction and annual limits, customs duty 0% and import VAT and consump
 Russia / EAEU, goods for personal use delivered by carrier (``policy_eaeu.csv``): duty-free
 up to the per-parcel thresholds by value and by weight; above, 15% of the value over the
 threshold and at least EUR 2 per kilogram over the weight threshold. The value compared is the
-parcel's goods value (``goodsValue``, freight not added), the weight its gross weight.
+parcel's goods value (``goodsValue``, freight not added), the weight its gross weight. A parcel
+over either threshold is dutiable, even by a fraction of a cent: the value in euros is compared
+and the excess taken exactly, and only the duty is rounded.
 
 Amounts are :class:`~decimal.Decimal`, each tax rounded once to the fen or euro cent, half up.
 A date before the first row of a table is refused, not guessed.
@@ -19,6 +21,8 @@ A date before the first row of a table is refused, not guessed.
 from __future__ import annotations
 
 import csv
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,13 +35,17 @@ from longjiang.trade.resolve import Resolved
 from longjiang.trade.spec import Side
 
 __all__ = [
+    "OPTIONS",
     "ChinaPolicy",
     "EaeuPolicy",
     "LandedCost",
     "Line",
+    "OptionRange",
+    "cents",
     "china_policy",
     "eaeu_policy",
     "landed_cost",
+    "landed_cost_option",
     "vat_rate",
 ]
 
@@ -139,8 +147,8 @@ class Line:
     source: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        """JSON-ready (amounts as exact decimal strings)."""
-        return {"key": self.key, "amount": format(self.amount, "f"), "currency": self.currency,
+        """JSON-ready (amounts exact, at least to the cent: :func:`cents`)."""
+        return {"key": self.key, "amount": cents(self.amount), "currency": self.currency,
                 "basis": self.basis, "source": self.source}
 
 
@@ -159,7 +167,56 @@ class LandedCost:
         """JSON-ready."""
         return {"orderNo": self.order_no, "date": self.on.isoformat(), "regime": self.regime,
                 "lines": [line.to_dict() for line in self.lines],
-                "totalCny": format(self.total_cny, "f"), "notes": list(self.notes)}
+                "totalCny": cents(self.total_cny), "notes": list(self.notes)}
+
+
+def cents(amount: Decimal) -> str:
+    """An amount with at least two decimals (6000 → 6000.00, 0 → 0.00); more only when it has
+    them (an order's goods value may carry the specification's five)."""
+    to_cent = amount.quantize(_CENT)
+    return format(to_cent if to_cent == amount else amount, "f")
+
+
+@dataclass(frozen=True, slots=True)
+class OptionRange:
+    """The range a landed-cost option is taken in: ``low`` ≤ value (< or ≤) ``high``."""
+
+    low: Decimal
+    high: Decimal
+    high_included: bool
+    places: int
+    what: str
+
+
+_RATE = OptionRange(Decimal(0), Decimal(1), False, 8,
+                    "a fraction from 0 to below 1 with at most 8 decimals, such as 0.13")
+
+#: the landed-cost options, by the API's parameter name; the command line and the API check
+#: them with :func:`landed_cost_option`
+OPTIONS: Mapping[str, OptionRange] = {
+    # EUR/CNY has stayed within 6-12 since the euro began; the inverse (euro per yuan, about
+    # 0.13) is the likely slip, and falls outside
+    "eur_cny": OptionRange(Decimal(1), Decimal(100), True, 8,
+                           "yuan per euro from 1 to 100 with at most 8 decimals, such as 7.80"),
+    "annual_used": OptionRange(Decimal(0), Decimal(1_000_000), False, 2,
+                               "yuan from 0 to below 1,000,000 in fen, such as 3500.00"),
+    "vat": _RATE, "consumption": _RATE, "duty": _RATE,
+}
+
+_NUMBER = re.compile(r"[0-9]{1,7}(?:\.([0-9]{1,12}))?")
+
+
+def landed_cost_option(name: str, text: str, label: str) -> Decimal:
+    """``text`` as the landed-cost option ``name`` (a key of :data:`OPTIONS`), or an
+    :class:`InputError` naming ``label`` (``--eur-cny``, ``eur_cny``), the range and the value."""
+    bound = OPTIONS[name]
+    match = _NUMBER.fullmatch(text)
+    value = Decimal(text) if match else None
+    if (match is None or value is None or len(match.group(1) or "") > bound.places
+            or value < bound.low or value > bound.high
+            or (value == bound.high and not bound.high_included)):
+        raise InputError(f"{label}: expected {bound.what}, got {text[:40]!r}", field=name)
+    return value
 
 
 def _pct(rate: Decimal) -> str:
@@ -210,16 +267,23 @@ def _eaeu_cost(resolved: Resolved, on: date, eur_cny: Decimal | None) -> LandedC
     goods, freight = _dec(order, "goodsValue"), _dec(waybill, "freight")
     insured = _dec(waybill, "insuredFee")
     weight = _dec(waybill, "grossWeight")
-    value_eur = _money(goods / eur_cny)
-    excess_value = max(Decimal(0), value_eur - policy.value_threshold_eur)
-    excess_kg = max(Decimal(0), weight - policy.weight_threshold_kg)
+    # compared and subtracted exactly; only the duty is rounded, once
+    value_eur = goods / eur_cny
+    limit_eur, limit_kg = policy.value_threshold_eur, policy.weight_threshold_kg
+    over = value_eur > limit_eur or weight > limit_kg
+    excess_value = max(Decimal(0), value_eur - limit_eur)
+    excess_kg = max(Decimal(0), weight - limit_kg)
     duty_eur = _money(max(excess_value * policy.excess_rate, excess_kg * policy.min_eur_per_kg))
     duty_cny = _money(duty_eur * eur_cny)
-    basis = (f"goods EUR {value_eur} against EUR {policy.value_threshold_eur}, "
-             f"{weight} kg against {policy.weight_threshold_kg} kg")
-    if duty_eur:
-        basis += (f": {_pct(policy.excess_rate)}% of EUR {excess_value} over, at least EUR "
-                  f"{policy.min_eur_per_kg}/kg of {excess_kg} kg over")
+    basis = (f"goods EUR {_shown(value_eur, limit_eur)} against EUR {limit_eur}, "
+             f"{weight} kg against {limit_kg} kg")
+    notes = ["VAT charged by the buyer's country on imports is not included"]
+    if over:
+        basis += (f": {_pct(policy.excess_rate)}% of EUR {_shown(excess_value, Decimal(0))} "
+                  f"over, at least EUR {policy.min_eur_per_kg}/kg of {excess_kg} kg over")
+        if not duty_eur:
+            notes.append("over the threshold by less than makes a euro cent of duty: the "
+                         "parcel is dutiable, the duty rounds to EUR 0.00")
     lines = (
         Line("goods", goods, "CNY", "goodsValue of the order"),
         Line("freight", freight, "CNY", "freight of the waybill"),
@@ -228,10 +292,19 @@ def _eaeu_cost(resolved: Resolved, on: date, eur_cny: Decimal | None) -> LandedC
         Line("eaeu-duty", duty_cny, "CNY", f"EUR {duty_eur} at {eur_cny} CNY/EUR",
              policy.source),
     )
-    regime = "eaeu-duty-free" if not duty_eur else "eaeu-duty-over-threshold"
+    # the regime follows the rule (over a threshold or not), not the rounded amount
+    regime = "eaeu-duty-over-threshold" if over else "eaeu-duty-free"
     return LandedCost(resolved.order.order_no, on, regime, lines,
-                      goods + freight + insured + duty_cny,
-                      ("VAT charged by the buyer's country on imports is not included",))
+                      goods + freight + insured + duty_cny, tuple(notes))
+
+
+def _shown(value: Decimal, near: Decimal) -> str:
+    """``value`` to the cent, or to the millionth where the cent would hide that it is not
+    ``near`` (the threshold, or 0 for an excess)."""
+    cent = _money(value)
+    if cent != near or cent == value:
+        return cents(cent)
+    return format(value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP).normalize(), "f")
 
 
 def _china_cost(resolved: Resolved, on: date, annual_used: Decimal, vat: Decimal | None,
