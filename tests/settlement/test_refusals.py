@@ -256,9 +256,11 @@ def test_cli_pacs008_refused_writes_nothing(tmp_path: Path,
     assert not out.exists()
     with Journal.open(db) as j:
         assert ids(j) == [("P-1", None, None)]
-    assert "is not within 1900-01-01..2200-12-31" in run(
+    assert "--date: 9999-12-31 is not within 1900-01-01..2200-12-31" in run(
         "invoice", "I-1", "--party", "amur", "--currency", "RUB", "--amount", "1.00",
         "--date", "9999-12-31", code=2)
+    assert "--as-of: 0001-01-01 is not within" in run("report", "trial-balance", "--as-of",
+                                                      "0001-01-01", code=2)
     assert "is before the invoice's date" in run(
         "invoice", "I-1", "--party", "amur", "--currency", "RUB", "--amount", "1.00",
         "--date", "2023-05-26", "--due", "2023-05-01", code=2)

@@ -3,7 +3,7 @@
 Rates, the journal, statements and messages live in the database of ``--db``, else
 ``LONGJIANG_DB``, else the default SQLite file (the ledger's database). Amounts are decimal
 strings in major units (``1234.56``), exact to the currency's minor unit; dates are
-``YYYY-MM-DD``.
+``YYYY-MM-DD`` within 1900-01-01..2200-12-31.
 """
 
 from __future__ import annotations
@@ -60,11 +60,15 @@ def _journal(db: str | None) -> Any:
 
 
 def _day(text: str, option: str = "--date") -> date:
+    """A ``YYYY-MM-DD`` option within the settlement's range (1900-01-01..2200-12-31)."""
+    from longjiang.settlement.checks import check_day
+
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InputError(f"{option} {text!r}: expected a date YYYY-MM-DD",
                          field=option.lstrip("-")) from None
+    return check_day(day, option)
 
 
 def _read(path: Path) -> bytes:
