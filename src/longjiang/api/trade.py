@@ -16,7 +16,9 @@ is 404, whoever asks.
   timeline; ``GET /orders/{orderNo}/landed-cost``: the landed cost with its breakdown.
 - ``POST /check``: the match for posted orders (nothing stored); ``GET /check``: for the
   stored ones.
-- ``POST /messages?kind=303,403,505,603``: unsigned CEB messages for posted orders.
+- ``POST /messages?kind=303,403,505,603``: unsigned CEB messages for posted orders, once
+  they pass the three-document check (422 listing the mismatches, unless
+  ``allow_mismatches=true``).
 - ``POST /declare``: CEB701 for the stored orders, by period or by list numbers.
 - ``POST /receipts``: a customs receipt (XML): stored for the orders it concerns.
 """
@@ -37,7 +39,14 @@ from longjiang.api.deps import IsoDate
 from longjiang.api.problems import describe_pattern
 from longjiang.api.responses import problem_responses
 from longjiang.config import Settings
-from longjiang.errors import AuthenticationError, InputError, PayloadTooLarge
+from longjiang.errors import (
+    AuthenticationError,
+    InputError,
+    PayloadTooLarge,
+    Problem,
+    ProblemKind,
+    ValidationError,
+)
 from longjiang.trade.duty import OPTIONS
 from longjiang.trade.store import TradeStore
 
@@ -308,9 +317,16 @@ async def post_messages(
     cop_code: Annotated[str | None, Query(max_length=18)] = None,
     cop_name: Annotated[str | None, Query(max_length=100)] = None,
     dxp_id: Annotated[str | None, Query(max_length=30)] = None,
+    allow_mismatches: Annotated[bool, Query(description=(
+        "make the messages even when the three documents of an order disagree"))] = False,
 ) -> dict[str, Any]:
-    """CEB303/403/505/603 (export) and 311/411/511/621 (import), 100 bodies a message."""
+    """CEB303/403/505/603 (export) and 311/411/511/621 (import), 100 bodies a message.
+
+    The three-document check runs first: a mismatch is 422 listing every one (no message is
+    made) unless ``allow_mismatches``, when they come back as warnings.
+    """
     from longjiang.trade.ceb import ORDER_BODIES, MessageKind, build_messages
+    from longjiang.trade.check import check_orders
 
     kinds = []
     for part in kind.split(","):
@@ -323,15 +339,28 @@ async def post_messages(
                              "(507/509/607 from the CLI, 701 from /declare)", field="kind")
         kinds.append(k)
     resolved = await _posted_orders(request)
+    found = await run_in_threadpool(check_orders, resolved)
+    if found and not allow_mismatches:
+        raise ValidationError([Problem(m.order_no, None, m.rule, None, _mismatch_text(m),
+                                       ProblemKind.CONFLICT) for m in found])
     sender = _sender(resolved, cop_code, cop_name, dxp_id)
     now = dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)  # China time, as appTime expects
     made = await run_in_threadpool(
         lambda: build_messages(resolved, kinds, sender, now=now.replace(tzinfo=None)))
     answer = _messages_json(made)
+    warnings = [f"{m.order_no}: {_mismatch_text(m)} (made anyway: allow_mismatches)"
+                for m in found]
     if dxp_id is None:
-        answer["warnings"] = ["no dxp_id (the data exchange id the China E-Port assigned): "
-                              f"BaseTransfer dxpId is set to the copCode {sender.cop_code!r}"]
+        warnings.append("no dxp_id (the data exchange id the China E-Port assigned): "
+                        f"BaseTransfer dxpId is set to the copCode {sender.cop_code!r}")
+    if warnings:
+        answer["warnings"] = warnings
     return answer
+
+
+def _mismatch_text(m: Any) -> str:
+    (a, b), (fa, fb), (va, vb) = m.documents, m.fields, m.values
+    return f"{a} {fa}={va!r} ≠ {b} {fb}={vb!r}: {m.message}"
 
 
 @router.post("/declare", responses=PRIVATE,

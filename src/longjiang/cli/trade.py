@@ -262,10 +262,17 @@ def messages(
              "trafMode from its border leg where an order leaves it out")] = None,
     via: Annotated[list[str] | None, typer.Option(help="a place the route passes, e.g. "
                                                      "Suifenhe (repeatable)")] = None,
+    allow_mismatches: Annotated[bool, typer.Option(
+        "--allow-mismatches", help="write the messages even when order, payment, waybill and "
+                                   "list disagree (each mismatch is still listed)")] = False,
     encoding: EncodingOption = None,
     db: DbOption = None,
 ) -> None:
-    """Write unsigned CEB messages, one XML file each (at most 100 bodies per message)."""
+    """Write unsigned CEB messages, one XML file each (at most 100 bodies per message).
+
+    The three-document check runs first: when any order's documents disagree, the mismatches
+    are listed and nothing is written (exit 1), unless --allow-mismatches.
+    """
     from longjiang.trade.ceb import ORDER_BODIES, MessageKind, build_messages
     from longjiang.trade.consign import (
         Movement,
@@ -293,6 +300,7 @@ def messages(
                          list_defaults=_route_transport(route, via or []))
     else:
         resolved = _orders(orders, db, encoding)
+    _mismatches_first(resolved, allow_mismatches)
     sender = _sender(resolved, cop_code, cop_name, dxp_id)
     now = dt.datetime.now(CHINA).replace(tzinfo=None)
     made = build_messages(resolved, [k for k in kinds if k in ORDER_BODIES], sender, now=now)
@@ -318,6 +326,29 @@ def messages(
                 made += waybill_messages(groups, sender, now=now,
                                          invt_nos=_known_lists(db) if orders is None else {})
     _write(made, out, sender, dxp_id)
+
+
+def _mismatches_first(resolved: list[Any], allowed: bool) -> None:
+    """The three-document check before any message is made: its mismatches on stderr, and
+    exit 1 with nothing written unless ``allowed``."""
+    from longjiang.trade.check import check_orders
+
+    found = check_orders(resolved)
+    if not found:
+        return
+    for mismatch in found:
+        print(mismatch, file=sys.stderr)
+    orders = sorted({m.order_no for m in found})
+    summary = (f"{_n(len(found), 'mismatch', 'mismatches')} in {len(orders)} of "
+               f"{_n(len(resolved), 'order')} ({', '.join(orders[:10])}"
+               f"{f' and {len(orders) - 10} more' if len(orders) > 10 else ''})")
+    if allowed:
+        print(f"warning: {summary}: written anyway (--allow-mismatches)", file=sys.stderr)
+        return
+    print(f"error: {summary}: nothing written; correct the orders (`longjiang trade check` "
+          "lists the mismatches), or give --allow-mismatches to write them anyway",
+          file=sys.stderr)
+    raise typer.Exit(1)
 
 
 def _gate_movement(db: str | None, key: Path | None, shipment: str, crossing: str,
