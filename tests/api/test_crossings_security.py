@@ -46,3 +46,35 @@ def test_a_second_booking_of_a_plate_never_shows_the_first_ones_id(client: TestC
     assert booking_id not in again.text and "09:00" not in again.text
     same = _book(client)
     assert same.status_code == 409 and booking_id not in same.text
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "0001-01-01", "1899-12-31", "2201-01-01"])
+def test_slot_days_outside_the_range_are_refused(client: TestClient, date: str) -> None:
+    for path in (f"/api/crossings/{CROSSING}/slots", f"/api/crossings/{CROSSING}/kpi",
+                 "/api/crossing-forecast"):
+        answer = client.get(path, params={"date": date})
+        assert answer.status_code == 422, path
+        assert answer.json()["detail"] == f"date: {date} is not within 1900-01-01..2200-12-31"
+
+
+def test_the_ends_of_the_range_are_slot_days(client: TestClient) -> None:
+    for date in ("1900-01-01", "2200-12-31"):
+        answer = client.get(f"/api/crossings/{CROSSING}/slots", params={"date": date})
+        assert answer.status_code == 200 and answer.json()["date"] == date
+        assert all(s["start"].startswith(date) for s in answer.json()["slots"])
+
+
+@pytest.mark.parametrize("slot", ["9999-12-31T23:00:00-14:00", "0001-01-01T00:00:00+14:00",
+                                  "2201-01-01T09:00:00+10:00"])
+def test_slot_times_past_the_range_are_refused_not_overflowing(client: TestClient,
+                                                               slot: str) -> None:
+    answer = _book(client, slot)
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == (f"slot: {slot[:10]} is not within "
+                                       "1900-01-01..2200-12-31")
+    booked = _book(client)
+    assert booked.status_code == 201
+    moved = client.post(f"/api/crossing-bookings/{booked.json()['id']}/change",
+                        json={"slot": slot})
+    assert moved.status_code == 422 and moved.json()["detail"].startswith("slot: ")
+    assert client.get(f"/api/crossing-bookings/{booked.json()['id']}").json()["slot"] == SLOT

@@ -202,16 +202,16 @@ def test_criticality_table_prints_no_negative_zero() -> None:
 
 def test_flows_endpoints_warn_about_dates_outside_the_history(client: TestClient) -> None:
     """As /api/route does: a date before the dataset's history is assigned, with a warning."""
-    doc = client.get("/api/flows/assign", params={"date": "1850-01-01"}).json()
+    doc = client.get("/api/flows/assign", params={"date": "1901-01-01"}).json()
     assert len(doc["warnings"]) == 1
-    assert "1850-01-01 is before the dataset's history, which starts in 1958" in doc["warnings"][0]
+    assert "1901-01-01 is before the dataset's history, which starts in 1958" in doc["warnings"][0]
     assert client.get("/api/flows/assign", params={"date": "2023-06-01"}).json()["warnings"] == []
-    doc = client.get("/api/flows/compare", params={"a": "1850-01-01", "b": "2400-06-01"}).json()
-    assert [w.split(" is ")[0] for w in doc["warnings"]] == ["date 1850-01-01", "date 2400-06-01"]
+    doc = client.get("/api/flows/compare", params={"a": "1901-01-01", "b": "2150-06-01"}).json()
+    assert [w.split(" is ")[0] for w in doc["warnings"]] == ["date 1901-01-01", "date 2150-06-01"]
     assert "years ahead" in doc["warnings"][1]
-    doc = client.get("/api/flows/criticality", params={"date": "1850-01-01", "top": 1}).json()
+    doc = client.get("/api/flows/criticality", params={"date": "1901-01-01", "top": 1}).json()
     assert "before the dataset's history" in doc["warnings"][0]
-    lines = client.get("/api/flows/criticality", params={"date": "1850-01-01", "top": 1},
+    lines = client.get("/api/flows/criticality", params={"date": "1901-01-01", "top": 1},
                        headers={"Accept": "application/x-ndjson"}).text.splitlines()
     assert "before the dataset's history" in json.loads(lines[-1])["warnings"][0]
 

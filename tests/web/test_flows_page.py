@@ -252,16 +252,16 @@ def test_mode_labels_in_link_names(browsing: Browsing, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_date_before_the_history_is_flagged(browsing: Browsing, lang: str) -> None:
-    """As on the route page: the flows of 1850 are drawn, with the API's note on the date."""
+    """As on the route page: the flows of 1901 are drawn, with the API's note on the date."""
     page = browsing.page
-    browsing.goto(f"/flows?lang={lang}&date=1850-01-01")
+    browsing.goto(f"/flows?lang={lang}&date=1901-01-01")
     page.wait_for_selector("#map[data-state=ready]")
     notice = page.locator("#notice")
     assert notice.is_visible()
     prefix = {"en": "Note on this date: ", "zh": "日期提示（英文）：",
               "ru": "Замечание о дате (по-английски): "}[lang]
-    assert notice.inner_text().startswith(prefix + "date 1850-01-01 is before the dataset's")
-    browsing.screenshot(f"flows-1850-{lang}")
+    assert notice.inner_text().startswith(prefix + "date 1901-01-01 is before the dataset's")
+    browsing.screenshot(f"flows-1901-{lang}")
     page.fill("#flows-date", "2023-06-01")
     page.locator("#flows-show").click()
     page.wait_for_selector("#map[data-state=ready][data-date='2023-06-01']")

@@ -29,7 +29,7 @@ from longjiang.flows.corridor import (
     load_flow_data,
     read_demand,
 )
-from longjiang.routing.query import check_date
+from longjiang.routing.query import check_date, check_date_range
 
 __all__ = ["router"]
 
@@ -111,7 +111,7 @@ def flows_assign(request: Request, corridor: CorridorDep, date: DateQuery = None
                  ) -> Response:
     """Link flows, the volume/capacity and delay of every limiting element, unserved demand;
     ``warnings`` when the date is outside the dataset's history."""
-    day = date or DEFAULT_DATE
+    day = check_date_range(date or DEFAULT_DATE)
     return FastJSON({**_state(request, corridor).result(day).to_dict(),
                      "warnings": _warnings(corridor, day)})
 
@@ -138,7 +138,7 @@ def flows_criticality(request: Request, corridor: CorridorDep, date: DateQuery =
                           description="unserved (then cost) or cost")] = CriticalityRank.UNSERVED
                       ) -> Response:
     """Crossings and freight-carrying links ranked by unserved demand, then cost increase."""
-    day = date or DEFAULT_DATE
+    day = check_date_range(date or DEFAULT_DATE)
     state = _state(request, corridor)
     if NDJSON in request.headers.get("accept", ""):
         return StreamingResponse(_criticality_lines(request, state, day, top, by,
@@ -195,7 +195,7 @@ def flows_compare(request: Request, corridor: CorridorDep,
                       description="element closed in B: crossing:ID, link:ID or node:ID")]
                   = None) -> Response:
     """What a new bridge, a closure or a season changes between two dates."""
-    date_a, date_b = a, b
+    date_a, date_b = check_date_range(a, "a"), check_date_range(b, "b")
     state = _state(request, corridor)
     result_a = state.result(date_a)
     result_b = (state.model(date_b).assign(state.demand, closed=close)

@@ -23,6 +23,7 @@ from longjiang.crossings.policy import BookingPolicy, BookingStateError, SlotFul
 from longjiang.crossings.schema import bookings, migrate, slots
 from longjiang.errors import ConflictError, InputError, NotFoundError
 from longjiang.ledger.store import LedgerStore, insert_rows
+from longjiang.routing.query import check_date_range
 
 __all__ = ["ACTIVE", "Booking", "BookingStore", "CheckIn"]
 
@@ -154,6 +155,7 @@ class BookingStore:
     def day(self, crossing: str, date: dt.date, direction: Direction | None = None,
             vehicle_class: VehicleClass | None = None) -> list[tuple[Slot, int]]:
         """The slots of ``crossing`` on the local ``date`` with their booked places."""
+        check_date_range(date)
         day_slots = self.calendar.day_slots(crossing, date, direction, vehicle_class)
         if not day_slots:
             return []

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from longjiang.errors import InputError, NotFoundError, Problem, ProblemKind, ValidationError
 from longjiang.network.model import Mode, Network
+from longjiang.routing.query import check_date_range
 
 __all__ = [
     "CapacityRow",
@@ -350,6 +351,7 @@ class CrossingCalendar:
     def find_slot(self, crossing: str, start: dt.datetime, direction: Direction,
                   vehicle_class: VehicleClass) -> Slot:
         """The slot starting at ``start`` (an aware date-time), or a clear error."""
+        check_date_range(start.date(), "slot")  # before any time-zone arithmetic can overflow
         zone = self.tz(crossing)
         local = start.astimezone(zone)
         slots = self.day_slots(crossing, local.date(), direction, vehicle_class)

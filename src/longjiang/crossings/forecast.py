@@ -26,6 +26,7 @@ import numpy as np
 from longjiang.crossings.calendar import CrossingCalendar, Direction, VehicleClass
 from longjiang.crossings.queue import solve_hourly
 from longjiang.errors import InputError
+from longjiang.routing.query import check_date_range
 
 __all__ = ["MIN_OBSERVED", "ArrivalSource", "CrossingForecast", "HourForecast", "forecast"]
 
@@ -97,16 +98,10 @@ class CrossingForecast:
                 "hours": [h.to_json() for h in self.hours]}
 
 
-#: the dates a forecast may start on (past check-ins four weeks back, horizon ahead)
-FIRST_DATE = dt.date(1900, 1, 1)
-LAST_DATE = dt.date(2200, 12, 31)
-
-
 def check_date(date: dt.date) -> None:
-    """Refuse a date outside :data:`FIRST_DATE`..:data:`LAST_DATE` (an InputError on ``date``)."""
-    if not FIRST_DATE <= date <= LAST_DATE:
-        raise InputError(f"date: {date.isoformat()} is not within {FIRST_DATE.isoformat()}.."
-                         f"{LAST_DATE.isoformat()}", field="date")
+    """Refuse a date outside the range routes and flows take too (an InputError on ``date``:
+    :func:`longjiang.routing.query.check_date_range`)."""
+    check_date_range(date)
 
 
 def _observed_profile(source: ArrivalSource, crossing: str, direction: Direction,

@@ -12,11 +12,25 @@ from longjiang.network.model import Mode, Network
 from longjiang.routing.cargo import Cargo
 from longjiang.routing.planner import DEFAULT_MODES, Criterion, Planner, Route
 
-__all__ = ["FAR_AHEAD_YEARS", "RouteQuery", "check_date", "history_start",
-           "parse_modes"]
+__all__ = ["FAR_AHEAD_YEARS", "FIRST_DATE", "LAST_DATE", "RouteQuery", "check_date",
+           "check_date_range", "history_start", "parse_modes"]
 
 #: a date more than this many years after today is planned with a warning
 FAR_AHEAD_YEARS = 30
+#: the dates a route, a flow assignment, a slot listing or a queue forecast may be asked for:
+#: far enough from the ends of ``datetime`` that a journey of weeks, or a time zone, never
+#: carries a date-time past year 1 or 9999
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2200, 12, 31)
+
+
+def check_date_range(date: dt.date, field: str = "date") -> dt.date:
+    """``date`` if within :data:`FIRST_DATE`..:data:`LAST_DATE`, else an InputError on
+    ``field`` that shows the date and the range."""
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise InputError(f"{field}: {date.isoformat()} is not within "
+                         f"{FIRST_DATE.isoformat()}..{LAST_DATE.isoformat()}", field=field)
+    return date
 
 
 def parse_modes(text: str | None) -> frozenset[Mode]:
@@ -97,7 +111,8 @@ class RouteQuery:
         except ValueError:
             raise InputError(f"Unknown criterion: {optimize!r}; expected one of "
                              f"{', '.join(Criterion)}", field="optimize") from None
-        return cls(origin, destination, parse_date(date, default=today), Cargo.parse(cargo),
+        day = check_date_range(parse_date(date, default=today))
+        return cls(origin, destination, day, Cargo.parse(cargo),
                    criterion, parse_modes(modes), tuple(via),
                    tuple(a for item in avoid for a in item.split(",") if a.strip()),
                    include_planned)
