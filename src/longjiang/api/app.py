@@ -15,22 +15,122 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from longjiang import __version__
 from longjiang.api import crossings, flows, ledger, network, routing, settlement, stats, trade
 from longjiang.api.deps import Corridor
-from longjiang.api.problems import install_problem_handlers
+from longjiang.api.problems import core_problem, install_problem_handlers
 from longjiang.api.responses import PROBLEM_MEDIA_TYPE, FastJSON, Problem, ProblemItem
 from longjiang.api.tiles import router as tiles_router
 from longjiang.config import Settings
+from longjiang.errors import InputError, LongjiangError, PayloadTooLarge
 from longjiang.network.load import load_network
 from longjiang.routing.planner import Planner
 from longjiang.web import mount_web
 
-__all__ = ["FACTORY", "create_app", "create_served_app"]
+__all__ = ["DEFAULT_BODY_BYTES", "FACTORY", "BodyLimit", "body_limit", "create_app",
+           "create_served_app"]
 
 #: the import string uvicorn's workers call to build the app
 FACTORY = "longjiang.api.app:create_served_app"
+
+#: the largest request body of a path that takes no documents (bookings, gate operations,
+#: access changes, and every path that takes no body at all)
+DEFAULT_BODY_BYTES = 64 * 1024
+
+
+def body_limit(scope: Scope) -> int:
+    """The largest body a request to this path may send: the most any endpoint under it
+    takes (each endpoint that reads a document bounds it again, by its own limit)."""
+    path: str = scope.get("path", "")
+    if path == "/api/capture":  # the ledger's limit, LONGJIANG_MAX_BODY_BYTES
+        return ledger.get_limits(Request(scope)).max_body_bytes
+    if path.startswith("/api/trade/"):
+        return max(trade.MAX_ORDERS_BYTES, trade.MAX_RECEIPT_BYTES)
+    if path.startswith("/api/settlement/"):
+        return settlement.MAX_STATEMENT_BYTES
+    return DEFAULT_BODY_BYTES
+
+
+class BodyLimit:
+    """ASGI middleware bounding every request body by :func:`body_limit` (or ``limit_for``).
+
+    A ``Content-Length`` over the bound is answered 413 before the application runs, so
+    nothing is read; a body without one (chunked) is counted as it arrives and, the moment
+    it passes the bound, the application is told the client left (``http.disconnect``: it
+    reads no more) and whatever it answers is replaced by the 413. Either way the answer
+    is a problem document that names the limit.
+    """
+
+    def __init__(self, app: ASGIApp,
+                 limit_for: Callable[[Scope], int] = body_limit) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            limit = self.limit_for(scope)
+            declared = _declared_length(scope)
+        except LongjiangError as exc:  # a bad Content-Length, or a bad limit setting
+            await core_problem(Request(scope), exc)(scope, receive, send)
+            return
+        too_large = PayloadTooLarge(f"the body is over the {limit} bytes "
+                                    f"{scope.get('path', '')} takes")
+        if declared is not None and declared > limit:
+            await core_problem(Request(scope), too_large)(scope, receive, send)
+            return
+        size = 0
+        over = started = replaced = False
+
+        async def bounded_receive() -> Message:
+            nonlocal size, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                size += len(message.get("body", b""))
+                if size > limit:
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def answer_too_large() -> None:
+            nonlocal replaced
+            replaced = True
+            await core_problem(Request(scope), too_large)(scope, receive, send)
+
+        async def send_unless_over(message: Message) -> None:
+            nonlocal started
+            if replaced:
+                return
+            if over and not started:
+                await answer_too_large()
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, bounded_receive, send_unless_over)
+        except Exception:
+            if not over or started:
+                raise
+        if over and not started and not replaced:
+            await answer_too_large()
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-length":
+            if not (value.isdigit() and len(value) <= 18):
+                raise InputError(f"Content-Length must be a whole number, got "
+                                 f"{value[:40].decode('latin-1')!r}", field="Content-Length")
+            return int(value)
+    return None
 
 
 #: how requests authenticate, as OpenAPI security schemes (the details are in the descriptions)
@@ -123,6 +223,7 @@ def create_app(corridor_path: Path | None = None,
     app.include_router(crossings.router)
     app.include_router(settlement.router)
     app.include_router(trade.router)
+    app.add_middleware(BodyLimit)  # every body bounded, before any route reads it
     mount_web(app)  # the web application: pages at /, assets under /static/
     app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     return app

@@ -86,7 +86,7 @@ from longjiang.errors import (
     RateLimited,
 )
 from longjiang.ledger.epcis import EPCIS_CONTEXT_URLS, event_list_of
-from longjiang.ledger.parties import Party, body_digest, decode_signature
+from longjiang.ledger.parties import Party, body_digest, check_nonce, decode_signature
 from longjiang.ledger.service import Ledger, StoredEvent, database_url
 
 __all__ = ["LedgerLimits", "RateLimiter", "get_ledger", "router"]
@@ -239,10 +239,13 @@ def authenticate(request: Request, ledger: LedgerDep, limits: LimitsDep) -> Part
                               f"{limits.max_body_bytes}")
     try:
         signature = decode_signature(headers["Longjiang-Signature"], "Longjiang-Signature")
+        check_nonce(headers["Longjiang-Nonce"][:80])
     except InputError as exc:
         raise AuthenticationError(str(exc)) from None
+    # a HEAD goes on as a GET (longjiang.web.HeadAsGet), which keeps the method sent
+    method = str(request.scope.get("longjiang.sent_method", request.method))
     party = ledger.authenticate_request(
-        headers["Longjiang-Party"][:64], request.method, request_target(request),
+        headers["Longjiang-Party"][:64], method, request_target(request),
         headers["Longjiang-Date"][:40], headers["Longjiang-Nonce"][:80],
         headers["Content-Digest"][:100], signature)
     _rate_limiter(request, limits).take(party.party_id)

@@ -435,8 +435,8 @@ def body_digest(body: bytes) -> str:
 def check_nonce(nonce: str) -> str:
     """``nonce`` if it is 16-64 characters of A-Z a-z 0-9 - _, else :class:`InputError`."""
     if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
-        raise InputError("a request nonce is 16-64 characters of A-Z, a-z, 0-9, '-', '_', "
-                         f"got {repr(nonce)[:80]}", field="Longjiang-Nonce")
+        raise InputError("the request nonce is wrong: expected 16-64 characters of A-Z, a-z, "
+                         f"0-9, '-', '_', got {repr(nonce)[:80]}", field="Longjiang-Nonce")
     return nonce
 
 

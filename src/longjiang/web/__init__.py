@@ -22,7 +22,8 @@ from longjiang.web.pages import PAGES as _PAGES
 from longjiang.web.pages import Page as _Page
 from longjiang.web.pages import Renderer as _Renderer
 
-__all__ = ["CSP", "AssetStore", "HeadAsGet", "SecurityHeaders", "load_assets", "mount_web"]
+__all__ = ["CSP", "SENT_METHOD", "AssetStore", "HeadAsGet", "SecurityHeaders", "load_assets",
+           "mount_web"]
 
 #: no inline scripts, nothing from other hosts, never framed
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -30,13 +31,18 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "form-action 'self'; frame-ancestors 'none'")
 
 
+#: the scope key under which :class:`HeadAsGet` keeps the method the client sent (``HEAD``)
+SENT_METHOD = "longjiang.sent_method"
+
+
 class HeadAsGet:
     """ASGI middleware answering ``HEAD`` wherever ``GET`` is answered (RFC 9110, 9.3.2).
 
     The request goes on as a ``GET``, so it meets the same route, checks and caching rules
     (ETag, 304); the answer keeps the ``GET``'s status and headers, ``Content-Length``
-    included, and its body is dropped. CDN origins and link checkers send ``HEAD``. A
-    signed request is checked as the ``GET`` it becomes: sign ``GET`` for it.
+    included, and its body is dropped. CDN origins and link checkers send ``HEAD``. The
+    method sent stays in the scope under :data:`SENT_METHOD`: a signed ``HEAD`` is signed,
+    and checked, as ``HEAD``.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -56,28 +62,64 @@ class HeadAsGet:
                 ended = True
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-        await self.app({**scope, "method": "GET"}, receive, send_head)
+        await self.app({**scope, "method": "GET", SENT_METHOD: "HEAD"}, receive, send_head)
+
+
+#: request headers that carry credentials: a bearer token or a signed request
+_CREDENTIALS = (b"authorization", b"longjiang-signature")
+
+
+def _local_location(location: bytes, host: bytes) -> bytes:
+    """``location`` without scheme and authority when the authority is the request's own
+    ``Host`` (which the client chose, so an absolute URL built from it may point anywhere)."""
+    scheme, sep, rest = location.partition(b"://")
+    if not sep or scheme.lower() not in (b"http", b"https"):
+        return location
+    authority, slash, path = rest.partition(b"/")
+    if authority.lower() != host.lower():
+        return location
+    relative = slash + path
+    if relative.startswith(b"//"):  # would read as another authority ("//evil.example/...")
+        relative = b"/" + relative.lstrip(b"/")
+    return relative or b"/"
 
 
 class SecurityHeaders:
-    """ASGI middleware adding CSP, ``nosniff``, no framing and a referrer policy to responses."""
+    """ASGI middleware adding CSP, ``nosniff``, no framing and a referrer policy to responses;
+    ``Cache-Control: no-store`` to every answer to a request with credentials (a bearer token
+    or a signature: whatever it says is for that caller only, never for a cache); and a
+    ``Location`` on the request's own host made relative, so that no redirect takes the
+    ``Host`` header's word for where the site is.
+
+    :func:`mount_web` puts it outside the application's error handling, so a 500 carries
+    the same headers.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._all = [(b"x-content-type-options", b"nosniff"),
                      (b"referrer-policy", b"same-origin"),
-                     (b"x-frame-options", b"DENY")]
-        self._csp = [(b"content-security-policy", CSP.encode("ascii"))]
+                     (b"x-frame-options", b"DENY"),
+                     (b"content-security-policy", CSP.encode("ascii"))]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = self._all + self._csp
+        request_headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        private = any(request_headers.get(h) for h in _CREDENTIALS)
+        host = request_headers.get(b"host", b"")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *extra]
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if not (private and k.lower() == b"cache-control")]
+                if host:
+                    headers = [(k, _local_location(v, host)) if k.lower() == b"location"
+                               else (k, v) for k, v in headers]
+                if private:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = [*headers, *self._all]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -153,5 +195,11 @@ def mount_web(app: FastAPI, assets: AssetStore | None = None) -> None:
 
     app.add_api_route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False)
     _mount_docs(app, store)
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(HeadAsGet)  # outermost: every route, the API's GETs included
+    build = app.build_middleware_stack
+
+    def build_stack() -> ASGIApp:
+        # outside Starlette's ServerErrorMiddleware (the outermost layer add_middleware can
+        # reach), so that a 500 has the security headers too; HEAD outermost: every route
+        return HeadAsGet(SecurityHeaders(build()))
+
+    app.build_middleware_stack = build_stack  # type: ignore[method-assign]
