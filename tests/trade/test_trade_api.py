@@ -128,3 +128,19 @@ def test_check_and_messages_for_posted_orders(client: TestClient,
         assert ceb_schemas.errors(m["xml"].encode(), side="export") == []
     r = _post(client, "/api/trade/messages", [export_doc()], kind="701")
     assert r.status_code == 422
+
+
+def test_import_list_receipt_without_order_number(client: TestClient,
+                                                  ceb_schemas: CebSchemas) -> None:
+    """CEB622 as the official sample has it (copNo, preNo; no orderNo) reaches its order."""
+    doc = import_doc()
+    assert _post(client, "/api/trade/orders", [doc]).status_code == 200
+    sample = (ceb_schemas.folder / "samples" / "import" / "CEB622Message.xml").read_bytes()
+    xml = (sample.replace(b"cop2016032211000", doc["orderNo"].encode())
+           .replace(b"<returnStatus>1</returnStatus>", b"<returnStatus>800</returnStatus>"))
+    r = client.post("/api/trade/receipts", content=xml,
+                    headers={**AUTH, "Content-Type": "application/xml"})
+    assert r.status_code == 200
+    assert r.json()["orders"] == {doc["orderNo"]: "list: released"}
+    listed = client.get("/api/trade/orders", headers=AUTH).json()["orders"]
+    assert listed[0]["documents"]["list"]["meaning"] == "released"
