@@ -27,10 +27,12 @@ GOOD = {"debtor": "Harbin Forwarding", "debtor_agent": "BKCHCNBJ", "creditor_age
 
 
 @pytest.fixture
-def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Journal]]:
+def served(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Journal]]:
+    """The app over a journal on SQLite and, when configured, PostgreSQL (which refuses a NUL
+    in text and a value longer than its column, where SQLite stores both)."""
     monkeypatch.setenv("LONGJIANG_SETTLE_TOKEN", TOKEN)
     app = create_app(MINI, today=lambda: dt.date(2023, 5, 26))
-    journal = Journal.open(f"sqlite:///{tmp_path / 's.db'}")
+    journal = Journal.open(db_url)
     load_fixture_rates(journal)
     app.state.settlement = journal
     with TestClient(app, raise_server_exceptions=False) as c:

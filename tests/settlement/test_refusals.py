@@ -46,7 +46,8 @@ def rows(j: Journal) -> tuple[int, ...]:
 def ids(j: Journal) -> list[tuple[str, str | None, str | None]]:
     with j.store.read() as conn:
         return [tuple(r) for r in conn.execute(select(
-            t.payments.c.payment_id, t.payments.c.uetr, t.payments.c.end_to_end_id))]
+            t.payments.c.payment_id, t.payments.c.uetr, t.payments.c.end_to_end_id)
+            .order_by(t.payments.c.payment_id))]
 
 
 def test_checks() -> None:
