@@ -139,7 +139,9 @@ def test_gbk_csv_is_named_and_read_when_asked(run, tmp_path: Path) -> None:  # t
     assert "--encoding: 'latin-9' is not one we read" in err
     (tmp_path / "bad.csv").write_bytes(b"\xff\xfe\x00" * 3)
     err = run("import", str(tmp_path / "bad.csv"), code=3).stderr
-    assert "line 1: byte 0xff is not UTF-8-SIG: the file is not UTF-8 text" in err
+    assert "line 1: byte 0xff is not UTF-8: the file is not UTF-8 text" in err
+    err = run("import", str(tmp_path / "bad.csv"), "--encoding", "gb18030", code=3).stderr
+    assert "bad.csv: line 1: byte 0xff is not GB18030: is the file in gb18030?" in err
 
 
 def test_gbk_csv_through_the_api(client: TestClient) -> None:

@@ -60,7 +60,8 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        where = f"{name}: line {line}: byte 0x{data[exc.start]:02x} is not {codec.upper()}"
+        shown = encoding.upper() if encoding else "UTF-8"
+        where = f"{name}: line {line}: byte 0x{data[exc.start]:02x} is not {shown}"
         if encoding is not None:
             raise DataError(f"{where}: is the file in {encoding}?") from None
         try:
