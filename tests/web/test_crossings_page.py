@@ -11,7 +11,7 @@ import pytest
 from tests.web.conftest import DESKTOP, LANGS, PHONE, Browsing, LiveServer, check_clean, open_page
 
 from longjiang.crossings.bookings import BookingStore
-from longjiang.crossings.calendar import load_calendar
+from longjiang.crossings.calendar import VehicleClass, load_calendar
 
 #: the page's dates are in March 2027; the booking store's clock says 2027-03-08
 NOW = dt.datetime(2027, 3, 8, 1, 0, tzinfo=dt.UTC)
@@ -57,7 +57,8 @@ def test_heat_map_booking_kpi_and_forecast(browsing: Browsing, lang: str) -> Non
     _ready(page)
     cell = page.locator(f"#cx-calendar button[data-start='2027-03-11T{hour:02d}:00:00+10:00']")
     assert int(cell.inner_text()) == before - 1
-    assert page.locator("#cx-kpi tbody tr").count() == 2
+    # the truck's figures and those of all vehicles together, per direction
+    assert page.locator("#cx-kpi tbody tr").count() == 4
     assert page.locator("#cx-forecast rect.cx-bar").count() == 48
     assert page.locator("#cx-forecast polyline.cx-wait").count() >= 2
     page.evaluate("window.scrollTo(0, 0)")
@@ -190,3 +191,103 @@ def test_slots_that_cannot_be_booked_now_are_marked_and_not_offered(
     assert page.locator("#cx-calendar button.cx-off").count() == 12
     assert page.locator("#cx-slot option[value^='2027-03-19']").count() == 0
     assert page.locator("#cx-slot option[value^='2027-03-18']").count() == 12
+
+
+#: "(optional)" beside the carrier, and the booking's confirmation and warnings, per language
+OPTIONAL = {"en": "(optional)", "zh": "（可选）", "ru": "(необязательно)"}
+FINAL_SOON = {"en": "can no longer be changed or cancelled", "zh": "无法改约或取消",
+              "ru": "нельзя будет изменить или отменить"}
+FINAL = {"en": "can no longer be changed or cancelled: the cut-off was",
+         "zh": "无法改约或取消：截止时间为", "ru": "нельзя изменить или отменить: срок истёк в"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_carrier_is_optional(browsing: Browsing, bookings: BookingStore, lang: str) -> None:
+    page = browsing.page
+    browsing.goto(f"/crossings?lang={lang}&{QUERY}")
+    _ready(page)
+    label = page.locator("label[for=cx-carrier]").inner_text()
+    assert label.endswith(OPTIONAL[lang]), label
+    assert page.locator("#cx-carrier").get_attribute("required") is None
+    hour = {"en": 13, "zh": 14, "ru": 15}[lang]
+    page.locator(f"#cx-calendar button[data-start='2027-03-10T{hour}:00:00+10:00']").click()
+    plate = {"en": "黑C00001", "zh": "黑C00002", "ru": "黑C00003"}[lang]
+    page.fill("#cx-plate", plate)
+    page.click("#cx-book-submit")
+    page.wait_for_selector("#cx-book-result .cx-done")
+    booking = page.locator("#cx-book-result").get_attribute("data-booking")
+    assert bookings.get(str(booking)).carrier == "unknown"
+    # the slot and the plate are still asked for, in the page's language
+    page.fill("#cx-plate", "")
+    page.click("#cx-book-submit")
+    missing = page.locator("#cx-book-result .field-error").inner_text()
+    assert {"en": "the slot and the plate.", "zh": "请填写时段和车牌号。",
+            "ru": "Укажите слот и госномер."}[lang] in missing
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kpis_are_per_vehicle(browsing: Browsing, bookings: BookingStore, lang: str) -> None:
+    page = browsing.page
+    day = {"en": 14, "zh": 15, "ru": 16}[lang]
+    out = bookings.calendar.rows[0].direction
+    for n, hour in enumerate((9, 10)):
+        bookings.book("suifenhe_pogranichny_road",
+                      dt.datetime.fromisoformat(f"2027-03-{day}T{hour:02d}:00:00+10:00"), out,
+                      f"黑D{day}{n:03d}", carriage=VehicleClass.BUS, carrier="k")
+    query = QUERY.replace("date=2027-03-10", f"date=2027-03-{day}")
+    browsing.goto(f"/crossings?lang={lang}&{query}")
+    _ready(page)
+    rows = page.locator("#cx-kpi tbody tr")
+    assert rows.count() == 4
+    cells = lambda n: rows.nth(n).locator("td").all_inner_texts()  # noqa: E731
+    truck, every = rows.nth(0), rows.nth(1)
+    assert truck.get_attribute("data-class") == "truck" and every.get_attribute("data-class") == "all"
+    assert {"en": "Truck", "zh": "货车", "ru": "Грузовик"}[lang] in truck.inner_text()
+    assert {"en": "All vehicles together", "zh": "全部车型合计",
+            "ru": "Все виды транспорта"}[lang] in every.inner_text()
+    assert cells(0)[:2] == ["240", "0"]           # 12 h x 20 truck places, no truck booked
+    assert cells(1)[:2] == ["384", "2"]           # every class: 12 h x 32 places, 2 buses
+    page.select_option("#cx-class", "bus")
+    page.wait_for_selector("#cx-kpi tbody tr[data-class=bus]")
+    _ready(page)
+    assert cells(0)[:2] == ["24", "2"]            # 12 h x 2 bus places, 2 buses booked
+    assert cells(0)[3] == LOCAL_PCT[lang]         # 2 of 24 places
+    browsing.screenshot(f"crossings-kpi-{lang}")
+
+
+#: 2 / 24 places as the page writes a percentage in each language
+LOCAL_PCT = {"en": "8.3 %", "zh": "8.3 %", "ru": "8,3 %"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_slot_past_the_cutoff_warns_before_and_after_booking(
+        browsing: Browsing, bookings: BookingStore, lang: str) -> None:
+    page = browsing.page
+    # the store's clock says 11:00 local on 8 March: 13:00 is 2 h ahead, 15:00 is 4 h
+    browsing.goto(f"/crossings?lang={lang}&crossing=suifenhe_pogranichny_road"
+                  "&date=2027-03-08&direction=out&carriage=truck")
+    _ready(page)
+    final = page.locator("#cx-slot-final")
+    page.locator("#cx-calendar button[data-start='2027-03-08T15:00:00+10:00']").click()
+    assert final.is_hidden()
+    page.locator("#cx-calendar button[data-start='2027-03-08T13:00:00+10:00']").click()
+    assert final.is_visible() and FINAL_SOON[lang] in final.inner_text()
+    page.fill("#cx-plate", {"en": "黑C00011", "zh": "黑C00012", "ru": "黑C00013"}[lang])
+    page.click("#cx-book-submit")
+    page.wait_for_selector("#cx-book-result .cx-done")
+    warning = page.locator("#cx-book-result .cx-warn")
+    assert warning.get_attribute("role") == "alert"
+    assert FINAL[lang] in warning.inner_text(), warning.inner_text()
+    assert "10:00" in warning.inner_text()  # 3 h before the 13:00 slot
+    browsing.screenshot(f"crossings-final-{lang}")
+    page.set_viewport_size(PHONE)
+    page.locator("#cx-book-result").scroll_into_view_if_needed()
+    browsing.screenshot(f"crossings-final-phone-{lang}")
+    page.set_viewport_size(DESKTOP)
+    # a slot 4 h ahead: booked without a warning
+    page.locator("#cx-calendar button[data-start='2027-03-08T15:00:00+10:00']").click()
+    page.fill("#cx-plate", {"en": "黑C00021", "zh": "黑C00022", "ru": "黑C00023"}[lang])
+    page.click("#cx-book-submit")
+    page.locator("#cx-book-result .cx-done", has_text={"en": "黑C00021", "zh": "黑C00022",
+                                                        "ru": "黑C00023"}[lang]).wait_for()
+    assert page.locator("#cx-book-result .cx-warn").count() == 0

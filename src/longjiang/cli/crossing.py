@@ -71,6 +71,13 @@ def _booking_line(b: Any) -> str:
             f"  {b.plate}  {b.status}")
 
 
+def _print_booking(b: Any, notes: dict[str, Any], as_json: bool) -> None:
+    """A new or moved booking with until when it may change (JSON), its warnings on stderr."""
+    _print({**b.to_json(), **notes}, as_json, _booking_line(b))
+    for warning in notes["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
+
+
 @app.command()
 @handle_errors
 def slots(crossing: CrossingArg,
@@ -107,13 +114,15 @@ def book(crossing: CrossingArg,
          shipment: Annotated[str | None, typer.Option(help="shipment id")] = None,
          contact: Annotated[str | None, typer.Option(help="phone or e-mail")] = None,
          db: DbOption = None, now: NowOption = None, as_json: JsonOption = False) -> None:
-    """Book one place of a slot (exits non-zero with "slot full" when none is left)."""
+    """Book one place of a slot (exits non-zero with "slot full" when none is left); warns
+    when the slot is past the change cut-off, so that the booking cannot be changed or
+    cancelled afterwards."""
     start = _when(slot, "slot")
     assert start is not None
     with _store(db, now) as store:
         b = store.book(crossing, start, direction, plate, carriage=carriage, carrier=carrier,
                        shipment_id=shipment, contact=contact)
-    _print(b.to_json(), as_json, _booking_line(b))
+        _print_booking(b, store.policy.booking_notes(b.slot_start, store.clock()), as_json)
 
 
 @app.command()
@@ -126,7 +135,7 @@ def change(booking: Annotated[str, typer.Argument(help="booking id")],
     assert start is not None
     with _store(db, now) as store:
         b = store.change(booking, start)
-    _print(b.to_json(), as_json, _booking_line(b))
+        _print_booking(b, store.policy.booking_notes(b.slot_start, store.clock()), as_json)
 
 
 def _gate(op: str, booking: str, db: str | None, now: str | None, as_json: bool) -> None:
@@ -242,29 +251,57 @@ def forecast(crossing: Annotated[str | None, typer.Argument(
                      crossings=[crossing] if crossing else None,
                      directions=[direction] if direction else (Direction.OUT, Direction.IN),
                      source=store)
+        closed = {(f.crossing, f.direction): _closed_days(store.calendar, f, first, days)
+                  for f in result}
     if as_json:
-        _print([f.to_json() for f in result], True, "")
+        _print([{**f.to_json(), "closed": [{"date": d.isoformat(), "reason": why}
+                                           for d, why in closed[f.crossing, f.direction]]}
+                for f in result], True, "")
         return
     for f in result:
         typer.echo(f"{f.crossing} {f.direction}  (walk-ins: {f.walkin_origin})")
+        shut = dict(closed[f.crossing, f.direction])
+        said: set[dt.date] = set()
         for h in f.hours:
+            day = h.start.date()
+            if day in shut:
+                if day not in said:
+                    typer.echo(f"  {day.isoformat()}  {shut[day]}")
+                    said.add(day)
+                continue
             if h.lanes or h.mean_queue >= 0.05:
                 typer.echo(f"  {h.start.isoformat()}  lanes {h.lanes}  booked {h.booked:>3}  "
                            f"walk-in {h.walkin:5.1f}  queue {h.mean_queue:6.1f}  "
                            f"wait {_h(h.mean_wait_h)} h")
 
 
+def _closed_days(calendar: Any, f: Any, first: dt.date, days: int) -> list[tuple[dt.date, str]]:
+    """The local days of the forecast ``f`` on which its crossing has no truck slots, and why
+    (a holiday's or a season's name, from the calendar)."""
+    out = []
+    for n in range(days):
+        day = first + dt.timedelta(days=n)
+        if not calendar.day_slots(f.crossing, day, f.direction, VehicleClass.TRUCK):
+            out.append((day, str(calendar.closed_reason(f.crossing, day))))
+    return out
+
+
 @app.command()
 @handle_errors
 def kpi(crossing: CrossingArg,
         date: Annotated[str, typer.Option(help="local date YYYY-MM-DD")],
+        carriage: Annotated[VehicleClass | None, typer.Option(
+            help="vehicle class: truck, bus or car (default: each class, then all together)")
+        ] = None,
         db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Daily KPIs: throughput, utilisation, no-show rate, mean and 95th-percentile wait."""
+    """Daily KPIs per vehicle class: throughput, utilisation (the class's bookings over its
+    places), no-show rate, mean and 95th-percentile wait."""
     from longjiang.crossings.kpi import daily_kpi
 
     with _store(db, None) as store:
-        rows = daily_kpi(store, crossing, _date(date))
-    lines = [f"{k.crossing} {k.date} {k.direction}: capacity {k.capacity}, booked {k.booked}, "
+        rows = daily_kpi(store, crossing, _date(date), carriage)
+    lines = [f"{k.crossing} {k.date} {k.direction} {k.vehicle_class or 'all classes'}: "
+             f"capacity {k.capacity}, booked {k.booked}, "
              f"throughput {k.departed}, no-shows {k.no_shows}, utilisation "
              f"{'—' if k.utilisation is None else f'{k.utilisation:.0%}'}, wait mean "
              f"{_h(k.mean_wait_h)} h, p95 {_h(k.p95_wait_h)} h" for k in rows]
@@ -278,7 +315,7 @@ def whatif(arrivals_per_hour: Annotated[float, typer.Option(help="trucks arrivin
            service_per_hour: Annotated[float, typer.Option(
                help="trucks one lane clears an hour")],
            as_json: JsonOption = False) -> None:
-    """Stationary queue (Erlang-C): what one more lane would do."""
+    """Stationary queue (Erlang-C) with the given lanes, and what one more lane would do."""
     from longjiang.crossings.queue import erlang_c
 
     for name, value in (("arrivals-per-hour", arrivals_per_hour),
@@ -286,12 +323,21 @@ def whatif(arrivals_per_hour: Annotated[float, typer.Option(help="trucks arrivin
         if not math.isfinite(value):
             raise InputError(f"{name}: {value!r} is not a number", field=name)
     s = erlang_c(arrivals_per_hour, lanes, service_per_hour)
-    text = (f"unstable: {arrivals_per_hour:g} arrivals an hour against {lanes} x "
-            f"{service_per_hour:g} = {lanes * service_per_hour:g} served; the queue grows "
-            "without bound" if not s.stable else
-            f"utilisation {s.utilisation:.1%}, P(wait) {s.p_wait:.1%}, mean wait "
+    more = erlang_c(arrivals_per_hour, lanes + 1, service_per_hour) if lanes < 10_000 else None
+    text = f"{lanes} lanes: {_stationary(s)}"
+    if more is not None:
+        text += f"\n{lanes + 1} lanes: {_stationary(more)}"
+    _print({**s.to_json(), "one_more_lane": more.to_json() if more else None}, as_json, text)
+
+
+def _stationary(s: Any) -> str:
+    """One line of a stationary queue: its figures, or why it has none."""
+    if not s.stable:
+        return (f"unstable: {s.arrivals_per_h:g} arrivals an hour against {s.lanes} x "
+                f"{s.service_per_h:g} = {s.lanes * s.service_per_h:g} served; the queue grows "
+                "without bound")
+    return (f"utilisation {s.utilisation:.1%}, P(wait) {s.p_wait:.1%}, mean wait "
             f"{s.mean_wait_h:.3f} h, mean queue {s.mean_queue:.2f}")
-    _print(s.to_json(), as_json, text)
 
 
 # -- used by `longjiang route` (--dwell, --book) ----------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from longjiang.errors import ConflictError, InputError
 
@@ -89,6 +90,16 @@ class BookingPolicy:
         raise InputError(f"slot: {start.isoformat()} is {what} (the truck must arrive "
                          f"{_text(self.arrive_latest)} before its slot; now "
                          f"{now.isoformat(timespec='minutes')})", field="slot")
+
+    def booking_notes(self, start: dt.datetime, now: dt.datetime) -> dict[str, Any]:
+        """What a booking's answer tells of the slot at ``start`` booked at ``now``: until when
+        it may be changed or cancelled, and a warning when that moment has already passed."""
+        until = start - self.change_cutoff
+        late = now > until
+        return {"changeable_until": until.isoformat(), "warnings": [
+            f"slot: {start.isoformat()} starts in less than {_text(self.change_cutoff)}: this "
+            "booking cannot be changed or cancelled (the cut-off is "
+            f"{_text(self.change_cutoff)} before the slot)"] if late else []}
 
     def check_changeable(self, start: dt.datetime, now: dt.datetime, what: str) -> None:
         """An :class:`InputError` after the change cut-off of a booked slot at ``start``."""

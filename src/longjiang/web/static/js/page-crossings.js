@@ -8,6 +8,10 @@
   const $ = (id) => document.getElementById(id);
   const names = new Map();          // crossing id -> name in the page's language
   let slotsByStart = new Map();     // slot start -> slot, of the shown days
+  let serverNow = null;             // the server's time of the last slot listing
+  /* the default change cut-off of the booking policy (the slot hint says it too): a slot that
+     starts sooner cannot be changed or cancelled once booked; the booking's answer confirms */
+  const CUTOFF_MS = 3 * 3600 * 1000;
 
   const addDays = (iso, n) => {
     const d = new Date(iso + "T00:00:00Z");
@@ -54,12 +58,23 @@
   /* the server says whether a slot may be booked now (the booking's own rule) */
   const bookable = (slot) => slot.bookable !== false;
 
+  /* warn before booking a slot that starts within the change cut-off */
+  function warnFinal() {
+    const start = $("cx-slot").value;
+    const box = $("cx-slot-final");
+    const final = start && serverNow && Date.parse(start) - Date.parse(serverNow) < CUTOFF_MS;
+    box.replaceChildren(...(final ? [el("span", { class: "cx-warn",
+      text: LJ.t("cx.book.final_soon") })] : []));
+    box.hidden = !final;
+  }
+
   function choose(start) {
     const select = $("cx-slot");
     select.value = start;
     for (const cell of document.querySelectorAll("#cx-calendar button[data-start]")) {
       cell.setAttribute("aria-pressed", cell.dataset.start === start ? "true" : "false");
     }
+    warnFinal();
     $("cx-plate").focus();
   }
 
@@ -128,6 +143,7 @@
       ...free.map((slot) => el("option", { value: slot.start,
         text: slotText(slot.start) + " (" + LJ.fmt.num(slot.free) + ")" })));
     if (free.some((slot) => slot.start === keep)) select.value = keep;
+    warnFinal();
   }
 
   async function loadCalendar(s) {
@@ -139,8 +155,9 @@
         const date = addDays(s.date, i);
         const q = new URLSearchParams({ date, direction: s.direction, carriage: s.carriage });
         return LJ.api(`/api/crossings/${encodeURIComponent(s.crossing)}/slots?${q}`)
-          .then((data) => ({ date, slots: data.slots }));
+          .then((data) => ({ date, slots: data.slots, now: data.now }));
       }));
+      serverNow = days.length ? days[0].now : null;
       drawCalendar(days, s);
     } catch (err) {
       failed(box, err);
@@ -153,8 +170,12 @@
     const box = $("cx-kpi");
     box.dataset.state = "loading";
     try {
-      const rows = await LJ.api(`/api/crossings/${encodeURIComponent(s.crossing)}/kpi?` +
+      /* each class has its own places: the chosen vehicle's row, then all vehicles together */
+      const all = await LJ.api(`/api/crossings/${encodeURIComponent(s.crossing)}/kpi?` +
         new URLSearchParams({ date: s.date }));
+      const rows = all.filter((k) => k.vehicle_class === s.carriage || k.vehicle_class === "all");
+      const kind = (k) => k.vehicle_class === "all" ? LJ.t("cx.kpi.all_classes")
+        : LJ.t("cx.class." + k.vehicle_class);
       const pct = (x) => x === null ? "–" : LJ.fmt.num(x * 100, 1) + " %";
       const heads = ["cx.kpi.direction", "cx.kpi.capacity", "cx.kpi.booked", "cx.kpi.throughput",
         "cx.kpi.utilisation", "cx.kpi.no_show", "cx.kpi.wait_mean", "cx.kpi.wait_p95"];
@@ -162,8 +183,9 @@
         el("caption", { text: LJ.t("cx.kpi.caption", { date: LJ.fmt.date(s.date) }) }),
         el("thead", {}, el("tr", {}, heads.map((h, i) => el("th", { scope: "col",
           class: i ? "num" : null, text: LJ.t(h) })))),
-        el("tbody", {}, rows.map((k) => el("tr", {}, [
-          el("th", { scope: "row", text: LJ.t("cx.dir." + k.direction) }),
+        el("tbody", {}, rows.map((k) => el("tr", { "data-class": k.vehicle_class }, [
+          el("th", { scope: "row" }, [LJ.t("cx.dir." + k.direction),
+            el("span", { class: "cx-kpi-class", text: kind(k) })]),
           el("td", { class: "num", text: LJ.fmt.num(k.capacity) }),
           el("td", { class: "num", text: LJ.fmt.num(k.booked) }),
           el("td", { class: "num", text: LJ.fmt.num(k.throughput) }),
@@ -285,12 +307,13 @@
     const out = $("cx-book-result");
     const slot = $("cx-slot").value;
     const plate = $("cx-plate").value.trim();
-    const carrier = $("cx-carrier").value.trim();
-    if (!slot || !plate || !carrier) {
+    if (!slot || !plate) {
       out.replaceChildren(el("p", { class: "field-error", role: "alert", text: LJ.t("cx.book.missing") }));
       return;
     }
-    const body = { slot, direction: s.direction, plate, carriage: s.carriage, carrier };
+    const body = { slot, direction: s.direction, plate, carriage: s.carriage };
+    const carrier = $("cx-carrier").value.trim();   /* optional: "unknown" on the server */
+    if (carrier) body.carrier = carrier;
     const shipment = $("cx-shipment").value.trim();
     const contact = $("cx-contact").value.trim();
     if (shipment) body.shipment_id = shipment;
@@ -300,8 +323,14 @@
       const b = await LJ.api(`/api/crossings/${encodeURIComponent(s.crossing)}/bookings`, {
         method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify(body) });
-      out.replaceChildren(el("p", { class: "cx-done", role: "status", text: LJ.t("cx.book.done",
-        { slot: slotText(b.slot), plate: b.plate, id: b.id }) }));
+      const done = [el("p", { class: "cx-done", role: "status", text: LJ.t("cx.book.done",
+        { slot: slotText(b.slot), plate: b.plate, id: b.id }) })];
+      if (Array.isArray(b.warnings) && b.warnings.length) {
+        /* booked past the change cut-off: it stands, but can no longer be changed or cancelled */
+        done.push(el("p", { class: "cx-warn", role: "alert", text: LJ.t("cx.book.final",
+          { until: slotText(b.changeable_until) }) }));
+      }
+      out.replaceChildren(...done);
       out.dataset.booking = b.id;
       await Promise.all([loadCalendar(s), loadKpi(s), loadForecast(s)]);
     } catch (err) {
@@ -347,6 +376,7 @@
     for (const id of ["cx-crossing", "cx-direction", "cx-class"]) $(id).addEventListener("change", show);
     $("cx-date").addEventListener("change", show);
     $("cx-book").addEventListener("submit", book);
+    $("cx-slot").addEventListener("change", warnFinal);
     show();
   }
 
