@@ -19,7 +19,8 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from longjiang.api.deps import CorridorDep, IsoDate
 from longjiang.api.ledger import appended, get_ledger
@@ -133,6 +134,14 @@ TAGS: list[str | Enum] = ["crossings"]
 GATE_TOKEN_ENV = "LONGJIANG_GATE_TOKEN"
 
 
+#: a booking's answer is for the holder of its id (the capability), never for a cache
+PRIVATE = {"Cache-Control": "no-store"}
+
+
+def _booking_answer(data: dict[str, Any], status_code: int = 200) -> FastJSON:
+    return FastJSON(data, status_code=status_code, headers=PRIVATE)
+
+
 class BookingRequest(BaseModel):
     """One place of a slot for one vehicle."""
 
@@ -194,15 +203,16 @@ def crossing_book(crossing: CrossingPath, body: BookingRequest,
     the slot is already past that cut-off."""
     b = store.book(crossing, body.slot, body.direction, body.plate, carriage=body.carriage,
                    carrier=body.carrier, shipment_id=body.shipment_id, contact=body.contact)
-    return FastJSON({**b.to_json(), **store.policy.booking_notes(b.slot_start, store.clock())},
-                    status_code=201)
+    return _booking_answer({**b.to_json(), **store.policy.booking_notes(b.slot_start,
+                                                                      store.clock())},
+                           status_code=201)
 
 
 @router.get("/crossing-bookings/{booking}", summary="One booking", tags=TAGS,
             responses=problem_responses(404, 422))
 def booking_get(booking: BookingPath, store: BookingsDep) -> FastJSON:
     """The booking (its id is the capability to see and change it)."""
-    return FastJSON(store.get(booking).to_json())
+    return _booking_answer(store.get(booking).to_json())
 
 
 @router.post("/crossing-bookings/{booking}/change", summary="Move a booking", tags=TAGS,
@@ -211,14 +221,15 @@ def booking_change(booking: BookingPath, body: ChangeRequest, store: BookingsDep
     """Move to another slot of the same crossing, direction and class (until the cut-off);
     ``changeable_until`` and ``warnings`` as for a new booking."""
     b = store.change(booking, body.slot)
-    return FastJSON({**b.to_json(), **store.policy.booking_notes(b.slot_start, store.clock())})
+    return _booking_answer({**b.to_json(), **store.policy.booking_notes(b.slot_start,
+                                                                      store.clock())})
 
 
 @router.post("/crossing-bookings/{booking}/cancel", summary="Cancel a booking", tags=TAGS,
              responses=problem_responses(404, 409, 422))
 def booking_cancel(booking: BookingPath, store: BookingsDep) -> FastJSON:
     """Cancel before the cut-off; the place is free again."""
-    return FastJSON(store.cancel(booking).to_json())
+    return _booking_answer(store.cancel(booking).to_json())
 
 
 def authenticate_gate(request: Request) -> None:
@@ -245,6 +256,25 @@ class GateRequest(BaseModel):
                     "when the booking names a shipment and the server records gate events")
 
 
+async def gate_body(request: Request,
+                    _: Annotated[None, Depends(authenticate_gate)]) -> GateRequest | None:
+    """The gate operation's body, read and parsed only once the token is checked (a body
+    parameter would be read and parsed by FastAPI before any dependency runs)."""
+    data = await request.body()  # bounded by the application's BodyLimit
+    if not data.strip():
+        return None
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media != "application/json":
+        sent = f"got {media[:60]!r}" if media else "no Content-Type was given"
+        raise InputError(f"body: expected application/json, {sent}", field="body")
+    try:
+        return GateRequest.model_validate_json(data)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+
+
 def _gate(request: Request, crossing: str) -> GateRecorder | str:
     """The crossing's gate in the ledger, or why gate events are not recorded."""
     folder = os.environ.get(GATE_KEYS_ENV, "")
@@ -255,11 +285,14 @@ def _gate(request: Request, crossing: str) -> GateRecorder | str:
 
 @router.post("/crossing-bookings/{booking}/{action}", summary="A gate operation", tags=TAGS,
              dependencies=[Depends(authenticate_gate)],
-             responses=problem_responses(400, 401, 404, 409, 422))
+             responses=problem_responses(400, 401, 404, 409, 413, 422),
+             openapi_extra={"requestBody": {"required": False, "content": {
+                 "application/json": {"schema": GateRequest.model_json_schema()}}}})
 def booking_gate(request: Request, booking: BookingPath,
                  action: Annotated[str, Path(pattern=describe_pattern(
                      "^(checkin|depart|noshow)$", "checkin, depart or noshow"))],
-                 store: BookingsDep, body: GateRequest | None = None) -> FastJSON:
+                 store: BookingsDep,
+                 body: Annotated[GateRequest | None, Depends(gate_body)]) -> FastJSON:
     """``checkin`` (late: moved to the next free slot), ``depart``, ``noshow``: the gate's
     operations, with the gate token (``LONGJIANG_GATE_TOKEN``).
 
@@ -269,7 +302,7 @@ def booking_gate(request: Request, booking: BookingPath,
     (``LONGJIANG_GATE_KEYS``); the answer's ``ledger`` says what was recorded, or why not.
     """
     if action == "noshow":
-        return FastJSON(store.no_show(booking).to_json())
+        return _booking_answer(store.no_show(booking).to_json())
     current = store.get(booking)
     epcs = body.epcs if body else []
     gate = _gate(request, current.crossing) if current.shipment_id else \
@@ -280,16 +313,18 @@ def booking_gate(request: Request, booking: BookingPath,
                          field="epcs")
     done: Any = store.check_in(booking) if action == "checkin" else store.depart(booking)
     if not isinstance(gate, GateRecorder):
-        return FastJSON({**done.to_json(), "ledger": {"recorded": False, "reason": gate}})
+        return _booking_answer({**done.to_json(),
+                                "ledger": {"recorded": False, "reason": gate}})
     after = done.booking if action == "checkin" else done
     try:
         receipt = gate.record(after, "arriving" if action == "checkin" else "departing", epcs,
                               store.clock())
     except LongjiangError as error:  # the gate operation stands; the ledger refused its event
-        return FastJSON({**done.to_json(), "ledger": {
+        return _booking_answer({**done.to_json(), "ledger": {
             "recorded": False, "reason": f"the ledger refused the event: {error}"}})
     appended(request)
-    return FastJSON({**done.to_json(), "ledger": {"recorded": True, **receipt.to_json()}})
+    return _booking_answer({**done.to_json(),
+                            "ledger": {"recorded": True, **receipt.to_json()}})
 
 
 @router.get("/crossing-forecast", summary="Queue and waiting time hour by hour", tags=TAGS,
