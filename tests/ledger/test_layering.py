@@ -27,6 +27,7 @@ ROOT = Path(longjiang.ledger.__file__).resolve().parent
 EPCIS_LAYERS: tuple[tuple[str, ...], ...] = (
     ("gs1", "cbv", "corridor_ext"),
     ("epcis.model", "epcis.problems", "epcis.values"),
+    ("epcis.bounds",),
     ("epcis.fields",),
     ("epcis.sensors",),
     ("epcis.check",),

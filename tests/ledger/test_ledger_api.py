@@ -59,7 +59,7 @@ def test_capture_rejections_are_problems(client: TestClient, shipped: dict[str, 
     forged = {**capture_headers("rail-cn", "SHP-1", doc), "Longjiang-Party": "rail-ru"}
     is_problem(post(client, doc, forged), 422, "bad-signature")
     body = is_problem(post(client, doc, capture_headers("rail-ru", "SHP-1", doc)),
-                      403, "forbidden")
+                      404, "not-found")
     assert "rail-ru is not on the access list of shipment SHP-1" in body["detail"]
     garbage = {**capture_headers("rail-cn", "SHP-1", doc), "Longjiang-Signatures": "%%%"}
     is_problem(post(client, doc, garbage), 422, "bad-input")

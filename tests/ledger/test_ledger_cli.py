@@ -96,7 +96,9 @@ def test_capture_timeline_and_idempotency(shipped: dict[str, Path], tmp_path: Pa
     # no --shipment: SMGS-<waybill> from the document
     result = runner.invoke(ledger_app, ["capture", str(departing), "--key",
                                         str(shipped["rail-cn"]), "--json"])
-    assert result.exit_code == 7, result.output  # SMGS-24617093 is not open: carriers cannot open
+    # SMGS-24617093 is not open and carriers cannot open one: the answer of a shipment that
+    # is not yours (not found), whether it exists or not
+    assert result.exit_code == 4, result.output
     assert "cannot open a new shipment" in result.output
     result = runner.invoke(ledger_app, ["capture", str(departing), "--key",
                                         str(shipped["rail-cn"]), "--shipment", "SHP-1", "--json"])

@@ -8,13 +8,16 @@ RFC 9457 problem documents; :class:`Problem` is their documented shape and
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 import orjson
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "FastJSON", "Problem", "ProblemItem", "problem_responses"]
+__all__ = ["PROBLEM_MEDIA_TYPE", "FastJSON", "Problem", "ProblemItem", "plain_json",
+           "problem_responses"]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -34,10 +37,58 @@ _STATUS_TEXT = {
 
 
 class FastJSON(JSONResponse):
-    """A JSON response serialised with orjson (UTF-8, no re-validation of the content)."""
+    """A JSON response serialised with orjson (UTF-8, no re-validation of the content).
+
+    What orjson refuses (an integer beyond 64 bits, a string holding a lone UTF-16
+    surrogate: data stored before the ledger bounded its input) is written by the
+    standard library instead (:func:`plain_json`), so that a stored value can never turn
+    a read into an error.
+    """
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+        try:
+            return orjson.dumps(content,
+                                option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+        except orjson.JSONEncodeError:
+            return plain_json(content)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities as ``None`` (orjson writes them as ``null``)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {_key(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _key(key: Any) -> Any:
+    """A key as orjson's ``OPT_NON_STR_KEYS`` writes it (dates in ISO 8601)."""
+    if key is None or isinstance(key, (str, int, float, bool)):
+        return key
+    isoformat = getattr(key, "isoformat", None)
+    return isoformat() if callable(isoformat) else str(key)
+
+
+def _default(value: Any) -> Any:
+    """What orjson writes natively and the standard library does not: numpy, dates."""
+    tolist = getattr(value, "tolist", None)  # a numpy array or scalar
+    if callable(tolist):
+        return _finite(tolist())
+    isoformat = getattr(value, "isoformat", None)  # date, time, datetime
+    if callable(isoformat):
+        return isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def plain_json(content: Any) -> bytes:
+    """``content`` as JSON by the standard library: integers of any size as exact JSON
+    numbers (RFC 8259 §6 sets no limit), text in ASCII with ``\\u`` escapes (a lone
+    surrogate included: the bytes stay valid UTF-8), NaN and infinities as ``null``."""
+    return json.dumps(_finite(content), ensure_ascii=True, allow_nan=False,
+                      separators=(",", ":"), default=_default).encode("ascii")
 
 
 class ProblemItem(BaseModel):

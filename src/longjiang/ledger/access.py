@@ -232,17 +232,29 @@ class Access:
         if self.creator(conn, shipment_id) is None:
             raise NotFoundError(f"no shipment {shipment_id!r} in the ledger")
 
-    def check_submitter(self, conn: Connection, shipment_id: str, party_id: str) -> bool:
-        """Whether the shipment is open; :class:`AuthorizationError` if ``party_id`` is not on
-        its access list (submitting an event, or naming oneself in it, does not put one there).
+    def check_submitter(self, conn: Connection, shipment_id: str, party_id: str,
+                        opening_refused: str | None = None) -> bool:
+        """Whether ``party_id`` may add to the shipment: ``True`` when it is on the access list
+        of the open shipment, ``False`` when the shipment is new (the capture opens it).
+
+        ``opening_refused`` says why the capture's events could not open a new shipment
+        (``None``: they could). :class:`NotFoundError` when ``party_id`` is not on the list
+        of an existing shipment (submitting an event, or naming oneself in it, does not put
+        one there), and the very same one when the shipment is new but ``opening_refused``:
+        what the answer says depends on the events only, so a capture that changes nothing
+        never tells which shipments exist. Only a capture that opens a shipment does; it is
+        a signed entry of the log, and the id is then the submitter's.
         """
-        if self.creator(conn, shipment_id) is None:
-            return False
-        if not self.is_member(conn, shipment_id, party_id):
-            raise AuthorizationError(
+        exists = self.creator(conn, shipment_id) is not None
+        if exists and self.is_member(conn, shipment_id, party_id):
+            return True
+        if exists or opening_refused is not None:
+            nor = ("" if opening_refused is None else
+                   f"; nor may these events open a new shipment ({opening_refused})")
+            raise NotFoundError(
                 f"{party_id} is not on the access list of shipment {shipment_id}: a member "
-                "must grant it access first")
-        return True
+                f"must grant it access first{nor}")
+        return False
 
     def add_members(self, conn: Connection, shipment_id: str, submitter: str,
                     named: set[str]) -> None:
@@ -275,7 +287,11 @@ class Access:
         """
         statement = access_statement(shipment_id, party_id, action, subject, date)
         signer = self.submitter(party_id)
-        when = datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        try:  # the statement checked the shape; the calendar may still refuse it (month 99)
+            when = datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            raise InputError(f"date must be a real UTC time like 2026-03-02T01:00:00Z, got "
+                             f"{date!r}", field="date") from None
         if abs(self.ctx.clock() - when) > REQUEST_SKEW:
             raise InputError(f"the access change is dated {date}, more than {REQUEST_SKEW} "
                              "from the server's clock", field="date")

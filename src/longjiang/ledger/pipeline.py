@@ -8,7 +8,10 @@ What goes into the log for an event
 -----------------------------------
 Leaf ``i`` of the Merkle tree is ``leaf_hash(statement || signature)`` where ``statement``
 is :func:`longjiang.ledger.parties.event_statement` (shipment, submitting party, CBV 2.0
-event hash) and ``signature`` the submitter's 64-byte Ed25519 signature of it. The event
+event hash) and ``signature`` the submitter's 64-byte Ed25519 signature of it. A party
+records an event in a shipment once: capturing it again answers the first receipt. The same
+event recorded by another party, or in another shipment, is another entry (its statement
+differs), so what others recorded elsewhere neither blocks a capture nor shows through it. The event
 hash is computed, as the CBV 2.0 algorithm specifies, from the event and its document's
 ``@context`` (:func:`longjiang.ledger.eventhash.event_hash`), both stored, so anyone
 holding the event can recompute the leaf.
@@ -32,7 +35,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from longjiang.errors import (
     AuthorizationError,
-    ConflictError,
     InputError,
     LongjiangError,
     StorageError,
@@ -102,6 +104,23 @@ def _holds_no_events(document: Any) -> bool:
         return isinstance(document, Mapping) and not event_list_of(document)
     except (InputError, AttributeError):
         return False
+
+
+def _opening_refusal(checked: Sequence[CheckedEvent]) -> str | None:
+    """Why ``checked`` could not open a new shipment (``None``: they could), as
+    :meth:`CapturePipeline._append` would refuse them there: the first event opens it, the
+    others follow the rules of an open shipment; a repeated event counts once."""
+    opened = False
+    seen: set[str] = set()
+    for i, c in enumerate(checked):
+        if c.event_hash in seen:
+            continue
+        seen.add(c.event_hash)
+        refused = c.refused if opened else c.refused_opening
+        if refused is not None:
+            return f"event {i}: {refused}"
+        opened = True
+    return None
 
 
 @dataclass
@@ -265,12 +284,21 @@ class CapturePipeline:
             raise StorageError(f"the capture was not stored: {exc}") from None
         return result
 
-    def _existing(self, conn: Connection, hashes: Sequence[str]) -> dict[str, Any]:
-        """The stored entries among ``hashes`` (looked up in chunks: SQL has parameter limits)."""
+    def _existing(self, conn: Connection, hashes: Sequence[str], shipment_id: str,
+                  party_id: str) -> dict[str, Any]:
+        """The entries among ``hashes`` that ``party_id`` already recorded for
+        ``shipment_id`` (looked up in chunks: SQL has parameter limits).
+
+        Only these: the same event in another shipment, or recorded by another party, is
+        none of this capture's business. Looking further would tell the submitter whether an
+        event it guessed is in a shipment it may not read, and would let it block another
+        party's event by recording it first.
+        """
         wanted = list(dict.fromkeys(hashes))
         found: dict[str, Any] = {}
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
             for row in conn.execute(select(entries).where(
+                    entries.c.shipment_id == shipment_id, entries.c.party_id == party_id,
                     entries.c.event_hash.in_(wanted[start:start + _LOOKUP_CHUNK]))):
                 found[row.event_hash] = row
         return found
@@ -287,13 +315,10 @@ class CapturePipeline:
         now: str,
     ) -> CaptureResult:
         hashes = [c.event_hash for c in checked]
-        existing = self._existing(conn, hashes)
         self.access.registry.require_current(conn, party)  # not rotated or revoked meanwhile
-        shipment_open = self.access.check_submitter(conn, shipment_id, party.party_id)
-        for h, row in existing.items():
-            if row.party_id != party.party_id or row.shipment_id != shipment_id:
-                raise ConflictError(f"event {h} is already in the log, recorded by another "
-                                    "party or for another shipment")
+        shipment_open = self.access.check_submitter(conn, shipment_id, party.party_id,
+                                                    _opening_refusal(checked))
+        existing = self._existing(conn, hashes, shipment_id, party.party_id)
         next_index = tree.size
         rows: list[tuple[Any, ...]] = []
         leaves: list[bytes] = []

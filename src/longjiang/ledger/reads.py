@@ -81,7 +81,9 @@ class Reads:
                 raise NotFoundError(f"no capture {capture_id!r} of yours")
             hashes = json.loads(row.event_hashes)
             stored = {r.event_hash: receipt_from_row(r) for r in conn.execute(
-                select(entries).where(entries.c.event_hash.in_(hashes)))}
+                select(entries).where(entries.c.shipment_id == row.shipment_id,
+                                      entries.c.party_id == row.party_id,
+                                      entries.c.event_hash.in_(hashes)))}
         return {"captureID": capture_id, "createdAt": row.created_at, "running": False,
                 "success": True, "captureErrorBehaviour": "rollback", "errors": [],
                 "shipment": row.shipment_id, "party": row.party_id,
@@ -121,17 +123,22 @@ class Reads:
             return [event_from_row(r) for r in rows]
 
     def event(self, ref: str, reader: Reader) -> StoredEvent:
-        """One event by event hash, EPCIS eventID or leaf index; its shipment's parties only."""
+        """One event by event hash, EPCIS eventID or leaf index; its shipment's parties only.
+
+        An event hash or eventID may be in several entries (recorded by several parties, in
+        several shipments): the first one in log order among the shipments ``reader`` may
+        read. What others recorded under the same hash or id elsewhere never hides it.
+        """
         self.ctx.log_key()
         with self.ctx.store.read() as conn:
-            row = self._find(conn, ref)
+            row = self._find(conn, ref, reader)
             try:
                 self.access.require_member(conn, row.shipment_id, reader)
             except NotFoundError:
                 raise NotFoundError(f"no event {ref!r} in the ledger") from None
             return event_from_row(row)
 
-    def _find(self, conn: Connection, ref: str) -> Any:
+    def _find(self, conn: Connection, ref: str, reader: Reader) -> Any:
         if ref.startswith("ni:///"):
             query = select(entries).where(entries.c.event_hash == ref)
         elif ref.isascii() and ref.isdigit():
@@ -139,9 +146,12 @@ class Reads:
                 raise NotFoundError(f"no event {ref[:40]!r} in the ledger")
             query = select(entries).where(entries.c.leaf_index == int(ref))
         else:
-            query = select(entries).where(entries.c.event_id == ref).order_by(
-                entries.c.leaf_index)
-        row = conn.execute(query.limit(1)).first()
+            query = select(entries).where(entries.c.event_id == ref)
+        if isinstance(reader, Party):
+            query = query.where(entries.c.shipment_id.in_(
+                select(shipment_parties.c.shipment_id).where(
+                    shipment_parties.c.party_id == reader.party_id)))
+        row = conn.execute(query.order_by(entries.c.leaf_index).limit(1)).first()
         if row is None:
             raise NotFoundError(f"no event {ref!r} in the ledger")
         return row

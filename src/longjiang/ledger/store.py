@@ -133,7 +133,7 @@ party_identifiers = Table(
 entries = Table(
     "entries", metadata,
     Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
-    Column("event_hash", String(100), nullable=False, unique=True),
+    Column("event_hash", String(100), nullable=False),
     Column("leaf_hash", LargeBinary(HASH_SIZE), nullable=False, unique=True),
     Column("shipment_id", String(64), nullable=False),
     Column("party_id", String(64), ForeignKey("parties.party_id"), nullable=False),
@@ -148,6 +148,10 @@ entries = Table(
     Column("capture_id", String(64), nullable=False),
     Index("ix_entries_shipment", "shipment_id", "leaf_index"),
     Index("ix_entries_event_id", "event_id"),
+    # an event is recorded once per shipment and submitter (a repeat is the same receipt);
+    # another party, or another shipment, may record the same event (schema version 5)
+    Index("ux_entries_submission", "shipment_id", "party_id", "event_hash", unique=True),
+    Index("ix_entries_event_hash", "event_hash"),
 )
 shipment_parties = Table(
     "shipment_parties", metadata,
@@ -235,9 +239,42 @@ def _migrate_v4(conn: Connection) -> None:
     metadata.create_all(conn, tables=[party_records])
 
 
+def _migrate_v5(conn: Connection) -> None:
+    """Version 5: an event hash is unique per shipment and submitting party, no longer in the
+    whole log (a log-wide check told a party whether an event it guessed was recorded in a
+    shipment it may not read, and let it block another party's event by recording it first).
+
+    The version 1 schema had ``UNIQUE (event_hash)`` on ``entries``. PostgreSQL drops the
+    constraint; SQLite cannot drop a constraint, so the table is rebuilt (renamed, created
+    anew with its indexes, its rows copied in order, the old one dropped: nothing refers to
+    ``entries``). A database created at this version has no such constraint and only gains
+    the indexes it lacks.
+    """
+    inspector = inspect(conn)
+    on_hash = [u for u in inspector.get_unique_constraints(entries.name)
+               if u["column_names"] == ["event_hash"]]
+    if on_hash and conn.dialect.name == "sqlite":
+        indexes = [index["name"] for index in inspector.get_indexes(entries.name)]
+        conn.exec_driver_sql(f'ALTER TABLE "{entries.name}" RENAME TO "entries_v4"')
+        for name in indexes:  # they moved with the table; the new one takes their names
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        entries.create(conn)
+        names = ", ".join(f'"{c.name}"' for c in entries.columns)
+        conn.exec_driver_sql(f'INSERT INTO "{entries.name}" ({names}) SELECT {names} '
+                             'FROM "entries_v4" ORDER BY leaf_index')
+        conn.exec_driver_sql('DROP TABLE "entries_v4"')
+    else:
+        for constraint in on_hash:
+            conn.exec_driver_sql(
+                f'ALTER TABLE "{entries.name}" DROP CONSTRAINT "{constraint["name"]}"')
+    for index in entries.indexes:
+        index.create(conn, checkfirst=True)
+
+
 #: version -> migration run in one transaction; append new versions, never edit old ones
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_v1, 2: _migrate_v2,
-                                                       3: _migrate_v3, 4: _migrate_v4}
+                                                       3: _migrate_v3, 4: _migrate_v4,
+                                                       5: _migrate_v5}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

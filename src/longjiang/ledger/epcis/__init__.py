@@ -16,6 +16,8 @@ The modules, each importing only those above it:
 - :mod:`~longjiang.ledger.epcis.model`: the typed events and documents, and which standard
   fields each event type has;
 - :mod:`~longjiang.ledger.epcis.problems`: problems at JSON pointers, :class:`EPCISValidationError`;
+- :mod:`~longjiang.ledger.epcis.bounds`: numbers and text of any JSON value (I-JSON integers,
+  finite numbers, no lone surrogates);
 - :mod:`~longjiang.ledger.epcis.values`: checks of single values (timestamps, offsets, EPCs);
 - :mod:`~longjiang.ledger.epcis.fields`: the check of one field of a given shape;
 - :mod:`~longjiang.ledger.epcis.sensors`: sensor elements and reports;

@@ -9,12 +9,14 @@ remembered for a document in a :class:`Memo`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from longjiang.ledger.cbv import ABSOLUTE_URI, VOCABULARIES, canonical_vocab
+from longjiang.ledger.epcis.bounds import MAX_EXACT_INTEGER
 from longjiang.ledger.epcis.model import BizTransaction, QuantityElement, SourceDest
 from longjiang.ledger.epcis.problems import Collector, pointer_token
 from longjiang.ledger.epcis.values import UOM, check_epc, check_epc_class, parse_timestamp
@@ -112,8 +114,8 @@ class FieldChecker:
         if parsed is None:
             self.out.add(
                 f"{at}/{key}",
-                "expected an RFC 3339 timestamp with a time zone from -14:00 to +14:00 "
-                "(e.g. 2024-05-01T10:00:00.000+08:00)",
+                "expected an RFC 3339 timestamp with a time zone from -14:00 to +14:00, "
+                "in years 0001..9999 also in UTC (e.g. 2024-05-01T10:00:00.000+08:00)",
                 value,
             )
         return parsed
@@ -285,11 +287,19 @@ class FieldChecker:
         return None if epc_class is None else QuantityElement(epc_class, quantity, uom)
 
     def quantity(self, q: Any, where: str) -> Decimal | None:
-        """A quantity element's ``quantity`` (at ``where``/quantity): a number >= 0."""
+        """A quantity element's ``quantity`` (at ``where``/quantity): a number from 0 to
+        :data:`~longjiang.ledger.epcis.bounds.MAX_EXACT_INTEGER` (the schema says only
+        "number"; a larger one is not held exactly by JSON readers, RFC 7493 §2.2)."""
         if isinstance(q, bool) or not isinstance(q, (int, float)):
             self.out.add(f"{where}/quantity", "expected a number", q)
         elif q < 0:
             self.out.add(f"{where}/quantity", "expected a quantity >= 0", q)
+        elif isinstance(q, float) and math.isfinite(q) and q > MAX_EXACT_INTEGER:
+            self.out.add(f"{where}/quantity",
+                         f"expected a quantity of at most {MAX_EXACT_INTEGER} "
+                         "(2**53 - 1: what every JSON reader holds exactly, RFC 7493 §2.2)", q)
+        elif not q <= MAX_EXACT_INTEGER:  # NaN, infinity or a long integer: reported for any
+            return None  # number of the event (longjiang.ledger.epcis.bounds)
         else:
             try:
                 return Decimal(str(q))

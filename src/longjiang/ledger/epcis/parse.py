@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from longjiang.ledger.cbv import CBV_WEB_PREFIX, EPCIS_CONTEXT_URLS, GS1_VOC_PREFIX
+from longjiang.ledger.epcis.bounds import check_json_values
 from longjiang.ledger.epcis.check import EventChecker
 from longjiang.ledger.epcis.fields import Memo
 from longjiang.ledger.epcis.model import EPCISDocument, EPCISEvent
@@ -175,6 +176,9 @@ def parse_document(document: Any, *, check_events: bool = True) -> EPCISDocument
     events_at, raw_events = (
         ("/epcisBody/eventList", None) if body is None else _event_list(checker, body, kind)
     )
+    # numbers and text out of JSON's bounds, around the events (each event's checker does its own)
+    check_json_values(document, "", out, skip=frozenset(
+        id(raw) for raw in raw_events or [] if isinstance(raw, (dict, list))))
     events = check_event_list(raw_events or [], events_at, prefixes, out) if check_events else []
     if out.problems:
         raise EPCISValidationError(out.problems)

@@ -52,19 +52,35 @@ def offset_in_range(hours: int, minutes: int) -> bool:
 
 def parse_timestamp(value: str) -> datetime | None:
     """``value`` as an aware datetime; ``None`` if it is not an RFC 3339 timestamp with an
-    offset from -14:00 to +14:00."""
+    offset from -14:00 to +14:00, or if its UTC time falls outside years 1..9999 (what a
+    ``datetime`` holds: ``9999-12-31T23:00:00-14:00`` is in year 10000 in UTC, and neither
+    comparing it nor the event hash's conversion to UTC could be done)."""
     m = _TIMESTAMP_ASCII.match(value)
     if m is None:  # not the usual ASCII form: the general rules
-        return parse_timestamp_general(value)
+        return _in_utc_range(parse_timestamp_general(value))
     tz = m.group(1)
     if tz != "Z" and (tz[1:3] > "14" or tz[4:6] > "59" or (tz[1:3] == "14" and tz[4:6] != "00")):
         return None  # two ASCII digits compare as numbers; offsets run from -14:00 to +14:00
     try:
         # for this form the same result as parse_timestamp_general, faster: fractions
         # of more than 6 digits are truncated, fewer are padded, invalid dates raise
-        return datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
+    if 1 < parsed.year < 9999:
+        return parsed
+    return _in_utc_range(parsed)
+
+
+def _in_utc_range(parsed: datetime | None) -> datetime | None:
+    """``parsed`` if its UTC time is a ``datetime`` too (years 1..9999), else ``None``."""
+    if parsed is None:
+        return None
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        return None
+    return parsed
 
 
 def parse_timestamp_general(value: str) -> datetime | None:

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from longjiang.errors import InputError
 from longjiang.ledger.cbv import EPCIS_CONTEXT_URLS
 from longjiang.ledger.eventhash.order import (
     EXCLUDED_FIELDS,
@@ -256,9 +257,13 @@ def pre_hash_strings(document: Mapping[str, Any]) -> list[str]:
 
 
 def _ni(pre_hash: str) -> str:
-    return (
-        f"ni:///sha-256;{hashlib.sha256(pre_hash.encode('utf-8')).hexdigest()}?ver={HASH_VERSION}"
-    )
+    try:
+        data = pre_hash.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate (JSON's "\ud800"): not Unicode text
+        raise InputError(
+            f"the event holds {pre_hash[exc.start:exc.end]!r}, a lone UTF-16 surrogate that "
+            "has no UTF-8 encoding: it cannot be hashed", field="event") from None
+    return f"ni:///sha-256;{hashlib.sha256(data).hexdigest()}?ver={HASH_VERSION}"
 
 
 def event_hashes(document: Mapping[str, Any]) -> list[str]:

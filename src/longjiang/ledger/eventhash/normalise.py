@@ -21,7 +21,10 @@ def normalise_timestamp(text: str) -> str:
     """An ISO 8601 timestamp in UTC with millisecond precision (``...T10:00:30.000Z``).
 
     Sub-millisecond digits are rounded (half to even, as the reference does);
-    text that is not a timestamp is returned unchanged.
+    text that is not a timestamp is returned unchanged, and so is a timestamp that has no
+    UTC time of years 1..9999 (``9999-12-31T23:00:00-14:00``) or an offset of a day or more
+    (``+25:00``): validation refuses them in standard fields, but an extension field's
+    value is hashed as it comes, and must not stop the hash.
     """
     m = _TIMESTAMP.match(text)
     if m is None:
@@ -32,15 +35,18 @@ def normalise_timestamp(text: str) -> str:
     if offset is None:
         sign = -1 if tz[0] == "-" else 1
         digits = tz[1:].replace(":", "")
-        # timezone() refuses offsets of a day or more, as the reference's parser does
-        zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        try:  # timezone() refuses offsets of a day or more, as the reference's parser does
+            zone = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        except ValueError:
+            return text
         offset = _UTC_OFFSETS[tz] = zone.utcoffset(None)
     try:
         moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
-    except ValueError:
+        # local time minus its offset is UTC (what astimezone(UTC) computes, without tzinfo
+        # work); past year 9999 or before year 1 there is no such datetime
+        moment = moment - offset + timedelta(microseconds=round(micro, -3))
+    except (ValueError, OverflowError):
         return text
-    # local time minus its offset is UTC (what astimezone(UTC) computes, without tzinfo work)
-    moment = moment - offset + timedelta(microseconds=round(micro, -3))
     if moment.year < 1000:  # strftime writes such years unpadded
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     return moment.isoformat(timespec="milliseconds") + "Z"
