@@ -145,3 +145,41 @@ def test_rate_chart_fills_its_panel_with_round_ticks(browser: Any, live_server: 
         check_clean(b)
     finally:
         b.context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_phone_books_are_stacked_rows(browser: Any, live_server: LiveServer, books: Journal,
+                                      token: str, lang: str) -> None:
+    """At 390 px the payable, the net position and each invoice's open amount are on screen,
+    each under its column's name (the tables were wider than the phone, in a sideways scroll)."""
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        page = b.page
+        b.goto(f"/settlement?lang={lang}")
+        page.wait_for_selector("#rates-chart[data-state=ready]")
+        open_books(page, TEXTS[lang][1], TEXTS[lang][2], token)
+        page.wait_for_selector("#books[data-state=ready]")
+        cells = page.locator("#books table td").evaluate_all(
+            "els => els.map(e => { const r = e.getBoundingClientRect();"
+            " return {label: e.dataset.label || '', text: e.innerText, left: r.left,"
+            " right: r.right}; })")
+        assert cells
+        off = [c for c in cells if c["left"] < 0 or c["right"] > PHONE["width"] + 1]
+        assert off == [], off
+        labels = {c["label"] for c in cells}
+        words = {"en": ("Payable", "Net position", "Open"),
+                 "zh": ("应付", "净头寸", "未结"),
+                 "ru": ("Кредиторская задолженность", "Чистая позиция", "К оплате")}[lang]
+        for word in words:
+            assert any(word in label for label in labels), (word, labels)
+        # INV-2023-0042: RUB 1,123,444.29 less the 1,000,000.00 paid, in the page's number format
+        amounts = ["".join(ch for ch in c["text"] if ch.isdigit()) for c in cells
+                   if c["label"] == {"en": "Open amount", "zh": "未结金额", "ru": "К оплате"}[lang]]
+        assert "12344429" in amounts, amounts
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"] + 1, f"page scrolls sideways: {width}px"
+        page.locator("#books").scroll_into_view_if_needed()
+        b.screenshot(f"settlement-phone-books-{lang}")
+        check_clean(b)
+    finally:
+        b.context.close()

@@ -182,3 +182,42 @@ def test_keyboard_and_phone(browser: Any, live_server: LiveServer, orders: dict[
         check_clean(b)
     finally:
         b.context.close()
+
+
+def _on_screen(page: Any, selector: str) -> list[dict[str, float]]:
+    """The boxes of every element matching ``selector`` that lie outside the phone's width."""
+    boxes = page.locator(selector).evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return {left: r.left, right: r.right, width: r.width, height: r.height}; })")
+    assert boxes, selector
+    return [b for b in boxes if b["left"] < 0 or b["right"] > PHONE["width"] + 1]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_phone_orders_are_stacked_rows(browser: Any, live_server: LiveServer,
+                                       orders: dict[str, str], token: str, lang: str) -> None:
+    """At 390 px every document's status is on screen and a company name reads across the row,
+    not one character a line (the table was 7 columns in a sideways scroll)."""
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        page = b.page
+        b.goto(f"/trade?lang={lang}")
+        unlock(page, TEXTS[lang][1], TEXTS[lang][2], token)
+        page.wait_for_selector("#trade-orders[data-state=ready]")
+        assert _on_screen(page, ".trade-orders tbody td.trade-doc") == []
+        assert _on_screen(page, ".trade-orders tbody td.num") == []
+        names = page.locator(".trade-orders tbody td.trade-ebc").evaluate_all(
+            "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
+        for width, height in names:
+            assert width > 250 and height < 80, (width, height)
+        row = page.locator(f".trade-orders tr[data-order='{orders['good']}']")
+        assert row.bounding_box()["height"] < 400  # type: ignore[index]
+        doc = row.locator("td.trade-doc").first
+        label = doc.evaluate("e => getComputedStyle(e, '::before').content")
+        assert label.strip('"') == {"en": "Order", "zh": "订单", "ru": "Заказ"}[lang], label
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"] + 1, f"page scrolls sideways: {width}px"
+        b.screenshot(f"trade-phone-orders-{lang}")
+        check_clean(b)
+    finally:
+        b.context.close()

@@ -159,13 +159,15 @@
 
   /* -- the books (token) ------------------------------------------------------------- */
 
-  function table(caption, heads, rows, numeric) {
-    return el("div", { class: "table-wrap" }, el("table", { class: "data" }, [
+  /* a table of the books; on a phone each row is a block with every value under its column's
+     name (data-label), so that no column hides behind a sideways scroll */
+  function table(caption, heads, rows, numeric, name) {
+    return el("div", { class: "table-wrap" }, el("table", { class: "data stacked settle-" + name }, [
       el("caption", { class: "visually-hidden", text: caption }),
       el("thead", {}, el("tr", {}, heads.map((h, i) => el("th", { scope: "col",
         class: numeric.includes(i) ? "num" : null, text: h })))),
       el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c, i) => el("td", {
-        class: numeric.includes(i) ? "num" : null }, c)))))]));
+        class: numeric.includes(i) ? "num" : null, "data-label": heads[i] }, c)))))]));
   }
 
   function balances(data) {
@@ -173,7 +175,7 @@
       [ccy, money(r.bank, ccy), money(r.receivable, ccy), money(r.payable, ccy), money(r.net, ccy)]);
     if (!rows.length) return el("p", { class: "muted", text: LJ.t("settle.balances.none") });
     return table(LJ.t("settle.balances.caption"), [LJ.t("settle.col.currency"), LJ.t("settle.col.bank"),
-      LJ.t("settle.col.receivable"), LJ.t("settle.col.payable"), LJ.t("settle.col.net")], rows, [1, 2, 3, 4]);
+      LJ.t("settle.col.receivable"), LJ.t("settle.col.payable"), LJ.t("settle.col.net")], rows, [1, 2, 3, 4], "balances");
   }
 
   function openInvoices(list) {
@@ -182,7 +184,7 @@
       LJ.t("settle.col.direction"), LJ.t("settle.col.issued"), LJ.t("settle.col.shipment"),
       LJ.t("settle.col.open")],
       list.map((i) => [i.party, i.invoice, LJ.t("settle.direction." + i.direction), LJ.fmt.date(i.issued_on),
-        i.shipment || "–", money(i.open, i.currency)]), [5]);
+        i.shipment || "–", money(i.open, i.currency)]), [5], "open");
   }
 
   function reconciliation(r) {
@@ -198,7 +200,8 @@
         (e.direction === "DBIT" ? "−" : "") + money(e.amount, e.currency),
         e.payment ? LJ.t("settle.recon.matched", { payment: e.payment, rule: LJ.t("settle.rule." + e.rule) })
           : el("details", {}, [el("summary", { text: LJ.t("settle.recon.unmatched", { n: e.reasons.length }) }),
-            el("ul", { class: "settle-reasons" }, e.reasons.map((x) => el("li", { text: reasonText(x) })))])]), [2]));
+            el("ul", { class: "settle-reasons" }, e.reasons.map((x) => el("li", { text: reasonText(x) })))])]), [2],
+      "recon"));
     return el("div", {}, parts);
   }
 

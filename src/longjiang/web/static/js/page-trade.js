@@ -55,7 +55,8 @@
   function docCell(order, doc) {
     const d = order.documents[doc];
     const bad = !d.match || failed(d.status);
-    return el("td", { class: bad ? "trade-doc trade-bad" : "trade-doc" }, [
+    return el("td", { class: bad ? "trade-doc trade-bad" : "trade-doc",
+      "data-label": LJ.t("trade.doc." + doc) }, [
       el("span", { class: d.match ? "trade-ok-mark" : "trade-bad-mark",
         text: d.match ? LJ.t("trade.match") : LJ.t("trade.mismatch") }),
       el("br"), el("span", { class: "trade-status", text: statusText(d.status) })]);
@@ -72,9 +73,11 @@
         el("th", { scope: "row" }, el("button", { type: "button", class: "trade-link",
           "aria-label": LJ.t("trade.show_order", { order: o.orderNo }),
           onclick: () => showOrder(o.orderNo), text: o.orderNo })),
-        el("td", { text: text("trade.mode." + o.tradeMode, o.tradeMode) }),
-        el("td", { text: o.ebcName || "–" }),
-        el("td", { class: "num", text: money(o.goodsValue, CURRENCY[o.currency] || "CNY") }),
+        el("td", { class: "trade-mode", "data-label": head[1],
+          text: text("trade.mode." + o.tradeMode, o.tradeMode) }),
+        el("td", { class: "trade-ebc", "data-label": head[2], text: o.ebcName || "–" }),
+        el("td", { class: "num", "data-label": head[3],
+          text: money(o.goodsValue, CURRENCY[o.currency] || "CNY") }),
       ].concat(DOCS.map((d) => docCell(o, d))))))]));
   }
 
