@@ -164,3 +164,30 @@ def test_markup_characters_in_values_are_escaped(ceb_schemas: CebSchemas) -> Non
         assert any(text and "毛衣 <A&B> 'x'" in text for text in texts)
         assert texts.count("Север & Юг") == 1
         assert "针织女式毛衣" in texts or kind == "505"  # the other order's values, unescaped
+
+
+def test_the_field_table_has_every_value_the_schemas_fix(ceb_schemas: CebSchemas) -> None:
+    """Where an official schema fixes a field of an element we write (fixed="…"), the field
+    table says so, and nowhere else."""
+    from longjiang.trade.spec import Side, element_fields
+    from tests.trade.conftest import EXPORT_XSD, IMPORT_XSD
+
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    fixed_in_xsd = {}
+    for side, name in ((Side.EXPORT, EXPORT_XSD), (Side.IMPORT, IMPORT_XSD)):
+        tree = etree.parse(str(ceb_schemas.folder / "xsd" / name))
+        for node in tree.iter(f"{xs}element"):
+            if node.get("fixed") is None:
+                continue
+            owner = next(a for a in node.iterancestors(f"{xs}element") if a.get("name"))
+            fixed_in_xsd[(side, owner.get("name"), node.get("name"))] = node.get("fixed")
+    assert len(fixed_in_xsd) == 8
+    in_table = {}
+    for (side, element, field) in fixed_in_xsd:
+        spec = next(s for s in element_fields(side, element) if s.name == field)
+        in_table[(side, element, field)] = spec.fixed
+    assert in_table == fixed_in_xsd
+    for side in Side:
+        for element in {e for (s, e, _f) in fixed_in_xsd if s is side}:
+            assert all(not s.fixed or (side, element, s.name) in fixed_in_xsd
+                       for s in element_fields(side, element))

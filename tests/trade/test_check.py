@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from longjiang.errors import ValidationError
 from longjiang.trade.check import check_orders
 from longjiang.trade.orders import parse_orders
 from tests.trade.helpers import export_doc, import_doc, many_exports
@@ -57,7 +60,6 @@ def test_import_chain_rules() -> None:
     doc = import_doc()
     doc["acturalPaid"] = "680.00"
     doc["logistics"]["consigneeTelephone"] = "13900000000"
-    doc["currency"] = "502"
     doc["payment"]["payerName"] = "李娜"
     found = {(m.rule, m.fields[0]): m for m in _check([doc])}
     assert found[("actual-paid", "acturalPaid")].values == ("680", "676.42")
@@ -65,5 +67,43 @@ def test_import_chain_rules() -> None:
     phone = found[("consignee", "consigneeTelephone")]
     assert phone.documents == ("CEB311 order", "CEB511 waybill")
     assert phone.values == ("13800000042", "13900000000")
-    assert found[("currency", "currency")].values == ("502", "142")
     assert found[("payer-buyer", "payerName")].values == ("李娜", "张伟")
+
+
+def test_values_the_schema_fixes_are_refused_at_import() -> None:
+    """The import schema fixes currency to 142 (CNY), the export list fFlag and iFlag to 3."""
+    doc = import_doc()
+    doc["currency"] = "840"
+    with pytest.raises(ValidationError) as caught:
+        _check([doc])
+    [problem] = caught.value.problems
+    assert (problem.field, problem.value) == ("/0/currency", "840")
+    assert problem.message.startswith("must be 142")
+    export = export_doc()
+    export["inventory"]["fFlag"] = "1"
+    with pytest.raises(ValidationError) as caught:
+        _check([export])
+    assert [(p.field, p.value) for p in caught.value.problems] == [("/0/inventory/fFlag", "1")]
+
+
+def test_fields_the_list_gives_itself_are_compared_with_their_documents() -> None:
+    doc = export_doc()
+    doc["inventory"].update(packNo="3", freight="99", insuredFee="0.00",
+                            logisticsName="绥芬河国际物流有限公司", ebcName="另一家公司")
+    found = {m.fields[0]: m for m in _check([doc]) if m.rule == "list-given"}
+    assert set(found) == {"packNo", "freight", "ebcName"}
+    assert found["freight"].documents == ("CEB603 list", "CEB505 waybill")
+    assert found["freight"].values == ("99", "80")
+    assert found["packNo"].values == ("3", "1")
+    assert found["ebcName"].documents == ("CEB603 list", "CEB303 order")
+    assert "the list's freight must be the waybill's freight" in str(found["freight"])
+    # the same values written otherwise agree: 80 and 80.00, 1 and 01
+    doc["inventory"].update(packNo="01", freight="80", ebcName=doc["ebcName"])
+    assert [m for m in _check([doc]) if m.rule == "list-given"] == []
+
+
+def test_a_net_weight_above_the_gross_weight_reads_as_such() -> None:
+    doc = export_doc()
+    doc["inventory"]["netWeight"] = "99"
+    [mismatch] = [m for m in _check([doc]) if m.rule == "net-weight"]
+    assert "netWeight='99' > CEB603 list grossWeight=" in str(mismatch)

@@ -10,8 +10,9 @@ Import chain (the rules the 2022-05 specification states for CEB311/411/511/621)
   payment's ``amountPaid``;
 - ``consignee``, ``consigneeTelephone`` and ``consigneeAddress`` are the same on the order
   and the waybill;
-- ``currency`` is 142 (CNY) and the buyer's identity is given (``buyerIdType`` 1, an
-  identity card); the payer is the buyer.
+- the buyer's identity is given (``buyerIdType`` 1, an identity card); the payer is the buyer.
+  (``currency`` 142, CNY, is fixed by the import schema in every element: any other value is
+  refused when the order is imported.)
 
 Export chain:
 
@@ -32,8 +33,8 @@ from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from longjiang.trade.resolve import Resolved
-from longjiang.trade.spec import Side, bulk
+from longjiang.trade.resolve import _RULES, Resolved
+from longjiang.trade.spec import Side, bulk, element_fields
 
 __all__ = ["AMOUNT_TOLERANCE", "WEIGHT_TOLERANCE_KG", "Mismatch", "check_orders"]
 
@@ -51,6 +52,10 @@ _NAMES = {
 }
 
 
+#: how the two values of a rule that is not an equality stand (shown between them)
+_RELATIONS = {"net-weight": ">"}
+
+
 @dataclass(frozen=True, slots=True)
 class Mismatch:
     """Two documents disagree: which ones, on which fields, with which values."""
@@ -64,7 +69,8 @@ class Mismatch:
 
     def __str__(self) -> str:
         (a, b), (fa, fb), (va, vb) = self.documents, self.fields, self.values
-        return (f"{self.order_no}: {a} {fa}={va!r} ≠ {b} {fb}={vb!r}: {self.message} "
+        relation = _RELATIONS.get(self.rule, "≠")
+        return (f"{self.order_no}: {a} {fa}={va!r} {relation} {b} {fb}={vb!r}: {self.message} "
                 f"[{self.rule}]")
 
     def to_dict(self) -> dict[str, Any]:
@@ -214,11 +220,6 @@ def _check_import(c: _Checker) -> None:
     for field in ("consignee", "consigneeTelephone", "consigneeAddress"):
         c.same("consignee", "OrderHead", "LogisticsHead", field,
                "the consignee must be the same on the order and the waybill")
-    for element in ("OrderHead", "PaymentHead"):
-        currency = c.head(element).get("currency")
-        if currency is not None and currency != "142":
-            c.add("currency", (c.doc(element), "currency", currency),
-                  ("GACC rule", "currency", "142"), "cross-border retail imports are in CNY (142)")
     if order.get("buyerIdType") not in (None, "1"):
         c.add("buyer-identity", (c.doc("OrderHead"), "buyerIdType", order["buyerIdType"]),
               ("GACC rule", "buyerIdType", "1"), "the buyer is identified by identity card")
@@ -245,11 +246,76 @@ def check_orders(orders: Sequence[Resolved]) -> list[Mismatch]:
         return _check_all(orders)
 
 
+#: the element a section's fields go to, to name its document
+_SECTION_ELEMENT = {
+    Side.EXPORT: {"order": "OrderHead", "payment": "Receipts", "logistics": "Logistics"},
+    Side.IMPORT: {"order": "OrderHead", "payment": "PaymentHead", "logistics": "LogisticsHead"},
+}
+#: list fields compared by the rules above (list-order, list-waybill, gross-weight)
+_COMPARED = {Side.EXPORT: frozenset({"orderNo", "ebpCode", "ebcCode", "logisticsNo",
+                                     "logisticsCode", "grossWeight"}),
+             Side.IMPORT: frozenset({"orderNo", "ebpCode", "ebcCode", "logisticsNo",
+                                     "logisticsCode"})}
+
+
+def _derived_list_fields(side: Side) -> dict[str, tuple[tuple[tuple[str, str], ...], str]]:
+    """List fields the list may give itself though another document has them: name ->
+    (that document's (section, field) in the order they are looked up, how they compare:
+    "amount", "weight", "count" or "text")."""
+    numeric = {spec.name: spec for spec in element_fields(side, "InventoryHead") if spec.numeric}
+    found = {}
+    for name, sources in _RULES[(side, "InventoryHead")].overrides.items():
+        if sources[0] != ("inventory", name) or name in _COMPARED[side]:
+            continue
+        others = tuple(src for src in sources[1:] if src[0] in _SECTION_ELEMENT[side])
+        if not others:
+            continue
+        spec = numeric.get(name)
+        kind = ("text" if spec is None else "count" if spec.fraction_digits == 0
+                else "weight" if name.endswith(("weight", "Weight")) else "amount")
+        found[name] = (others, kind)
+    return found
+
+
+_LIST_DERIVED = {side: _derived_list_fields(side) for side in Side}
+_LIST_DERIVED_NAMES = {side: frozenset(fields) for side, fields in _LIST_DERIVED.items()}
+
+
+def _check_list_given(c: _Checker) -> None:
+    """A field the list gives itself agrees with the document it is otherwise taken from."""
+    order = c.r.order
+    for name in sorted(order.inventory.keys() & _LIST_DERIVED_NAMES[c.side]):
+        others, kind = _LIST_DERIVED[c.side][name]
+        section, field = next(((sec, f) for sec, f in others if order.section(sec).get(f)),
+                              others[0])
+        other = order.section(section).get(field)
+        if other is None:
+            continue
+        mine = order.inventory[name]
+        element = _SECTION_ELEMENT[c.side][section]
+        message = f"the list's {name} must be the {c.doc(element).split(' ', 1)[1]}'s {field}"
+        if kind == "amount":
+            c.amounts("list-given", ("InventoryHead", name, _d(mine)), (element, field, _d(other)),
+                      message)
+            continue
+        if kind == "weight":
+            differs = _grams(_d(mine)) != _grams(_d(other))
+        elif kind == "count":
+            differs = _d(mine) != _d(other)
+        else:
+            differs = mine != other
+        if differs:
+            c.add("list-given", (c.doc("InventoryHead"), name, mine),
+                  (c.doc(element), field, other), message)
+
+
 def _check_all(orders: Sequence[Resolved]) -> list[Mismatch]:
     found: list[Mismatch] = []
     carriers: dict[tuple[str, str], str] = {}
     for resolved in orders:
         checker = _Checker(resolved)
+        if resolved.order.inventory.keys() & _LIST_DERIVED_NAMES[checker.side]:
+            _check_list_given(checker)
         if checker.side is Side.EXPORT:
             _check_export(checker)
             waybill = checker.head("Logistics")

@@ -37,7 +37,9 @@ def _property(spec: FieldSpec | None, name: str) -> dict[str, Any]:
                             "maxLength": spec.max_length}
     if spec.min_length > 1:
         prop["minLength"] = spec.min_length
-    if name in _CODE_SETS:
+    if spec.fixed:
+        prop["const"] = spec.fixed
+    elif name in _CODE_SETS:
         prop["enum"] = sorted(_CODE_SETS[name])
     elif name in _PATTERNS:
         prop["pattern"] = "^" + _PATTERNS[name][0].pattern + "$"
@@ -56,7 +58,9 @@ def _section_schemas(side: Side) -> tuple[dict[str, dict[str, Any]], dict[str, s
                 for section, name in sources:
                     known = specs.get((section, name))
                     # the tightest format wins where two messages carry the field
-                    if known is None or (not spec.numeric and spec.max_length < known.max_length):
+                    if known is None or (spec.fixed and not known.fixed) or (
+                            not spec.numeric and spec.max_length < known.max_length
+                            and not known.fixed):
                         specs[(section, name)] = spec
                 # required where one section alone can give it (else the import says which)
                 if spec.mandatory and derive is None and constant is None and len(sources) == 1:

@@ -135,7 +135,12 @@ def _item(fill: ReadOrder, raw: object, s_order: dict[str, str], s_payment: dict
             _bound(_items)
         if read is None:
             return None
+    fill.__globals__["LAST_ITEM"][0] = read
     return read(raw, s_order, s_payment, s_logistics, s_inventory)
+
+
+def _other_shape(*_args: object) -> Any:
+    return MISS
 
 
 def _due(key: object) -> bool:
@@ -185,6 +190,8 @@ class _Code:
         self.lines: list[str] = []
         #: (section, name) -> [variable, the formats its value goes to, checks]
         self.sources: dict[tuple[str, str], list[Any]] = {}
+        #: derived variable -> the format of the field it fills
+        self.derived: dict[str, FieldSpec] = {}
 
     def var(self, section: str, name: str) -> str:
         entry = self.sources.get((section, name))
@@ -223,6 +230,7 @@ class _Code:
             if not derived_ok:
                 return None
             var = f"{out}_d{k}"
+            self.derived[var] = spec
             self.env[f"{out}_f{k}"], self.env[f"{out}_c{k}"] = derive, check
             fields.append((spec.name, var, f"derive {out}_f{k} {out}_c{k} "
                            f"{'mandatory' if spec.mandatory else 'optional'}"))
@@ -251,9 +259,11 @@ class _Code:
         for _name, var, kind in fields:
             if kind.startswith("derive"):
                 _d, derive, check, need = kind.split()
+                self.env[f"{check}_ok"] = _known(frozenset({self.derived[var]}))
                 self.lines.append(
                     f"    {var} = {derive}(order)\n"
-                    f"    if {var} and {check}({var}) is not None:\n        return None")
+                    f"    if {var} and {var} not in {check}_ok and admit({var}, {check}_ok, "
+                    f"({check},)) is None:\n        return None")
                 if need == "mandatory":
                     self.lines.append(f"    if not {var}:\n        return None")
         if not any(kind.endswith("optional") for _n, _v, kind in fields):
@@ -315,7 +325,9 @@ def _compile_order(shape: OrderShape) -> ReadOrder | None:
         "    if raw_items is not None:\n"
         "        if type(raw_items) is not list:\n            return None\n"
         "        for raw in raw_items:\n"
-        "            done = item(fill, raw, s_order, s_payment, s_logistics, s_inventory)\n"
+        "            done = LAST_ITEM[0](raw, s_order, s_payment, s_logistics, s_inventory)\n"
+        "            if done is MISS:\n"
+        "                done = item(fill, raw, s_order, s_payment, s_logistics, s_inventory)\n"
         "            if done is None or done is MISS:\n                return None\n"
         "            items.append(done[0])\n            rows.append(done[1])\n"
         "    order = Order(s_order, tuple(items), s_payment, s_logistics, s_inventory, "
@@ -330,6 +342,8 @@ def _compile_order(shape: OrderShape) -> ReadOrder | None:
         "    try:\n        check_order(order, reject)\n    except Rejected:\n        return None\n"
         f"    return order, Resolved(order, {{{heads}}}, {{{lists}}})")
     code.env["SIDE"], code.env["PRESENT"] = side, present  # read by _compile_item
+    # the function of the last item read (items of one order nearly always share a shape)
+    code.env["LAST_ITEM"] = [_other_shape]
     return code.function("doc, locator")
 
 

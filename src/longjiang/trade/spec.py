@@ -53,19 +53,22 @@ class FieldSpec:
     max_length: int
     total_digits: int
     fraction_digits: int
+    #: the only value the schema allows ("" when any value of the format is allowed)
+    fixed: str = ""
 
     @classmethod
-    def parse(cls, name: str, fmt: str, mandatory: bool) -> FieldSpec:
-        """A field from its name, format in the spec's notation and mandatory flag."""
+    def parse(cls, name: str, fmt: str, mandatory: bool, fixed: str = "") -> FieldSpec:
+        """A field from its name, format in the spec's notation, mandatory flag and the value
+        the schema fixes, if any."""
         match = _FORMAT.match(fmt)
         if match is None:
             raise ValueError(f"unknown CEB format {fmt!r} for {name}")
         lo, dots, hi, total, frac = match.groups()
         if total is not None:
-            return cls(name, fmt, mandatory, True, 0, 0, int(total), int(frac or 0))
+            return cls(name, fmt, mandatory, True, 0, 0, int(total), int(frac or 0), fixed)
         if dots:
-            return cls(name, fmt, mandatory, False, int(lo or 0), int(hi), 0, 0)
-        return cls(name, fmt, mandatory, False, int(lo), int(lo), 0, 0)
+            return cls(name, fmt, mandatory, False, int(lo or 0), int(hi), 0, 0, fixed)
+        return cls(name, fmt, mandatory, False, int(lo), int(lo), 0, 0, fixed)
 
 
 @cache
@@ -73,7 +76,8 @@ def _table() -> dict[tuple[str, str], tuple[FieldSpec, ...]]:
     table: dict[tuple[str, str], list[FieldSpec]] = {}
     with _DATA.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            spec = FieldSpec.parse(row["field"], row["format"], row["mandatory"] == "1")
+            spec = FieldSpec.parse(row["field"], row["format"], row["mandatory"] == "1",
+                                   row["fixed"])
             table.setdefault((row["side"], row["element"]), []).append(spec)
     return {key: tuple(value) for key, value in table.items()}
 
@@ -88,6 +92,8 @@ def element_fields(side: Side, element: str) -> tuple[FieldSpec, ...]:
 
 def check_value(spec: FieldSpec, value: str) -> str | None:
     """What is wrong with ``value`` for ``spec`` (None when it fits the format)."""
+    if spec.fixed and value != spec.fixed:
+        return f"must be {spec.fixed}: the 2022-05 schema allows no other value here"
     if spec.numeric:
         return _check_number(spec, value)
     n = len(value)
@@ -108,8 +114,9 @@ def _check_number(spec: FieldSpec, value: str) -> str | None:
     if match is None:
         if value.startswith("-") and _NUMBER.fullmatch(value[1:]):
             return f"must not be negative ({spec.format})"
-        kind = "a whole number" if spec.fraction_digits == 0 else "a decimal number"
-        return f"must be {kind} such as 12 or 12.5 ({spec.format})"
+        example = "a whole number such as 12" if spec.fraction_digits == 0 else (
+            "a decimal number such as 12 or 12.5")
+        return f"must be {example} ({spec.format})"
     whole, fraction = match.group(1).lstrip("0"), match.group(2) or ""
     if spec.fraction_digits == 0 and fraction:
         return f"must be a whole number ({spec.format})"
