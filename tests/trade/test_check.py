@@ -107,3 +107,13 @@ def test_a_net_weight_above_the_gross_weight_reads_as_such() -> None:
     doc["inventory"]["netWeight"] = "99"
     [mismatch] = [m for m in _check([doc]) if m.rule == "net-weight"]
     assert "netWeight='99' > CEB603 list grossWeight=" in str(mismatch)
+
+
+def test_a_derived_field_that_cannot_be_made_says_what_it_is_made_from() -> None:
+    doc = export_doc()
+    doc["orderNo"] = "HRB" + "7" * 37  # C..60 for the order, copNo is C..30
+    with pytest.raises(ValidationError) as caught:
+        _check([doc])
+    [problem] = caught.value.problems
+    assert problem.field == "/0/inventory/copNo"
+    assert "taken from orderNo when it has at most 30 characters" in problem.message

@@ -56,6 +56,13 @@ def _cop_no(order: Order) -> str | None:
     return no if 0 < len(no) <= 30 else None
 
 
+#: what a derived field is made from, said when it cannot be made
+_DERIVED_FROM: Mapping[Derive, str] = {
+    _goods_info: "made from the items' names (gname), and the order has no item with one",
+    _cop_no: "taken from orderNo when it has at most 30 characters; give it in the list",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class _Rule:
     primary: str  # the section a missing field is asked in
@@ -232,10 +239,11 @@ class _Report:
 
     def missing(self, element: str, index: int | None, k: int) -> None:
         """Field ``k`` of ``element`` is mandatory and nothing gives it."""
-        spec, _sources, _derive, _const, (section, name), _check = _plan(
+        spec, _sources, derive, _const, (section, name), _check = _plan(
             self.order.side, element).fields[k]
+        hint = _DERIVED_FROM.get(derive) if derive is not None else None
         self.report(section, index if section == "items" else None, name, None,
-                    f"required for {element} ({spec.format})")
+                    f"required for {element} ({spec.format})" + (f": {hint}" if hint else ""))
 
     def _given(self, source: Source, index: int | None) -> bool:
         section, name = source
