@@ -217,6 +217,12 @@ def test_carrier_is_optional(browsing: Browsing, bookings: BookingStore, lang: s
     page.wait_for_selector("#cx-book-result .cx-done")
     booking = page.locator("#cx-book-result").get_attribute("data-booking")
     assert bookings.get(str(booking)).carrier == "unknown"
+    page.locator("#cx-book").scroll_into_view_if_needed()
+    browsing.screenshot(f"crossings-no-carrier-{lang}")
+    page.set_viewport_size(PHONE)
+    page.locator("#cx-book-result").scroll_into_view_if_needed()
+    browsing.screenshot(f"crossings-no-carrier-phone-{lang}")
+    page.set_viewport_size(DESKTOP)
     # the slot and the plate are still asked for, in the page's language
     page.fill("#cx-plate", "")
     page.click("#cx-book-submit")
@@ -252,7 +258,15 @@ def test_kpis_are_per_vehicle(browsing: Browsing, bookings: BookingStore, lang: 
     _ready(page)
     assert cells(0)[:2] == ["24", "2"]            # 12 h x 2 bus places, 2 buses booked
     assert cells(0)[3] == LOCAL_PCT[lang]         # 2 of 24 places
+    page.locator("#cx-kpi").scroll_into_view_if_needed()
     browsing.screenshot(f"crossings-kpi-{lang}")
+    page.set_viewport_size(PHONE)
+    page.locator("#cx-kpi").scroll_into_view_if_needed()
+    rights = page.locator("#cx-kpi td").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().right)")
+    assert max(rights) <= PHONE["width"], rights  # every figure on screen, none behind a scroll
+    browsing.screenshot(f"crossings-kpi-phone-{lang}")
+    page.set_viewport_size(DESKTOP)
 
 
 #: 2 / 24 places as the page writes a percentage in each language

@@ -179,20 +179,20 @@
       const pct = (x) => x === null ? "–" : LJ.fmt.num(x * 100, 1) + " %";
       const heads = ["cx.kpi.direction", "cx.kpi.capacity", "cx.kpi.booked", "cx.kpi.throughput",
         "cx.kpi.utilisation", "cx.kpi.no_show", "cx.kpi.wait_mean", "cx.kpi.wait_p95"];
-      box.replaceChildren(el("table", { class: "data cx-kpi" }, [
+      const labels = heads.map((h) => LJ.t(h));
+      const cell = (i, text) => el("td", { class: "num", "data-label": labels[i], text });
+      /* stacked: on a phone each row is a block, every figure under its column's name */
+      box.replaceChildren(el("table", { class: "data cx-kpi stacked" }, [
         el("caption", { text: LJ.t("cx.kpi.caption", { date: LJ.fmt.date(s.date) }) }),
         el("thead", {}, el("tr", {}, heads.map((h, i) => el("th", { scope: "col",
           class: i ? "num" : null, text: LJ.t(h) })))),
         el("tbody", {}, rows.map((k) => el("tr", { "data-class": k.vehicle_class }, [
           el("th", { scope: "row" }, [LJ.t("cx.dir." + k.direction),
             el("span", { class: "cx-kpi-class", text: kind(k) })]),
-          el("td", { class: "num", text: LJ.fmt.num(k.capacity) }),
-          el("td", { class: "num", text: LJ.fmt.num(k.booked) }),
-          el("td", { class: "num", text: LJ.fmt.num(k.throughput) }),
-          el("td", { class: "num", text: pct(k.utilisation) }),
-          el("td", { class: "num", text: pct(k.no_show_rate) }),
-          el("td", { class: "num", text: LJ.fmt.hours(k.mean_wait_h) }),
-          el("td", { class: "num", text: LJ.fmt.hours(k.p95_wait_h) })])))]));
+          cell(1, LJ.fmt.num(k.capacity)), cell(2, LJ.fmt.num(k.booked)),
+          cell(3, LJ.fmt.num(k.throughput)), cell(4, pct(k.utilisation)),
+          cell(5, pct(k.no_show_rate)), cell(6, LJ.fmt.hours(k.mean_wait_h)),
+          cell(7, LJ.fmt.hours(k.p95_wait_h))])))]));
       box.dataset.state = "ready";
     } catch (err) {
       failed(box, err);
