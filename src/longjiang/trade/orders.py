@@ -125,7 +125,7 @@ def _sniff(text: str) -> OrderFormat:
         first_line = stripped.split("\n", 1)[0].strip()
         try:
             json.loads(first_line)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             return OrderFormat.JSON
         return OrderFormat.JSONL if "\n" in stripped.strip() else OrderFormat.JSON
     return OrderFormat.CSV
@@ -210,7 +210,11 @@ def _order_from(doc: object, locator: Locator, problems: list[Problem]) -> Order
 
 
 def _loads(text: str, decoder: json.JSONDecoder | None = None) -> Any:
-    return (decoder or _decoder()).decode(text)
+    try:
+        return (decoder or _decoder()).decode(text)
+    except RecursionError:
+        raise ValueError("nested too deeply (an order is at most three levels deep: "
+                         "order, items, item)") from None
 
 
 def _decoder() -> json.JSONDecoder:
@@ -239,7 +243,7 @@ def _from_docs(docs: Iterable[tuple[object, Locator]], problems: list[Problem], 
 def _json_docs(text: str, name: str, problems: list[Problem]) -> Iterable[tuple[object, Locator]]:
     try:
         doc = _loads(text)
-    except (json.JSONDecodeError, ValueError) as exc:
+    except ValueError as exc:
         line = getattr(exc, "lineno", None)
         problems.append(Problem(name, line, None, None, f"not valid JSON: {exc}"))
         return
@@ -257,7 +261,7 @@ def _json_lines(text: str, name: str, problems: list[Problem]) -> Iterable[tuple
             continue
         try:
             doc = _loads(line, decoder)
-        except (json.JSONDecodeError, ValueError) as exc:
+        except ValueError as exc:
             problems.append(Problem(name, number, None, None, f"not valid JSON: {exc}"))
             continue
         yield doc, Locator(name, number, "")
@@ -281,11 +285,23 @@ def _lines(text: str) -> Iterable[str]:
 
 def _from_csv(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        groups = _csv_groups(reader, name, problems)
+    except csv.Error as exc:  # a cell over the csv module's limit, or a NUL
+        problems.append(Problem(name, reader.line_num, None, None, f"not valid CSV: {exc}"))
+        return
+    for first, rows in groups:
+        yield from _csv_order(name, first, rows, problems)
+
+
+def _csv_groups(reader: csv.DictReader[str], name: str, problems: list[Problem],
+                ) -> list[tuple[int, list[tuple[int, dict[str, str]]]]]:
+    """The rows of each order: consecutive rows with the same ``orderNo``."""
+    groups: list[tuple[int, list[tuple[int, dict[str, str]]]]] = []
     if not reader.fieldnames or "orderNo" not in reader.fieldnames:
         problems.append(Problem(name, 1, "orderNo", None,
                                 "the header must name the CEB fields, orderNo among them"))
-        return
-    groups: list[tuple[int, list[tuple[int, dict[str, str]]]]] = []
+        return groups
     for row in reader:
         line = reader.line_num
         if None in row:
@@ -297,8 +313,7 @@ def _from_csv(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
             groups[-1][1].append((line, cells))
         else:
             groups.append((line, [(line, cells)]))
-    for first, rows in groups:
-        yield from _csv_order(name, first, rows, problems)
+    return groups
 
 
 def _csv_order(name: str, first: int, rows: list[tuple[int, dict[str, str]]],

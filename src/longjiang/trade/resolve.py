@@ -384,6 +384,10 @@ def _check_code(name: str, value: str) -> str | None:
     return None
 
 
+#: fields an export order may give that go to no export element (the check reads them)
+_EXPORT_EXTRA = (("order", "discount", FieldSpec.parse("discount", "N19,5", False)),
+                 ("logistics", "weight", FieldSpec.parse("weight", "N19,5", False)))
+
 #: the item numbers 1, 2, 3 … as text, up to the longest order the spec allows
 _GNUMS = tuple(str(i + 1) for i in range(100))
 _TRADE_MODES = frozenset(m.value for m in TradeMode)
@@ -403,6 +407,12 @@ def _check_order(order: Order,
         gnum = item.get("gnum")
         if gnum and (i >= len(_GNUMS) or gnum != _GNUMS[i]):
             report("items", i, "gnum", gnum, f"items are numbered 1, 2, 3 …: expected {i + 1}")
+    if order_type != "I":
+        for section, name, spec in _EXPORT_EXTRA:
+            value = order.section(section).get(name)
+            error = check_value(spec, value) if value else None
+            if error:
+                report(section, None, name, value, error)
     trade_mode = order.inventory.get("tradeMode")
     expected = ORDER_TYPES.get(order_type or "")
     if expected is not None and trade_mode and trade_mode in _TRADE_MODES \

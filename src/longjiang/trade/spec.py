@@ -31,6 +31,8 @@ __all__ = ["FieldSpec", "Side", "bulk", "check_value", "element_fields"]
 _DATA = Path(__file__).resolve().parent.parent / "data" / "trade" / "ceb_fields.csv"
 _NUMBER = re.compile(r"(\d+)(?:\.(\d+))?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: half of a UTF-16 surrogate pair on its own: JSON can spell it (\ud800), UTF-8 cannot
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _FORMAT = re.compile(r"^(?:C(\d+)?(\.\.)?(\d+)?|N(\d+)(?:,(\d+))?)$")
 
 
@@ -106,6 +108,8 @@ def check_value(spec: FieldSpec, value: str) -> str | None:
         return f"must be at most {spec.max_length} characters ({spec.format}), got {n}"
     if _CONTROL.search(value):
         return "contains a control character"
+    if _SURROGATE.search(value):
+        return "contains a lone surrogate (\\ud800-\\udfff), which is not a character"
     return None
 
 

@@ -1,0 +1,92 @@
+"""Hostile order files: each is refused with its place and reason, by the parser and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from longjiang.api.app import create_app
+from longjiang.errors import ValidationError
+from longjiang.trade.orders import OrderFormat, parse_orders
+from longjiang.trade.store import TradeStore
+from tests.trade.helpers import export_doc
+
+TOKEN = "trade-token-0123456789"
+DEEP = "[" * 5000 + "]" * 5000
+
+
+def _problems(text: str, fmt: OrderFormat | None = None) -> list[tuple[int | None, str | None,
+                                                                         str]]:
+    with pytest.raises(ValidationError) as caught:
+        parse_orders(text, "o", fmt)
+    return [(p.line, p.field, p.message) for p in caught.value.problems]
+
+
+def test_json_nested_too_deeply_is_refused_by_line() -> None:
+    for text, fmt in ((DEEP, None), (DEEP, OrderFormat.JSON), (DEEP, OrderFormat.JSONL),
+                      (json.dumps(export_doc()) + "\n" + DEEP + "\n", OrderFormat.JSONL),
+                      ('{"orderNo": ' + DEEP + "}", None)):
+        problems = _problems(text, fmt)
+        assert any("nested too deeply" in message for _l, _f, message in problems), problems
+    [(line, _f, _m)] = [p for p in _problems(json.dumps(export_doc()) + "\n" + DEEP + "\n",
+                                             OrderFormat.JSONL) if "nested" in p[2]]
+    assert line == 2
+
+
+def test_csv_cell_over_the_csv_limit_is_refused() -> None:
+    text = 'orderNo,items.gname\n"' + "x" * 200_000 + '",y\n'
+    [(line, _f, message)] = _problems(text, OrderFormat.CSV)
+    assert message.startswith("not valid CSV: field larger than field limit")
+    assert line is not None
+
+
+def test_lone_surrogates_are_refused_where_they_are() -> None:
+    doc = export_doc()
+    doc["items"][0]["gname"] = "毛衣\ud800"
+    doc["ebcName"] = "\udfff公司"
+    problems = _problems(json.dumps([doc]))
+    assert {(f, m.split(" (")[0]) for _l, f, m in problems} >= {
+        ("/0/items/0/gname", "contains a lone surrogate"), ("/0/ebcName", "contains a lone surrogate")}
+
+
+def test_export_fields_read_only_by_the_check_are_numbers() -> None:
+    doc = export_doc()
+    doc["discount"] = "abc"
+    doc["logistics"]["weight"] = "-1"
+    problems = {f: m for _l, f, m in _problems(json.dumps([doc]))}
+    assert problems["/0/discount"].startswith("must be a decimal number")
+    assert problems["/0/logistics/weight"].startswith("must not be negative")
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("LONGJIANG_TRADE_TOKEN", TOKEN)
+    app = create_app(Path(__file__).resolve().parents[1] / "data" / "corridor_mini",
+                     today=lambda: dt.date(2026, 11, 6))
+    store = TradeStore.open(f"sqlite:///{tmp_path / 't.db'}")
+    app.state.trade_store = store
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+    store.close()
+
+
+@pytest.mark.parametrize(("body", "kind", "where"), [
+    (DEEP.encode(), "application/json", "nested too deeply"),
+    (('orderNo,items.gname\n"' + "x" * 200_000 + '",y\n').encode(), "text/csv", "not valid CSV"),
+    (json.dumps([export_doc() | {"ebcName": "公司\ud800"}]).encode(), "application/json",
+     "lone surrogate"),
+])
+def test_the_api_answers_422_not_500(client: TestClient, body: bytes, kind: str,
+                                     where: str) -> None:
+    for path in ("/api/trade/orders", "/api/trade/check"):
+        r = client.post(path, content=body, headers={"Authorization": f"Bearer {TOKEN}",
+                                                     "Content-Type": kind})
+        assert r.status_code == 422, (path, r.text[:300])
+        assert where in r.text
+    assert client.get("/api/trade/orders",
+                      headers={"Authorization": f"Bearer {TOKEN}"}).json()["orders"] == []
