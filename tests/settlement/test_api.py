@@ -99,7 +99,7 @@ def test_journal_flow(client: TestClient) -> None:
     assert r.status_code == 200, r.text
     assert r.json()["matched"] == [{"entry": "B1", "payment": "P1", "rule": "remittance"}]
     again = client.post("/api/settlement/statements", content=stmt, headers=AUTH)
-    assert again.status_code == 422 and "nothing was posted again" in again.json()["detail"]
+    assert again.status_code == 409 and "nothing was posted again" in again.json()["detail"]
     latest = client.get("/api/settlement/statements/latest", headers=AUTH).json()
     assert [e["payment"] for e in latest["entries"]] == ["P1", None]
     assert latest["entries"][1]["reasons"]

@@ -94,7 +94,7 @@ def test_journal_pacs008_reconcile_reports(run, tmp_path: Path) -> None:  # type
                        "P3", None, ())]), datetime(2023, 5, 28, tzinfo=UTC)))
     rec = json.loads(run("reconcile", str(stmt), "--currency", "RUB", "--json"))
     assert [(m["payment"], m["rule"]) for m in rec["matched"]] == [("P9", "id"), ("P3", "id")]
-    assert "nothing was posted again" in run("reconcile", str(stmt), code=2)
+    assert "nothing was posted again" in run("reconcile", str(stmt), code=9)
     assert json.loads(run("report", "open", "--json")) == []
     run("convert-funds", "--bank", "vtb", "--from", "RUB", "--to", "CNY", "--amount",
         "1128.16", "--rate", "0.0890", "--date", "2023-05-26")

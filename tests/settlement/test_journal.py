@@ -53,7 +53,8 @@ def test_duplicate_invoice_and_wrong_settlement_refused(journal: Journal) -> Non
     journal.issue_invoice("INV-1", "harbin-trading", "CNY", 10_00, DAY)
     with pytest.raises(ConflictError, match="invoice 'INV-1' exists already"):
         journal.issue_invoice("INV-1", "harbin-trading", "CNY", 10_00, DAY)
-    with pytest.raises(InputError, match="cannot settle it"):
+    with pytest.raises(InputError, match=r"is in CNY and the payment in RUB: give the amount "
+                                         r"of CNY it settles \(settles\)"):
         journal.expect_payment("P", "in", "harbin-trading", "vtb", "RUB", 10_00, DAY,
                                invoice_no="INV-1")
     with pytest.raises(NotFoundError, match="invoice 'INV-404' does not exist"):
@@ -141,7 +142,7 @@ def test_payment_in_another_currency_than_its_invoice(rated: Journal) -> None:
     from longjiang.settlement.reports import open_invoices, realised_fx
 
     rated.issue_invoice("INV-CNY", "amur-logistics", "CNY", 1_500_00, DAY)
-    with pytest.raises(InputError, match="without the amount of CNY it settles"):
+    with pytest.raises(InputError, match="give the amount of CNY it settles"):
         rated.expect_payment("P-RUB", "in", "amur-logistics", "vtb", "RUB", 11_300_00, DAY,
                              invoice_no="INV-CNY")
     rated.expect_payment("P-RUB", "in", "amur-logistics", "vtb", "RUB", 11_300_00, DAY,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from longjiang.errors import InputError
+from longjiang.errors import ConflictError, InputError
 from longjiang.settlement.iso20022 import Statement, StatementEntry, camt053
 from longjiang.settlement.journal import Journal
 from longjiang.settlement.reconcile import Expected, match, match_naive, reconcile_statement
@@ -64,7 +64,7 @@ def test_reconcile_posts_matched_and_explains_the_rest(journal: Journal) -> None
     still_open = {i.invoice_no for i in open_invoices(journal)}
     assert still_open == {"INV-4"}
     # the same statement again: refused, nothing posted twice
-    with pytest.raises(InputError, match=r"was imported on .*nothing was posted again"):
+    with pytest.raises(ConflictError, match=r"was imported on .*nothing was posted again"):
         reconcile_statement(journal, data, "again.xml")
     # an overlapping statement: the known entry is skipped, the new one matched
     again = statement([entry(4, 3000_00, day=D + timedelta(days=1)),

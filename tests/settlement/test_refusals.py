@@ -229,7 +229,7 @@ def test_statement_entries_imported_meanwhile(journal: Journal,
         return found
 
     monkeypatch.setattr(rec, "expected_payments", meanwhile)
-    with pytest.raises(InputError, match=r"imported with another statement meanwhile; nothing "
+    with pytest.raises(ConflictError, match=r"imported with another statement meanwhile; nothing "
                                          "was posted"):
         rec.reconcile_statement(journal, stmt("S-1"), "s1.xml")
     assert rows(journal)[5] == 1  # only S-2

@@ -258,10 +258,19 @@ def pay(payment_id: str, party: Annotated[str, typer.Option("--party")],
                 raise InputError("--settles needs --invoice", field="settles")
             inv_ccy = j.invoice_currency(invoice_no)
             settled = _amount(settles, inv_ccy, "--settles")
-        j.expect_payment(payment_id, direction.value, party, bank, ccy, _amount(amount, ccy),
-                         _day(day), invoice_no=invoice_no, end_to_end_id=e2e, uetr=uetr,
-                         remittance=ref or (), post=not expected, settles_minor=settled,
-                         rate_source=RateSource(source.value))
+        try:
+            j.expect_payment(payment_id, direction.value, party, bank, ccy,
+                             _amount(amount, ccy), _day(day), invoice_no=invoice_no,
+                             end_to_end_id=e2e, uetr=uetr, remittance=ref or (),
+                             post=not expected, settles_minor=settled,
+                             rate_source=RateSource(source.value))
+        except InputError as exc:
+            if exc.field not in ("direction", "settles") or invoice_no is None:
+                raise
+            # the invoice says what to give: name it as this command's option
+            raise InputError(str(exc).replace("(give direction ", "(give --direction ")
+                             .replace(" it settles (settles)", " it settles (--settles)"),
+                             field=exc.field) from None
     typer.echo(f"payment {payment_id} {'expected' if expected else 'posted'}")
 
 

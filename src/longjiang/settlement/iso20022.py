@@ -5,17 +5,42 @@ per payment with ``EndToEndId`` and ``UETR``, ``IntrBkSttlmAmt@Ccy``, ``InstdAmt
 when the instructed currency differs, ``XchgRate``; ``ChrgBr``; and the invoice, order and
 shipment numbers as structured remittance (``RmtInf/Strd/RfrdDocInf``: ``CINV`` for the
 invoice, ``PUOR`` for the purchase order, ``SHIP`` as our proprietary type for the
-shipment) -- the structured form CBPR+ carries in full to the creditor.
+shipment) -- the structured form CBPR+ carries in full to the creditor. A referred
+document's number (``Nb``) is at most 35 characters; an order or shipment reference longer
+than that (we keep up to 64) goes whole into ``Strd/AddtlRmtInf`` (140 characters) as
+``PUOR <ref>`` or ``SHIP <ref>``, never cut.
+
+A payment that settles an invoice in another currency carries the invoice's currency and
+the amount of it settled as ``InstdAmt`` (what the debtor instructed to be paid), the
+payment's own currency and amount as ``IntrBkSttlmAmt`` (what moves between the banks),
+and ``XchgRate``, the settlement currency per unit of the instructed one, so that
+``InstdAmt`` x ``XchgRate`` = ``IntrBkSttlmAmt`` (as SWIFT's MT103 field 36 converts field
+33B into 32A). ISO 20022 requires ``XchgRate`` when the two currencies differ and forbids
+it when they are the same (rules InstructedAmountAndExchangeRate1Rule and 2Rule of
+pacs.008.001.08). The rate is written to the 10 decimals and 11 digits of ``BaseOneRate``.
 
 camt.053: the statement's account and currency, and per entry ``Amt@Ccy``, ``CdtDbtInd``,
 booking and value dates, ``AcctSvcrRef``, the transaction's ``EndToEndId`` and ``UETR``,
-remittance references, and ``CcyXchg`` when the bank converted. A file that is not a
+remittance references, and ``CcyXchg`` when the bank converted.
+
+``AcctSvcrRef`` (the bank's own reference for the entry) is optional in camt.053. It is
+what makes a re-import idempotent: an entry whose reference was imported before is
+skipped. An entry without one (at the entry or in its ``TxDtls/Refs``) gets a key derived
+from its content instead, see :func:`entry_key`: ``#`` and 34 hexadecimal digits of a
+SHA-256 of the account, currency, direction, amount, booking and value dates, every
+reference of its first ``TxDtls/Refs`` (``MsgId``, ``InstrId``, ``EndToEndId``, ``TxId``,
+``UETR`` ...), its remittance references, and its place among the entries of the same
+statement that agree on all of these (the first, the second ...). The same entry in an
+overlapping statement gets the same key; two entries that differ in any of these, or two
+identical ones in one statement, get different keys. A file that is not a
 camt.053 statement, holds a currency we do not hold, or an amount finer than the
 currency's minor unit is refused with the element's line.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -38,6 +63,7 @@ __all__ = [
     "Statement",
     "StatementEntry",
     "camt053",
+    "entry_key",
     "new_uetr",
     "pacs008",
     "parse_camt053",
@@ -51,6 +77,8 @@ BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 CHARGE_BEARERS = ("DEBT", "CRED", "SHAR", "SLEV")
 _ID35 = re.compile(r"^[A-Za-z0-9/\-?:().,'+ ]{1,35}$")
 _UETR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+#: Max35Text: the longest number a referred document (``RfrdDocInf/Nb``) may have
+_DOC_NUMBER = 35
 
 
 @dataclass(frozen=True)
@@ -123,7 +151,7 @@ def pacs008(msg_id: str, transfers: Sequence[CreditTransfer], created: datetime)
         _sub(pid, "UETR", tr.uetr)
         _sub(tx, "IntrBkSttlmAmt", format_minor(tr.amount_minor, cur), Ccy=cur.code)
         _sub(tx, "IntrBkSttlmDt", tr.settlement_date.isoformat())
-        if tr.instructed_currency and tr.instructed_minor:
+        if tr.instructed_currency is not None and tr.instructed_minor is not None:
             icur = currency(tr.instructed_currency, field="instructed_currency")
             _sub(tx, "InstdAmt", format_minor(tr.instructed_minor, icur), Ccy=icur.code)
             if icur.code != cur.code:
@@ -140,10 +168,13 @@ def pacs008(msg_id: str, transfers: Sequence[CreditTransfer], created: datetime)
         if any(nb for _, _, nb in docs):
             strd = _sub(_sub(tx, "RmtInf"), "Strd")
             for kind, code, nb in docs:
-                if nb:
+                if nb and len(nb) <= _DOC_NUMBER:
                     doc = _sub(strd, "RfrdDocInf")
                     _sub(_sub(_sub(doc, "Tp"), "CdOrPrtry"), kind, code)
-                    _sub(doc, "Nb", nb[:35])
+                    _sub(doc, "Nb", nb)
+            for _, code, nb in docs:  # AddtlRmtInf comes after every RfrdDocInf
+                if nb and len(nb) > _DOC_NUMBER:
+                    _sub(strd, "AddtlRmtInf", f"{code} {nb}")
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                 pretty_print=True))
 
@@ -179,21 +210,52 @@ def _transfer_problems(i: int, tr: CreditTransfer) -> list[Problem]:
                 currency(code, field=name)
             except InputError as exc:
                 bad(name, code, str(exc))
-    if tr.amount_minor <= 0 or (tr.instructed_minor is not None and tr.instructed_minor <= 0):
+    if tr.amount_minor <= 0:
         bad("amount_minor", tr.amount_minor, "an amount must be greater than zero")
+    if (tr.instructed_currency is None) != (tr.instructed_minor is None):
+        bad("instructed_currency", tr.instructed_currency, "an instructed amount needs both "
+            "its currency and its amount")
+    elif tr.instructed_minor is not None and tr.instructed_minor <= 0:
+        bad("instructed_minor", tr.instructed_minor, "an amount must be greater than zero")
+    elif tr.instructed_currency is not None and tr.amount_minor > 0 and not any(
+            (p.pointer or "").endswith("currency") for p in out):
+        cur, icur = currency(tr.currency), currency(tr.instructed_currency)
+        if cur.code != icur.code and tr.instructed_minor is not None:
+            why = _rate_problem(tr.amount_minor, cur, tr.instructed_minor, icur)
+            if why is not None:
+                bad("instructed_minor", format_minor(tr.instructed_minor, icur), why)
     why = day_problem(tr.settlement_date)
     if why is not None:
         bad("settlement_date", tr.settlement_date.isoformat(), why)
     return out
 
 
-def _rate_text(settle_minor: int, settle: Currency, instd_minor: int, instd: Currency) -> str:
-    """Settlement units per instructed unit, to the 10 decimals ``BaseOneRate`` allows."""
+def _rate(settle_minor: int, settle: Currency, instd_minor: int, instd: Currency) -> Decimal:
+    """Settlement units per instructed unit, rounded to what ``BaseOneRate`` holds: at most
+    10 decimals and 11 digits in all (``0`` when it is too small, more than 11 digits
+    before the point when it is too large)."""
     with localcontext() as ctx:
-        ctx.prec = 40
+        ctx.prec = 60
         rate = (Decimal(settle_minor).scaleb(-settle.exponent)
                 / Decimal(instd_minor).scaleb(-instd.exponent))
-    return f"{rate.quantize(Decimal('1e-10')).normalize():f}"
+        whole = len(str(int(rate))) if rate >= 1 else 0
+        return rate.quantize(Decimal(1).scaleb(-max(0, min(10, 11 - whole))))
+
+
+def _rate_problem(settle_minor: int, settle: Currency, instd_minor: int,
+                  instd: Currency) -> str | None:
+    rate = _rate(settle_minor, settle, instd_minor, instd)
+    if rate == 0 or rate >= Decimal("1e11"):
+        return (f"{format_minor(settle_minor, settle)} {settle.code} for "
+                f"{format_minor(instd_minor, instd)} {instd.code} is a rate pacs.008's "
+                "XchgRate cannot carry (at most 11 digits, 10 of them decimals)")
+    return None
+
+
+def _rate_text(settle_minor: int, settle: Currency, instd_minor: int, instd: Currency) -> str:
+    """:func:`_rate` as ``BaseOneRate`` text, without trailing zeros."""
+    rate = _rate(settle_minor, settle, instd_minor, instd).normalize()
+    return f"{rate:f}"
 
 
 def new_uetr() -> str:
@@ -215,6 +277,17 @@ class StatementEntry:
     refs: tuple[str, ...]
     exchange_rate: Decimal | None = None
     source_currency: str | None = None
+    #: the statement gave no AcctSvcrRef: ``acct_svcr_ref`` is :func:`entry_key`'s key
+    derived_ref: bool = False
+
+
+def entry_key(content: str, occurrence: int) -> str:
+    """The key of a statement entry without the bank's reference: ``#`` and 34 hexadecimal
+    digits of a SHA-256 of its ``content`` (a canonical JSON text of what identifies it)
+    and of its ``occurrence`` among the statement's entries with the same content (1, 2 ...).
+    35 characters, like an ``AcctSvcrRef``, and stored in its place."""
+    digest = hashlib.sha256(f"camt.053 entry/1\n{occurrence}\n{content}".encode()).hexdigest()
+    return "#" + digest[:34]
 
 
 @dataclass(frozen=True)
@@ -276,6 +349,8 @@ def parse_camt053(data: bytes, name: str) -> Statement:
     held_ccy = _held(acct_ccy, name, stmt.sourceline, "Acct/Ccy", problems)
     entries: list[StatementEntry] = []
     seen: set[str] = set()
+    #: entries without a bank reference, by content: how many so far (see entry_key)
+    twins: dict[str, int] = {}
     cut = len(ns) + 2  # "{ns}Tag" -> "Tag"
 
     def kids(el: Any) -> dict[str, Any]:
@@ -319,18 +394,17 @@ def parse_camt053(data: bytes, name: str) -> Statement:
         tk = kids(tx) if tx is not None else {}
         rk = kids(tk["Refs"]) if "Refs" in tk else {}
         ref = text(k.get("AcctSvcrRef")) or text(rk.get("AcctSvcrRef"))
-        if not ref:
-            problems.append(Problem(name, line, "AcctSvcrRef", None, "every entry needs the "
-                                    "bank's reference (it makes re-imports idempotent)"))
-        elif len(ref) > 35:
+        usable = True
+        if len(ref) > 35:
             problems.append(Problem(name, line, "AcctSvcrRef", ref[:60], f"{len(ref)} "
                                     "characters, more than the 35 of ISO 20022's Max35Text"))
-            ref = ""
+            usable = False
         elif ref in seen:
             problems.append(Problem(name, line, "AcctSvcrRef", ref, "listed twice",
                                     ProblemKind.DUPLICATE))
-        seen.add(ref)
-        if minor is None or cur is None or direction not in ("CRDT", "DBIT") or not ref or (
+        if ref:
+            seen.add(ref)
+        if minor is None or cur is None or direction not in ("CRDT", "DBIT") or not usable or (
                 booked is None and value is None):
             continue
         e2e = text(rk.get("EndToEndId")) or None
@@ -363,10 +437,18 @@ def parse_camt053(data: bytes, name: str) -> Statement:
                 problems.append(Problem(name, xchg.sourceline, "XchgRate", None,
                                         "expected a decimal rate"))
             src = text(xk.get("SrcCcy")) or None
+        derived = not ref
+        if derived:
+            content = [acct, cur.code, direction, str(minor),
+                       booked.isoformat() if booked else "", value.isoformat() if value else "",
+                       sorted((tag, text(el)) for tag, el in rk.items()), refs]
+            digest = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+            twins[digest] = twins.get(digest, 0) + 1
+            ref = entry_key(digest, twins[digest])
         entries.append(StatementEntry(seq, line or 0, ref, cur.code, minor, direction,
                                       booked or value,  # type: ignore[arg-type]
                                       value or booked,  # type: ignore[arg-type]
-                                      e2e, uetr, tuple(refs), rate, src))
+                                      e2e, uetr, tuple(refs), rate, src, derived))
     if problems:
         raise ValidationError(problems)
     if held_ccy is None:  # pragma: no cover - reported above
@@ -447,7 +529,8 @@ def camt053(statement: Statement, created: datetime, *, opening_minor: int = 0) 
         sub(sub(ntry, "Sts"), "Cd", "BOOK")
         sub(sub(ntry, "BookgDt"), "Dt", e.booking_date.isoformat())
         sub(sub(ntry, "ValDt"), "Dt", e.value_date.isoformat())
-        sub(ntry, "AcctSvcrRef", e.acct_svcr_ref)
+        if not e.derived_ref:
+            sub(ntry, "AcctSvcrRef", e.acct_svcr_ref)
         domain = sub(sub(ntry, "BkTxCd"), "Domn")
         sub(domain, "Cd", "PMNT")
         fmly = sub(domain, "Fmly")

@@ -112,6 +112,27 @@ def _ref(value: str, field: str) -> str:
     return value
 
 
+def _settles_invoice(invoice_no: str, inv: Any, direction: str, party: str, ccy: str,
+                     settles_minor: int | None) -> None:
+    """An :class:`InputError` saying what to change when a payment ``direction`` from or to
+    ``party`` in ``ccy`` cannot settle the invoice ``inv``: an issued invoice is settled
+    by a payment in, a received one by a payment out, from or to the invoice's party, in its
+    currency or with the amount of its currency settled."""
+    want = "in" if inv.direction == "issued" else "out"
+    whose = ("we issued to" if inv.direction == "issued" else "we received from")
+    if direction != want:
+        raise InputError(f"invoice {invoice_no!r} is one {whose} {inv.party}: a payment "
+                         f"{want} settles it, not a payment {direction} (give direction "
+                         f"{want})", field="direction")
+    if inv.party != party:
+        raise InputError(f"invoice {invoice_no!r} is one {whose} {inv.party}, not {party}: "
+                         f"the payment's party must be {inv.party}", field="party")
+    if inv.currency != ccy and settles_minor is None:
+        raise InputError(f"invoice {invoice_no!r} is in {inv.currency} and the payment in "
+                         f"{ccy}: give the amount of {inv.currency} it settles (settles)",
+                         field="settles")
+
+
 def _positive(minor: int, cur: Currency, field: str = "amount") -> int:
     if minor <= 0 or minor > MAX_MINOR:
         raise InputError(f"{field}: must be greater than zero and at most {MAX_MINOR} "
@@ -266,16 +287,8 @@ class Journal(RateBook):
                         t.invoices.c.invoice_no == invoice_no)).first()
                     if inv is None:
                         raise NotFoundError(f"invoice {invoice_no!r} does not exist")
-                    want = "issued" if direction == "in" else "received"
-                    if inv.direction != want or inv.party != party or (
-                            inv.currency != cur.code and settles_minor is None):
-                        raise InputError(
-                            f"invoice {invoice_no!r} is {inv.direction} to/from {inv.party} in "
-                            f"{inv.currency}; a payment {direction} from {party} in {cur.code} "
-                            "cannot settle it" + ("" if inv.currency == cur.code else
-                                                  " without the amount of "
-                                                  f"{inv.currency} it settles"),
-                            field="invoice")
+                    _settles_invoice(invoice_no, inv, direction, party, cur.code,
+                                     settles_minor)
                     if settles_minor is not None:
                         if inv.currency == cur.code:
                             raise InputError(f"invoice {invoice_no!r} is in {cur.code} like "

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, text, update
 
-from longjiang.errors import InputError
+from longjiang.errors import ConflictError, InputError
 from longjiang.settlement import store as t
 from longjiang.settlement.iso20022 import Statement, StatementEntry, parse_camt053
 from longjiang.settlement.journal import Journal
@@ -288,8 +288,10 @@ def reconcile_statement(j: Journal, data: bytes, name: str, *, tolerance_days: i
     """Import a camt.053 file: match its entries, post the matched payments, keep the rest.
 
     All in one transaction. The same file (by content) or the same statement (by message
-    and statement id) imported again is refused and posts nothing; entries whose bank
-    reference was imported with another statement are skipped, saying so.
+    and statement id) imported again is a conflict (:class:`ConflictError`: exit code 9,
+    HTTP 409) and posts nothing; entries whose bank reference (or, without one, the key
+    derived from their content, :func:`~longjiang.settlement.iso20022.entry_key`) was
+    imported with another statement are skipped, saying so.
     """
     if not 0 <= tolerance_days <= 31:
         raise InputError(f"tolerance {tolerance_days} days: expected 0 to 31",
@@ -309,9 +311,8 @@ def reconcile_statement(j: Journal, data: bytes, name: str, *, tolerance_days: i
     reasons = {e.seq: r for e, r in result.unmatched_entries}
     with j.store.write() as conn:
         if _imported(conn, stmt, sha, name) != seen:
-            raise InputError(f"{name}: some of its entries were imported with another "
-                             "statement meanwhile; nothing was posted, import it again",
-                             field="file")
+            raise ConflictError(f"{name}: some of its entries were imported with another "
+                                "statement meanwhile; nothing was posted, import it again")
         conn.execute(t.statements.insert().values(
             statement_id=stmt.key, sha256=sha, account=stmt.account[:70],
             currency=stmt.currency, file_name=name[:255], entries=len(stmt.entries),
@@ -336,15 +337,15 @@ def reconcile_statement(j: Journal, data: bytes, name: str, *, tolerance_days: i
 
 
 def _imported(conn: Connection, stmt: Statement, sha: str, name: str) -> dict[str, str]:
-    """The statement id of each of ``stmt``'s bank references already imported; an
-    :class:`InputError` when the same file or statement was imported before."""
+    """The statement id of each of ``stmt``'s bank references already imported; a
+    :class:`ConflictError` when the same file or statement was imported before."""
     dup = conn.execute(select(t.statements.c.statement_id, t.statements.c.imported_at,
                               t.statements.c.file_name).where(
         (t.statements.c.sha256 == sha) | (t.statements.c.statement_id == stmt.key))).first()
     if dup is not None:
-        raise InputError(f"{name}: statement {dup.statement_id} was imported on "
-                         f"{dup.imported_at} (from {dup.file_name}); nothing was posted "
-                         "again", field="file")
+        raise ConflictError(f"{name}: statement {dup.statement_id} was imported on "
+                            f"{dup.imported_at} (from {dup.file_name}); nothing was posted "
+                            "again")
     refs = [e.acct_svcr_ref for e in stmt.entries]
     seen: dict[str, str] = {}
     for i in range(0, len(refs), 500):
@@ -384,8 +385,8 @@ def post_matched(j: Journal, conn: Connection, matched: Sequence[Match]) -> None
     for n, m in enumerate(matched):
         p = pays.get(m.payment_id)
         if p is None or p.status != "expected":
-            raise InputError(f"payment {m.payment_id!r} was posted meanwhile; nothing was "
-                             "posted, import the statement again", field="payment")
+            raise ConflictError(f"payment {m.payment_id!r} was posted meanwhile; nothing "
+                                "was posted, import the statement again")
         posting = j.payment_lines(conn, p, m.entry.booking_date)
         txn_id = next_id + n
         inv = invs.get(p.invoice_no) if p.invoice_no else None

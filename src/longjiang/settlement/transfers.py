@@ -6,6 +6,10 @@ exported again carries the same identifiers and its statement entry matches it. 
 stored only once the whole request has been checked and the message built: a refused
 request (an unknown payment, a payment named twice, a bad BIC, a debtor's name with a
 control character, a stored reference XML cannot carry) leaves the database as it was.
+
+A payment that settles an invoice in another currency (recorded with the amount of the
+invoice's currency it settles) is instructed in the invoice's currency: ``InstdAmt`` is
+that amount, ``IntrBkSttlmAmt`` the payment's, and ``XchgRate`` the rate between them.
 """
 
 from __future__ import annotations
@@ -112,6 +116,8 @@ def export_pacs008(j: Journal, payment_ids: Sequence[str], *, debtor: str, debto
             if values:
                 given[pid] = values
             inv = invoices.get(row.invoice_no) if row.invoice_no else None
+            instructed = (inv.currency if inv is not None and row.settles_minor is not None
+                          and inv.currency != row.currency else None)
             transfers.append(CreditTransfer(
                 end_to_end_id=values.get("end_to_end_id", row.end_to_end_id),
                 uetr=values.get("uetr", row.uetr), currency=row.currency,
@@ -119,6 +125,8 @@ def export_pacs008(j: Journal, payment_ids: Sequence[str], *, debtor: str, debto
                 debtor_agent_bic=debtor_agent, creditor_agent_bic=creditor_agent,
                 settlement_date=date.fromisoformat(row.value_date),
                 charge_bearer=charge_bearer, invoice_no=row.invoice_no,
+                instructed_currency=instructed,
+                instructed_minor=int(row.settles_minor) if instructed else None,
                 order_ref=inv.order_ref if inv else None,
                 shipment_id=inv.shipment_id if inv else None))
         document = pacs008(msg_id or f"LJ-{created:%Y%m%d%H%M%S}", transfers, created)
