@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from longjiang.api.app import create_app
 from longjiang.errors import ValidationError
-from longjiang.trade.orders import OrderFormat, parse_orders
+from longjiang.trade.orders import OrderFormat, _csv_groups, parse_orders
 from longjiang.trade.store import TradeStore
 from tests.trade.helpers import export_doc
 
@@ -90,3 +92,24 @@ def test_the_api_answers_422_not_500(client: TestClient, body: bytes, kind: str,
         assert where in r.text
     assert client.get("/api/trade/orders",
                       headers={"Authorization": f"Bearer {TOKEN}"}).json()["orders"] == []
+
+
+def test_an_hs_code_must_name_a_chapter_of_the_system() -> None:
+    for code in ("0000000000", "7700000000", "9800000000", "9999999999"):
+        doc = export_doc()
+        doc["items"][0]["gcode"] = code
+        [(_l, field, message)] = _problems(json.dumps([doc]))
+        assert field == "/0/items/0/gcode"
+        assert f"chapter {code[:2]} does not exist" in message
+    doc = export_doc()
+    doc["items"][0]["gcode"] = "9701100000"  # chapter 97, works of art
+    parse_orders(json.dumps([doc]), "o")
+
+
+def test_csv_rows_of_one_order_need_not_be_adjacent() -> None:
+    head = "orderNo,orderType,items.gnum,items.gname"
+    text = "\n".join([head, "A1,E,1,毛衣", "B2,E,1,围巾", "A1,,2,帽子", ",,3,手套"]) + "\n"
+    # the grouping alone (these rows are not whole orders)
+    groups = _csv_groups(csv.DictReader(io.StringIO(text, newline="")), "o", [])
+    assert [(first, [line for line, _cells in rows]) for first, rows in groups] == [
+        (2, [2, 4, 5]), (3, [3])]

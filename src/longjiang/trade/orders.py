@@ -7,8 +7,9 @@ Numbers may be JSON numbers or strings; they are read exactly (never as binary f
 
 CSV: one row per item. Columns are the order's field names as they are
 (``orderNo``…), and ``items.<field>``, ``payment.<field>``, ``logistics.<field>``,
-``inventory.<field>``. Consecutive rows with the same ``orderNo`` are one order; their
-order-level cells must agree or be empty.
+``inventory.<field>``. The rows with the same ``orderNo`` are one order, wherever they are in
+the file (a row with no ``orderNo`` belongs to the row above); their order-level cells must
+agree or be empty.
 
 Every problem is reported with its row (CSV, JSON Lines) or JSON pointer, the field and the
 value; the orders are returned only when there is none.
@@ -296,8 +297,11 @@ def _from_csv(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
 
 def _csv_groups(reader: csv.DictReader[str], name: str, problems: list[Problem],
                 ) -> list[tuple[int, list[tuple[int, dict[str, str]]]]]:
-    """The rows of each order: consecutive rows with the same ``orderNo``."""
+    """The rows of each order: the rows with its ``orderNo`` wherever they are in the file
+    (a row with none belongs to the row above), in the order of their first rows."""
     groups: list[tuple[int, list[tuple[int, dict[str, str]]]]] = []
+    where: dict[str, int] = {}  # orderNo -> its group
+    current = -1
     if not reader.fieldnames or "orderNo" not in reader.fieldnames:
         problems.append(Problem(name, 1, "orderNo", None,
                                 "the header must name the CEB fields, orderNo among them"))
@@ -309,10 +313,15 @@ def _csv_groups(reader: csv.DictReader[str], name: str, problems: list[Problem],
             continue
         cells = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
         order_no = cells.get("orderNo", "")
-        if groups and (not order_no or order_no == groups[-1][1][0][1].get("orderNo")):
-            groups[-1][1].append((line, cells))
-        else:
-            groups.append((line, [(line, cells)]))
+        if order_no:
+            current = where.get(order_no, -1)
+            if current < 0:
+                current = where[order_no] = len(groups)
+                groups.append((line, []))
+        elif current < 0:
+            current = len(groups)
+            groups.append((line, []))
+        groups[current][1].append((line, cells))
     return groups
 
 

@@ -166,6 +166,8 @@ _PATTERNS: Mapping[str, tuple[re.Pattern[str], str]] = {
     "trafMode": (re.compile(r"[0-9A-Z]"), "a customs transport mode code such as 3 (rail)"),
     "wrapType": (re.compile(r"[0-9]"), "a customs packing code of 1 digit"),
 }
+#: the first two digits no HS code has (the Harmonized System's chapters are 01-97, 77 reserved
+_NO_HS_CHAPTER = frozenset({"00", "77", "98", "99"})
 _DATES: Mapping[str, str] = {
     "ieDate": "%Y%m%d", "declTime": "%Y%m%d",
     "accountingDate": "%Y%m%d%H%M%S", "payTime": "%Y%m%d%H%M%S",
@@ -375,6 +377,9 @@ def _check_code(name: str, value: str) -> str | None:
     pattern = _PATTERNS.get(name)
     if pattern is not None and not pattern[0].fullmatch(value):
         return f"must be {pattern[1]}"
+    if name == "gcode" and value[:2] in _NO_HS_CHAPTER:
+        return (f"must be an HS code: chapter {value[:2]} does not exist (the chapters are "
+                "01 to 97, and 77 is reserved)")
     fmt = _DATES.get(name)
     if fmt is not None:
         try:
@@ -407,7 +412,7 @@ def _check_order(order: Order,
         gnum = item.get("gnum")
         if gnum and (i >= len(_GNUMS) or gnum != _GNUMS[i]):
             report("items", i, "gnum", gnum, f"items are numbered 1, 2, 3 …: expected {i + 1}")
-    if order_type != "I":
+    if order_type != "I" and ("discount" in order.head or "weight" in order.logistics):
         for section, name, spec in _EXPORT_EXTRA:
             value = order.section(section).get(name)
             error = check_value(spec, value) if value else None
