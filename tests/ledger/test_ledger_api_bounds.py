@@ -17,7 +17,8 @@ from longjiang.api.ledger import router
 from longjiang.api.problems import install_problem_handlers
 from longjiang.api.responses import FastJSON, plain_json
 from longjiang.errors import InputError
-from longjiang.ledger.epcis.bounds import MAX_EXACT_INTEGER
+from longjiang.ledger.epcis.bounds import MAX_EXACT_INTEGER, check_json_values
+from longjiang.ledger.epcis.problems import Collector
 from longjiang.ledger.eventhash import event_hash, normalise_timestamp
 from longjiang.ledger.intake import CheckedEvent, stored_json
 from longjiang.ledger.merkle import leaf_hash
@@ -199,3 +200,19 @@ def test_an_access_change_dated_off_the_calendar_is_422(client: TestClient,
     raw, headers = _access_body("shipper-cn", "2026-03-10T12:00:00Z")  # FIXED_NOW: fine
     answer = client.post("/api/shipments/SHP-1/access/changes", content=raw, headers=headers)
     assert answer.status_code == 201, answer.text
+
+
+def test_the_bounds_name_every_place_out_of_them_and_only_those() -> None:
+    """The fast check lets clean values through; anything else (a null included, which is
+    how NaN would look) gets the full walk, which names each place once."""
+    out = Collector()
+    clean = {"a": None, "b": [1.5e300, -MAX_EXACT_INTEGER, "ok \U0001f600"], "c": {"d": True}}
+    check_json_values(clean, "", out)
+    assert out.problems == []
+    bad = {"a": None, "b": [float("nan"), 2**53, "x\udc00"], "k~/\ud800": {"n": -(2**70)},
+           "c": {"d": float("-inf")}}
+    check_json_values(bad, "/at", out)
+    assert sorted(p.pointer for p in out.problems) == [
+        "/at/b/0", "/at/b/1", "/at/b/2", "/at/c/d", "/at/k~0~1\\ud800"]
+    assert "an integer of 16 digits" not in str(out.problems)  # 2**53 is shown as it is
+    assert "9007199254740992" in str(out.problems)

@@ -23,6 +23,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from longjiang.ledger.epcis.problems import Collector, pointer_token
 
 __all__ = ["MAX_EXACT_INTEGER", "check_json_values", "has_lone_surrogate"]
@@ -63,11 +65,26 @@ def _escaped(key: str) -> str:
     return key.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def check_json_values(value: Any, at: str, out: Collector, *,
-                      skip: frozenset[int] = frozenset()) -> None:
+def _within_bounds(value: Any) -> bool:
+    """True when ``value`` certainly holds nothing out of bounds (the fast, usual answer).
+
+    orjson writes a whole document in a few milliseconds and refuses what the bounds refuse:
+    integers beyond 53 bits (``OPT_STRICT_INTEGER``) and lone surrogates. It writes NaN and
+    infinities as ``null``, so a ``null`` anywhere in the output (rare in EPCIS) sends the
+    value to the full walk too.
+    """
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_STRICT_INTEGER)
+    except (orjson.JSONEncodeError, TypeError):
+        return False
+    return b"null" not in text
+
+
+def check_json_values(value: Any, at: str, out: Collector) -> None:
     """A problem in ``out`` for every number and string of ``value`` (at JSON pointer ``at``)
-    out of the bounds above; containers whose ``id()`` is in ``skip`` are not entered (they
-    are checked on their own)."""
+    out of the bounds above."""
+    if _within_bounds(value):
+        return
     stack: list[tuple[Any, str]] = [(value, at)]
     while stack:
         item, where = stack.pop()
@@ -79,8 +96,6 @@ def check_json_values(value: Any, at: str, out: Collector, *,
             problem = _number_problem(item)
             if problem is not None:
                 out.add(where, problem, _shown(item))
-        elif id(item) in skip:
-            continue
         elif isinstance(item, Mapping):
             entries = list(item.items())
             for key, child in reversed(entries):

@@ -299,7 +299,7 @@ class FieldChecker:
                          f"expected a quantity of at most {MAX_EXACT_INTEGER} "
                          "(2**53 - 1: what every JSON reader holds exactly, RFC 7493 §2.2)", q)
         elif not q <= MAX_EXACT_INTEGER:  # NaN, infinity or a long integer: reported for any
-            return None  # number of the event (longjiang.ledger.epcis.bounds)
+            return None  # number of a document or event (longjiang.ledger.epcis.bounds)
         else:
             try:
                 return Decimal(str(q))

@@ -104,6 +104,7 @@ def parse_event(event: Any, context: Any = None, *, pointer: str = "") -> EPCISE
     )
     if isinstance(event, dict) and "@context" in event:
         prefixes.update(context_prefixes(event["@context"], Collector(), ""))
+    check_json_values(event, pointer, out)
     result = EventChecker(out, prefixes).check(event, pointer)
     if out.problems or result is None:
         raise EPCISValidationError(out.problems)
@@ -118,6 +119,7 @@ def parse_events(events: Sequence[Any], context: Any) -> list[EPCISEvent]:
     """
     out = Collector()
     prefixes = context_prefixes(context, Collector(), "/@context")
+    check_json_values(list(events), "/epcisBody/eventList", out)
     events_out = check_event_list(events, "/epcisBody/eventList", prefixes, out)
     if out.problems:
         raise EPCISValidationError(out.problems)
@@ -176,9 +178,7 @@ def parse_document(document: Any, *, check_events: bool = True) -> EPCISDocument
     events_at, raw_events = (
         ("/epcisBody/eventList", None) if body is None else _event_list(checker, body, kind)
     )
-    # numbers and text out of JSON's bounds, around the events (each event's checker does its own)
-    check_json_values(document, "", out, skip=frozenset(
-        id(raw) for raw in raw_events or [] if isinstance(raw, (dict, list))))
+    check_json_values(document, "", out)  # numbers and text out of JSON's bounds, anywhere
     events = check_event_list(raw_events or [], events_at, prefixes, out) if check_events else []
     if out.problems:
         raise EPCISValidationError(out.problems)
