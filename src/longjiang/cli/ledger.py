@@ -221,6 +221,35 @@ def revoke(
 
 @app.command()
 @handle_errors
+def reserve(
+    prefix: Annotated[str | None, typer.Argument(
+        metavar="PREFIX", help="the start of the shipment ids, e.g. SMGS-")] = None,
+    parties: Annotated[list[str] | None, typer.Argument(
+        metavar="PARTY...", help="the parties that may open such shipments")] = None,
+    release: Annotated[bool, typer.Option(
+        "--release", help="take PREFIX from PARTY... (from every party without them)")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Only PARTY... may open a new shipment whose id starts with PREFIX (the longest reserved
+    prefix decides); without arguments, list the reservations. The operator's guard against
+    ids taken first by another party; shipments already open are not touched."""
+    with _open(db) as ledger:
+        if prefix is not None and release:
+            ledger.release_prefix(prefix, parties or [])
+        elif prefix is not None:
+            ledger.reserve_prefix(prefix, parties or [])
+        reserved = ledger.reserved_prefixes()
+    shown = reserved if prefix is None else {prefix: reserved.get(prefix, [])}
+    if as_json:
+        _print_json(shown)
+        return
+    for head, holders in shown.items():
+        typer.echo(f"{head}: {', '.join(holders) if holders else '(anyone)'}")
+
+
+@app.command()
+@handle_errors
 def shipment(
     shipment_id: Annotated[str, typer.Argument(metavar="ID", help="shipment id")],
     key: KeyOption = None,

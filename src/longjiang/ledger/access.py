@@ -3,7 +3,10 @@
 Who may do what
 ---------------
 - capture: a registered party, every event signed by it, each allowed by the role rules
-  (:mod:`longjiang.ledger.rules`);
+  (:mod:`longjiang.ledger.rules`), into a shipment on whose access list it is, or into a new
+  one, which it then opens (unless the id starts with a prefix the operator reserved for
+  other parties: :meth:`Access.reserve_prefix`). Refused, a capture into a shipment that is
+  not the party's answers the same "not found" whether the shipment exists or not;
 - read a shipment's events, proofs of them and bundles: the parties on the shipment's
   access list, authenticated by their key; the :data:`~longjiang.ledger.records.OPERATOR`
   (who holds the database, hence the log key) may read everything;
@@ -33,7 +36,13 @@ from longjiang.errors import (
     StorageError,
 )
 from longjiang.ledger.merkle import leaf_hash
-from longjiang.ledger.parties import Party, Role, access_statement, request_statement
+from longjiang.ledger.parties import (
+    Party,
+    Role,
+    access_statement,
+    check_shipment_id,
+    request_statement,
+)
 from longjiang.ledger.records import LogContext, Reader
 from longjiang.ledger.registry import Registry
 from longjiang.ledger.store import (
@@ -45,6 +54,7 @@ from longjiang.ledger.store import (
     party_identifiers,
     request_nonces,
     shipment_parties,
+    shipment_prefixes,
 )
 from longjiang.ledger.tree import MerkleTree
 
@@ -248,13 +258,83 @@ class Access:
         exists = self.creator(conn, shipment_id) is not None
         if exists and self.is_member(conn, shipment_id, party_id):
             return True
-        if exists or opening_refused is not None:
+        if (exists or opening_refused is not None
+                or not self.may_open(conn, shipment_id, party_id)):
             nor = ("" if opening_refused is None else
                    f"; nor may these events open a new shipment ({opening_refused})")
             raise NotFoundError(
                 f"{party_id} is not on the access list of shipment {shipment_id}: a member "
                 f"must grant it access first{nor}")
         return False
+
+    # -- reserved shipment id prefixes -------------------------------------------
+
+    def may_open(self, conn: Connection, shipment_id: str, party_id: str) -> bool:
+        """Whether ``party_id`` may open a new shipment ``shipment_id``: any party may,
+        unless the id starts with a reserved prefix; then only the parties holding the
+        longest such prefix (:meth:`reserve_prefix`)."""
+        heads = [shipment_id[:n] for n in range(1, len(shipment_id) + 1)]
+        rows = conn.execute(select(shipment_prefixes.c.prefix, shipment_prefixes.c.party_id)
+                            .where(shipment_prefixes.c.prefix.in_(heads))).all()
+        if not rows:
+            return True
+        longest = max(len(r.prefix) for r in rows)
+        return any(r.party_id == party_id for r in rows if len(r.prefix) == longest)
+
+    def reserve_prefix(self, prefix: str, party_ids: Sequence[str]) -> list[str]:
+        """Reserve shipment ids starting with ``prefix`` for ``party_ids`` (added to those
+        holding it already); the parties holding it afterwards.
+
+        The operator's protection against squatting: without it, any registered party
+        may open a shipment under any id not yet used, and a creator's access is never
+        revoked. Shipments already open are not touched. A party that is not registered is
+        a :class:`NotFoundError`; a prefix is the start of a shipment id (1-64 of A-Z a-z
+        0-9 ``.`` ``_`` ``-``, the first a letter or digit).
+        """
+        check_shipment_id(prefix)
+        if not party_ids:
+            raise InputError("name at least one party to reserve the prefix for",
+                             field="party")
+        for party_id in party_ids:
+            self.get_party(party_id)
+        try:
+            with self.ctx.store.write() as conn:
+                held = set(self.prefix_holders(conn).get(prefix, []))
+                new = sorted(set(party_ids) - held)
+                if new:
+                    conn.execute(shipment_prefixes.insert(), [
+                        {"prefix": prefix, "party_id": p, "reserved_at": self.ctx.now()}
+                        for p in new])
+        except SQLAlchemyError as exc:
+            raise StorageError(f"the reservation was not stored: {exc}") from None
+        return sorted(held | set(new))
+
+    def release_prefix(self, prefix: str, party_ids: Sequence[str] = ()) -> list[str]:
+        """Take ``prefix`` from ``party_ids`` (all of them: from every party); the parties
+        still holding it. :class:`NotFoundError` if none of them held it."""
+        check_shipment_id(prefix)
+        try:
+            with self.ctx.store.write() as conn:
+                held = set(self.prefix_holders(conn).get(prefix, []))
+                gone = held & set(party_ids) if party_ids else held
+                if not gone:
+                    who = ", ".join(sorted(party_ids)) if party_ids else "any party"
+                    raise NotFoundError(f"the prefix {prefix!r} is not reserved for {who}")
+                conn.execute(delete(shipment_prefixes).where(
+                    shipment_prefixes.c.prefix == prefix,
+                    shipment_prefixes.c.party_id.in_(sorted(gone))))
+        except SQLAlchemyError as exc:
+            raise StorageError(f"the reservation was not changed: {exc}") from None
+        return sorted(held - gone)
+
+    def prefix_holders(self, conn: Connection) -> dict[str, list[str]]:
+        """Every reserved prefix and the parties holding it, sorted."""
+        out: dict[str, list[str]] = {}
+        for row in conn.execute(select(shipment_prefixes.c.prefix, shipment_prefixes.c.party_id)
+                                .order_by(shipment_prefixes.c.prefix,
+                                          shipment_prefixes.c.party_id)):
+            out.setdefault(row.prefix, []).append(row.party_id)
+        return out
 
     def add_members(self, conn: Connection, shipment_id: str, submitter: str,
                     named: set[str]) -> None:

@@ -281,6 +281,22 @@ class Ledger:
 
     # -- reads and proofs ----------------------------------------------------
 
+    def reserve_prefix(self, prefix: str, party_ids: Sequence[str]) -> list[str]:
+        """See :meth:`longjiang.ledger.access.Access.reserve_prefix` (the operator's)."""
+        self.ctx.log_key()
+        return self.access.reserve_prefix(prefix, party_ids)
+
+    def release_prefix(self, prefix: str, party_ids: Sequence[str] = ()) -> list[str]:
+        """See :meth:`longjiang.ledger.access.Access.release_prefix` (the operator's)."""
+        self.ctx.log_key()
+        return self.access.release_prefix(prefix, party_ids)
+
+    def reserved_prefixes(self) -> dict[str, list[str]]:
+        """Every reserved shipment id prefix and the parties holding it (the operator's)."""
+        self.ctx.log_key()
+        with self.ctx.store.read() as conn:
+            return self.access.prefix_holders(conn)
+
     def shipment_access(self, shipment_id: str, reader: Reader) -> list[AccessRecord]:
         """The grants and revocations of ``shipment_id`` in log order (its parties only)."""
         return self.reads.shipment_access(shipment_id, reader)

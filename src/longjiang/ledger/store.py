@@ -84,6 +84,7 @@ __all__ = [
     "request_nonces",
     "schema_version",
     "shipment_parties",
+    "shipment_prefixes",
     "tree_nodes",
 ]
 
@@ -213,6 +214,15 @@ party_records = Table(
     Index("ix_party_records_party", "party_id", "leaf_index"),
 )
 
+#: shipment id prefixes the operator reserved: a new shipment whose id starts with one is
+#: opened only by a party holding it (the longest reserved prefix of the id decides)
+shipment_prefixes = Table(
+    "shipment_prefixes", metadata,
+    Column("prefix", String(64), primary_key=True),
+    Column("party_id", String(64), ForeignKey("parties.party_id"), primary_key=True),
+    Column("reserved_at", String(40), nullable=False),
+)
+
 _V1_TABLES = (log_meta, log_head, tree_nodes, parties, party_identifiers, entries,
               shipment_parties, checkpoints, captures)
 
@@ -271,10 +281,15 @@ def _migrate_v5(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _migrate_v6(conn: Connection) -> None:
+    """Version 6: shipment id prefixes reserved for the parties that may open them."""
+    metadata.create_all(conn, tables=[shipment_prefixes])
+
+
 #: version -> migration run in one transaction; append new versions, never edit old ones
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_v1, 2: _migrate_v2,
                                                        3: _migrate_v3, 4: _migrate_v4,
-                                                       5: _migrate_v5}
+                                                       5: _migrate_v5, 6: _migrate_v6}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

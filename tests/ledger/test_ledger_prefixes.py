@@ -1,0 +1,126 @@
+"""Reserved shipment id prefixes: the operator's guard against a party taking a shipment id
+(a waybill number) first, in the ledger, over the API and from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from longjiang.cli.ledger import app as ledger_app
+from longjiang.errors import InputError, NotFoundError
+from longjiang.ledger.records import OPERATOR
+from longjiang.ledger.service import Ledger
+from tests.ledger.api_helpers import capture_headers, is_problem, post
+from tests.ledger.ledger_helpers import (
+    document,
+    event,
+    open_shipment,
+    party,
+    register_cast,
+    shipping_document,
+    submit,
+)
+
+
+@pytest.fixture
+def cast(ledger: Ledger) -> Ledger:
+    register_cast(ledger)
+    return ledger
+
+
+def _not_yours(led: Ledger, who: str, shipment: str) -> str:
+    with pytest.raises(NotFoundError) as refused:
+        submit(led, who, shipment, shipping_document(shipment))
+    return str(refused.value)
+
+
+def test_a_reserved_prefix_is_opened_only_by_its_holders(cast: Ledger) -> None:
+    open_shipment(cast, "SHP-1")
+    assert cast.reserve_prefix("SMGS-", ["shipper-cn"]) == ["shipper-cn"]
+    size = cast.log_info().size
+    # the outsider (a shipper too: it could open a shipment) may not take SMGS-24617095,
+    # and is told what it is told of an existing shipment that is not its own
+    squat = _not_yours(cast, "outsider-cn", "SMGS-24617095")
+    assert squat.replace("SMGS-24617095", "SHP-1") == _not_yours(cast, "outsider-cn", "SHP-1")
+    assert cast.log_info().size == size
+    opened = submit(cast, "shipper-cn", "SMGS-24617095", shipping_document("SMGS-24617095"))
+    assert opened.appended == 1
+    # the longest reserved prefix decides
+    assert cast.reserve_prefix("SMGS-9", ["outsider-cn"]) == ["outsider-cn"]
+    assert submit(cast, "outsider-cn", "SMGS-900", shipping_document("SMGS-900")).appended == 1
+    _not_yours(cast, "shipper-cn", "SMGS-901")
+    assert cast.reserve_prefix("SMGS-", ["consignee-ru", "shipper-cn"]) == [
+        "consignee-ru", "shipper-cn"]
+    assert cast.reserved_prefixes() == {"SMGS-": ["consignee-ru", "shipper-cn"],
+                                        "SMGS-9": ["outsider-cn"]}
+    # ids without a reserved prefix stay open to any party
+    assert submit(cast, "outsider-cn", "OUT-1", shipping_document("OUT-1")).appended == 1
+
+
+def test_reservations_leave_open_shipments_alone_and_can_be_released(cast: Ledger) -> None:
+    submit(cast, "outsider-cn", "SMGS-1", shipping_document("SMGS-1"))
+    cast.reserve_prefix("SMGS-", ["shipper-cn"])
+    # the outsider's shipment, opened before, is still its own
+    more = document(event("packing", 20))
+    assert submit(cast, "outsider-cn", "SMGS-1", more).appended == 1
+    assert len(cast.shipment_events("SMGS-1", party("outsider-cn"))) == 2
+    assert cast.release_prefix("SMGS-", ["shipper-cn"]) == []
+    assert cast.reserved_prefixes() == {}
+    assert submit(cast, "outsider-cn", "SMGS-2", shipping_document("SMGS-2")).appended == 1
+    with pytest.raises(NotFoundError, match="'SMGS-' is not reserved for any party"):
+        cast.release_prefix("SMGS-")
+    assert len(cast.shipment_events("SMGS-2", OPERATOR)) == 1
+
+
+def test_reservations_are_checked(cast: Ledger) -> None:
+    with pytest.raises(InputError, match="invalid shipment id 'SMGS 1'"):
+        cast.reserve_prefix("SMGS 1", ["shipper-cn"])
+    with pytest.raises(InputError, match="at least one party"):
+        cast.reserve_prefix("SMGS-", [])
+    with pytest.raises(NotFoundError, match="nobody"):
+        cast.reserve_prefix("SMGS-", ["shipper-cn", "nobody"])
+    assert cast.reserved_prefixes() == {}  # nothing half-written
+    cast.reserve_prefix("SMGS-", ["shipper-cn", "rail-cn"])
+    with pytest.raises(NotFoundError, match="not reserved for outsider-cn"):
+        cast.release_prefix("SMGS-", ["outsider-cn"])
+    assert cast.release_prefix("SMGS-", ["rail-cn"]) == ["shipper-cn"]
+
+
+def test_a_squatter_over_the_api_gets_the_answer_of_a_shipment_not_its_own(
+        client: TestClient, led: Ledger, shipped: dict[str, Any]) -> None:
+    led.reserve_prefix("SHP-", ["shipper-cn"])
+    doc = document(event("shipping", 40))
+    squat = is_problem(post(client, doc, capture_headers("outsider-cn", "SHP-2", doc)),
+                       404, "not-found")
+    taken = is_problem(post(client, doc, capture_headers("outsider-cn", "SHP-1", doc)),
+                       404, "not-found")
+    assert squat["detail"].replace("SHP-2", "SHP-1") == taken["detail"]
+    own = shipping_document("SHP-2")
+    assert post(client, own, capture_headers("shipper-cn", "SHP-2", own)).status_code == 202
+
+
+def test_reserve_from_the_command_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    with Ledger.open(url) as led:
+        led.init()
+        register_cast(led)
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(ledger_app, ["reserve", *args, "--db", url])
+
+    result = run("SMGS-", "shipper-cn", "rail-cn")
+    assert result.exit_code == 0, result.output
+    assert result.output == "SMGS-: rail-cn, shipper-cn\n"
+    listed = run("--json")
+    assert json.loads(listed.output) == {"SMGS-": ["rail-cn", "shipper-cn"]}
+    assert run("SMGS-", "rail-cn", "--release").output == "SMGS-: shipper-cn\n"
+    refused = run("SMGS-", "nobody")
+    assert refused.exit_code == 4 and "nobody" in refused.output
+    assert run("SMGS-", "--release").output == "SMGS-: (anyone)\n"
+    assert run().output == ""
