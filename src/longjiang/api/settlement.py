@@ -343,7 +343,11 @@ async def post_statement(request: Request, _: Authenticated, journal: JournalDep
                          tolerance_days: Annotated[int, Query(ge=0, le=31)] = 3,
                          name: Annotated[str, Query(max_length=120)] = "statement.xml"
                          ) -> dict[str, Any]:
-    """Import a camt.053 statement (the XML body), reconcile it and post the matches."""
+    """Import a camt.053 statement (the XML body), reconcile it and post the matches.
+
+    Each entry is named by the bank's ``AcctSvcrRef`` or, when it has none, by a key
+    derived from its content (``#`` and 34 hexadecimal digits); an entry already imported
+    with another statement is skipped. The same statement again is a 409 conflict."""
     from longjiang.settlement.reconcile import reconcile_statement
 
     check_text(name, "name", 120)

@@ -381,7 +381,10 @@ def reconcile(statement: Path,
               ccy: Annotated[str | None, typer.Option("--currency", help="the account's "
                                                       "currency, checked")] = None,
               db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Import a camt.053 statement, match it to expected payments and post the matches."""
+    """Import a camt.053 statement, match it to expected payments and post the matches.
+
+    An entry without the bank's reference (AcctSvcrRef) is named by a key derived from its
+    content (#...). The same statement imported again is a conflict (exit 9)."""
     from longjiang.settlement.reconcile import reconcile_statement
 
     data = _read(statement)
