@@ -159,10 +159,10 @@ def pacs008(msg_id: str, transfers: Sequence[CreditTransfer], created: datetime)
         else:
             _sub(tx, "InstdAmt", format_minor(tr.amount_minor, cur), Ccy=cur.code)
         _sub(tx, "ChrgBr", tr.charge_bearer)
-        _sub(_sub(tx, "Dbtr"), "Nm", tr.debtor[:140])
+        _sub(_sub(tx, "Dbtr"), "Nm", tr.debtor)  # checked: at most 140
         _agent(tx, "DbtrAgt", tr.debtor_agent_bic)
         _agent(tx, "CdtrAgt", tr.creditor_agent_bic)
-        _sub(_sub(tx, "Cdtr"), "Nm", tr.creditor[:140])
+        _sub(_sub(tx, "Cdtr"), "Nm", tr.creditor)
         docs = [("Cd", "CINV", tr.invoice_no), ("Cd", "PUOR", tr.order_ref),
                 ("Prtry", "SHIP", tr.shipment_id)]
         if any(nb for _, _, nb in docs):
