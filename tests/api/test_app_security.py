@@ -92,6 +92,15 @@ def test_redirects_do_not_take_the_host_headers_word(client: TestClient, path: s
     assert followed.url.path == location.partition("?")[0]
 
 
+def test_a_capture_location_does_not_take_the_host_headers_word(client: TestClient) -> None:
+    doc = shipping_document("SHP-1")
+    answer = post(client, doc, {**capture_headers("shipper-cn", "SHP-1", doc),
+                                "Host": "evil.example"})
+    assert answer.status_code == 202
+    assert answer.headers["location"].startswith("/api/capture/")
+    assert answer.headers["cache-control"] == "no-store"
+
+
 def test_a_location_of_another_host_is_kept() -> None:
     from longjiang.web import _local_location
 
