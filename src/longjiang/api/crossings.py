@@ -195,7 +195,7 @@ def crossing_slots(crossing: CrossingPath, date: Annotated[IsoDate, Query()],
 
 
 @router.post("/crossings/{crossing}/bookings", status_code=201, summary="Book a slot",
-             tags=TAGS, responses=problem_responses(400, 404, 409, 422))
+             tags=TAGS, responses=problem_responses(400, 404, 409, 413, 422))
 def crossing_book(crossing: CrossingPath, body: BookingRequest,
                   store: BookingsDep) -> FastJSON:
     """Take one place; 409 ``slot-full`` when the last one is gone. The answer says until when
@@ -216,7 +216,7 @@ def booking_get(booking: BookingPath, store: BookingsDep) -> FastJSON:
 
 
 @router.post("/crossing-bookings/{booking}/change", summary="Move a booking", tags=TAGS,
-             responses=problem_responses(400, 404, 409, 422))
+             responses=problem_responses(400, 404, 409, 413, 422))
 def booking_change(booking: BookingPath, body: ChangeRequest, store: BookingsDep) -> FastJSON:
     """Move to another slot of the same crossing, direction and class (until the cut-off);
     ``changeable_until`` and ``warnings`` as for a new booking."""
