@@ -217,13 +217,19 @@ def test_flows_endpoints_warn_about_dates_outside_the_history(client: TestClient
 
 
 def test_flows_commands_warn_about_dates_outside_the_history() -> None:
-    result = runner.invoke(app, ["assign", "--date", "1850-01-01", "--json"])
+    result = runner.invoke(app, ["assign", "--date", "1901-01-01", "--json"])
     assert result.exit_code == 0, result.output
-    assert result.stderr.startswith("warning: date 1850-01-01 is before the dataset's history")
+    assert result.stderr.startswith("warning: date 1901-01-01 is before the dataset's history")
     json.loads(result.stdout)
-    result = runner.invoke(app, ["compare", "--date", "2023-06-01", "--date", "2400-06-01",
+    result = runner.invoke(app, ["compare", "--date", "2023-06-01", "--date", "2150-06-01",
                                  "--json"])
     assert result.exit_code == 0, result.output
-    assert result.stderr.startswith("warning: date 2400-06-01 is ")
+    assert result.stderr.startswith("warning: date 2150-06-01 is ")
     assert "years ahead" in result.stderr
+    # outside the range every face accepts: refused, as the API and route do
+    for args in (["assign", "--date", "1850-01-01"], ["criticality", "--date", "2400-01-01"],
+                 ["compare", "--date", "2023-06-01", "--date", "2400-06-01"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "is not within 1900-01-01..2200-12-31" in result.stderr
     assert runner.invoke(app, ["assign", "--date", "2023-06-01", "--json"]).stderr == ""

@@ -33,7 +33,7 @@ from longjiang.flows.corridor import (
 )
 from longjiang.network.load import load_network
 from longjiang.network.model import Network
-from longjiang.routing.query import check_date
+from longjiang.routing.query import check_date, check_date_range
 
 __all__ = ["app"]
 
@@ -63,9 +63,11 @@ def _model(network: Network, data: FlowData, date: dt.date) -> CorridorModel:
 
 
 def _warn(network: Network, *dates: dt.date) -> None:
-    """On stderr, as ``route`` does: a date outside the dataset's history."""
+    """A date outside the range every face accepts is refused; on stderr, as ``route`` does,
+    a date outside the dataset's history."""
     today = dt.date.today()
     for day in dict.fromkeys(dates):
+        check_date_range(day, "--date")
         for warning in check_date(network, day, today=today):
             print(f"warning: {warning}", file=sys.stderr)
 
