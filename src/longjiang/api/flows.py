@@ -17,6 +17,7 @@ from starlette.responses import Response, StreamingResponse
 from longjiang.api.deps import Corridor, CorridorDep, IsoDate
 from longjiang.api.problems import core_problem
 from longjiang.api.responses import FastJSON, problem_responses
+from longjiang.dates import check_date_range
 from longjiang.errors import LongjiangError
 from longjiang.flows.corridor import (
     CorridorModel,
@@ -29,7 +30,7 @@ from longjiang.flows.corridor import (
     load_flow_data,
     read_demand,
 )
-from longjiang.routing.query import check_date, check_date_range
+from longjiang.routing.query import check_date
 
 __all__ = ["router"]
 

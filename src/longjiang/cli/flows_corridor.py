@@ -16,7 +16,7 @@ from rich.table import Table
 
 from longjiang.cli._errors import handle_errors
 from longjiang.config import Settings
-from longjiang.dates import parse_date
+from longjiang.dates import check_date_range, parse_date
 from longjiang.errors import DataError, InputError
 from longjiang.flows.corridor import (
     COMMODITIES,
@@ -33,7 +33,7 @@ from longjiang.flows.corridor import (
 )
 from longjiang.network.load import load_network
 from longjiang.network.model import Network
-from longjiang.routing.query import check_date, check_date_range
+from longjiang.routing.query import check_date
 
 __all__ = ["app"]
 

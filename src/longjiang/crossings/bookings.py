@@ -21,9 +21,9 @@ from longjiang.crossings.calendar import CrossingCalendar, Direction, Slot, Vehi
 from longjiang.crossings.plates import parse_plate
 from longjiang.crossings.policy import BookingPolicy, BookingStateError, SlotFullError
 from longjiang.crossings.schema import bookings, migrate, slots
+from longjiang.dates import check_date_range
 from longjiang.errors import ConflictError, InputError, NotFoundError
 from longjiang.ledger.store import LedgerStore, insert_rows
-from longjiang.routing.query import check_date_range
 
 __all__ = ["ACTIVE", "Booking", "BookingStore", "CheckIn"]
 

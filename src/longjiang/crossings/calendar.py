@@ -23,9 +23,9 @@ from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from longjiang.dates import check_date_range
 from longjiang.errors import InputError, NotFoundError, Problem, ProblemKind, ValidationError
 from longjiang.network.model import Mode, Network
-from longjiang.routing.query import check_date_range
 
 __all__ = [
     "CapacityRow",

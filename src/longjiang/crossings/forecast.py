@@ -25,8 +25,8 @@ import numpy as np
 
 from longjiang.crossings.calendar import CrossingCalendar, Direction, VehicleClass
 from longjiang.crossings.queue import solve_hourly
+from longjiang.dates import check_date_range
 from longjiang.errors import InputError
-from longjiang.routing.query import check_date_range
 
 __all__ = ["MIN_OBSERVED", "ArrivalSource", "CrossingForecast", "HourForecast", "forecast"]
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from longjiang.dates import parse_date
+from longjiang.dates import FIRST_DATE, LAST_DATE, check_date_range, parse_date
 from longjiang.errors import InputError
 from longjiang.network.model import Mode, Network
 from longjiang.routing.cargo import Cargo
@@ -17,22 +17,6 @@ __all__ = ["FAR_AHEAD_YEARS", "FIRST_DATE", "LAST_DATE", "RouteQuery", "check_da
 
 #: a date more than this many years after today is planned with a warning
 FAR_AHEAD_YEARS = 30
-#: the dates a route, a flow assignment, a slot listing or a queue forecast may be asked for:
-#: far enough from the ends of ``datetime`` that a journey of weeks, or a time zone, never
-#: carries a date-time past year 1 or 9999
-FIRST_DATE = dt.date(1900, 1, 1)
-LAST_DATE = dt.date(2200, 12, 31)
-
-
-def check_date_range(date: dt.date, field: str = "date") -> dt.date:
-    """``date`` if within :data:`FIRST_DATE`..:data:`LAST_DATE`, else an InputError on
-    ``field`` that shows the date and the range."""
-    if not FIRST_DATE <= date <= LAST_DATE:
-        raise InputError(f"{field}: {date.isoformat()} is not within "
-                         f"{FIRST_DATE.isoformat()}..{LAST_DATE.isoformat()}", field=field)
-    return date
-
-
 def parse_modes(text: str | None) -> frozenset[Mode]:
     """``rail,road`` -> modes; empty -> the defaults."""
     if text is None or not text.strip():

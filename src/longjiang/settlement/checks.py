@@ -17,13 +17,12 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
+from longjiang.dates import FIRST_DATE, LAST_DATE, date_problem
 from longjiang.errors import InputError, LongjiangError, Problem, ValidationError
 
 __all__ = ["FIRST_DATE", "LAST_DATE", "RequestError", "check_day", "check_text", "day_problem",
            "text_problem"]
 
-FIRST_DATE = date(1900, 1, 1)
-LAST_DATE = date(2200, 12, 31)
 #: embedding, override and isolate controls (UAX #9): they reorder what a reader sees
 _BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
 
@@ -44,10 +43,8 @@ class RequestError(InputError, ValidationError):
 
 
 def day_problem(day: date) -> str | None:
-    """Why ``day`` is refused, or ``None`` when it is within range."""
-    if FIRST_DATE <= day <= LAST_DATE:
-        return None
-    return f"{day.isoformat()} is not within {FIRST_DATE.isoformat()}..{LAST_DATE.isoformat()}"
+    """Why ``day`` is refused, or ``None`` when it is within range (:mod:`longjiang.dates`)."""
+    return date_problem(day)
 
 
 def check_day(day: date, field: str) -> date:
