@@ -4,6 +4,7 @@ problem+json errors; and the OpenAPI document checked against the answers (schem
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -201,3 +202,25 @@ def test_every_crossing_operation_has_one_tag(client: TestClient) -> None:
     everywhere = [(m, p, op["tags"]) for p, ops in paths.items() for m, op in ops.items()
                   if len(op.get("tags", [])) > 1]
     assert everywhere == []
+
+
+def test_forecast_and_whatif_answer_as_the_command_line(client: TestClient) -> None:
+    from typer.testing import CliRunner
+
+    from longjiang.cli.main import build_app
+
+    def cli(*args: str):  # type: ignore[no-untyped-def]
+        result = CliRunner().invoke(build_app("crossing"), ["crossing", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    api = client.get("/api/crossing-whatif", params={"arrivals_per_hour": 30, "lanes": 5,
+                                                      "service_per_hour": 6}).json()
+    assert api == cli("whatif", "--arrivals-per-hour", "30", "--lanes", "5",
+                      "--service-per-hour", "6")
+    assert api["stable"] is False and api["one_more_lane"]["lanes"] == 6
+    # the Spring Festival closes the road crossings on 2027-02-06
+    day = client.get("/api/crossing-forecast", params={
+        "date": "2027-02-06", "crossing": "suifenhe", "direction": "out"}).json()
+    assert day[0]["closed"] == [{"date": "2027-02-06", "reason": "closed for a public holiday "
+                                 "(CN: Chinese New Year (Spring Festival))"}]

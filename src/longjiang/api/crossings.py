@@ -29,10 +29,10 @@ from longjiang.api.responses import FastJSON, problem_responses
 from longjiang.config import Settings
 from longjiang.crossings.bookings import BookingStore
 from longjiang.crossings.calendar import Direction, VehicleClass, load_calendar
-from longjiang.crossings.forecast import forecast
+from longjiang.crossings.forecast import closed_days, forecast
 from longjiang.crossings.gate import GATE_KEYS_ENV, GateRecorder, gate_from_keys
 from longjiang.crossings.kpi import daily_kpi
-from longjiang.crossings.queue import erlang_c
+from longjiang.crossings.queue import MAX_LANES, whatif
 from longjiang.errors import AuthenticationError, InputError, LongjiangError
 from longjiang.network.export import link_properties, node_properties
 from longjiang.network.model import Network
@@ -333,11 +333,14 @@ def crossing_forecast(store: BookingsDep, date: Annotated[IsoDate, Query()],
                       crossing: Annotated[str | None, Query(max_length=120)] = None,
                       days: Annotated[int, Query(ge=1, le=31)] = 1,
                       direction: Direction | None = None) -> FastJSON:
-    """Trucks at every crossing (or one), per direction: lanes, booked, walk-ins, queue, wait."""
+    """Trucks at every crossing (or one), per direction: lanes, booked, walk-ins, queue, wait;
+    ``closed``: the days the crossing has no truck slots, and why (holiday or season)."""
     result = forecast(store.calendar, date, days, crossings=[crossing] if crossing else None,
                       directions=[direction] if direction else (Direction.OUT, Direction.IN),
                       source=store)
-    return FastJSON([f.to_json() for f in result])
+    return FastJSON([{**f.to_json(), "closed": [
+        {"date": day.isoformat(), "reason": why}
+        for day, why in closed_days(store.calendar, f, date, days)]} for f in result])
 
 
 @router.get("/crossings/{crossing}/kpi", summary="Daily KPIs", tags=TAGS,
@@ -354,7 +357,8 @@ def crossing_kpi(crossing: CrossingPath, date: Annotated[IsoDate, Query()],
             responses=problem_responses(422))
 async def crossing_whatif(
         arrivals_per_hour: Annotated[float, Query(ge=0, le=1e6)],
-        lanes: Annotated[int, Query(ge=1, le=10000)],
+        lanes: Annotated[int, Query(ge=1, le=MAX_LANES)],
         service_per_hour: Annotated[float, Query(gt=0, le=1e6)]) -> FastJSON:
-    """Mean wait and queue for stationary arrivals; ``stable: false`` when λ ≥ cμ."""
-    return FastJSON(erlang_c(arrivals_per_hour, lanes, service_per_hour).to_json())
+    """Mean wait and queue for stationary arrivals; ``stable: false`` when λ ≥ cμ;
+    ``one_more_lane``: the same with one lane more."""
+    return FastJSON(whatif(arrivals_per_hour, lanes, service_per_hour))

@@ -243,6 +243,7 @@ def forecast(crossing: Annotated[str | None, typer.Argument(
              direction: Annotated[Direction | None, typer.Option(help="out or in")] = None,
              db: DbOption = None, as_json: JsonOption = False) -> None:
     """Queue and waiting time of trucks, hour by hour (bookings plus walk-ins)."""
+    from longjiang.crossings.forecast import closed_days
     from longjiang.crossings.forecast import forecast as run
 
     with _store(db, None) as store:
@@ -251,7 +252,7 @@ def forecast(crossing: Annotated[str | None, typer.Argument(
                      crossings=[crossing] if crossing else None,
                      directions=[direction] if direction else (Direction.OUT, Direction.IN),
                      source=store)
-        closed = {(f.crossing, f.direction): _closed_days(store.calendar, f, first, days)
+        closed = {(f.crossing, f.direction): closed_days(store.calendar, f, first, days)
                   for f in result}
     if as_json:
         _print([{**f.to_json(), "closed": [{"date": d.isoformat(), "reason": why}
@@ -273,17 +274,6 @@ def forecast(crossing: Annotated[str | None, typer.Argument(
                 typer.echo(f"  {h.start.isoformat()}  lanes {h.lanes}  booked {h.booked:>3}  "
                            f"walk-in {h.walkin:5.1f}  queue {h.mean_queue:6.1f}  "
                            f"wait {_h(h.mean_wait_h)} h")
-
-
-def _closed_days(calendar: Any, f: Any, first: dt.date, days: int) -> list[tuple[dt.date, str]]:
-    """The local days of the forecast ``f`` on which its crossing has no truck slots, and why
-    (a holiday's or a season's name, from the calendar)."""
-    out = []
-    for n in range(days):
-        day = first + dt.timedelta(days=n)
-        if not calendar.day_slots(f.crossing, day, f.direction, VehicleClass.TRUCK):
-            out.append((day, str(calendar.closed_reason(f.crossing, day))))
-    return out
 
 
 @app.command()
@@ -311,33 +301,32 @@ def kpi(crossing: CrossingArg,
 @app.command()
 @handle_errors
 def whatif(arrivals_per_hour: Annotated[float, typer.Option(help="trucks arriving an hour")],
-           lanes: Annotated[int, typer.Option(help="open lanes", min=1, max=10000)],
+           lanes: Annotated[int, typer.Option(help="open lanes", min=1, max=10_000)],
            service_per_hour: Annotated[float, typer.Option(
                help="trucks one lane clears an hour")],
            as_json: JsonOption = False) -> None:
     """Stationary queue (Erlang-C) with the given lanes, and what one more lane would do."""
-    from longjiang.crossings.queue import erlang_c
+    from longjiang.crossings.queue import whatif as run
 
     for name, value in (("arrivals-per-hour", arrivals_per_hour),
                         ("service-per-hour", service_per_hour)):
         if not math.isfinite(value):
             raise InputError(f"{name}: {value!r} is not a number", field=name)
-    s = erlang_c(arrivals_per_hour, lanes, service_per_hour)
-    more = erlang_c(arrivals_per_hour, lanes + 1, service_per_hour) if lanes < 10_000 else None
-    text = f"{lanes} lanes: {_stationary(s)}"
-    if more is not None:
-        text += f"\n{lanes + 1} lanes: {_stationary(more)}"
-    _print({**s.to_json(), "one_more_lane": more.to_json() if more else None}, as_json, text)
+    answer = run(arrivals_per_hour, lanes, service_per_hour)
+    text = f"{lanes} lanes: {_stationary(answer)}"
+    if answer["one_more_lane"] is not None:
+        text += f"\n{lanes + 1} lanes: {_stationary(answer['one_more_lane'])}"
+    _print(answer, as_json, text)
 
 
-def _stationary(s: Any) -> str:
-    """One line of a stationary queue: its figures, or why it has none."""
-    if not s.stable:
-        return (f"unstable: {s.arrivals_per_h:g} arrivals an hour against {s.lanes} x "
-                f"{s.service_per_h:g} = {s.lanes * s.service_per_h:g} served; the queue grows "
-                "without bound")
-    return (f"utilisation {s.utilisation:.1%}, P(wait) {s.p_wait:.1%}, mean wait "
-            f"{s.mean_wait_h:.3f} h, mean queue {s.mean_queue:.2f}")
+def _stationary(s: dict[str, Any]) -> str:
+    """One line of a stationary queue (its JSON): its figures, or why it has none."""
+    if not s["stable"]:
+        return (f"unstable: {s['arrivals_per_hour']:g} arrivals an hour against {s['lanes']} x "
+                f"{s['service_per_hour']:g} = {s['lanes'] * s['service_per_hour']:g} served; "
+                "the queue grows without bound")
+    return (f"utilisation {s['utilisation']:.1%}, P(wait) {s['p_wait']:.1%}, mean wait "
+            f"{s['mean_wait_h']:.3f} h, mean queue {s['mean_queue']:.2f}")
 
 
 # -- used by `longjiang route` (--dwell, --book) ----------------------------------------------

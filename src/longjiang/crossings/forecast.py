@@ -28,7 +28,8 @@ from longjiang.crossings.queue import solve_hourly
 from longjiang.dates import check_date_range
 from longjiang.errors import InputError
 
-__all__ = ["MIN_OBSERVED", "ArrivalSource", "CrossingForecast", "HourForecast", "forecast"]
+__all__ = ["MIN_OBSERVED", "ArrivalSource", "CrossingForecast", "HourForecast", "closed_days",
+           "forecast"]
 
 #: recent check-ins needed before the crossing's own hour-of-week profile replaces the default
 MIN_OBSERVED = 200
@@ -199,4 +200,16 @@ def forecast(calendar: CrossingCalendar, start: dt.date, days: int, *,
                 None if math.isnan(wait) else float(wait),
                 None if math.isnan(util) else float(util)))
         out.append(CrossingForecast(crossing, direction, origin, tuple(items)))
+    return out
+
+
+def closed_days(calendar: CrossingCalendar, f: CrossingForecast, first: dt.date,
+                days: int) -> list[tuple[dt.date, str]]:
+    """The local days of the forecast ``f`` on which its crossing has no truck slots, and why
+    (a holiday's or a season's name, from the calendar). The command line and the API."""
+    out = []
+    for n in range(days):
+        day = first + dt.timedelta(days=n)
+        if not calendar.day_slots(f.crossing, day, f.direction, VehicleClass.TRUCK):
+            out.append((day, str(calendar.closed_reason(f.crossing, day))))
     return out

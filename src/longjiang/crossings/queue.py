@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from longjiang.errors import InputError
 
-__all__ = ["HourlyQueue", "Stationary", "erlang_c", "solve_hourly"]
+__all__ = ["MAX_LANES", "HourlyQueue", "Stationary", "erlang_c", "solve_hourly", "whatif"]
 
 FloatArray = NDArray[np.float64]
 
@@ -55,6 +56,18 @@ class Stationary:
                 "service_per_hour": self.service_per_h, "stable": self.stable,
                 "utilisation": self.utilisation, "p_wait": self.p_wait,
                 "mean_wait_h": self.mean_wait_h, "mean_queue": self.mean_queue}
+
+
+#: the most lanes a what-if takes
+MAX_LANES = 10_000
+
+
+def whatif(arrivals_per_h: float, lanes: int, service_per_h: float) -> dict[str, Any]:
+    """The stationary queue with ``lanes`` and, under ``one_more_lane``, with one more (None
+    at :data:`MAX_LANES`): what opening a lane would do. The command line and the API."""
+    more = (erlang_c(arrivals_per_h, lanes + 1, service_per_h).to_json()
+            if lanes < MAX_LANES else None)
+    return {**erlang_c(arrivals_per_h, lanes, service_per_h).to_json(), "one_more_lane": more}
 
 
 def erlang_c(arrivals_per_h: float, lanes: int, service_per_h: float) -> Stationary:
