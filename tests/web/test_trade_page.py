@@ -108,10 +108,9 @@ def test_orders_mismatches_timeline_and_cost(browsing: Browsing, orders: dict[st
 
 
 REFUSED = {"en": "missing or wrong", "zh": "令牌缺失或错误", "ru": "не указан или неверен"}
-#: the cost form's messages for a rate of 99999999999999 and of 0
-RATE_TOO_LARGE = {"en": "must be less than 1,000,000", "zh": "须小于 1,000,000",
-                  "ru": "должно быть меньше 1 000 000"}
-RATE_ZERO = {"en": "must be more than 0", "zh": "须大于 0", "ru": "должно быть больше 0"}
+#: the cost form's message for a rate outside the range the API takes (duty.OPTIONS: 1-100)
+RATE_OUTSIDE = {"en": "from 1 to 100", "zh": "须在 1 至 100 之间", "ru": "от 1 до 100"}
+RATE_PLACES = {"en": "at most 8 digits after", "zh": "8", "ru": "8"}
 
 
 def test_wrong_token_is_a_readable_message(browsing: Browsing, orders: dict[str, str],
@@ -137,7 +136,8 @@ def test_refused_token_leaves_no_order_on_the_page(browsing: Browsing, orders: d
     page.locator(f".trade-orders tr[data-order='{orders['bad']}'] button").click()
     page.wait_for_selector(".trade-mismatches")
     # the rate field says what is wrong with a number it cannot take
-    for typed, said in (("99999999999999", RATE_TOO_LARGE), ("0", RATE_ZERO)):
+    for typed, said in (("99999999999999", RATE_OUTSIDE), ("0", RATE_OUTSIDE),
+                        ("0.128", RATE_OUTSIDE), ("7.123456789", RATE_PLACES)):
         page.get_by_label(rate, exact=True).fill(typed)
         page.get_by_role("button", name=TEXTS[lang][7]).click()
         expect(page.locator("#trade-cost [role=alert]")).to_contain_text(said[lang])

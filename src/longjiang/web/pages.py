@@ -53,6 +53,17 @@ def _with_lang(request: Request, lang: Lang) -> str:
     return f"{url.path}?{url.query}"
 
 
+def _number_bounds(option: str) -> dict[str, str]:
+    """The range a landed-cost option is taken in, as data attributes of its input (the page
+    checks what the API would refuse, in the page's language, before asking it)."""
+    from longjiang.trade.duty import OPTIONS
+
+    bound = OPTIONS[option]
+    return {"data-low": str(bound.low), "data-high": str(bound.high),
+            "data-high-included": "1" if bound.high_included else "0",
+            "data-places": str(bound.places)}
+
+
 class Renderer:
     """Renders pages with the asset URLs of one build."""
 
@@ -65,7 +76,9 @@ class Renderer:
                           autoescape=select_autoescape(default=True, default_for_string=True),
                           trim_blocks=True, lstrip_blocks=True)
         env.globals["asset"] = self.assets.url
+        env.globals["number_bounds"] = _number_bounds
         return env
+
 
     def render(self, request: Request, page: Page) -> Response:
         """The page in the request's language; 304 when the browser holds this very page."""

@@ -216,14 +216,17 @@
 
   /* what is wrong with a number typed in the cost form (the key of its message), or null:
    * the API takes up to 6 digits before the point and 8 after */
-  function numberProblem(value, name) {
+  // the option's range, from the server's table (data-low, data-high, data-places on the input)
+  function numberProblem(value, input) {
     const parts = /^([0-9]+)(?:\.([0-9]+))?$/.exec(value);
-    if (!parts) return "bad_number";
-    if (parts[1].length > 6) return "too_large";
-    if (parts[2] && parts[2].length > 8) return "too_precise";
-    const zero = /^0*(\.0*)?$/.test(value);
-    if (name === "eur_cny" && zero) return "not_positive";
-    if (name === "duty" && parts[1] !== "0") return "not_fraction";
+    if (!parts) return ["bad_number", {}];
+    const low = Number(input.dataset.low), high = Number(input.dataset.high);
+    const places = Number(input.dataset.places), number = Number(value);
+    if (parts[2] && parts[2].length > places) return ["too_precise", { places: LJ.fmt.num(places) }];
+    const included = input.dataset.highIncluded === "1";
+    if (number < low || number > high || (number === high && !included)) {
+      return [included ? "outside" : "outside_below", { low: LJ.fmt.num(low), high: LJ.fmt.num(high) }];
+    }
     return null;
   }
 
@@ -237,11 +240,11 @@
     for (const [id, name] of fields) {
       const value = document.getElementById(id).value.trim().replace(",", ".").replace(/^0+(?=[0-9])/, "");
       if (!value) continue;
-      const problem = numberProblem(value, name);
+      const problem = numberProblem(value, document.getElementById(id));
       if (problem) {
         const field = document.querySelector(`label[for="${id}"]`).textContent;
         box.replaceChildren(el("p", { class: "field-error", role: "alert",
-          text: LJ.t("trade.cost." + problem, { field: field, max: LJ.fmt.num(1000000), places: LJ.fmt.num(8) }) }));
+          text: LJ.t("trade.cost." + problem[0], { field: field, ...problem[1] }) }));
         return;
       }
       params.set(name, value);
