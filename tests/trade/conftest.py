@@ -7,18 +7,29 @@ elsewhere, saying why.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from lxml import etree
+from typer.testing import CliRunner
 
+from longjiang.api.app import create_app
+from longjiang.cli.main import build_app
+from longjiang.trade.store import TradeStore
 from tests.conftest import SHARED_DATA, in_ci, locate_shared
 
 CEB_DIR = SHARED_DATA / "ceb"
 DATA = Path(__file__).resolve().parent / "data"
 EXPORT_XSD = "海关跨境出口业务节点报文定义202205.xsd"
 IMPORT_XSD = "海关跨境进口业务节点报文定义202205.xsd"
+#: the trade token of the API tests, and the small corridor their app serves
+TOKEN = "trade-token-0123456789"
+MINI = Path(__file__).resolve().parent.parent / "data" / "corridor_mini"
 
 
 @dataclass(frozen=True)
@@ -63,3 +74,27 @@ def export_orders_path() -> Path:
 def import_orders_path() -> Path:
     """One 1210 bonded import order (the import chain)."""
     return DATA / "orders_import.json"
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'lj.db'}")
+    app = build_app("trade")
+
+    def invoke(*args: str, code: int = 0) -> Any:
+        result = CliRunner().invoke(app, ["trade", *args])
+        assert result.exit_code == code, (result.output, result.stderr)
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("LONGJIANG_TRADE_TOKEN", TOKEN)
+    app = create_app(MINI, today=lambda: dt.date(2026, 11, 6))
+    store = TradeStore.open(f"sqlite:///{tmp_path / 't.db'}")
+    app.state.trade_store = store
+    with TestClient(app) as c:
+        yield c
+    store.close()

@@ -8,11 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import pytest
 from lxml import etree
-from typer.testing import CliRunner
 
-from longjiang.cli.main import build_app
 from longjiang.trade.ceb import CEB_NS, Sender
 from longjiang.trade.consign import (
     Movement,
@@ -91,19 +88,6 @@ def test_long_codes_keep_the_number_distinct(ceb_schemas: CebSchemas) -> None:
     for m in made:
         assert ceb_schemas.errors(m.xml, side="export") == []
     assert _field(made[0].xml, "copNo") != _field(made[1].xml, "copNo")
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'lj.db'}")
-    app = build_app("trade")
-
-    def invoke(*args: str, code: int = 0) -> Any:
-        result = CliRunner().invoke(app, ["trade", *args])
-        assert result.exit_code == code, (result.output, result.stderr)
-        return result
-
-    return invoke
 
 
 def test_command_line_times_and_numbers(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -4,9 +4,7 @@ the EAEU regime by the rule and not the rounded amount (item 15), amounts to the
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,19 +12,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from longjiang.api.app import create_app
-from longjiang.cli.main import build_app
 from longjiang.errors import InputError
 from longjiang.trade.duty import OPTIONS, landed_cost, landed_cost_option
 from longjiang.trade.orders import parse_orders
-from longjiang.trade.store import TradeStore
+from tests.trade.conftest import TOKEN
 from tests.trade.helpers import export_doc, import_doc
 
-TOKEN = "trade-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-MINI = Path(__file__).parent.parent / "data" / "corridor_mini"
 
 #: (option, value) the trial gave, and more of the kind: each refused by both faces
 BAD = [("eur_cny", "1e999"), ("eur_cny", "0.0000001"), ("eur_cny", "0.128"), ("eur_cny", "NaN"),
@@ -65,30 +58,6 @@ def test_the_shared_check_takes() -> None:
     assert landed_cost_option("annual_used", "25999.99", "a") == Decimal("25999.99")
     assert landed_cost_option("vat", "0", "v") == 0
     assert landed_cost_option("duty", "0.99999999", "d") == Decimal("0.99999999")
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'lj.db'}")
-    app = build_app("trade")
-
-    def invoke(*args: str, code: int = 0) -> Any:
-        result = CliRunner().invoke(app, ["trade", *args])
-        assert result.exit_code == code, (result.output, result.stderr)
-        return result
-
-    return invoke
-
-
-@pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("LONGJIANG_TRADE_TOKEN", TOKEN)
-    app = create_app(MINI, today=lambda: dt.date(2026, 11, 6))
-    store = TradeStore.open(f"sqlite:///{tmp_path / 't.db'}")
-    app.state.trade_store = store
-    with TestClient(app) as c:
-        yield c
-    store.close()
 
 
 def test_both_faces_refuse_alike(run, client: TestClient, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -3,25 +3,16 @@ for orders whose documents disagree are not written unless asked (trial A, item 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from longjiang.api.app import create_app
-from longjiang.cli.main import build_app
-from longjiang.trade.store import TradeStore
-from tests.trade.conftest import CebSchemas
+from tests.trade.conftest import TOKEN, CebSchemas
 from tests.trade.helpers import many_exports
 
-TOKEN = "trade-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-MINI = Path(__file__).parent.parent / "data" / "corridor_mini"
 
 
 def _mismatched() -> list[dict[str, Any]]:
@@ -30,19 +21,6 @@ def _mismatched() -> list[dict[str, Any]]:
     docs[1]["inventory"]["orderNo"] = "MIS999"
     docs[1]["inventory"]["logisticsNo"] = "XXX"
     return docs
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'lj.db'}")
-    app = build_app("trade")
-
-    def invoke(*args: str, code: int = 0) -> Any:
-        result = CliRunner().invoke(app, ["trade", *args])
-        assert result.exit_code == code, (result.output, result.stderr)
-        return result
-
-    return invoke
 
 
 def test_command_line_refuses_then_writes_when_asked(run, tmp_path: Path,  # type: ignore[no-untyped-def]
@@ -74,17 +52,6 @@ def test_command_line_refuses_then_writes_when_asked(run, tmp_path: Path,  # typ
     clean = run("messages", str(good), "--kind", "603", "--out", str(tmp_path / "g"),
                 "--dxp-id", "DXPENT0000012345")
     assert clean.stderr == ""
-
-
-@pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("LONGJIANG_TRADE_TOKEN", TOKEN)
-    app = create_app(MINI, today=lambda: dt.date(2026, 11, 6))
-    store = TradeStore.open(f"sqlite:///{tmp_path / 't.db'}")
-    app.state.trade_store = store
-    with TestClient(app) as c:
-        yield c
-    store.close()
 
 
 def test_api_refuses_then_makes_when_asked(client: TestClient) -> None:

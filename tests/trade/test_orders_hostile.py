@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from longjiang.api.app import create_app
 from longjiang.errors import ValidationError
 from longjiang.trade.orders import OrderFormat, _csv_groups, parse_orders
-from longjiang.trade.store import TradeStore
+from tests.trade.conftest import TOKEN
 from tests.trade.helpers import export_doc
 
-TOKEN = "trade-token-0123456789"
 DEEP = "[" * 5000 + "]" * 5000
 
 
@@ -63,18 +58,6 @@ def test_export_fields_read_only_by_the_check_are_numbers() -> None:
     problems = {f: m for _l, f, m in _problems(json.dumps([doc]))}
     assert problems["/0/discount"].startswith("must be a decimal number")
     assert problems["/0/logistics/weight"].startswith("must not be negative")
-
-
-@pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("LONGJIANG_TRADE_TOKEN", TOKEN)
-    app = create_app(Path(__file__).resolve().parents[1] / "data" / "corridor_mini",
-                     today=lambda: dt.date(2026, 11, 6))
-    store = TradeStore.open(f"sqlite:///{tmp_path / 't.db'}")
-    app.state.trade_store = store
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
-    store.close()
 
 
 @pytest.mark.parametrize(("body", "kind", "where"), [

@@ -3,50 +3,18 @@ orders file that is not UTF-8 is named as such (item 16), on the command line an
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from longjiang.api.app import create_app
-from longjiang.cli.main import build_app
-from longjiang.trade.store import TradeStore
+from tests.trade.conftest import TOKEN
 from tests.trade.helpers import export_doc, many_exports
 from tests.trade.test_orders import to_csv
 from tests.trade.test_receipts import receipt_xml
 
-TOKEN = "trade-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-MINI = Path(__file__).parent.parent / "data" / "corridor_mini"
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'lj.db'}")
-    app = build_app("trade")
-
-    def invoke(*args: str, code: int = 0) -> Any:
-        result = CliRunner().invoke(app, ["trade", *args])
-        assert result.exit_code == code, (result.output, result.stderr)
-        return result
-
-    return invoke
-
-
-@pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("LONGJIANG_TRADE_TOKEN", TOKEN)
-    app = create_app(MINI, today=lambda: dt.date(2026, 11, 6))
-    store = TradeStore.open(f"sqlite:///{tmp_path / 't.db'}")
-    app.state.trade_store = store
-    with TestClient(app) as c:
-        yield c
-    store.close()
 
 
 def _write(path: Path, docs: Any) -> Path:

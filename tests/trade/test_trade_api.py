@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from longjiang.api.app import create_app
-from longjiang.trade.store import TradeStore
-from tests.trade.conftest import CebSchemas
+from tests.trade.conftest import TOKEN, CebSchemas
 from tests.trade.helpers import export_doc, import_doc, many_exports
 from tests.trade.test_receipts import receipt_xml
 
-TOKEN = "trade-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 JSON = {**AUTH, "Content-Type": "application/json"}
-MINI = Path(__file__).parent.parent / "data" / "corridor_mini"
-
-
-@pytest.fixture
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.setenv("LONGJIANG_TRADE_TOKEN", TOKEN)
-    app = create_app(MINI, today=lambda: dt.date(2026, 11, 6))
-    store = TradeStore.open(f"sqlite:///{tmp_path / 't.db'}")
-    app.state.trade_store = store
-    with TestClient(app) as c:
-        yield c
-    store.close()
 
 
 def _post(client: TestClient, path: str, docs: object, **params: str):  # type: ignore[no-untyped-def]

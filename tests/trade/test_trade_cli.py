@@ -7,26 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from typer.testing import CliRunner
-
-from longjiang.cli.main import build_app
 from tests.trade.conftest import CebSchemas
 from tests.trade.helpers import export_doc, import_doc, many_exports
 from tests.trade.test_receipts import receipt_xml
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'lj.db'}")
-    app = build_app("trade")
-
-    def invoke(*args: str, code: int = 0) -> Any:
-        result = CliRunner().invoke(app, ["trade", *args])
-        assert result.exit_code == code, (result.output, result.stderr)
-        return result
-
-    return invoke
 
 
 def _write(path: Path, docs: Any) -> Path:
