@@ -3,11 +3,14 @@ per declaration (item 5), through the functions and the command line."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
 from lxml import etree
 
 from longjiang.trade.ceb import CEB_NS, Sender
@@ -20,7 +23,7 @@ from longjiang.trade.consign import (
     summary_messages,
 )
 from longjiang.trade.orders import parse_orders
-from tests.trade.conftest import CebSchemas
+from tests.trade.conftest import TOKEN, CebSchemas
 from tests.trade.helpers import many_exports
 
 SENDER = Sender("2301960ABC", "哈尔滨龙江跨境电商平台有限公司", "DXPENT0000012345")
@@ -110,3 +113,30 @@ def test_command_line_times_and_numbers(run, tmp_path: Path) -> None:  # type: i
     err = run("declare", str(orders), "--period", "2026-11-02T01:00+08:00..2026-11-02T02:00+10:00",
               "--out", str(tmp_path / "x"), code=2).stderr
     assert "endTime must not be before startTime" in err and "(China time)" in err
+
+
+def test_times_at_the_ends_of_the_calendar_are_refused_not_overflowed(  # type: ignore[no-untyped-def]
+        run, tmp_path: Path, client: TestClient) -> None:
+    from longjiang.errors import InputError
+    from longjiang.trade.consign import china_time
+
+    for text in ("9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+14:00"):
+        with pytest.raises(InputError, match=r"leaveTime: .* is not within 1900-01-01\.\.2200-12-31"):
+            china_time(dt.datetime.fromisoformat(text), "leaveTime")
+    orders = tmp_path / "o.json"
+    orders.write_text(json.dumps(many_exports(1), ensure_ascii=False), encoding="utf-8")
+    result = run("messages", str(orders), "--kind", "509", "--operator-code", "2301960LOG",
+                 "--operator-name", "绥芬河国际物流有限公司", "--domestic-traf-no", "黑C12345",
+                 "--leave-time", "9999-12-31T23:00-05:00", "--out", str(tmp_path / "ceb"), code=2)
+    assert "is not within 1900-01-01..2200-12-31" in result.stderr
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    assert client.post("/api/trade/orders", content=json.dumps(many_exports(1)),
+                       headers=auth).status_code in (200, 201)
+    for start in ("9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+14:00"):
+        r = client.post("/api/trade/declare", params={"start": start, "end": start},
+                        headers=auth)
+        assert r.status_code == 422, r.text
+    order_no = many_exports(1)[0]["orderNo"]
+    r = client.get(f"/api/trade/orders/{order_no}/landed-cost",
+                   params={"date": "9999-12-31", "eur_cny": "8"}, headers=auth)
+    assert r.status_code == 422 and "1900-01-01..2200-12-31" in r.text

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from longjiang.dates import check_date_range
 from longjiang.errors import InputError, Problem, ValidationError
 from longjiang.trade.ceb import (
     Message,
@@ -129,9 +130,12 @@ def summary_cop_no(values: Mapping[str, str], invt_nos: Sequence[str]) -> str:
     return "701" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:27].upper()
 
 
-def china_time(moment: datetime) -> datetime:
+def china_time(moment: datetime, field: str = "time") -> datetime:
     """A time as CEB messages write it: China time (UTC+8), without a zone. A time with a UTC
-    offset is converted; one without is taken to be China time already."""
+    offset is converted; one without is taken to be China time already. A date outside the
+    range every face accepts (:mod:`longjiang.dates`) is an :class:`InputError` on ``field``
+    (converting a time at the ends of ``datetime`` would overflow)."""
+    check_date_range(moment.date(), field)
     if moment.tzinfo is None or moment.utcoffset() is None:
         return moment.replace(tzinfo=None)
     return moment.astimezone(CHINA_TZ).replace(tzinfo=None)
@@ -184,7 +188,7 @@ def departure_messages(groups: Sequence[Consignment], movement: Movement, sender
     if movement.leave_time is None:
         raise InputError("leaveTime is required for a departure (CEB509)", field="leaveTime")
     app_time = now.strftime("%Y%m%d%H%M%S")
-    leave = china_time(movement.leave_time).strftime("%Y%m%d%H%M%S")
+    leave = china_time(movement.leave_time, "leaveTime").strftime("%Y%m%d%H%M%S")
     bodies = []
     for group in groups:
         inv = group.inventory
@@ -259,8 +263,8 @@ def summary_messages(orders: Sequence[Resolved], period: Period, sender: Sender,
     if (period.start is None) != (period.end is None):
         given = "startTime" if period.start is not None else "endTime"
         raise InputError(f"startTime and endTime go in pairs, got only {given}", field="period")
-    start = china_time(period.start) if period.start else None
-    end = china_time(period.end) if period.end else None
+    start = china_time(period.start, "startTime") if period.start else None
+    end = china_time(period.end, "endTime") if period.end else None
     if start and end and end < start:
         raise InputError(f"endTime must not be before startTime, got {start.isoformat()} "
                          f"to {end.isoformat()} (China time)", field="period")

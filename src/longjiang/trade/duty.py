@@ -30,6 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from longjiang.dates import check_date_range
 from longjiang.errors import InputError
 from longjiang.trade.resolve import Resolved
 from longjiang.trade.spec import Side
@@ -242,6 +243,7 @@ def landed_cost(resolved: Resolved, *, on: date, eur_cny: Decimal | None = None,
     (default: the standard rate in force), the consumption-tax rate and, for an order taxed
     in full, the customs duty rate of its goods.
     """
+    check_date_range(on, "date")
     order = resolved.heads["OrderHead"]
     if order.get("currency") != "142":
         raise InputError(f"landed cost is computed for orders in CNY (currency 142), not "

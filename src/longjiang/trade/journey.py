@@ -138,4 +138,4 @@ def gate_movement(ledger: Ledger, shipment_id: str, reader: Any, *, crossing: st
     left = dt.datetime.fromisoformat(departures[-1].event_time)
     return Movement(customs_code=customs_code, operator_code=operator_code,
                     operator_name=operator_name, domestic_traf_no=domestic_traf_no,
-                    leave_time=china_time(left))
+                    leave_time=china_time(left, "eventTime"))
