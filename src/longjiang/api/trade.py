@@ -374,7 +374,7 @@ def post_declare(
     """By period (start and end), or by the list numbers that came back in receipts."""
     from longjiang.trade.consign import Period, summary_messages
 
-    orders = store.orders()
+    orders = store.orders(strict=True)
     if not orders:
         raise InputError("no orders stored", field="orders")
     now = dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)

@@ -40,14 +40,17 @@ def _url(db: str | None) -> str:
     return db or Settings.from_env().database_url
 
 
-def _orders(path: Path | None, db: str | None, encoding: str | None = None) -> list[Any]:
+def _orders(path: Path | None, db: str | None, encoding: str | None = None, *,
+            strict: bool = False) -> list[Any]:
+    """The orders of ``path``, or the stored ones (``strict``: to write messages from them,
+    every stored order must pass today's checks)."""
     if path is not None:
         return load(path, encoding)
     from longjiang.trade.store import TradeStore
 
     store = TradeStore.open(_url(db))
     try:
-        found = store.orders()
+        found = store.orders(strict=strict)
     finally:
         store.close()
     if not found:
@@ -248,7 +251,7 @@ def messages(
         resolved = load(orders, encoding,
                          list_defaults=_route_transport(route, via or []))
     else:
-        resolved = _orders(orders, db, encoding)
+        resolved = _orders(orders, db, encoding, strict=True)
     _mismatches_first(resolved, allow_mismatches)
     sender = _sender(resolved, cop_code, cop_name, dxp_id)
     now = dt.datetime.now(CHINA).replace(tzinfo=None)
@@ -412,7 +415,7 @@ def declare(
     """CEB701: the consolidated declaration (汇总申报) of the lists declared for summary."""
     from longjiang.trade.consign import Period, summary_messages
 
-    resolved = _orders(orders, db, encoding)
+    resolved = _orders(orders, db, encoding, strict=True)
     start = end = None
     if period is not None:
         first, sep, last = period.partition("..")

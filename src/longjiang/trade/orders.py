@@ -96,18 +96,22 @@ def _validate(orders: Sequence[tuple[Order, Resolved | None]],
               earlier: Sequence[Problem]) -> list[Resolved]:
     problems: list[Problem] = list(earlier)
     resolved: list[Resolved] = []
-    seen: dict[tuple[str, str], Order] = {}
+    seen: dict[str, Order] = {}
     for order, done in orders:
         if done is None:
             done, found = resolve(order)
             problems.extend(found)
         resolved.append(done)
-        key = (order.head.get("ebpCode", ""), order.order_no)
-        if order.order_no and key in seen:
+        # orders are stored and found by their number: the same number twice, even from two
+        # platforms (ebpCode), would leave one of them behind
+        key = order.order_no
+        if key and key in seen:
             line, where = order.locator.locate("order", None, "orderNo")
             first = seen[key].locator
+            platforms = ("" if seen[key].head.get("ebpCode") == order.head.get("ebpCode")
+                         else " (from another platform: give the orders distinct numbers)")
             problems.append(Problem(order.locator.file, line, where, order.order_no,
-                                    f"orderNo appears twice for this platform "
+                                    f"orderNo appears twice{platforms} "
                                     f"(first at {first.file}:{first.line or first.pointer})",
                                     kind=ProblemKind.DUPLICATE))
         seen.setdefault(key, order)

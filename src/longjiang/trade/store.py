@@ -36,11 +36,18 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
-from longjiang.errors import ConflictError, InputError, NotFoundError, StorageError
+from longjiang.errors import (
+    ConflictError,
+    InputError,
+    NotFoundError,
+    Problem,
+    StorageError,
+    ValidationError,
+)
 from longjiang.trade.model import Locator, Order
 from longjiang.trade.orders import validate_orders
 from longjiang.trade.receipts import Receipt
-from longjiang.trade.resolve import Resolved
+from longjiang.trade.resolve import Resolved, resolve
 
 __all__ = ["MIGRATIONS", "Saved", "TradeStore"]
 
@@ -225,7 +232,11 @@ class TradeStore:
                     orders_table.c.order_no.in_(part))))
                 answered.update(conn.execute(select(receipts_table.c.order_no).where(
                     receipts_table.c.order_no.in_(part)).distinct()).scalars().all())
-            unchanged = [no for no, doc in stored.items() if doc == rows[no]["document"]]
+            # the same values, whatever the order of their keys (a CSV of orders first sent
+            # as JSON, another program's JSON)
+            unchanged = [no for no, doc in stored.items()
+                         if doc == rows[no]["document"] or json.loads(doc) == json.loads(
+                             str(rows[no]["document"]))]
             changed = sorted(set(stored) - set(unchanged))
             _refuse(sorted(answered & set(changed)),
                     [] if replace else sorted(set(changed) - answered))
@@ -237,8 +248,15 @@ class TradeStore:
                 conn.execute(orders_table.insert(), fresh)
         return Saved(len(fresh) - len(changed), len(changed), len(unchanged))
 
-    def orders(self, order_nos: Sequence[str] | None = None) -> list[Resolved]:
-        """The stored orders (all, or these), resolved again."""
+    def orders(self, order_nos: Sequence[str] | None = None, *,
+               strict: bool = False) -> list[Resolved]:
+        """The stored orders (all, or these), resolved again.
+
+        An order stored before a check it fails today was added (a value the schema fixes, an
+        HS chapter) is still read, as far as it resolves, so that lists, checks and statuses
+        keep working; with ``strict`` (to write messages from them) such orders are a
+        :class:`ValidationError` that names them and says how to correct them.
+        """
         query = select(orders_table.c.order_no, orders_table.c.document,
                        orders_table.c.source).order_by(orders_table.c.order_no)
         if order_nos is not None:
@@ -252,7 +270,15 @@ class TradeStore:
             found.append(Order({k: v for k, v in doc.items() if isinstance(v, str)},
                                tuple(doc.get("items", [])), doc.get("payment", {}),
                                doc.get("logistics", {}), doc.get("inventory", {}), locator))
-        return validate_orders(found) if found else []
+        if not strict:
+            return [resolve(order)[0] for order in found]
+        try:
+            return validate_orders(found) if found else []
+        except ValidationError as exc:
+            raise ValidationError([*exc.problems, Problem(
+                "stored orders", None, None, None,
+                "stored before the current checks: import them again, corrected, with "
+                "--replace (replace=true)")]) from None
 
     def order(self, order_no: str) -> Resolved:
         """One stored order, or :class:`NotFoundError`."""
