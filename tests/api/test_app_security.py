@@ -106,9 +106,67 @@ def test_a_location_of_another_host_is_kept() -> None:
 
     assert _local_location(b"https://other.example/x", b"evil.example") == \
         b"https://other.example/x"
-    assert _local_location(b"http://EVIL.example//x", b"evil.example") == b"/x"
+    assert _local_location(b"//other.example/x", b"evil.example") == b"//other.example/x"
     assert _local_location(b"http://evil.example", b"evil.example") == b"/"
     assert _local_location(b"/x", b"evil.example") == b"/x"
+
+
+#: Locations on the request's own host whose path a browser would read as another host
+#: (a backslash is a slash to it, a tab or newline is dropped), and the paths they become
+BROWSER_AUTHORITIES = [
+    (b"http://h/\\evil.example/x", b"/./\\evil.example/x"),
+    (b"http://h//evil.example/x", b"/.//evil.example/x"),
+    (b"https://H/\\/evil.example", b"/./\\/evil.example"),
+    (b"http://h/\t/evil.example/x", b"/./\t/evil.example/x"),
+    (b"http://h/\n\\evil.example", b"/./\n\\evil.example"),
+    # a path the application gives itself is made safe the same way
+    (b"/\\evil.example/x", b"/./\\evil.example/x"),
+    (b"/\t/evil.example/x", b"/./\t/evil.example/x"),
+]
+
+
+def _location_through_the_middleware(location: bytes, host: bytes) -> bytes:
+    """The Location :class:`SecurityHeaders` sends for an answer carrying ``location``."""
+    import asyncio
+
+    from starlette.types import Message, Receive, Scope, Send
+
+    from longjiang.web import SecurityHeaders
+
+    async def redirecting(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 307,
+                    "headers": [(b"location", location), (b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": [(b"host", host)]}
+    asyncio.run(SecurityHeaders(redirecting)(scope, receive, send))
+    locations = [v for k, v in sent[0]["headers"] if k == b"location"]
+    assert len(locations) == 1
+    return locations[0]
+
+
+@pytest.mark.parametrize(("location", "relative"), BROWSER_AUTHORITIES)
+def test_a_location_never_reads_as_another_host(location: bytes, relative: bytes) -> None:
+    assert _location_through_the_middleware(location, b"h") == relative
+
+
+def test_plain_locations_are_made_relative_and_left_alone() -> None:
+    for location, host, sent in (
+            (b"http://evil.example/static/x/", b"evil.example", b"/static/x/"),
+            (b"http://evil.example:8443/a?b=/c", b"evil.example:8443", b"/a?b=/c"),
+            (b"http://evil.example/a//b", b"evil.example", b"/a//b"),
+            (b"/api/trade/orders", b"testserver", b"/api/trade/orders"),
+            (b"https://other.example/x", b"evil.example", b"https://other.example/x"),
+            (b"/api/x", b"", b"/api/x")):
+        assert _location_through_the_middleware(location, host) == sent
 
 
 # -- private answers are never stored by a cache ---------------------------------------------

@@ -70,3 +70,30 @@ def test_a_large_declared_body_is_refused_unread(live_server) -> None:
     assert status == 413 and headers["content-type"] == "application/problem+json"
     assert b"over the 65536 bytes" in answer
     assert all(name in headers for name in SECURITY)
+
+
+def test_chromium_reads_every_location_made_safe_as_this_host(browser) -> None:
+    """The Locations the middleware makes of paths a browser would read as another host
+    (tests/api/test_app_security.py) resolve, in Chromium, to this host and to the path the
+    original URL has there; what was sent before (``/\\evil.example/x``) left the host."""
+    from tests.api.test_app_security import BROWSER_AUTHORITIES
+
+    from longjiang.web import _local_location
+
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+
+        def resolve(reference: bytes) -> dict[str, str]:
+            return page.evaluate(
+                "r => { const u = new URL(r, 'http://h/base/page'); "
+                "return {host: u.host, path: u.pathname}; }", reference.decode("ascii"))
+
+        for location, _ in BROWSER_AUTHORITIES:
+            safe = _local_location(location, b"h")
+            absolute = location if b"://" in location else b"http://h" + location
+            assert resolve(safe) == {"host": "h", "path": resolve(absolute)["path"]}, location
+        assert resolve(b"/\\evil.example/x")["host"] == "evil.example"
+        assert resolve(b"/\t/evil.example/x")["host"] == "evil.example"
+    finally:
+        context.close()

@@ -69,19 +69,36 @@ class HeadAsGet:
 _CREDENTIALS = (b"authorization", b"longjiang-signature")
 
 
+def _read_as_path(relative: bytes) -> bytes:
+    """``relative`` (a path starting with ``/``) as a Location that a browser reads as a path on
+    this host, to the same resource.
+
+    A browser drops tabs and newlines anywhere in a URL and reads ``\\`` as ``/`` in an http(s)
+    URL (WHATWG URL Standard, basic URL parser), so ``/\\evil.example/x`` or
+    ``/<tab>/evil.example/x`` would send it to ``evil.example``, as ``//evil.example/x`` would.
+    Such a path gets ``/.`` in front: a dot segment, removed when the browser resolves the
+    reference (RFC 3986, 5.2.4), so the path it asks for is the one the application meant.
+    """
+    if relative.translate(None, b"\t\n\r").replace(b"\\", b"/").startswith(b"//"):
+        return b"/." + relative
+    return relative
+
+
 def _local_location(location: bytes, host: bytes) -> bytes:
     """``location`` without scheme and authority when the authority is the request's own
-    ``Host`` (which the client chose, so an absolute URL built from it may point anywhere)."""
+    ``Host`` (which the client chose, so an absolute URL built from it may point anywhere),
+    as a path no browser reads as another host (:func:`_read_as_path`). A path the
+    application gave is made safe the same way; an absolute URL of another host, or a
+    reference to one (``//other.example/x``), is kept as it is."""
+    if location.startswith(b"/") and not location.startswith(b"//"):
+        return _read_as_path(location)
     scheme, sep, rest = location.partition(b"://")
     if not sep or scheme.lower() not in (b"http", b"https"):
         return location
     authority, slash, path = rest.partition(b"/")
     if authority.lower() != host.lower():
         return location
-    relative = slash + path
-    if relative.startswith(b"//"):  # would read as another authority ("//evil.example/...")
-        relative = b"/" + relative.lstrip(b"/")
-    return relative or b"/"
+    return _read_as_path(slash + path) if slash else b"/"
 
 
 class SecurityHeaders:
@@ -114,9 +131,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", [])
                            if not (private and k.lower() == b"cache-control")]
-                if host:
-                    headers = [(k, _local_location(v, host)) if k.lower() == b"location"
-                               else (k, v) for k, v in headers]
+                headers = [(k, _local_location(v, host)) if k.lower() == b"location"
+                           else (k, v) for k, v in headers]
                 if private:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = [*headers, *self._all]
