@@ -78,8 +78,12 @@ def test_reservations_leave_open_shipments_alone_and_can_be_released(cast: Ledge
 
 
 def test_reservations_are_checked(cast: Ledger) -> None:
-    with pytest.raises(InputError, match="invalid shipment id 'SMGS 1'"):
-        cast.reserve_prefix("SMGS 1", ["shipper-cn"])
+    for bad in ("SMGS 1", "SMGS/", "-SMGS", "", "S" * 65):
+        with pytest.raises(InputError, match=f"invalid shipment id prefix {bad!r}") as refused:
+            cast.reserve_prefix(bad, ["shipper-cn"])
+        assert refused.value.field == "prefix"
+        with pytest.raises(InputError, match=f"invalid shipment id prefix {bad!r}"):
+            cast.release_prefix(bad)
     with pytest.raises(InputError, match="at least one party"):
         cast.reserve_prefix("SMGS-", [])
     with pytest.raises(NotFoundError, match="nobody"):
@@ -124,3 +128,27 @@ def test_reserve_from_the_command_line(tmp_path: Path) -> None:
     assert refused.exit_code == 4 and "nobody" in refused.output
     assert run("SMGS-", "--release").output == "SMGS-: (anyone)\n"
     assert run().output == ""
+
+
+def test_reserve_from_the_command_line_says_what_is_wrong(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    with Ledger.open(url) as led:
+        led.init()
+        register_cast(led)
+        led.reserve_prefix("SMGS-", ["shipper-cn"])
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(ledger_app, ["reserve", *args, "--db", url])
+
+    # --release without a PREFIX: what is missing, not the list of reservations
+    missing = run("--release")
+    assert missing.exit_code == 2
+    assert missing.output.startswith("error: --release: give the PREFIX to release")
+    bad = run("SMGS/", "shipper-cn")
+    assert bad.exit_code == 2
+    assert bad.output.startswith("error: invalid shipment id prefix 'SMGS/': expected the "
+                                 "start of a shipment id")
+    assert run("SMGS/", "--release").output == bad.output
+    with Ledger.open(url) as led:
+        assert led.reserved_prefixes() == {"SMGS-": ["shipper-cn"]}  # nothing changed

@@ -234,6 +234,10 @@ def reserve(
     """Only PARTY... may open a new shipment whose id starts with PREFIX (the longest reserved
     prefix decides); without arguments, list the reservations. The operator's guard against
     ids taken first by another party; shipments already open are not touched."""
+    if release and prefix is None:
+        raise InputError("--release: give the PREFIX to release (and the PARTY... to take it "
+                         "from, else every party holding it): longjiang ledger reserve PREFIX "
+                         "[PARTY...] --release", field="prefix")
     with _open(db) as ledger:
         if prefix is not None and release:
             ledger.release_prefix(prefix, parties or [])

@@ -40,7 +40,7 @@ from longjiang.ledger.parties import (
     Party,
     Role,
     access_statement,
-    check_shipment_id,
+    check_shipment_prefix,
     request_statement,
 )
 from longjiang.ledger.records import LogContext, Reader
@@ -291,7 +291,7 @@ class Access:
         a :class:`NotFoundError`; a prefix is the start of a shipment id (1-64 of A-Z a-z
         0-9 ``.`` ``_`` ``-``, the first a letter or digit).
         """
-        check_shipment_id(prefix)
+        check_shipment_prefix(prefix)
         if not party_ids:
             raise InputError("name at least one party to reserve the prefix for",
                              field="party")
@@ -312,7 +312,7 @@ class Access:
     def release_prefix(self, prefix: str, party_ids: Sequence[str] = ()) -> list[str]:
         """Take ``prefix`` from ``party_ids`` (all of them: from every party); the parties
         still holding it. :class:`NotFoundError` if none of them held it."""
-        check_shipment_id(prefix)
+        check_shipment_prefix(prefix)
         try:
             with self.ctx.store.write() as conn:
                 held = set(self.prefix_holders(conn).get(prefix, []))

@@ -111,6 +111,7 @@ __all__ = [
     "check_nonce",
     "check_party_id",
     "check_shipment_id",
+    "check_shipment_prefix",
     "decode_signature",
     "event_statement",
     "event_statements",
@@ -181,6 +182,18 @@ def check_shipment_id(shipment_id: str) -> str:
             field="shipment",
         )
     return shipment_id
+
+
+def check_shipment_prefix(prefix: str) -> str:
+    """``prefix`` if it can start a shipment id (what :func:`check_shipment_id` takes), else an
+    :class:`InputError` on ``prefix`` that calls it a prefix."""
+    if not isinstance(prefix, str) or not _SHIPMENT_ID.fullmatch(prefix):
+        raise InputError(
+            f"invalid shipment id prefix {prefix!r}: expected the start of a shipment id, "
+            "1-64 characters of A-Z, a-z, 0-9, '.', '_', '-', the first a letter or digit",
+            field="prefix",
+        )
+    return prefix
 
 
 @dataclass(frozen=True)
