@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import pytest
 
 from longjiang.errors import InputError
-from longjiang.trade.ceb import _escape, _guids, _missing, _shaped, _writer
+from longjiang.trade.ceb import _escape, _guids, _missing, _writer, _Writers
 from longjiang.trade.orders import OrderFormat, parse_orders
 from longjiang.trade.resolve import ORDER_ELEMENTS
 from longjiang.trade.spec import Side, element_fields
@@ -32,7 +32,7 @@ def _values() -> list[tuple[Side, str, Mapping[str, str]]]:
 
 def _both(side: Side, element: str, values: Mapping[str, str]) -> tuple[str, str]:
     args = ("GUID-1", "1", "20261105120000", "2")
-    return (_shaped(side, element)(values, *args),
+    return (_Writers()(side, element)(values, *args),
             _writer(side, element)(values, *args, _escape, _missing))
 
 
@@ -61,7 +61,7 @@ def test_optional_fields_left_out_markup_and_missing_fields() -> None:
             assert shaped == general and "A&amp;B &lt;C&gt;" in shaped
             short = {k: v for k, v in values.items() if k != mandatory[0]}
             with pytest.raises(InputError, match=f"{element} {mandatory[0]} is required"):
-                _shaped(side, element)(short, "GUID-1", "1", "20261105120000", "2")
+                _Writers()(side, element)(short, "GUID-1", "1", "20261105120000", "2")
 
 
 def test_guids_are_random_version_4_uuids_in_upper_case() -> None:

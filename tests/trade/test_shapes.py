@@ -8,6 +8,8 @@ field and in the same key order, or raise the same problems.
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 import random
 from collections.abc import Callable
@@ -43,24 +45,70 @@ def _outcome(run: Callable[[], list[Resolved]]) -> Outcome:
                             for p in exc.problems]
 
 
-def _both(docs: list[Any], monkeypatch: pytest.MonkeyPatch) -> tuple[Outcome, Outcome, int]:
-    text = "\n".join(json.dumps(doc, ensure_ascii=False) for doc in docs) + "\n"
-    used = 0
-    real = shapes.read_order
+class _Counting(shapes.ShapeReader):
+    """The product's reader, counting the orders its shape functions read."""
 
-    def counting(doc: object, locator: Any) -> Any:
-        nonlocal used
-        done = real(doc, locator)
-        used += done is not None
+    last: _Counting | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.used = 0
+        _Counting.last = self
+
+    def read(self, doc: object, locator: Any) -> Any:
+        done = super().read(doc, locator)
+        self.used += done is not None
         return done
 
+
+class _General(shapes.ShapeReader):
+    """A reader that reads nothing: every order goes the general way."""
+
+    def read(self, doc: object, locator: Any) -> Any:
+        return None
+
+
+def _both(docs: list[Any], monkeypatch: pytest.MonkeyPatch,
+          fmt: OrderFormat = OrderFormat.JSONL) -> tuple[Outcome, Outcome, int]:
+    text = (_csv(docs) if fmt is OrderFormat.CSV else
+            "\n".join(json.dumps(doc, ensure_ascii=False) for doc in docs) + "\n")
     with monkeypatch.context() as patch:
-        patch.setattr(orders_module, "read_order", counting)
-        fast = _outcome(lambda: parse_orders(text, "o.jsonl", OrderFormat.JSONL))
+        patch.setattr(orders_module, "ShapeReader", _Counting)
+        fast = _outcome(lambda: parse_orders(text, "o", fmt))
     with monkeypatch.context() as patch:
-        patch.setattr(orders_module, "read_order", lambda doc, locator: None)
-        general = _outcome(lambda: parse_orders(text, "o.jsonl", OrderFormat.JSONL))
-    return fast, general, used
+        patch.setattr(orders_module, "ShapeReader", _General)
+        general = _outcome(lambda: parse_orders(text, "o", fmt))
+    assert _Counting.last is not None
+    return fast, general, _Counting.last.used
+
+
+def _csv(docs: list[dict[str, Any]]) -> str:
+    """The orders as CSV: one row per item, the order's other cells on its first row."""
+    rows = []
+    for doc in docs:
+        common = {k: v for k, v in doc.items() if not isinstance(v, (dict, list))}
+        for name in ("payment", "logistics", "inventory"):
+            common |= {f"{name}.{k}": v for k, v in (doc.get(name) or {}).items()}
+        for i, item in enumerate(doc["items"]):
+            cells = dict(common) if i == 0 else {"orderNo": doc["orderNo"]}
+            rows.append(cells | {f"items.{k}": v for k, v in item.items()})
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def test_csv_orders_are_read_by_their_shape_function_too(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = many_exports(12)
+    docs[9]["items"][1]["gcode"] = "12345"  # a problem after the shape was compiled
+    fast, general, used = _both(docs, monkeypatch, OrderFormat.CSV)
+    assert fast == general and fast[0] == "problems"
+    fast, general, used = _both(many_exports(12), monkeypatch, OrderFormat.CSV)
+    assert fast == general and fast[0] == "ok"
+    assert used >= 12 - 2 * shapes.COMPILE_AFTER + 2
 
 
 def _imports(n: int) -> list[dict[str, Any]]:
@@ -166,4 +214,5 @@ def test_compiled_shapes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     fast, general, used = _both(docs, monkeypatch)
     assert fast == general
     assert used > 0
-    assert len(shapes._orders) <= shapes.MAX_SHAPES + 1
+    assert _Counting.last is not None
+    assert len(_Counting.last._orders) <= shapes.MAX_SHAPES + 1

@@ -221,11 +221,26 @@ def _writer(side: Side, element: str) -> _Writer:
 _SHAPES_PER_ELEMENT = 64
 
 
-@cache
-def _shaped(side: Side, element: str) -> Callable[[Mapping[str, str], str, str, str, str], str]:
-    """The writer of ``element`` for values of any shape: per shape (the fields given, in
-    their order) a writer with no test for absent fields, generated on first use (at most
-    :data:`_SHAPES_PER_ELEMENT`), else :func:`_writer`'s. The same XML either way."""
+ElementWriter = Callable[[Mapping[str, str], str, str, str, str], str]
+
+
+class _Writers:
+    """The writers of one batch of messages: per element, a writer for values of any shape
+    that keeps, per shape (the fields given, in their order), a writer with no test for
+    absent fields, generated on first use (at most :data:`_SHAPES_PER_ELEMENT`), else
+    :func:`_writer`'s. The same XML either way; nothing outlives the batch."""
+
+    def __init__(self) -> None:
+        self._by_element: dict[tuple[Side, str], ElementWriter] = {}
+
+    def __call__(self, side: Side, element: str) -> ElementWriter:
+        write = self._by_element.get((side, element))
+        if write is None:
+            write = self._by_element[(side, element)] = _shaped(side, element)
+        return write
+
+
+def _shaped(side: Side, element: str) -> ElementWriter:
     general = _writer(side, element)
     writers: dict[tuple[str, ...], _Writer] = {}
 
@@ -292,15 +307,15 @@ def write_message(kind: MessageKind, bodies: Iterable[str], sender: Sender, guid
 
 
 def _order_body(kind: MessageKind, body: _Body, resolved: Resolved, guid: str, app_time: str,
-                sender: Sender) -> str:
+                sender: Sender, writers: _Writers) -> str:
     side = kind.side
-    head = _shaped(side, body.head)(resolved.heads[body.head], guid, sender.app_type,
+    head = writers(side, body.head)(resolved.heads[body.head], guid, sender.app_type,
                                     app_time, sender.app_status)
     if body.items is None and body.head == body.name:
         return head
     if not body.items:
         return f"<ceb:{body.name}>{head}</ceb:{body.name}>"
-    write = _shaped(side, body.items)
+    write = writers(side, body.items)
     items = "".join([write(values, guid, sender.app_type, app_time, sender.app_status)
                      for values in resolved.lists[body.items]])
     return f"<ceb:{body.name}>{head}{items}</ceb:{body.name}>"
@@ -321,6 +336,7 @@ def build_messages(orders: Sequence[Resolved], kinds: Iterable[MessageKind], sen
     """
     sender.check()
     guid = guid or _guids()
+    writers = _Writers()
     app_time = now.strftime("%Y%m%d%H%M%S")
     messages: list[Message] = []
     for kind in kinds:
@@ -332,7 +348,8 @@ def build_messages(orders: Sequence[Resolved], kinds: Iterable[MessageKind], sen
         mine = [r for r in orders if r.order.side is side]
         with bulk():
             for batch in batches(mine, key=lambda r: r.order.order_no):
-                parts = [_order_body(kind, body, r, guid(), app_time, sender) for r in batch]
+                parts = [_order_body(kind, body, r, guid(), app_time, sender, writers)
+                         for r in batch]
                 message_guid = guid()
                 messages.append(Message(kind, message_guid,
                                         tuple(r.order.order_no for r in batch),

@@ -78,22 +78,29 @@ class Mismatch:
         return asdict(self)
 
 
-#: amounts and weights as Decimal, by their text (the same few values recur from order to
-#: order; emptied when it grows past _DECIMALS)
-_decimals: dict[str, Decimal] = {}
-_DECIMALS = 4096
 _ZERO = Decimal(0)
+#: amounts remembered per check (emptied when it grows past this)
+_DECIMALS = 4096
 
 
-def _d(value: str | None) -> Decimal:
-    if not value:
-        return _ZERO
-    number = _decimals.get(value)
-    if number is None:
-        if len(_decimals) > _DECIMALS:
-            _decimals.clear()
-        number = _decimals[value] = Decimal(value)
-    return number
+class _Decimals:
+    """Amounts and weights as Decimal, by their text, for one check: the same few values
+    recur from order to order, and reading one costs more than finding it again."""
+
+    __slots__ = ("known",)
+
+    def __init__(self) -> None:
+        self.known: dict[str, Decimal] = {}
+
+    def __call__(self, value: str | None) -> Decimal:
+        if not value:
+            return _ZERO
+        number = self.known.get(value)
+        if number is None:
+            if len(self.known) > _DECIMALS:
+                self.known.clear()
+            number = self.known[value] = Decimal(value)
+        return number
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -109,9 +116,10 @@ def _fmt(value: Decimal) -> str:
 
 
 class _Checker:
-    __slots__ = ("found", "heads", "r", "side")
+    __slots__ = ("d", "found", "heads", "r", "side")
 
-    def __init__(self, resolved: Resolved) -> None:
+    def __init__(self, resolved: Resolved, decimals: _Decimals) -> None:
+        self.d = decimals
         self.r = resolved
         self.heads = resolved.heads
         self.side = resolved.order.side
@@ -150,7 +158,7 @@ class _Checker:
         total = _ZERO
         lists = self.r.lists
         for i, item in enumerate(lists.get("OrderList", ())):
-            qty, price, line = _d(item.get("qty")), _d(item.get("price")), _d(
+            qty, price, line = self.d(item.get("qty")), self.d(item.get("price")), self.d(
                 item.get("totalPrice"))
             total += line
             product = qty * price
@@ -159,13 +167,13 @@ class _Checker:
                                         _fmt(qty * price)),
                          (self.doc(order_el), f"OrderList[{i + 1}].totalPrice", _fmt(line)),
                          "an item's total price must be its quantity times its unit price")
-        goods_value = _d(order.get("goodsValue"))
+        goods_value = self.d(order.get("goodsValue"))
         self.amounts("goods-value", (order_el, "goodsValue", goods_value),
                      (order_el, "sum(OrderList.totalPrice)", total),
                      "the goods value must be the sum of the items' total prices")
         listed = _ZERO
         for item in lists.get(inv_list, ()):
-            listed += _d(item.get("totalPrice"))
+            listed += self.d(item.get("totalPrice"))
         self.amounts("list-value", (order_el, "goodsValue", goods_value),
                      (list_el, "sum(InventoryList.totalPrice)", listed),
                      "the list's goods must add up to the order's goods value")
@@ -187,18 +195,18 @@ def _check_export(c: _Checker) -> None:
     c.same("payment-currency", "Receipts", "OrderHead", "currency",
            "the payment must be in the order's currency")
     order = c.head("OrderHead")
-    paid = _d(order.get("goodsValue")) + _d(order.get("freight")) - _d(
+    paid = c.d(order.get("goodsValue")) + c.d(order.get("freight")) - c.d(
         c.r.order.head.get("discount"))
-    c.amounts("payment-amount", ("Receipts", "charge", _d(c.head("Receipts").get("charge"))),
+    c.amounts("payment-amount", ("Receipts", "charge", c.d(c.head("Receipts").get("charge"))),
               ("OrderHead", "goodsValue+freight-discount", paid),
               "the payment received must equal what the buyer paid for the order")
     inv, waybill = c.head("InventoryHead"), c.head("Logistics")
-    net, gross = _d(inv.get("netWeight")), _d(inv.get("grossWeight"))
+    net, gross = c.d(inv.get("netWeight")), c.d(inv.get("grossWeight"))
     if net > gross and _grams(net) > _grams(gross):
         c.add("net-weight", (c.doc("InventoryHead"), "netWeight", _fmt(net)),
               (c.doc("InventoryHead"), "grossWeight", _fmt(gross)),
               "the net weight must not exceed the gross weight")
-    carried = _d(waybill.get("grossWeight"))
+    carried = c.d(waybill.get("grossWeight"))
     if gross != carried and _grams(gross) != _grams(carried):
         c.add("gross-weight", (c.doc("InventoryHead"), "grossWeight", _fmt(gross)),
               (c.doc("Logistics"), "grossWeight", _fmt(carried)),
@@ -208,14 +216,14 @@ def _check_export(c: _Checker) -> None:
 
 def _check_import(c: _Checker) -> None:
     order, payment = c.head("OrderHead"), c.head("PaymentHead")
-    formula = (_d(order.get("goodsValue")) + _d(order.get("freight"))
-               + _d(order.get("taxTotal")) - _d(order.get("discount")))
-    c.amounts("actual-paid", ("OrderHead", "acturalPaid", _d(order.get("acturalPaid"))),
+    formula = (c.d(order.get("goodsValue")) + c.d(order.get("freight"))
+               + c.d(order.get("taxTotal")) - c.d(order.get("discount")))
+    c.amounts("actual-paid", ("OrderHead", "acturalPaid", c.d(order.get("acturalPaid"))),
               ("OrderHead", "goodsValue+freight+taxTotal-discount", formula),
               "the amount paid must be goods value plus freight plus tax less discount")
     c.amounts("payment-amount", ("OrderHead", "acturalPaid",
-                                 _d(order.get("acturalPaid"))),
-              ("PaymentHead", "amountPaid", _d(payment.get("amountPaid"))),
+                                 c.d(order.get("acturalPaid"))),
+              ("PaymentHead", "amountPaid", c.d(payment.get("amountPaid"))),
               "the order's amount paid must equal the payment's")
     for field in ("consignee", "consigneeTelephone", "consigneeAddress"):
         c.same("consignee", "OrderHead", "LogisticsHead", field,
@@ -295,13 +303,13 @@ def _check_list_given(c: _Checker) -> None:
         element = _SECTION_ELEMENT[c.side][section]
         message = f"the list's {name} must be the {c.doc(element).split(' ', 1)[1]}'s {field}"
         if kind == "amount":
-            c.amounts("list-given", ("InventoryHead", name, _d(mine)), (element, field, _d(other)),
-                      message)
+            c.amounts("list-given", ("InventoryHead", name, c.d(mine)),
+                      (element, field, c.d(other)), message)
             continue
         if kind == "weight":
-            differs = _grams(_d(mine)) != _grams(_d(other))
+            differs = _grams(c.d(mine)) != _grams(c.d(other))
         elif kind == "count":
-            differs = _d(mine) != _d(other)
+            differs = c.d(mine) != c.d(other)
         else:
             differs = mine != other
         if differs:
@@ -312,8 +320,9 @@ def _check_list_given(c: _Checker) -> None:
 def _check_all(orders: Sequence[Resolved]) -> list[Mismatch]:
     found: list[Mismatch] = []
     carriers: dict[tuple[str, str], str] = {}
+    decimals = _Decimals()
     for resolved in orders:
-        checker = _Checker(resolved)
+        checker = _Checker(resolved, decimals)
         if resolved.order.inventory.keys() & _LIST_DERIVED_NAMES[checker.side]:
             _check_list_given(checker)
         if checker.side is Side.EXPORT:

@@ -31,10 +31,10 @@ from typing import Any
 from longjiang.errors import InputError, Problem, ProblemKind, ValidationError
 from longjiang.trade.model import SECTIONS, Locator, Order
 from longjiang.trade.resolve import Resolved, resolve, section_fields
-from longjiang.trade.shapes import MAX_VALUE_CHARS, read_order
+from longjiang.trade.shapes import MAX_VALUE_CHARS, ShapeReader
 from longjiang.trade.spec import Side, bulk
 
-__all__ = ["OrderFormat", "load_orders", "parse_orders", "validate_orders"]
+__all__ = ["OrderFormat", "load_orders", "parse_orders", "read_documents", "validate_orders"]
 
 
 class OrderFormat(StrEnum):
@@ -73,17 +73,27 @@ def parse_orders(text: str, name: str, fmt: OrderFormat | None = None, *,
         fmt = _sniff(text)
     problems: list[Problem] = []
     with bulk():
-        if fmt is OrderFormat.CSV:
-            read: list[tuple[Order, Resolved | None]] = [
-                (order, None) for order in _from_csv(text, name, problems)]
-        else:
-            docs = (_json_lines(text, name, problems) if fmt is OrderFormat.JSONL
-                    else _json_docs(text, name, problems))
-            read = list(_from_docs(docs, problems, fast=not list_defaults))
+        docs = (_csv_docs(text, name, problems) if fmt is OrderFormat.CSV
+                else _json_lines(text, name, problems) if fmt is OrderFormat.JSONL
+                else _json_docs(text, name, problems))
+        read = list(_from_docs(docs, problems, fast=not list_defaults))
         if list_defaults:
             read = [(replace(o, inventory={**list_defaults, **o.inventory}), None)
                     for o, _done in read]
         return _validate(read, problems)
+
+
+def read_documents(docs: Iterable[tuple[object, Locator]], *,
+                   strict: bool = True) -> list[Resolved]:
+    """Orders given as decoded documents of the JSON format (stored orders), read as
+    :func:`parse_orders` reads them; not ``strict``: each order as far as it resolves, its
+    problems set aside (an order stored before a check was added is still shown)."""
+    problems: list[Problem] = []
+    with bulk():
+        read = list(_from_docs(docs, problems, fast=True))
+        if strict:
+            return _validate(read, problems)
+        return [done if done is not None else resolve(order)[0] for order, done in read]
 
 
 def validate_orders(orders: Sequence[Order],
@@ -235,8 +245,9 @@ def _from_docs(docs: Iterable[tuple[object, Locator]], problems: list[Problem], 
                fast: bool) -> Iterable[tuple[Order, Resolved | None]]:
     """Each decoded order with its elements when the function of its shape reads it
     (:mod:`longjiang.trade.shapes`), else as read here, to be resolved."""
+    read = ShapeReader().read if fast else None
     for doc, locator in docs:
-        done = read_order(doc, locator) if fast else None
+        done = read(doc, locator) if read is not None else None
         if done is not None:
             yield done
             continue
@@ -288,7 +299,9 @@ def _lines(text: str) -> Iterable[str]:
         start = end + 1
 
 
-def _from_csv(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
+def _csv_docs(text: str, name: str, problems: list[Problem]
+              ) -> Iterable[tuple[dict[str, Any], Locator]]:
+    """Each order of a CSV as a document of the JSON format, with the rows it came from."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         groups = _csv_groups(reader, name, problems)
@@ -296,7 +309,7 @@ def _from_csv(text: str, name: str, problems: list[Problem]) -> Iterable[Order]:
         problems.append(Problem(name, reader.line_num, None, None, f"not valid CSV: {exc}"))
         return
     for first, rows in groups:
-        yield from _csv_order(name, first, rows, problems)
+        yield _csv_order(name, first, rows, problems)
 
 
 def _csv_groups(reader: csv.DictReader[str], name: str, problems: list[Problem],
@@ -330,7 +343,7 @@ def _csv_groups(reader: csv.DictReader[str], name: str, problems: list[Problem],
 
 
 def _csv_order(name: str, first: int, rows: list[tuple[int, dict[str, str]]],
-               problems: list[Problem]) -> Iterable[Order]:
+               problems: list[Problem]) -> tuple[dict[str, Any], Locator]:
     doc: dict[str, Any] = {"items": []}
     for line, cells in rows:
         item: dict[str, str] = {}
@@ -354,8 +367,5 @@ def _csv_order(name: str, first: int, rows: list[tuple[int, dict[str, str]]],
             target.setdefault(field, value)
         if item:
             doc["items"].append(item)
-    locator = Locator(name, first, None, tuple(line for line, cells in rows
-                                                if any(k.startswith("items.") for k in cells)))
-    order = _order_from(doc, locator, problems)
-    if order is not None:
-        yield order
+    return doc, Locator(name, first, None, tuple(line for line, cells in rows
+                                                 if any(k.startswith("items.") for k in cells)))

@@ -22,15 +22,12 @@ costs, plus a count.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from functools import cache
 from sys import intern
 from typing import Any
 
 from longjiang.trade.model import SECTIONS, Locator, Order
 from longjiang.trade.resolve import (
-    _GOOD_VALUES,
     ORDER_ELEMENTS,
     Resolved,
     _check_order,
@@ -39,7 +36,7 @@ from longjiang.trade.resolve import (
 )
 from longjiang.trade.spec import FieldSpec, Side
 
-__all__ = ["MAX_VALUE_CHARS", "read_order"]
+__all__ = ["MAX_VALUE_CHARS", "ShapeReader"]
 
 #: a bound on the size of one value (the longest CEB field is C..5000)
 MAX_VALUE_CHARS = 5000
@@ -49,6 +46,9 @@ COMPILE_AFTER = 4
 MAX_SHAPES = 64
 #: shapes counted before the counts are forgotten
 MAX_COUNTED = 4096
+#: values remembered as clean per table (codes, names and amounts repeat from order to order;
+#: a table is emptied when it grows past this, so it follows the input)
+KNOWN_VALUES = 4096
 
 _HEAD_SECTIONS = ("payment", "logistics", "inventory")
 
@@ -59,15 +59,6 @@ OrderShape = tuple[Side, tuple[str, ...], tuple[tuple[str, ...] | None, ...]]
 ReadOrder = Callable[[dict[str, Any], Locator], Any]
 ReadItem = Callable[..., Any]
 
-#: shape -> its function, or None when the shape always has a problem (compiled or not)
-_orders: dict[OrderShape, ReadOrder | None] = {}
-_items: dict[tuple[ReadOrder, tuple[str, ...]], ReadItem | None] = {}
-_counts: dict[object, int] = {}
-_last: list[ReadOrder] = []
-#: compiling and evicting happen under this lock (the API reads orders in several threads)
-_lock = threading.Lock()
-
-
 class _Rejected(Exception):
     """The order has a problem of the order as a whole."""
 
@@ -76,30 +67,76 @@ def _reject(*_args: object) -> None:
     raise _Rejected
 
 
-def read_order(doc: object, locator: Locator) -> tuple[Order, Resolved] | None:
-    """The order in ``doc`` and its resolved elements, when a function of its shape reads it
-    without a problem; None sends it to the general path."""
-    if type(doc) is not dict:
-        return None
-    for last in _last:  # the shape of the order before, nearly always this one's
-        done = _run(last, doc, locator)
-        if done is not MISS:
-            return done  # type: ignore[no-any-return]
-    shape = _shape(doc)
-    if shape is None:
-        return None
-    fill = _orders.get(shape)
-    if fill is None:
-        if shape in _orders or not _due(shape):
+class ShapeReader:
+    """Reads the orders of one input: the functions compiled for its shapes and the tables of
+    values known to be clean live as long as the input is read, and are nobody else's (two
+    imports at once, in two threads of the API, share nothing)."""
+
+    def __init__(self) -> None:
+        #: shape -> its function, or None when the shape always has a problem
+        self._orders: dict[OrderShape, ReadOrder | None] = {}
+        self._items: dict[tuple[ReadOrder, tuple[str, ...]], ReadItem | None] = {}
+        self._counts: dict[object, int] = {}
+        self._last: ReadOrder | None = None
+        #: the formats a value goes to -> values known to be clean and fit them
+        self._known: dict[frozenset[FieldSpec], dict[str, str]] = {}
+
+    def read(self, doc: object, locator: Locator) -> tuple[Order, Resolved] | None:
+        """The order in ``doc`` and its resolved elements, when a function of its shape reads
+        it without a problem; None sends it to the general path."""
+        if type(doc) is not dict:
             return None
-        with _lock:
-            fill = _orders[shape] = _compile_order(shape)
-            _bound(_orders)
+        if self._last is not None:  # the shape of the order before, nearly always this one's
+            done = _run(self._last, doc, locator)
+            if done is not MISS:
+                return done  # type: ignore[no-any-return]
+        shape = _shape(doc)
+        if shape is None:
+            return None
+        fill = self._orders.get(shape)
         if fill is None:
+            if shape in self._orders or not self._due(shape):
+                return None
+            fill = self._orders[shape] = _compile_order(shape, self)
+            _bound(self._orders)
+            if fill is None:
+                return None
+        self._last = fill
+        done = _run(fill, doc, locator)
+        return None if done is MISS else done
+
+    def item(self, fill: ReadOrder, raw: object, s_order: dict[str, str],
+             s_payment: dict[str, str], s_logistics: dict[str, str],
+             s_inventory: dict[str, str]) -> Any:
+        """One item of an order read by ``fill``: (its fields, its rows), None or MISS."""
+        if type(raw) is not dict:
             return None
-    _last[:] = [fill]
-    done = _run(fill, doc, locator)
-    return None if done is MISS else done
+        key = (fill, tuple(raw))
+        read = self._items.get(key)
+        if read is None:
+            if key in self._items or not self._due(key):
+                return None
+            read = self._items[key] = _compile_item(fill, key[1], self)
+            _bound(self._items)
+            if read is None:
+                return None
+        fill.__globals__["LAST_ITEM"][0] = read
+        return read(raw, s_order, s_payment, s_logistics, s_inventory)
+
+    def known(self, specs: frozenset[FieldSpec]) -> dict[str, str]:
+        """Values known to be clean and to fit every format in ``specs`` (each value maps to
+        its interned self; shared by every shape whose value goes to those formats)."""
+        table = self._known.get(specs)
+        if table is None:
+            table = self._known[specs] = {}
+        return table
+
+    def _due(self, key: object) -> bool:
+        """Count one more order of this shape; True when it is time to compile it."""
+        if len(self._counts) > MAX_COUNTED:
+            self._counts.clear()
+        count = self._counts[key] = self._counts.get(key, 0) + 1
+        return count >= COMPILE_AFTER
 
 
 def _run(fill: ReadOrder, doc: dict[str, Any], locator: Locator) -> Any:
@@ -120,48 +157,13 @@ def _shape(doc: dict[str, Any]) -> OrderShape | None:
     return side, tuple(doc), tuple(sections)
 
 
-def _item(fill: ReadOrder, raw: object, s_order: dict[str, str], s_payment: dict[str, str],
-          s_logistics: dict[str, str], s_inventory: dict[str, str]) -> Any:
-    """One item of an order read by ``fill``: (its fields, its rows), None or MISS."""
-    if type(raw) is not dict:
-        return None
-    key = (fill, tuple(raw))
-    read = _items.get(key)
-    if read is None:
-        if key in _items or not _due(key):
-            return None
-        with _lock:
-            read = _items[key] = _compile_item(fill, key[1])
-            _bound(_items)
-        if read is None:
-            return None
-    fill.__globals__["LAST_ITEM"][0] = read
-    return read(raw, s_order, s_payment, s_logistics, s_inventory)
-
-
 def _other_shape(*_args: object) -> Any:
     return MISS
-
-
-def _due(key: object) -> bool:
-    """Count one more order of this shape; True when it is time to compile it."""
-    with _lock:
-        if len(_counts) > MAX_COUNTED:
-            _counts.clear()
-        count = _counts[key] = _counts.get(key, 0) + 1
-    return count >= COMPILE_AFTER
 
 
 def _bound(cache: dict[Any, Any]) -> None:
     if len(cache) > MAX_SHAPES:
         del cache[next(iter(cache))]
-
-
-@cache
-def _known(specs: frozenset[FieldSpec]) -> dict[str, str]:
-    """Values known to be clean and to fit every format in ``specs`` (each value maps to
-    its interned self; shared by every shape whose value goes to those formats)."""
-    return {}
 
 
 def _admit(raw: object, known: dict[str, str],
@@ -172,7 +174,7 @@ def _admit(raw: object, known: dict[str, str],
     for check in checks:
         if check(raw) is not None:
             return None
-    if len(known) > _GOOD_VALUES:
+    if len(known) > KNOWN_VALUES:
         known.clear()
     value = known[raw] = intern(raw)
     return value
@@ -181,12 +183,14 @@ def _admit(raw: object, known: dict[str, str],
 class _Code:
     """The source of one generated function."""
 
-    def __init__(self, side: Side, present: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, side: Side, present: dict[str, tuple[str, ...]],
+                 reader: ShapeReader) -> None:
         self.side = side
+        self.reader = reader
         self.present = present
         self.env: dict[str, Any] = {"MISS": MISS, "admit": _admit, "Order": Order,
                                     "Resolved": Resolved, "check_order": _check_order,
-                                    "reject": _reject, "Rejected": _Rejected, "item": _item}
+                                    "reject": _reject, "Rejected": _Rejected, "item": reader.item}
         self.lines: list[str] = []
         #: (section, name) -> [variable, the formats its value goes to, checks]
         self.sources: dict[tuple[str, str], list[Any]] = {}
@@ -243,7 +247,7 @@ class _Code:
             var = self.var(section, name)
             specs = self.sources[(section, name)][1]
             checks = self.sources[(section, name)][2]
-            known = _known(frozenset(specs))
+            known = self.reader.known(frozenset(specs))
             self.env[f"{var}_ok"], self.env[f"{var}_cs"] = known, tuple(checks.values())
             self.lines.append(
                 f"    {var} = {raw}[{name!r}]\n    {var}_v = {var}_ok.get({var})\n"
@@ -259,7 +263,7 @@ class _Code:
         for _name, var, kind in fields:
             if kind.startswith("derive"):
                 _d, derive, check, need = kind.split()
-                self.env[f"{check}_ok"] = _known(frozenset({self.derived[var]}))
+                self.env[f"{check}_ok"] = self.reader.known(frozenset({self.derived[var]}))
                 self.lines.append(
                     f"    {var} = {derive}(order)\n"
                     f"    if {var} and {var} not in {check}_ok and admit({var}, {check}_ok, "
@@ -282,7 +286,7 @@ class _Code:
         return fill
 
 
-def _compile_order(shape: OrderShape) -> ReadOrder | None:
+def _compile_order(shape: OrderShape, reader: ShapeReader) -> ReadOrder | None:
     side, keys, sections = shape
     allowed = section_fields(side)
     head_keys = tuple(k for k in keys if not (k in SECTIONS and k not in allowed["order"]))
@@ -293,7 +297,7 @@ def _compile_order(shape: OrderShape) -> ReadOrder | None:
         if fields is not None and any(k not in allowed[name] for k in fields):
             return None
         present[name] = fields or ()
-    code = _Code(side, present)
+    code = _Code(side, present, reader)
     plans = []
     for k, (element, _item_element) in enumerate(ORDER_ELEMENTS[side]):
         planned = code.plan(element, f"h{k}", derived_ok=True)
@@ -347,13 +351,14 @@ def _compile_order(shape: OrderShape) -> ReadOrder | None:
     return code.function("doc, locator")
 
 
-def _compile_item(fill: ReadOrder, keys: tuple[str, ...]) -> ReadItem | None:
+def _compile_item(fill: ReadOrder, keys: tuple[str, ...],
+                  reader: ShapeReader) -> ReadItem | None:
     side: Side = fill.__globals__["SIDE"]
     present: dict[str, tuple[str, ...]] = fill.__globals__["PRESENT"]
     allowed = section_fields(side)["items"]
     if any(k not in allowed for k in keys):
         return None
-    code = _Code(side, {**present, "items": keys})
+    code = _Code(side, {**present, "items": keys}, reader)
     plans = []
     for k, (_head, element) in enumerate(ORDER_ELEMENTS[side]):
         if element is None:
@@ -369,7 +374,7 @@ def _compile_item(fill: ReadOrder, keys: tuple[str, ...]) -> ReadItem | None:
     for (section, name), (var, specs, checks) in code.sources.items():
         if section == "items":
             continue
-        known = _known(frozenset(specs))
+        known = reader.known(frozenset(specs))
         code.env[f"{var}_ok"], code.env[f"{var}_cs"] = known, tuple(checks.values())
         code.lines.append(
             f"    {var} = s_{section}[{name!r}]\n"

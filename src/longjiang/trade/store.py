@@ -44,10 +44,10 @@ from longjiang.errors import (
     StorageError,
     ValidationError,
 )
-from longjiang.trade.model import Locator, Order
-from longjiang.trade.orders import validate_orders
+from longjiang.trade.model import Locator
+from longjiang.trade.orders import read_documents
 from longjiang.trade.receipts import Receipt
-from longjiang.trade.resolve import Resolved, resolve
+from longjiang.trade.resolve import Resolved
 
 __all__ = ["MIGRATIONS", "Saved", "TradeStore"]
 
@@ -263,17 +263,14 @@ class TradeStore:
             query = query.where(orders_table.c.order_no.in_(list(order_nos)))
         with self._tx() as conn:
             rows = conn.execute(query).all()
-        found = []
-        for no, document, source in rows:
-            doc = json.loads(document)
-            locator = Locator(f"{source} (stored order {no})", None, "")
-            found.append(Order({k: v for k, v in doc.items() if isinstance(v, str)},
-                               tuple(doc.get("items", [])), doc.get("payment", {}),
-                               doc.get("logistics", {}), doc.get("inventory", {}), locator))
+        docs = [(json.loads(document), Locator(f"{source} (stored order {no})", None, ""))
+                for no, document, source in rows]
+        if not docs:
+            return []
         if not strict:
-            return [resolve(order)[0] for order in found]
+            return read_documents(docs, strict=False)
         try:
-            return validate_orders(found) if found else []
+            return read_documents(docs)
         except ValidationError as exc:
             raise ValidationError([*exc.problems, Problem(
                 "stored orders", None, None, None,
