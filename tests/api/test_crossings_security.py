@@ -78,3 +78,22 @@ def test_slot_times_past_the_range_are_refused_not_overflowing(client: TestClien
                         json={"slot": slot})
     assert moved.status_code == 422 and moved.json()["detail"].startswith("slot: ")
     assert client.get(f"/api/crossing-bookings/{booked.json()['id']}").json()["slot"] == SLOT
+
+
+def test_no_slot_is_in_local_mean_time(client: TestClient) -> None:
+    """Asia/Vladivostok keeps standard time from 1922-11-15; before, the zone database has only
+    the city's local mean time (+08:47:31), in which slots were listed."""
+    reason = ("closed before standard time (Asia/Vladivostok keeps it from 1922-11-15; before, "
+              "the time zone database has only local mean time, which no checkpoint kept)")
+    for date in ("1900-01-01", "1921-06-01", "1922-11-14"):
+        answer = client.get(f"/api/crossings/{CROSSING}/slots", params={"date": date})
+        assert answer.status_code == 200
+        assert (answer.json()["slots"], answer.json()["closed"]) == ([], reason)
+    first = client.get(f"/api/crossings/{CROSSING}/slots", params={"date": "1922-11-15"}).json()
+    assert first["closed"] is None
+    assert {s["start"][10:] for s in first["slots"]} == {
+        f"T{h:02d}:00:00+09:00" for h in range(9, 21)}
+    # a booking for such a time is told why, and nothing is booked
+    refused = _book(client, "1921-06-01T09:00:00+09:00")
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == f"date: {CROSSING} is {reason}: 1921-06-01"

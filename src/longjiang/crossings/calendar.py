@@ -8,7 +8,10 @@ dataset (:meth:`longjiang.network.model.Link.usable_on`: opening and closing dat
 as the pontoon, the ice road and the ferry, nothing during the ice drift).
 
 Times are the local time of the Russian checkpoint, whose electronic queue the slots model;
-every slot start carries its UTC offset.
+every slot start carries its UTC offset. That time is standard (civil) time: before a zone's
+first transition the time zone database has only the local mean time of its city (``LMT``,
++08:47:31 for Asia/Vladivostok until 1922-11-15), which no checkpoint kept, so the calendar has
+no slots then (:meth:`CrossingCalendar.closed_reason` says so).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from longjiang.dates import check_date_range
+from longjiang.dates import FIRST_DATE, LAST_DATE, check_date_range
 from longjiang.errors import InputError, NotFoundError, Problem, ProblemKind, ValidationError
 from longjiang.network.model import Mode, Network
 
@@ -332,6 +335,8 @@ class CrossingCalendar:
             zone = ZoneInfo(row.tz)
             for hour in range(row.open_h, row.close_h):
                 start = dt.datetime.combine(date, dt.time(hour), tzinfo=zone)
+                if _in_local_mean_time(start):
+                    continue
                 slots.append(Slot(crossing, row.direction, row.vehicle_class, start, capacity,
                                   lanes, lanes * row.service_per_lane_h, row.mode, holiday))
         slots.sort(key=lambda s: (s.start, s.direction, s.vehicle_class))
@@ -339,6 +344,12 @@ class CrossingCalendar:
 
     def closed_reason(self, crossing: str, date: dt.date) -> str:
         """Why ``crossing`` has no slots on ``date`` (for the error message)."""
+        zone = self.tz(crossing)
+        if all(_in_local_mean_time(dt.datetime.combine(date, dt.time(r.close_h - 1), tzinfo=zone))
+               for r in self.rows_for(crossing)):
+            return (f"closed before standard time ({zone.key} keeps it from "
+                    f"{_standard_time_from(zone.key).date().isoformat()}; before, the time "
+                    "zone database has only local mean time, which no checkpoint kept)")
         factor, holiday = self.holiday_effect(crossing, date)
         if factor <= 0:
             return f"closed for a public holiday ({holiday})"
@@ -365,6 +376,31 @@ class CrossingCalendar:
         raise InputError(f"slot: {start.isoformat()!r} is not a slot start of {crossing} "
                          f"({direction}, {vehicle_class}); slots start on the hour, "
                          f"{hours} local time ({zone.key})", field="slot")
+
+
+#: the abbreviation of a zone's local mean time in the time zone database (before its first
+#: transition, when the place kept no standard time)
+_LOCAL_MEAN_TIME = "LMT"
+
+
+def _in_local_mean_time(moment: dt.datetime) -> bool:
+    return moment.tzname() == _LOCAL_MEAN_TIME
+
+
+@lru_cache(maxsize=64)
+def _standard_time_from(key: str) -> dt.datetime:
+    """The first whole hour (UTC) at which ``key`` is not in local mean time, in the zone's
+    time: found by bisection over the hours of the dates every face accepts."""
+    zone = ZoneInfo(key)
+    first = dt.datetime.combine(FIRST_DATE, dt.time(0), tzinfo=dt.UTC)
+    low, high = 0, int((LAST_DATE - FIRST_DATE).days) * 24  # hours after ``first``
+    while low < high:
+        mid = (low + high) // 2
+        if _in_local_mean_time((first + dt.timedelta(hours=mid)).astimezone(zone)):
+            low = mid + 1
+        else:
+            high = mid
+    return (first + dt.timedelta(hours=low)).astimezone(zone)
 
 
 @lru_cache(maxsize=64)
