@@ -24,6 +24,21 @@ def test_an_iso_date_is_read(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["2025-02-30", "28.02.2025", "tomorrow"])
 def test_anything_else_is_refused_naming_the_text(text: str) -> None:
-    with pytest.raises(InputError, match=f"Invalid date: '{text}'; expected YYYY-MM-DD") as err:
+    with pytest.raises(InputError) as err:
         parse_date(text, default=DEFAULT)
+    assert str(err.value) == f"date '{text}': expected a date YYYY-MM-DD"
     assert err.value.field == "date"
+
+
+def test_the_field_is_named_as_the_caller_knows_it() -> None:
+    with pytest.raises(InputError) as err:
+        parse_date("2025-13-01", field="--from")
+    assert str(err.value) == "--from '2025-13-01': expected a date YYYY-MM-DD"
+    assert err.value.field == "from"
+
+
+@pytest.mark.parametrize("text", [None, "", "  "])
+def test_without_a_default_an_empty_date_is_refused(text: str | None) -> None:
+    with pytest.raises(InputError) as err:
+        parse_date(text, field="--date")
+    assert str(err.value) == f"--date {text or ''!r}: expected a date YYYY-MM-DD"

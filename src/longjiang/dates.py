@@ -32,15 +32,19 @@ def check_date_range(day: dt.date, field: str = "date") -> dt.date:
     return day
 
 
-def parse_date(text: str | None, *, default: dt.date) -> dt.date:
+def parse_date(text: str | None, *, default: dt.date | None = None,
+               field: str = "date") -> dt.date:
     """An ISO date ``YYYY-MM-DD`` (blanks around it ignored), or ``default`` when empty.
 
-    A text that is not such a date is an :class:`~longjiang.errors.InputError` on the field
-    ``date`` that shows it.
+    A text that is not such a date (or an empty one, without a ``default``) is an
+    :class:`~longjiang.errors.InputError` that names the field and shows the text, such as
+    ``--date '2024-02-30': expected a date YYYY-MM-DD``; ``field`` is how the caller's user
+    knows it (``date``, ``--from``), and the error's field is that name without dashes.
     """
-    if text is None or not text.strip():
+    if (text is None or not text.strip()) and default is not None:
         return default
     try:
-        return dt.date.fromisoformat(text.strip())
+        return dt.date.fromisoformat((text or "").strip())
     except ValueError:
-        raise InputError(f"Invalid date: {text!r}; expected YYYY-MM-DD", field="date") from None
+        raise InputError(f"{field} {text or ''!r}: expected a date YYYY-MM-DD",
+                         field=field.lstrip("-")) from None

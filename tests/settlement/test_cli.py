@@ -67,6 +67,13 @@ def test_bad_input_names_where_and_what(run, tmp_path: Path) -> None:  # type: i
         "--post", "bank:vtb:RUB=-0.99", code=2)
     assert "has 2 decimal places" in run("invoice", "I1", "--party", "p", "--currency", "RUB",
                                          "--amount", "1.001", "--date", "2023-05-26", code=2)
+    # dates: the one parser of every face (longjiang.dates), naming the option
+    assert run("rates", "show", "--date", "2023-02-30", code=2) == (
+        "error: --date '2023-02-30': expected a date YYYY-MM-DD\n")
+    assert run("rates", "show", "--date", " ", code=2) == (
+        "error: --date ' ': expected a date YYYY-MM-DD\n")
+    assert run("rates", "show", "--date", "2201-01-01", code=2) == (
+        "error: --date: 2201-01-01 is not within 1900-01-01..2200-12-31\n")
 
 
 def test_journal_pacs008_reconcile_reports(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from longjiang.cli.main import build_app
+from longjiang.dates import check_date_range
 from longjiang.errors import ConflictError, InputError, NotFoundError, ValidationError
 from longjiang.settlement import reconcile as rec
 from longjiang.settlement import store as t
-from longjiang.settlement.checks import check_day, check_text
+from longjiang.settlement.checks import check_text
 from longjiang.settlement.iso20022 import (
     CreditTransfer,
     Statement,
@@ -51,11 +52,11 @@ def ids(j: Journal) -> list[tuple[str, str | None, str | None]]:
 
 
 def test_checks() -> None:
-    assert check_day(date(1900, 1, 1), "date") == date(1900, 1, 1)
-    assert check_day(date(2200, 12, 31), "date") == date(2200, 12, 31)
+    assert check_date_range(date(1900, 1, 1), "date") == date(1900, 1, 1)
+    assert check_date_range(date(2200, 12, 31), "date") == date(2200, 12, 31)
     with pytest.raises(InputError, match=r"^due: 2201-01-01 is not within 1900-01-01\.\."
                                          r"2200-12-31$") as info:
-        check_day(date(2201, 1, 1), "due")
+        check_date_range(date(2201, 1, 1), "due")
     assert info.value.field == "due"
     assert check_text("哈尔滨 Harbin «Амур»", "debtor", 140) == "哈尔滨 Harbin «Амур»"
     assert check_text("", "memo", 500, required=False) == ""

@@ -33,8 +33,9 @@ from longjiang.api.deps import IsoDate
 from longjiang.api.problems import describe_pattern, error_message
 from longjiang.api.responses import problem_responses
 from longjiang.config import Settings
+from longjiang.dates import check_date_range
 from longjiang.errors import AuthenticationError, InputError, PayloadTooLarge
-from longjiang.settlement.checks import check_day, check_text
+from longjiang.settlement.checks import check_text
 from longjiang.settlement.journal import Journal, Posting
 from longjiang.settlement.money import currency, parse_amount, parse_rate
 from longjiang.settlement.rates import RateSource
@@ -144,7 +145,7 @@ def rates_on(journal: JournalDep, on: Annotated[IsoDate, Query(alias="date")],
     """The rates of ``base`` in roubles by each publisher in effect on the date."""
     from longjiang.errors import NotFoundError
 
-    check_day(on, "date")
+    check_date_range(on, "date")
     out: list[dict[str, Any]] = []
     for s in RateSource:
         try:
@@ -169,7 +170,7 @@ def rates_series(journal: JournalDep,
 
     for day, name in ((start, "from"), (end, "to")):
         if day is not None:
-            check_day(day, name)
+            check_date_range(day, name)
     if start is not None and end is not None and start > end:
         raise InputError(f"the range is reversed: from={start.isoformat()} is after "
                          f"to={end.isoformat()}", field="from")
@@ -187,7 +188,7 @@ def convert(journal: JournalDep, amount: Annotated[str, Query(min_length=1, max_
             source: Literal["cbr", "cfets"] = "cbr") -> dict[str, Any]:
     """``amount`` of ``from`` in ``to`` at the reference rate (as ``settle convert --json``)."""
     s, d = currency(src, field="from"), currency(dst, field="to")
-    check_day(on, "date")
+    check_date_range(on, "date")
     minor = parse_amount(amount, s)
     out, rate, _ = journal.convert(minor, s.code, d.code, on, RateSource(source))
     text = str(rate) if len(str(rate)) < 20 else f"{rate:.12f}".rstrip("0")
@@ -401,7 +402,7 @@ def report_trial(_: Authenticated, journal: JournalDep,
     from longjiang.settlement.reports import as_json, trial_balance
 
     if as_of is not None:
-        check_day(as_of, "as_of")
+        check_date_range(as_of, "as_of")
     out: list[dict[str, Any]] = as_json(trial_balance(journal, as_of))
     return out
 

@@ -60,15 +60,10 @@ def _journal(db: str | None) -> Any:
 
 
 def _day(text: str, option: str = "--date") -> date:
-    """A ``YYYY-MM-DD`` option within the settlement's range (1900-01-01..2200-12-31)."""
-    from longjiang.settlement.checks import check_day
+    """A ``YYYY-MM-DD`` option within the range every face accepts (1900-01-01..2200-12-31)."""
+    from longjiang.dates import check_date_range, parse_date
 
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"{option} {text!r}: expected a date YYYY-MM-DD",
-                         field=option.lstrip("-")) from None
-    return check_day(day, option)
+    return check_date_range(parse_date(text, field=option), option)
 
 
 def _read(path: Path) -> bytes:

@@ -1,9 +1,10 @@
-"""Checks shared by every write to the books: dates within range, text fit for a message.
+"""Checks shared by every write to the books: text fit for a message, and the request error.
 
-Dates of invoices, payments, entries, statements and rates lie within :data:`FIRST_DATE`
-..:data:`LAST_DATE` (1900-01-01..2200-12-31, the range the rest of the API accepts): a
-date outside it is a typing mistake, and dates near the ends of what ``datetime.date``
-holds overflow the arithmetic done on them (a rate's publication day, its age).
+Dates of invoices, payments, entries, statements and rates lie within the range every face
+accepts (1900-01-01..2200-12-31, checked by :func:`longjiang.dates.check_date_range` and
+:func:`longjiang.dates.date_problem`): a date outside it is a typing mistake, and dates near
+the ends of what ``datetime.date`` holds overflow the arithmetic done on them (a rate's
+publication day, its age).
 
 Text that goes into an ISO 20022 message or the journal (a debtor's name, a memo) must be
 printable: no control characters (C0, C1, DEL), no lone surrogates, no Unicode
@@ -15,13 +16,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from datetime import date
 
-from longjiang.dates import FIRST_DATE, LAST_DATE, date_problem
 from longjiang.errors import InputError, LongjiangError, Problem, ValidationError
 
-__all__ = ["FIRST_DATE", "LAST_DATE", "RequestError", "check_day", "check_text", "day_problem",
-           "text_problem"]
+__all__ = ["RequestError", "check_text", "text_problem"]
 
 #: embedding, override and isolate controls (UAX #9): they reorder what a reader sees
 _BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
@@ -40,19 +38,6 @@ class RequestError(InputError, ValidationError):
         head = str(self.problems[0]) if self.problems else "no details"
         more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
         LongjiangError.__init__(self, head + more)
-
-
-def day_problem(day: date) -> str | None:
-    """Why ``day`` is refused, or ``None`` when it is within range (:mod:`longjiang.dates`)."""
-    return date_problem(day)
-
-
-def check_day(day: date, field: str) -> date:
-    """``day``, or an :class:`InputError` on ``field`` when it is out of range."""
-    problem = day_problem(day)
-    if problem is not None:
-        raise InputError(f"{field}: {problem}", field=field)
-    return day
 
 
 def _bad_character(ch: str) -> bool:

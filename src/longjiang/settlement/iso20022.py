@@ -49,8 +49,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
+from longjiang.dates import date_problem
 from longjiang.errors import InputError, Problem, ProblemKind, ValidationError
-from longjiang.settlement.checks import day_problem, text_problem
+from longjiang.settlement.checks import text_problem
 from longjiang.settlement.money import Currency, currency, format_minor
 
 __all__ = [
@@ -224,7 +225,7 @@ def _transfer_problems(i: int, tr: CreditTransfer) -> list[Problem]:
             why = _rate_problem(tr.amount_minor, cur, tr.instructed_minor, icur)
             if why is not None:
                 bad("instructed_minor", format_minor(tr.instructed_minor, icur), why)
-    why = day_problem(tr.settlement_date)
+    why = date_problem(tr.settlement_date)
     if why is not None:
         bad("settlement_date", tr.settlement_date.isoformat(), why)
     return out
@@ -384,7 +385,7 @@ def parse_camt053(data: bytes, name: str) -> Statement:
             problems.append(Problem(name, line, "BookgDt", None,
                                     "expected a booking or value date"))
         for tag, day in (("BookgDt", booked), ("ValDt", value)):
-            why = day_problem(day) if day is not None else None
+            why = date_problem(day) if day is not None else None
             if day is not None and why is not None:
                 problems.append(Problem(name, line, tag, day.isoformat(), why,
                                         ProblemKind.BAD_DATE))

@@ -27,9 +27,10 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from longjiang.dates import check_date_range
 from longjiang.errors import ConflictError, InputError, NotFoundError, StorageError
 from longjiang.settlement import store as t
-from longjiang.settlement.checks import check_day, check_text
+from longjiang.settlement.checks import check_text
 from longjiang.settlement.money import MAX_MINOR, Currency, convert_minor, currency
 from longjiang.settlement.ratebook import MAX_RATE_AGE_DAYS, RateBook
 from longjiang.settlement.rates import Rate, RateSource
@@ -165,7 +166,7 @@ class Journal(RateBook):
 
     def _post(self, conn: Connection, kind: str, day: date, memo: str,
               lines: Sequence[Posting], **links: Any) -> int:
-        check_day(day, "date")
+        check_date_range(day, "date")
         check_balanced(lines)
         if not any(p.amount_minor for p in lines):
             raise InputError("postings: every amount is zero; a transaction needs at least "
@@ -196,7 +197,7 @@ class Journal(RateBook):
 
     def post_entry(self, day: date, memo: str, lines: Sequence[Posting]) -> int:
         """A manual entry: any accounts, balanced in every currency, or refused whole."""
-        check_day(day, "date")
+        check_date_range(day, "date")
         check_text(memo, "memo", 500, required=False)
         checked: list[Posting] = []
         for i, p in enumerate(lines):
@@ -222,9 +223,9 @@ class Journal(RateBook):
         _ref(invoice_no, "invoice")
         _name(party, "party")
         _positive(amount_minor, cur)
-        check_day(day, "date")
+        check_date_range(day, "date")
         if due is not None:
-            check_day(due, "due")
+            check_date_range(due, "due")
             if due < day:
                 raise InputError(f"due: {due.isoformat()} is before the invoice's date "
                                  f"{day.isoformat()}", field="due")
@@ -270,7 +271,7 @@ class Journal(RateBook):
         _name(party, "party")
         _name(bank, "bank")
         _positive(amount_minor, cur)
-        check_day(value_date, "date")
+        check_date_range(value_date, "date")
         if direction not in ("in", "out"):
             raise InputError(f"direction {direction!r}: expected in or out", field="direction")
         if end_to_end_id is not None:
@@ -361,7 +362,7 @@ class Journal(RateBook):
 
     def post_payment(self, payment_id: str, day: date) -> int:
         """Post an expected payment (it happened on ``day``)."""
-        check_day(day, "date")
+        check_date_range(day, "date")
         with self.store.write() as conn:
             if conn.execute(select(t.payments.c.payment_id).where(
                     t.payments.c.payment_id == payment_id)).first() is None:
@@ -370,7 +371,7 @@ class Journal(RateBook):
 
     def refund(self, payment_id: str, amount_minor: int, day: date) -> int:
         """Give back part or all of a posted incoming payment (reopens the invoice)."""
-        check_day(day, "date")
+        check_date_range(day, "date")
         with self.store.write() as conn:
             p = conn.execute(select(t.payments).where(
                 t.payments.c.payment_id == payment_id)).first()
@@ -403,7 +404,7 @@ class Journal(RateBook):
         cur = currency(ccy)
         _name(bank, "bank")
         _positive(amount_minor, cur)
-        check_day(day, "date")
+        check_date_range(day, "date")
         check_text(memo, "memo", 500, required=False)
         lines = [Posting(account_code("fees", cur.code), cur.code, amount_minor),
                  Posting(account_code("bank", cur.code, bank), cur.code, -amount_minor)]
@@ -418,7 +419,7 @@ class Journal(RateBook):
         s, d = currency(src, field="from"), currency(dst, field="to")
         _name(bank, "bank")
         _positive(amount_minor, s)
-        check_day(day, "date")
+        check_date_range(day, "date")
         if deal_rate <= 0:
             raise InputError(f"deal rate {deal_rate}: must be greater than zero", field="rate")
         ref_rate, used = self.reference_rate(source, s.code, d.code, day)

@@ -33,8 +33,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from longjiang.dates import date_problem
 from longjiang.errors import InputError, Problem, ProblemKind, ValidationError
-from longjiang.settlement.checks import day_problem
 from longjiang.settlement.money import currencies
 
 __all__ = [
@@ -165,9 +165,9 @@ def parse_cbr_daily(data: bytes, name: str) -> list[Rate]:
         raise ValidationError([Problem(name, root.sourceline, "Date",
                                        root.get("Date"), "expected a date DD.MM.YYYY",
                                        ProblemKind.FORMAT)])
-    if day_problem(effective) is not None:
+    if date_problem(effective) is not None:
         raise ValidationError([Problem(name, root.sourceline, "Date", root.get("Date"),
-                                       str(day_problem(effective)), ProblemKind.BAD_DATE)])
+                                       str(date_problem(effective)), ProblemKind.BAD_DATE)])
     held = currencies()
     out: list[Rate] = []
     seen: set[str] = set()
@@ -225,9 +225,9 @@ def parse_cbr_dynamic(data: bytes, name: str) -> list[Rate]:
             problems.append(Problem(name, line, "Date", record.get("Date"),
                                     "expected a date DD.MM.YYYY", ProblemKind.FORMAT))
             continue
-        if day_problem(effective) is not None:
+        if date_problem(effective) is not None:
             problems.append(Problem(name, line, "Date", record.get("Date"),
-                                    str(day_problem(effective)), ProblemKind.BAD_DATE))
+                                    str(date_problem(effective)), ProblemKind.BAD_DATE))
             continue
         if effective in seen:
             problems.append(Problem(name, line, "Date", record.get("Date"), "listed twice",
@@ -289,9 +289,9 @@ def parse_cfets_csv(data: bytes, name: str) -> list[Rate]:
             problems.append(Problem(name, line, header[date_col], raw_date,
                                     "expected a date YYYY-MM-DD", ProblemKind.FORMAT))
             continue
-        if day_problem(day) is not None:
+        if date_problem(day) is not None:
             problems.append(Problem(name, line, header[date_col], raw_date,
-                                    str(day_problem(day)), ProblemKind.BAD_DATE))
+                                    str(date_problem(day)), ProblemKind.BAD_DATE))
             continue
         if day in seen:
             problems.append(Problem(name, line, header[date_col], raw_date, "listed twice",
