@@ -29,12 +29,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from longjiang.api.bodies import read_body
 from longjiang.api.deps import IsoDate
 from longjiang.api.problems import describe_pattern, error_message
 from longjiang.api.responses import problem_responses
 from longjiang.config import Settings
 from longjiang.dates import check_date_range
-from longjiang.errors import AuthenticationError, InputError, PayloadTooLarge
+from longjiang.errors import AuthenticationError, InputError
 from longjiang.settlement.checks import check_text
 from longjiang.settlement.journal import Journal, Posting
 from longjiang.settlement.money import currency, parse_amount, parse_rate
@@ -95,22 +96,8 @@ def authenticate(request: Request) -> None:
 Authenticated = Annotated[None, Depends(authenticate)]
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > limit):
-        raise PayloadTooLarge(f"the body is over the {limit} bytes this endpoint takes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body is over the {limit} bytes this endpoint takes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def _model(request: Request, model: type[M]) -> M:
-    data = await _body(request, MAX_JSON_BYTES)
+    data = await read_body(request, MAX_JSON_BYTES)
     try:
         return model.model_validate_json(data)
     except ValidationError as exc:
@@ -208,7 +195,7 @@ async def import_rates(request: Request, _: Authenticated, journal: JournalDep,
     from longjiang.settlement.rates import parse_rates_file
 
     check_text(name, "name", 120)
-    data = await _body(request, MAX_JSON_BYTES * 8)
+    data = await read_body(request, MAX_JSON_BYTES * 8)
     found = parse_rates_file(data, name)
     new, same = await run_in_threadpool(journal.import_rates, found)
     return {"imported": new, "unchanged": same}
@@ -352,7 +339,7 @@ async def post_statement(request: Request, _: Authenticated, journal: JournalDep
     from longjiang.settlement.reconcile import reconcile_statement
 
     check_text(name, "name", 120)
-    data = await _body(request, MAX_STATEMENT_BYTES)
+    data = await read_body(request, MAX_STATEMENT_BYTES)
     rec = await run_in_threadpool(lambda: reconcile_statement(
         journal, data, name, tolerance_days=tolerance_days))
     return {"statement": rec.statement_id, "currency": rec.currency, "posted": rec.posted,

@@ -35,6 +35,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from longjiang.api.bodies import read_body
 from longjiang.api.deps import IsoDate
 from longjiang.api.problems import describe_pattern
 from longjiang.api.responses import problem_responses
@@ -42,7 +43,6 @@ from longjiang.config import Settings
 from longjiang.errors import (
     AuthenticationError,
     InputError,
-    PayloadTooLarge,
     Problem,
     ProblemKind,
     ValidationError,
@@ -102,20 +102,6 @@ StoreDep = Annotated[TradeStore, Depends(get_trade_store)]
 OrderPath = Annotated[str, Path(alias="orderNo", pattern=_ORDER_NO, max_length=60)]
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > limit):
-        raise PayloadTooLarge(f"the body is over the {limit} bytes this endpoint takes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body is over the {limit} bytes this endpoint takes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _orders_body() -> dict[str, Any]:
     # JSON Lines (application/x-ndjson) and CSV (text/csv) are read too, by Content-Type
     return {"requestBody": {"required": True, "description": (
@@ -127,7 +113,7 @@ def _orders_body() -> dict[str, Any]:
 async def _posted_orders(request: Request) -> list[Any]:
     from longjiang.trade.orders import OrderFormat, parse_orders
 
-    data = await _body(request, MAX_ORDERS_BYTES)
+    data = await read_body(request, MAX_ORDERS_BYTES)
     media, _, params = request.headers.get("content-type", "").partition(";")
     media = media.strip().lower()
     charset = "utf-8"
@@ -393,7 +379,7 @@ async def post_receipt(request: Request, _: Authenticated, store: StoreDep,
     """Any CEB receipt (304 … 792, 312 … 712); returns the answer per order it concerns."""
     from longjiang.trade.receipts import assign, parse_receipt, stage
 
-    data = await _body(request, MAX_RECEIPT_BYTES)
+    data = await read_body(request, MAX_RECEIPT_BYTES)
     parsed = parse_receipt(data, name)
 
     def record() -> dict[str, Any]:
