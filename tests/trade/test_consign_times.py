@@ -120,7 +120,8 @@ def test_times_at_the_ends_of_the_calendar_are_refused_not_overflowed(  # type: 
     from longjiang.errors import InputError
     from longjiang.trade.consign import china_time
 
-    for text in ("9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+14:00"):
+    for text in ("9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+14:00",
+                 "2200-12-31T23:30:00-05:00", "1900-01-01T01:00:00+10:00"):
         with pytest.raises(InputError, match=r"leaveTime: .* is not within 1900-01-01\.\.2200-12-31"):
             china_time(dt.datetime.fromisoformat(text), "leaveTime")
     orders = tmp_path / "o.json"

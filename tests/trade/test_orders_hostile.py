@@ -96,3 +96,10 @@ def test_csv_rows_of_one_order_need_not_be_adjacent() -> None:
     groups = _csv_groups(csv.DictReader(io.StringIO(text, newline="")), "o", [])
     assert [(first, [line for line, _cells in rows]) for first, rows in groups] == [
         (2, [2, 4, 5]), (3, [3])]
+
+
+def test_a_value_of_the_wrong_type_is_one_problem() -> None:
+    doc = export_doc()
+    doc["goodsValue"] = True
+    assert _problems(json.dumps([doc])) == [(None, "/0/goodsValue",
+                                             "must be a string or a number")]

@@ -28,7 +28,7 @@ Export chain:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -83,24 +83,22 @@ _ZERO = Decimal(0)
 _DECIMALS = 4096
 
 
-class _Decimals:
+def _decimals() -> Callable[[str | None], Decimal]:
     """Amounts and weights as Decimal, by their text, for one check: the same few values
     recur from order to order, and reading one costs more than finding it again."""
+    known: dict[str, Decimal] = {}
 
-    __slots__ = ("known",)
-
-    def __init__(self) -> None:
-        self.known: dict[str, Decimal] = {}
-
-    def __call__(self, value: str | None) -> Decimal:
+    def decimal(value: str | None) -> Decimal:
         if not value:
             return _ZERO
-        number = self.known.get(value)
+        number = known.get(value)
         if number is None:
-            if len(self.known) > _DECIMALS:
-                self.known.clear()
-            number = self.known[value] = Decimal(value)
+            if len(known) > _DECIMALS:
+                known.clear()
+            number = known[value] = Decimal(value)
         return number
+
+    return decimal
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -118,7 +116,7 @@ def _fmt(value: Decimal) -> str:
 class _Checker:
     __slots__ = ("d", "found", "heads", "r", "side")
 
-    def __init__(self, resolved: Resolved, decimals: _Decimals) -> None:
+    def __init__(self, resolved: Resolved, decimals: Callable[[str | None], Decimal]) -> None:
         self.d = decimals
         self.r = resolved
         self.heads = resolved.heads
@@ -320,10 +318,10 @@ def _check_list_given(c: _Checker) -> None:
 def _check_all(orders: Sequence[Resolved]) -> list[Mismatch]:
     found: list[Mismatch] = []
     carriers: dict[tuple[str, str], str] = {}
-    decimals = _Decimals()
+    decimals = _decimals()
     for resolved in orders:
         checker = _Checker(resolved, decimals)
-        if resolved.order.inventory.keys() & _LIST_DERIVED_NAMES[checker.side]:
+        if not _LIST_DERIVED_NAMES[checker.side].isdisjoint(resolved.order.inventory):
             _check_list_given(checker)
         if checker.side is Side.EXPORT:
             _check_export(checker)

@@ -138,7 +138,9 @@ def china_time(moment: datetime, field: str = "time") -> datetime:
     check_date_range(moment.date(), field)
     if moment.tzinfo is None or moment.utcoffset() is None:
         return moment.replace(tzinfo=None)
-    return moment.astimezone(CHINA_TZ).replace(tzinfo=None)
+    china = moment.astimezone(CHINA_TZ).replace(tzinfo=None)
+    check_date_range(china.date(), field)  # the range holds in China time too
+    return china
 
 
 def _write(kind: MessageKind, bodies: list[tuple[str, str]], sender: Sender,

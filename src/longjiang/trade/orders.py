@@ -128,8 +128,16 @@ def _validate(orders: Sequence[tuple[Order, Resolved | None]],
     if not orders and not problems:
         problems.append(Problem("<input>", None, None, None, "no orders found"))
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(_once(problems))
     return resolved
+
+
+def _once(problems: list[Problem]) -> list[Problem]:
+    """The problems, without a field's "required" when the same field was already named for
+    a value it could not take (``goodsValue: true`` is one problem, not two)."""
+    named = {(p.file, p.line, p.field) for p in problems if p.value is not None}
+    return [p for p in problems if p.value is not None or not p.message.startswith("required")
+            or (p.file, p.line, p.field) not in named]
 
 
 def _sniff(text: str) -> OrderFormat:
