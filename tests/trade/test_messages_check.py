@@ -71,3 +71,22 @@ def test_api_refuses_then_makes_when_asked(client: TestClient) -> None:
     answer = r.json()
     assert [m["kind"] for m in answer["messages"]] == ["603"]
     assert sum("made anyway" in w and w.startswith(bad) for w in answer["warnings"]) == 2
+
+
+def test_the_orders_that_agree_are_written_with_order(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    docs = many_exports(3)
+    docs[1]["payment"]["charge"] = "1.00"  # this one's payment disagrees
+    orders = tmp_path / "o.json"
+    orders.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    run("import", str(orders))
+    err = run("messages", "--kind", "603", "--out", str(tmp_path / "all"), code=1).stderr
+    assert "write the others with --order" in err
+    good = [docs[0]["orderNo"], docs[2]["orderNo"]]
+    run("messages", "--kind", "603", "--out", str(tmp_path / "good"),
+        *[x for no in good for x in ("--order", no)])
+    [written] = list((tmp_path / "good").glob("CEB603_*.xml"))
+    text = written.read_text(encoding="utf-8")
+    assert all(no in text for no in good) and docs[1]["orderNo"] not in text
+    missing = run("messages", "--kind", "603", "--out", str(tmp_path / "x"), "--order", "NOPE",
+                  code=4).stderr
+    assert "no order NOPE imported" in missing

@@ -14,7 +14,7 @@ import typer
 
 from longjiang.cli._errors import handle_errors
 from longjiang.cli._orders_file import EncodingOption, load
-from longjiang.errors import InputError
+from longjiang.errors import InputError, NotFoundError
 
 __all__ = ["app"]
 
@@ -41,18 +41,25 @@ def _url(db: str | None) -> str:
 
 
 def _orders(path: Path | None, db: str | None, encoding: str | None = None, *,
-            strict: bool = False) -> list[Any]:
+            strict: bool = False, only: list[str] | None = None) -> list[Any]:
     """The orders of ``path``, or the stored ones (``strict``: to write messages from them,
-    every stored order must pass today's checks)."""
+    every stored order must pass today's checks); ``only``: these order numbers alone."""
     if path is not None:
-        return load(path, encoding)
-    from longjiang.trade.store import TradeStore
+        found = load(path, encoding)
+    else:
+        from longjiang.trade.store import TradeStore
 
-    store = TradeStore.open(_url(db))
-    try:
-        found = store.orders(strict=strict)
-    finally:
-        store.close()
+        store = TradeStore.open(_url(db))
+        try:
+            found = store.orders(only, strict=strict)
+        finally:
+            store.close()
+    if only:
+        found = [r for r in found if r.order.order_no in set(only)]
+        missing = sorted(set(only) - {r.order.order_no for r in found})
+        if missing:
+            raise NotFoundError(f"--order: no order {', '.join(missing)} "
+                                f"{'in ' + path.name if path is not None else 'imported'}")
     if not found:
         raise InputError("no orders: give an orders file or run `longjiang trade import` first",
                          field="orders")
@@ -217,6 +224,9 @@ def messages(
     allow_mismatches: Annotated[bool, typer.Option(
         "--allow-mismatches", help="write the messages even when order, payment, waybill and "
                                    "list disagree (each mismatch is still listed)")] = False,
+    only: Annotated[list[str] | None, typer.Option(
+        "--order", help="only this order (repeatable; default: every order of the file or "
+                        "of the store)")] = None,
     encoding: EncodingOption = None,
     db: DbOption = None,
 ) -> None:
@@ -250,8 +260,10 @@ def messages(
             raise InputError("--route needs an orders file", field="route")
         resolved = load(orders, encoding,
                          list_defaults=_route_transport(route, via or []))
+        if only:
+            resolved = [r for r in resolved if r.order.order_no in set(only)]
     else:
-        resolved = _orders(orders, db, encoding, strict=True)
+        resolved = _orders(orders, db, encoding, strict=True, only=only)
     _mismatches_first(resolved, allow_mismatches)
     sender = _sender(resolved, cop_code, cop_name, dxp_id)
     now = dt.datetime.now(CHINA).replace(tzinfo=None)
@@ -298,8 +310,8 @@ def _mismatches_first(resolved: list[Any], allowed: bool) -> None:
         print(f"warning: {summary}: written anyway (--allow-mismatches)", file=sys.stderr)
         return
     print(f"error: {summary}: nothing written; correct the orders (`longjiang trade check` "
-          "lists the mismatches), or give --allow-mismatches to write them anyway",
-          file=sys.stderr)
+          "lists the mismatches), write the others with --order, or give --allow-mismatches "
+          "to write them anyway", file=sys.stderr)
     raise typer.Exit(1)
 
 
