@@ -52,6 +52,8 @@ def test_waybill_numbers_unique_per_carrier() -> None:
     b["logistics"]["logisticsNo"] = a["logistics"]["logisticsNo"]
     [dup] = _check([a, b])
     assert dup.rule == "waybill-unique" and dup.order_no == b["orderNo"]
+    number = a["logistics"]["logisticsNo"]
+    assert f"logisticsNo='{number}' = CEB505 waybill of order {a['orderNo']}" in str(dup)
     b["logistics"]["logisticsCode"] = "2301960OTH"  # another carrier may reuse the number
     assert _check([a, b]) == []
 

@@ -53,7 +53,7 @@ _NAMES = {
 
 
 #: how the two values of a rule that is not an equality stand (shown between them)
-_RELATIONS = {"net-weight": ">"}
+_RELATIONS = {"net-weight": ">", "waybill-unique": "="}
 
 
 @dataclass(frozen=True, slots=True)
