@@ -234,3 +234,26 @@ def test_flows_commands_warn_about_dates_outside_the_history() -> None:
         assert result.exit_code == 2, (args, result.output)
         assert "is not within 1900-01-01..2200-12-31" in result.stderr
     assert runner.invoke(app, ["assign", "--date", "2023-06-01", "--json"]).stderr == ""
+
+
+def test_criticality_is_computed_once_per_date_and_one_at_a_time(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    params = {"date": "2023-06-01", "top": 3}
+    first = client.get("/api/flows/criticality", params=params).json()
+    state = client.app.state.flows  # type: ignore[attr-defined]
+    calls = []
+    monkeypatch.setattr(flows_api, "criticality", lambda *a, **k: calls.append(1) or [])
+    again = client.get("/api/flows/criticality", params=params).json()
+    assert again == first and calls == []  # the kept ranking, not computed again
+    streamed = client.get("/api/flows/criticality", params=params,
+                          headers={"Accept": "application/x-ndjson"}).text.splitlines()
+    assert json.loads(streamed[-1])["ranking"] == first["ranking"] and calls == []
+    # while another date's ranking is being computed, a request waits, then is told to retry
+    monkeypatch.setattr(flows_api, "CRITICALITY_WAIT_S", 0.05)
+    assert state._ranking.acquire()
+    try:
+        busy = client.get("/api/flows/criticality", params={"date": "2023-06-02", "top": 3})
+    finally:
+        state._ranking.release()
+    assert busy.status_code == 429 and busy.headers["retry-after"] == "60"
+    assert calls == []

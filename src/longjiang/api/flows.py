@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import orjson
@@ -18,7 +18,7 @@ from longjiang.api.deps import Corridor, CorridorDep, IsoDate
 from longjiang.api.problems import core_problem
 from longjiang.api.responses import FastJSON, problem_responses
 from longjiang.dates import check_date_range
-from longjiang.errors import LongjiangError
+from longjiang.errors import LongjiangError, RateLimited
 from longjiang.flows.corridor import (
     CorridorModel,
     CorridorResult,
@@ -40,6 +40,8 @@ router = APIRouter(prefix="/api/flows", tags=["flows"])
 DEFAULT_DATE = dt.date(2023, 6, 1)
 #: models and base results kept, most recently used first (each date costs a model)
 MAX_DATES = 8
+#: how long a criticality request waits for another one being computed before a 429
+CRITICALITY_WAIT_S = 20
 
 _RESPONSES = problem_responses(404, 422)
 
@@ -54,17 +56,44 @@ class _FlowsState:
                                                          self.data.commodities)
         self.models: OrderedDict[dt.date, CorridorModel] = OrderedDict()
         self.results: OrderedDict[dt.date, CorridorResult] = OrderedDict()
+        self.rankings: OrderedDict[Any, list[Any]] = OrderedDict()
         # the endpoints run in the thread pool: the caches are shared
         self._lock = threading.Lock()
+        # one criticality ranking is computed at a time (each solves an equilibrium per
+        # element, seconds of CPU): a second waits for it, up to CRITICALITY_WAIT_S
+        self._ranking = threading.Lock()
 
-    def _get(self, cache: OrderedDict[dt.date, Any], date: dt.date) -> Any:
+    def ranking(self, day: dt.date, by: CriticalityRank,
+                on_start: Callable[[int], None] | None = None,
+                on_step: Callable[[str], None] | None = None) -> list[Any]:
+        """The criticality ranking of ``day`` (kept for the latest dates, like the models)."""
+        key = (day, by)
+        ranked: list[Any] | None = self._get(self.rankings, key)
+        if ranked is None:
+            if not self._ranking.acquire(timeout=CRITICALITY_WAIT_S):
+                raise RateLimited("another criticality ranking is being computed; "
+                                  "try again in a minute", retry_after=60)
+            try:
+                ranked = self._get(self.rankings, key)  # computed while this one waited
+                if ranked is None:
+                    ranked = criticality(self.model(day), self.demand, rank=by,
+                                         on_start=on_start, on_step=on_step)
+                    self._put(self.rankings, key, ranked)
+                    return ranked
+            finally:
+                self._ranking.release()
+        if on_start is not None:
+            on_start(0)
+        return ranked
+
+    def _get(self, cache: OrderedDict[Any, Any], date: Any) -> Any:
         with self._lock:
             found = cache.get(date)
             if found is not None:
                 cache.move_to_end(date)
             return found
 
-    def _put(self, cache: OrderedDict[dt.date, Any], date: dt.date, value: Any) -> None:
+    def _put(self, cache: OrderedDict[Any, Any], date: Any, value: Any) -> None:
         with self._lock:
             cache[date] = value
             while len(cache) > MAX_DATES:
@@ -120,7 +149,7 @@ def flows_assign(request: Request, corridor: CorridorDep, date: DateQuery = None
 NDJSON = "application/x-ndjson"
 
 _CRITICALITY_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **_RESPONSES,
+    **_RESPONSES, **problem_responses(429),
     200: {"description": "The ranking. With `Accept: application/x-ndjson`, JSON lines as it "
                          "runs: {\"total\": n}, one {\"step\": key} per element closed, then "
                          "the ranking (or {\"problem\": ...})",
@@ -138,14 +167,17 @@ def flows_criticality(request: Request, corridor: CorridorDep, date: DateQuery =
                       by: Annotated[CriticalityRank, Query(
                           description="unserved (then cost) or cost")] = CriticalityRank.UNSERVED
                       ) -> Response:
-    """Crossings and freight-carrying links ranked by unserved demand, then cost increase."""
+    """Crossings and freight-carrying links ranked by unserved demand, then cost increase.
+
+    A ranking is kept for the latest dates; one is computed at a time (seconds of CPU): a
+    request that waits longer than a while for another one is a 429 with ``Retry-After``."""
     day = check_date_range(date or DEFAULT_DATE)
     state = _state(request, corridor)
     if NDJSON in request.headers.get("accept", ""):
         return StreamingResponse(_criticality_lines(request, state, day, top, by,
                                                     _warnings(corridor, day)),
                                  media_type=NDJSON, headers={"Cache-Control": "no-store"})
-    ranked = criticality(state.model(day), state.demand, rank=by)
+    ranked = state.ranking(day, by)
     return FastJSON({"date": day.isoformat(), "evaluated": len(ranked),
                      "ranking": [r.to_dict() for r in ranked[:top]],
                      "warnings": _warnings(corridor, day)})
@@ -165,9 +197,8 @@ async def _criticality_lines(request: Request, state: _FlowsState, day: dt.date,
 
     def work() -> None:
         try:
-            ranked = criticality(state.model(day), state.demand, rank=by,
-                                 on_start=lambda n: put({"total": n}),
-                                 on_step=lambda key: put({"step": key}))
+            ranked = state.ranking(day, by, on_start=lambda n: put({"total": n}),
+                                   on_step=lambda key: put({"step": key}))
             put({"date": day.isoformat(), "evaluated": len(ranked),
                  "ranking": [r.to_dict() for r in ranked[:top]], "warnings": warnings})
         except _Gone:
