@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from longjiang.config import Settings
 from longjiang.errors import InputError, StorageError
 from longjiang.network.load import load_network
 from longjiang.network.model import Network
 
-__all__ = ["corridor", "output_path", "prepare_ledger", "serve_app"]
+__all__ = ["corridor", "log_config", "output_path", "prepare_ledger", "serve_app"]
 
 
 def corridor() -> Network:
@@ -78,6 +79,32 @@ def serve_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+def log_config(*, access_log: bool) -> dict[str, Any]:
+    """uvicorn's logging for ``serve``: its own messages from warnings up on stderr, and with
+    ``access_log`` one line per request on stdout (the access logger logs at INFO, so a
+    single log level of "warning" for both, as before, printed no request at all)."""
+    return {
+        "version": 1, "disable_existing_loggers": False,
+        "formatters": {
+            "default": {"()": "uvicorn.logging.DefaultFormatter",
+                        "fmt": "%(levelprefix)s %(message)s", "use_colors": None},
+            "access": {"()": "uvicorn.logging.AccessFormatter",
+                       "fmt": '%(levelprefix)s %(client_addr)s - "%(request_line)s" '
+                              "%(status_code)s"}},
+        "handlers": {
+            "default": {"formatter": "default", "class": "logging.StreamHandler",
+                        "stream": "ext://sys.stderr"},
+            "access": {"formatter": "access", "class": "logging.StreamHandler",
+                       "stream": "ext://sys.stdout"}},
+        "loggers": {
+            "uvicorn": {"handlers": ["default"], "level": "WARNING", "propagate": False},
+            "uvicorn.error": {"level": "WARNING"},
+            "uvicorn.asgi": {"level": "WARNING"},
+            "uvicorn.access": {"handlers": ["access"] if access_log else [],
+                               "level": "INFO" if access_log else "WARNING",
+                               "propagate": False}}}
+
+
 def serve_app(*, host: str, port: int, workers: int, demo: bool, access_log: bool,
               keys_dir: Path | None = None) -> None:
     """Check the settings and the ledger, print where to go, then run uvicorn's workers."""
@@ -100,4 +127,5 @@ def serve_app(*, host: str, port: int, workers: int, demo: bool, access_log: boo
     print(f"Longjiang Corridor on {serve_url(host, port)} (API documentation at /docs); "
           f"{workers} worker{'s' if workers != 1 else ''}", flush=True)
     uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers,
-                access_log=access_log, log_level="warning")
+                access_log=access_log, log_config=log_config(access_log=access_log),
+                log_level=None)
