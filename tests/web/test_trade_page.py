@@ -221,3 +221,64 @@ def test_phone_orders_are_stacked_rows(browser: Any, live_server: LiveServer,
         check_clean(b)
     finally:
         b.context.close()
+
+
+#: the mismatches' column names on a phone, each value under its own (trade.col.*)
+MIS_LABELS = {"en": ("Rule", "Document", "Field", "Value"), "zh": ("规则", "单证", "字段", "值"),
+              "ru": ("Правило", "Документ", "Поле", "Значение")}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_phone_chosen_order_and_its_mismatches(browser: Any, live_server: LiveServer,
+                                               orders: dict[str, str], token: str,
+                                               lang: str) -> None:
+    """At 390 px the chosen order is one outlined card (each of its stacked cells had an accent
+    line above and below: eight bars across it), and its mismatches are stacked rows: the rule
+    reads across the row (it wrapped one character a line in zh), every value under its
+    column's name, nothing off screen."""
+    b = open_page(browser, live_server, viewport=PHONE)
+    try:
+        page = b.page
+        b.goto(f"/trade?lang={lang}")
+        unlock(page, TEXTS[lang][1], TEXTS[lang][2], token)
+        page.wait_for_selector("#trade-orders[data-state=ready]")
+        page.locator(f".trade-orders tr[data-order='{orders['bad']}'] button").click()
+        page.wait_for_selector(".trade-mismatches")
+        row = page.locator(".trade-orders tr.trade-current")
+        assert row.get_attribute("data-order") == orders["bad"]
+        assert row.get_attribute("aria-current") == "true"
+        assert page.locator(".trade-orders tr[aria-current]").count() == 1
+        shadows = row.locator("th, td").evaluate_all(
+            "els => els.map(e => getComputedStyle(e).boxShadow)")
+        assert shadows and all(s == "none" for s in shadows), shadows
+        outline = row.evaluate("e => { const s = getComputedStyle(e);"
+                               " return [s.outlineStyle, s.outlineWidth, s.outlineColor]; }")
+        accent = page.evaluate("getComputedStyle(document.documentElement)"
+                               ".getPropertyValue('--accent').trim()")
+        assert outline[0] == "solid" and outline[1] == "2px", (outline, accent)
+        b.screenshot(f"trade-phone-chosen-{lang}")
+        table = page.locator(".trade-mismatches")
+        table.scroll_into_view_if_needed()
+        rules = page.locator(".trade-mismatches td.trade-mis-rule").evaluate_all(
+            "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
+        assert rules
+        for width, height in rules:
+            assert width > 300 and height < 60, (width, height)
+        assert _on_screen(page, ".trade-mismatches tbody td") == []
+        labels = page.locator(".trade-mismatches tbody tr").first.locator("td").evaluate_all(
+            "els => els.map(e => getComputedStyle(e, '::before').content.replace(/^\"|\"$/g, ''))")
+        names = [page.locator(".trade-mismatches thead th").nth(i).text_content() for i in range(7)]
+        assert labels == names, (labels, names)
+        assert labels[:4] == list(MIS_LABELS[lang]), labels
+        # the two documents side by side: each one's value under its field, in its own column
+        boxes = page.locator(".trade-mismatches tbody tr").first.locator("td").evaluate_all(
+            "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top]; })")
+        (_, rule_top), doc_a, field_a, value_a, doc_b, field_b, value_b = boxes
+        assert doc_a[0] == field_a[0] == value_a[0] < doc_b[0] == field_b[0] == value_b[0]
+        assert rule_top < doc_a[1] == doc_b[1] < field_a[1] == field_b[1] < value_a[1]
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"] + 1, f"page scrolls sideways: {width}px"
+        b.screenshot(f"trade-phone-mismatches-{lang}")
+        check_clean(b)
+    finally:
+        b.context.close()

@@ -124,20 +124,23 @@
 
   /* -- one order --------------------------------------------------------------------- */
 
+  /* on a phone the table is stacked rows: the rule across the top, then the two documents side
+   * by side, each value under its column's name (data-label) */
   function mismatches(list) {
     if (!list.length) return el("p", { class: "trade-ok", text: LJ.t("trade.mismatches.none") });
+    const keys = ["rule", "document", "field", "value_doc", "document", "field", "value_doc"];
+    const label = (i) => LJ.t("trade.col." + keys[i]);
+    const side = (m, n, first) => [
+      el("td", { class: "trade-mis-doc", "data-label": label(first), text: docName(m.documents[n]) }),
+      el("td", { class: "trade-mis-field", "data-label": label(first + 1) }, el("code", { text: m.fields[n] })),
+      el("td", { class: "trade-mis-value trade-bad", "data-label": label(first + 2) },
+        el("mark", { text: m.values[n] }))];
     return el("div", { class: "table-wrap" }, el("table", { class: "data trade-mismatches" }, [
       el("caption", { class: "visually-hidden", text: LJ.t("trade.mismatches.title") }),
-      el("thead", {}, el("tr", {}, ["rule", "document", "field", "value_doc", "document", "field", "value_doc"].map(
-        (k) => el("th", { scope: "col", text: LJ.t("trade.col." + k) })))),
+      el("thead", {}, el("tr", {}, keys.map((k, i) => el("th", { scope: "col", text: label(i) })))),
       el("tbody", {}, list.map((m) => el("tr", {}, [
-        el("td", { text: text("trade.rule." + m.rule, m.message) }),
-        el("td", { text: docName(m.documents[0]) }),
-        el("td", {}, el("code", { text: m.fields[0] })),
-        el("td", { class: "trade-bad" }, el("mark", { text: m.values[0] })),
-        el("td", { text: docName(m.documents[1]) }),
-        el("td", {}, el("code", { text: m.fields[1] })),
-        el("td", { class: "trade-bad" }, el("mark", { text: m.values[1] }))])))]));
+        el("td", { class: "trade-mis-rule", "data-label": label(0),
+          text: text("trade.rule." + m.rule, m.message) })].concat(side(m, 0, 1), side(m, 1, 4)))))]));
   }
 
   function timeline(events) {
@@ -182,8 +185,12 @@
       document.getElementById("trade-eur-field").hidden = !exportSide;
       document.getElementById("trade-annual-field").hidden = exportSide;
       document.getElementById("trade-duty-field").hidden = exportSide;
-      document.querySelectorAll(".trade-orders tbody tr").forEach((tr) =>
-        tr.classList.toggle("trade-current", tr.dataset.order === o.orderNo));
+      document.querySelectorAll(".trade-orders tbody tr").forEach((tr) => {
+        const chosen = tr.dataset.order === o.orderNo;
+        tr.classList.toggle("trade-current", chosen);
+        if (chosen) tr.setAttribute("aria-current", "true");
+        else tr.removeAttribute("aria-current");
+      });
       document.getElementById("trade-detail-title").focus();
       if (!exportSide) await landedCost();
     } catch (e) {
