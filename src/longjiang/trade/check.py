@@ -153,10 +153,11 @@ class _Checker:
 
     def goods(self, order_el: str, list_el: str, inv_list: str) -> None:
         order = self.head(order_el)
+        d = self.d
         total = _ZERO
         lists = self.r.lists
         for i, item in enumerate(lists.get("OrderList", ())):
-            qty, price, line = self.d(item.get("qty")), self.d(item.get("price")), self.d(
+            qty, price, line = d(item.get("qty")), d(item.get("price")), d(
                 item.get("totalPrice"))
             total += line
             product = qty * price
@@ -165,46 +166,58 @@ class _Checker:
                                         _fmt(qty * price)),
                          (self.doc(order_el), f"OrderList[{i + 1}].totalPrice", _fmt(line)),
                          "an item's total price must be its quantity times its unit price")
-        goods_value = self.d(order.get("goodsValue"))
-        self.amounts("goods-value", (order_el, "goodsValue", goods_value),
-                     (order_el, "sum(OrderList.totalPrice)", total),
-                     "the goods value must be the sum of the items' total prices")
+        goods_value = d(order.get("goodsValue"))
+        if goods_value != total:
+            self.amounts("goods-value", (order_el, "goodsValue", goods_value),
+                         (order_el, "sum(OrderList.totalPrice)", total),
+                         "the goods value must be the sum of the items' total prices")
         listed = _ZERO
         for item in lists.get(inv_list, ()):
-            listed += self.d(item.get("totalPrice"))
-        self.amounts("list-value", (order_el, "goodsValue", goods_value),
-                     (list_el, "sum(InventoryList.totalPrice)", listed),
-                     "the list's goods must add up to the order's goods value")
+            listed += d(item.get("totalPrice"))
+        if goods_value != listed:
+            self.amounts("list-value", (order_el, "goodsValue", goods_value),
+                         (list_el, "sum(InventoryList.totalPrice)", listed),
+                         "the list's goods must add up to the order's goods value")
 
 
 _EMPTY: Mapping[str, str] = {}
 _ELEMENTS = frozenset(element for _side, element in _NAMES)
 
 
+#: (rule, element, other element, field, message): the fields two export documents share
+_EXPORT_SAME = (
+    *(("list-order", "InventoryHead", "OrderHead", field,
+       "the list must name the order it declares") for field in ("orderNo", "ebpCode", "ebcCode")),
+    *(("list-waybill", "InventoryHead", "Logistics", field,
+       "the list must name the waybill the parcel travels on")
+      for field in ("logisticsNo", "logisticsCode")),
+    ("payment-order", "Receipts", "OrderHead", "orderNo", "the payment must name the order"),
+    ("payment-currency", "Receipts", "OrderHead", "currency",
+     "the payment must be in the order's currency"),
+)
+
+
 def _check_export(c: _Checker) -> None:
-    for field in ("orderNo", "ebpCode", "ebcCode"):
-        c.same("list-order", "InventoryHead", "OrderHead", field,
-               "the list must name the order it declares")
-    for field in ("logisticsNo", "logisticsCode"):
-        c.same("list-waybill", "InventoryHead", "Logistics", field,
-               "the list must name the waybill the parcel travels on")
-    c.same("payment-order", "Receipts", "OrderHead", "orderNo",
-           "the payment must name the order")
-    c.same("payment-currency", "Receipts", "OrderHead", "currency",
-           "the payment must be in the order's currency")
-    order = c.head("OrderHead")
-    paid = c.d(order.get("goodsValue")) + c.d(order.get("freight")) - c.d(
+    heads, d = c.heads, c.d
+    for rule, ea, eb, field, message in _EXPORT_SAME:
+        va, vb = heads[ea].get(field), heads[eb].get(field)
+        if va is not None and vb is not None and va != vb:
+            c.add(rule, (c.doc(ea), field, va), (c.doc(eb), field, vb), message)
+    order = heads.get("OrderHead", _EMPTY)
+    paid = d(order.get("goodsValue")) + d(order.get("freight")) - d(
         c.r.order.head.get("discount"))
-    c.amounts("payment-amount", ("Receipts", "charge", c.d(c.head("Receipts").get("charge"))),
-              ("OrderHead", "goodsValue+freight-discount", paid),
-              "the payment received must equal what the buyer paid for the order")
-    inv, waybill = c.head("InventoryHead"), c.head("Logistics")
-    net, gross = c.d(inv.get("netWeight")), c.d(inv.get("grossWeight"))
+    charge = d(heads.get("Receipts", _EMPTY).get("charge"))
+    if charge != paid:
+        c.amounts("payment-amount", ("Receipts", "charge", charge),
+                  ("OrderHead", "goodsValue+freight-discount", paid),
+                  "the payment received must equal what the buyer paid for the order")
+    inv, waybill = heads.get("InventoryHead", _EMPTY), heads.get("Logistics", _EMPTY)
+    net, gross = d(inv.get("netWeight")), d(inv.get("grossWeight"))
     if net > gross and _grams(net) > _grams(gross):
         c.add("net-weight", (c.doc("InventoryHead"), "netWeight", _fmt(net)),
               (c.doc("InventoryHead"), "grossWeight", _fmt(gross)),
               "the net weight must not exceed the gross weight")
-    carried = c.d(waybill.get("grossWeight"))
+    carried = d(waybill.get("grossWeight"))
     if gross != carried and _grams(gross) != _grams(carried):
         c.add("gross-weight", (c.doc("InventoryHead"), "grossWeight", _fmt(gross)),
               (c.doc("Logistics"), "grossWeight", _fmt(carried)),
