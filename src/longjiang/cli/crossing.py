@@ -202,7 +202,8 @@ def _gate_ledger(op: str, booking: str, db: str | None, now: str | None, as_json
 def checkin(booking: Annotated[str, typer.Argument(help="booking id")], db: DbOption = None,
             now: NowOption = None, as_json: JsonOption = False, gate_key: GateKey = None,
             read_point: ReadPoint = None, epc: Epcs = None) -> None:
-    """Gate check-in: served in the arrival window; late, moved to the next free slot."""
+    """Gate check-in: served in the arrival window; late, moved to the next free slot while
+    the slot's day has one left (later the booking has expired: mark the no-show)."""
     if gate_key:
         _gate_ledger("checkin", booking, db, now, as_json, gate_key, read_point, epc)
         return

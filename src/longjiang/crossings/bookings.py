@@ -304,7 +304,8 @@ class BookingStore:
         return self.get(booking_id)
 
     def check_in(self, booking_id: str) -> CheckIn:
-        """The truck at the gate: served in its window, or moved to the next free slot if late."""
+        """The truck at the gate: served in its window, or moved to the next free slot if late
+        (while its slot's day has a slot left: after that the booking has expired)."""
         now = self.clock()
         policy = self.policy
         with self._write() as conn:
@@ -321,6 +322,7 @@ class BookingStore:
             values: dict[str, Any] = {"status": "checked_in",
                                       "checked_in_at": now.isoformat(timespec="seconds")}
             if late:
+                self._check_not_expired(row, start, now)
                 slot = self._next_free(conn, row, now + policy.arrive_latest)
                 self._take(conn, slot)
                 self._free(conn, row.slot_key)
@@ -328,6 +330,27 @@ class BookingStore:
                               start_utc=_utc_text(slot.start))
             conn.execute(update(bookings).where(bookings.c.id == booking_id).values(**values))
         return CheckIn(self.get(booking_id), late)
+
+    def _check_not_expired(self, row: Any, start: dt.datetime, now: dt.datetime) -> None:
+        """A late truck is moved to the next free slot only while the day of its slot (the
+        crossing's local day) still has a slot it can arrive for; after that the booking has
+        expired: a :class:`BookingStateError` that says to mark the no-show and book again.
+
+        Without this bound a booking checked in months after its slot was moved to a slot
+        months later, as if the truck had been waiting all along.
+        """
+        day = start.astimezone(self.calendar.tz(row.crossing)).date()
+        earliest = now + self.policy.arrive_latest
+        left = [s for s in self.calendar.day_slots(row.crossing, day, Direction(row.direction),
+                                                    VehicleClass(row.vehicle_class))
+                if s.start > earliest]
+        if not left:
+            raise BookingStateError(
+                f"booking: {row.id} has expired: its slot was {start.isoformat()} and no slot "
+                f"of that day ({day.isoformat()}) at {row.crossing} is left for a truck "
+                f"arriving at {now.isoformat(timespec='minutes')} (a late truck is moved to "
+                "the next free slot of its slot's day only); mark it as a no-show and book "
+                "a new slot")
 
     def _next_free(self, conn: Connection, row: Any, after: dt.datetime) -> Slot:
         zone = self.calendar.tz(row.crossing)

@@ -3,7 +3,9 @@
 Rosgranstroy's electronic queue for trucks at road checkpoints (ROSGRANSTROY-EQUEUE in
 ``data/crossings/SOURCES.md``): slots open up to 10 days ahead, a booking may be changed until
 3 hours before its slot, the truck arrives between 3 hours and 10 minutes before its slot, and
-a plate holds one active booking per checkpoint and direction.
+a plate holds one active booking per checkpoint and direction. A late truck "has to queue
+again" (ATI-2023-EQUEUE): the gate moves it to the next free slot, but only while the day of
+its slot still has a slot it can arrive for; after that its booking has expired (a no-show).
 """
 
 from __future__ import annotations
