@@ -271,6 +271,17 @@ def test_route_book_proposes_the_earliest_free_slot_when_the_wanted_one_is_full(
         counts = dict((s.start, n) for s, n in store.day(crossing, day, Direction.OUT,
                                                          VehicleClass.TRUCK))
     assert counts[wanted.start] == wanted.capacity and counts[following.start] == 1
-    fixed = replace(note, origin="fixed", slot=None)
-    with pytest.raises(InputError, match="no crossing with bookable slots"):
-        route_book([fixed], plate="黑B13579", carrier="acme", db=url)
+    # with the dataset's dwell (no forecast hour) the arrival says which slot: the first the
+    # truck reaches 10 min before its start (it said "no crossing with bookable slots")
+    fixed = replace(note, origin="fixed", slot=None,
+                    arrival=following.start - dt.timedelta(minutes=30))
+    answer = route_book([fixed], plate="黑B13579", carrier="acme", db=url)
+    assert answer["wanted"] == following.start.isoformat() and not answer["earliest_free"]
+    assert answer["booking"]["slot"] == following.start.isoformat()
+    too_late = replace(fixed, arrival=following.start - dt.timedelta(minutes=5))
+    answer = route_book([too_late], plate="黑B13570", carrier="acme", db=url)
+    assert answer["booking"]["slot"] == (following.start + dt.timedelta(hours=1)).isoformat()
+    rail = replace(fixed, crossing="suifenhe_grodekovo_rail")
+    with pytest.raises(InputError, match=r"no crossing with bookable slots "
+                                         r"\(suifenhe_grodekovo_rail: no slot calendar\)"):
+        route_book([rail], plate="黑B13571", carrier="acme", db=url)

@@ -353,33 +353,52 @@ def route_dwells(network: Any, routes: list[Any], date: dt.date, depart: str | N
 
 def route_book(notes: list[Any], *, plate: str | None, carrier: str | None,
                db: str | None) -> dict[str, Any]:
-    """Book the slot of the route's first forecast road crossing, or the earliest free one."""
+    """Book the slot at the route's first crossing with slots, or the earliest free one.
+
+    The slot wanted is the first the truck can arrive for in time (the arrival window closes
+    ``arrive_latest`` before the slot), or the hour whose forecast the route used there if that
+    is later (lanes closed until then). It needs no forecast: with the dataset's dwell
+    (``--dwell fixed``) the arrival at the crossing is known as well.
+    """
     from longjiang.cli._common import corridor
     from longjiang.config import Settings
     from longjiang.crossings.bookings import BookingStore
     from longjiang.crossings.calendar import load_calendar
+    from longjiang.crossings.dwell import DwellNote
     from longjiang.crossings.policy import SlotFullError
 
     if not plate:
         raise InputError("plate: --book needs --plate", field="plate")
-    target = next((n for n in notes if n.origin == "forecast" and n.slot is not None), None)
-    if target is None:
-        raise InputError("book: the route passes no crossing with bookable slots", field="book")
     calendar = load_calendar(corridor(), strict=False)
+    target = next((n for n in notes if isinstance(n, DwellNote) and (
+        n.slot is not None or calendar.rows_for(n.crossing, n.direction))), None)
+    if target is None:
+        crossings = sorted({n.crossing for n in notes if isinstance(n, DwellNote)})
+        raise InputError("book: the route passes no crossing with bookable slots ("
+                         + (f"{', '.join(crossings)}: no slot calendar" if crossings
+                            else "it crosses no border") + ")", field="book")
     with BookingStore.open(db or Settings.from_env().database_url, calendar) as store:
-        day = target.slot.date()
+        # the first hour the truck can still arrive for (at the latest arrive_latest before it)
+        reach = (target.arrival + store.policy.arrive_latest).astimezone(
+            calendar.tz(target.crossing))
+        wanted = reach.replace(minute=0, second=0, microsecond=0)
+        if wanted < reach:
+            wanted += dt.timedelta(hours=1)
+        if target.slot is not None and target.slot > wanted:
+            wanted = target.slot
+        day = wanted.date()
         for offset in range(store.policy.horizon_days + 1):
             for slot, booked in store.day(target.crossing, day + dt.timedelta(days=offset),
                                           target.direction, VehicleClass.TRUCK):
-                if slot.start < target.slot or booked >= slot.capacity:
+                if slot.start < wanted or booked >= slot.capacity:
                     continue
                 try:
                     b = store.book(target.crossing, slot.start, target.direction, plate,
                                    carrier=carrier or "unknown")
                 except SlotFullError:
                     continue
-                return {"booking": b.to_json(), "wanted": target.slot.isoformat(),
-                        "earliest_free": slot.start != target.slot}
+                return {"booking": b.to_json(), "wanted": wanted.isoformat(),
+                        "earliest_free": slot.start != wanted}
     raise InputError(f"book: no free slot at {target.crossing} within the booking horizon",
                      field="book")
 
