@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from tests.web.conftest import DESKTOP, LANGS, PHONE, Browsing, LiveServer, check_clean, open_page
 
 from longjiang.crossings.bookings import BookingStore
@@ -114,12 +115,102 @@ def test_keyboard_booking(browsing: Browsing) -> None:
     page.wait_for_selector("#cx-book-result .cx-done")
 
 
-def test_closed_crossing_says_so(browsing: Browsing) -> None:
+#: the page's own lead-ins before the server's reason for a closed day (cx.closed.*)
+CLOSED_LEAD = {"en": ("closed · reason:", "Days the crossing is closed, and why:"),
+               "zh": ("关闭 · 原因（英文）：", "口岸关闭的日子及原因（英文）："),
+               "ru": ("закрыто · причина (по-английски):",
+                      "Дни, когда пункт пропуска закрыт, и причина (по-английски):")}
+
+
+def _runs(first: dt.date, reasons: list[str]) -> list[tuple[str, str, str]]:
+    """Days from ``first`` with their reasons, as the page lists them: a run of days with the
+    same reason as one line (first day, last day, reason)."""
+    runs: list[tuple[str, str, str]] = []
+    for n, reason in enumerate(reasons):
+        day = (first + dt.timedelta(days=n)).isoformat()
+        if runs and runs[-1][2] == reason:
+            runs[-1] = (runs[-1][0], day, reason)
+        else:
+            runs.append((day, day, reason))
+    return runs
+
+
+def _closed_days(page: Any, box: str) -> list[tuple[str | None, str | None, str]]:
+    """The closed days listed in ``box``: first day, last day, and the reason shown."""
+    items = page.locator(f"{box} .cx-closed-days li")
+    return [(items.nth(i).get_attribute("data-from"), items.nth(i).get_attribute("data-to"),
+             items.nth(i).locator(".cx-reason").inner_text()) for i in range(items.count())]
+
+
+def test_closed_crossing_says_so(browsing: Browsing, bookings: BookingStore) -> None:
+    """Ten closed days: no heat map, but every day's reason as the server gives it, a run of
+    days with the same reason on one line."""
     page = browsing.page
-    browsing.goto("/crossings?lang=zh&crossing=heixiazi_khabarovsk_road&date=2027-03-10")
+    crossing = "heixiazi_khabarovsk_road"
+    browsing.goto(f"/crossings?lang=zh&crossing={crossing}&date=2027-03-10")
     page.wait_for_selector("#cx-calendar[data-state=closed]")
     page.wait_for_selector("#cx-forecast[data-state=closed]")
     assert "关闭" in page.locator("#cx-calendar").inner_text()
+    first = dt.date(2027, 3, 10)
+    reasons = [bookings.calendar.closed_reason(crossing, first + dt.timedelta(days=n))
+               for n in range(10)]
+    assert len(set(reasons)) == 1 and "corridor dataset" in reasons[0], reasons
+    assert _closed_days(page, "#cx-calendar") == _runs(first, reasons)
+    assert _closed_days(page, "#cx-forecast") == _runs(first, reasons[:2])
+    assert CLOSED_LEAD["zh"][1] in page.locator("#cx-calendar").inner_text()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_closed_day_says_why(browser: Any, live_server: LiveServer, bookings: BookingStore,
+                               lang: str) -> None:
+    """A holiday: the heat map's closed days and the forecast say why, in the server's words
+    after a lead-in in the page's language (they said only "closed" and "No forecast")."""
+    crossing = "suifenhe_pogranichny_road"
+    first = dt.date(2027, 2, 6)
+    reasons = [bookings.calendar.closed_reason(crossing, first + dt.timedelta(days=n))
+               for n in range(5)]
+    assert all("Spring Festival" in r for r in reasons), reasons
+    for viewport, size in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        b = open_page(browser, live_server, viewport=viewport)
+        try:
+            page = b.page
+            b.goto(f"/crossings?lang={lang}&crossing={crossing}&date=2027-02-06"
+                   "&direction=out&carriage=truck")
+            page.wait_for_selector("#cx-calendar[data-state=ready]")
+            page.wait_for_selector("#cx-forecast[data-state=closed]")
+            closed = page.locator("#cx-calendar td.cx-closed")
+            assert closed.count() == 5  # 6-10 February; open again from the 11th
+            for i in range(5):
+                cell = closed.nth(i)
+                assert cell.inner_text().startswith(CLOSED_LEAD[lang][0]), cell.inner_text()
+                assert cell.locator(".cx-reason").inner_text() == reasons[i]
+                assert cell.locator(".cx-reason").get_attribute("lang") == "en"
+                # on screen without a sideways scroll of the heat map
+                box = cell.locator(".cx-closed-text").bounding_box()
+                heat = page.locator("#cx-calendar").bounding_box()
+                assert box is not None and heat is not None
+                assert box["x"] + box["width"] <= heat["x"] + heat["width"], (box, heat)
+            forecast = page.locator("#cx-forecast")
+            assert forecast.locator("rect.cx-bar").count() == 0
+            assert CLOSED_LEAD[lang][1] in forecast.inner_text()
+            assert _closed_days(page, "#cx-forecast") == _runs(first, reasons[:2])
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"] + 1 or size == "desktop", width
+            b.screenshot(f"crossings-closed-{lang}-{size}")
+            forecast.scroll_into_view_if_needed()
+            b.screenshot(f"crossings-closed-forecast-{lang}-{size}")
+            # the last closed day and the first open one: the chart, and why a day is missing
+            page.fill("#cx-date", "2027-02-10")
+            page.locator("#cx-show").click()
+            page.wait_for_selector("#cx-forecast[data-state=ready]")
+            expect(forecast.locator("rect.cx-bar")).to_have_count(48)
+            assert _closed_days(page, "#cx-forecast") == [("2027-02-10", "2027-02-10", reasons[4])]
+            assert page.locator("#cx-calendar td.cx-closed").count() == 1
+            forecast.scroll_into_view_if_needed()
+            b.screenshot(f"crossings-closed-chart-{lang}-{size}")
+            check_clean(b)
+        finally:
+            b.context.close()
 
 
 def test_phone_size(browser: Any, live_server: LiveServer) -> None:

@@ -47,6 +47,31 @@
     box.dataset.state = "error";
   }
 
+  /* -- closed days: the server says why (a holiday, a season), in its own words -------- */
+
+  /* "closed · reason:" in the page's language, then the server's reason (in English) */
+  const closedText = (reason) => el("span", { class: "cx-closed-text" }, reason
+    ? [LJ.t("cx.closed.lead") + " ", el("span", { class: "cx-reason", lang: "en", text: reason })]
+    : [LJ.t("cx.calendar.closed")]);
+
+  /* the closed days ({date, reason}, in order) as a list, a run of days closed for the same
+     reason on one line: "6 Feb 2027 – 10 Feb 2027: closed for a public holiday (...)" */
+  function closedList(days) {
+    const runs = [];
+    for (const d of days) {
+      const last = runs[runs.length - 1];
+      if (last && last.reason === d.reason && addDays(last.to, 1) === d.date) last.to = d.date;
+      else runs.push({ from: d.date, to: d.date, reason: d.reason });
+    }
+    return el("div", { class: "cx-closed-days" }, [
+      el("p", { class: "cx-closed-lead", text: LJ.t("cx.closed.days") }),
+      el("ul", {}, runs.map((r) => el("li", { "data-from": r.from, "data-to": r.to }, [
+        el("time", { datetime: r.from, text: LJ.fmt.date(r.from) }),
+        ...(r.to !== r.from ? [" – ", el("time", { datetime: r.to, text: LJ.fmt.date(r.to) })] : []),
+        ": ", el("span", { class: "cx-reason", lang: "en",
+          text: r.reason || LJ.t("cx.calendar.closed") })])))]);
+  }
+
   /* -- the heat map ---------------------------------------------------------------- */
 
   function level(free, capacity) {
@@ -85,7 +110,8 @@
     for (const day of days) for (const slot of day.slots) hours.add(hourOf(slot.start));
     const columns = [...hours].sort();
     if (columns.length === 0) {
-      box.replaceChildren(el("p", { class: "muted", text: LJ.t("cx.calendar.none") }));
+      box.replaceChildren(el("p", { class: "muted", text: LJ.t("cx.calendar.none") }),
+        closedList(days.map((day) => ({ date: day.date, reason: day.closed }))));
       box.dataset.state = "closed";
       fillSlots();
       return;
@@ -96,8 +122,7 @@
       const byHour = new Map(day.slots.map((slot) => [hourOf(slot.start), slot]));
       const cells = [el("th", { scope: "row", class: "cx-day", text: LJ.fmt.date(day.date) })];
       if (day.slots.length === 0) {
-        cells.push(el("td", { colspan: columns.length, class: "cx-closed",
-          text: LJ.t("cx.calendar.closed") }));
+        cells.push(el("td", { colspan: columns.length, class: "cx-closed" }, closedText(day.closed)));
       } else {
         for (const h of columns) {
           const slot = byHour.get(h);
@@ -155,7 +180,7 @@
         const date = addDays(s.date, i);
         const q = new URLSearchParams({ date, direction: s.direction, carriage: s.carriage });
         return LJ.api(`/api/crossings/${encodeURIComponent(s.crossing)}/slots?${q}`)
-          .then((data) => ({ date, slots: data.slots, now: data.now }));
+          .then((data) => ({ date, slots: data.slots, now: data.now, closed: data.closed || null }));
       }));
       serverNow = days.length ? days[0].now : null;
       drawCalendar(days, s);
@@ -210,16 +235,17 @@
     if (width && Math.abs(width - lastForecast.width) > 8) drawForecast(...lastForecast.args);
   });
 
-  function drawForecast(hours, s) {
+  function drawForecast(hours, closed, s) {
     const box = $("cx-forecast");
     lastForecast = null;
+    const why = closed.length ? [closedList(closed)] : [];
     if (!hours.length || hours.every((h) => h.lanes === 0)) {
-      box.replaceChildren(el("p", { class: "muted", text: LJ.t("cx.forecast.none") }));
+      box.replaceChildren(el("p", { class: "muted", text: LJ.t("cx.forecast.none") }), ...why);
       box.dataset.state = "closed";
       return;
     }
     const boxWidth = Math.round(box.clientWidth) || 760;
-    lastForecast = { box, width: boxWidth, args: [hours, s] };
+    lastForecast = { box, width: boxWidth, args: [hours, closed, s] };
     forecastObserver.observe(box);
     const W = Math.max(320, boxWidth), H = W < 500 ? 240 : 280, L = 48, R = 48, T = 16, B = 44;
     const every = W < 500 ? 12 : 6;  /* hours between the hour labels */
@@ -283,7 +309,7 @@
     const legend = el("p", { class: "cx-legend" }, [
       el("span", { class: "cx-swatch cx-swatch-bar", "aria-hidden": "true" }), " " + LJ.t("cx.forecast.queue") + "  ",
       el("span", { class: "cx-swatch cx-swatch-line", "aria-hidden": "true" }), " " + LJ.t("cx.forecast.wait")]);
-    box.replaceChildren(el("figure", { class: "chart" }, [svg, legend]));
+    box.replaceChildren(el("figure", { class: "chart" }, [svg, legend]), ...why);
     box.dataset.state = "ready";
   }
 
@@ -293,7 +319,7 @@
     try {
       const data = await LJ.api("/api/crossing-forecast?" + new URLSearchParams({
         crossing: s.crossing, date: s.date, days: "2", direction: s.direction }));
-      drawForecast(data.length ? data[0].hours : [], s);
+      drawForecast(data.length ? data[0].hours : [], data.length && data[0].closed ? data[0].closed : [], s);
     } catch (err) {
       failed(box, err);
     }
