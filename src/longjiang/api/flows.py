@@ -82,8 +82,12 @@ class _FlowsState:
                     return ranked
             finally:
                 self._ranking.release()
+        # kept: its progress told at once, element by element, as the computation tells it
         if on_start is not None:
-            on_start(0)
+            on_start(len(ranked))
+        if on_step is not None:
+            for row in ranked:
+                on_step(row.key)
         return ranked
 
     def _get(self, cache: OrderedDict[Any, Any], date: Any) -> Any:
