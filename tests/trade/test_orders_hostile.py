@@ -103,3 +103,12 @@ def test_a_value_of_the_wrong_type_is_one_problem() -> None:
     doc["goodsValue"] = True
     assert _problems(json.dumps([doc])) == [(None, "/0/goodsValue",
                                              "must be a string or a number")]
+
+
+def test_json_lines_with_spaces_blank_lines_and_trailing_text() -> None:
+    good = json.dumps(export_doc(), ensure_ascii=False)
+    # spaces and a CR around a line, blank lines: read; text after the value: refused by line
+    parse_orders(f"  {good} \r\n\n   \n", "o", OrderFormat.JSONL)
+    problems = _problems(f"{good}\n{good} x\n", OrderFormat.JSONL)
+    assert [(line, message.startswith("not valid JSON: Extra data")) for line, _f, message
+            in problems] == [(2, True)]

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from enum import StrEnum
+from json.scanner import make_scanner
 from pathlib import Path
 from sys import intern as _intern
 from typing import Any
@@ -280,14 +281,22 @@ def _json_docs(text: str, name: str, problems: list[Problem]) -> Iterable[tuple[
 
 def _json_lines(text: str, name: str, problems: list[Problem]) -> Iterable[tuple[object, Locator]]:
     decoder = _decoder()
+    # the decoder's C scanner, without decode()'s regex passes (typeshed types make_scanner
+    # as taking itself; it takes the decoder whose settings it reads)
+    scan = make_scanner(decoder)  # type: ignore[arg-type]
     for number, line in enumerate(_lines(text), start=1):
-        if not line.strip():
+        if not line or line.isspace():
             continue
-        try:
-            doc = _loads(line, decoder)
-        except ValueError as exc:
-            problems.append(Problem(name, number, None, None, f"not valid JSON: {exc}"))
-            continue
+        try:  # a line that is one JSON value and nothing else, the usual case
+            doc, end = scan(line, 0)
+            if end != len(line) and not line[end:].isspace():
+                raise ValueError
+        except (ValueError, StopIteration, RecursionError):
+            try:  # anything else: the decoder's own reading, for its message
+                doc = _loads(line, decoder)
+            except ValueError as exc:
+                problems.append(Problem(name, number, None, None, f"not valid JSON: {exc}"))
+                continue
         yield doc, Locator(name, number, "")
 
 
