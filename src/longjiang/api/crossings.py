@@ -293,7 +293,8 @@ def booking_gate(request: Request, booking: BookingPath,
                      "^(checkin|depart|noshow)$", "checkin, depart or noshow"))],
                  store: BookingsDep,
                  body: Annotated[GateRequest | None, Depends(gate_body)]) -> FastJSON:
-    """``checkin`` (late: moved to the next free slot), ``depart``, ``noshow``: the gate's
+    """``checkin`` (late: moved to the next free slot while its slot's day has one; later a
+    409, the booking has expired), ``depart``, ``noshow``: the gate's
     operations, with the gate token (``LONGJIANG_GATE_TOKEN``).
 
     Check-in and departure of a booking that names a shipment are also recorded in the
