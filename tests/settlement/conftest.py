@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
 
+from longjiang.cli.main import build_app
 from longjiang.settlement.journal import Journal
 from longjiang.settlement.rates import parse_rates_file
 
@@ -65,3 +67,18 @@ def rated(journal: Journal) -> Journal:
     """A journal holding the real rates of tests/settlement/data."""
     load_fixture_rates(journal)
     return journal
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``longjiang settle ...`` on a database of its own: its output, or its error output
+    when ``code`` is not 0 (which the exit code must be)."""
+    monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'lj.db'}")
+    app = build_app("settle")
+
+    def invoke(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(app, ["settle", *args])
+        assert result.exit_code == code, (result.output, result.stderr)
+        return result.output if code == 0 else result.stderr
+
+    return invoke

@@ -7,27 +7,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from lxml import etree
-from typer.testing import CliRunner
 
-from longjiang.cli.main import build_app
 from longjiang.settlement.iso20022 import Statement, StatementEntry, camt053
 
 from .conftest import DATA, XSD
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'lj.db'}")
-    app = build_app("settle")
-
-    def invoke(*args: str, code: int = 0) -> str:
-        result = CliRunner().invoke(app, ["settle", *args])
-        assert result.exit_code == code, (result.output, result.stderr)
-        return result.output if code == 0 else result.stderr
-
-    return invoke
 
 
 def load(run) -> None:  # type: ignore[no-untyped-def]

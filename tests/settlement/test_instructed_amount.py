@@ -14,10 +14,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
-from typer.testing import CliRunner
 
 from longjiang.api.app import create_app
-from longjiang.cli.main import build_app
 from longjiang.errors import ValidationError
 from longjiang.settlement.iso20022 import CreditTransfer, new_uetr, pacs008
 from longjiang.settlement.journal import Journal
@@ -110,45 +108,32 @@ def test_long_references_are_carried_whole() -> None:
     assert strd.find("p:AddtlRmtInf", NS) is None
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LONGJIANG_DB", f"sqlite:///{tmp_path / 'lj.db'}")
-    app = build_app("settle")
-
-    def run(*args: str, code: int = 0) -> str:
-        result = CliRunner().invoke(app, ["settle", *args])
-        assert result.exit_code == code, (result.output, result.stderr)
-        return result.output if code == 0 else result.stderr
-
-    return run
-
-
-def test_cli_trial_steps(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_trial_steps(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The trial's steps: a received RUB invoice paid in CNY. Before, the pacs.008 said
     CNY 10000.00 twice and no rate."""
-    cli("invoice", "INV-50", "--party", "amur-logistics", "--currency", "RUB", "--amount",
+    run("invoice", "INV-50", "--party", "amur-logistics", "--currency", "RUB", "--amount",
         "112816.00", "--date", "2023-05-26", "--received", "--order", LONG_ORDER)
     base = ["pay", "P-50", "--party", "amur-logistics", "--bank", "boc", "--currency", "CNY",
             "--amount", "10000.00", "--date", "2023-05-26", "--invoice", "INV-50",
             "--expected"]
     # the default direction (in) for a received invoice: said what to give
-    err = cli(*base, "--settles", "112816.00", code=2)
+    err = run(*base, "--settles", "112816.00", code=2)
     assert ("invoice 'INV-50' is one we received from amur-logistics: a payment out settles "
             "it, not a payment in (give --direction out)") in err
-    err = cli(*base, "--direction", "out", code=2)
+    err = run(*base, "--direction", "out", code=2)
     assert "is in RUB and the payment in CNY: give the amount of RUB it settles (--settles)" \
         in err
-    cli(*base, "--direction", "out", "--settles", "112816.00")
+    run(*base, "--direction", "out", "--settles", "112816.00")
     out = tmp_path / "p2.xml"
-    cli("pacs008", "P-50", "-o", str(out), *AGENTS)
+    run("pacs008", "P-50", "-o", str(out), *AGENTS)
     assert_trial_transfer(out.read_bytes())
     assert f"<AddtlRmtInf>PUOR {LONG_ORDER}</AddtlRmtInf>".encode() in out.read_bytes()
     # the debtor's name over 140 characters is refused, not cut
-    err = cli("pacs008", "P-50", "-o", str(tmp_path / "p3.xml"), "--debtor", "D" * 141,
+    err = run("pacs008", "P-50", "-o", str(tmp_path / "p3.xml"), "--debtor", "D" * 141,
               "--debtor-agent", "BKCHCNBJ", "--creditor-agent", "SABRRUMM", code=2)
     assert "/debtor: the debtor's name is 141 characters long, more than the 140" in err
     assert not (tmp_path / "p3.xml").exists()
-    cli("pacs008", "P-50", "-o", str(tmp_path / "p4.xml"), "--debtor", "D" * 140,
+    run("pacs008", "P-50", "-o", str(tmp_path / "p4.xml"), "--debtor", "D" * 140,
         "--debtor-agent", "BKCHCNBJ", "--creditor-agent", "SABRRUMM")
     assert b"D" * 140 + b"</Nm>" in (tmp_path / "p4.xml").read_bytes()
 
