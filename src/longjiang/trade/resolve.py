@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from types import MappingProxyType
 from typing import Any
 
@@ -348,10 +348,14 @@ _NO_ITEM: Mapping[str, str] = MappingProxyType({})
 
 
 def _checker(spec: FieldSpec) -> Callable[[str], str | None]:
-    """The check of one field's values: format, then code list."""
+    """The check of one field's values: code list, pattern or date where the field has one,
+    then the format."""
+    name = spec.name
+    if name not in _CODE_SETS and name not in _PATTERNS and name not in _DATES:
+        return partial(check_value, spec)
 
     def check(value: str) -> str | None:
-        return _check_code(spec.name, value) or check_value(spec, value)
+        return _check_code(name, value) or check_value(spec, value)
 
     return check
 

@@ -59,6 +59,16 @@ OrderShape = tuple[Side, tuple[str, ...], tuple[tuple[str, ...] | None, ...]]
 ReadOrder = Callable[[dict[str, Any], Locator], Any]
 ReadItem = Callable[..., Any]
 
+#: what a value's check depends on: the field's name (code lists, patterns), format and fixed
+#: value, not whether the element must have it (two elements' specs differing only there
+#: check a value once)
+Format = tuple[str, str, str]
+
+
+def _format(spec: FieldSpec) -> Format:
+    return spec.name, spec.format, spec.fixed
+
+
 class _Rejected(Exception):
     """The order has a problem of the order as a whole."""
 
@@ -79,7 +89,7 @@ class ShapeReader:
         self._counts: dict[object, int] = {}
         self._last: ReadOrder | None = None
         #: the formats a value goes to -> values known to be clean and fit them
-        self._known: dict[frozenset[FieldSpec], dict[str, str]] = {}
+        self._known: dict[frozenset[Format], dict[str, str]] = {}
 
     def read(self, doc: object, locator: Locator) -> tuple[Order, Resolved] | None:
         """The order in ``doc`` and its resolved elements, when a function of its shape reads
@@ -123,7 +133,7 @@ class ShapeReader:
         fill.__globals__["LAST_ITEM"][0] = read
         return read(raw, s_order, s_payment, s_logistics, s_inventory)
 
-    def known(self, specs: frozenset[FieldSpec]) -> dict[str, str]:
+    def known(self, specs: frozenset[Format]) -> dict[str, str]:
         """Values known to be clean and to fit every format in ``specs`` (each value maps to
         its interned self; shared by every shape whose value goes to those formats)."""
         table = self._known.get(specs)
@@ -169,7 +179,8 @@ def _bound(cache: dict[Any, Any]) -> None:
 def _admit(raw: object, known: dict[str, str],
            checks: tuple[Callable[[str], str | None], ...]) -> str | None:
     """``raw`` when it is clean and fits every check (then remembered), else None."""
-    if type(raw) is not str or not raw or len(raw) > MAX_VALUE_CHARS or raw.strip() != raw:
+    if (type(raw) is not str or not raw or len(raw) > MAX_VALUE_CHARS or raw[0].isspace()
+            or raw[-1].isspace()):  # padded: the general path strips it
         return None
     for check in checks:
         if check(raw) is not None:
@@ -223,8 +234,8 @@ class _Code:
             found = self.source(sources)
             if found is not None:
                 var = self.var(*found)
-                self.sources[found][1].add(spec)
-                self.sources[found][2][spec] = check
+                self.sources[found][1].add(_format(spec))
+                self.sources[found][2][_format(spec)] = check
                 fields.append((spec.name, var, ""))
                 continue
             if derive is None:
@@ -263,7 +274,8 @@ class _Code:
         for _name, var, kind in fields:
             if kind.startswith("derive"):
                 _d, derive, check, need = kind.split()
-                self.env[f"{check}_ok"] = self.reader.known(frozenset({self.derived[var]}))
+                self.env[f"{check}_ok"] = self.reader.known(
+                    frozenset({_format(self.derived[var])}))
                 self.lines.append(
                     f"    {var} = {derive}(order)\n"
                     f"    if {var} and {var} not in {check}_ok and admit({var}, {check}_ok, "

@@ -33,6 +33,8 @@ _NUMBER = re.compile(r"(\d+)(?:\.(\d+))?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: half of a UTF-16 surrogate pair on its own: JSON can spell it (\ud800), UTF-8 cannot
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: either of them
+_NOT_TEXT = re.compile(f"{_CONTROL.pattern[:-1]}{_SURROGATE.pattern[1:]}")
 _FORMAT = re.compile(r"^(?:C(\d+)?(\.\.)?(\d+)?|N(\d+)(?:,(\d+))?)$")
 
 
@@ -106,11 +108,11 @@ def check_value(spec: FieldSpec, value: str) -> str | None:
             return (f"must be {spec.min_length} to {spec.max_length} characters "
                     f"({spec.format}), got {n}")
         return f"must be at most {spec.max_length} characters ({spec.format}), got {n}"
+    if _NOT_TEXT.search(value) is None:  # one pass for both kinds, the usual answer
+        return None
     if _CONTROL.search(value):
         return "contains a control character"
-    if _SURROGATE.search(value):
-        return "contains a lone surrogate (\\ud800-\\udfff), which is not a character"
-    return None
+    return "contains a lone surrogate (\\ud800-\\udfff), which is not a character"
 
 
 def _check_number(spec: FieldSpec, value: str) -> str | None:
