@@ -91,3 +91,11 @@ def test_unknown_place_and_no_route(client: TestClient) -> None:
 def test_openapi_lists_the_endpoints(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/network", "/api/places", "/api/route"} <= set(paths)
+
+
+def test_network_dates_outside_the_range_are_refused(client: TestClient) -> None:
+    for date in ("0001-01-01", "1899-12-31", "2201-01-01", "9999-12-31"):
+        r = client.get("/api/network", params={"date": date})
+        assert r.status_code == 422, date
+        assert "is not within 1900-01-01..2200-12-31" in r.json()["detail"]
+    assert client.get("/api/network", params={"date": "1900-01-01"}).status_code == 200

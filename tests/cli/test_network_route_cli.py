@@ -174,3 +174,12 @@ def test_route_date_outside_the_history_is_planned_with_a_warning(date: str, say
     assert doc["query"]["date"] == date and doc["routes"] and doc["warnings"] == [line[9:]]
     plain = runner.invoke(app, ["route", "Harbin", "Busan", "--date", "2024-01-10", "--json"])
     assert plain.stderr == "" and json.loads(plain.stdout)["warnings"] == []
+
+
+def test_network_commands_refuse_dates_outside_the_range(tmp_path: Path) -> None:
+    for args in (["network", "export", "--date", "0001-01-01", "-o", str(tmp_path / "n.geojson")],
+                 ["network", "map", "--date", "1850-01-01", "-o", str(tmp_path / "m.png")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "--date: " in result.stderr and "is not within 1900-01-01..2200-12-31" in result.stderr
+        assert not list(tmp_path.iterdir())

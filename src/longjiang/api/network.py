@@ -23,6 +23,7 @@ from starlette.responses import Response
 
 from longjiang.api.deps import Corridor, CorridorDep, IsoDate
 from longjiang.api.responses import FastJSON, problem_responses
+from longjiang.dates import check_date_range
 from longjiang.network.export import node_properties, to_geojson
 from longjiang.network.model import Network
 
@@ -148,7 +149,8 @@ async def network(
     request: Request,
     corridor: CorridorDep,
     date: Annotated[IsoDate | None, Query(
-        description="only links usable on this date (YYYY-MM-DD); default: every link")] = None,
+        description="only links usable on this date (YYYY-MM-DD, 1900-01-01..2200-12-31); "
+                    "default: every link")] = None,
 ) -> Response:
     """Nodes and links as a GeoJSON FeatureCollection, optionally filtered by date.
 
@@ -157,6 +159,8 @@ async def network(
     """
     # standard HTTP headers, read here rather than declared as parameters; only their
     # first kilobyte is looked at
+    if date is not None:
+        check_date_range(date)
     if_none_match = request.headers.get("if-none-match", "")[:_MAX_HEADER]
     accept_encoding = request.headers.get("accept-encoding", "")[:_MAX_HEADER]
     cache = _cache(request, corridor)

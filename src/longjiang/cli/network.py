@@ -15,7 +15,7 @@ from rich.table import Column, Table
 from longjiang.cli._common import corridor, output_path
 from longjiang.cli._errors import handle_errors
 from longjiang.config import Settings
-from longjiang.dates import parse_date
+from longjiang.dates import check_date_range, parse_date
 from longjiang.network.export import link_properties, node_properties, to_geojson
 from longjiang.network.figures import figure_warnings
 from longjiang.network.load import load_network
@@ -123,12 +123,11 @@ def export(
     date: Annotated[str | None, typer.Option(help="only links usable on this date")] = None,
 ) -> None:
     """Export the network (nodes and links) as GeoJSON."""
-    import datetime as dt
 
     if output is not None:
         output_path(output, (".geojson", ".json"))
     network = corridor()
-    day = parse_date(date, default=dt.date.today()) if date else None
+    day = (check_date_range(parse_date(date, field="--date"), "--date") if date else None)
     text = json.dumps(to_geojson(network, date=day), ensure_ascii=False)
     if output is None:
         typer.echo(text)
@@ -148,13 +147,12 @@ def map_(
         help="'corridor' (Heilongjiang and the Far East) or 'all' (to Europe)")] = "corridor",
 ) -> None:
     """Draw the corridor's links by mode, with border crossings, on a map."""
-    import datetime as dt
 
     from longjiang.maps import network_map
 
     output_path(output, (".png", ".svg", ".pdf"))
     network = corridor()
-    day = parse_date(date, default=dt.date.today()) if date else None
+    day = (check_date_range(parse_date(date, field="--date"), "--date") if date else None)
     boxes = {"corridor": (118.0, 38.0, 142.0, 54.0), "all": None}
     if region not in boxes:
         from longjiang.errors import InputError
