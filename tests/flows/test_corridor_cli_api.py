@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -250,10 +253,79 @@ def test_criticality_is_computed_once_per_date_and_one_at_a_time(
     assert json.loads(streamed[-1])["ranking"] == first["ranking"] and calls == []
     # while another date's ranking is being computed, a request waits, then is told to retry
     monkeypatch.setattr(flows_api, "CRITICALITY_WAIT_S", 0.05)
-    assert state._ranking.acquire()
+    assert state._ranking.take(0)
     try:
         busy = client.get("/api/flows/criticality", params={"date": "2023-06-02", "top": 3})
     finally:
-        state._ranking.release()
+        state._ranking.give()
     assert busy.status_code == 429 and busy.headers["retry-after"] == "60"
     assert calls == []
+
+
+def _until(condition: Any, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_streamed_ranking_says_it_waits_then_when_it_starts(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake(model: Any, demand: Any, *, rank: Any, on_start: Any, on_step: Any) -> list[Any]:
+        on_start(2)
+        on_step("crossing:a")
+        on_step("crossing:b")
+        return []
+
+    monkeypatch.setattr(flows_api, "criticality", fake)
+    client.get("/api/flows/assign", params={"date": "2023-06-03"})
+    state = client.app.state.flows  # type: ignore[attr-defined]
+    assert state._ranking.take(0)  # another ranking is being computed
+
+    def let_go() -> None:
+        _until(lambda: len(state._ranking._queue) == 1)
+        state._ranking.give()
+
+    freer = threading.Thread(target=let_go)
+    freer.start()
+    try:
+        lines = client.get("/api/flows/criticality", params={"date": "2023-06-03", "top": 3},
+                           headers={"Accept": "application/x-ndjson"}).text.splitlines()
+    finally:
+        freer.join()
+    items = [json.loads(line) for line in lines]
+    assert items[:4] == [{"waiting": True}, {"total": 2}, {"step": "crossing:a"},
+                         {"step": "crossing:b"}]
+    assert items[4]["evaluated"] == 0 and len(items) == 5
+    # free at once: no waiting line
+    lines = client.get("/api/flows/criticality", params={"date": "2023-06-03", "top": 3,
+                                                         "by": "cost"},
+                       headers={"Accept": "application/x-ndjson"}).text.splitlines()
+    assert json.loads(lines[0]) == {"total": 2}
+
+
+def test_rankings_waiting_are_computed_first_come_first_served() -> None:
+    turns = flows_api._Turns()
+    order: list[str] = []
+    waited: list[str] = []
+    assert turns.take(0)
+
+    def ask(name: str, timeout: float) -> None:
+        if turns.take(timeout, on_wait=lambda: waited.append(name)):
+            order.append(name)
+            turns.give()
+        else:
+            order.append(name + " gave up")
+
+    threads = []
+    for name, timeout in (("first", 20.0), ("impatient", 0.05), ("second", 20.0)):
+        thread = threading.Thread(target=ask, args=(name, timeout))
+        thread.start()
+        threads.append(thread)
+        _until(lambda: len(waited) == len(threads))  # queued in this order
+    _until(lambda: order == ["impatient gave up"])
+    turns.give()
+    for thread in threads:
+        thread.join()
+    assert order == ["impatient gave up", "first", "second"]
+    assert waited == ["first", "impatient", "second"] and not turns._queue

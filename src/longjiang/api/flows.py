@@ -6,7 +6,8 @@ import asyncio
 import datetime as dt
 import json
 import threading
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
@@ -46,6 +47,51 @@ CRITICALITY_WAIT_S = 20
 _RESPONSES = problem_responses(404, 422)
 
 
+class _Turns:
+    """A lock taken in the order it was asked for (first come, first served), with a timeout.
+
+    ``threading.Lock`` wakes its waiters in no set order: a request sent later could be computed
+    while an earlier one ran out of time."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = False
+        self._queue: deque[object] = deque()
+
+    def take(self, timeout: float, on_wait: Callable[[], None] | None = None) -> bool:
+        """True once it is this caller's turn; False after ``timeout`` seconds of waiting.
+
+        ``on_wait`` is called (before waiting) when the turn is not free at once."""
+        with self._cond:
+            if not self._busy and not self._queue:
+                self._busy = True
+                return True
+        if on_wait is not None:
+            on_wait()
+        me = object()
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._queue.append(me)
+            got = False
+            try:
+                while self._busy or self._queue[0] is not me:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._cond.wait(left)
+                self._busy = got = True
+                return True
+            finally:
+                self._queue.remove(me)
+                if not got:  # the next in line may be free to go now
+                    self._cond.notify_all()
+
+    def give(self) -> None:
+        with self._cond:
+            self._busy = False
+            self._cond.notify_all()
+
+
 class _FlowsState:
     """Per-app cache: flow data, demand, and a model and base result for the latest dates."""
 
@@ -60,17 +106,21 @@ class _FlowsState:
         # the endpoints run in the thread pool: the caches are shared
         self._lock = threading.Lock()
         # one criticality ranking is computed at a time (each solves an equilibrium per
-        # element, seconds of CPU): a second waits for it, up to CRITICALITY_WAIT_S
-        self._ranking = threading.Lock()
+        # element, seconds of CPU): the others wait their turn, up to CRITICALITY_WAIT_S
+        self._ranking = _Turns()
 
     def ranking(self, day: dt.date, by: CriticalityRank,
                 on_start: Callable[[int], None] | None = None,
-                on_step: Callable[[str], None] | None = None) -> list[Any]:
-        """The criticality ranking of ``day`` (kept for the latest dates, like the models)."""
+                on_step: Callable[[str], None] | None = None,
+                on_wait: Callable[[], None] | None = None) -> list[Any]:
+        """The criticality ranking of ``day`` (kept for the latest dates, like the models).
+
+        ``on_wait`` is called when it must wait for another ranking; ``on_start`` when its
+        computation starts (the time to measure starts there)."""
         key = (day, by)
         ranked: list[Any] | None = self._get(self.rankings, key)
         if ranked is None:
-            if not self._ranking.acquire(timeout=CRITICALITY_WAIT_S):
+            if not self._ranking.take(CRITICALITY_WAIT_S, on_wait):
                 raise RateLimited("another criticality ranking is being computed; "
                                   "try again in a minute", retry_after=60)
             try:
@@ -81,7 +131,7 @@ class _FlowsState:
                     self._put(self.rankings, key, ranked)
                     return ranked
             finally:
-                self._ranking.release()
+                self._ranking.give()
         # kept: its progress told at once, element by element, as the computation tells it
         if on_start is not None:
             on_start(len(ranked))
@@ -155,8 +205,9 @@ NDJSON = "application/x-ndjson"
 _CRITICALITY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **_RESPONSES, **problem_responses(429),
     200: {"description": "The ranking. With `Accept: application/x-ndjson`, JSON lines as it "
-                         "runs: {\"total\": n}, one {\"step\": key} per element closed, then "
-                         "the ranking (or {\"problem\": ...})",
+                         "runs: {\"waiting\": true} when it waits for another ranking, "
+                         "{\"total\": n} when its computation starts, one {\"step\": key} "
+                         "per element closed, then the ranking (or {\"problem\": ...})",
           "content": {"application/json": {}, NDJSON: {}}}}
 
 
@@ -202,7 +253,8 @@ async def _criticality_lines(request: Request, state: _FlowsState, day: dt.date,
     def work() -> None:
         try:
             ranked = state.ranking(day, by, on_start=lambda n: put({"total": n}),
-                                   on_step=lambda key: put({"step": key}))
+                                   on_step=lambda key: put({"step": key}),
+                                   on_wait=lambda: put({"waiting": True}))
             put({"date": day.isoformat(), "evaluated": len(ranked),
                  "ranking": [r.to_dict() for r in ranked[:top]], "warnings": warnings})
         except _Gone:
