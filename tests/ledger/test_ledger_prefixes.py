@@ -23,6 +23,7 @@ from tests.ledger.ledger_helpers import (
     party,
     register_cast,
     shipping_document,
+    signer_for,
     submit,
 )
 
@@ -54,9 +55,9 @@ def test_a_reserved_prefix_is_opened_only_by_its_holders(cast: Ledger) -> None:
     assert cast.reserve_prefix("SMGS-9", ["outsider-cn"]) == ["outsider-cn"]
     assert submit(cast, "outsider-cn", "SMGS-900", shipping_document("SMGS-900")).appended == 1
     _not_yours(cast, "shipper-cn", "SMGS-901")
-    assert cast.reserve_prefix("SMGS-", ["consignee-ru", "shipper-cn"]) == [
-        "consignee-ru", "shipper-cn"]
-    assert cast.reserved_prefixes() == {"SMGS-": ["consignee-ru", "shipper-cn"],
+    assert cast.reserve_prefix("SMGS-", ["outsider-cn", "shipper-cn"]) == [
+        "outsider-cn", "shipper-cn"]
+    assert cast.reserved_prefixes() == {"SMGS-": ["outsider-cn", "shipper-cn"],
                                         "SMGS-9": ["outsider-cn"]}
     # ids without a reserved prefix stay open to any party
     assert submit(cast, "outsider-cn", "OUT-1", shipping_document("OUT-1")).appended == 1
@@ -89,10 +90,42 @@ def test_reservations_are_checked(cast: Ledger) -> None:
     with pytest.raises(NotFoundError, match="nobody"):
         cast.reserve_prefix("SMGS-", ["shipper-cn", "nobody"])
     assert cast.reserved_prefixes() == {}  # nothing half-written
-    cast.reserve_prefix("SMGS-", ["shipper-cn", "rail-cn"])
+    cast.reserve_prefix("SMGS-", ["shipper-cn"])
     with pytest.raises(NotFoundError, match="not reserved for outsider-cn"):
         cast.release_prefix("SMGS-", ["outsider-cn"])
-    assert cast.release_prefix("SMGS-", ["rail-cn"]) == ["shipper-cn"]
+    cast.reserve_prefix("SMGS-", ["outsider-cn"])
+    assert cast.release_prefix("SMGS-", ["outsider-cn"]) == ["shipper-cn"]
+
+
+def test_a_prefix_is_reserved_only_for_parties_that_could_open_a_shipment(cast: Ledger) -> None:
+    """A party whose role opens no shipment by the role rules, or whose key is revoked, would
+    hold the prefix for nobody: refused, every such party named, nothing written."""
+    with pytest.raises(InputError) as refused:
+        cast.reserve_prefix("SMGS-", ["shipper-cn", "customs-ru", "rail-cn"])
+    text = str(refused.value)
+    assert refused.value.field == "party"
+    assert text.startswith("cannot reserve 'SMGS-' for a party that may not open a shipment: ")
+    assert "customs-ru (customs): the role rules let no customs open a shipment" in text
+    assert "rail-cn (carrier_rail)" in text and "shipper-cn" not in text.split(": ", 1)[1]
+    assert text.endswith("(a shipment is opened by: forwarder, shipper)")
+    cast.change_key("outsider-cn", "revoke", signer_for("outsider-cn").verifier().to_string())
+    with pytest.raises(InputError, match="the key of outsider-cn is revoked"):
+        cast.reserve_prefix("SMGS-", ["outsider-cn"])
+    assert cast.reserved_prefixes() == {}  # nothing half-written
+    assert cast.reserve_prefix("SMGS-", ["shipper-cn"]) == ["shipper-cn"]
+
+
+def test_a_refused_capture_reads_true_whether_the_shipment_exists_or_not(cast: Ledger) -> None:
+    """Refused only because the id is reserved, a capture into a shipment that does not exist
+    is told what a party off an open shipment's list is told: text true in both cases."""
+    open_shipment(cast, "SMGS-1")
+    cast.reserve_prefix("SMGS-", ["shipper-cn"])
+    missing = _not_yours(cast, "outsider-cn", "SMGS-2x")
+    assert missing == _not_yours(cast, "outsider-cn", "SMGS-1").replace("SMGS-1", "SMGS-2x")
+    assert missing == ("outsider-cn is not on the access list of shipment SMGS-2x: a member "
+                       "may grant it access, if the shipment is open; if it is not open, its "
+                       "id is reserved for other parties")
+    assert "must grant it access first" not in missing
 
 
 def test_a_squatter_over_the_api_gets_the_answer_of_a_shipment_not_its_own(
@@ -118,16 +151,22 @@ def test_reserve_from_the_command_line(tmp_path: Path) -> None:
     def run(*args: str) -> Any:
         return runner.invoke(ledger_app, ["reserve", *args, "--db", url])
 
-    result = run("SMGS-", "shipper-cn", "rail-cn")
+    assert run().output.startswith("no reserved prefixes")
+    assert json.loads(run("--json").output) == {}
+    result = run("SMGS-", "shipper-cn", "outsider-cn")
     assert result.exit_code == 0, result.output
-    assert result.output == "SMGS-: rail-cn, shipper-cn\n"
+    assert result.output == "SMGS-: outsider-cn, shipper-cn\n"
     listed = run("--json")
-    assert json.loads(listed.output) == {"SMGS-": ["rail-cn", "shipper-cn"]}
-    assert run("SMGS-", "rail-cn", "--release").output == "SMGS-: shipper-cn\n"
+    assert json.loads(listed.output) == {"SMGS-": ["outsider-cn", "shipper-cn"]}
+    assert run("SMGS-", "outsider-cn", "--release").output == "SMGS-: shipper-cn\n"
     refused = run("SMGS-", "nobody")
     assert refused.exit_code == 4 and "nobody" in refused.output
+    customs = run("SMGS-", "customs-ru")
+    assert customs.exit_code == 2
+    assert customs.output.startswith("error: cannot reserve 'SMGS-' for a party that may not "
+                                     "open a shipment: customs-ru (customs)")
     assert run("SMGS-", "--release").output == "SMGS-: (anyone)\n"
-    assert run().output == ""
+    assert run().output.startswith("no reserved prefixes")
 
 
 def test_reserve_from_the_command_line_says_what_is_wrong(tmp_path: Path) -> None:

@@ -248,6 +248,9 @@ def reserve(
     if as_json:
         _print_json(shown)
         return
+    if not shown:
+        typer.echo("no reserved prefixes: any party whose role opens shipments may open one "
+                   "under any id not yet used")
     for head, holders in shown.items():
         typer.echo(f"{head}: {', '.join(holders) if holders else '(anyone)'}")
 

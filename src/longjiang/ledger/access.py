@@ -52,6 +52,7 @@ from longjiang.ledger.store import (
     entries,
     parties,
     party_identifiers,
+    party_records,
     request_nonces,
     shipment_parties,
     shipment_prefixes,
@@ -260,11 +261,13 @@ class Access:
             return True
         if (exists or opening_refused is not None
                 or not self.may_open(conn, shipment_id, party_id)):
-            nor = ("" if opening_refused is None else
-                   f"; nor may these events open a new shipment ({opening_refused})")
+            # one text whether the shipment exists or not: each clause holds in either case
+            unless = ("if it is not open, its id is reserved for other parties"
+                      if opening_refused is None else
+                      f"nor may these events open a new shipment ({opening_refused})")
             raise NotFoundError(
                 f"{party_id} is not on the access list of shipment {shipment_id}: a member "
-                f"must grant it access first{nor}")
+                f"may grant it access, if the shipment is open; {unless}")
         return False
 
     # -- reserved shipment id prefixes -------------------------------------------
@@ -288,8 +291,10 @@ class Access:
         The operator's protection against squatting: without it, any registered party
         may open a shipment under any id not yet used, and a creator's access is never
         revoked. Shipments already open are not touched. A party that is not registered is
-        a :class:`NotFoundError`; a prefix is the start of a shipment id (1-64 of A-Z a-z
-        0-9 ``.`` ``_`` ``-``, the first a letter or digit).
+        a :class:`NotFoundError`; one that could never open a shipment (its role opens none
+        by the role rules, or its key is revoked) an :class:`InputError` naming it, every
+        such party at once. A prefix is the start of a shipment id (1-64 of A-Z a-z 0-9
+        ``.`` ``_`` ``-``, the first a letter or digit).
         """
         check_shipment_prefix(prefix)
         if not party_ids:
@@ -299,6 +304,7 @@ class Access:
             self.get_party(party_id)
         try:
             with self.ctx.store.write() as conn:
+                self._check_openers(conn, prefix, party_ids)
                 held = set(self.prefix_holders(conn).get(prefix, []))
                 new = sorted(set(party_ids) - held)
                 if new:
@@ -308,6 +314,29 @@ class Access:
         except SQLAlchemyError as exc:
             raise StorageError(f"the reservation was not stored: {exc}") from None
         return sorted(held | set(new))
+
+    def _check_openers(self, conn: Connection, prefix: str, party_ids: Sequence[str]) -> None:
+        """:class:`InputError` naming every party in ``party_ids`` that could never open a
+        shipment: its role opens none by the role rules, or its key is revoked."""
+        openers = sorted({r.role.value for r in self.ctx.rules.rules if r.opens_shipment})
+        found = self.registry.parties(conn, party_ids)
+        problems: list[str] = []
+        for party_id in dict.fromkeys(party_ids):
+            role = found[party_id].role.value
+            last = conn.execute(select(party_records.c.action).where(
+                party_records.c.party_id == party_id)
+                .order_by(party_records.c.leaf_index.desc()).limit(1)).scalar()
+            if role not in openers:
+                problems.append(f"{party_id} ({role}): the role rules let no {role} open "
+                                "a shipment")
+            elif last == "revoke":
+                problems.append(f"the key of {party_id} is revoked: it opens nothing until the "
+                                "operator records a new one")
+        if problems:
+            raise InputError(
+                f"cannot reserve {prefix!r} for a party that may not open a shipment: "
+                f"{'; '.join(problems)} (a shipment is opened by: {', '.join(openers)})",
+                field="party")
 
     def release_prefix(self, prefix: str, party_ids: Sequence[str] = ()) -> list[str]:
         """Take ``prefix`` from ``party_ids`` (all of them: from every party); the parties
