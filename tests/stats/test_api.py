@@ -66,6 +66,36 @@ def test_bad_parameters_are_422(client: TestClient, params: dict) -> None:  # ty
     assert body["errors"][0]["field"] in {"from", "to", "partner", "indicator"}
 
 
+@pytest.mark.parametrize(("name", "year", "bound"), [("from", 1899, "at least 1900"),
+                                                     ("from", 1800, "at least 1900"),
+                                                     ("to", 2201, "at most 2200"),
+                                                     ("to", 99999, "at most 2200")])
+def test_years_have_the_bounds_of_every_face(client: TestClient, name: str, year: int,
+                                             bound: str) -> None:
+    body = problem(client.get("/api/stats/series",
+                              params={"indicator": "china-trade", name: year}), 422)
+    assert body["errors"][0]["field"] == name and bound in body["detail"]
+
+
+def test_the_edges_of_the_range_are_accepted_and_an_empty_series_says_why(
+        client: TestClient) -> None:
+    r = client.get("/api/stats/series",
+                   params={"indicator": "china-trade", "from": 2100, "to": 2200})
+    assert r.status_code == 200
+    assert r.json()["series"] == []
+    assert r.json()["note"] == ("no observations of china-trade in 2100–2200 "
+                                "(china-trade has 2013–2024)")
+    r = client.get("/api/stats/series",
+                   params={"indicator": "china-trade", "from": 1900, "to": 2013})
+    assert [p["year"] for p in r.json()["series"]][-1] == 2013 and "note" not in r.json()
+    params = client.get("/openapi.json").json()["paths"]["/api/stats/series"]["get"][
+        "parameters"]
+    bounds = {p["name"]: (p["schema"]["anyOf"][0].get("minimum"),
+                          p["schema"]["anyOf"][0].get("maximum"))
+              for p in params if p["name"] in ("from", "to")}
+    assert bounds == {"from": (1900, 2200), "to": (1900, 2200)}
+
+
 def test_findings(client: TestClient) -> None:
     r = client.get("/api/stats/findings")
     assert r.status_code == 200

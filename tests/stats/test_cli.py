@@ -165,3 +165,38 @@ def test_import_comtrade(tmp_path: Path) -> None:
     code, stdout, _ = run("import-comtrade", str(src), "-o", str(out))
     assert code == 0 and "merged 3 row(s)" in stdout
     assert "UN Comtrade" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["show", "growth", "plot"])
+@pytest.mark.parametrize(("option", "year"), [("--from", "1800"), ("--from", "-5"),
+                                              ("--to", "99999"), ("--to", "2201")])
+def test_years_outside_the_range_every_face_accepts_are_refused(
+        tmp_path: Path, command: str, option: str, year: str) -> None:
+    """The bounds of the API (1900..2200, those of every date): exit 2, the option and year named."""
+    extra = ["-o", str(tmp_path / "c.png")] if command == "plot" else []
+    code, out, err = run(command, "china-trade", option, year, *extra)
+    assert code == 2 and out == ""
+    assert err == f"error: {option.lstrip('-')}: {year} is not a year within 1900..2200\n"
+    assert not (tmp_path / "c.png").exists()
+
+
+@pytest.mark.parametrize("command", ["show", "growth"])
+def test_a_range_without_observations_says_which_years_there_are(command: str) -> None:
+    code, out, _ = run(command, "china-trade", "--from", "1900", "--to", "1950")
+    assert code == 0
+    assert out == "no observations of china-trade in 1900–1950 (china-trade has 2013–2024)\n"
+    code, out, _ = run(command, "china-trade", "--partner", "russia", "--from", "2200")
+    assert code == 0
+    assert out == ("no observations of china-trade for Russia from 2200 "
+                   "(china-trade for Russia has 2013–2024)\n")
+    # the range's edges are years like any other: 2200 shows, 2024 alone has data
+    code, out, _ = run(command, "china-trade", "--partner", "Russia", "--from", "2024",
+                       "--to", "2200")
+    assert code == 0 and "billion USD" in out and "2024" in out
+
+
+def test_an_empty_range_as_json_is_an_empty_series_in_the_indicator_unit() -> None:
+    code, out, _ = run("show", "china-trade", "--from", "1900", "--to", "1950", "--json")
+    assert code == 0
+    body = json.loads(out)
+    assert body["series"] == [] and body["indicator"]["unit"] == "USD"

@@ -101,6 +101,27 @@ def test_bad_partner_and_empty_range_are_input_errors(ds: Dataset) -> None:
     assert ds.series("china-trade", "russia", 2013, 2013)[0].partner == "Russia"
 
 
+@pytest.mark.parametrize(("start", "end", "field"), [(1899, None, "from"), (-5, 2000, "from"),
+                                                     (None, 2201, "to"), (2000, 99999, "to")])
+def test_years_outside_1900_2200_are_input_errors(ds: Dataset, start: int | None,
+                                                  end: int | None, field: str) -> None:
+    with pytest.raises(InputError, match=rf"^{field}: -?\d+ is not a year within 1900..2200$") \
+            as refused:
+        ds.series("china-trade", None, start, end)
+    assert refused.value.field == field
+
+
+def test_no_data_says_which_years_the_indicator_has(ds: Dataset) -> None:
+    assert ds.series("china-trade", None, 1900, 1950) == []
+    assert ds.no_data("china-trade", None, 1900, 1950) == (
+        "no observations of china-trade in 1900–1950 (china-trade has 2013–2024)")
+    assert ds.no_data("china-trade", "russia", None, 2000) == (
+        "no observations of china-trade for Russia up to 2000 "
+        "(china-trade for Russia has 2013–2024)")
+    assert ds.no_data("china-trade", None, 1990, 1990).startswith(
+        "no observations of china-trade in 1990 (")
+
+
 def test_every_indicator_has_data_and_every_row_a_source(ds: Dataset) -> None:
     assert all(i.count > 0 for i in ds.indicators())
     assert all(o.source.strip() for o in ds.observations)

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from longjiang.api.responses import problem_responses
 from longjiang.stats.checks import run_checks
-from longjiang.stats.dataset import Dataset, load_dataset
+from longjiang.stats.dataset import FIRST_YEAR, LAST_YEAR, Dataset, load_dataset
 
 __all__ = ["get_dataset", "router"]
 
@@ -42,7 +42,9 @@ async def get_dataset(request: Request) -> Dataset:
 DatasetDep = Annotated[Dataset, Depends(get_dataset)]
 
 
-Year = Annotated[int | None, Query(ge=1900, le=2100)]
+#: the years every face accepts (:func:`longjiang.stats.dataset.check_year`, which the
+#: series also applies), bounded here so that the OpenAPI document shows them
+Year = Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR)]
 
 
 @router.get("/indicators", response_model=None)
@@ -62,10 +64,15 @@ async def series(
     from_: Annotated[Year, Query(alias="from", description="First year")] = None,
     to: Annotated[Year, Query(description="Last year")] = None,
 ) -> JSONResponse | dict[str, object]:
-    """One value per partner and year, each with its source."""
+    """One value per partner and year, each with its source; an empty series comes with a
+    ``note`` that says which years the indicator has."""
     ind = dataset.indicator(indicator)  # errors: the application's problem handlers
     points = dataset.series(indicator, partner, from_, to)
-    return {"indicator": ind.to_dict(), "series": [p.to_dict() for p in points]}
+    out: dict[str, object] = {"indicator": ind.to_dict(),
+                              "series": [p.to_dict() for p in points]}
+    if not points:
+        out["note"] = dataset.no_data(indicator, partner, from_, to)
+    return out
 
 
 @router.get("/findings", response_model=None, responses=problem_responses(422))

@@ -17,7 +17,7 @@ from longjiang.stats.analysis import growth_summary
 from longjiang.stats.charts import display_scale, plot_indicator, short_source
 from longjiang.stats.checks import run_checks
 from longjiang.stats.comtrade import import_comtrade
-from longjiang.stats.dataset import Dataset, load_dataset
+from longjiang.stats.dataset import FIRST_YEAR, LAST_YEAR, Dataset, load_dataset
 from longjiang.stats.export import ExportFormat, export_dataset
 from longjiang.stats.report import write_report
 
@@ -37,8 +37,12 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 PartnerOption = Annotated[
     str | None, typer.Option("--partner", help="Only this partner, e.g. Russia.")
 ]
-FromOption = Annotated[int | None, typer.Option("--from", help="First year.")]
-ToOption = Annotated[int | None, typer.Option("--to", help="Last year.")]
+FromOption = Annotated[
+    int | None, typer.Option("--from", help=f"First year ({FIRST_YEAR}..{LAST_YEAR}).")
+]
+ToOption = Annotated[
+    int | None, typer.Option("--to", help=f"Last year ({FIRST_YEAR}..{LAST_YEAR}).")
+]
 
 
 def _console() -> Console:
@@ -99,6 +103,9 @@ def show(
     if as_json:
         _print_json({"indicator": ind.to_dict(), "series": [p.to_dict() for p in points]})
         return
+    if not points:
+        typer.echo(ds.no_data(indicator, partner, start, end))
+        return
     div, label = display_scale(ind.unit, max((abs(p.value) for p in points), default=0.0))
     table = Table("partner", "year", label, "as printed", "where", "source", title=ind.name)
     for p in points:
@@ -133,6 +140,9 @@ def growth(
         _print_json(
             {"indicator": ind.id, "unit": ind.unit, "partners": [s.to_dict() for s in summaries]}
         )
+        return
+    if not summaries:
+        typer.echo(ds.no_data(indicator, partner, start, end))
         return
     console = _console()
     for s in summaries:

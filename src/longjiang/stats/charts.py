@@ -63,7 +63,7 @@ def render_chart(
     ind = dataset.indicator(indicator)
     points = dataset.series(indicator, partner, start, end)
     if not points:
-        raise InputError(f"No data for {indicator!r} with these filters", field="indicator")
+        raise InputError(dataset.no_data(indicator, partner, start, end), field="indicator")
     partners = sorted({p.partner for p in points}, key=lambda q: (-_weight(points, q), q))
     max_abs = max(abs(p.value) for p in points)
     div, unit_label = display_scale(ind.unit, max_abs)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from longjiang.dates import FIRST_DATE, LAST_DATE
 from longjiang.errors import DataError, InputError, Problem, ValidationError
 from longjiang.stats._model import (
     CooperationArea,
@@ -26,8 +27,11 @@ from longjiang.stats._model import (
 )
 
 __all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
     "OBSERVATION_FIELDS",
     "Dataset",
+    "check_year",
     "default_stats_path",
     "load_dataset",
     "read_observations",
@@ -65,6 +69,25 @@ RECORD_FILES = {
     7: "table07_ecommerce.csv",
     10: "table10_confucius_institutes.csv",
 }
+
+
+#: the years every face accepts (``--from``/``--to``, ``from``/``to``) and a data row may
+#: carry: those of the dates every face accepts (:mod:`longjiang.dates`)
+FIRST_YEAR = FIRST_DATE.year
+LAST_YEAR = LAST_DATE.year
+
+
+def check_year(year: int | None, field: str) -> int | None:
+    """``year`` (or None) if within :data:`FIRST_YEAR`..:data:`LAST_YEAR`, else an
+    :class:`InputError` on ``field`` that shows the year and the range."""
+    if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError(f"{field}: {year} is not a year within {FIRST_YEAR}..{LAST_YEAR}",
+                         field=field)
+    return year
+
+
+def _years(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}–{last}"
 
 
 def default_stats_path() -> Path:
@@ -155,7 +178,9 @@ class Dataset:
         """One value per (partner, year): paper tables first, then official, press, text.
 
         Raises :class:`UnknownIndicatorError` for an unknown id and :class:`InputError`
-        for a partner the indicator does not have or an empty year range.
+        for a partner the indicator does not have, a year outside
+        :data:`FIRST_YEAR`..:data:`LAST_YEAR` or an empty year range. A range that holds no
+        observation gives an empty list (:meth:`no_data` says why).
         """
         ind = self.indicator(indicator)
         if partner is not None and partner not in ind.partners:
@@ -168,6 +193,8 @@ class Dataset:
                     f"partners: {', '.join(ind.partners) or 'none'}",
                     field="partner",
                 )
+        check_year(start, "from")
+        check_year(end, "to")
         if start is not None and end is not None and start > end:
             raise InputError(f"Empty year range: from {start} > to {end}", field="from")
         groups: dict[tuple[str, int], list[Observation]] = {}
@@ -197,6 +224,23 @@ class Dataset:
                 )
             )
         return points
+
+    def no_data(self, indicator: str, partner: str | None = None, start: int | None = None,
+                end: int | None = None) -> str:
+        """Why :meth:`series` with these arguments is empty, with the years the indicator
+        (of ``partner``) does have, e.g. ``no observations of china-trade in 1900–1950
+        (china-trade has 2013–2024)``."""
+        points = self.series(indicator, partner)
+        if partner is not None and points:
+            partner = points[0].partner  # as the dataset spells it
+        of = indicator if partner is None else f"{indicator} for {partner}"
+        if start is None:
+            span = "in any year" if end is None else f"up to {end}"
+        else:
+            span = f"from {start}" if end is None else f"in {_years(start, end)}"
+        years = [p.year for p in points]
+        has = _years(min(years), max(years)) if years else "none"
+        return f"no observations of {of} {span} ({of} has {has})"
 
     def with_observations(self, extra: Iterable[Observation]) -> Dataset:
         """A copy with more observations appended."""
@@ -338,7 +382,7 @@ def parse_observation_rows(
             continue
         try:
             year = int(row["year"])
-            if not 1900 <= year <= 2100:
+            if not FIRST_YEAR <= year <= LAST_YEAR:
                 raise ValueError
         except ValueError:
             bad("year", "expected a year such as 2018")
