@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.web.conftest import LANGS, PHONE, Browsing, check_clean, open_page
+from tests.web.conftest import LANGS, PHONE, Browsing, LiveServer, check_clean, open_page
+
+from longjiang.api import flows as flows_api
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -268,3 +272,53 @@ def test_a_date_before_the_history_is_flagged(browsing: Browsing, lang: str) -> 
     page.locator("#flows-show").click()
     page.wait_for_selector("#map[data-state=ready][data-date='2023-06-01']")
     assert not notice.is_visible()
+
+
+WAITING = {"en": "Waiting for another ranking", "zh": "正在等待另一个排序",
+           "ru": "Ожидание окончания другого ранжирования"}
+
+
+@pytest.mark.parametrize(("lang", "viewport"), [
+    (lang, size) for lang in LANGS for size in ("desktop", "phone")])
+def test_criticality_waiting_for_another_says_so_and_times_its_own_run(
+        browser: Any, live_server: LiveServer, monkeypatch: pytest.MonkeyPatch,
+        lang: str, viewport: str) -> None:
+    def quick(model: Any, demand: Any, *, rank: Any, on_start: Any, on_step: Any) -> list[Any]:
+        on_start(3)
+        for key in ("crossing:a", "crossing:b", "crossing:c"):
+            time.sleep(0.1)
+            on_step(key)
+        return []
+
+    monkeypatch.setattr(flows_api, "criticality", quick)
+    browsing = open_page(browser, live_server, PHONE if viewport == "phone" else None)
+    page = browsing.page
+    # a date of its own: a ranking the server keeps comes back at once, without waiting
+    day = {"en": "2023-07-0", "zh": "2023-08-0", "ru": "2023-09-0"}[lang] + (
+        "1" if viewport == "desktop" else "2")
+    browsing.goto(f"/flows?lang={lang}&date={day}")
+    page.wait_for_selector("#map[data-state=ready]")
+    turns = live_server.app.state.flows._ranking
+    assert turns.take(0)  # another user's ranking is being computed
+    try:
+        page.locator("#crit-run").click()
+        page.wait_for_selector("#crit-result[data-state=waiting]", state="attached")
+        assert WAITING[lang] in page.locator("#crit-label").inner_text()
+        page.wait_for_function(
+            "() => /[1-9]/.test(document.getElementById('crit-elapsed').textContent)")
+        page.locator("#crit-progress").scroll_into_view_if_needed()
+        browsing.screenshot(f"flows-crit-waiting-{lang}-{viewport}")
+        time.sleep(1.5)
+    finally:
+        threading.Thread(target=turns.give).start()
+    page.wait_for_selector("#crit-result[data-state=done]")
+    summary = page.locator("#crit-result .summary").first.inner_text()
+    numbers = [float(n.replace(",", ".")) for n in re.findall(r"\d+[.,]\d", summary)]
+    assert len(numbers) == 2, summary
+    computing, waited = numbers
+    assert computing < 1.2 <= waited, summary  # the run's own time; the wait told apart
+    assert WAITING[lang] not in page.locator("#crit-label").inner_text()
+    page.locator("#crit-result").scroll_into_view_if_needed()
+    browsing.screenshot(f"flows-crit-waited-{lang}-{viewport}")
+    check_clean(browsing)
+    browsing.context.close()

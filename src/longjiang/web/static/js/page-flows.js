@@ -363,9 +363,18 @@
     critProgress.hidden = false;
     critBox.dataset.state = "running";
     critBox.replaceChildren();
-    const start = performance.now();
+    const label = document.getElementById("crit-label");
+    label.textContent = LJ.t("flows.crit.running");
+    // the API answers {"waiting": true} while another ranking is computed, then {"total": n}
+    // when this one starts: its time is measured from there (the wait is told apart)
+    const asked = performance.now();
+    let start = asked, waited = 0, waiting = false;
     let total = 0, done = 0, data = null;
     const tick = () => {
+      if (waiting) {
+        critElapsed.textContent = LJ.t("flows.crit.waited", { s: LJ.fmt.num((performance.now() - asked) / 1000, 1) });
+        return;
+      }
       const elapsed = LJ.t("flows.crit.elapsed", { s: LJ.fmt.num((performance.now() - start) / 1000, 1) });
       critElapsed.textContent = total ? LJ.t("flows.crit.progress", { done: LJ.fmt.num(done),
         total: LJ.fmt.num(total) }) + " · " + elapsed : elapsed;
@@ -375,7 +384,17 @@
     try {
       await streamLines("/api/flows/criticality?top=20&date=" + encodeURIComponent(date), (item) => {
         if (item.problem) throw new LJ.Problem(item.problem.status || 500, item.problem);
-        if (item.total !== undefined) { total = item.total; bar.max = Math.max(1, total); bar.value = 0; }
+        if (item.waiting) {
+          waiting = true;
+          critBox.dataset.state = "waiting";
+          label.textContent = LJ.t("flows.crit.waiting");
+        } else if (item.total !== undefined) {
+          if (waiting) { waited = (performance.now() - asked) / 1000; start = performance.now(); }
+          waiting = false;
+          critBox.dataset.state = "running";
+          label.textContent = LJ.t("flows.crit.running");
+          total = item.total; bar.max = Math.max(1, total); bar.value = 0;
+        }
         else if (item.step !== undefined) { done += 1; bar.value = done; }
         else if (item.ranking) data = item;
         tick();
@@ -384,7 +403,8 @@
       const seconds = (performance.now() - start) / 1000;
       critBox.replaceChildren(
         el("p", { class: "summary", text: LJ.t("flows.crit.done", { n: data.evaluated,
-          s: LJ.fmt.num(seconds, 1), date: LJ.fmt.date(data.date) }) }),
+          s: LJ.fmt.num(seconds, 1), date: LJ.fmt.date(data.date) }) +
+          (waited >= 0.05 ? " " + LJ.t("flows.crit.after_wait", { s: LJ.fmt.num(waited, 1) }) : "") }),
         table("crit-table", LJ.t("flows.crit.caption"),
           ["#", LJ.t("flows.col.element"), LJ.t("flows.col.kind"), LJ.t("flows.col.base_volume"),
            LJ.t("flows.col.unserved"), LJ.t("flows.col.cost_increase")],
