@@ -564,3 +564,41 @@ def test_empty_ledger_offers_the_demo(browser: Any, empty_server: LiveServer, la
         check_clean(b)
     finally:
         b.context.close()
+
+
+#: tracker.not_readable with the demo's Russian Railways party and the id typed
+NOT_READABLE = {
+    "en": "No shipment “NOPE-1” that Russian Railways, Far Eastern Railway (demo key) may read: "
+          "either it does not exist or this party is not on it",
+    "zh": "没有 俄罗斯铁路远东铁路局（演示密钥） 可以查看的货物“NOPE-1”：该货物不存在，或本参与方不在其中",
+    "ru": "Нет отправки «NOPE-1», доступной участнику ОАО «РЖД», Дальневосточная железная "
+          "дорога (демо-ключ): такой отправки нет"}
+
+
+@pytest.mark.parametrize(("lang", "viewport"), [
+    (lang, size) for lang in LANGS for size in ("desktop", "phone")])
+def test_a_shipment_not_found_is_said_in_the_pages_language(
+        browser: Any, live_server: LiveServer, lang: str, viewport: str) -> None:
+    b = open_page(browser, live_server, viewport=PHONE if viewport == "phone" else None)
+    page = b.page
+    try:
+        b.goto(f"/tracker?lang={lang}")
+        page.set_input_files("#tracker-key", str(live_server.tmp / "keys" / "rzd-fer.key"))
+        page.wait_for_selector("#tracker-mark[data-state=verified]")
+        page.fill("#tracker-shipment", "NOPE-1")
+        page.keyboard.press("Enter")
+        notice = page.locator("#notice")
+        notice.get_by_text(NOT_READABLE[lang], exact=False).wait_for()
+        text = notice.inner_text()
+        # the server's English detail is not shown after a translated prefix
+        assert "may read" not in text or lang == "en"
+        assert "no shipment 'NOPE-1'" not in text
+        assert page.locator("#tracker-mark").get_attribute("data-state") == "none"
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= page.viewport_size["width"], f"the page scrolls sideways: {width} px"
+        notice.scroll_into_view_if_needed()
+        b.screenshot(f"tracker-not-readable-{lang}-{viewport}")
+        b.watch.allow_http_error("/api/shipments/NOPE-1")
+        check_clean(b)
+    finally:
+        b.context.close()

@@ -30,6 +30,7 @@
                   "4601234.00031.0": "site.warehouse" };
 
   let key = null;            // the imported party key (non-extractable CryptoKey inside)
+  let partyLabel = "";       // its party's name in the page's language
   let nodes = null, crossings = [];
   // the corridor's places (where events happened) and crossings; without them the timeline still shows ids
   const places = Promise.all([M.network(), LJ.api("/api/crossings")]).then(([net, cr]) => {
@@ -130,6 +131,7 @@
     try { registered = null; known = await parties(); } catch (err) { known = []; }
     const me = known.find((p) => p.party === key.party);
     const name = me ? (me.names[LJ.lang] || me.names.en) : key.party;
+    partyLabel = name;
     // a key the ledger has since replaced (party rotate): said plainly, not "signed in" then refused
     if (me && String(me.key).split("+")[1] !== key.keyId) {
       notCurrent("tracker.key.rotated", name);
@@ -141,6 +143,16 @@
     form.hidden = false;
     $("tracker-demo").hidden = true;
     await listShipments(name);
+  }
+
+  /* A signed request refused because the key is no longer the party's (revoked, or rotated out
+   * meanwhile): said as notCurrent says it; true when that was the reason. */
+  function keyRefused(err, name) {
+    const detail = err instanceof LJ.Problem && err.status === 401 ? String(err.body.detail || "") : "";
+    if (/ is revoked\b/.test(detail)) notCurrent("tracker.key.revoked", name);
+    else if (/^the request signature is not /.test(detail)) notCurrent("tracker.key.rotated", name);
+    else return false;
+    return true;
   }
 
   /* The loaded key is no longer the party's key (rotated out or revoked): no "signed in", no form. */
@@ -165,10 +177,9 @@
       }
     } catch (err) {
       // the server refused the key although it is the one registered: revoked (or replaced meanwhile)
-      const detail = err instanceof LJ.Problem && err.status === 401 ? String(err.body.detail || "") : "";
-      if (/ is revoked\b/.test(detail)) notCurrent("tracker.key.revoked", name);
-      else if (/^the request signature is not /.test(detail)) notCurrent("tracker.key.rotated", name);
-      else keyError.textContent = err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected");
+      if (!keyRefused(err, name)) {
+        keyError.textContent = err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected");
+      }
       return;
     }
     if (ids.length === 0) {
@@ -193,7 +204,12 @@
       [shipment, bundle] = await Promise.all([S.fetchJSON(key, "GET", base), S.fetchJSON(key, "GET", base + "/bundle")]);
     } catch (err) {
       setMark("none", LJ.t("tracker.mark_none"));
-      LJ.notice(err instanceof LJ.Problem ? err.message : LJ.t("problem.unexpected"));
+      if (keyRefused(err, partyLabel)) return;
+      // not there, or not the party's to read: one message (the server tells neither apart),
+      // in the page's language with the id as typed; other refusals as the server words them
+      LJ.notice(!(err instanceof LJ.Problem) ? LJ.t("problem.unexpected")
+        : err.status === 404 ? LJ.t("tracker.not_readable", { id: id, party: partyLabel || key.party })
+        : err.message);
       return;
     }
     await show(bundle, shipment);
