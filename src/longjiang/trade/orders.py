@@ -35,7 +35,7 @@ from longjiang.trade.resolve import Resolved, resolve, section_fields
 from longjiang.trade.shapes import MAX_VALUE_CHARS, ShapeReader
 from longjiang.trade.spec import Side, bulk
 
-__all__ = ["OrderFormat", "load_orders", "parse_orders", "read_documents", "validate_orders"]
+__all__ = ["OrderFormat", "load_orders", "parse_orders", "read_documents"]
 
 
 class OrderFormat(StrEnum):
@@ -97,14 +97,10 @@ def read_documents(docs: Iterable[tuple[object, Locator]], *,
         return [done if done is not None else resolve(order)[0] for order, done in read]
 
 
-def validate_orders(orders: Sequence[Order],
-                    earlier: Sequence[Problem] = ()) -> list[Resolved]:
-    """Resolve every order; all problems of all orders (and ``earlier``) are raised together."""
-    return _validate([(order, None) for order in orders], earlier)
-
-
 def _validate(orders: Sequence[tuple[Order, Resolved | None]],
               earlier: Sequence[Problem]) -> list[Resolved]:
+    """Every order resolved (those the shape functions read already are); all problems of all
+    orders, and ``earlier``, raised together, a duplicate order number among them."""
     problems: list[Problem] = list(earlier)
     resolved: list[Resolved] = []
     seen: dict[str, Order] = {}
