@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
 from longjiang.trade.resolve import _RULES, Resolved
@@ -277,6 +278,7 @@ _COMPARED = {Side.EXPORT: frozenset({"orderNo", "ebpCode", "ebcCode", "logistics
                                      "logisticsCode"})}
 
 
+@cache
 def _derived_list_fields(side: Side) -> dict[str, tuple[tuple[tuple[str, str], ...], str]]:
     """List fields the list may give itself though another document has them: name ->
     (that document's (section, field) in the order they are looked up, how they compare:
@@ -296,15 +298,18 @@ def _derived_list_fields(side: Side) -> dict[str, tuple[tuple[tuple[str, str], .
     return found
 
 
-_LIST_DERIVED = {side: _derived_list_fields(side) for side in Side}
-_LIST_DERIVED_NAMES = {side: frozenset(fields) for side, fields in _LIST_DERIVED.items()}
+@cache
+def _derived_list_names(side: Side) -> frozenset[str]:
+    return frozenset(_derived_list_fields(side))
+
 
 
 def _check_list_given(c: _Checker) -> None:
     """A field the list gives itself agrees with the document it is otherwise taken from."""
     order = c.r.order
-    for name in sorted(order.inventory.keys() & _LIST_DERIVED_NAMES[c.side]):
-        others, kind = _LIST_DERIVED[c.side][name]
+    derived = _derived_list_fields(c.side)
+    for name in sorted(order.inventory.keys() & derived.keys()):
+        others, kind = derived[name]
         section, field = next(((sec, f) for sec, f in others if order.section(sec).get(f)),
                               others[0])
         other = order.section(section).get(field)
@@ -332,9 +337,12 @@ def _check_all(orders: Sequence[Resolved]) -> list[Mismatch]:
     found: list[Mismatch] = []
     carriers: dict[tuple[str, str], str] = {}
     decimals = _decimals()
+    # the list fields compared with their documents (read from the field table on first use,
+    # not when the module is imported)
+    derived = {side: _derived_list_names(side) for side in Side}
     for resolved in orders:
         checker = _Checker(resolved, decimals)
-        if not _LIST_DERIVED_NAMES[checker.side].isdisjoint(resolved.order.inventory):
+        if not derived[checker.side].isdisjoint(resolved.order.inventory):
             _check_list_given(checker)
         if checker.side is Side.EXPORT:
             _check_export(checker)
